@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import type { SseEvent } from './sse.js';
+import type { Attempt, ClientFormat, Cost, Plan, Principal, Target, Usage } from './types.js';
+
+/** Lower-cased request headers, as plain data. */
+export type HeaderMap = Readonly<Record<string, string | undefined>>;
+
+/** A response body that is one JSON document. */
+export interface JsonResponse {
+  kind: 'json';
+  status: number;
+  headers: Record<string, string>;
+  /** Serialised JSON, written as is. */
+  body: string;
+}
+
+/**
+ * A server-sent-events response. `events` yields events already in the client's format;
+ * a string item is written verbatim (pre-formatted frames, comments). If it throws after the
+ * first event, the writer ends the stream with an in-band error event in the client's format.
+ */
+export interface StreamResponse {
+  kind: 'stream';
+  status: number;
+  headers: Record<string, string>;
+  events: AsyncIterable<SseEvent | string>;
+}
+
+/** What the execution phase produced; the framework adapter writes it. */
+export type ExchangeResponse = JsonResponse | StreamResponse;
+
+/** How an exchange ended. */
+export interface Settlement {
+  /** `completed`: the whole response was written; `aborted`: the client went away first; `failed`: an error response. */
+  outcome: 'completed' | 'aborted' | 'failed';
+  /** HTTP status sent (or about to be sent when the client left). */
+  status: number;
+  endedAt: number;
+  /** The error that ended a failed exchange or an in-band stream error. */
+  error?: unknown;
+}
+
+/** Reservation of budget held by rate-limit until settlement. */
+export interface Reservation {
+  /** Store-specific handle, opaque to other pieces. */
+  readonly id: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Everything needed to start an exchange. */
+export interface ExchangeInit {
+  format: ClientFormat;
+  body: Record<string, unknown>;
+  headers: HeaderMap;
+  /** Request id; defaults to a client-supplied `x-request-id` when it looks safe, else a UUID. */
+  id?: string;
+  /** Request path as the client sent it (for logs and rules). */
+  path?: string;
+  /** Clock; defaults to Date.now. */
+  now?: () => number;
+}
+
+type SettleListener = (exchange: Exchange, settlement: Settlement) => void | Promise<void>;
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * One AI request on its way through Switchyard (DESIGN §2). Created by the first Switchyard
+ * middleware that sees the request, found again by every later one, and settled exactly once
+ * when the response has really finished or the client went away.
+ *
+ * @example
+ * exchange.onSettled((ex, s) => log.info({ id: ex.id, outcome: s.outcome, usage: ex.usage }));
+ */
+export class Exchange {
+  readonly id: string;
+  readonly format: ClientFormat;
+  readonly startedAt: number;
+  readonly path: string;
+  /** The request body, parsed. Pieces may rewrite it (e.g. adding `stream_options`). */
+  body: Record<string, unknown>;
+  readonly requestedModel: string;
+  readonly stream: boolean;
+  readonly headers: HeaderMap;
+  /** Aborts when the client goes away (or the exchange is cut off, e.g. on key revocation). */
+  readonly signal: AbortSignal;
+  principal?: Principal;
+  reservation?: Reservation;
+  candidates?: Target[];
+  plan?: Plan;
+  readonly attempts: Attempt[] = [];
+  response?: ExchangeResponse;
+  usage?: Usage;
+  cost?: Cost;
+  settlement?: Settlement;
+  /** The error that ended the exchange, including one reported in-band on a stream. */
+  error?: unknown;
+  /** Headers any piece wants on the client's response (rate-limit, cost, warnings). */
+  readonly responseHeaders: Record<string, string> = {};
+  /** Piece-private state, keyed by a symbol the piece owns. */
+  readonly locals = new Map<symbol | string, unknown>();
+
+  readonly #controller = new AbortController();
+  readonly #listeners: SettleListener[] = [];
+  readonly #now: () => number;
+
+  constructor(init: ExchangeInit) {
+    this.#now = init.now ?? Date.now;
+    this.startedAt = this.#now();
+    const clientId = init.headers['x-request-id'];
+    this.id = init.id ?? (clientId && SAFE_REQUEST_ID.test(clientId) ? clientId : randomUUID());
+    this.format = init.format;
+    this.path = init.path ?? '';
+    this.body = init.body;
+    this.headers = init.headers;
+    this.requestedModel = typeof init.body.model === 'string' ? init.body.model : '';
+    this.stream = init.body.stream === true;
+    this.signal = this.#controller.signal;
+  }
+
+  /** Current time on the exchange's clock. */
+  now(): number {
+    return this.#now();
+  }
+
+  /** Whether settlement has happened. */
+  get settled(): boolean {
+    return this.settlement !== undefined;
+  }
+
+  /**
+   * Register work to run once the exchange is over (usage, logs, budget reconciliation).
+   * Listeners run in registration order; one that throws does not stop the others.
+   * Registering after settlement runs the listener at once.
+   */
+  onSettled(listener: SettleListener): void {
+    if (this.settlement) {
+      void runListener(listener, this, this.settlement);
+      return;
+    }
+    this.#listeners.push(listener);
+  }
+
+  /**
+   * Abort upstream work for this exchange: the client left, or a piece cut it off
+   * (revoked key). Idempotent.
+   */
+  abort(reason: unknown = new Error('Client closed the request')): void {
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+  }
+
+  /**
+   * Settle the exchange. Only the first call counts; framework adapters call this when the
+   * response has finished or the connection closed.
+   */
+  settle(settlement: Omit<Settlement, 'endedAt'> & { endedAt?: number }): void {
+    if (this.settlement) return;
+    const done: Settlement = { ...settlement, endedAt: settlement.endedAt ?? this.#now() };
+    this.settlement = done;
+    if (done.outcome === 'aborted') this.abort();
+    const listeners = this.#listeners.splice(0);
+    for (const listener of listeners) void runListener(listener, this, done);
+  }
+}
+
+async function runListener(listener: SettleListener, exchange: Exchange, settlement: Settlement): Promise<void> {
+  try {
+    await listener(exchange, settlement);
+  } catch {
+    // A failing settlement listener must not take down the response or the other listeners;
+    // pieces report their own failures through their logger.
+  }
+}

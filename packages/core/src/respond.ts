@@ -1,0 +1,123 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DEFAULT_BODY_LIMIT, formatForPath, headerMap, parseJsonObject, readRawBody } from './body.js';
+import { GatewayError, renderError, toGatewayError } from './errors.js';
+import { Exchange, type ExchangeResponse, type JsonResponse, type StreamResponse } from './exchange.js';
+import { formatSseEvent, type SseEvent } from './sse.js';
+import { familyOf, type ClientFormat } from './types.js';
+
+/**
+ * A framework-neutral Switchyard middleware: reads and writes the {@link Exchange}, calls
+ * `next` to continue, or sets `exchange.response` (or throws a GatewayError) to answer.
+ */
+export type ExchangeMiddleware = (exchange: Exchange, next: () => Promise<void>) => Promise<void>;
+
+/** How a framework adapter creates the exchange when it is first in line. */
+export interface ExchangeOptions {
+  /**
+   * Client format of the route, or a function of the request path. Defaults to
+   * {@link formatForPath} (`…/chat/completions` is `openai.chat`, `…/messages` is
+   * `anthropic.messages`, …).
+   */
+  format?: ClientFormat | ((path: string) => ClientFormat | undefined);
+  /** Largest request body accepted, in bytes. Defaults to 10 MiB. */
+  bodyLimit?: number;
+  /** Clock in ms. Defaults to Date.now. */
+  now?: () => number;
+  /** Called with every exchange this adapter creates (the gateway emits `exchange.start`). Defaults to none. */
+  onExchange?: (exchange: Exchange) => void;
+}
+
+/** Resolve the client format of a request, or fail with a 404 in OpenAI format. */
+export function resolveFormat(options: ExchangeOptions, path: string): ClientFormat {
+  const format = typeof options.format === 'function' ? options.format(path) : options.format ?? formatForPath(path);
+  if (!format) throw new GatewayError(`No AI endpoint at ${path}`, { status: 404, code: 'unknown_route' });
+  return format;
+}
+
+/**
+ * Build the exchange for a node request. Uses a body a body-parser already produced, else
+ * reads and parses the raw body (413 over the limit, 400 on malformed JSON).
+ */
+export async function createExchange(
+  req: IncomingMessage,
+  res: ServerResponse,
+  init: { path: string; format: ClientFormat; parsedBody?: unknown; bodyLimit?: number; now?: () => number },
+): Promise<Exchange> {
+  const parsed = init.parsedBody;
+  const body =
+    parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && Object.keys(parsed).length > 0
+      ? (parsed as Record<string, unknown>)
+      : parseJsonObject(await readRawBody(req, init.bodyLimit ?? DEFAULT_BODY_LIMIT));
+  const exchange = new Exchange({ format: init.format, body, headers: headerMap(req.headers), path: init.path, now: init.now });
+  bindSettlement(exchange, res);
+  return exchange;
+}
+
+/**
+ * Settle the exchange when the response has really finished or the connection closed first
+ * (the client went away: this also aborts upstream work through `exchange.signal`).
+ */
+export function bindSettlement(exchange: Exchange, res: ServerResponse): void {
+  res.once('close', () => {
+    const finished = res.writableFinished;
+    exchange.settle({
+      outcome: !finished ? 'aborted' : exchange.error !== undefined || res.statusCode >= 400 ? 'failed' : 'completed',
+      status: res.statusCode,
+      error: exchange.error,
+    });
+  });
+}
+
+/** The JSON error response for an error, in the client's format. */
+export function errorResponse(format: ClientFormat, err: unknown): JsonResponse {
+  const error = toGatewayError(err);
+  return {
+    kind: 'json',
+    status: error.status,
+    headers: { 'content-type': 'application/json', ...error.headers },
+    body: JSON.stringify(renderError(error, format)),
+  };
+}
+
+/** Every header of the client response: the response's own, pieces' additions, the request id. */
+export function responseHeaders(exchange: Exchange, response: ExchangeResponse): Record<string, string> {
+  const headers: Record<string, string> = { ...response.headers, ...exchange.responseHeaders, 'x-request-id': exchange.id };
+  // The Anthropic SDK reads the request id from `request-id` only.
+  if (familyOf(exchange.format) === 'anthropic') headers['request-id'] = exchange.id;
+  if (response.kind === 'stream') {
+    headers['content-type'] = 'text/event-stream; charset=utf-8';
+    headers['cache-control'] = 'no-cache';
+    headers['x-accel-buffering'] = 'no';
+  } else {
+    headers['content-type'] ??= 'application/json';
+  }
+  return headers;
+}
+
+/**
+ * The in-band error that ends a stream which failed after its first byte: OpenAI clients see
+ * `data: {"error":…}`, Anthropic clients `event: error`. Never a clean end.
+ */
+export function streamErrorFrame(format: ClientFormat, err: unknown): string {
+  const error = toGatewayError(err);
+  const body = renderError(error, format);
+  return familyOf(format) === 'anthropic'
+    ? formatSseEvent({ event: 'error', data: JSON.stringify(body) })
+    : formatSseEvent({ data: JSON.stringify(body) });
+}
+
+/**
+ * The wire frames of a stream response. An error from the event source after the first frame
+ * is recorded on the exchange and written as an in-band error event.
+ */
+export async function* sseFrames(exchange: Exchange, response: StreamResponse): AsyncGenerator<string> {
+  try {
+    for await (const item of response.events) {
+      yield typeof item === 'string' ? item : formatSseEvent(item as SseEvent);
+    }
+  } catch (err) {
+    if (exchange.signal.aborted && exchange.settled) return; // the client is gone: nobody to tell
+    exchange.error = err;
+    yield streamErrorFrame(exchange.format, err);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Server-sent events: an incremental parser (any chunking, CRLF / CR / LF, `data:` with or
+ * without the space, multi-line data, comments) and a writer whose every event ends with the
+ * blank line that terminates it.
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ * @module
+ */
+
+/** One dispatched event. `event` is undefined when the stream sent no `event:` line. */
+export interface SseEvent {
+  event?: string;
+  data: string;
+  id?: string;
+  retry?: number;
+}
+
+const decoderOptions = { stream: true } as const;
+
+/**
+ * Incremental SSE parser: feed it chunks as they arrive, get whole events back.
+ * An event is dispatched only at its terminating blank line; {@link SseParser.end} reports a
+ * trailing event that never got one (a truncated stream) without dispatching it.
+ *
+ * @example
+ * const parser = new SseParser();
+ * for await (const chunk of body) for (const ev of parser.push(chunk)) handle(ev);
+ */
+export class SseParser {
+  #decoder = new TextDecoder();
+  #buffer = '';
+  #data: string[] = [];
+  #event: string | undefined;
+  #id: string | undefined;
+  #retry: number | undefined;
+  #sawField = false;
+  /** The previous chunk ended in CR: a leading LF in the next chunk belongs to it. */
+  #pendingCR = false;
+
+  /** Parse a chunk; returns the events it completed (often none). */
+  push(chunk: Uint8Array | string): SseEvent[] {
+    let text = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, decoderOptions);
+    if (this.#pendingCR && text.startsWith('\n')) text = text.slice(1);
+    this.#pendingCR = false;
+    this.#buffer += text;
+    const events: SseEvent[] = [];
+    let start = 0;
+    const buf = this.#buffer;
+    for (let i = 0; i < buf.length; i++) {
+      const c = buf.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      const line = buf.slice(start, i);
+      if (c === 13) {
+        if (i + 1 < buf.length) {
+          if (buf.charCodeAt(i + 1) === 10) i++;
+        } else {
+          this.#pendingCR = true;
+        }
+      }
+      start = i + 1;
+      const ev = this.#line(line);
+      if (ev) events.push(ev);
+    }
+    this.#buffer = buf.slice(start);
+    return events;
+  }
+
+  /**
+   * Signal the end of input. Returns `complete: false` when the stream stopped inside an
+   * event (data received but no terminating blank line): a truncated stream.
+   */
+  end(): { complete: boolean; pending?: SseEvent } {
+    const rest = this.#buffer + this.#decoder.decode();
+    this.#buffer = '';
+    if (rest.length > 0) this.#line(rest);
+    if (!this.#sawField) return { complete: true };
+    const pending: SseEvent = { data: this.#data.join('\n') };
+    if (this.#event !== undefined) pending.event = this.#event;
+    this.#reset();
+    return { complete: false, pending };
+  }
+
+  #reset(): void {
+    this.#data = [];
+    this.#event = undefined;
+    this.#retry = undefined;
+    this.#sawField = false;
+  }
+
+  #line(line: string): SseEvent | undefined {
+    if (line.length === 0) {
+      if (!this.#sawField) return undefined;
+      const hasData = this.#data.length > 0;
+      const ev: SseEvent = { data: this.#data.join('\n') };
+      if (this.#event !== undefined) ev.event = this.#event;
+      if (this.#id !== undefined) ev.id = this.#id;
+      if (this.#retry !== undefined) ev.retry = this.#retry;
+      this.#reset();
+      // Per the spec an event with no data is not dispatched (but id/retry still apply).
+      return hasData ? ev : undefined;
+    }
+    if (line.charCodeAt(0) === 58 /* : */) return undefined; // comment
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    switch (field) {
+      case 'data': this.#data.push(value); this.#sawField = true; break;
+      case 'event': this.#event = value; this.#sawField = true; break;
+      case 'id': if (!value.includes('\0')) this.#id = value; this.#sawField = true; break;
+      case 'retry': if (/^\d+$/.test(value)) this.#retry = Number(value); this.#sawField = true; break;
+      default: break; // unknown fields are ignored
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Serialise one event. Multi-line data becomes several `data:` lines; the result always ends
+ * with the blank line that dispatches it.
+ * @example formatSseEvent({ event: 'ping', data: '{}' }) // 'event: ping\ndata: {}\n\n'
+ */
+export function formatSseEvent(ev: SseEvent): string {
+  let out = '';
+  if (ev.event !== undefined) out += `event: ${ev.event}\n`;
+  if (ev.id !== undefined) out += `id: ${ev.id}\n`;
+  if (ev.retry !== undefined) out += `retry: ${ev.retry}\n`;
+  const data = ev.data;
+  if (data.indexOf('\n') === -1 && data.indexOf('\r') === -1) return `${out}data: ${data}\n\n`;
+  for (const line of data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  return `${out}\n`;
+}
+
+/** An SSE comment line (keeps idle connections alive through proxies). */
+export function formatSseComment(text = ''): string {
+  return `:${text ? ' ' + text.replace(/[\r\n]+/g, ' ') : ''}\n\n`;
+}
+
+/**
+ * Parse a whole byte stream into events.
+ * @throws {SseTruncatedError} when the stream ends inside an event.
+ * @example for await (const ev of parseSseStream(response.body)) console.log(ev.data);
+ */
+export async function* parseSseStream(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent> {
+  const parser = new SseParser();
+  for await (const chunk of body) yield* parser.push(chunk);
+  const tail = parser.end();
+  if (!tail.complete) throw new SseTruncatedError(tail.pending);
+}
+
+/** A stream ended in the middle of an event (no terminating blank line). */
+export class SseTruncatedError extends Error {
+  constructor(readonly pending?: SseEvent) {
+    super('Stream ended inside an event (no terminating blank line)');
+    this.name = 'SseTruncatedError';
+  }
+}

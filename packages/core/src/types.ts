@@ -1,0 +1,155 @@
+/**
+ * Wire-level vocabulary shared by every Switchyard package.
+ * @module
+ */
+
+/**
+ * The API dialect a client speaks, decided by the route it called.
+ * Errors, streams and bodies are always rendered in the client's format.
+ */
+export type ClientFormat =
+  | 'openai.chat'
+  | 'openai.embeddings'
+  | 'anthropic.messages'
+  | 'anthropic.count_tokens';
+
+/** The wire family of a format: which error body and stream framing it uses. */
+export type WireFamily = 'openai' | 'anthropic';
+
+/** @example familyOf('anthropic.count_tokens') // 'anthropic' */
+export function familyOf(format: ClientFormat): WireFamily {
+  return format.startsWith('anthropic.') ? 'anthropic' : 'openai';
+}
+
+/**
+ * Why an upstream call failed, decided by one table per provider (DESIGN §3).
+ * Failover decides retry / fail over / stop from this alone.
+ */
+export type FailureKind =
+  | 'rate_limited'
+  | 'overloaded'
+  | 'server_error'
+  | 'timeout'
+  | 'network'
+  | 'context_length'
+  | 'content_policy'
+  | 'auth'
+  | 'model_unavailable'
+  | 'bad_request';
+
+/** Every failure kind, in a stable order (for metrics, config validation). */
+export const FAILURE_KINDS: readonly FailureKind[] = [
+  'rate_limited', 'overloaded', 'server_error', 'timeout', 'network',
+  'context_length', 'content_policy', 'auth', 'model_unavailable', 'bad_request',
+];
+
+/** One (provider, upstream model) pair a request could be sent to. */
+export interface Target {
+  /** Configured provider name (not its type): `openai`, `azure-eu`, `local`. */
+  provider: string;
+  /** The model name the upstream expects. */
+  model: string;
+  /** Relative traffic share inside one priority level. */
+  weight?: number;
+  /** Lower is tried first. Defaults to 0. */
+  priority?: number;
+  /** Region the provider serves from, for residency rules. */
+  region?: string;
+  /** Use the key owner's own credential for this provider (BYOK). */
+  byok?: boolean;
+}
+
+/** A target in an ordered plan, with the reason it is where it is. */
+export interface PlannedTarget extends Target {
+  reason: string;
+}
+
+/** The ordered list of targets the executor will try. */
+export interface Plan {
+  /** Strategy that produced the order (`priority`, `weighted`, `rules:fast`, …). */
+  strategy: string;
+  targets: PlannedTarget[];
+}
+
+/** One try against one target. */
+export interface Attempt {
+  target: Target;
+  startedAt: number;
+  /** When the first response byte (JSON) or first stream event arrived. */
+  firstByteAt?: number;
+  endedAt?: number;
+  outcome: 'pending' | 'success' | 'failure' | 'aborted';
+  failureKind?: FailureKind;
+  /** Upstream HTTP status, when there was one. */
+  status?: number;
+  /** Provider's reason, safe to show a client (never a secret). */
+  message?: string;
+  retryAfterMs?: number;
+}
+
+/**
+ * Normalised token usage. `inputTokens` excludes cached tokens, so the classes add up
+ * and each is priced exactly once.
+ */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Part of `outputTokens` spent on reasoning (informational: already in outputTokens). */
+  reasoningTokens: number;
+  /** `provider`: reported by the upstream; `estimated`: counted by a tokenizer. */
+  source: 'provider' | 'estimated';
+}
+
+/** A zeroed usage record. */
+export function emptyUsage(source: Usage['source'] = 'provider'): Usage {
+  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source };
+}
+
+/** Cost of one request in USD, or null with the reason it is unknown. */
+export type Cost =
+  | { usd: number; currency: 'USD'; breakdown?: Record<string, number> }
+  | { usd: null; reason: string };
+
+/** Per-key token budget and request-rate settings (read by rate-limit). */
+export interface KeyLimits {
+  /** Rolling one-hour budgets; each enabled when set. */
+  totalTokensPerHour?: number;
+  inputTokensPerHour?: number;
+  outputTokensPerHour?: number;
+  requestsPerMinute?: number;
+  concurrentRequests?: number;
+}
+
+/** Per-key routing configuration (read by strategy-selector). */
+export interface RoutingConfig {
+  /** An inactive configuration is kept but not enforced. */
+  active: boolean;
+  strategy: string;
+  targets?: Target[];
+  /** Strategy-specific settings (rules, cost ceilings, …). */
+  [setting: string]: unknown;
+}
+
+/**
+ * Who is calling, and what they may do. Written by auth-key (from a Switchyard key or from
+ * the app's own auth); read by every later piece.
+ */
+export interface Principal {
+  /** Stable id: the key id, or the app's user id. */
+  id: string;
+  /** Human name (key name, user name). Never a secret. */
+  name: string;
+  /** `key`: a Switchyard API key; `app`: the app's own auth. */
+  kind: 'key' | 'app';
+  /** Models this principal may request; undefined means all. */
+  allowedModels?: string[];
+  /** Providers this principal may reach; undefined means all. */
+  allowedProviders?: string[];
+  /** Whether the client may send routing headers (`X-Provider`, …). */
+  allowRoutingHeaders?: boolean;
+  limits?: KeyLimits;
+  routing?: RoutingConfig;
+  metadata?: Record<string, unknown>;
+}

@@ -1,0 +1,3 @@
+export * from './transport.js';
+export * from './adapter.js';
+export * from './provider-error.js';

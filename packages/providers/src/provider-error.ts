@@ -1,0 +1,66 @@
+import { GatewayError, type FailureKind } from '@switchyard/core';
+
+/** The client-facing HTTP status for each failure kind when it is the final answer. */
+const CLIENT_STATUS: Record<FailureKind, number> = {
+  rate_limited: 429,
+  overloaded: 503,
+  server_error: 502,
+  timeout: 504,
+  network: 502,
+  context_length: 400,
+  content_policy: 400,
+  // The gateway's own provider credential was refused: not the client's fault, so not a 401.
+  auth: 502,
+  model_unavailable: 503,
+  bad_request: 400,
+};
+
+/** Failure kinds where another attempt (same or other target) can succeed. */
+const RETRYABLE = new Set<FailureKind>(['rate_limited', 'overloaded', 'server_error', 'timeout', 'network', 'model_unavailable']);
+
+/**
+ * A classified upstream failure. A GatewayError, so when it is the final answer it renders in
+ * the client's format with a status that fits the kind.
+ *
+ * @example
+ * if (isProviderError(err) && err.failureKind === 'rate_limited') wait(err.retryAfterMs);
+ */
+export class ProviderError extends GatewayError {
+  override readonly failureKind: FailureKind;
+  readonly provider: string;
+  /** Upstream HTTP status, when there was one. */
+  readonly upstreamStatus?: number;
+  readonly retryAfterMs?: number;
+  /** True once bytes reached the client (a mid-stream failure cannot fail over invisibly). */
+  readonly afterFirstByte: boolean;
+
+  constructor(
+    message: string,
+    init: { kind: FailureKind; provider: string; upstreamStatus?: number; retryAfterMs?: number; afterFirstByte?: boolean; cause?: unknown },
+  ) {
+    const headers: Record<string, string> = {};
+    if (init.kind === 'rate_limited' && init.retryAfterMs !== undefined) {
+      headers['retry-after'] = String(Math.max(1, Math.ceil(init.retryAfterMs / 1000)));
+    }
+    super(message, {
+      status: CLIENT_STATUS[init.kind],
+      code: init.kind,
+      failureKind: init.kind,
+      retryable: RETRYABLE.has(init.kind),
+      headers,
+      expose: true,
+      cause: init.cause,
+    });
+    this.name = 'ProviderError';
+    this.failureKind = init.kind;
+    this.provider = init.provider;
+    this.upstreamStatus = init.upstreamStatus;
+    this.retryAfterMs = init.retryAfterMs;
+    this.afterFirstByte = init.afterFirstByte ?? false;
+  }
+}
+
+/** Type guard for {@link ProviderError} (works across installed copies via the GatewayError brand). */
+export function isProviderError(value: unknown): value is ProviderError {
+  return GatewayError.isInstance(value) && (value as ProviderError).provider !== undefined && (value as ProviderError).failureKind !== undefined;
+}
