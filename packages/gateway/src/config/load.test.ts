@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig, validateConfig } from './load.js';
+
+const repoConfig = (name: string) => new URL(`../../../../config/${name}`, import.meta.url).pathname;
+
+function writeTemp(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-config-'));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+test('the embedded default config has two simulated providers and listens on 127.0.0.1:8787', async () => {
+  const { config, source } = await loadConfig({ env: {} });
+  assert.equal(source, 'embedded default');
+  assert.deepEqual(config.ai_gateway.providers.map((p) => p.type), ['simulated', 'simulated']);
+  assert.equal(config.server.host, '127.0.0.1');
+  assert.equal(config.server.port, 8787);
+});
+
+test("the seed's Complete Example loads as written, with ${ENV} interpolation and defaults", async () => {
+  const { config, warnings } = await loadConfig({ file: repoConfig('loom-complete.yaml'), env: { OPENAI_API_KEY: 'sk-test-openai' } });
+  assert.deepEqual(config.ai_gateway.providers.map((p) => p.name), ['openai', 'anthropic', 'local']);
+  assert.equal(config.ai_gateway.providers[0]!.api_key, 'sk-test-openai');
+  assert.equal(config.ai_gateway.providers[0]!.base_url, 'http://127.0.0.1:9101/v1');
+  assert.deepEqual(config.ai_gateway.routing.providers.map((p) => p.priority), [1, 2, 3]);
+  assert.deepEqual(config.ai_gateway.model_mapping['gpt-4'], { openai: 'gpt-4-turbo-preview', anthropic: 'claude-3-opus-20240229', local: 'llama-2-70b' });
+  // The unset ANTHROPIC_API_KEY is reported by path, never silently.
+  assert.ok(warnings.some((w) => w.includes('ai_gateway.providers[1].api_key') && w.includes('ANTHROPIC_API_KEY')), warnings.join('\n'));
+});
+
+test('a bad field stops loading with its path', async () => {
+  const file = writeTemp('bad.yaml', 'ai_gateway:\n  providers:\n    - name: ok\n      type: openai\n    - name: broken\n      base_url: not a url\n      type: openai\n');
+  await assert.rejects(loadConfig({ file, env: {} }), (err: Error) => {
+    assert.ok(err instanceof ConfigError);
+    assert.match(err.message, /ai_gateway\.providers\[1\]\.base_url/);
+    return true;
+  });
+});
+
+test('config errors never echo a provider secret', () => {
+  assert.throws(
+    () => validateConfig({ ai_gateway: { providers: [{ name: 'x', type: 'openai', api_key: 'sk-very-secret-value', models: 'not-a-list' }] } }, {}),
+    (err: Error) => {
+      assert.match(err.message, /ai_gateway\.providers\[0\]\.models/);
+      assert.doesNotMatch(err.message, /sk-very-secret-value/);
+      return true;
+    },
+  );
+});
+
+test('duplicate provider names and missing types are rejected with their paths', () => {
+  assert.throws(() => validateConfig({ ai_gateway: { providers: [{ name: 'a', type: 'openai' }, { name: 'a', type: 'openai' }] } }, {}), /providers\[1\]\.name: duplicate/);
+  assert.throws(() => validateConfig({ ai_gateway: { providers: [{ name: 'a' }] } }, {}), /providers\[0\]\.type/);
+});
+
+test('every scalar can be overridden from the environment, array items included', () => {
+  const { config } = validateConfig(
+    { ai_gateway: { providers: [{ name: 'a', type: 'openai', base_url: 'http://127.0.0.1:1/v1' }] } },
+    { SWITCHYARD_PORT: '9999', SWITCHYARD__AI_GATEWAY__PROVIDERS__0__BASE_URL: 'http://127.0.0.1:2/v1', SWITCHYARD__SERVER__SHUTDOWN_TIMEOUT: '5s' },
+  );
+  assert.equal(config.server.port, 9999);
+  assert.equal(config.ai_gateway.providers[0]!.base_url, 'http://127.0.0.1:2/v1');
+  assert.equal(config.server.shutdown_timeout, 5000);
+});
+
+test('durations and sizes accept the seed forms', () => {
+  const { config } = validateConfig({ server: { shutdown_timeout: '2m', body_limit: '512kb' } }, {});
+  assert.equal(config.server.shutdown_timeout, 120_000);
+  assert.equal(config.server.body_limit, 512 * 1024);
+  assert.throws(() => validateConfig({ server: { body_limit: 'lots' } }, {}), /server\.body_limit/);
+});
+
+test('interpolation never injects structure: a variable holding YAML stays a string', () => {
+  const { config } = validateConfig({ ai_gateway: { providers: [{ name: 'a', type: 'openai', api_key: '${K}' }] } }, { K: 'x\nmodels: [evil]' });
+  assert.equal(config.ai_gateway.providers[0]!.api_key, 'x\nmodels: [evil]');
+  assert.equal(config.ai_gateway.providers[0]!.models, undefined);
+});
+
+test('unknown sections are accepted with a warning (later packages act on them)', () => {
+  const { warnings } = validateConfig({ ai_gateway: { semantic_cache: { enabled: true } } }, {});
+  assert.ok(warnings.some((w) => w.includes('semantic_cache')), warnings.join('\n'));
+});

@@ -1,0 +1,99 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_CONFIG } from './default-config.js';
+import { applyEnvOverrides, interpolateEnv } from './interpolate.js';
+import { gatewaySchema, type GatewayConfig } from './schema.js';
+
+/** A configuration that failed validation; the message starts with the bad field's path. */
+export class ConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** A YAML or JSON file. Defaults to `SWITCHYARD_CONFIG`, else the embedded default config. */
+  file?: string;
+  /** An already parsed config object (instead of a file). Defaults to undefined. */
+  object?: Record<string, unknown>;
+  /** Environment for `${VAR}` interpolation and overrides. Defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The loaded configuration and what the loader noticed on the way. */
+export interface LoadedConfig {
+  config: GatewayConfig;
+  /** Human-readable warnings (unset variables, unknown keys); never secret values. */
+  warnings: string[];
+  source: string;
+}
+
+/**
+ * Load, interpolate, override and validate the gateway configuration. Fails with a
+ * {@link ConfigError} naming the bad field's path; never at the first request.
+ *
+ * @example
+ * const { config } = await loadConfig({ file: 'switchyard.yaml' });
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.SWITCHYARD_CONFIG;
+  let raw: unknown;
+  let source: string;
+  if (options.object) {
+    raw = structuredClone(options.object);
+    source = 'object';
+  } else if (file) {
+    const text = await readFile(file, 'utf8').catch((err: Error) => {
+      throw new ConfigError(`config file ${file}: ${err.message}`, { cause: err });
+    });
+    try {
+      raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    } catch (err) {
+      throw new ConfigError(`config file ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    source = file;
+  } else {
+    raw = structuredClone(DEFAULT_CONFIG);
+    source = 'embedded default';
+  }
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${source}: the config must be a mapping with an ai_gateway section`);
+  return validateConfig(raw as Record<string, unknown>, env, source);
+}
+
+/** Validate a parsed config object (after interpolation and overrides). */
+export function validateConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, source = 'object'): LoadedConfig {
+  const warnings: string[] = [];
+  const { value, missing } = interpolateEnv(raw, env);
+  for (const m of missing) warnings.push(`${m.path}: environment variable ${m.variable} is not set`);
+  const object = value as Record<string, unknown>;
+  applyEnvOverrides(object, env);
+  if (object.ai_gateway !== undefined && (typeof object.ai_gateway !== 'object' || object.ai_gateway === null)) {
+    throw new ConfigError('ai_gateway: must be a mapping');
+  }
+  const schema = gatewaySchema();
+  try {
+    schema.load(object);
+    schema.validate({
+      allowed: 'warn',
+      output: (message: string) => {
+        warnings.push(message.replace(/^Warning:\s*/, '').trim());
+      },
+    });
+  } catch (err) {
+    throw new ConfigError(tidyConvictMessage((err as Error).message), { cause: err });
+  }
+  return { config: schema.getProperties() as GatewayConfig, warnings, source };
+}
+
+/** convict prefixes our format errors with the property path; keep one clean path per line. */
+function tidyConvictMessage(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.replace(/^([\w.]+): (ai_gateway\.[^:]+: )/, '$2').replace(/: value was .*$/, ''))
+    .join('\n');
+}

@@ -1,0 +1,191 @@
+import convict from 'convict';
+import { parseBytes, parseDuration } from './duration.js';
+
+/** One entry of `ai_gateway.providers` (adapter-specific extras pass through). */
+export interface ProviderEntry {
+  name: string;
+  type: string;
+  base_url?: string;
+  api_key?: string;
+  models?: string[];
+  headers?: Record<string, string>;
+  region?: string;
+  [extra: string]: unknown;
+}
+
+/** The validated configuration the gateway runs on. */
+export interface GatewayConfig {
+  server: { host: string; port: number; body_limit: number; shutdown_timeout: number; request_timeout: number };
+  logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
+  admin: { token: string };
+  storage: { sqlite_path: string; redis_url: string; postgres_url: string };
+  ai_gateway: {
+    enabled: boolean;
+    providers: ProviderEntry[];
+    routing: {
+      strategy: string;
+      providers: { name: string; priority?: number; weight?: number; [k: string]: unknown }[];
+      model_routes: Record<string, string>;
+      failover: Record<string, unknown>;
+      fallback: Record<string, unknown>;
+      latency: Record<string, unknown>;
+      [k: string]: unknown;
+    };
+    model_mapping: Record<string, Record<string, string>>;
+    [section: string]: unknown;
+  };
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+function fail(path: string, message: string): never {
+  throw new Error(`${path}: ${message}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkUrl(path: string, value: unknown): void {
+  if (value === undefined || value === '') return;
+  if (typeof value !== 'string') fail(path, 'must be a URL string');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(path, `is not a valid URL: ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(path, 'must be an http(s) URL');
+}
+
+function checkStringList(path: string, value: unknown): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value) || value.some((m) => typeof m !== 'string' || m.length === 0)) fail(path, 'must be a list of non-empty strings');
+}
+
+function checkNumber(path: string, value: unknown, min = 0): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) fail(path, `must be a number >= ${min}`);
+}
+
+/** Validate the provider list; every message starts with the path of the bad field. */
+function validateProviders(list: unknown): void {
+  const base = 'ai_gateway.providers';
+  if (!Array.isArray(list)) fail(base, 'must be a list');
+  const names = new Set<string>();
+  list.forEach((entry, i) => {
+    const p = `${base}[${i}]`;
+    if (!isObject(entry)) fail(p, 'must be an object');
+    if (typeof entry.name !== 'string' || !NAME.test(entry.name)) fail(`${p}.name`, 'must be a name of letters, digits, ".", "_" or "-"');
+    if (names.has(entry.name)) fail(`${p}.name`, `duplicate provider name "${entry.name}"`);
+    names.add(entry.name);
+    if (typeof entry.type !== 'string' || entry.type.length === 0) fail(`${p}.type`, 'is required (openai, anthropic, openai-compatible, simulated, …)');
+    checkUrl(`${p}.base_url`, entry.base_url);
+    if (entry.api_key !== undefined && typeof entry.api_key !== 'string') fail(`${p}.api_key`, 'must be a string');
+    checkStringList(`${p}.models`, entry.models);
+    if (entry.headers !== undefined) {
+      if (!isObject(entry.headers)) fail(`${p}.headers`, 'must be a map of header names to strings');
+      for (const [h, v] of Object.entries(entry.headers)) {
+        if (typeof v !== 'string') fail(`${p}.headers.${h}`, 'must be a string');
+      }
+    }
+    if (entry.rate_limit !== undefined) {
+      if (!isObject(entry.rate_limit)) fail(`${p}.rate_limit`, 'must be an object');
+      for (const k of ['requests_per_minute', 'tokens_per_minute', 'concurrent_requests']) checkNumber(`${p}.rate_limit.${k}`, entry.rate_limit[k], 1);
+    }
+    if (entry.cost !== undefined) {
+      if (!isObject(entry.cost)) fail(`${p}.cost`, 'must be an object');
+      for (const [k, v] of Object.entries(entry.cost)) checkNumber(`${p}.cost.${k}`, v);
+    }
+    if (isObject(entry.health_check) && entry.health_check.interval !== undefined) {
+      try {
+        parseDuration(entry.health_check.interval);
+      } catch (err) {
+        fail(`${p}.health_check.interval`, (err as Error).message);
+      }
+    }
+  });
+}
+
+function validateRoutingProviders(list: unknown): void {
+  const base = 'ai_gateway.routing.providers';
+  if (!Array.isArray(list)) fail(base, 'must be a list');
+  list.forEach((entry, i) => {
+    const p = `${base}[${i}]`;
+    if (!isObject(entry) || typeof entry.name !== 'string') fail(`${p}.name`, 'is required');
+    checkNumber(`${p}.priority`, entry.priority);
+    checkNumber(`${p}.weight`, entry.weight);
+  });
+}
+
+function validateModelMapping(value: unknown): void {
+  if (!isObject(value)) fail('ai_gateway.model_mapping', 'must map model names to { provider: model }');
+  for (const [alias, targets] of Object.entries(value)) {
+    if (!isObject(targets)) fail(`ai_gateway.model_mapping.${alias}`, 'must map provider names to model names');
+    for (const [provider, model] of Object.entries(targets)) {
+      if (typeof model !== 'string' || !model) fail(`ai_gateway.model_mapping.${alias}.${provider}`, 'must be a model name');
+    }
+  }
+}
+
+convict.addFormat({ name: 'provider-list', validate: validateProviders });
+convict.addFormat({ name: 'routing-provider-list', validate: validateRoutingProviders });
+convict.addFormat({ name: 'model-mapping', validate: validateModelMapping });
+convict.addFormat({
+  name: 'object',
+  validate(value: unknown) {
+    if (!isObject(value)) throw new Error('must be an object');
+  },
+});
+convict.addFormat({ name: 'sy-duration', validate: (v: unknown) => void parseDuration(v), coerce: (v: unknown) => parseDuration(v) });
+convict.addFormat({ name: 'sy-bytes', validate: (v: unknown) => void parseBytes(v), coerce: (v: unknown) => parseBytes(v) });
+
+/**
+ * The convict schema of the gateway. Every scalar has an environment variable; the
+ * `SWITCHYARD__PATH__TO__FIELD` form (see interpolate.ts) reaches the rest, array items included.
+ */
+export function gatewaySchema() {
+  return convict<GatewayConfig>({
+    server: {
+      host: { doc: 'Interface to listen on.', format: String, default: '127.0.0.1', env: 'SWITCHYARD_HOST' },
+      port: { doc: 'Port to listen on.', format: 'port', default: 8787, env: 'SWITCHYARD_PORT' },
+      body_limit: { doc: 'Largest accepted request body.', format: 'sy-bytes', default: 10 * 1024 * 1024, env: 'SWITCHYARD_BODY_LIMIT' },
+      shutdown_timeout: {
+        doc: 'How long a graceful shutdown lets in-flight requests and streams finish.',
+        format: 'sy-duration',
+        default: 10_000,
+        env: 'SWITCHYARD_SHUTDOWN_TIMEOUT',
+      },
+      request_timeout: {
+        doc: 'Total deadline of one upstream call (connect to last byte).',
+        format: 'sy-duration',
+        default: 600_000,
+        env: 'SWITCHYARD_REQUEST_TIMEOUT',
+      },
+    },
+    logging: {
+      level: { doc: 'Log level.', format: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info', env: 'SWITCHYARD_LOG_LEVEL' },
+    },
+    admin: {
+      token: { doc: 'Bearer token of the admin API; empty disables /admin.', format: String, default: '', env: 'SWITCHYARD_ADMIN_TOKEN', sensitive: true },
+    },
+    storage: {
+      sqlite_path: { doc: 'SQLite file for keys, routing and request logs.', format: String, default: '.switchyard/switchyard.db', env: 'SWITCHYARD_SQLITE_PATH' },
+      redis_url: { doc: 'Redis for counters shared by many instances (empty: in memory).', format: String, default: '', env: 'SWITCHYARD_REDIS_URL', sensitive: true },
+      postgres_url: { doc: 'PostgreSQL for keys and logs shared by many instances (empty: SQLite).', format: String, default: '', env: 'SWITCHYARD_POSTGRES_URL', sensitive: true },
+    },
+    ai_gateway: {
+      enabled: { doc: 'Serve the AI routes.', format: Boolean, default: true, env: 'SWITCHYARD_ENABLED' },
+      providers: { doc: 'Upstream providers.', format: 'provider-list', default: [] },
+      routing: {
+        strategy: { doc: 'Default routing strategy.', format: String, default: 'priority', env: 'SWITCHYARD_ROUTING_STRATEGY' },
+        providers: { doc: 'Provider order and weights.', format: 'routing-provider-list', default: [] },
+        model_routes: { doc: 'Model name to provider, with a `default`.', format: 'object', default: {} },
+        failover: { doc: 'Retries, retry codes and circuit breaker.', format: 'object', default: {} },
+        fallback: { doc: 'Fallback provider and its triggers.', format: 'object', default: {} },
+        latency: { doc: 'Latency strategy window and percentile.', format: 'object', default: {} },
+      },
+      model_mapping: { doc: 'Generic model names mapped per provider.', format: 'model-mapping', default: {} },
+    },
+  });
+}

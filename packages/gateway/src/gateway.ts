@@ -1,0 +1,125 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { GatewayError, renderOpenAIError, silentLogger, type Logger } from '@switchyard/core';
+import { loadConfig, validateConfig } from './config/load.js';
+import type { GatewayConfig } from './config/schema.js';
+import { createSwitchyard, type Switchyard, type SwitchyardOptions } from './switchyard.js';
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions extends Omit<SwitchyardOptions, 'config'> {
+  /**
+   * A validated config, a raw `ai_gateway:`-shaped object, or undefined to load
+   * `SWITCHYARD_CONFIG` / the embedded default. Defaults to undefined.
+   */
+  config?: GatewayConfig | Record<string, unknown>;
+  /** A YAML or JSON config file. Defaults to undefined. */
+  configFile?: string;
+}
+
+/** A standalone gateway: a Koa app plus its lifecycle. */
+export interface Gateway {
+  readonly app: Koa;
+  readonly config: GatewayConfig;
+  readonly switchyard: Switchyard;
+  /** Config warnings (unset variables, unknown keys). */
+  readonly warnings: readonly string[];
+  /** Start listening. Defaults to the configured host and port. */
+  listen(options?: { host?: string; port?: number }): Promise<Server>;
+  /**
+   * Graceful shutdown: stop accepting, let in-flight requests and streams finish up to the
+   * configured deadline (`server.shutdown_timeout`), then cut the rest and close upstream pools.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Create the standalone gateway: the client API, health endpoints, and (as later packages land)
+ * the admin API and /metrics.
+ *
+ * @example
+ * const gateway = await createGateway({ configFile: 'switchyard.yaml' });
+ * await gateway.listen({ port: 8787 });
+ */
+export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const { config, warnings } = options.configFile
+    ? await loadConfig({ file: options.configFile })
+    : options.config
+      ? isValidated(options.config)
+        ? { config: options.config, warnings: [] }
+        : validateConfig(options.config, process.env)
+      : await loadConfig();
+  const logger: Logger = options.logger ?? silentLogger;
+  for (const warning of warnings) logger.warn({ config: warning }, 'config warning');
+  const switchyard = await createSwitchyard({ ...options, config, logger });
+
+  let accepting = true;
+  const app = new Koa();
+  app.silent = true;
+  app.on('error', (err: unknown) => logger.error({ err: String((err as Error)?.message ?? err) }, 'unhandled error'));
+  app.use(async function health(ctx, next) {
+    if (ctx.path === '/health/live') {
+      ctx.body = { status: 'ok' };
+      return;
+    }
+    if (ctx.path === '/health/ready') {
+      ctx.status = accepting ? 200 : 503;
+      ctx.body = { status: accepting ? 'ready' : 'shutting_down', providers: switchyard.adapters.size };
+      return;
+    }
+    await next();
+  });
+  app.use(switchyard.koa());
+  app.use(async function notFound(ctx) {
+    const error = new GatewayError(`No route for ${ctx.method} ${ctx.path}`, { status: 404, code: 'unknown_route' });
+    ctx.status = 404;
+    ctx.body = renderOpenAIError(error);
+  });
+
+  let server: Server | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    config,
+    switchyard,
+    warnings,
+    async listen(listenOptions = {}) {
+      const host = listenOptions.host ?? config.server.host;
+      const port = listenOptions.port ?? config.server.port;
+      server = createServer(app.callback());
+      // Longer than common load balancer idle timeouts, so the LB closes first.
+      server.keepAliveTimeout = 65_000;
+      server.headersTimeout = 66_000;
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(port, host, () => {
+          server!.off('error', reject);
+          resolve();
+        });
+      });
+      const address = server.address() as AddressInfo;
+      logger.info({ host: address.address, port: address.port, providers: [...switchyard.adapters.keys()] }, 'listening');
+      return server;
+    },
+    close() {
+      closing ??= (async () => {
+        accepting = false;
+        if (server) {
+          const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+          server.closeIdleConnections();
+          const drained = await switchyard.drain(config.server.shutdown_timeout);
+          if (!drained) logger.warn({ in_flight: switchyard.inFlight }, 'shutdown deadline reached; closing remaining connections');
+          server.closeAllConnections();
+          await closed;
+        }
+        await switchyard.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function isValidated(config: GatewayOptions['config']): config is GatewayConfig {
+  const c = config as GatewayConfig | undefined;
+  return !!c && typeof c.server === 'object' && typeof c.ai_gateway?.routing === 'object';
+}

@@ -1,0 +1,10 @@
+export * from './gateway.js';
+export * from './switchyard.js';
+export * from './config/load.js';
+export * from './config/schema.js';
+export { DEFAULT_CONFIG } from './config/default-config.js';
+export { parseDuration, parseBytes } from './config/duration.js';
+export * from './models.js';
+export { executeSingle, withProviderField } from './execute.js';
+export { resolveTargets } from './resolve-targets.js';
+export { validateRequest } from './validate-request.js';

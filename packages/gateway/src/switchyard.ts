@@ -1,0 +1,223 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import compose from 'koa-compose';
+import type { Context, Middleware, Next } from 'koa';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { EventBus, silentLogger, type ClientFormat, type Exchange, type ExchangeMiddleware, type Logger } from '@switchyard/core';
+import { toKoa } from '@switchyard/core/koa';
+import { toExpress } from '@switchyard/core/express';
+import { createAdapter, createUndiciTransport, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
+import { validateConfig } from './config/load.js';
+import type { GatewayConfig } from './config/schema.js';
+import { executeSingle } from './execute.js';
+import { renderModelList, servedModels, type ServedModel } from './models.js';
+import { resolveTargets } from './resolve-targets.js';
+import { validateRequest } from './validate-request.js';
+
+/** Options of {@link createSwitchyard}. */
+export interface SwitchyardOptions {
+  /**
+   * The configuration: an already validated {@link GatewayConfig}, or a raw object in the
+   * `ai_gateway:` shape (validated here, `${ENV}` interpolated). Defaults to `{}` (no providers).
+   */
+  config?: GatewayConfig | Record<string, unknown>;
+  /** Upstream HTTP transport: `undici`, `got`, or your own. Defaults to `undici`. */
+  transport?: 'undici' | 'got' | HttpTransport;
+  /** Structured logger (pino-compatible). Defaults to silent. */
+  logger?: Logger;
+  /** Event bus the pieces emit on. Defaults to a new one. */
+  events?: EventBus;
+  /**
+   * Neutral middlewares run after request validation and before model resolution (auth,
+   * budgets, your own checks). Defaults to none.
+   */
+  admission?: ExchangeMiddleware[];
+  /** Middlewares that plan (model mapping, strategy), replacing the built-in resolution. Defaults to the built-in one. */
+  planning?: ExchangeMiddleware[];
+  /** Middlewares around execution (usage accounting). Defaults to none. */
+  accounting?: ExchangeMiddleware[];
+  /** The executor, replacing the single-attempt one (failover). Defaults to one attempt on the first target. */
+  executor?: ExchangeMiddleware;
+  /** Clock in ms. Defaults to Date.now. */
+  now?: () => number;
+}
+
+/** Mount options of {@link Switchyard.koa} and {@link Switchyard.express}. */
+export interface MountOptions {
+  /** Path prefix the routes live under when the framework does not strip it (Koa without koa-mount). Defaults to ''. */
+  prefix?: string;
+}
+
+/** The AI routes, ready to mount in an existing app. */
+export interface Switchyard {
+  readonly config: GatewayConfig;
+  readonly events: EventBus;
+  readonly adapters: ReadonlyMap<string, ProviderAdapter>;
+  readonly transport: HttpTransport;
+  /** The composed neutral pipeline (validation → admission → planning → accounting → execution). */
+  readonly pipeline: ExchangeMiddleware;
+  /** Number of exchanges not yet settled. */
+  readonly inFlight: number;
+  /** Every model name a client can request. */
+  models(): ServedModel[];
+  /** Koa middleware serving the client API; other paths fall through to `next`. */
+  koa(options?: MountOptions): Middleware;
+  /** Express middleware serving the client API; other paths fall through to `next`. */
+  express(options?: MountOptions): RequestHandler;
+  /** Resolves when every in-flight exchange has settled, or after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Close upstream connections. */
+  close(): Promise<void>;
+}
+
+const ROUTES: Record<string, ClientFormat> = {
+  '/v1/chat/completions': 'openai.chat',
+  '/v1/messages': 'anthropic.messages',
+  '/v1/messages/count_tokens': 'anthropic.count_tokens',
+  '/v1/embeddings': 'openai.embeddings',
+};
+
+function isValidated(config: SwitchyardOptions['config']): config is GatewayConfig {
+  const c = config as GatewayConfig | undefined;
+  return !!c && typeof c.server === 'object' && typeof c.ai_gateway?.routing === 'object';
+}
+
+async function resolveTransport(choice: SwitchyardOptions['transport']): Promise<HttpTransport> {
+  if (choice === undefined || choice === 'undici') return createUndiciTransport();
+  if (choice === 'got') {
+    const { createGotTransport } = await import('@switchyard/providers/got');
+    return createGotTransport();
+  }
+  if (typeof choice.request !== 'function') throw new TypeError('transport must be "undici", "got" or an HttpTransport');
+  return choice;
+}
+
+/**
+ * Build the AI routes from a configuration, to mount in an existing Koa or Express app.
+ *
+ * @example
+ * const switchyard = await createSwitchyard({ config: { ai_gateway: { providers: [{ name: 'sim', type: 'simulated', models: ['sim-1'] }] } } });
+ * app.use(switchyard.koa());            // Koa
+ * app.use('/ai', switchyard.express()); // Express
+ */
+export async function createSwitchyard(options: SwitchyardOptions = {}): Promise<Switchyard> {
+  const config = isValidated(options.config) ? options.config : validateConfig(options.config ?? {}, process.env).config;
+  const logger = options.logger ?? silentLogger;
+  const events = options.events ?? new EventBus();
+  const adapters = new Map<string, ProviderAdapter>();
+  config.ai_gateway.providers.forEach((entry, i) => {
+    try {
+      adapters.set(entry.name, createAdapter(entry));
+    } catch (err) {
+      throw new TypeError(`ai_gateway.providers[${i}]: ${(err as Error).message}`, { cause: err });
+    }
+  });
+  const transport = await resolveTransport(options.transport);
+  const timeouts = { totalMs: config.server.request_timeout };
+  const pipeline = compose<Exchange>([
+    validateRequest(),
+    ...(options.admission ?? []),
+    ...(options.planning ?? [resolveTargets(config.ai_gateway)]),
+    ...(options.accounting ?? []),
+    options.executor ?? executeSingle({ adapters, transport, events, timeouts }),
+  ]) as ExchangeMiddleware;
+  Object.defineProperty(pipeline, 'name', { value: 'switchyard' });
+
+  let inFlight = 0;
+  const drained = new Set<() => void>();
+  const onExchange = (exchange: Exchange) => {
+    inFlight++;
+    events.emit('exchange.start', { exchange });
+    exchange.onSettled((ex, settlement) => {
+      inFlight--;
+      events.emit('exchange.settled', { exchange: ex, settlement });
+      logger.info(
+        {
+          id: ex.id,
+          format: ex.format,
+          model: ex.requestedModel,
+          provider: ex.attempts.at(-1)?.target.provider,
+          resolved_model: ex.attempts.at(-1)?.target.model,
+          status: settlement.status,
+          outcome: settlement.outcome,
+          attempts: ex.attempts.length,
+          latency_ms: settlement.endedAt - ex.startedAt,
+        },
+        'request',
+      );
+      if (inFlight === 0) for (const resolve of drained) resolve();
+    });
+  };
+  const bodyLimit = config.server.body_limit;
+  const modelList = servedModels(config.ai_gateway);
+  const startedAt = new Date(options.now?.() ?? Date.now());
+
+  const modelsBody = (headers: IncomingMessage['headers']) => renderModelList(modelList, headers['anthropic-version'] !== undefined, startedAt);
+  const sendModels = (res: ServerResponse, body: string) => {
+    res.statusCode = 200;
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('content-length', Buffer.byteLength(body));
+    res.end(body);
+  };
+
+  return {
+    config,
+    events,
+    adapters,
+    transport,
+    pipeline,
+    get inFlight() {
+      return inFlight;
+    },
+    models: () => modelList,
+    koa(mount = {}) {
+      const prefix = mount.prefix ?? '';
+      const handlers = new Map(
+        Object.entries(ROUTES).map(([path, format]) => [prefix + path, toKoa(pipeline, { format, bodyLimit, onExchange, now: options.now })]),
+      );
+      return async function switchyard(ctx: Context, next: Next) {
+        if (ctx.method === 'POST') {
+          const handler = handlers.get(ctx.path);
+          if (handler) return handler(ctx, next);
+        } else if ((ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path === `${prefix}/v1/models`) {
+          ctx.status = 200;
+          ctx.type = 'application/json';
+          ctx.body = modelsBody(ctx.headers);
+          return;
+        }
+        return next();
+      };
+    },
+    express(mount = {}) {
+      const prefix = mount.prefix ?? '';
+      const handlers = new Map(
+        Object.entries(ROUTES).map(([path, format]) => [prefix + path, toExpress(pipeline, { format, bodyLimit, onExchange, now: options.now })]),
+      );
+      return function switchyard(req: Request, res: Response, next: NextFunction) {
+        if (req.method === 'POST') {
+          const handler = handlers.get(req.path);
+          if (handler) return void handler(req, res, next);
+        } else if ((req.method === 'GET' || req.method === 'HEAD') && req.path === `${prefix}/v1/models`) {
+          return sendModels(res, modelsBody(req.headers));
+        }
+        next();
+      } as RequestHandler;
+    },
+    drain(timeoutMs) {
+      if (inFlight === 0) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          drained.delete(done);
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          drained.delete(done);
+          resolve(false);
+        }, timeoutMs);
+        timer.unref();
+        drained.add(done);
+      });
+    },
+    close: () => transport.close(),
+  };
+}
