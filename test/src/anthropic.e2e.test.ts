@@ -79,7 +79,7 @@ test('upstream 429 comes back as an Anthropic rate_limit_error with retry-after'
   const res = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'claude-opus-4-8', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) });
   assert.equal(res.status, 429);
   assert.equal(res.headers.get('retry-after'), '7');
-  const body = await res.json();
+  const body = (await res.json()) as any;
   assertSchema(schemas.anthropicError, body, 'error');
   assert.equal(body.error.type, 'rate_limit_error');
 });
@@ -87,12 +87,12 @@ test('upstream 429 comes back as an Anthropic rate_limit_error with retry-after'
 test('bad input gets a 400 in Anthropic format naming the field', async () => {
   const res = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-opus-4-8', messages: [{ role: 'user', content: 'hi' }] }) });
   assert.equal(res.status, 400);
-  const body = await res.json();
+  const body = (await res.json()) as any;
   assertSchema(schemas.anthropicError, body, 'error');
   assert.match(body.error.message, /max_tokens/);
   const bad = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": ' });
   assert.equal(bad.status, 400);
-  assert.equal((await bad.json()).error.type, 'invalid_request_error');
+  assert.equal(((await bad.json()) as any).error.type, 'invalid_request_error');
 });
 
 test('GET /v1/models answers in the Anthropic shape for Anthropic clients', async () => {

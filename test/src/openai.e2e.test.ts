@@ -130,7 +130,7 @@ test('bad input gets a clear 400/404/413 in OpenAI format', async () => {
   ];
   for (const [body, status, message] of cases) {
     const res = await post(body);
-    const json = await res.json();
+    const json = (await res.json()) as any;
     assert.equal(res.status, status, body.slice(0, 60));
     assertSchema(schemas.openaiError, json, `error for ${body.slice(0, 40)}`);
     assert.match(json.error.message, message);

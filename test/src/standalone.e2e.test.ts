@@ -33,11 +33,11 @@ test("the README's quick start: the embedded default config serves the curl exam
     assert.equal(url, `http://127.0.0.1:${port}`);
     // The README's curl command, byte for byte (its JSON body), against this port.
     const readme = readFileSync(new URL('README.md', root), 'utf8');
-    const curl = /curl (http:\/\/127\.0\.0\.1:8787\/v1\/chat\/completions)[^']*'([^']+)'/.exec(readme);
+    const curl = /curl (http:\/\/127\.0\.0\.1:8787\/v1\/chat\/completions)[^\n]* -d '([^']+)'/.exec(readme);
     assert.ok(curl, 'README has the curl example');
     const res = await fetch(curl[1]!.replace('8787', String(port)), { method: 'POST', headers: { 'content-type': 'application/json' }, body: curl[2] });
     assert.equal(res.status, 200);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     assertSchema(schemas.openaiChatCompletion, body, 'simulated completion');
     assert.equal(body.provider, 'sim-fast');
     // The official SDK, streaming, against the same offline gateway.

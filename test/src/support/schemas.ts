@@ -33,7 +33,11 @@ const allowsNull = (s: unknown): boolean => {
   return Array.isArray(schema.anyOf) && schema.anyOf.some(allowsNull);
 };
 
-/** The Anthropic SDK types mark nullable fields required that the real API omits: let them be missing. */
+/**
+ * The Anthropic SDK types mark fields required that the real API omits (conformance README):
+ * nullable ones, and `container`, `diagnostics`, `stop_details`, tool_use `caller`. Let them be missing.
+ */
+const OMITTED_BY_API = new Set(['container', 'diagnostics', 'stop_details', 'caller']);
 function relaxNullableRequired(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(relaxNullableRequired);
   if (!node || typeof node !== 'object') return node;
@@ -41,7 +45,7 @@ function relaxNullableRequired(node: unknown): unknown {
   for (const [k, v] of Object.entries(node as Json)) out[k] = relaxNullableRequired(v);
   if (Array.isArray(out.required) && out.properties && typeof out.properties === 'object') {
     const props = out.properties as Json;
-    out.required = (out.required as string[]).filter((name) => !allowsNull(props[name]));
+    out.required = (out.required as string[]).filter((name) => !allowsNull(props[name]) && !OMITTED_BY_API.has(name));
   }
   return out;
 }

@@ -66,19 +66,18 @@ export async function startUpstream(initial?: Responder | Reply): Promise<Upstre
       return;
     }
     res.writeHead(status, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...reply.headers });
+    // A cut happens after what was written has really left (a destroy drops unflushed writes).
+    const cut = async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      req.socket.destroy();
+    };
     for (let i = 0; i < reply.sse.length; i++) {
-      if (reply.cutAfter !== undefined && i >= reply.cutAfter) {
-        req.socket.destroy();
-        return;
-      }
+      if (reply.cutAfter !== undefined && i >= reply.cutAfter) return cut();
       if (res.destroyed) return;
-      res.write(reply.sse[i]);
+      await new Promise<void>((r) => res.write(reply.sse[i], () => r()));
       if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     }
-    if (reply.cutAfter !== undefined && reply.cutAfter >= reply.sse.length) {
-      req.socket.destroy();
-      return;
-    }
+    if (reply.cutAfter !== undefined && reply.cutAfter >= reply.sse.length) return cut();
     res.end();
   });
   server.on('connection', (s) => {

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_CONFIG } from './default-config.js';
+import { parseBytes, parseDuration } from './duration.js';
 import { applyEnvOverrides, interpolateEnv } from './interpolate.js';
-import { gatewaySchema, type GatewayConfig } from './schema.js';
+import { gatewaySchema, validateModelMapping, type GatewayConfig } from './schema.js';
 
 /** A configuration that failed validation; the message starts with the bad field's path. */
 export class ConfigError extends Error {
@@ -75,7 +76,7 @@ export function validateConfig(raw: Record<string, unknown>, env: NodeJS.Process
   if (object.ai_gateway !== undefined && (typeof object.ai_gateway !== 'object' || object.ai_gateway === null)) {
     throw new ConfigError('ai_gateway: must be a mapping');
   }
-  const schema = gatewaySchema();
+  const schema = gatewaySchema(env);
   try {
     schema.load(object);
     schema.validate({
@@ -84,10 +85,25 @@ export function validateConfig(raw: Record<string, unknown>, env: NodeJS.Process
         warnings.push(message.replace(/^Warning:\s*/, '').trim());
       },
     });
+    validateModelMapping(schema.get('ai_gateway.model_mapping'));
   } catch (err) {
     throw new ConfigError(tidyConvictMessage((err as Error).message), { cause: err });
   }
-  return { config: schema.getProperties() as GatewayConfig, warnings, source };
+  const config = schema.getProperties() as GatewayConfig;
+  // Human forms ('30s', '10mb') from files are normalised here; convict coerces only env values.
+  const server = config.server;
+  server.shutdown_timeout = normalise('server.shutdown_timeout', parseDuration, server.shutdown_timeout);
+  server.request_timeout = normalise('server.request_timeout', parseDuration, server.request_timeout);
+  server.body_limit = normalise('server.body_limit', parseBytes, server.body_limit);
+  return { config, warnings, source };
+}
+
+function normalise(path: string, parse: (v: unknown) => number, value: unknown): number {
+  try {
+    return parse(value);
+  } catch (err) {
+    throw new ConfigError(`${path}: ${(err as Error).message}`);
+  }
 }
 
 /** convict prefixes our format errors with the property path; keep one clean path per line. */

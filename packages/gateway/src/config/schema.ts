@@ -118,7 +118,8 @@ function validateRoutingProviders(list: unknown): void {
   });
 }
 
-function validateModelMapping(value: unknown): void {
+/** Check `ai_gateway.model_mapping`: alias -> { provider: model }. */
+export function validateModelMapping(value: unknown): void {
   if (!isObject(value)) fail('ai_gateway.model_mapping', 'must map model names to { provider: model }');
   for (const [alias, targets] of Object.entries(value)) {
     if (!isObject(targets)) fail(`ai_gateway.model_mapping.${alias}`, 'must map provider names to model names');
@@ -130,7 +131,6 @@ function validateModelMapping(value: unknown): void {
 
 convict.addFormat({ name: 'provider-list', validate: validateProviders });
 convict.addFormat({ name: 'routing-provider-list', validate: validateRoutingProviders });
-convict.addFormat({ name: 'model-mapping', validate: validateModelMapping });
 convict.addFormat({
   name: 'object',
   validate(value: unknown) {
@@ -144,48 +144,54 @@ convict.addFormat({ name: 'sy-bytes', validate: (v: unknown) => void parseBytes(
  * The convict schema of the gateway. Every scalar has an environment variable; the
  * `SWITCHYARD__PATH__TO__FIELD` form (see interpolate.ts) reaches the rest, array items included.
  */
-export function gatewaySchema() {
-  return convict<GatewayConfig>({
-    server: {
-      host: { doc: 'Interface to listen on.', format: String, default: '127.0.0.1', env: 'SWITCHYARD_HOST' },
-      port: { doc: 'Port to listen on.', format: 'port', default: 8787, env: 'SWITCHYARD_PORT' },
-      body_limit: { doc: 'Largest accepted request body.', format: 'sy-bytes', default: 10 * 1024 * 1024, env: 'SWITCHYARD_BODY_LIMIT' },
-      shutdown_timeout: {
-        doc: 'How long a graceful shutdown lets in-flight requests and streams finish.',
-        format: 'sy-duration',
-        default: 10_000,
-        env: 'SWITCHYARD_SHUTDOWN_TIMEOUT',
+export function gatewaySchema(env: NodeJS.ProcessEnv = process.env) {
+  return convict<GatewayConfig>(
+    {
+      server: {
+        host: { doc: 'Interface to listen on.', format: String, default: '127.0.0.1', env: 'SWITCHYARD_HOST' },
+        port: { doc: 'Port to listen on.', format: 'port', default: 8787, env: 'SWITCHYARD_PORT' },
+        body_limit: { doc: 'Largest accepted request body.', format: 'sy-bytes', default: 10 * 1024 * 1024, env: 'SWITCHYARD_BODY_LIMIT' },
+        shutdown_timeout: {
+          doc: 'How long a graceful shutdown lets in-flight requests and streams finish.',
+          format: 'sy-duration',
+          default: 10_000,
+          env: 'SWITCHYARD_SHUTDOWN_TIMEOUT',
+        },
+        request_timeout: {
+          doc: 'Total deadline of one upstream call (connect to last byte).',
+          format: 'sy-duration',
+          default: 600_000,
+          env: 'SWITCHYARD_REQUEST_TIMEOUT',
+        },
       },
-      request_timeout: {
-        doc: 'Total deadline of one upstream call (connect to last byte).',
-        format: 'sy-duration',
-        default: 600_000,
-        env: 'SWITCHYARD_REQUEST_TIMEOUT',
+      logging: {
+        level: { doc: 'Log level.', format: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info', env: 'SWITCHYARD_LOG_LEVEL' },
+      },
+      admin: {
+        token: { doc: 'Bearer token of the admin API; empty disables /admin.', format: String, default: '', env: 'SWITCHYARD_ADMIN_TOKEN', sensitive: true },
+      },
+      storage: {
+        sqlite_path: { doc: 'SQLite file for keys, routing and request logs.', format: String, default: '.switchyard/switchyard.db', env: 'SWITCHYARD_SQLITE_PATH' },
+        redis_url: { doc: 'Redis for counters shared by many instances (empty: in memory).', format: String, default: '', env: 'SWITCHYARD_REDIS_URL', sensitive: true },
+        postgres_url: { doc: 'PostgreSQL for keys and logs shared by many instances (empty: SQLite).', format: String, default: '', env: 'SWITCHYARD_POSTGRES_URL', sensitive: true },
+      },
+      ai_gateway: {
+        enabled: { doc: 'Serve the AI routes.', format: Boolean, default: true, env: 'SWITCHYARD_ENABLED' },
+        providers: { doc: 'Upstream providers.', format: 'provider-list', default: [] },
+        routing: {
+          strategy: { doc: 'Default routing strategy.', format: String, default: 'priority', env: 'SWITCHYARD_ROUTING_STRATEGY' },
+          providers: { doc: 'Provider order and weights.', format: 'routing-provider-list', default: [] },
+          model_routes: { doc: 'Model name to provider, with a `default`.', format: 'object', default: {} },
+          failover: { doc: 'Retries, retry codes and circuit breaker.', format: 'object', default: {} },
+          fallback: { doc: 'Fallback provider and its triggers.', format: 'object', default: {} },
+          latency: { doc: 'Latency strategy window and percentile.', format: 'object', default: {} },
+        },
+        // convict only treats a nested object as one value when its format is named 'object';
+        // the mapping's own shape is checked by validateModelMapping after loading.
+        model_mapping: { doc: 'Generic model names mapped per provider.', format: 'object', default: {} },
       },
     },
-    logging: {
-      level: { doc: 'Log level.', format: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info', env: 'SWITCHYARD_LOG_LEVEL' },
-    },
-    admin: {
-      token: { doc: 'Bearer token of the admin API; empty disables /admin.', format: String, default: '', env: 'SWITCHYARD_ADMIN_TOKEN', sensitive: true },
-    },
-    storage: {
-      sqlite_path: { doc: 'SQLite file for keys, routing and request logs.', format: String, default: '.switchyard/switchyard.db', env: 'SWITCHYARD_SQLITE_PATH' },
-      redis_url: { doc: 'Redis for counters shared by many instances (empty: in memory).', format: String, default: '', env: 'SWITCHYARD_REDIS_URL', sensitive: true },
-      postgres_url: { doc: 'PostgreSQL for keys and logs shared by many instances (empty: SQLite).', format: String, default: '', env: 'SWITCHYARD_POSTGRES_URL', sensitive: true },
-    },
-    ai_gateway: {
-      enabled: { doc: 'Serve the AI routes.', format: Boolean, default: true, env: 'SWITCHYARD_ENABLED' },
-      providers: { doc: 'Upstream providers.', format: 'provider-list', default: [] },
-      routing: {
-        strategy: { doc: 'Default routing strategy.', format: String, default: 'priority', env: 'SWITCHYARD_ROUTING_STRATEGY' },
-        providers: { doc: 'Provider order and weights.', format: 'routing-provider-list', default: [] },
-        model_routes: { doc: 'Model name to provider, with a `default`.', format: 'object', default: {} },
-        failover: { doc: 'Retries, retry codes and circuit breaker.', format: 'object', default: {} },
-        fallback: { doc: 'Fallback provider and its triggers.', format: 'object', default: {} },
-        latency: { doc: 'Latency strategy window and percentile.', format: 'object', default: {} },
-      },
-      model_mapping: { doc: 'Generic model names mapped per provider.', format: 'model-mapping', default: {} },
-    },
-  });
+    // Our env, not necessarily process.env; never read process.argv (the CLI parses its own flags).
+    { env, args: [] },
+  );
 }
