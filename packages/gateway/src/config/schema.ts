@@ -137,8 +137,8 @@ convict.addFormat({
     if (!isObject(value)) throw new Error('must be an object');
   },
 });
-convict.addFormat({ name: 'sy-duration', validate: (v: unknown) => void parseDuration(v), coerce: (v: unknown) => parseDuration(v) });
-convict.addFormat({ name: 'sy-bytes', validate: (v: unknown) => void parseBytes(v), coerce: (v: unknown) => parseBytes(v) });
+convict.addFormat({ name: 'sy-duration', validate: (v: unknown) => void parseDuration(v) });
+convict.addFormat({ name: 'sy-bytes', validate: (v: unknown) => void parseBytes(v) });
 
 /**
  * The convict schema of the gateway. Every scalar has an environment variable; the
