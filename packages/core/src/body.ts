@@ -19,7 +19,9 @@ export function formatForPath(path: string): ClientFormat | undefined {
 
 /**
  * Read a request body up to `limit` bytes. A declared or actual size over the limit is a 413
- * before more of the body is buffered.
+ * before more of the body is buffered. (Leaving the loop early does not cut the connection:
+ * node detaches the socket before destroying a server request, so the 413 is still written.)
+ * @example const raw = await readRawBody(req, 1024 * 1024);
  */
 export async function readRawBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);

@@ -20,15 +20,19 @@ const OPENAI_TYPES: Record<number, string> = {
 };
 
 /**
- * Anthropic error `type` for each HTTP status.
+ * Anthropic error `type` for each HTTP status. Only types in the official SDK's `ErrorObject`
+ * union are used: Anthropic's docs also name `request_too_large` for 413, but the SDK types do
+ * not, so a typed client switching on `error.type` would not expect it.
  * @see https://docs.anthropic.com/en/api/errors
  */
 const ANTHROPIC_TYPES: Record<number, string> = {
   400: 'invalid_request_error',
   401: 'authentication_error',
+  402: 'billing_error',
   403: 'permission_error',
   404: 'not_found_error',
-  413: 'request_too_large',
+  408: 'timeout_error',
+  413: 'invalid_request_error',
   429: 'rate_limit_error',
   500: 'api_error',
   502: 'api_error',
@@ -110,11 +114,20 @@ export class GatewayError extends Error {
 /** Type guard for {@link GatewayError}. @example if (isGatewayError(err)) ctx.status = err.status */
 export const isGatewayError = GatewayError.isInstance;
 
-/** Wrap anything thrown into a GatewayError; unknown errors become an opaque 500. */
+/**
+ * Wrap anything thrown into a GatewayError. An http-errors style error keeps its 4xx/5xx
+ * status (`status` or `statusCode`) and, when it says `expose: true` below 500, its message;
+ * anything else becomes an opaque 500 whose message is never shown.
+ * @example toGatewayError(new Error('db password wrong')).message // 'Internal gateway error'
+ */
 export function toGatewayError(err: unknown): GatewayError {
   if (isGatewayError(err)) return err;
-  const status = typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : 500;
-  const expose = (err as { expose?: boolean })?.expose === true && status < 500;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { status?: unknown; statusCode?: unknown; expose?: unknown };
+  const claimed = typeof e.status === 'number' ? e.status : e.statusCode;
+  // Only an error status is taken over: a 2xx/3xx or a non-integer would make node throw
+  // (or answer success) while writing the error response.
+  const status = Number.isInteger(claimed) && (claimed as number) >= 400 && (claimed as number) <= 599 ? (claimed as number) : 500;
+  const expose = e.expose === true && status < 500;
   const message = expose && err instanceof Error ? err.message : 'Internal gateway error';
   return new GatewayError(message, { status, cause: err, expose });
 }
@@ -129,27 +142,39 @@ function publicMessage(err: GatewayError): string {
  * @example renderOpenAIError(err) // { error: { message, type, code, param } }
  */
 export function renderOpenAIError(err: GatewayError): { error: Record<string, unknown> } {
+  // Details first: they add fields, they never replace the message (which may be hidden) or type.
   return {
     error: {
+      ...err.details,
       message: publicMessage(err),
       type: err.openaiType,
       param: err.param ?? null,
       code: err.code ?? null,
-      ...err.details,
     },
   };
 }
 
 /**
- * The Anthropic error body.
+ * The Anthropic error body. `request_id` is part of the official body (the SDK's
+ * `ErrorResponse` requires it, string or null).
  * @see https://docs.anthropic.com/en/api/errors
- * @example renderAnthropicError(err) // { type: 'error', error: { type, message } }
+ * @example renderAnthropicError(err, 'req_1') // { type: 'error', error: { type, message }, request_id: 'req_1' }
  */
-export function renderAnthropicError(err: GatewayError): { type: 'error'; error: Record<string, unknown> } {
-  return { type: 'error', error: { type: err.anthropicType, message: publicMessage(err), ...err.details } };
+export function renderAnthropicError(
+  err: GatewayError,
+  requestId: string | null = null,
+): { type: 'error'; error: Record<string, unknown>; request_id: string | null } {
+  return {
+    type: 'error',
+    error: { ...err.details, type: err.anthropicType, message: publicMessage(err) },
+    request_id: requestId,
+  };
 }
 
-/** Render an error body in the client's format. */
-export function renderError(err: GatewayError, format: ClientFormat): object {
-  return familyOf(format) === 'anthropic' ? renderAnthropicError(err) : renderOpenAIError(err);
+/**
+ * Render an error body in the client's format.
+ * @example renderError(err, exchange.format, exchange.id)
+ */
+export function renderError(err: GatewayError, format: ClientFormat, requestId: string | null = null): object {
+  return familyOf(format) === 'anthropic' ? renderAnthropicError(err, requestId) : renderOpenAIError(err);
 }

@@ -48,7 +48,9 @@ export class EventBus<E extends object = GatewayEvents> {
   emit<K extends keyof E & string>(name: K, payload: E[K]): void {
     // Fast path: most events have no listener on the hot path.
     if (this.#emitter.listenerCount(name) === 0) return;
-    for (const listener of this.#emitter.listeners(name) as Array<(p: E[K]) => void>) {
+    // rawListeners, not listeners: calling a `once` wrapper removes it, calling the unwrapped
+    // function (what listeners() returns) would leave it subscribed for ever.
+    for (const listener of this.#emitter.rawListeners(name) as Array<(p: E[K]) => void>) {
       try {
         listener(payload);
       } catch {

@@ -16,8 +16,10 @@ export interface JsonResponse {
 
 /**
  * A server-sent-events response. `events` yields events already in the client's format;
- * a string item is written verbatim (pre-formatted frames, comments). If it throws after the
- * first event, the writer ends the stream with an in-band error event in the client's format.
+ * a string item is written verbatim (pre-formatted frames, comments). Nothing is written until
+ * the first item is ready: if the source throws before it, the client gets a JSON error with
+ * the error's status; if it throws after, the writer ends the stream with an in-band error
+ * event in the client's format. The source should stop when `exchange.signal` aborts.
  */
 export interface StreamResponse {
   kind: 'stream';
@@ -66,6 +68,16 @@ type SettleListener = (exchange: Exchange, settlement: Settlement) => void | Pro
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
+ * The request id for a request: the client's `x-request-id` when it is safe to echo into
+ * headers and logs (1-128 of `A-Z a-z 0-9 . _ : -`), otherwise a fresh UUID.
+ * @example requestIdFrom({ 'x-request-id': 'abc-1' }) // 'abc-1'
+ */
+export function requestIdFrom(headers: HeaderMap): string {
+  const clientId = headers['x-request-id'];
+  return clientId && SAFE_REQUEST_ID.test(clientId) ? clientId : randomUUID();
+}
+
+/**
  * One AI request on its way through Switchyard (DESIGN §2). Created by the first Switchyard
  * middleware that sees the request, found again by every later one, and settled exactly once
  * when the response has really finished or the client went away.
@@ -108,8 +120,7 @@ export class Exchange {
   constructor(init: ExchangeInit) {
     this.#now = init.now ?? Date.now;
     this.startedAt = this.#now();
-    const clientId = init.headers['x-request-id'];
-    this.id = init.id ?? (clientId && SAFE_REQUEST_ID.test(clientId) ? clientId : randomUUID());
+    this.id = init.id ?? requestIdFrom(init.headers);
     this.format = init.format;
     this.path = init.path ?? '';
     this.body = init.body;

@@ -2,8 +2,19 @@ import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Exchange, ExchangeResponse } from './exchange.js';
-import { createExchange, errorResponse, resolveFormat, responseHeaders, sseFrames, type ExchangeMiddleware, type ExchangeOptions } from './respond.js';
+import { headerMap } from './body.js';
+import { requestIdFrom, type Exchange, type ExchangeResponse, type StreamResponse } from './exchange.js';
+import {
+  createExchange,
+  unanswered,
+  errorResponse,
+  primeStream,
+  resolveFormat,
+  responseHeaders,
+  sseFrames,
+  type ExchangeMiddleware,
+  type ExchangeOptions,
+} from './respond.js';
 
 /**
  * The exchange of an Express request, if a Switchyard middleware created one (`res.locals.switchyard`).
@@ -45,10 +56,12 @@ export function toExpress(middleware: ExchangeMiddleware, options: ExchangeOptio
       if (passed) return void next(err); // thrown by a later, non-Switchyard handler
       if (exchange) exchange.error = err;
       const format = exchange?.format ?? safeFormat(options, req.path);
-      writeNodeResponse(res, exchange, errorResponse(format, err));
+      writeNodeResponse(res, exchange, errorResponse(format, err, exchange?.id ?? requestIdFrom(headerMap(req.headers))));
       return;
     }
-    if (!passed && exchange.response && !res.headersSent) writeNodeResponse(res, exchange, exchange.response);
+    if (passed || res.headersSent) return;
+    // Neither answered nor passed on: without this Express would leave the request hanging.
+    writeNodeResponse(res, exchange, exchange.response ?? errorResponse(exchange.format, unanswered(middleware), exchange.id));
   };
   Object.defineProperty(adapted, 'name', { value: middleware.name || 'switchyard' });
   return adapted as RequestHandler;
@@ -64,19 +77,44 @@ function safeFormat(options: ExchangeOptions, path: string) {
 
 /**
  * Write an exchange response to a plain node `ServerResponse` (Express, node:http, fastify's raw reply).
+ * A stream is written once its first item is ready; a source failing before that is answered
+ * as a JSON error in the client's format.
+ * @example writeNodeResponse(res, exchange, exchange.response);
  */
 export function writeNodeResponse(res: ServerResponse, exchange: Exchange | undefined, response: ExchangeResponse): void {
-  if (res.headersSent) return;
+  if (res.headersSent || res.writableEnded) return;
+  if (response.kind === 'stream') {
+    if (!exchange) throw new TypeError('writeNodeResponse: a stream response needs its exchange');
+    void writeNodeStream(res, exchange, response);
+    return;
+  }
+  writeHead(res, exchange, response);
+  res.setHeader('content-length', Buffer.byteLength(response.body));
+  res.end(response.body);
+}
+
+async function writeNodeStream(res: ServerResponse, exchange: Exchange, response: StreamResponse): Promise<void> {
+  let ready: StreamResponse;
+  try {
+    ready = await primeStream(response);
+  } catch (err) {
+    exchange.error = err;
+    writeNodeResponse(res, exchange, errorResponse(exchange.format, err, exchange.id));
+    return;
+  }
+  if (res.headersSent || res.writableEnded) {
+    await ready.events[Symbol.asyncIterator]().return?.();
+    return;
+  }
+  writeHead(res, exchange, ready);
+  res.socket?.setNoDelay(true);
+  pipeline(Readable.from(sseFrames(exchange, ready), { objectMode: false }), res).catch(() => {
+    // The client went away mid-stream; settlement already recorded it.
+  });
+}
+
+function writeHead(res: ServerResponse, exchange: Exchange | undefined, response: ExchangeResponse): void {
   res.statusCode = response.status;
   const headers = exchange ? responseHeaders(exchange, response) : response.headers;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  if (response.kind === 'json') {
-    res.setHeader('content-length', Buffer.byteLength(response.body));
-    res.end(response.body);
-    return;
-  }
-  res.socket?.setNoDelay(true);
-  pipeline(Readable.from(sseFrames(exchange!, response), { objectMode: false }), res).catch(() => {
-    // The client went away mid-stream; settlement already recorded it.
-  });
 }

@@ -1,7 +1,18 @@
 import { Readable } from 'node:stream';
 import type { Context, Middleware, Next } from 'koa';
-import type { Exchange } from './exchange.js';
-import { createExchange, errorResponse, resolveFormat, responseHeaders, sseFrames, type ExchangeMiddleware, type ExchangeOptions } from './respond.js';
+import { headerMap } from './body.js';
+import { requestIdFrom, type Exchange, type ExchangeResponse } from './exchange.js';
+import {
+  createExchange,
+  unanswered,
+  errorResponse,
+  primeStream,
+  resolveFormat,
+  responseHeaders,
+  sseFrames,
+  type ExchangeMiddleware,
+  type ExchangeOptions,
+} from './respond.js';
 
 /**
  * The exchange of a Koa request, if a Switchyard middleware created one (`ctx.state.switchyard`).
@@ -22,6 +33,7 @@ export function koaExchange(ctx: Context): Exchange | undefined {
 export function toKoa(middleware: ExchangeMiddleware, options: ExchangeOptions = {}): Middleware {
   const adapted = async (ctx: Context, next: Next): Promise<void> => {
     let exchange = koaExchange(ctx);
+    let passed = false;
     try {
       if (!exchange) {
         const format = resolveFormat(options, ctx.path);
@@ -35,14 +47,32 @@ export function toKoa(middleware: ExchangeMiddleware, options: ExchangeOptions =
         ctx.state.switchyard = exchange;
         options.onExchange?.(exchange);
       }
-      await middleware(exchange, () => next());
+      await middleware(exchange, () => {
+        passed = true;
+        return next();
+      });
     } catch (err) {
-      const format = exchange?.format ?? safeFormat(options, ctx.path);
       if (exchange) exchange.error = err;
-      writeKoa(ctx, exchange, errorResponse(format, err));
+      const format = exchange?.format ?? safeFormat(options, ctx.path);
+      writeKoa(ctx, exchange, errorResponse(format, err, exchange?.id ?? requestIdFrom(headerMap(ctx.req.headers))));
       return;
     }
-    if (exchange.response && !exchange.locals.has(WRITTEN)) writeKoa(ctx, exchange, exchange.response);
+    if (exchange.locals.has(WRITTEN)) return;
+    if (!exchange.response) {
+      if (!passed) writeKoa(ctx, exchange, errorResponse(exchange.format, unanswered(middleware), exchange.id));
+      return;
+    }
+    let response: ExchangeResponse = exchange.response;
+    if (response.kind === 'stream') {
+      exchange.locals.set(WRITTEN, true); // an outer adapter must not write it while we wait
+      try {
+        response = await primeStream(response);
+      } catch (err) {
+        exchange.error = err;
+        response = errorResponse(exchange.format, err, exchange.id);
+      }
+    }
+    writeKoa(ctx, exchange, response);
   };
   Object.defineProperty(adapted, 'name', { value: middleware.name || 'switchyard' });
   return adapted;
@@ -58,7 +88,7 @@ function safeFormat(options: ExchangeOptions, path: string) {
   }
 }
 
-function writeKoa(ctx: Context, exchange: Exchange | undefined, response: NonNullable<Exchange['response']>): void {
+function writeKoa(ctx: Context, exchange: Exchange | undefined, response: ExchangeResponse): void {
   exchange?.locals.set(WRITTEN, true);
   ctx.status = response.status;
   if (!exchange) {

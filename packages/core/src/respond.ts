@@ -27,6 +27,18 @@ export interface ExchangeOptions {
   onExchange?: (exchange: Exchange) => void;
 }
 
+/**
+ * The error for a middleware that neither set `exchange.response` nor called `next()`: a bug
+ * in that middleware, answered as an opaque 500 (Express would otherwise hang, Koa send 404).
+ * @example throw unanswered(myMiddleware)
+ */
+export function unanswered(middleware: ExchangeMiddleware): GatewayError {
+  return new GatewayError(`Switchyard middleware "${middleware.name || 'anonymous'}" neither answered nor called next()`, {
+    status: 500,
+    code: 'middleware_unanswered',
+  });
+}
+
 /** Resolve the client format of a request, or fail with a 404 in OpenAI format. */
 export function resolveFormat(options: ExchangeOptions, path: string): ClientFormat {
   const format = typeof options.format === 'function' ? options.format(path) : options.format ?? formatForPath(path);
@@ -37,20 +49,35 @@ export function resolveFormat(options: ExchangeOptions, path: string): ClientFor
 /**
  * Build the exchange for a node request. Uses a body a body-parser already produced, else
  * reads and parses the raw body (413 over the limit, 400 on malformed JSON).
+ * @example const exchange = await createExchange(req, res, { path: '/v1/messages', format: 'anthropic.messages' });
  */
 export async function createExchange(
   req: IncomingMessage,
   res: ServerResponse,
   init: { path: string; format: ClientFormat; parsedBody?: unknown; bodyLimit?: number; now?: () => number },
 ): Promise<Exchange> {
-  const parsed = init.parsedBody;
-  const body =
-    parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && Object.keys(parsed).length > 0
-      ? (parsed as Record<string, unknown>)
-      : parseJsonObject(await readRawBody(req, init.bodyLimit ?? DEFAULT_BODY_LIMIT));
+  const body = await requestBody(req, init.parsedBody, init.bodyLimit ?? DEFAULT_BODY_LIMIT);
   const exchange = new Exchange({ format: init.format, body, headers: headerMap(req.headers), path: init.path, now: init.now });
   bindSettlement(exchange, res);
   return exchange;
+}
+
+async function requestBody(req: IncomingMessage, parsed: unknown, limit: number): Promise<Record<string, unknown>> {
+  const consumed = req.readableEnded;
+  if (isPlainObject(parsed) && (consumed || Object.keys(parsed).length > 0)) return parsed;
+  if (consumed && parsed !== undefined && parsed !== null) {
+    // A parser read the stream and left text or bytes (express.text/raw), or a JSON value that
+    // is not an object (an array): judge what it produced, the stream has nothing left.
+    if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) return parseJsonObject(parsed);
+    throw new GatewayError('Request body must be a JSON object', { status: 400, code: 'invalid_json' });
+  }
+  // Body parsers that skip a request (another content type) leave `{}` or undefined and the
+  // stream unread: read it ourselves.
+  return parseJsonObject(await readRawBody(req, limit));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
 }
 
 /**
@@ -68,15 +95,20 @@ export function bindSettlement(exchange: Exchange, res: ServerResponse): void {
   });
 }
 
-/** The JSON error response for an error, in the client's format. */
-export function errorResponse(format: ClientFormat, err: unknown): JsonResponse {
+/**
+ * The JSON error response for an error, in the client's format. With `requestId` the body
+ * (Anthropic's `request_id`) and the headers (`x-request-id`, and `request-id` for Anthropic
+ * clients) carry it, so an error raised before any exchange existed still names the request.
+ * @example errorResponse('openai.chat', new GatewayError('Nope', { status: 403 }), exchange.id)
+ */
+export function errorResponse(format: ClientFormat, err: unknown, requestId?: string): JsonResponse {
   const error = toGatewayError(err);
-  return {
-    kind: 'json',
-    status: error.status,
-    headers: { 'content-type': 'application/json', ...error.headers },
-    body: JSON.stringify(renderError(error, format)),
-  };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...error.headers };
+  if (requestId !== undefined) {
+    headers['x-request-id'] = requestId;
+    if (familyOf(format) === 'anthropic') headers['request-id'] = requestId;
+  }
+  return { kind: 'json', status: error.status, headers, body: JSON.stringify(renderError(error, format, requestId ?? null)) };
 }
 
 /** Every header of the client response: the response's own, pieces' additions, the request id. */
@@ -98,9 +130,9 @@ export function responseHeaders(exchange: Exchange, response: ExchangeResponse):
  * The in-band error that ends a stream which failed after its first byte: OpenAI clients see
  * `data: {"error":…}`, Anthropic clients `event: error`. Never a clean end.
  */
-export function streamErrorFrame(format: ClientFormat, err: unknown): string {
+export function streamErrorFrame(format: ClientFormat, err: unknown, requestId?: string): string {
   const error = toGatewayError(err);
-  const body = renderError(error, format);
+  const body = renderError(error, format, requestId ?? null);
   return familyOf(format) === 'anthropic'
     ? formatSseEvent({ event: 'error', data: JSON.stringify(body) })
     : formatSseEvent({ data: JSON.stringify(body) });
@@ -118,6 +150,37 @@ export async function* sseFrames(exchange: Exchange, response: StreamResponse): 
   } catch (err) {
     if (exchange.signal.aborted && exchange.settled) return; // the client is gone: nobody to tell
     exchange.error = err;
-    yield streamErrorFrame(exchange.format, err);
+    yield streamErrorFrame(exchange.format, err, exchange.id);
+  }
+}
+
+/**
+ * Wait for the first item of a stream before anything is written, so that a source failing
+ * before its first event becomes a proper HTTP error (the status and body SDKs retry on)
+ * instead of a 200 carrying an in-band error. Rejects with the source's error.
+ * @example const ready = await primeStream(response); // then write `ready`
+ */
+export async function primeStream(response: StreamResponse): Promise<StreamResponse> {
+  const iterator = response.events[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  return { ...response, events: resumed(first, iterator) };
+}
+
+async function* resumed<T>(first: IteratorResult<T>, iterator: AsyncIterator<T>): AsyncGenerator<T> {
+  let done = first.done === true;
+  try {
+    if (done) return;
+    yield first.value as T;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    // Stopped early (client gone, writer destroyed): let the source release its upstream.
+    if (!done) await iterator.return?.();
   }
 }

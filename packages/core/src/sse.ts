@@ -6,7 +6,10 @@
  * @module
  */
 
-/** One dispatched event. `event` is undefined when the stream sent no `event:` line. */
+/**
+ * One dispatched event. `event` is undefined when the stream sent no `event:` line. `id` is the
+ * last event ID in effect: per the spec it carries over to later events that send none.
+ */
 export interface SseEvent {
   event?: string;
   data: string;
@@ -15,6 +18,7 @@ export interface SseEvent {
 }
 
 const decoderOptions = { stream: true } as const;
+const LINE_BREAK = /[\r\n]/;
 
 /**
  * Incremental SSE parser: feed it chunks as they arrive, get whole events back.
@@ -27,7 +31,8 @@ const decoderOptions = { stream: true } as const;
  */
 export class SseParser {
   #decoder = new TextDecoder();
-  #buffer = '';
+  /** Text after the last line break, not yet a whole line. */
+  #parts: string[] = [];
   #data: string[] = [];
   #event: string | undefined;
   #id: string | undefined;
@@ -39,13 +44,22 @@ export class SseParser {
   /** Parse a chunk; returns the events it completed (often none). */
   push(chunk: Uint8Array | string): SseEvent[] {
     let text = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, decoderOptions);
-    if (this.#pendingCR && text.startsWith('\n')) text = text.slice(1);
+    // An empty chunk (or one holding only part of a UTF-8 character) says nothing about a CR
+    // that ended the previous chunk, so the pending CR must survive it.
+    if (text.length === 0) return [];
+    if (this.#pendingCR && text.charCodeAt(0) === 10) text = text.slice(1);
     this.#pendingCR = false;
-    this.#buffer += text;
+    // The buffer never holds a line break, so only the new text needs scanning; without a break
+    // the chunk is parked, keeping a long line (a base64 image) linear in its length.
+    if (!LINE_BREAK.test(text)) {
+      this.#parts.push(text);
+      return [];
+    }
+    const buf = this.#parts.length > 0 ? this.#parts.join('') + text : text;
+    this.#parts = [];
     const events: SseEvent[] = [];
     let start = 0;
-    const buf = this.#buffer;
-    for (let i = 0; i < buf.length; i++) {
+    for (let i = buf.length - text.length; i < buf.length; i++) {
       const c = buf.charCodeAt(i);
       if (c !== 10 && c !== 13) continue;
       const line = buf.slice(start, i);
@@ -60,7 +74,7 @@ export class SseParser {
       const ev = this.#line(line);
       if (ev) events.push(ev);
     }
-    this.#buffer = buf.slice(start);
+    if (start < buf.length) this.#parts.push(buf.slice(start));
     return events;
   }
 
@@ -69,8 +83,9 @@ export class SseParser {
    * event (data received but no terminating blank line): a truncated stream.
    */
   end(): { complete: boolean; pending?: SseEvent } {
-    const rest = this.#buffer + this.#decoder.decode();
-    this.#buffer = '';
+    const rest = this.#parts.join('') + this.#decoder.decode();
+    this.#parts = [];
+    this.#pendingCR = false;
     if (rest.length > 0) this.#line(rest);
     if (!this.#sawField) return { complete: true };
     const pending: SseEvent = { data: this.#data.join('\n') };
@@ -121,13 +136,19 @@ export class SseParser {
  */
 export function formatSseEvent(ev: SseEvent): string {
   let out = '';
-  if (ev.event !== undefined) out += `event: ${ev.event}\n`;
-  if (ev.id !== undefined) out += `id: ${ev.id}\n`;
+  // A line break in a name or id would end the field early and let the rest be read as
+  // another field (or a blank line dispatching a partial event): fold it into a space.
+  if (ev.event !== undefined) out += `event: ${oneLine(ev.event)}\n`;
+  if (ev.id !== undefined) out += `id: ${oneLine(ev.id)}\n`;
   if (ev.retry !== undefined) out += `retry: ${ev.retry}\n`;
   const data = ev.data;
   if (data.indexOf('\n') === -1 && data.indexOf('\r') === -1) return `${out}data: ${data}\n\n`;
   for (const line of data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   return `${out}\n`;
+}
+
+function oneLine(value: string): string {
+  return value.indexOf('\n') === -1 && value.indexOf('\r') === -1 ? value : value.replace(/[\r\n]+/g, ' ');
 }
 
 /** An SSE comment line (keeps idle connections alive through proxies). */

@@ -1,3 +1,14 @@
 export * from './transport.js';
 export * from './adapter.js';
 export * from './provider-error.js';
+export * from './classify.js';
+export * from './usage.js';
+export * from './registry.js';
+export { createUndiciTransport, type UndiciTransportOptions } from './transport/undici.js';
+export type { TransportOptions } from './transport/common.js';
+export { createHttpAdapter, pickForwardHeaders, preReadFirst, StreamFailure, type HttpAdapterSpec, type StreamProtocol, type UpstreamRequest } from './adapters/http-adapter.js';
+export { createOpenAIAdapter, createOpenAICompatibleAdapter, withModel, OPENAI_BASE_URL } from './adapters/openai.js';
+export { openAIStreamProtocol } from './adapters/openai-stream.js';
+export { createAnthropicAdapter, ANTHROPIC_BASE_URL, ANTHROPIC_VERSION } from './adapters/anthropic.js';
+export { anthropicStreamProtocol } from './adapters/anthropic-stream.js';
+export { createSimulatedAdapter, type SimulatedConfig, type SimulatedOutage } from './adapters/simulated.js';

@@ -33,10 +33,14 @@ export class ProviderError extends GatewayError {
   readonly retryAfterMs?: number;
   /** True once bytes reached the client (a mid-stream failure cannot fail over invisibly). */
   readonly afterFirstByte: boolean;
+  /** The upstream's `x-should-retry`, when it sent one. */
+  readonly shouldRetry?: boolean;
+  /** Provider error code or type (`insufficient_quota`, `overloaded_error`), for logs. */
+  readonly upstreamCode?: string;
 
   constructor(
     message: string,
-    init: { kind: FailureKind; provider: string; upstreamStatus?: number; retryAfterMs?: number; afterFirstByte?: boolean; cause?: unknown },
+    init: { kind: FailureKind; provider: string; upstreamStatus?: number; retryAfterMs?: number; afterFirstByte?: boolean; cause?: unknown; shouldRetry?: boolean; upstreamCode?: string },
   ) {
     const headers: Record<string, string> = {};
     if (init.kind === 'rate_limited' && init.retryAfterMs !== undefined) {
@@ -57,6 +61,8 @@ export class ProviderError extends GatewayError {
     this.upstreamStatus = init.upstreamStatus;
     this.retryAfterMs = init.retryAfterMs;
     this.afterFirstByte = init.afterFirstByte ?? false;
+    if (init.shouldRetry !== undefined) this.shouldRetry = init.shouldRetry;
+    if (init.upstreamCode !== undefined) this.upstreamCode = init.upstreamCode;
   }
 }
 

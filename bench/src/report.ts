@@ -1,0 +1,135 @@
+/**
+ * Turns measurements into the overhead figures and the table the bench prints. Definitions are
+ * in bench/README.md ("How overhead is defined").
+ * @module
+ */
+import type { StreamTiming } from './client.js';
+import type { LoadResult } from './load.js';
+import type { Mode } from './requests.js';
+
+/** Systems under test, in the order they run and print. */
+export const SYSTEMS = ['direct', 'proxy', 'gateway-undici', 'gateway-got'] as const;
+export type SystemId = (typeof SYSTEMS)[number];
+
+/** How each system reaches the upstream. */
+export const TRANSPORTS: Record<SystemId, string> = {
+  direct: '-',
+  proxy: 'node:http',
+  'gateway-undici': 'undici',
+  'gateway-got': 'got',
+};
+
+/** One system in one mode: load figures, and stream timings for streams. */
+export interface Measurement {
+  system: SystemId;
+  mode: Mode;
+  load: LoadResult;
+  streams?: StreamTiming;
+}
+
+/** Overhead of one system in one mode, against `direct` and against `proxy`. */
+export interface Overhead {
+  system: SystemId;
+  mode: Mode;
+  /** p50(system) - p50(direct), ms. */
+  addedP50: number;
+  /** p99(system) - p99(direct), ms. */
+  addedP99: number;
+  /** addedP50(system) / addedP50(proxy); NaN when the proxy added nothing measurable. */
+  ratioP50: number;
+  ratioP99: number;
+  /** rps(system) / rps(proxy). */
+  rpsRatio: number;
+  /** ttfbP50(system) - ttfbP50(direct), ms, streams only. */
+  addedTtfbP50?: number;
+}
+
+function ratio(a: number, b: number): number {
+  return b > 0 ? a / b : Number.NaN;
+}
+
+/** Overheads of every measured system but `direct`, for which a direct and a proxy figure exist. */
+export function overheads(measurements: readonly Measurement[]): Overhead[] {
+  const find = (system: SystemId, mode: Mode): Measurement | undefined => measurements.find((m) => m.system === system && m.mode === mode);
+  const out: Overhead[] = [];
+  for (const m of measurements) {
+    const direct = find('direct', m.mode);
+    const proxy = find('proxy', m.mode);
+    if (m.system === 'direct' || !direct || !proxy) continue;
+    const added = (x: Measurement): [number, number] => [x.load.p50 - direct.load.p50, x.load.p99 - direct.load.p99];
+    const [addedP50, addedP99] = added(m);
+    const [proxyP50, proxyP99] = added(proxy);
+    out.push({
+      system: m.system,
+      mode: m.mode,
+      addedP50,
+      addedP99,
+      ratioP50: ratio(addedP50, proxyP50),
+      ratioP99: ratio(addedP99, proxyP99),
+      rpsRatio: ratio(m.load.rps, proxy.load.rps),
+      ...(m.streams && direct.streams ? { addedTtfbP50: m.streams.ttfbP50 - direct.streams.ttfbP50 } : {}),
+    });
+  }
+  return out;
+}
+
+function fmt(n: number | undefined, digits = 2, suffix = ''): string {
+  return n === undefined || Number.isNaN(n) ? 'n/a' : `${n.toFixed(digits)}${suffix}`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The load table: one row per system and mode. */
+export function loadTable(measurements: readonly Measurement[]): string {
+  const over = overheads(measurements);
+  const rows = measurements.map((m) => {
+    const o = over.find((x) => x.system === m.system && x.mode === m.mode);
+    const bad = m.load.errors + m.load.non2xx;
+    return [
+      m.system,
+      TRANSPORTS[m.system],
+      m.mode,
+      fmt(m.load.rps, 0),
+      fmt(m.load.p50),
+      fmt(m.load.p99),
+      o ? fmt(o.addedP50) : '',
+      o ? fmt(o.addedP99) : '',
+      o ? fmt(o.ratioP50, 2, 'x') : '',
+      o ? fmt(o.ratioP99, 2, 'x') : '',
+      o ? fmt(o.rpsRatio, 2, 'x') : '',
+      bad ? String(bad) : '0',
+    ];
+  });
+  return table(
+    ['scenario', 'transport', 'mode', 'req/s', 'p50 ms', 'p99 ms', '+p50 ms', '+p99 ms', 'overhead p50', 'overhead p99', 'req/s vs proxy', 'errors'],
+    rows,
+  );
+}
+
+/** The stream timing table: sequential streams, no load. */
+export function streamTable(measurements: readonly Measurement[]): string {
+  const over = overheads(measurements);
+  const rows = measurements
+    .filter((m) => m.streams)
+    .map((m) => {
+      const s = m.streams as StreamTiming;
+      const o = over.find((x) => x.system === m.system && x.mode === m.mode);
+      return [m.system, TRANSPORTS[m.system], String(s.count), fmt(s.ttfbP50, 3), fmt(s.ttfbP99, 3), o ? fmt(o.addedTtfbP50, 3) : '', fmt(s.totalP50, 3), fmt(s.totalP99, 3)];
+    });
+  return table(['scenario', 'transport', 'streams', 'TTFB p50 ms', 'TTFB p99 ms', '+TTFB p50 ms', 'total p50 ms', 'total p99 ms'], rows);
+}
+
+/** One line per gateway figure against the 1.5x target of DESIGN.md section 7. */
+export function verdicts(measurements: readonly Measurement[], target = 1.5): string[] {
+  return overheads(measurements)
+    .filter((o) => o.system !== 'proxy')
+    .map((o) => {
+      const worst = Math.max(o.ratioP50, o.ratioP99);
+      const met = Number.isNaN(worst) ? 'cannot tell (proxy added no latency)' : worst <= target ? 'met' : 'NOT met';
+      return `${o.system} ${o.mode}: added latency ${fmt(o.ratioP50)}x (p50) / ${fmt(o.ratioP99)}x (p99) the bare proxy's, throughput ${fmt(o.rpsRatio)}x; target <= ${target}x: ${met}`;
+    });
+}

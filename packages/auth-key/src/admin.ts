@@ -1,0 +1,2 @@
+export * from './admin-router.js';
+export * from './admin-input.js';

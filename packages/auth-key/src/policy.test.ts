@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Principal } from '@switchyard/core';
+import { assertTargetsAllowed, filterTargetsByPolicy, policyAllows } from './policy.js';
+
+const principal: Principal = { id: 'key_1', name: 'ci', kind: 'key', allowedModels: ['gpt-4o-mini', 'claude-*'], allowedProviders: ['openai', 'anthropic'] };
+
+test('policyAllows checks models (with prefix wildcards) and providers', () => {
+  assert.equal(policyAllows(principal, { model: 'gpt-4o-mini' }), true);
+  assert.equal(policyAllows(principal, { model: 'claude-3-5-haiku' }), true);
+  assert.equal(policyAllows(principal, { model: 'gpt-4o' }), false);
+  assert.equal(policyAllows(principal, { provider: 'azure' }), false);
+  assert.equal(policyAllows(principal, { model: 'gpt-4o-mini', provider: 'anthropic' }), true);
+  assert.equal(policyAllows({ id: 'x', name: 'x', kind: 'app' }, { model: 'anything', provider: 'any' }), true);
+  assert.equal(policyAllows(undefined, { model: 'anything' }), true);
+});
+
+test('filterTargetsByPolicy drops providers outside the policy; assertTargetsAllowed answers 403 when nothing is left', () => {
+  const targets = [{ provider: 'azure', model: 'gpt-4o-mini' }, { provider: 'openai', model: 'gpt-4o-mini' }];
+  assert.deepEqual(filterTargetsByPolicy(principal, targets), [targets[1]]);
+  assert.deepEqual(filterTargetsByPolicy(undefined, targets), targets);
+  assert.throws(() => assertTargetsAllowed(principal, [targets[0]!]), (err: { status?: number; code?: string }) => err.status === 403 && err.code === 'provider_not_allowed');
+});

@@ -1,0 +1,72 @@
+import { PassThrough } from 'node:stream';
+import { Router } from '@koa/router';
+import { formatSseComment, formatSseEvent } from '@switchyard/core';
+import type { ProviderHealth } from './provider-health.js';
+import type { BreakerSnapshot } from './target-policies.js';
+
+/** Options of {@link providersAdminRouter}. */
+export interface ProvidersAdminRouterOptions {
+  /** The health tracker. Required. */
+  health: ProviderHealth;
+  /** Breaker states (`failover(...).breakerStates`), shown in stats. Defaults to none. */
+  breakerStates?: () => BreakerSnapshot[];
+  /** Router prefix. Defaults to "" (mount it where you want). */
+  prefix?: string;
+  /** Keep-alive comment interval on the SSE stream. Defaults to 15000. */
+  keepAliveMs?: number;
+}
+
+/**
+ * Admin routes for providers: `GET /providers`, `GET /providers/:name/health` (the seed's
+ * shape), `GET /providers/:name/stats`, and `GET /providers/events` (server-sent events of
+ * status changes). Mount it behind your own admin auth.
+ *
+ * @example
+ * app.use(providersAdminRouter({ health, breakerStates: fo.breakerStates }).routes());
+ */
+export function providersAdminRouter(options: ProvidersAdminRouterOptions): Router {
+  if (!options?.health) throw new TypeError('providersAdminRouter: `health` is required');
+  const { health } = options;
+  const router = new Router(options.prefix ? { prefix: options.prefix } : {});
+  router.get('/providers', (ctx) => {
+    ctx.body = { providers: health.list() };
+  });
+  router.get('/providers/events', (ctx) => {
+    const stream = new PassThrough();
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.status = 200;
+    ctx.set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    ctx.body = stream;
+    stream.write(formatSseEvent({ event: 'snapshot', data: JSON.stringify({ providers: health.list().map((p) => ({ provider: p.name, status: p.status })) }) }));
+    const off = health.onChange((change) => {
+      stream.write(formatSseEvent({ event: 'provider_status_change', data: JSON.stringify({ type: 'provider_status_change', ...change }) }));
+    });
+    const keepAlive = setInterval(() => stream.write(formatSseComment('keep-alive')), options.keepAliveMs ?? 15_000);
+    keepAlive.unref();
+    const close = () => {
+      off();
+      clearInterval(keepAlive);
+      stream.end();
+    };
+    ctx.req.once('close', close);
+    ctx.res.once('close', close);
+  });
+  router.get('/providers/:name/health', (ctx) => {
+    const h = health.health(ctx.params.name!);
+    if (!h) return notFound(ctx, ctx.params.name!);
+    ctx.body = h;
+  });
+  router.get('/providers/:name/stats', (ctx) => {
+    const report = health.report(ctx.params.name!);
+    if (!report) return notFound(ctx, ctx.params.name!);
+    const breakers = options.breakerStates?.().filter((b) => b.provider === ctx.params.name) ?? [];
+    ctx.body = { ...report, breakers };
+  });
+  return router;
+}
+
+function notFound(ctx: { status: number; body: unknown }, name: string): void {
+  ctx.status = 404;
+  ctx.body = { error: { message: `Unknown provider "${name}"`, type: 'not_found_error', code: 'provider_not_found' } };
+}

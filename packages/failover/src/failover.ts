@@ -1,0 +1,268 @@
+import { TaskCancelledError } from 'cockatiel';
+import type { Attempt, Exchange, ExchangeMiddleware, FailureKind, Target } from '@switchyard/core';
+import {
+  isProviderError, ProviderError, TransportError,
+  type ProviderAdapter, type ProviderCall, type ProviderResult, type TransportTimeouts,
+} from '@switchyard/providers';
+import { decide, type Decision } from './decision.js';
+import { finalError, type FailureRecord } from './final-error.js';
+import { resolveOptions, type FailoverOptions, type ResolvedOptions } from './options.js';
+import { requestPlan, type RequestPlan, type RunTarget } from './request-plan.js';
+import { guardStream } from './stream-guard.js';
+import { markForRetry, TargetPolicies, type BreakerSnapshot, type TargetEntry } from './target-policies.js';
+
+/** The failover middleware, with a view of its breakers for the admin API. */
+export type FailoverMiddleware = ExchangeMiddleware & {
+  /** Breaker state of every target seen so far. */
+  breakerStates(): BreakerSnapshot[];
+};
+
+/** Upstream headers never forwarded to the client (framing is ours). */
+const HOP_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'content-encoding', 'content-type', 'date', 'server', 'set-cookie']);
+
+/**
+ * The executor (DESIGN §2, execution phase): tries the plan's targets in order through one
+ * shared cockatiel policy per target (retry + circuit breaker, a timeout per attempt), decides
+ * retry / fail over / stop by failure kind, and answers with the first target that served.
+ * It is the terminal piece: it never calls `next`.
+ *
+ * Reads `plan` (else `candidates`), `body`, `stream`, `headers`, `signal`, `principal`;
+ * writes `attempts`, `response`, `usage`, and `x-switchyard-provider` / `-model` / `-attempts`.
+ *
+ * @example
+ * app.use(toKoa(failover({ adapters, transport: createUndiciTransport(), events })));
+ */
+export function failover(options: FailoverOptions): FailoverMiddleware {
+  const cfg = resolveOptions(options);
+  const policies = new TargetPolicies(cfg.breaker, cfg.events, cfg.now, cfg.shared, cfg.logger);
+  const middleware = async function failover(exchange: Exchange): Promise<void> {
+    const plan = requestPlan(exchange, cfg);
+    await new Run(exchange, plan, cfg, policies).execute();
+  };
+  return Object.assign(middleware, { breakerStates: () => policies.snapshot() });
+}
+
+type Served = { result: ProviderResult; attempt: Attempt; stopUpstream: () => void };
+
+/** One request's walk through its targets. */
+class Run {
+  readonly #deadline = new AbortController();
+  readonly #signal: AbortSignal;
+  readonly #timer?: NodeJS.Timeout;
+  readonly #startedAt: number;
+  #attempts = 0;
+  readonly #failures: FailureRecord[] = [];
+
+  constructor(
+    private readonly exchange: Exchange,
+    private readonly plan: RequestPlan,
+    private readonly cfg: ResolvedOptions,
+    private readonly policies: TargetPolicies,
+  ) {
+    this.#startedAt = cfg.now();
+    this.#signal = AbortSignal.any([exchange.signal, this.#deadline.signal]);
+    if (cfg.timeouts.totalMs > 0) {
+      this.#timer = setTimeout(() => this.#deadline.abort(new Error('Request deadline exceeded')), cfg.timeouts.totalMs);
+      this.#timer.unref();
+    }
+    exchange.onSettled(() => this.#clear());
+  }
+
+  async execute(): Promise<void> {
+    const { exchange, cfg } = this;
+    let previous: { target: Target; kind: FailureKind; contextWindow?: number } | undefined;
+    try {
+      for (const run of this.plan.targets) {
+        if (this.#attempts >= this.plan.maxAttempts || this.#signal.aborted) break;
+        const { target } = run;
+        if (previous && !this.#mayFailOverTo(run, previous)) continue;
+        const adapter = cfg.adapter(target.provider);
+        if (!adapter || !adapter.supports(exchange.format)) {
+          this.#failures.push({ target, skipped: adapter ? 'unsupported_format' : 'unknown_provider' });
+          continue;
+        }
+        const entry = this.policies.entry(target);
+        const skip = await this.policies.skipReason(entry);
+        if (skip) {
+          this.#failures.push({ target, skipped: skip.reason, untilMs: skip.untilMs });
+          continue;
+        }
+        if (previous) cfg.events?.emit('failover', { exchange, from: previous.target, to: target, kind: previous.kind });
+        const outcome = await this.#tryTarget(run, adapter, entry);
+        if ('served' in outcome) {
+          this.#respond(run, entry, outcome.served);
+          return;
+        }
+        const { error, decision } = outcome;
+        this.#failures.push({ target, error, stopped: decision.action === 'stop' && decision.reason === 'kind' });
+        if (decision.action === 'stop') break;
+        previous = { target, kind: error.failureKind, contextWindow: cfg.contextWindow(target) };
+      }
+    } catch (err) {
+      this.#clear();
+      throw err;
+    }
+    this.#clear();
+    if (exchange.signal.aborted) throw exchange.signal.reason;
+    exchange.responseHeaders['x-switchyard-attempts'] = String(this.#attempts);
+    cfg.events?.emit('giveup', { exchange, attempts: exchange.attempts });
+    throw finalError(this.#failures, cfg.now());
+  }
+
+  #mayFailOverTo(run: RunTarget, previous: { kind: FailureKind; contextWindow?: number }): boolean {
+    if (run.conditions && !run.conditions.has(previous.kind)) return false;
+    if (this.cfg.kinds[previous.kind].failover === 'larger_context') {
+      const window = this.cfg.contextWindow(run.target);
+      return window !== undefined && previous.contextWindow !== undefined && window > previous.contextWindow;
+    }
+    return true;
+  }
+
+  async #tryTarget(run: RunTarget, adapter: ProviderAdapter, entry: TargetEntry): Promise<{ served: Served } | { error: ProviderError; decision: Decision }> {
+    const { exchange, cfg } = this;
+    const { target } = run;
+    const apiKey = cfg.credential ? await cfg.credential(exchange, target) : undefined;
+    const call: ProviderCall = {
+      format: exchange.format, body: exchange.body, model: target.model, stream: exchange.stream,
+      headers: exchange.headers, requestId: exchange.id, ...(apiKey ? { apiKey } : {}),
+    };
+    const timeouts: Partial<TransportTimeouts> = {
+      connectMs: cfg.timeouts.connectMs, firstByteMs: cfg.timeouts.firstByteMs, idleMs: cfg.timeouts.idleMs,
+    };
+    let attemptMs = exchange.stream ? cfg.timeouts.firstTokenMs : 0;
+    if (run.maxLatencyMs) attemptMs = attemptMs > 0 ? Math.min(attemptMs, run.maxLatencyMs) : run.maxLatencyMs;
+    const timeoutPolicy = this.policies.timeout(entry, attemptMs);
+    let retries = 0;
+    let delayMs = 0;
+    let lastKind: FailureKind = 'server_error';
+    let last: { error: ProviderError; decision: Decision } | undefined;
+    try {
+      let calls = 0;
+      const served = await entry.policy.execute(async (): Promise<Served> => {
+        const n = calls++;
+        if (n > 0) {
+          cfg.events?.emit('retry', { exchange, target, attempt: n, delayMs, kind: lastKind });
+          if (delayMs > 0) await cfg.sleep(delayMs, this.#signal);
+        }
+        this.#attempts++;
+        const attempt: Attempt = { target, startedAt: cfg.now(), outcome: 'pending' };
+        exchange.attempts.push(attempt);
+        cfg.events?.emit('attempt.start', { exchange, attempt });
+        const upstream = new AbortController();
+        const signal = AbortSignal.any([this.#signal, upstream.signal]);
+        try {
+          const invoke = (s: AbortSignal) => adapter.invoke(call, { transport: cfg.transport, signal: s, timeouts, now: cfg.now });
+          const result = timeoutPolicy ? await timeoutPolicy.execute(({ signal: s }) => invoke(s), signal) : await invoke(signal);
+          attempt.firstByteAt = result.firstByteAt;
+          return { result, attempt, stopUpstream: () => upstream.abort() };
+        } catch (err) {
+          upstream.abort();
+          if (exchange.signal.aborted) {
+            this.#endAttempt(attempt, 'aborted');
+            throw exchange.signal.reason;
+          }
+          const error = this.#classify(err, target.provider, attemptMs);
+          this.#endAttempt(attempt, 'failure', error);
+          if (error.failureKind === 'rate_limited' && error.retryAfterMs) this.policies.cooldown(entry, error.retryAfterMs);
+          const rule = cfg.kinds[error.failureKind];
+          const decision = decide({
+            kind: error.failureKind, status: error.upstreamStatus, retryAfterMs: error.retryAfterMs,
+            rule: this.plan.retrySameTarget ? rule : { ...rule, retries: 0 },
+            retriesOnTarget: retries,
+            attemptsLeft: this.plan.maxAttempts - this.#attempts,
+            deadlineLeftMs: cfg.timeouts.totalMs > 0 ? this.#startedAt + cfg.timeouts.totalMs - cfg.now() : Infinity,
+            retryCodes: cfg.retryCodes, maxRetryAfterMs: cfg.maxRetryAfterMs, backoff: cfg.backoff, random: cfg.random,
+            aborted: this.#signal.aborted && !this.#deadline.signal.aborted ? true : false,
+          });
+          last = { error, decision };
+          lastKind = error.failureKind;
+          markForRetry(error, decision.action === 'retry');
+          if (decision.action === 'retry') {
+            retries++;
+            delayMs = decision.delayMs;
+          }
+          throw error;
+        }
+      }, this.#signal);
+      return { served };
+    } catch (err) {
+      if (exchange.signal.aborted) throw exchange.signal.reason;
+      if (last && err === last.error) return last;
+      // The breaker refused (opened by a concurrent request) or the retry wait was cut short.
+      const error = this.#deadline.signal.aborted
+        ? new ProviderError('Request deadline exceeded', { kind: 'timeout', provider: target.provider })
+        : last?.error ?? new ProviderError('Circuit open', { kind: 'overloaded', provider: target.provider, cause: err });
+      return { error, decision: this.#deadline.signal.aborted ? { action: 'stop', reason: 'deadline' } : last?.decision ?? { action: 'failover' } };
+    }
+  }
+
+  #classify(err: unknown, provider: string, attemptMs: number): ProviderError {
+    if (this.#deadline.signal.aborted) return new ProviderError('Request deadline exceeded', { kind: 'timeout', provider, cause: err });
+    if (isProviderError(err)) return err;
+    if (err instanceof TaskCancelledError) {
+      return new ProviderError(`No first token within ${attemptMs} ms`, { kind: 'timeout', provider, cause: err });
+    }
+    if (err instanceof TransportError) {
+      return new ProviderError(`Upstream ${err.kind === 'timeout' ? 'timed out' : 'connection failed'} (${err.phase})`, {
+        kind: err.kind === 'timeout' ? 'timeout' : 'network', provider, cause: err,
+      });
+    }
+    this.cfg.logger.error({ provider, err: err instanceof Error ? err.message : String(err) }, 'failover: adapter threw an unclassified error');
+    return new ProviderError('Upstream call failed', { kind: 'server_error', provider, cause: err });
+  }
+
+  #endAttempt(attempt: Attempt, outcome: Attempt['outcome'], error?: ProviderError): void {
+    attempt.endedAt = this.cfg.now();
+    attempt.outcome = outcome;
+    if (error) {
+      attempt.failureKind = error.failureKind;
+      if (error.upstreamStatus !== undefined) attempt.status = error.upstreamStatus;
+      attempt.message = error.message;
+      if (error.retryAfterMs !== undefined) attempt.retryAfterMs = error.retryAfterMs;
+    }
+    this.cfg.events?.emit('attempt.end', { exchange: this.exchange, attempt });
+  }
+
+  #respond(run: RunTarget, entry: TargetEntry, served: Served): void {
+    const { exchange, cfg } = this;
+    const { result, attempt } = served;
+    attempt.status = result.status;
+    exchange.responseHeaders['x-switchyard-provider'] = run.target.provider;
+    exchange.responseHeaders['x-switchyard-model'] = run.target.model;
+    exchange.responseHeaders['x-switchyard-attempts'] = String(this.#attempts);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(result.headers)) if (!HOP_HEADERS.has(name)) headers[name] = value;
+    if (result.kind === 'json') {
+      this.#clear();
+      served.stopUpstream();
+      if (result.usage) exchange.usage = result.usage;
+      this.#endAttempt(attempt, 'success');
+      exchange.response = { kind: 'json', status: result.status, headers, body: result.body };
+      return;
+    }
+    exchange.response = {
+      kind: 'stream',
+      status: result.status,
+      headers,
+      events: guardStream({
+        result, provider: run.target.provider, exchangeSignal: exchange.signal, deadlineSignal: this.#deadline.signal,
+        idleMs: cfg.timeouts.idleMs, abortUpstream: served.stopUpstream,
+        onEnd: (end) => {
+          this.#clear();
+          const usage = result.usage();
+          if (usage) exchange.usage = usage;
+          if (end.outcome === 'failure') {
+            this.policies.recordFailure(entry, end.error);
+            this.#endAttempt(attempt, 'failure', end.error);
+          } else {
+            this.#endAttempt(attempt, end.outcome);
+          }
+        },
+      }),
+    };
+  }
+
+  #clear(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+}

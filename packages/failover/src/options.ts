@@ -1,0 +1,219 @@
+import { FAILURE_KINDS, silentLogger, type EventBus, type Exchange, type FailureKind, type Logger, type Target } from '@switchyard/core';
+import type { HttpTransport, ProviderAdapter } from '@switchyard/providers';
+import { conditionKinds, DEFAULT_KIND_POLICY, type KindPolicyTable, type KindRule } from './kind-policy.js';
+import { sharedFlags, type BreakerStore, type SharedFlags } from './shared-state.js';
+import type { BreakerSettings } from './target-policies.js';
+
+/** Timeouts of the executor, in ms; 0 disables one. */
+export interface FailoverTimeouts {
+  /** TCP/TLS connect, per attempt. Defaults to 5000. */
+  connectMs?: number;
+  /** Request sent to response headers, per attempt. Defaults to 60000. */
+  firstByteMs?: number;
+  /** Request sent to the first stream event; a slow first token fails over. Defaults to 60000. */
+  firstTokenMs?: number;
+  /** Longest silence between two stream events (a stalled stream). Defaults to 30000. */
+  idleMs?: number;
+  /** Whole request, every attempt and the stream included: nothing hangs past it. Defaults to 600000. */
+  totalMs?: number;
+}
+
+/** Circuit breaker settings (one breaker per provider and model). */
+export interface FailoverBreakerOptions {
+  /** Consecutive failures that open the circuit (seed `failure_threshold`). Defaults to 5. */
+  consecutiveFailures?: number;
+  /** Failure ratio (0..1) over the recent window that opens it. Defaults to 0.5. */
+  failureRatio?: number;
+  /** Calls in the window before the ratio counts. Defaults to 20. */
+  minimumRequests?: number;
+  /** Calls the ratio is computed over. Defaults to 50. */
+  windowSize?: number;
+  /** How long an open circuit stays open before a probe (seed `timeout` / `recovery_timeout`). Defaults to 30000. */
+  coolDownMs?: number;
+  /** Successes after the probe before the circuit is trusted again (seed `success_threshold`). Defaults to 1. */
+  successThreshold?: number;
+  /** Failure kinds that count against a target. Defaults to overloaded, server_error, network, timeout, model_unavailable. */
+  countKinds?: FailureKind[];
+}
+
+/** Options of {@link failover}. */
+export interface FailoverOptions {
+  /** Provider adapters by configured provider name, or a lookup. Required. */
+  adapters: ReadonlyMap<string, ProviderAdapter> | ((provider: string) => ProviderAdapter | undefined);
+  /** HTTP transport passed to every adapter call. Required. */
+  transport: HttpTransport;
+  /** Bus for attempt, retry, failover, breaker and give-up events. Defaults to none. */
+  events?: EventBus;
+  /** Defaults to a silent logger. */
+  logger?: Logger;
+  /** Clock in ms. Defaults to Date.now. */
+  now?: () => number;
+  /** Wait before a retry; must reject when `signal` aborts. Defaults to a timer. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Uniform [0, 1) for backoff jitter. Defaults to Math.random. */
+  random?: () => number;
+  /** Per-failure-kind rules, merged over {@link DEFAULT_KIND_POLICY}. Defaults to that table. */
+  kinds?: Partial<Record<FailureKind, Partial<KindRule>>>;
+  /** Seed `max_retries`: retries of the same target for every kind that may retry. Defaults to each kind's own `retries`. */
+  maxRetries?: number;
+  /** Seed `retry_codes`: only these upstream statuses retry the same target (network = 502, timeout = 504). Defaults to no restriction. */
+  retryCodes?: number[];
+  /** Longest `Retry-After` / `retry-after-ms` worth waiting for; longer fails over. Defaults to 2000. */
+  maxRetryAfterMs?: number;
+  /** Exponential backoff between retries of one target (equal jitter). Defaults to { baseMs: 200, maxMs: 5000 }. */
+  backoff?: { baseMs?: number; maxMs?: number };
+  /** Total attempts per request across all targets (the retry budget). Defaults to 6. */
+  maxAttempts?: number;
+  /** Seed `failover.enabled: false`: one attempt on the first target, nothing else. Defaults to true. */
+  enabled?: boolean;
+  /** Defaults to the values documented on {@link FailoverTimeouts}. */
+  timeouts?: FailoverTimeouts;
+  /** Defaults to the values documented on {@link FailoverBreakerOptions}. */
+  breaker?: FailoverBreakerOptions;
+  /** KeyValueStore or Redis client sharing breaker openings and cool-downs across instances. Defaults to none (per process). */
+  store?: BreakerStore;
+  /** Key prefix in `store`. Defaults to "switchyard:failover:". */
+  storePrefix?: string;
+  /**
+   * Fallback conditions per provider (seed `fallbacks[].conditions`, `fallback.on_error` /
+   * `on_rate_limit`): that provider is failed over to only after a failure of a listed kind.
+   * Defaults to none (any kind that may fail over).
+   */
+  conditions?: Record<string, string[]>;
+  /** BYOK credential for a target (auth-key supplies it). Defaults to none: the provider's configured key. */
+  credential?: (exchange: Exchange, target: Target) => string | undefined | Promise<string | undefined>;
+  /** Whether the client's routing headers are honoured. Defaults to `exchange.principal?.allowRoutingHeaders === true`. */
+  allowClientRouting?: (exchange: Exchange) => boolean;
+  /** Context window of a target, for context_length fail-over. Defaults to the target's `contextWindow` / `context_window` field. */
+  contextWindow?: (target: Target) => number | undefined;
+}
+
+/** The resolved configuration. */
+export interface ResolvedOptions {
+  adapter: (provider: string) => ProviderAdapter | undefined;
+  transport: HttpTransport;
+  events?: EventBus;
+  logger: Logger;
+  now: () => number;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  kinds: KindPolicyTable;
+  retryCodes?: ReadonlySet<number>;
+  maxRetryAfterMs: number;
+  backoff: { baseMs: number; maxMs: number };
+  maxAttempts: number;
+  enabled: boolean;
+  timeouts: Required<FailoverTimeouts>;
+  breaker: BreakerSettings;
+  shared?: SharedFlags;
+  conditions: Map<string, Set<FailureKind>>;
+  credential?: FailoverOptions['credential'];
+  allowClientRouting: (exchange: Exchange) => boolean;
+  contextWindow: (target: Target) => number | undefined;
+}
+
+const DEFAULT_COUNT_KINDS: FailureKind[] = ['overloaded', 'server_error', 'network', 'timeout', 'model_unavailable'];
+
+export function resolveOptions(options: FailoverOptions): ResolvedOptions {
+  if (!options || typeof options !== 'object') throw new TypeError('failover: options are required');
+  const { adapters } = options;
+  let adapter: ResolvedOptions['adapter'];
+  if (typeof adapters === 'function') adapter = adapters;
+  else if (adapters && typeof (adapters as ReadonlyMap<string, ProviderAdapter>).get === 'function') adapter = (name) => adapters.get(name);
+  else throw new TypeError('failover: `adapters` must be a Map of provider name to adapter, or a lookup function');
+  if (!options.transport || typeof options.transport.request !== 'function') throw new TypeError('failover: `transport` (an HttpTransport) is required');
+
+  const kinds = {} as KindPolicyTable;
+  for (const kind of FAILURE_KINDS) {
+    const override = options.kinds?.[kind];
+    const base = DEFAULT_KIND_POLICY[kind];
+    const rule: KindRule = { retries: override?.retries ?? base.retries, failover: override?.failover ?? base.failover };
+    if (options.maxRetries !== undefined && base.retries > 0 && override?.retries === undefined) rule.retries = options.maxRetries;
+    if (!Number.isInteger(rule.retries) || rule.retries < 0) throw new TypeError(`failover: kinds.${kind}.retries must be a non-negative integer`);
+    kinds[kind] = rule;
+  }
+  for (const key of Object.keys(options.kinds ?? {})) {
+    if (!FAILURE_KINDS.includes(key as FailureKind)) throw new TypeError(`failover: unknown failure kind "${key}" in kinds`);
+  }
+  nonNegative('maxRetries', options.maxRetries);
+  const timeouts: Required<FailoverTimeouts> = {
+    connectMs: nonNegative('timeouts.connectMs', options.timeouts?.connectMs) ?? 5_000,
+    firstByteMs: nonNegative('timeouts.firstByteMs', options.timeouts?.firstByteMs) ?? 60_000,
+    firstTokenMs: nonNegative('timeouts.firstTokenMs', options.timeouts?.firstTokenMs) ?? 60_000,
+    idleMs: nonNegative('timeouts.idleMs', options.timeouts?.idleMs) ?? 30_000,
+    totalMs: nonNegative('timeouts.totalMs', options.timeouts?.totalMs) ?? 600_000,
+  };
+  const b = options.breaker ?? {};
+  const ratio = b.failureRatio ?? 0.5;
+  if (!(ratio > 0 && ratio <= 1)) throw new TypeError('failover: breaker.failureRatio must be in (0, 1]');
+  const breaker: BreakerSettings = {
+    consecutiveFailures: positive('breaker.consecutiveFailures', b.consecutiveFailures) ?? 5,
+    failureRatio: ratio,
+    minimumRequests: positive('breaker.minimumRequests', b.minimumRequests) ?? 20,
+    windowSize: positive('breaker.windowSize', b.windowSize) ?? 50,
+    coolDownMs: positive('breaker.coolDownMs', b.coolDownMs) ?? 30_000,
+    successThreshold: positive('breaker.successThreshold', b.successThreshold) ?? 1,
+    countKinds: new Set(b.countKinds ?? DEFAULT_COUNT_KINDS),
+  };
+  const conditions = new Map<string, Set<FailureKind>>();
+  for (const [provider, list] of Object.entries(options.conditions ?? {})) conditions.set(provider, conditionKinds(list));
+  for (const code of options.retryCodes ?? []) {
+    if (!Number.isInteger(code) || code < 100 || code > 599) throw new TypeError(`failover: retryCodes has an invalid status ${code}`);
+  }
+  if (options.store && typeof (options.store as { get?: unknown }).get !== 'function') throw new TypeError('failover: `store` must be a KeyValueStore or a Redis client');
+  return {
+    adapter,
+    transport: options.transport,
+    events: options.events,
+    logger: options.logger ?? silentLogger,
+    now: options.now ?? Date.now,
+    sleep: options.sleep ?? defaultSleep,
+    random: options.random ?? Math.random,
+    kinds,
+    retryCodes: options.retryCodes ? new Set(options.retryCodes) : undefined,
+    maxRetryAfterMs: nonNegative('maxRetryAfterMs', options.maxRetryAfterMs) ?? 2_000,
+    backoff: { baseMs: nonNegative('backoff.baseMs', options.backoff?.baseMs) ?? 200, maxMs: nonNegative('backoff.maxMs', options.backoff?.maxMs) ?? 5_000 },
+    maxAttempts: positive('maxAttempts', options.maxAttempts) ?? 6,
+    enabled: options.enabled ?? true,
+    timeouts,
+    breaker,
+    shared: options.store ? sharedFlags(options.store, options.storePrefix ?? 'switchyard:failover:') : undefined,
+    conditions,
+    credential: options.credential,
+    allowClientRouting: options.allowClientRouting ?? ((exchange) => exchange.principal?.allowRoutingHeaders === true),
+    contextWindow: options.contextWindow ?? defaultContextWindow,
+  };
+}
+
+function defaultContextWindow(target: Target): number | undefined {
+  const t = target as Target & { contextWindow?: unknown; context_window?: unknown };
+  const v = t.contextWindow ?? t.context_window;
+  return typeof v === 'number' ? v : undefined;
+}
+
+function nonNegative(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`failover: ${name} must be a non-negative number`);
+  return value;
+}
+
+function positive(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`failover: ${name} must be a positive number`);
+  return value;
+}
+
+function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,90 @@
+import type { SseEvent } from '@switchyard/core';
+import { isProviderError, ProviderError, type StreamResult } from '@switchyard/providers';
+
+/** How a guarded stream ended. */
+export type StreamEnd = { outcome: 'success' } | { outcome: 'failure'; error: ProviderError } | { outcome: 'aborted'; error: unknown };
+
+export interface GuardOptions {
+  result: StreamResult;
+  provider: string;
+  /** Aborts when the client leaves or the exchange is cut off (revoked key). */
+  exchangeSignal: AbortSignal;
+  /** Aborts at the request deadline. */
+  deadlineSignal: AbortSignal;
+  /** Longest silence between events; 0 disables. */
+  idleMs: number;
+  /** Stops the upstream call (releases the socket). */
+  abortUpstream: () => void;
+  onEnd: (end: StreamEnd) => void;
+}
+
+/**
+ * The served stream as the client sees it: after the first byte a cut, a stall (no event for
+ * `idleMs`), the deadline or a malformed event ends it with an error the writer turns into an
+ * in-band error event, never a clean end; a client abort stops the upstream at once and
+ * throws the abort reason.
+ */
+export async function* guardStream(options: GuardOptions): AsyncGenerator<SseEvent> {
+  const { result, exchangeSignal, deadlineSignal, idleMs } = options;
+  const iterator = result.events[Symbol.asyncIterator]();
+  let ended = false;
+  const end = (e: StreamEnd) => {
+    if (ended) return;
+    ended = true;
+    options.onEnd(e);
+  };
+  let stop: ((err: unknown) => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
+  stopped.catch(() => undefined);
+  const onExchangeAbort = () => stop!(exchangeSignal.reason);
+  const onDeadline = () => stop!(midStream(options.provider, 'Request deadline exceeded during the stream', 'timeout'));
+  exchangeSignal.addEventListener('abort', onExchangeAbort, { once: true });
+  deadlineSignal.addEventListener('abort', onDeadline, { once: true });
+  if (exchangeSignal.aborted) onExchangeAbort();
+  else if (deadlineSignal.aborted) onDeadline();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    for (;;) {
+      const racers: Promise<IteratorResult<SseEvent>>[] = [iterator.next(), stopped];
+      if (idleMs > 0) {
+        racers.push(
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(midStream(options.provider, `Upstream stream stalled: no event for ${idleMs} ms`, 'timeout')), idleMs);
+          }),
+        );
+      }
+      const next = await Promise.race(racers);
+      if (timer) clearTimeout(timer);
+      if (next.done) break;
+      yield next.value;
+    }
+    end({ outcome: 'success' });
+  } catch (err) {
+    if (exchangeSignal.aborted) {
+      end({ outcome: 'aborted', error: exchangeSignal.reason });
+      throw exchangeSignal.reason;
+    }
+    const error = isProviderError(err) ? asMidStream(err) : midStream(options.provider, 'Upstream stream failed', 'network', err);
+    end({ outcome: 'failure', error });
+    throw error;
+  } finally {
+    if (timer) clearTimeout(timer);
+    exchangeSignal.removeEventListener('abort', onExchangeAbort);
+    deadlineSignal.removeEventListener('abort', onDeadline);
+    // Ended early (client left, stall, consumer broke out): release the upstream now.
+    if (!ended) end({ outcome: 'aborted', error: exchangeSignal.reason ?? new Error('Stream closed early') });
+    options.abortUpstream();
+    void Promise.resolve(iterator.return?.()).catch(() => undefined);
+  }
+}
+
+function midStream(provider: string, message: string, kind: 'timeout' | 'network', cause?: unknown): ProviderError {
+  return new ProviderError(message, { kind, provider, afterFirstByte: true, cause });
+}
+
+function asMidStream(err: ProviderError): ProviderError {
+  if (err.afterFirstByte) return err;
+  return new ProviderError(err.message, {
+    kind: err.failureKind, provider: err.provider, upstreamStatus: err.upstreamStatus, retryAfterMs: err.retryAfterMs, afterFirstByte: true, cause: err,
+  });
+}

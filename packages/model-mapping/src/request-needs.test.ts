@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { requestNeeds } from './request-needs.js';
+
+test('estimates prompt tokens cheaply and detects what the request needs', () => {
+  const n = requestNeeds('openai.chat', {
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'a'.repeat(400) }, { type: 'image_url', image_url: { url: 'data:' + 'A'.repeat(100_000) } }] }],
+    tools: [{ type: 'function', function: { name: 'f' } }],
+    max_completion_tokens: 50,
+  });
+  assert.equal(n.vision, true);
+  assert.equal(n.tools, true);
+  assert.equal(n.maxOutputTokens, 50);
+  assert.ok(n.inputTokens > 100 + 765 && n.inputTokens < 1000, `base64 is not counted as text (${n.inputTokens})`);
+});
+
+test('anthropic prefill and system prompt; embeddings input', () => {
+  const a = requestNeeds('anthropic.messages', { system: 'x'.repeat(40), messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: '{' }], max_tokens: 10 });
+  assert.equal(a.prefill, true);
+  assert.ok(a.inputTokens >= 10);
+  const e = requestNeeds('openai.embeddings', { input: ['abcd', 'efgh'] });
+  assert.equal(e.embeddings, true);
+  assert.equal(e.inputTokens, 2);
+});

@@ -1,0 +1,209 @@
+/**
+ * What every HTTP adapter shares: send through the injected transport, time the first byte,
+ * classify failures into {@link ProviderError}s, pre-read the first stream event, observe usage.
+ * Adapters only describe their request and their stream protocol.
+ * @module
+ */
+import { SseParser, type ClientFormat, type SseEvent, type Usage, type WireFamily } from '@switchyard/core';
+import type { FailureInfo, InvokeContext, JsonResult, ProviderAdapter, ProviderCall, ProviderConfig, ProviderResult, StreamResult } from '../adapter.js';
+import { classifyFailure, type DetailedClassification } from '../classify.js';
+import { ProviderError, isProviderError } from '../provider-error.js';
+import { TransportError, type TransportTimeouts } from '../transport.js';
+
+/** The upstream request an adapter builds for one call. */
+export interface UpstreamRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A stream failure an adapter protocol detects (in-stream error event, truncation). */
+export class StreamFailure extends Error {
+  constructor(message: string, readonly init: { kind?: 'network' | 'timeout'; body?: string }) {
+    super(message);
+    this.name = 'StreamFailure';
+  }
+}
+
+/** One wire family's stream rules. A fresh instance serves one call. */
+export interface StreamProtocol {
+  /** Handle one upstream event: the event to forward, or undefined to drop it. Throws {@link StreamFailure}. */
+  event(ev: SseEvent): SseEvent | undefined;
+  /**
+   * The upstream body ended. `pending` is a last event that lacked its terminating blank line.
+   * Returns events still to emit; throws {@link StreamFailure} when the stream is incomplete.
+   */
+  end(pending: SseEvent | undefined): SseEvent[];
+  usage(): Usage | undefined;
+}
+
+/** Everything an HTTP adapter supplies to {@link createHttpAdapter}. */
+export interface HttpAdapterSpec {
+  type: string;
+  config: ProviderConfig;
+  family: WireFamily;
+  formats: readonly ClientFormat[];
+  /** Formats that can stream. */
+  streamFormats: readonly ClientFormat[];
+  build(call: ProviderCall): UpstreamRequest;
+  /** Usage and served model of a parsed JSON answer. */
+  inspectJson(format: ClientFormat, body: Record<string, unknown>): { usage?: Usage; model?: string };
+  streamProtocol(call: ProviderCall): StreamProtocol;
+}
+
+const FORWARDED_EXACT = new Set(['retry-after', 'openai-processing-ms']);
+
+/**
+ * Upstream response headers worth passing to the client: rate-limit information only.
+ * @example pickForwardHeaders({ 'x-ratelimit-remaining-requests': '9', 'set-cookie': 'a' }) // { 'x-ratelimit-remaining-requests': '9' }
+ */
+export function pickForwardHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key in headers) {
+    if (key.startsWith('x-ratelimit-') || key.startsWith('anthropic-ratelimit-') || FORWARDED_EXACT.has(key)) out[key] = headers[key]!;
+  }
+  return out;
+}
+
+/** Build a ProviderError from a classification. */
+export function providerErrorFrom(provider: string, c: DetailedClassification, extra: { status?: number; afterFirstByte?: boolean; cause?: unknown } = {}): ProviderError {
+  return new ProviderError(c.message, {
+    kind: c.kind, provider, upstreamStatus: extra.status, retryAfterMs: c.retryAfterMs, afterFirstByte: extra.afterFirstByte,
+    shouldRetry: c.shouldRetry, upstreamCode: c.upstreamCode, cause: extra.cause,
+  });
+}
+
+/** Merge config timeouts with the call's (the call wins). */
+export function callTimeouts(config: ProviderConfig, context: InvokeContext): Partial<TransportTimeouts> | undefined {
+  if (!context.timeouts) return config.timeouts;
+  return config.timeouts ? { ...config.timeouts, ...context.timeouts } : context.timeouts;
+}
+
+/**
+ * Pre-read the first event of a stream so failures before it reject the caller, then hand
+ * the rest on. Breaking out of the returned iterable closes the source (and so the upstream).
+ */
+export async function preReadFirst(source: AsyncGenerator<SseEvent>, onFirst: () => void): Promise<{ first: SseEvent; events: AsyncIterable<SseEvent> }> {
+  const first = await source.next();
+  if (first.done) throw new StreamFailure('upstream stream ended before its first event', { kind: 'network' });
+  onFirst();
+  return { first: first.value, events: withFirst(first.value, source) };
+}
+
+async function* withFirst(first: SseEvent, rest: AsyncGenerator<SseEvent>): AsyncGenerator<SseEvent> {
+  try {
+    yield first;
+    yield* rest;
+  } finally {
+    await rest.return(undefined);
+  }
+}
+
+/**
+ * Turn an adapter spec into a {@link ProviderAdapter}.
+ * @example
+ * const adapter = createHttpAdapter({ type: 'my-openai', config, family: 'openai', formats: ['openai.chat'], … });
+ */
+export function createHttpAdapter(spec: HttpAdapterSpec): ProviderAdapter {
+  const { config } = spec;
+  const provider = config.name;
+  const secrets = [config.api_key];
+  const classify = (info: FailureInfo, callKey?: string): DetailedClassification =>
+    classifyFailure(info, { secrets: callKey ? [config.api_key, callKey] : secrets });
+
+  const toProviderError = (error: unknown, afterFirstByte: boolean, callKey?: string): ProviderError => {
+    if (isProviderError(error)) return error;
+    if (error instanceof StreamFailure) {
+      const c = error.init.body !== undefined ? classify({ body: error.init.body }, callKey) : { kind: error.init.kind ?? 'network', message: error.message };
+      return providerErrorFrom(provider, c, { afterFirstByte });
+    }
+    if (error instanceof TransportError) return providerErrorFrom(provider, classify({ error }), { afterFirstByte, cause: error });
+    return new ProviderError('upstream call failed', { kind: 'network', provider, afterFirstByte, cause: error });
+  };
+
+  async function invoke(call: ProviderCall, context: InvokeContext): Promise<ProviderResult> {
+    if (!spec.formats.includes(call.format)) {
+      throw new ProviderError(`provider ${provider} (${spec.type}) does not serve ${call.format}`, { kind: 'bad_request', provider });
+    }
+    const now = context.now ?? Date.now;
+    const upstream = spec.build(call);
+    let res;
+    try {
+      res = await context.transport.request({ method: 'POST', url: upstream.url, headers: upstream.headers, body: upstream.body, signal: context.signal, timeouts: callTimeouts(config, context) });
+    } catch (error) {
+      throw toProviderError(error, false, call.apiKey);
+    }
+    const firstByteAt = now();
+    const headers = pickForwardHeaders(res.headers);
+    if (res.status < 200 || res.status > 299) {
+      let body: string | undefined;
+      try {
+        body = await res.text();
+      } catch {
+        body = undefined;
+      }
+      throw providerErrorFrom(provider, classifyFailure({ status: res.status, headers: res.headers, body }, { secrets: [config.api_key, call.apiKey], now }), { status: res.status });
+    }
+    if (!call.stream || !spec.streamFormats.includes(call.format)) {
+      let text: string;
+      try {
+        text = await res.text();
+      } catch (error) {
+        throw toProviderError(error, false, call.apiKey);
+      }
+      const result: JsonResult = { kind: 'json', status: res.status, headers, body: text, firstByteAt };
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed && typeof parsed === 'object') {
+        const seen = spec.inspectJson(call.format, parsed as Record<string, unknown>);
+        if (seen.usage) result.usage = seen.usage;
+        if (seen.model) result.model = seen.model;
+      }
+      return result;
+    }
+    const protocol = spec.streamProtocol(call);
+    const state = { started: false };
+    const response = res;
+    async function* pump(): AsyncGenerator<SseEvent> {
+      const parser = new SseParser();
+      let finished = false;
+      try {
+        for await (const chunk of response.body) {
+          for (const ev of parser.push(chunk)) {
+            const out = protocol.event(ev);
+            if (out) yield out;
+          }
+        }
+        const tail = parser.end();
+        for (const ev of protocol.end(tail.complete ? undefined : tail.pending)) yield ev;
+        finished = true;
+      } catch (error) {
+        throw toProviderError(error, state.started, call.apiKey);
+      } finally {
+        if (!finished) response.abort();
+      }
+    }
+    let read;
+    try {
+      read = await preReadFirst(pump(), () => (state.started = true));
+    } catch (error) {
+      throw toProviderError(error, false, call.apiKey);
+    }
+    const result: StreamResult = { kind: 'stream', status: res.status, headers, events: read.events, usage: () => protocol.usage(), firstByteAt: now() };
+    return result;
+  }
+
+  return {
+    name: provider,
+    type: spec.type,
+    config,
+    models: config.models ?? [],
+    supports: (format) => spec.formats.includes(format),
+    invoke,
+    classify: (info) => classify(info),
+  };
+}

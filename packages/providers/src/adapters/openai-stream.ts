@@ -1,0 +1,71 @@
+/**
+ * OpenAI chat completion stream rules: events pass through verbatim; usage chunks are observed;
+ * `data: {"error": …}` fails the stream; completion is `[DONE]`, or a finish_reason followed by
+ * a clean end (then `[DONE]` is emitted for the client).
+ * @module
+ */
+import type { SseEvent, Usage } from '@switchyard/core';
+import { openAIUsage } from '../usage.js';
+import { StreamFailure, type StreamProtocol } from './http-adapter.js';
+
+const DONE: SseEvent = Object.freeze({ data: '[DONE]' });
+
+/** @example const protocol = openAIStreamProtocol(); protocol.event({ data: '[DONE]' }); */
+export function openAIStreamProtocol(): StreamProtocol {
+  let usage: Usage | undefined;
+  let done = false;
+  let sawFinish = false;
+
+  function event(ev: SseEvent): SseEvent | undefined {
+    if (done) return undefined;
+    if (ev.data === '[DONE]') {
+      done = true;
+      return ev;
+    }
+    let chunk: Record<string, unknown> | undefined;
+    try {
+      chunk = JSON.parse(ev.data) as Record<string, unknown>;
+    } catch {
+      return ev; // not ours to judge: forwarded verbatim
+    }
+    if (!chunk || typeof chunk !== 'object') return ev;
+    if (chunk.error !== undefined && chunk.error !== null) {
+      throw new StreamFailure('upstream stream error', { body: JSON.stringify({ error: chunk.error }) });
+    }
+    if (chunk.usage && typeof chunk.usage === 'object') usage = openAIUsage(chunk.usage);
+    if (!sawFinish && Array.isArray(chunk.choices)) {
+      for (const choice of chunk.choices as { finish_reason?: unknown }[]) if (choice?.finish_reason) sawFinish = true;
+    }
+    return ev;
+  }
+
+  return {
+    event,
+    end(pending) {
+      const out: SseEvent[] = [];
+      // A last event without its blank line is kept when it is whole (see README).
+      if (!done && pending && (pending.data === '[DONE]' || isWholeJson(pending.data))) {
+        const ev = event(pending);
+        if (ev) out.push({ ...ev });
+      }
+      if (done) return out;
+      if (sawFinish) {
+        done = true;
+        out.push(DONE);
+        return out;
+      }
+      throw new StreamFailure('upstream stream ended before completion', { kind: 'network' });
+    },
+    usage: () => usage,
+  };
+}
+
+/** Whether a string is one complete JSON value. */
+export function isWholeJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * OpenAI (and every OpenAI-compatible server): `/chat/completions` and `/embeddings`,
+ * faithful pass-through (only `model` is replaced).
+ * @see https://platform.openai.com/docs/api-reference/chat
+ * @module
+ */
+import type { ClientFormat, Usage } from '@switchyard/core';
+import type { ProviderAdapter, ProviderCall, ProviderConfig } from '../adapter.js';
+import { ProviderError } from '../provider-error.js';
+import { openAIUsage } from '../usage.js';
+import { createHttpAdapter, type UpstreamRequest } from './http-adapter.js';
+import { openAIStreamProtocol } from './openai-stream.js';
+
+/** Defaults to the public API. */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+const FORMATS: readonly ClientFormat[] = ['openai.chat', 'openai.embeddings'];
+const STREAM_FORMATS: readonly ClientFormat[] = ['openai.chat'];
+const PATHS: Partial<Record<ClientFormat, string>> = { 'openai.chat': '/chat/completions', 'openai.embeddings': '/embeddings' };
+
+/**
+ * Replace only `model` in a client body: every other field, known or not, survives in place.
+ * @example withModel({ model: 'alias', x_new: 1 }, 'gpt-4o') // { model: 'gpt-4o', x_new: 1 }
+ */
+export function withModel(body: Record<string, unknown>, model: string): string {
+  return JSON.stringify(body.model === model ? body : { ...body, model });
+}
+
+/**
+ * The `openai` adapter. Config: `base_url` (defaults to https://api.openai.com/v1), `api_key`,
+ * `organization`, `project`, `headers`.
+ * @example createOpenAIAdapter({ name: 'openai', type: 'openai', api_key: process.env.OPENAI_API_KEY })
+ */
+export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
+  return openAIFamilyAdapter(config, 'openai', true);
+}
+
+/**
+ * The `openai-compatible` adapter (vLLM, Ollama, Together, Groq, …): `base_url` is required,
+ * `api_key` optional (no Authorization header without one).
+ * @example createOpenAICompatibleAdapter({ name: 'local', type: 'openai-compatible', base_url: 'http://127.0.0.1:11434/v1' })
+ */
+export function createOpenAICompatibleAdapter(config: ProviderConfig): ProviderAdapter {
+  if (typeof config.base_url !== 'string' || config.base_url === '') {
+    throw new TypeError(`provider ${config.name}: type openai-compatible requires base_url`);
+  }
+  return openAIFamilyAdapter(config, 'openai-compatible', false);
+}
+
+function openAIFamilyAdapter(config: ProviderConfig, type: string, keyRequired: boolean): ProviderAdapter {
+  const base = trimSlash(stringOption(config, 'base_url') ?? OPENAI_BASE_URL);
+  validateUrl(config.name, base);
+  const organization = stringOption(config, 'organization');
+  const project = stringOption(config, 'project');
+  const extra = config.headers ?? {};
+
+  function build(call: ProviderCall): UpstreamRequest {
+    const key = call.apiKey ?? config.api_key;
+    if (keyRequired && !key) throw new ProviderError(`provider ${config.name} has no API key configured`, { kind: 'auth', provider: config.name });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: call.stream ? 'text/event-stream' : 'application/json',
+    };
+    if (key) headers.authorization = `Bearer ${key}`;
+    if (organization) headers['openai-organization'] = organization;
+    if (project) headers['openai-project'] = project;
+    for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
+    return { url: base + PATHS[call.format]!, headers, body: withModel(call.body, call.model) };
+  }
+
+  return createHttpAdapter({
+    type,
+    config,
+    family: 'openai',
+    formats: FORMATS,
+    streamFormats: STREAM_FORMATS,
+    build,
+    inspectJson(_format, body): { usage?: Usage; model?: string } {
+      return { usage: openAIUsage(body.usage), model: typeof body.model === 'string' ? body.model : undefined };
+    },
+    streamProtocol: openAIStreamProtocol,
+  });
+}
+
+export function stringOption(config: ProviderConfig, key: string): string | undefined {
+  const value = config[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new TypeError(`provider ${config.name}: ${key} must be a string`);
+  return value;
+}
+
+export function trimSlash(url: string): string {
+  return url.endsWith('/') ? url.replace(/\/+$/, '') : url;
+}
+
+export function validateUrl(name: string, url: string): void {
+  if (!/^https?:\/\/[^/]/.test(url)) throw new TypeError(`provider ${name}: base_url must be an http(s) URL (got ${url})`);
+}

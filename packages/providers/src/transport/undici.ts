@@ -1,0 +1,103 @@
+/**
+ * The default transport: undici with one keep-alive pool per upstream origin.
+ * @see https://undici.nodejs.org/#/docs/api/Dispatcher
+ * @module
+ */
+import { Agent } from 'undici';
+import type { HttpTransport, TransportRequest, TransportResponse, TransportTimeouts, TransportPhase } from '../transport.js';
+import { callSignal, errorCode, flattenHeaders, mergeTimeouts, resolveTransportOptions, toTransportError, type TransportOptions } from './common.js';
+
+/** Options of {@link createUndiciTransport}. Same fields as the got transport. */
+export type UndiciTransportOptions = TransportOptions;
+
+const TIMEOUT_PHASE: Record<string, TransportPhase> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connect',
+  UND_ERR_HEADERS_TIMEOUT: 'first_byte',
+  UND_ERR_BODY_TIMEOUT: 'idle',
+};
+
+/**
+ * Create the undici transport. Agents are built once (one per distinct connect timeout, each
+ * pooling keep-alive sockets per origin), never per request.
+ *
+ * @example
+ * const transport = createUndiciTransport({ connections: 64, timeouts: { firstByteMs: 30_000 } });
+ * const res = await transport.request({ method: 'POST', url, headers, body, signal });
+ * for await (const chunk of res.body) write(chunk);
+ * await transport.close();
+ */
+export function createUndiciTransport(options: UndiciTransportOptions = {}): HttpTransport {
+  const resolved = resolveTransportOptions(options);
+  // undici fixes the connect timeout per Agent, so a per-request connect timeout picks its Agent.
+  const agents = new Map<number, Agent>();
+  const agentFor = (connectMs: number): Agent => {
+    let agent = agents.get(connectMs);
+    if (!agent) {
+      agent = new Agent({ connections: resolved.connections, keepAliveTimeout: resolved.keepAliveTimeout, connect: { timeout: connectMs } });
+      agents.set(connectMs, agent);
+    }
+    return agent;
+  };
+  agentFor(resolved.timeouts.connectMs);
+
+  async function request(req: TransportRequest): Promise<TransportResponse> {
+    const timeouts: TransportTimeouts = mergeTimeouts(resolved.timeouts, req.timeouts);
+    const caller = req.signal;
+    const { signal, total } = callSignal(caller, timeouts.totalMs);
+    const signals = { caller, total };
+    if (caller?.aborted) throw toTransportError(caller.reason, 'request', signals);
+    const { origin, path } = splitUrl(req.url);
+    let res;
+    try {
+      res = await agentFor(timeouts.connectMs).request({
+        origin, path, method: req.method, headers: req.headers, body: req.body, signal,
+        headersTimeout: timeouts.firstByteMs, bodyTimeout: timeouts.idleMs,
+      });
+    } catch (error) {
+      throw toTransportError(error, 'request', signals, TIMEOUT_PHASE[errorCode(error)]);
+    }
+    const body = res.body;
+    return {
+      status: res.statusCode,
+      headers: flattenHeaders(res.headers),
+      body: iterate(body, signals),
+      async text() {
+        try {
+          return await body.text();
+        } catch (error) {
+          throw toTransportError(error, 'body', signals, TIMEOUT_PHASE[errorCode(error)]);
+        }
+      },
+      abort() {
+        // Destroying an unfinished undici body aborts the request and its socket at once.
+        body.destroy();
+      },
+    };
+  }
+
+  return {
+    name: 'undici',
+    request,
+    async close() {
+      await Promise.all([...agents.values()].map((agent) => agent.close()));
+      agents.clear();
+    },
+  };
+}
+
+async function* iterate(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, signals: { caller?: AbortSignal; total?: AbortSignal }): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of body) yield chunk;
+  } catch (error) {
+    throw toTransportError(error, 'body', signals, TIMEOUT_PHASE[errorCode(error)]);
+  } finally {
+    body.destroy();
+  }
+}
+
+function splitUrl(url: string): { origin: string; path: string } {
+  const scheme = url.indexOf('://');
+  if (scheme === -1) throw new TypeError(`transport: not an absolute URL: ${url}`);
+  const slash = url.indexOf('/', scheme + 3);
+  return slash === -1 ? { origin: url, path: '/' } : { origin: url.slice(0, slash), path: url.slice(slash) };
+}

@@ -1,0 +1,106 @@
+/**
+ * The contract between the limiter and where its counters live (memory or Redis). A store is
+ * stateless about configuration: every call carries the windows and limits, so one store
+ * serves key budgets (one-hour token window) and provider limits (one-minute windows) alike.
+ * @module
+ */
+
+/**
+ * A rolling window cut into equal buckets. Consumption in bucket `b` counts while the current
+ * bucket is at most `b + windowMs / bucketMs`, so it is counted for at least `windowMs` and at
+ * most `windowMs + bucketMs` after it happened (never forgotten early).
+ */
+export interface WindowSpec {
+  windowMs: number;
+  bucketMs: number;
+}
+
+/** The limits one decision checks; an absent field is not enforced. */
+export interface CounterLimits {
+  totalTokens?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  requests?: number;
+  concurrent?: number;
+}
+
+/** Which limit refused a request. */
+export type LimitName = 'totalTokens' | 'inputTokens' | 'outputTokens' | 'requests' | 'concurrent';
+
+/** Consumption currently inside the windows (before the request being decided). */
+export interface UsageSnapshot {
+  inputTokens: number;
+  outputTokens: number;
+  requests: number;
+  concurrent: number;
+}
+
+/** One decision: check every enabled limit and, when all pass, reserve atomically. */
+export interface ReserveInput {
+  /** Counter namespace: `k:<key id>`, `p:<provider>`, … */
+  key: string;
+  /** Reservation id (the concurrency lease is held under it until settled). */
+  id: string;
+  now: number;
+  tokenWindow: WindowSpec;
+  requestWindow: WindowSpec;
+  limits: CounterLimits;
+  inputTokens: number;
+  outputTokens: number;
+  /** How long a concurrency lease lives if it is never settled (a crashed process). */
+  leaseMs: number;
+  /**
+   * `reserve`: check, then write only when allowed; `peek`: check only; `force`: write the
+   * tokens and request whatever the limits say (recording after the fact, no lease).
+   */
+  mode?: 'reserve' | 'peek' | 'force';
+}
+
+/** The result of {@link LimitStore.reserve}. */
+export interface Decision {
+  allowed: boolean;
+  /** The first limit, in `LimitName` order, that refused. */
+  rejectedBy?: LimitName;
+  /**
+   * Milliseconds until enough budget frees up for every refused limit; `Infinity` when the
+   * request alone is larger than a limit (it can never pass). 0 when allowed.
+   */
+  retryAfterMs: number;
+  used: UsageSnapshot;
+  /** Set by {@link FallbackLimitStore} when the local fallback made this decision. */
+  fallback?: boolean;
+}
+
+/** Replace a reservation with what was really consumed. */
+export interface SettleInput {
+  key: string;
+  id: string;
+  now: number;
+  /** When the reservation was made (its tokens sit in that bucket). */
+  reservedAt: number;
+  tokenWindow: WindowSpec;
+  reserved: { inputTokens: number; outputTokens: number };
+  actual: { inputTokens: number; outputTokens: number };
+  /** Route the settlement to the fallback store that made the reservation. */
+  fallback?: boolean;
+}
+
+/**
+ * Where counters live. Implementations must make `reserve` atomic per key: two concurrent
+ * calls never both pass a limit only one of them fits under.
+ */
+export interface LimitStore {
+  reserve(input: ReserveInput): Promise<Decision>;
+  settle(input: SettleInput): Promise<void>;
+  usage(key: string, now: number, tokenWindow: WindowSpec, requestWindow: WindowSpec): Promise<UsageSnapshot>;
+}
+
+/** The order limits are checked and reported in. */
+export const LIMIT_ORDER: readonly LimitName[] = ['totalTokens', 'inputTokens', 'outputTokens', 'requests', 'concurrent'];
+
+/** Throw a TypeError unless the window is a whole number of positive buckets. */
+export function assertWindow(name: string, w: WindowSpec): void {
+  if (!(Number.isInteger(w.bucketMs) && w.bucketMs > 0 && Number.isInteger(w.windowMs) && w.windowMs % w.bucketMs === 0 && w.windowMs > 0)) {
+    throw new TypeError(`${name}: windowMs must be a positive multiple of bucketMs`);
+  }
+}

@@ -1,0 +1,143 @@
+import type { Attempt, EventBus, GatewayEvents, Target } from '@switchyard/core';
+import { targetKey } from './strategy.js';
+
+/** Which measurement a latency percentile is over. */
+export type LatencyMetric = 'latency' | 'ttft';
+
+/** Options of {@link RoutingStats}. */
+export interface RoutingStatsOptions {
+  /** Clock in ms. Defaults to Date.now. */
+  now?: () => number;
+  /** Longest window kept, in ms. Defaults to 300000 (5 minutes). */
+  windowMs?: number;
+  /** Most samples kept per target (oldest dropped first). Defaults to 1000. */
+  maxSamples?: number;
+}
+
+interface Sample {
+  at: number;
+  latency: number;
+  ttft?: number;
+}
+
+interface Series {
+  samples: Sample[];
+  inFlight: number;
+}
+
+/**
+ * Live routing statistics per target: latency and time-to-first-token samples over a sliding
+ * window, and requests in flight. Fed by the core EventBus (`attempt.start` / `attempt.end`)
+ * or directly; read by the latency and least-busy strategies. In-process: each instance
+ * measures what it sees, which is what latency routing wants.
+ *
+ * @example
+ * const stats = new RoutingStats();
+ * stats.attach(events);
+ * stats.percentile({ provider: 'openai', model: 'gpt-4' }, 95, 'ttft');
+ */
+export class RoutingStats {
+  readonly #now: () => number;
+  readonly #windowMs: number;
+  readonly #maxSamples: number;
+  readonly #series = new Map<string, Series>();
+  readonly #open = new WeakSet<Attempt>();
+
+  constructor(options: RoutingStatsOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#windowMs = options.windowMs ?? 300_000;
+    this.#maxSamples = options.maxSamples ?? 1000;
+    if (!(this.#windowMs > 0)) throw new TypeError('RoutingStats: windowMs must be > 0');
+    if (!Number.isInteger(this.#maxSamples) || this.#maxSamples < 1) throw new TypeError('RoutingStats: maxSamples must be an integer >= 1');
+  }
+
+  /** Subscribe to an EventBus's attempt events; returns the unsubscribe function. */
+  attach(events: EventBus<GatewayEvents>): () => void {
+    const offStart = events.on('attempt.start', ({ attempt }) => this.attemptStarted(attempt));
+    const offEnd = events.on('attempt.end', ({ attempt }) => this.attemptEnded(attempt));
+    return () => {
+      offStart();
+      offEnd();
+    };
+  }
+
+  /** An attempt began: one more in flight. */
+  attemptStarted(attempt: Attempt): void {
+    if (this.#open.has(attempt)) return;
+    this.#open.add(attempt);
+    this.#get(attempt.target).inFlight++;
+  }
+
+  /**
+   * An attempt ended: one fewer in flight, and a sample when it succeeded or timed out
+   * (a timeout is a slow answer, the signal latency routing most needs).
+   */
+  attemptEnded(attempt: Attempt): void {
+    const series = this.#get(attempt.target);
+    if (this.#open.delete(attempt)) series.inFlight = Math.max(0, series.inFlight - 1);
+    const end = attempt.endedAt ?? this.#now();
+    if (attempt.outcome === 'success' || attempt.failureKind === 'timeout') {
+      const ttft = attempt.firstByteAt !== undefined ? attempt.firstByteAt - attempt.startedAt : undefined;
+      this.record(attempt.target, end - attempt.startedAt, ttft, end);
+    }
+  }
+
+  /** Record one measurement directly (ms). */
+  record(target: Target, latencyMs: number, ttftMs?: number, at = this.#now()): void {
+    const series = this.#get(target);
+    series.samples.push({ at, latency: latencyMs, ttft: ttftMs });
+    if (series.samples.length > this.#maxSamples) series.samples.splice(0, series.samples.length - this.#maxSamples);
+  }
+
+  /**
+   * The p-th percentile (nearest rank) of a metric over the last `windowMs`, or undefined when
+   * there is no sample in the window.
+   */
+  percentile(target: Target, p: number, metric: LatencyMetric = 'latency', windowMs = this.#windowMs): number | undefined {
+    const series = this.#series.get(targetKey(target));
+    if (!series) return undefined;
+    const since = this.#now() - Math.min(windowMs, this.#windowMs);
+    const firstLive = series.samples.findIndex((s) => s.at > this.#now() - this.#windowMs);
+    if (firstLive !== 0) series.samples.splice(0, firstLive === -1 ? series.samples.length : firstLive);
+    const values: number[] = [];
+    for (const s of series.samples) {
+      if (s.at <= since) continue;
+      const v = metric === 'ttft' ? s.ttft : s.latency;
+      if (v !== undefined) values.push(v);
+    }
+    if (values.length === 0) return undefined;
+    values.sort((a, b) => a - b);
+    const rank = Math.min(values.length, Math.max(1, Math.ceil((p / 100) * values.length)));
+    return values[rank - 1];
+  }
+
+  /** Requests in flight to a target. */
+  inFlight(target: Target): number {
+    return this.#series.get(targetKey(target))?.inFlight ?? 0;
+  }
+
+  #get(target: Target): Series {
+    const key = targetKey(target);
+    let series = this.#series.get(key);
+    if (!series) {
+      series = { samples: [], inFlight: 0 };
+      this.#series.set(key, series);
+    }
+    return series;
+  }
+}
+
+/**
+ * Parse a window like `5m`, `30s`, `250ms`, `1h` or a number of ms.
+ * @example parseDuration('5m') // 300000
+ */
+export function parseDuration(value: unknown, path = 'duration'): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
+  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value) : null;
+  if (!m) throw new TypeError(`${path} must be a duration like 30s, 5m or a number of ms`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  const ms = unit === 'h' ? n * 3_600_000 : unit === 'm' ? n * 60_000 : unit === 's' ? n * 1000 : n;
+  if (!(ms > 0)) throw new TypeError(`${path} must be > 0`);
+  return ms;
+}

@@ -1,0 +1,122 @@
+import { familyOf, type ClientFormat, type Usage } from '@switchyard/core';
+
+/** Counts the tokens of a text. */
+export type TokenCounter = (text: string) => number;
+type Counter = TokenCounter;
+
+let loading: Promise<Counter> | undefined;
+let loaded: Counter | undefined;
+
+/** The tokenizer if it has finished loading (so settlement can stay synchronous). */
+export function loadedTokenCounter(): TokenCounter | undefined {
+  return loaded;
+}
+
+/**
+ * Load the tokenizer once, lazily (it is a few MB of tables the gateway never needs when
+ * providers report usage). Falls back to ~4 characters per token if it cannot be loaded.
+ */
+export function loadTokenCounter(): Promise<Counter> {
+  loading ??= import('gpt-tokenizer').then(
+    (mod) => {
+      // Special-token text sent by a user is ordinary text to us, not an error.
+      const options = { disallowedSpecial: new Set<string>() };
+      return (loaded = (text: string) => (text.length === 0 ? 0 : mod.countTokens(text, options)));
+    },
+    () => (loaded = (text: string) => Math.ceil(text.length / 4)),
+  );
+  return loading;
+}
+
+type Json = Record<string, unknown>;
+
+/** Every string in a value, depth first (message text, tool arguments, tool schemas). */
+function collectStrings(value: unknown, out: string[], skipKeys: ReadonlySet<string>): void {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) collectStrings(v, out, skipKeys);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) if (!skipKeys.has(k)) collectStrings(v, out, skipKeys);
+  }
+}
+
+// Image and audio payloads are not text: counting base64 as tokens would be wildly wrong.
+const NON_TEXT = new Set(['image_url', 'url', 'data', 'input_audio', 'source', 'type', 'cache_control']);
+
+/** Text of a request that the model reads: messages, system prompt, tools, embeddings input. */
+export function requestText(body: Json): string {
+  const parts: string[] = [];
+  for (const field of ['system', 'messages', 'tools', 'input', 'prompt']) collectStrings(body[field], parts, NON_TEXT);
+  return parts.join('\n');
+}
+
+/** Number of messages, for per-message framing overhead. */
+function messageCount(body: Json): number {
+  return Array.isArray(body.messages) ? body.messages.length : 0;
+}
+
+/** Text the model produced, from the event data of a stream in the client's format. */
+export function streamText(format: ClientFormat, data: readonly string[]): string {
+  const parts: string[] = [];
+  const anthropic = familyOf(format) === 'anthropic';
+  for (const d of data) {
+    if (d === '[DONE]') continue;
+    let ev: Json;
+    try {
+      ev = JSON.parse(d) as Json;
+    } catch {
+      continue;
+    }
+    if (anthropic) {
+      const delta = ev.delta as Json | undefined;
+      if (ev.type === 'content_block_delta' && delta) {
+        for (const k of ['text', 'partial_json', 'thinking']) if (typeof delta[k] === 'string') parts.push(delta[k] as string);
+      } else if (ev.type === 'content_block_start') {
+        const block = ev.content_block as Json | undefined;
+        if (block && typeof block.name === 'string') parts.push(block.name);
+      }
+    } else if (Array.isArray(ev.choices)) {
+      for (const choice of ev.choices as Json[]) {
+        const delta = (choice.delta ?? {}) as Json;
+        for (const k of ['content', 'reasoning_content', 'refusal']) if (typeof delta[k] === 'string') parts.push(delta[k] as string);
+        if (Array.isArray(delta.tool_calls)) collectStrings(delta.tool_calls, parts, new Set(['id', 'type', 'index']));
+      }
+    }
+  }
+  return parts.join('');
+}
+
+/** Text the model produced, from a JSON response body in the client's format. */
+export function jsonText(format: ClientFormat, body: string): string {
+  let parsed: Json;
+  try {
+    parsed = JSON.parse(body) as Json;
+  } catch {
+    return '';
+  }
+  const parts: string[] = [];
+  if (familyOf(format) === 'anthropic') collectStrings(parsed.content, parts, new Set(['type', 'id', 'signature']));
+  else if (Array.isArray(parsed.choices)) {
+    for (const c of parsed.choices as Json[]) collectStrings(c.message, parts, new Set(['role', 'id', 'type']));
+  }
+  return parts.join('');
+}
+
+/**
+ * Estimate usage with a tokenizer (o200k_base; other vendors' tokenizers differ by some
+ * percent, which is why the record is flagged `estimated`). Provider-reported input counts are
+ * kept when there are any; otherwise all input is counted as uncached.
+ */
+export function estimateUsage(count: TokenCounter, body: Json, outputText: string, reported: Usage | undefined): Usage {
+  const haveInput = reported !== undefined && reported.inputTokens + reported.cacheReadTokens + reported.cacheWriteTokens > 0;
+  // ~3 tokens of framing per message plus 3 to prime the reply, as OpenAI's cookbook counts them.
+  const input = haveInput ? reported.inputTokens : count(requestText(body)) + 3 * messageCount(body) + 3;
+  const output = Math.max(count(outputText), reported?.outputTokens ?? 0);
+  return {
+    inputTokens: input,
+    cacheReadTokens: haveInput ? reported.cacheReadTokens : 0,
+    cacheWriteTokens: haveInput ? reported.cacheWriteTokens : 0,
+    outputTokens: output,
+    reasoningTokens: 0,
+    source: 'estimated',
+  };
+}

@@ -1,0 +1,16 @@
+export * from './middleware.js';
+export * from './options.js';
+export * from './pricing.js';
+export * from './record.js';
+export * from './store.js';
+export * from './writer.js';
+export * from './sqlite-store.js';
+export * from './postgres-store.js';
+export * from './callback-store.js';
+export * from './migrations.js';
+export * from './metrics.js';
+export * from './provider-performance.js';
+export * from './admin-query.js';
+export { fromAnthropicUsage, fromOpenAiUsage, usageFromJson, isEmptyUsage, StreamUsageObserver } from './usage-parse.js';
+export { servingAttempt } from './account.js';
+export { redact, SECRET_FIELDS } from './redact.js';

@@ -1,0 +1,113 @@
+import type { EventBus, GatewayEvents } from '@switchyard/core';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { RequestLogRecord } from './record.js';
+
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  /** The prom-client registry to register on (the app's own, or a fresh one). Required. */
+  registry: Registry;
+  /** Switchyard's event bus, for attempts, failovers, breakers and provider health. Defaults to none. */
+  events?: EventBus<GatewayEvents>;
+  /** Buckets of the provider latency and time-to-first-token histograms, in seconds. Defaults to 5 ms … 120 s. */
+  latencyBuckets?: number[];
+  /** Buckets of the gateway overhead histogram, in seconds. Defaults to 0.1 ms … 100 ms. */
+  overheadBuckets?: number[];
+}
+
+/** Metrics fed by events and by the usage-accounting middleware (one observation per request). */
+export interface UsageMetrics {
+  readonly registry: Registry;
+  /** Count a settled request: status, tokens by class, cost, overhead. */
+  observeRequest(record: RequestLogRecord, overheadMs?: number): void;
+  /** Stop listening to the event bus. */
+  dispose(): void;
+}
+
+const LATENCY = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const OVERHEAD = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+const CIRCUIT = { closed: 0, half_open: 1, open: 2 } as const;
+
+/**
+ * Prometheus metrics of the gateway, on an injected registry. Every label is bounded: provider
+ * names and models come from configuration, statuses and reasons from fixed sets; no key, no
+ * requested model name, nothing a client typed. Names are listed in the package README.
+ *
+ * @example
+ * const registry = new Registry();
+ * const metrics = createMetrics({ registry, events });
+ * const accounting = usageAccounting({ metrics, prices });
+ */
+export function createMetrics(options: MetricsOptions): UsageMetrics {
+  const registry = options?.registry;
+  if (!registry || typeof registry.registerMetric !== 'function') throw new TypeError('createMetrics: `registry` (a prom-client Registry) is required');
+  const latencyBuckets = options.latencyBuckets ?? LATENCY;
+  const overheadBuckets = options.overheadBuckets ?? OVERHEAD;
+  const registers = [registry];
+
+  const requests = new Counter({ name: 'switchyard_requests_total', help: 'AI requests by serving provider, model, HTTP status and outcome', labelNames: ['provider', 'model', 'status', 'outcome'], registers });
+  const tokens = new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by serving provider, model and class (input excludes cached)', labelNames: ['provider', 'model', 'class'], registers });
+  const cost = new Counter({ name: 'switchyard_cost_usd_total', help: 'Known cost in USD by serving provider and model', labelNames: ['provider', 'model'], registers });
+  const unpriced = new Counter({ name: 'switchyard_cost_unknown_total', help: 'Served requests whose cost is unknown (no price)', labelNames: ['provider', 'model'], registers });
+  const estimated = new Counter({ name: 'switchyard_usage_estimated_total', help: 'Requests whose usage was estimated by a tokenizer', labelNames: ['provider', 'model'], registers });
+  const overhead = new Histogram({ name: 'switchyard_gateway_overhead_seconds', help: 'Time added by the gateway: wait for the first byte minus time in upstream attempts', buckets: overheadBuckets, registers });
+  const failovers = new Counter({ name: 'switchyard_failovers_total', help: 'Failovers from one provider to another, by failure kind', labelNames: ['from', 'to', 'reason'], registers });
+  const retries = new Counter({ name: 'switchyard_retries_total', help: 'Retries against the same target, by failure kind', labelNames: ['provider', 'reason'], registers });
+  const attemptLatency = new Histogram({ name: 'switchyard_provider_latency_seconds', help: 'Upstream attempt duration by provider, model and outcome', labelNames: ['provider', 'model', 'outcome'], buckets: latencyBuckets, registers });
+  const ttft = new Histogram({ name: 'switchyard_time_to_first_token_seconds', help: 'Upstream time to first stream event by provider and model', labelNames: ['provider', 'model'], buckets: latencyBuckets, registers });
+  const health = new Gauge({ name: 'switchyard_provider_up', help: 'Provider health: 1 healthy or degraded, 0 down', labelNames: ['provider'], registers });
+  const circuit = new Gauge({ name: 'switchyard_circuit_state', help: 'Circuit breaker state per target: 0 closed, 1 half-open, 2 open', labelNames: ['provider', 'model'], registers });
+  const inflight = new Gauge({ name: 'switchyard_inflight_requests', help: 'Upstream attempts in flight by provider', labelNames: ['provider'], registers });
+
+  const offs: Array<() => void> = [];
+  const events = options.events;
+  if (events) {
+    offs.push(
+      events.on('attempt.start', ({ attempt }) => inflight.inc({ provider: attempt.target.provider })),
+      events.on('attempt.end', ({ exchange, attempt }) => {
+        const { provider, model } = attempt.target;
+        inflight.dec({ provider });
+        if (attempt.endedAt !== undefined) attemptLatency.observe({ provider, model, outcome: attempt.outcome }, (attempt.endedAt - attempt.startedAt) / 1000);
+        if (exchange.stream && attempt.firstByteAt !== undefined) ttft.observe({ provider, model }, (attempt.firstByteAt - attempt.startedAt) / 1000);
+      }),
+      events.on('failover', ({ from, to, kind }) => failovers.inc({ from: from.provider, to: to.provider, reason: kind })),
+      events.on('retry', ({ target, kind }) => retries.inc({ provider: target.provider, reason: kind })),
+      events.on('breaker.open', ({ target }) => circuit.set({ provider: target.provider, model: target.model }, CIRCUIT.open)),
+      events.on('breaker.half_open', ({ target }) => circuit.set({ provider: target.provider, model: target.model }, CIRCUIT.half_open)),
+      events.on('breaker.close', ({ target }) => circuit.set({ provider: target.provider, model: target.model }, CIRCUIT.closed)),
+      events.on('provider.status', ({ provider, status }) => health.set({ provider }, status === 'down' ? 0 : 1)),
+    );
+  }
+
+  return {
+    registry,
+    observeRequest(record, overheadMs) {
+      const provider = record.provider ?? 'none';
+      const model = record.resolvedModel ?? 'none';
+      requests.inc({ provider, model, status: String(record.status), outcome: record.outcome });
+      if (overheadMs !== undefined) overhead.observe(overheadMs / 1000);
+      const u = record.usage;
+      if (!record.provider) return;
+      if (u) {
+        if (u.input) tokens.inc({ provider, model, class: 'input' }, u.input);
+        if (u.cacheRead) tokens.inc({ provider, model, class: 'cache_read' }, u.cacheRead);
+        if (u.cacheWrite) tokens.inc({ provider, model, class: 'cache_write' }, u.cacheWrite);
+        if (u.output) tokens.inc({ provider, model, class: 'output' }, u.output);
+        if (u.reasoning) tokens.inc({ provider, model, class: 'reasoning' }, u.reasoning);
+        if (u.source === 'estimated') estimated.inc({ provider, model });
+      }
+      if (record.costUsd === null) unpriced.inc({ provider, model });
+      else if (record.costUsd > 0) cost.inc({ provider, model }, record.costUsd);
+    },
+    dispose() {
+      for (const off of offs.splice(0)) off();
+    },
+  };
+}
+
+/**
+ * The body and content type of a Prometheus scrape.
+ * @example const { contentType, body } = await renderMetrics(registry);
+ */
+export async function renderMetrics(registry: Registry): Promise<{ contentType: string; body: string }> {
+  return { contentType: registry.contentType, body: await registry.metrics() };
+}

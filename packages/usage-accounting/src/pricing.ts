@@ -1,0 +1,89 @@
+import type { Cost, Usage } from '@switchyard/core';
+
+/**
+ * Price of one model at one provider, in USD per million tokens, per token class.
+ * Cache prices are optional because many catalogs do not list them; see {@link CachePriceFallback}.
+ */
+export interface ModelPrice {
+  inputPerMTok: number;
+  outputPerMTok: number;
+  cacheReadPerMTok?: number;
+  cacheWritePerMTok?: number;
+}
+
+/**
+ * Look up the price of the model a provider served. Return undefined when the price is not
+ * known: the cost is then null with a reason, never 0.
+ * @example const price: PriceLookup = (provider, model) => catalog.get(provider, model)?.price;
+ */
+export type PriceLookup = (provider: string, model: string) => ModelPrice | undefined;
+
+/**
+ * What to do when a request has cache tokens but the price has no cache price for that class.
+ * `null`: the cost is unknown (null with a reason); `input`: price them at the input price
+ * (the rate a provider without cache discounts charges; an over-estimate for cache reads and
+ * an under-estimate for Anthropic cache writes).
+ */
+export type CachePriceFallback = 'null' | 'input';
+
+/** A price lookup that knows no model: every cost is null with a reason. */
+export const noPrices: PriceLookup = () => undefined;
+
+/**
+ * Cost of a request's usage at a price. Each token class is priced once: `inputTokens`
+ * excludes cached tokens, and reasoning tokens are part of `outputTokens` so they are not
+ * added again.
+ *
+ * @example
+ * computeCost(usage, { inputPerMTok: 2.5, outputPerMTok: 10, cacheReadPerMTok: 1.25 }, 'openai/gpt-4o')
+ * // { usd: 0.0125, currency: 'USD', breakdown: { input: …, cache_read: …, cache_write: 0, output: … } }
+ */
+export function computeCost(usage: Usage, price: ModelPrice | undefined, label: string, fallback: CachePriceFallback = 'null'): Cost {
+  if (!price) return { usd: null, reason: `no price for ${label}` };
+  let cacheRead = price.cacheReadPerMTok;
+  let cacheWrite = price.cacheWritePerMTok;
+  if (cacheRead === undefined && usage.cacheReadTokens > 0) {
+    if (fallback === 'null') return { usd: null, reason: `no cache-read price for ${label}` };
+    cacheRead = price.inputPerMTok;
+  }
+  if (cacheWrite === undefined && usage.cacheWriteTokens > 0) {
+    if (fallback === 'null') return { usd: null, reason: `no cache-write price for ${label}` };
+    cacheWrite = price.inputPerMTok;
+  }
+  const breakdown = {
+    input: (usage.inputTokens * price.inputPerMTok) / 1e6,
+    cache_read: (usage.cacheReadTokens * (cacheRead ?? 0)) / 1e6,
+    cache_write: (usage.cacheWriteTokens * (cacheWrite ?? 0)) / 1e6,
+    output: (usage.outputTokens * price.outputPerMTok) / 1e6,
+  };
+  const usd = breakdown.input + breakdown.cache_read + breakdown.cache_write + breakdown.output;
+  return { usd: round(usd), currency: 'USD', breakdown: mapValues(breakdown, round) };
+}
+
+/** Rounded to 1e-12 USD so float noise does not show up in sums and headers. */
+function round(n: number): number {
+  return Math.round(n * 1e12) / 1e12;
+}
+
+function mapValues<T extends Record<string, number>>(obj: T, fn: (n: number) => number): T {
+  const out = {} as Record<string, number>;
+  for (const [k, v] of Object.entries(obj)) out[k] = fn(v);
+  return out as T;
+}
+
+/**
+ * The `x-switchyard-cost-usd` header value: plain decimal notation (never `1e-7`), trailing
+ * zeros trimmed.
+ * @example formatUsd(0.00012) // '0.00012'
+ */
+export function formatUsd(usd: number): string {
+  const fixed = usd.toFixed(10).replace(/0+$/, '').replace(/\.$/, '');
+  return fixed === '-0' ? '0' : fixed;
+}
+
+/** Whether a price is well-formed (non-negative finite numbers). */
+export function isValidPrice(price: ModelPrice): boolean {
+  return [price.inputPerMTok, price.outputPerMTok, price.cacheReadPerMTok ?? 0, price.cacheWritePerMTok ?? 0].every(
+    (n) => typeof n === 'number' && Number.isFinite(n) && n >= 0,
+  );
+}

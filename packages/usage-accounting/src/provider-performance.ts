@@ -1,0 +1,92 @@
+import type { EventBus, GatewayEvents } from '@switchyard/core';
+
+/** Options of {@link ProviderPerformance}. */
+export interface ProviderPerformanceOptions {
+  /** Only attempts that ended within this window count, in ms. Defaults to 15 minutes. */
+  windowMs?: number;
+  /** Most recent attempts kept per provider. Defaults to 2000. */
+  maxSamples?: number;
+  /** Clock in ms. Defaults to Date.now. */
+  now?: () => number;
+}
+
+/** Performance of one provider over the recent window. */
+export interface ProviderStats {
+  provider: string;
+  attempts: number;
+  successRate: number | null;
+  avgLatencyMs: number | null;
+  p95LatencyMs: number | null;
+  inFlight: number;
+}
+
+interface Sample {
+  at: number;
+  latencyMs: number;
+  ok: boolean;
+}
+
+/**
+ * Recent latency, success rate and in-flight load per provider, from attempt events, for the
+ * admin API (`/providers/performance`). In memory, per process: each instance reports its own.
+ *
+ * @example
+ * const perf = new ProviderPerformance(); perf.subscribe(events); perf.snapshot()
+ */
+export class ProviderPerformance {
+  readonly #windowMs: number;
+  readonly #max: number;
+  readonly #now: () => number;
+  readonly #samples = new Map<string, Sample[]>();
+  readonly #inflight = new Map<string, number>();
+
+  constructor(options: ProviderPerformanceOptions = {}) {
+    this.#windowMs = options.windowMs ?? 15 * 60_000;
+    this.#max = options.maxSamples ?? 2000;
+    this.#now = options.now ?? Date.now;
+    if (!(this.#windowMs > 0) || !(this.#max > 0)) throw new TypeError('ProviderPerformance: windowMs and maxSamples must be positive');
+  }
+
+  /** Follow `attempt.start` / `attempt.end` on an event bus. Returns an unsubscribe function. */
+  subscribe(events: EventBus<GatewayEvents>): () => void {
+    const offs = [
+      events.on('attempt.start', ({ attempt }) => this.started(attempt.target.provider)),
+      events.on('attempt.end', ({ attempt }) =>
+        this.ended(attempt.target.provider, (attempt.endedAt ?? this.#now()) - attempt.startedAt, attempt.outcome === 'success'),
+      ),
+    ];
+    return () => offs.forEach((off) => off());
+  }
+
+  started(provider: string): void {
+    this.#inflight.set(provider, (this.#inflight.get(provider) ?? 0) + 1);
+  }
+
+  ended(provider: string, latencyMs: number, ok: boolean): void {
+    this.#inflight.set(provider, Math.max(0, (this.#inflight.get(provider) ?? 0) - 1));
+    let list = this.#samples.get(provider);
+    if (!list) this.#samples.set(provider, (list = []));
+    list.push({ at: this.#now(), latencyMs, ok });
+    if (list.length > this.#max) list.splice(0, list.length - this.#max);
+  }
+
+  /** Stats of every provider seen, sorted by name. */
+  snapshot(): ProviderStats[] {
+    const since = this.#now() - this.#windowMs;
+    const names = new Set([...this.#samples.keys(), ...this.#inflight.keys()]);
+    return [...names].sort().map((provider) => {
+      const recent = (this.#samples.get(provider) ?? []).filter((s) => s.at >= since);
+      const latencies = recent.map((s) => s.latencyMs).sort((a, b) => a - b);
+      const n = latencies.length;
+      return {
+        provider,
+        attempts: n,
+        successRate: n ? recent.filter((s) => s.ok).length / n : null,
+        avgLatencyMs: n ? latencies.reduce((a, b) => a + b, 0) / n : null,
+        // Nearest-rank p95.
+        p95LatencyMs: n ? latencies[Math.ceil(0.95 * n) - 1]! : null,
+        inFlight: this.#inflight.get(provider) ?? 0,
+      };
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import type { ClientFormat, FailureKind } from '@switchyard/core';
+
+/** One upstream try, as the request log keeps it. */
+export interface AttemptLog {
+  provider: string;
+  model: string;
+  outcome: 'pending' | 'success' | 'failure' | 'aborted';
+  failureKind?: FailureKind;
+  /** Upstream HTTP status, when there was one. */
+  status?: number;
+  /** From the start of the try to its end (or to the end of the exchange if it never ended). */
+  latencyMs: number;
+  /** From the start of the try to its first byte. */
+  ttftMs?: number;
+}
+
+/** Token counts of one request, by class. `input` excludes cached tokens, so each class is priced once. */
+export interface UsageLog {
+  input: number;
+  cacheRead: number;
+  cacheWrite: number;
+  output: number;
+  /** Part of `output` spent on reasoning (informational: already counted in output). */
+  reasoning: number;
+  /** `provider`: reported by the upstream; `estimated`: counted by a tokenizer. */
+  source: 'provider' | 'estimated';
+}
+
+/**
+ * One request, as the request log stores it (one record per request, failed or not).
+ */
+export interface RequestLogRecord {
+  /** The request id (`x-request-id`). Not necessarily unique: a client may resend its own. */
+  id: string;
+  /** Start of the request, ms since the epoch. */
+  time: number;
+  keyId: string | null;
+  keyName: string | null;
+  /** The model the client asked for (may be an alias). */
+  requestedModel: string;
+  /** The upstream model of the attempt that served, or null when none did. */
+  resolvedModel: string | null;
+  /** The provider of the attempt that served, or null when none did. */
+  provider: string | null;
+  strategy: string | null;
+  attempts: AttemptLog[];
+  /** HTTP status sent to the client. */
+  status: number;
+  outcome: 'completed' | 'aborted' | 'failed';
+  /** Start of the request to its settlement (end of stream, error, or client abort). */
+  latencyMs: number;
+  /** Start of the request to the first stream event (streams) or the upstream's first byte (JSON). */
+  ttftMs: number | null;
+  /** Null when nothing was served (no attempt succeeded). */
+  usage: UsageLog | null;
+  /** USD, or null when unknown (see `costReason`). */
+  costUsd: number | null;
+  costReason?: string;
+  /** USD per token class, when the cost is known. */
+  costBreakdown?: Record<string, number>;
+  format: ClientFormat;
+  stream: boolean;
+  /** A short, safe description of the error that ended a failed request. */
+  error?: string;
+  /** Captured request body (redacted), only when capture is on. */
+  requestBody?: unknown;
+  /** Captured response body (redacted; streams: the event data, in order), only when capture is on. */
+  responseBody?: unknown;
+}

@@ -1,0 +1,73 @@
+import { migrateSqlite } from '@switchyard/stores';
+import { COMPONENT, SQLITE_MIGRATIONS } from './migrations.js';
+import {
+  aggregateSql, insertParams, insertSql, keyDeltas, listSql, page, rowToGroup, rowToRecord, rowToTotals,
+  upsertTotalsParams, upsertTotalsSql,
+} from './sql.js';
+import type { KeyUsageTotals, LogQuery, RequestLogStore, StoredRecord, UsageGroupBy } from './store.js';
+
+/** The part of a better-sqlite3 `Database` the store uses. */
+export interface SqliteDatabase {
+  exec(sql: string): unknown;
+  prepare(sql: string): {
+    run(...params: unknown[]): { changes: number | bigint };
+    all(...params: unknown[]): unknown[];
+    get(...params: unknown[]): unknown;
+  };
+  transaction(fn: () => void): (...args: never[]) => unknown;
+}
+
+const q = () => '?';
+
+/**
+ * Request log in a SQLite file (the gateway's default). Applies its migrations at once.
+ * Writes are synchronous (better-sqlite3) but happen in batches, off the request path.
+ *
+ * @example
+ * import Database from 'better-sqlite3';
+ * const store = sqliteRequestLogStore(new Database('switchyard.db'));
+ */
+export function sqliteRequestLogStore(db: SqliteDatabase): RequestLogStore {
+  migrateSqlite(db, COMPONENT, SQLITE_MIGRATIONS);
+  const insert = db.prepare(insertSql(q, 'sqlite'));
+  const upsert = db.prepare(upsertTotalsSql(q));
+  const writeBatch = db.transaction(((batch: readonly StoredRecord[]) => {
+    const inserted = batch.filter((r) => Number(insert.run(...insertParams(r)).changes) === 1);
+    for (const [keyId, delta] of keyDeltas(inserted)) upsert.run(...upsertTotalsParams(keyId, delta));
+  }) as () => void) as unknown as (batch: readonly StoredRecord[]) => void;
+  const byId = db.prepare('SELECT * FROM switchyard_request_logs WHERE request_id = ? ORDER BY seq DESC LIMIT 1');
+  const prune = db.prepare('DELETE FROM switchyard_request_logs WHERE started_at < ?');
+  const aggregates = new Map<UsageGroupBy, ReturnType<SqliteDatabase['prepare']>>();
+
+  return {
+    async write(batch) {
+      if (batch.length > 0) writeBatch(batch);
+    },
+    async list(query: LogQuery) {
+      const { sql, params } = listSql(q, query);
+      const rows = db.prepare(sql).all(...params) as Record<string, unknown>[];
+      return page(rows, query.limit);
+    },
+    async get(id) {
+      const row = byId.get(id) as Record<string, unknown> | undefined;
+      return row ? rowToRecord(row) : undefined;
+    },
+    async aggregate(groupBy, from, to) {
+      let stmt = aggregates.get(groupBy);
+      if (!stmt) aggregates.set(groupBy, (stmt = db.prepare(aggregateSql(q, groupBy))));
+      return (stmt.all(from, to) as Record<string, unknown>[]).map((r) => rowToGroup(r, groupBy));
+    },
+    async keyTotals(keyIds) {
+      const out = new Map<string, KeyUsageTotals>();
+      if (keyIds.length === 0) return out;
+      const rows = db
+        .prepare(`SELECT * FROM switchyard_key_usage WHERE key_id IN (${keyIds.map(q).join(', ')})`)
+        .all(...keyIds) as Record<string, unknown>[];
+      for (const row of rows) out.set(String(row.key_id), rowToTotals(row));
+      return out;
+    },
+    async prune(time) {
+      return Number(prune.run(time).changes);
+    },
+  };
+}

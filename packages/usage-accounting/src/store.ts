@@ -1,0 +1,119 @@
+import type { RequestLogRecord } from './record.js';
+
+/** Somewhere request log records go. All a callback store offers. */
+export interface RequestLogSink {
+  /**
+   * Persist a batch. Must be all-or-nothing per batch and idempotent per record `uid`, so a
+   * batch retried after a failure is not counted twice.
+   */
+  write(batch: readonly StoredRecord[]): Promise<void>;
+  /** Delete records that started before `time` (ms). Returns how many. Optional. */
+  prune?(time: number): Promise<number>;
+}
+
+/** A record with the store-unique id the writer gives it (the request id may repeat). */
+export interface StoredRecord extends RequestLogRecord {
+  uid: string;
+}
+
+/** Filters of the request log listing. Every field is optional. */
+export interface LogQuery {
+  keyId?: string;
+  /** Inclusive start, ms. */
+  from?: number;
+  /** Exclusive end, ms. */
+  to?: number;
+  /** Matches the resolved or the requested model. */
+  model?: string;
+  provider?: string;
+  status?: number;
+  /** Page size. */
+  limit: number;
+  /** Opaque cursor from the previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+/** One page of request logs, newest first. */
+export interface LogPage {
+  records: RequestLogRecord[];
+  /** Pass as `cursor` to get the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export type UsageGroupBy = 'key' | 'model' | 'provider';
+
+/** Requests, tokens and spend of one group over a window. */
+export interface UsageGroup {
+  /** The key id, resolved model or provider (null for requests with none, e.g. all attempts failed). */
+  group: string | null;
+  /** The key name, for `group_by=key`. */
+  name?: string | null;
+  requests: number;
+  failedRequests: number;
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  outputTokens: number;
+  /** Sum of known costs. */
+  spendUsd: number;
+  /** Requests whose cost is unknown (null): spend is a lower bound when this is not 0. */
+  unpricedRequests: number;
+  /** Requests whose usage was estimated by a tokenizer. */
+  estimatedRequests: number;
+}
+
+/** Lifetime totals of one key, for the keys list and rate limiting. */
+export interface KeyUsageTotals {
+  requests: number;
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  outputTokens: number;
+  spendUsd: number;
+}
+
+/** A request log store that can be queried (SQLite, PostgreSQL). */
+export interface RequestLogStore extends RequestLogSink {
+  list(query: LogQuery): Promise<LogPage>;
+  /** The latest record with this request id. */
+  get(id: string): Promise<RequestLogRecord | undefined>;
+  aggregate(groupBy: UsageGroupBy, from: number, to: number): Promise<UsageGroup[]>;
+  /** Stored lifetime totals of these keys (keys with no traffic are absent). */
+  keyTotals(keyIds: readonly string[]): Promise<Map<string, KeyUsageTotals>>;
+  prune(time: number): Promise<number>;
+}
+
+/** Whether a sink can also be queried (admin API). */
+export function isQueryable(sink: RequestLogSink): sink is RequestLogStore {
+  return typeof (sink as RequestLogStore).list === 'function' && typeof (sink as RequestLogStore).aggregate === 'function';
+}
+
+/** Empty totals. */
+export function zeroTotals(): KeyUsageTotals {
+  return { requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, spendUsd: 0 };
+}
+
+/** The totals one record adds to its key. `inputTokens` is uncached input, as in core `Usage`. */
+export function totalsOf(r: RequestLogRecord): KeyUsageTotals {
+  const u = r.usage;
+  return {
+    requests: 1,
+    inputTokens: u ? u.input : 0,
+    cacheReadTokens: u ? u.cacheRead : 0,
+    cacheWriteTokens: u ? u.cacheWrite : 0,
+    outputTokens: u ? u.output : 0,
+    spendUsd: r.costUsd ?? 0,
+  };
+}
+
+/** a + b, field by field. */
+export function addTotals(a: KeyUsageTotals, b: KeyUsageTotals): KeyUsageTotals {
+  return {
+    requests: a.requests + b.requests,
+    inputTokens: a.inputTokens + b.inputTokens,
+    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    spendUsd: a.spendUsd + b.spendUsd,
+  };
+}

@@ -1,0 +1,162 @@
+import { familyOf, type ClientFormat, type SseEvent, type Usage } from '@switchyard/core';
+
+type Json = Record<string, unknown>;
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+const has = (o: Json, k: string): boolean => typeof o[k] === 'number';
+const obj = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+
+/**
+ * Normalise an OpenAI `usage` object. `prompt_tokens` includes cached tokens, so they are
+ * taken out of `inputTokens` and priced once, as cache reads.
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage
+ */
+export function fromOpenAiUsage(u: Json): Usage {
+  const cached = num(obj(u.prompt_tokens_details)?.cached_tokens);
+  // Some OpenAI-compatible servers report cache writes; OpenAI itself does not.
+  const cacheWrite = num(obj(u.prompt_tokens_details)?.cache_creation_tokens ?? u.cache_creation_input_tokens);
+  const prompt = num(u.prompt_tokens ?? u.input_tokens);
+  return {
+    inputTokens: Math.max(0, prompt - cached - cacheWrite),
+    cacheReadTokens: cached,
+    cacheWriteTokens: cacheWrite,
+    outputTokens: num(u.completion_tokens ?? u.output_tokens),
+    reasoningTokens: num(obj(u.completion_tokens_details)?.reasoning_tokens),
+    source: 'provider',
+  };
+}
+
+/**
+ * Normalise an Anthropic `usage` object: `input_tokens` already excludes cache reads and writes.
+ * @see https://docs.anthropic.com/en/api/messages#response-usage
+ */
+export function fromAnthropicUsage(u: Json): Usage {
+  return {
+    inputTokens: num(u.input_tokens),
+    cacheReadTokens: num(u.cache_read_input_tokens),
+    cacheWriteTokens: num(u.cache_creation_input_tokens),
+    outputTokens: num(u.output_tokens),
+    reasoningTokens: 0,
+    source: 'provider',
+  };
+}
+
+/**
+ * Usage reported in a JSON response body in the client's format, or undefined when the body
+ * has none. Used when the executor did not put `exchange.usage` on the exchange.
+ * @example usageFromJson('openai.chat', '{"usage":{"prompt_tokens":10,"completion_tokens":2}}')
+ */
+export function usageFromJson(format: ClientFormat, body: string | Json): Usage | undefined {
+  let parsed: Json | undefined;
+  try {
+    parsed = typeof body === 'string' ? obj(JSON.parse(body)) : body;
+  } catch {
+    return undefined;
+  }
+  const usage = obj(parsed?.usage);
+  if (!usage) return undefined;
+  return familyOf(format) === 'anthropic' ? fromAnthropicUsage(usage) : fromOpenAiUsage(usage);
+}
+
+/** Whether a usage record counts nothing at all. */
+export function isEmptyUsage(u: Usage | undefined): boolean {
+  return !u || u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens === 0;
+}
+
+/**
+ * Watches a stream in the client's format as it passes: picks up the usage the provider
+ * reported (OpenAI's usage chunk; Anthropic's `message_start` and cumulative `message_delta`),
+ * keeps the event data for a tokenizer estimate if the stream is cut, and tells the caller
+ * which events to drop or rewrite so a client that did not ask for usage never sees it.
+ */
+export class StreamUsageObserver {
+  readonly #family: 'openai' | 'anthropic';
+  readonly #stripUsage: boolean;
+  readonly #maxKeptChars: number;
+  #usage: Usage | undefined;
+  /** The provider sent its final usage (OpenAI usage chunk, Anthropic message_delta usage). */
+  sawFinalUsage = false;
+  /** Event data kept for estimation and body capture, up to a size cap. */
+  readonly data: string[] = [];
+  #keptChars = 0;
+  /** Data was dropped from `data` because of the cap. */
+  truncated = false;
+
+  /**
+   * @param stripUsage drop OpenAI usage-only chunks and `usage` fields (the client did not ask).
+   * @param maxKeptChars cap on event data kept for estimation.
+   */
+  constructor(format: ClientFormat, stripUsage: boolean, maxKeptChars: number) {
+    this.#family = familyOf(format);
+    this.#stripUsage = stripUsage && this.#family === 'openai';
+    this.#maxKeptChars = maxKeptChars;
+  }
+
+  /** Usage reported so far (Anthropic's is cumulative: the latest values win). */
+  get usage(): Usage | undefined {
+    return this.#usage;
+  }
+
+  /** Observe one event; returns the event to forward (maybe rewritten) or undefined to drop it. */
+  observe(ev: SseEvent): SseEvent | undefined {
+    const data = ev.data;
+    if (this.#keptChars + data.length <= this.#maxKeptChars) {
+      this.data.push(data);
+      this.#keptChars += data.length;
+    } else {
+      this.truncated = true;
+    }
+    return this.#family === 'openai' ? this.#openai(ev) : this.#anthropic(ev);
+  }
+
+  #openai(ev: SseEvent): SseEvent | undefined {
+    // Only chunks that mention usage are parsed: the rest pass through untouched.
+    if (!ev.data.includes('"usage"')) return ev;
+    let chunk: Json | undefined;
+    try {
+      chunk = obj(JSON.parse(ev.data));
+    } catch {
+      return ev;
+    }
+    if (!chunk) return ev;
+    const usage = obj(chunk.usage);
+    if (usage) {
+      this.#usage = fromOpenAiUsage(usage);
+      this.sawFinalUsage = true;
+    }
+    if (!this.#stripUsage || !('usage' in chunk)) return ev;
+    const choices = chunk.choices;
+    if (usage && Array.isArray(choices) && choices.length === 0) return undefined;
+    const { usage: _dropped, ...rest } = chunk;
+    return { ...ev, data: JSON.stringify(rest) };
+  }
+
+  #anthropic(ev: SseEvent): SseEvent {
+    const type = ev.event;
+    if (type !== 'message_start' && type !== 'message_delta') return ev;
+    let payload: Json | undefined;
+    try {
+      payload = obj(JSON.parse(ev.data));
+    } catch {
+      return ev;
+    }
+    const usage = type === 'message_start' ? obj(obj(payload?.message)?.usage) : obj(payload?.usage);
+    if (!usage) return ev;
+    const next = fromAnthropicUsage(usage);
+    const prev = this.#usage;
+    // message_delta counts are cumulative and may omit the input classes: keep what
+    // message_start said unless the delta restates it.
+    this.#usage = prev
+      ? {
+          inputTokens: has(usage, 'input_tokens') ? next.inputTokens : prev.inputTokens,
+          cacheReadTokens: has(usage, 'cache_read_input_tokens') ? next.cacheReadTokens : prev.cacheReadTokens,
+          cacheWriteTokens: has(usage, 'cache_creation_input_tokens') ? next.cacheWriteTokens : prev.cacheWriteTokens,
+          outputTokens: has(usage, 'output_tokens') ? next.outputTokens : prev.outputTokens,
+          reasoningTokens: 0,
+          source: 'provider',
+        }
+      : next;
+    if (type === 'message_delta') this.sawFinalUsage = true;
+    return ev;
+  }
+}

@@ -1,0 +1,1 @@
+export { templateName, type TemplateNameOptions } from './NAME.js';
