@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { checkAnswer, timeStreams } from './client.js';
 import { createProxyServer } from './proxy.js';
 import { overheads, type Measurement } from './report.js';
-import { startChild } from './spawn.js';
+import { removeBenchWorkDir, startChild } from './spawn.js';
 import { percentile } from './stats.js';
 import { createUpstreamServer } from './upstream.js';
 
@@ -59,6 +59,7 @@ test('a child upstream reports its port, answers, and stops', async () => {
     await checkAnswer(`http://127.0.0.1:${child.port}`, 'json');
   } finally {
     await child.stop();
+    removeBenchWorkDir();
   }
   assert.throws(() => process.kill(child.pid, 0));
 });

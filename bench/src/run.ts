@@ -17,7 +17,7 @@ import { checkAnswer, timeStreams } from './client.js';
 import { runLoad } from './load.js';
 import { loadTable, overheads, streamTable, SYSTEMS, TRANSPORTS, verdicts, type Measurement, type SystemId } from './report.js';
 import { MODES } from './requests.js';
-import { startChild, type RunningChild } from './spawn.js';
+import { benchWorkDir, removeBenchWorkDir, startChild, type RunningChild } from './spawn.js';
 import { UPSTREAM_SIZES } from './upstream.js';
 
 const { values } = parseArgs({
@@ -121,7 +121,12 @@ async function main(): Promise<number> {
     writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
     progress(`results written to ${values.out}`);
   }
-  return skipped.length > 0 ? 1 : 0;
+  if (skipped.length > 0) {
+    progress(`children's logs kept in ${benchWorkDir()}`);
+    return 1;
+  }
+  removeBenchWorkDir();
+  return 0;
 }
 
 main().then(

@@ -4,7 +4,7 @@
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildMessage, ChildRole } from './child.js';
@@ -47,6 +47,12 @@ let workDir: string | undefined;
 export function benchWorkDir(): string {
   workDir ??= mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   return workDir;
+}
+
+/** Removes the run's directory and the children's logs; for runs where nothing went wrong. */
+export function removeBenchWorkDir(): void {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  workDir = undefined;
 }
 
 function tail(file: string): string {

@@ -239,12 +239,12 @@ describe('failover executor (fake adapters)', () => {
 
   it('a stalled stream is detected by the idle timeout', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
-    const a = fakeAdapter('a', [{ stream: [{ data: '1' }, 'stall'] }]);
+    const a = fakeAdapter('a', [{ stream: [{ data: '{"n":1}' }, 'stall'] }]);
     const { run } = setup({ a: a.adapter }, { timeouts: { idleMs: 5000, totalMs: 0 } });
     const ex = exchangeFor([A], { stream: true });
     await run(ex);
     const it = ((ex.response as any).events as AsyncIterable<SseEvent>)[Symbol.asyncIterator]();
-    assert.equal((await it.next()).value?.data, '1');
+    assert.equal((await it.next()).value?.data, '{"n":1}');
     const pending = it.next();
     await new Promise((r) => setImmediate(r));
     t.mock.timers.tick(5000);
@@ -252,7 +252,7 @@ describe('failover executor (fake adapters)', () => {
   });
 
   it('aborting the exchange mid-stream stops the upstream and throws the abort reason', async () => {
-    const a = fakeAdapter('a', [{ stream: [{ data: '1' }, 'stall'] }]);
+    const a = fakeAdapter('a', [{ stream: [{ data: '{"n":1}' }, 'stall'] }]);
     const { run } = setup({ a: a.adapter });
     const ex = exchangeFor([A], { stream: true });
     await run(ex);

@@ -1,13 +1,16 @@
 import { TaskCancelledError } from 'cockatiel';
-import type { Attempt, Exchange, ExchangeMiddleware, FailureKind, Target } from '@switchyard/core';
+import type { Attempt, Exchange, ExchangeMiddleware, FailureKind, SseEvent, Target, Usage } from '@switchyard/core';
 import {
   isProviderError, ProviderError, TransportError,
-  type ProviderAdapter, type ProviderCall, type ProviderResult, type TransportTimeouts,
+  type ProviderAdapter, type ProviderCall, type ProviderResult, type StreamResult, type TransportTimeouts,
 } from '@switchyard/providers';
 import { decide, type Decision } from './decision.js';
+import { isMalformedEvent } from './event-check.js';
 import { finalError, type FailureRecord } from './final-error.js';
 import { resolveOptions, type FailoverOptions, type ResolvedOptions } from './options.js';
 import { requestPlan, type RequestPlan, type RunTarget } from './request-plan.js';
+import { transcriptFor } from './prefill.js';
+import { continuedStream } from './stream-continuation.js';
 import { guardStream } from './stream-guard.js';
 import { markForRetry, TargetPolicies, type BreakerSnapshot, type TargetEntry } from './target-policies.js';
 
@@ -72,7 +75,7 @@ class Run {
     const { exchange, cfg } = this;
     let previous: { target: Target; kind: FailureKind; contextWindow?: number } | undefined;
     try {
-      for (const run of this.plan.targets) {
+      for (const [index, run] of this.plan.targets.entries()) {
         if (this.#attempts >= this.plan.maxAttempts || this.#signal.aborted) break;
         const { target } = run;
         if (previous && !this.#mayFailOverTo(run, previous)) continue;
@@ -90,7 +93,7 @@ class Run {
         if (previous) cfg.events?.emit('failover', { exchange, from: previous.target, to: target, kind: previous.kind });
         const outcome = await this.#tryTarget(run, adapter, entry);
         if ('served' in outcome) {
-          this.#respond(run, entry, outcome.served);
+          this.#respond(index, run, entry, outcome.served);
           return;
         }
         const { error, decision } = outcome;
@@ -121,14 +124,7 @@ class Run {
   async #tryTarget(run: RunTarget, adapter: ProviderAdapter, entry: TargetEntry): Promise<{ served: Served } | { error: ProviderError; decision: Decision }> {
     const { exchange, cfg } = this;
     const { target } = run;
-    const apiKey = cfg.credential ? await cfg.credential(exchange, target) : undefined;
-    const call: ProviderCall = {
-      format: exchange.format, body: exchange.body, model: target.model, stream: exchange.stream,
-      headers: exchange.headers, requestId: exchange.id, ...(apiKey ? { apiKey } : {}),
-    };
-    const timeouts: Partial<TransportTimeouts> = {
-      connectMs: cfg.timeouts.connectMs, firstByteMs: cfg.timeouts.firstByteMs, idleMs: cfg.timeouts.idleMs,
-    };
+    const call = await this.#call(target, exchange.body);
     let attemptMs = exchange.stream ? cfg.timeouts.firstTokenMs : 0;
     if (run.maxLatencyMs) attemptMs = attemptMs > 0 ? Math.min(attemptMs, run.maxLatencyMs) : run.maxLatencyMs;
     const timeoutPolicy = this.policies.timeout(entry, attemptMs);
@@ -151,8 +147,7 @@ class Run {
         const upstream = new AbortController();
         const signal = AbortSignal.any([this.#signal, upstream.signal]);
         try {
-          const invoke = (s: AbortSignal) => adapter.invoke(call, { transport: cfg.transport, signal: s, timeouts, now: cfg.now });
-          const result = timeoutPolicy ? await timeoutPolicy.execute(({ signal: s }) => invoke(s), signal) : await invoke(signal);
+          const result = await this.#invoke(adapter, call, signal, timeoutPolicy);
           attempt.firstByteAt = result.firstByteAt;
           return { result, attempt, stopUpstream: () => upstream.abort() };
         } catch (err) {
@@ -196,6 +191,28 @@ class Run {
     }
   }
 
+  async #call(target: Target, body: Record<string, unknown>): Promise<ProviderCall> {
+    const { exchange, cfg } = this;
+    const apiKey = cfg.credential ? await cfg.credential(exchange, target) : undefined;
+    return {
+      format: exchange.format, body, model: target.model, stream: exchange.stream,
+      headers: exchange.headers, requestId: exchange.id, ...(apiKey ? { apiKey } : {}),
+    };
+  }
+
+  /** One upstream call; a stream's first event is checked before anything is committed. */
+  async #invoke(adapter: ProviderAdapter, call: ProviderCall, signal: AbortSignal, timeoutPolicy: ReturnType<TargetPolicies['timeout']>): Promise<ProviderResult> {
+    const { cfg } = this;
+    const timeouts: Partial<TransportTimeouts> = {
+      connectMs: cfg.timeouts.connectMs, firstByteMs: cfg.timeouts.firstByteMs, idleMs: cfg.timeouts.idleMs,
+    };
+    const invoke = async (s: AbortSignal) => {
+      const result = await adapter.invoke(call, { transport: cfg.transport, signal: s, timeouts, now: cfg.now });
+      return result.kind === 'stream' ? checkFirstEvent(result, call, adapter.name) : result;
+    };
+    return timeoutPolicy ? timeoutPolicy.execute(({ signal: s }) => invoke(s), signal) : invoke(signal);
+  }
+
   #classify(err: unknown, provider: string, attemptMs: number): ProviderError {
     if (this.#deadline.signal.aborted) return new ProviderError('Request deadline exceeded', { kind: 'timeout', provider, cause: err });
     if (isProviderError(err)) return err;
@@ -223,7 +240,7 @@ class Run {
     this.cfg.events?.emit('attempt.end', { exchange: this.exchange, attempt });
   }
 
-  #respond(run: RunTarget, entry: TargetEntry, served: Served): void {
+  #respond(index: number, run: RunTarget, entry: TargetEntry, served: Served): void {
     const { exchange, cfg } = this;
     const { result, attempt } = served;
     attempt.status = result.status;
@@ -240,29 +257,129 @@ class Run {
       exchange.response = { kind: 'json', status: result.status, headers, body: result.body };
       return;
     }
-    exchange.response = {
-      kind: 'stream',
-      status: result.status,
-      headers,
-      events: guardStream({
-        result, provider: run.target.provider, exchangeSignal: exchange.signal, deadlineSignal: this.#deadline.signal,
-        idleMs: cfg.timeouts.idleMs, abortUpstream: served.stopUpstream,
-        onEnd: (end) => {
-          this.#clear();
-          const usage = result.usage();
-          if (usage) exchange.usage = usage;
-          if (end.outcome === 'failure') {
-            this.policies.recordFailure(entry, end.error);
-            this.#endAttempt(attempt, 'failure', end.error);
-          } else {
-            this.#endAttempt(attempt, end.outcome);
-          }
-        },
-      }),
-    };
+    const segments: Array<() => Usage | undefined> = [() => result.usage()];
+    let events: AsyncIterable<SseEvent> = this.#guard(run.target, entry, result, attempt, served.stopUpstream, segments);
+    const transcript = cfg.continuation ? transcriptFor(exchange.format) : undefined;
+    if (cfg.continuation && transcript) {
+      events = continuedStream({
+        first: events, transcript, body: exchange.body, kinds: cfg.continuation.kinds, maxContinuations: cfg.continuation.maxContinuations,
+        next: (body, cut) => this.#continue(index, run.target, body, cut, segments),
+      });
+    }
+    exchange.response = { kind: 'stream', status: result.status, headers, events: this.#clearing(events) };
+  }
+
+  /** One segment of the client's stream, ending its attempt (and updating usage) when it ends. */
+  #guard(target: Target, entry: TargetEntry, result: StreamResult, attempt: Attempt, stopUpstream: () => void, segments: Array<() => Usage | undefined>): AsyncIterable<SseEvent> {
+    const { exchange, cfg } = this;
+    return guardStream({
+      result, provider: target.provider, format: exchange.format, exchangeSignal: exchange.signal, deadlineSignal: this.#deadline.signal,
+      idleMs: cfg.timeouts.idleMs, abortUpstream: stopUpstream,
+      onEnd: (end) => {
+        const usage = sumUsage(segments.map((u) => u()));
+        if (usage) exchange.usage = usage;
+        if (end.outcome === 'failure') {
+          this.policies.recordFailure(entry, end.error);
+          this.#endAttempt(attempt, 'failure', end.error);
+        } else {
+          this.#endAttempt(attempt, end.outcome);
+        }
+      },
+    });
+  }
+
+  /**
+   * Continue a cut stream on the next prefill-capable target after the one that served, each
+   * tried once. Any failure of a continuation (a refused prefill included) only moves on to
+   * the next candidate; undefined lets the client's stream end with the original error.
+   */
+  async #continue(fromIndex: number, from: Target, body: Record<string, unknown>, cut: ProviderError, segments: Array<() => Usage | undefined>): Promise<AsyncIterable<SseEvent> | undefined> {
+    const { exchange, cfg } = this;
+    const continuation = cfg.continuation!;
+    for (const run of this.plan.targets.slice(fromIndex + 1)) {
+      if (this.#attempts >= this.plan.maxAttempts || this.#signal.aborted) return undefined;
+      const { target } = run;
+      const adapter = cfg.adapter(target.provider);
+      if (!adapter || !adapter.supports(exchange.format) || !continuation.supportsPrefill(target, adapter)) continue;
+      const entry = this.policies.entry(target);
+      if (await this.policies.skipReason(entry)) continue;
+      cfg.events?.emit('failover', { exchange, from, to: target, kind: cut.failureKind });
+      this.#attempts++;
+      const attempt: Attempt = { target, startedAt: cfg.now(), outcome: 'pending' };
+      exchange.attempts.push(attempt);
+      cfg.events?.emit('attempt.start', { exchange, attempt });
+      const upstream = new AbortController();
+      const signal = AbortSignal.any([this.#signal, upstream.signal]);
+      try {
+        const result = await this.#invoke(adapter, await this.#call(target, body), signal, this.policies.timeout(entry, cfg.timeouts.firstTokenMs));
+        if (result.kind !== 'stream') throw new ProviderError('Continuation answered without a stream', { kind: 'server_error', provider: target.provider });
+        attempt.firstByteAt = result.firstByteAt;
+        attempt.status = result.status;
+        segments.push(() => result.usage());
+        return this.#guard(target, entry, result, attempt, () => upstream.abort(), segments);
+      } catch (err) {
+        upstream.abort();
+        if (exchange.signal.aborted) {
+          this.#endAttempt(attempt, 'aborted');
+          throw exchange.signal.reason;
+        }
+        const error = this.#classify(err, target.provider, cfg.timeouts.firstTokenMs);
+        this.#endAttempt(attempt, 'failure', error);
+        this.policies.recordFailure(entry, error);
+      }
+    }
+    return undefined;
+  }
+
+  async *#clearing(events: AsyncIterable<SseEvent>): AsyncGenerator<SseEvent> {
+    try {
+      yield* events;
+    } finally {
+      this.#clear();
+    }
   }
 
   #clear(): void {
     if (this.#timer) clearTimeout(this.#timer);
   }
+}
+
+/** Pull a stream's first event (already read by the adapter) and refuse one the client could not parse. */
+async function checkFirstEvent(result: StreamResult, call: ProviderCall, provider: string): Promise<StreamResult> {
+  const iterator = result.events[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) throw new ProviderError('Upstream stream ended before its first event', { kind: 'network', provider });
+  if (isMalformedEvent(call.format, first.value)) {
+    void Promise.resolve(iterator.return?.()).catch(() => undefined);
+    throw new ProviderError('Upstream sent a malformed stream event', { kind: 'server_error', provider });
+  }
+  return { kind: 'stream', status: result.status, headers: result.headers, firstByteAt: result.firstByteAt, usage: () => result.usage(), events: prepend(first.value, iterator) };
+}
+
+async function* prepend(first: SseEvent, iterator: AsyncIterator<SseEvent>): AsyncGenerator<SseEvent> {
+  let done = false;
+  try {
+    yield first;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!done) void Promise.resolve(iterator.return?.()).catch(() => undefined);
+  }
+}
+
+/** Usage of every segment of a (continued) stream, added up; undefined when none reported any. */
+function sumUsage(list: Array<Usage | undefined>): Usage | undefined {
+  const seen = list.filter((u): u is Usage => u !== undefined);
+  if (seen.length <= 1) return seen[0];
+  return seen.reduce((a, b) => ({
+    inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens,
+    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens, cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+    reasoningTokens: a.reasoningTokens + b.reasoningTokens, source: a.source === 'provider' && b.source === 'provider' ? 'provider' : 'estimated',
+  }));
 }

@@ -7,3 +7,4 @@ export * from './shared-state.js';
 export type { BreakerSnapshot, BreakerSettings, SkipReason } from './target-policies.js';
 export type { RunTarget, RequestPlan } from './request-plan.js';
 export * from './provider-health.js';
+export * from './health-probe.js';

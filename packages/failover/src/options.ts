@@ -36,6 +36,22 @@ export interface FailoverBreakerOptions {
   countKinds?: FailureKind[];
 }
 
+/**
+ * Continuing a stream that broke after its first byte on another target, by sending the
+ * partial answer as an assistant prefill (off by default; see the README for what is and is
+ * not guaranteed).
+ */
+export interface ContinuationOptions {
+  /** Turn continuation on. Defaults to false. */
+  enabled?: boolean;
+  /** Whether a target accepts an assistant prefill. Defaults to adapters of type `anthropic`. */
+  supportsPrefill?: (target: Target, adapter: ProviderAdapter) => boolean;
+  /** Failure kinds after the first byte that are continued. Defaults to network, timeout, overloaded, server_error. */
+  kinds?: FailureKind[];
+  /** Continuations per request (each may try several targets). Defaults to 1. */
+  maxContinuations?: number;
+}
+
 /** Options of {@link failover}. */
 export interface FailoverOptions {
   /** Provider adapters by configured provider name, or a lookup. Required. */
@@ -86,6 +102,8 @@ export interface FailoverOptions {
   allowClientRouting?: (exchange: Exchange) => boolean;
   /** Context window of a target, for context_length fail-over. Defaults to the target's `contextWindow` / `context_window` field. */
   contextWindow?: (target: Target) => number | undefined;
+  /** Stream continuation with assistant prefill. Defaults to off. */
+  continuation?: ContinuationOptions;
 }
 
 /** The resolved configuration. */
@@ -110,8 +128,10 @@ export interface ResolvedOptions {
   credential?: FailoverOptions['credential'];
   allowClientRouting: (exchange: Exchange) => boolean;
   contextWindow: (target: Target) => number | undefined;
+  continuation?: { supportsPrefill: (target: Target, adapter: ProviderAdapter) => boolean; kinds: ReadonlySet<FailureKind>; maxContinuations: number };
 }
 
+const DEFAULT_CONTINUE_KINDS: FailureKind[] = ['network', 'timeout', 'overloaded', 'server_error'];
 const DEFAULT_COUNT_KINDS: FailureKind[] = ['overloaded', 'server_error', 'network', 'timeout', 'model_unavailable'];
 
 export function resolveOptions(options: FailoverOptions): ResolvedOptions {
@@ -160,6 +180,18 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
   for (const code of options.retryCodes ?? []) {
     if (!Number.isInteger(code) || code < 100 || code > 599) throw new TypeError(`failover: retryCodes has an invalid status ${code}`);
   }
+  const cont = options.continuation;
+  for (const kind of cont?.kinds ?? []) {
+    if (!FAILURE_KINDS.includes(kind)) throw new TypeError(`failover: unknown failure kind "${kind}" in continuation.kinds`);
+  }
+  if (cont?.supportsPrefill !== undefined && typeof cont.supportsPrefill !== 'function') throw new TypeError('failover: continuation.supportsPrefill must be a function');
+  const continuation = cont?.enabled === true
+    ? {
+        supportsPrefill: cont.supportsPrefill ?? ((_: Target, adapter: ProviderAdapter) => adapter.type === 'anthropic'),
+        kinds: new Set(cont.kinds ?? DEFAULT_CONTINUE_KINDS),
+        maxContinuations: positive('continuation.maxContinuations', cont.maxContinuations) ?? 1,
+      }
+    : undefined;
   if (options.store && typeof (options.store as { get?: unknown }).get !== 'function') throw new TypeError('failover: `store` must be a KeyValueStore or a Redis client');
   return {
     adapter,
@@ -182,6 +214,7 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
     credential: options.credential,
     allowClientRouting: options.allowClientRouting ?? ((exchange) => exchange.principal?.allowRoutingHeaders === true),
     contextWindow: options.contextWindow ?? defaultContextWindow,
+    continuation,
   };
 }
 

@@ -1,4 +1,6 @@
 import type { EventBus, FailureKind } from '@switchyard/core';
+import type { HttpTransport, ProviderAdapter } from '@switchyard/providers';
+import { modelsEndpointCheck } from './health-probe.js';
 
 /** Health of one provider (or one model of it). */
 export type HealthStatus = 'healthy' | 'degraded' | 'down';
@@ -31,6 +33,22 @@ export interface ProviderHealthOptions {
   downErrorRate?: number;
   /** Active checks per provider name. Defaults to none (passive health only). */
   checks?: Record<string, ActiveCheck>;
+  /**
+   * Opt in to the default active check: list each provider's models (`GET {base_url}/models`,
+   * Anthropic `GET {base}/v1/models`) through `transport` with the provider's credential. Never
+   * a completion. Providers with their own entry in `checks`, or of a type without a models
+   * endpoint, are left alone. Defaults to off.
+   */
+  modelsCheck?: {
+    adapters: ReadonlyMap<string, ProviderAdapter> | ((provider: string) => ProviderAdapter | undefined);
+    transport: HttpTransport;
+    /** Providers to check. Defaults to `providers`, else every adapter in the Map. */
+    providers?: string[];
+    /** Defaults to 30000. */
+    intervalMs?: number;
+    /** Defaults to 5000. */
+    timeoutMs?: number;
+  };
 }
 
 /** What `GET /providers` lists per provider. */
@@ -62,7 +80,7 @@ const CLIENT_FAULTS = new Set<FailureKind>(['bad_request', 'content_policy', 'co
  * health.start(); // active checks, if any
  */
 export class ProviderHealth {
-  readonly #o: Required<Omit<ProviderHealthOptions, 'checks' | 'providers'>> & { checks: Record<string, ActiveCheck> };
+  readonly #o: Required<Omit<ProviderHealthOptions, 'checks' | 'providers' | 'modelsCheck'>> & { checks: Record<string, ActiveCheck> };
   readonly #samples = new Map<string, Sample[]>();
   readonly #circuits = new Map<string, Map<string, 'closed' | 'open' | 'half_open'>>();
   readonly #checks = new Map<string, { at: number; ok: boolean; latencyMs: number; error: string | null }>();
@@ -75,7 +93,8 @@ export class ProviderHealth {
     if (!options?.events) throw new TypeError('ProviderHealth: `events` is required');
     this.#o = {
       events: options.events, now: options.now ?? Date.now, windowMs: options.windowMs ?? 300_000, minSamples: options.minSamples ?? 5,
-      degradedErrorRate: options.degradedErrorRate ?? 0.1, downErrorRate: options.downErrorRate ?? 0.5, checks: options.checks ?? {},
+      degradedErrorRate: options.degradedErrorRate ?? 0.1, downErrorRate: options.downErrorRate ?? 0.5,
+      checks: { ...defaultChecks(options), ...options.checks },
     };
     for (const p of [...(options.providers ?? []), ...Object.keys(this.#o.checks)]) this.#ensure(p);
     const ev = options.events;
@@ -247,4 +266,19 @@ function summarise(list: Sample[]): { count: number; errorRate: number; uptime: 
     uptime: count ? (count - failures) / count : 1,
     ...(lat.length ? { latency: Math.round(lat.reduce((a, b) => a + b, 0) / lat.length) } : {}),
   };
+}
+
+function defaultChecks(options: ProviderHealthOptions): Record<string, ActiveCheck> {
+  const m = options.modelsCheck;
+  if (!m) return {};
+  if (!m.transport || typeof m.transport.request !== 'function') throw new TypeError('ProviderHealth: modelsCheck.transport must be an HttpTransport');
+  const lookup = typeof m.adapters === 'function' ? m.adapters : (name: string) => (m.adapters as ReadonlyMap<string, ProviderAdapter>).get(name);
+  const names = m.providers ?? options.providers ?? (typeof m.adapters === 'function' ? [] : [...m.adapters.keys()]);
+  const out: Record<string, ActiveCheck> = {};
+  for (const name of names) {
+    const adapter = lookup(name);
+    const check = adapter && modelsEndpointCheck(adapter, m.transport, { intervalMs: m.intervalMs, timeoutMs: m.timeoutMs });
+    if (check) out[name] = check;
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
-import type { SseEvent } from '@switchyard/core';
+import type { ClientFormat, SseEvent } from '@switchyard/core';
+import { isMalformedEvent } from './event-check.js';
 import { isProviderError, ProviderError, type StreamResult } from '@switchyard/providers';
 
 /** How a guarded stream ended. */
@@ -7,6 +8,8 @@ export type StreamEnd = { outcome: 'success' } | { outcome: 'failure'; error: Pr
 export interface GuardOptions {
   result: StreamResult;
   provider: string;
+  /** The client's format: an event its SDK could not parse ends the stream with an error. */
+  format: ClientFormat;
   /** Aborts when the client leaves or the exchange is cut off (revoked key). */
   exchangeSignal: AbortSignal;
   /** Aborts at the request deadline. */
@@ -20,7 +23,7 @@ export interface GuardOptions {
 
 /**
  * The served stream as the client sees it: after the first byte a cut, a stall (no event for
- * `idleMs`), the deadline or a malformed event ends it with an error the writer turns into an
+ * `idleMs`), the deadline or a malformed event (one the client's SDK could not parse) ends it with an error the writer turns into an
  * in-band error event, never a clean end; a client abort stops the upstream at once and
  * throws the abort reason.
  */
@@ -56,6 +59,7 @@ export async function* guardStream(options: GuardOptions): AsyncGenerator<SseEve
       const next = await Promise.race(racers);
       if (timer) clearTimeout(timer);
       if (next.done) break;
+      if (isMalformedEvent(options.format, next.value)) throw midStream(options.provider, 'Upstream sent a malformed stream event', 'server_error');
       yield next.value;
     }
     end({ outcome: 'success' });
@@ -78,7 +82,7 @@ export async function* guardStream(options: GuardOptions): AsyncGenerator<SseEve
   }
 }
 
-function midStream(provider: string, message: string, kind: 'timeout' | 'network', cause?: unknown): ProviderError {
+function midStream(provider: string, message: string, kind: 'timeout' | 'network' | 'server_error', cause?: unknown): ProviderError {
   return new ProviderError(message, { kind, provider, afterFirstByte: true, cause });
 }
 

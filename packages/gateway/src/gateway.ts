@@ -4,6 +4,8 @@ import Koa from 'koa';
 import { GatewayError, renderOpenAIError, silentLogger, type Logger } from '@switchyard/core';
 import { loadConfig, validateConfig } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
+import { koaMetrics } from '@switchyard/usage-accounting/koa';
+import { adminRouter } from './admin.js';
 import { createSwitchyard, type Switchyard, type SwitchyardOptions } from './switchyard.js';
 
 /** Options of {@link createGateway}. */
@@ -34,8 +36,8 @@ export interface Gateway {
 }
 
 /**
- * Create the standalone gateway: the client API, health endpoints, and (as later packages land)
- * the admin API and /metrics.
+ * Create the standalone gateway: the client API, health endpoints, the admin API at /admin
+ * (behind `admin.token`) and Prometheus metrics.
  *
  * @example
  * const gateway = await createGateway({ configFile: 'switchyard.yaml' });
@@ -69,6 +71,20 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     }
     await next();
   });
+  if (config.metrics.enabled) {
+    const metrics = koaMetrics(switchyard.stack.registry);
+    app.use(async function metricsRoute(ctx, next) {
+      if (ctx.method === 'GET' && ctx.path === config.metrics.path) return metrics(ctx, next);
+      await next();
+    });
+  }
+  if (config.admin.token) {
+    const admin = adminRouter(switchyard.stack, { prefix: '/admin', token: config.admin.token });
+    app.use(admin.routes());
+    app.use(admin.allowedMethods());
+  } else {
+    logger.info({}, 'admin API disabled: set SWITCHYARD_ADMIN_TOKEN to enable /admin');
+  }
   app.use(switchyard.koa());
   app.use(async function notFound(ctx) {
     const error = new GatewayError(`No route for ${ctx.method} ${ctx.path}`, { status: 404, code: 'unknown_route' });

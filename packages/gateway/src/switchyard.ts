@@ -2,15 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Registry } from 'prom-client';
 import { EventBus, silentLogger, type ClientFormat, type Exchange, type ExchangeMiddleware, type Logger } from '@switchyard/core';
 import { toKoa } from '@switchyard/core/koa';
 import { toExpress } from '@switchyard/core/express';
 import { createAdapter, createUndiciTransport, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
 import { validateConfig } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
-import { executeSingle } from './execute.js';
 import { renderModelList, servedModels, type ServedModel } from './models.js';
-import { resolveTargets } from './resolve-targets.js';
+import { providerField } from './provider-field.js';
+import { buildStack, type Stack } from './stack.js';
+import { openStorage, type Storage } from './storage.js';
 import { validateRequest } from './validate-request.js';
 
 /** Options of {@link createSwitchyard}. */
@@ -26,17 +28,15 @@ export interface SwitchyardOptions {
   logger?: Logger;
   /** Event bus the pieces emit on. Defaults to a new one. */
   events?: EventBus;
+  /** Prometheus registry for the metrics. Defaults to a new one. */
+  registry?: Registry;
+  /** Databases and Redis, when you opened them yourself. Defaults to what `storage:` in the config asks for. */
+  storage?: Storage;
   /**
-   * Neutral middlewares run after request validation and before model resolution (auth,
-   * budgets, your own checks). Defaults to none.
+   * Your own neutral middlewares, run after request validation and before Switchyard's
+   * admission (e.g. an app-auth resolver). Defaults to none.
    */
-  admission?: ExchangeMiddleware[];
-  /** Middlewares that plan (model mapping, strategy), replacing the built-in resolution. Defaults to the built-in one. */
-  planning?: ExchangeMiddleware[];
-  /** Middlewares around execution (usage accounting). Defaults to none. */
-  accounting?: ExchangeMiddleware[];
-  /** The executor, replacing the single-attempt one (failover). Defaults to one attempt on the first target. */
-  executor?: ExchangeMiddleware;
+  before?: ExchangeMiddleware[];
   /** Clock in ms. Defaults to Date.now. */
   now?: () => number;
 }
@@ -47,13 +47,14 @@ export interface MountOptions {
   prefix?: string;
 }
 
-/** The AI routes, ready to mount in an existing app. */
+/** The AI routes, ready to mount in an existing app, and the pieces behind them. */
 export interface Switchyard {
   readonly config: GatewayConfig;
   readonly events: EventBus;
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly transport: HttpTransport;
-  /** The composed neutral pipeline (validation → admission → planning → accounting → execution). */
+  readonly stack: Stack;
+  /** The composed neutral pipeline (validation → auth → budgets → accounting → mapping → strategy → failover). */
   readonly pipeline: ExchangeMiddleware;
   /** Number of exchanges not yet settled. */
   readonly inFlight: number;
@@ -63,9 +64,9 @@ export interface Switchyard {
   koa(options?: MountOptions): Middleware;
   /** Express middleware serving the client API; other paths fall through to `next`. */
   express(options?: MountOptions): RequestHandler;
-  /** Resolves when every in-flight exchange has settled, or after `timeoutMs`. */
+  /** Resolves when every in-flight exchange has settled (true), or after `timeoutMs` (false). */
   drain(timeoutMs: number): Promise<boolean>;
-  /** Close upstream connections. */
+  /** Flush logs, stop health checks, close upstream pools and the stores this instance opened. */
   close(): Promise<void>;
 }
 
@@ -112,15 +113,13 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     }
   });
   const transport = await resolveTransport(options.transport);
-  const timeouts = { totalMs: config.server.request_timeout };
-  const pipeline = compose<Exchange>([
-    validateRequest(),
-    ...(options.admission ?? []),
-    ...(options.planning ?? [resolveTargets(config.ai_gateway)]),
-    ...(options.accounting ?? []),
-    options.executor ?? executeSingle({ adapters, transport, events, timeouts }),
-  ]) as ExchangeMiddleware;
+  const ownStorage = !options.storage;
+  const storage = options.storage ?? (await openStorage(config.storage, logger));
+  const stack = await buildStack({ config, storage, events, logger, adapters, transport, registry: options.registry, now: options.now });
+  const [executor, ...admission] = [stack.pipeline.at(-1)!, ...stack.pipeline.slice(0, -1)];
+  const pipeline = compose<Exchange>([validateRequest(), ...(options.before ?? []), ...admission, providerField(), executor]) as ExchangeMiddleware;
   Object.defineProperty(pipeline, 'name', { value: 'switchyard' });
+  stack.health.start();
 
   let inFlight = 0;
   const drained = new Set<() => void>();
@@ -130,13 +129,15 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     exchange.onSettled((ex, settlement) => {
       inFlight--;
       events.emit('exchange.settled', { exchange: ex, settlement });
+      const served = ex.attempts.findLast((a) => a.outcome === 'success') ?? ex.attempts.at(-1);
       logger.info(
         {
           id: ex.id,
           format: ex.format,
+          key: ex.principal?.id,
           model: ex.requestedModel,
-          provider: ex.attempts.at(-1)?.target.provider,
-          resolved_model: ex.attempts.at(-1)?.target.model,
+          provider: served?.target.provider,
+          resolved_model: served?.target.model,
           status: settlement.status,
           outcome: settlement.outcome,
           attempts: ex.attempts.length,
@@ -150,7 +151,6 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const bodyLimit = config.server.body_limit;
   const modelList = servedModels(config.ai_gateway);
   const startedAt = new Date(options.now?.() ?? Date.now());
-
   const modelsBody = (headers: IncomingMessage['headers']) => renderModelList(modelList, headers['anthropic-version'] !== undefined, startedAt);
   const sendModels = (res: ServerResponse, body: string) => {
     res.statusCode = 200;
@@ -164,6 +164,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     events,
     adapters,
     transport,
+    stack,
     pipeline,
     get inFlight() {
       return inFlight;
@@ -218,6 +219,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
         drained.add(done);
       });
     },
-    close: () => transport.close(),
+    async close() {
+      await stack.close();
+      await transport.close();
+      if (ownStorage) await storage.close();
+    },
   };
 }

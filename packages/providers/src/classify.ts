@@ -9,7 +9,7 @@ import type { FailureKind } from '@switchyard/core';
 import type { Classification, FailureInfo } from './adapter.js';
 import { TransportError } from './transport.js';
 
-/** What the upstream error body said, in either wire family. */
+/** What the upstream error body said (OpenAI, Anthropic, Google `status`, Cohere/Mistral `message`). */
 export interface UpstreamErrorDetail {
   /** OpenAI `error.code`. */
   code?: string;
@@ -39,24 +39,29 @@ const MODEL_UNAVAILABLE = /\bmodel\b.*\b(not (found|available|loaded|supported)|
 export const CLASSIFICATION_RULES: readonly Readonly<Rule>[] = [
   { code: 'context_length_exceeded', kind: 'context_length', note: 'OpenAI: prompt + max_tokens exceed the window' },
   { type: 'invalid_request_error', message: /prompt is too long|maximum context length|context window|too many tokens/i, kind: 'context_length', note: 'Anthropic "prompt is too long"; servers without an error code' },
+  { status: 400, message: /input token count \(\d+\) exceeds the maximum|too many tokens: total number of tokens/i, kind: 'context_length', note: 'Gemini / Vertex INVALID_ARGUMENT, Cohere "too many tokens"' },
   { code: /^(content_policy_violation|content_filter)$/, kind: 'content_policy', note: 'OpenAI / Azure content filter' },
   { type: /^(content_policy_violation|content_filter)$/, kind: 'content_policy', note: 'same, given as a type' },
   { message: /content (filtering )?policy|output blocked by content filtering/i, kind: 'content_policy', note: 'Anthropic refusal error messages' },
   { code: 'insufficient_quota', kind: 'auth', note: 'OpenAI billing quota exhausted: not retryable (see module doc)' },
+  { status: 402, kind: 'auth', note: 'Cohere payment required (billing): not retryable, like insufficient_quota' },
+  { status: 400, message: /API key not valid|API_KEY_INVALID/, kind: 'auth', note: 'Gemini answers a bad key with 400 INVALID_ARGUMENT' },
   { status: 529, kind: 'overloaded', note: 'Anthropic overloaded' },
-  { type: 'overloaded_error', kind: 'overloaded', note: 'Anthropic overloaded (also in-stream)' },
+  { type: /^(overloaded_error|UNAVAILABLE)$/, kind: 'overloaded', note: 'Anthropic overloaded (also in-stream); Google UNAVAILABLE in a stream' },
   { status: 404, code: 'model_not_found', kind: 'model_unavailable', note: 'OpenAI unknown / retired model' },
   { status: 404, message: /\bmodel\b/i, kind: 'model_unavailable', note: 'Anthropic not_found_error naming the model' },
+  { status: 404, code: 'DeploymentNotFound', kind: 'model_unavailable', note: 'Azure OpenAI: no such deployment' },
+  { status: 404, message: /\bmodels\/\S+ is not found/i, kind: 'model_unavailable', note: 'Gemini / Vertex NOT_FOUND naming models/…' },
   { status: (s) => s === 503 || s === 400, message: MODEL_UNAVAILABLE, kind: 'model_unavailable', note: 'model not loaded / unavailable' },
   { status: 503, kind: 'overloaded', note: 'service unavailable' },
   { status: 429, kind: 'rate_limited', note: 'rate limit' },
-  { type: /^(rate_limit_error|rate_limit_exceeded|requests|tokens)$/, kind: 'rate_limited', note: 'rate limit signalled in a stream' },
+  { type: /^(rate_limit_error|rate_limit_exceeded|requests|tokens|RESOURCE_EXHAUSTED)$/, kind: 'rate_limited', note: 'rate limit signalled in a stream (Google: RESOURCE_EXHAUSTED)' },
   { status: (s) => s === 504 || s === 408, kind: 'timeout', note: 'gateway / request timeout' },
-  { type: 'timeout_error', kind: 'timeout', note: 'Anthropic timeout_error' },
+  { type: /^(timeout_error|DEADLINE_EXCEEDED)$/, kind: 'timeout', note: 'Anthropic timeout_error; Google DEADLINE_EXCEEDED' },
   { status: (s) => s === 401 || s === 403, kind: 'auth', note: 'key refused or lacks permission' },
-  { type: /^(authentication_error|permission_error)$/, kind: 'auth', note: 'Anthropic auth errors' },
+  { type: /^(authentication_error|permission_error|UNAUTHENTICATED|PERMISSION_DENIED)$/, kind: 'auth', note: 'Anthropic / Google auth errors' },
   { status: (s) => s >= 500, kind: 'server_error', note: '500, 502 and any other 5xx' },
-  { type: /^(api_error|server_error)$/, kind: 'server_error', note: 'in-stream server errors' },
+  { type: /^(api_error|server_error|INTERNAL|UNKNOWN)$/, kind: 'server_error', note: 'in-stream server errors (Google: INTERNAL)' },
   { status: (s) => s >= 400 && s < 500, kind: 'bad_request', note: 'any other 4xx' },
 ];
 
@@ -146,6 +151,8 @@ export function parseUpstreamError(body: string | undefined): UpstreamErrorDetai
   const out: UpstreamErrorDetail = {};
   if (typeof source.message === 'string') out.message = source.message;
   if (typeof source.type === 'string' && source.type !== 'error') out.type = source.type;
+  // Google APIs: { error: { code: 429, message, status: 'RESOURCE_EXHAUSTED' } }: the status names the kind.
+  else if (typeof source.status === 'string') out.type = source.status;
   if (typeof source.code === 'string') out.code = source.code;
   else if (typeof source.code === 'number') out.code = String(source.code);
   return out;

@@ -1,4 +1,5 @@
 import convict from 'convict';
+import { rateLimitConfigSchema, type RateLimitConfig } from '@switchyard/rate-limit';
 import { parseBytes, parseDuration } from './duration.js';
 
 /** One entry of `ai_gateway.providers` (adapter-specific extras pass through). */
@@ -19,6 +20,9 @@ export interface GatewayConfig {
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   admin: { token: string };
   storage: { sqlite_path: string; redis_url: string; postgres_url: string };
+  auth: { required: boolean; keys: Record<string, unknown>[]; pepper: string; master_key: string; cache_ttl: number };
+  usage: { enabled: boolean; retention: number; batch_size: number; flush_interval: number; capture_bodies: boolean; cost_header: boolean };
+  metrics: { enabled: boolean; path: string };
   ai_gateway: {
     enabled: boolean;
     providers: ProviderEntry[];
@@ -32,6 +36,7 @@ export interface GatewayConfig {
       [k: string]: unknown;
     };
     model_mapping: Record<string, Record<string, string>>;
+    rate_limits: RateLimitConfig;
     [section: string]: unknown;
   };
 }
@@ -130,6 +135,16 @@ export function validateModelMapping(value: unknown): void {
 }
 
 convict.addFormat({ name: 'provider-list', validate: validateProviders });
+convict.addFormat({
+  name: 'key-list',
+  validate(list: unknown) {
+    if (!Array.isArray(list)) fail('auth.keys', 'must be a list');
+    list.forEach((k, i) => {
+      if (!isObject(k) || typeof k.name !== 'string' || !k.name) fail(`auth.keys[${i}].name`, 'is required');
+      if (typeof k.key !== 'string' && typeof k.keyHash !== 'string') fail(`auth.keys[${i}]`, 'needs "key" (usually ${ENV}) or "keyHash"');
+    });
+  },
+});
 convict.addFormat({ name: 'routing-provider-list', validate: validateRoutingProviders });
 convict.addFormat({
   name: 'object',
@@ -175,6 +190,30 @@ export function gatewaySchema(env: NodeJS.ProcessEnv = process.env) {
         redis_url: { doc: 'Redis for counters shared by many instances (empty: in memory).', format: String, default: '', env: 'SWITCHYARD_REDIS_URL', sensitive: true },
         postgres_url: { doc: 'PostgreSQL for keys and logs shared by many instances (empty: SQLite).', format: String, default: '', env: 'SWITCHYARD_POSTGRES_URL', sensitive: true },
       },
+      auth: {
+        required: {
+          doc: 'Require a Switchyard API key on every AI request. Off: requests are anonymous and keys are not checked.',
+          format: Boolean,
+          default: false,
+          env: 'SWITCHYARD_AUTH_REQUIRED',
+        },
+        keys: { doc: 'Keys declared in the config ({ name, key: ${ENV} | keyHash, policy fields }).', format: 'key-list', default: [] },
+        pepper: { doc: 'Server secret mixed into key hashes.', format: String, default: '', env: 'SWITCHYARD_KEY_PEPPER', sensitive: true },
+        master_key: { doc: 'AES-256-GCM master key for BYOK credentials (32 bytes, base64 or hex).', format: String, default: '', env: 'SWITCHYARD_MASTER_KEY', sensitive: true },
+        cache_ttl: { doc: 'How long a resolved key is cached (revocation bypasses the cache).', format: 'sy-duration', default: 60_000, env: 'SWITCHYARD_KEY_CACHE_TTL' },
+      },
+      usage: {
+        enabled: { doc: 'Usage and cost accounting with request logs.', format: Boolean, default: true, env: 'SWITCHYARD_USAGE_ENABLED' },
+        retention: { doc: 'How long request logs are kept.', format: 'sy-duration', default: 30 * 86_400_000, env: 'SWITCHYARD_LOG_RETENTION' },
+        batch_size: { doc: 'Request log records written per batch.', format: 'nat', default: 200, env: 'SWITCHYARD_LOG_BATCH_SIZE' },
+        flush_interval: { doc: 'Longest a record waits before it is written (what a crash can lose).', format: 'sy-duration', default: 1000, env: 'SWITCHYARD_LOG_FLUSH_INTERVAL' },
+        capture_bodies: { doc: 'Store request and response bodies (secrets redacted) in the log.', format: Boolean, default: false, env: 'SWITCHYARD_LOG_BODIES' },
+        cost_header: { doc: 'Send x-switchyard-cost-usd on JSON responses.', format: Boolean, default: true, env: 'SWITCHYARD_COST_HEADER' },
+      },
+      metrics: {
+        enabled: { doc: 'Serve Prometheus metrics.', format: Boolean, default: true, env: 'SWITCHYARD_METRICS_ENABLED' },
+        path: { doc: 'Path of the Prometheus endpoint.', format: String, default: '/metrics', env: 'SWITCHYARD_METRICS_PATH' },
+      },
       ai_gateway: {
         enabled: { doc: 'Serve the AI routes.', format: Boolean, default: true, env: 'SWITCHYARD_ENABLED' },
         providers: { doc: 'Upstream providers.', format: 'provider-list', default: [] },
@@ -189,6 +228,7 @@ export function gatewaySchema(env: NodeJS.ProcessEnv = process.env) {
         // convict only treats a nested object as one value when its format is named 'object';
         // the mapping's own shape is checked by validateModelMapping after loading.
         model_mapping: { doc: 'Generic model names mapped per provider.', format: 'object', default: {} },
+        rate_limits: rateLimitConfigSchema,
       },
     },
     // Our env, not necessarily process.env; never read process.argv (the CLI parses its own flags).

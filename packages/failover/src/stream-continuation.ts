@@ -1,0 +1,49 @@
+import type { FailureKind, SseEvent } from '@switchyard/core';
+import { isProviderError, type ProviderError } from '@switchyard/providers';
+import type { Transcript } from './prefill.js';
+
+export interface ContinuedStreamOptions {
+  /** The served stream, already guarded (cuts and stalls throw mid-stream ProviderErrors). */
+  first: AsyncIterable<SseEvent>;
+  transcript: Transcript;
+  kinds: ReadonlySet<FailureKind>;
+  maxContinuations: number;
+  /**
+   * Start a continuation with this prefilled body: a guarded stream, or undefined when no
+   * target would continue (none left, all refused the prefill, budget or deadline spent).
+   */
+  next: (body: Record<string, unknown>, cut: ProviderError) => Promise<AsyncIterable<SseEvent> | undefined>;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The client's stream with cuts mended: on a continuable failure after the first byte, the
+ * partial answer is sent to the next prefill-capable target and its continuation is spliced
+ * in. When nothing continues it, the stream ends with the error that cut it: a continuation
+ * target's own refusal (a rejected prefill) is never what the client sees.
+ */
+export async function* continuedStream(options: ContinuedStreamOptions): AsyncGenerator<SseEvent> {
+  const { transcript } = options;
+  let source = options.first;
+  let splice: ((ev: SseEvent) => SseEvent | undefined) | undefined;
+  let used = 0;
+  for (;;) {
+    try {
+      for await (const ev of source) {
+        const out = splice ? splice(ev) : ev;
+        if (!out) continue;
+        transcript.observe(out);
+        yield out;
+      }
+      return;
+    } catch (err) {
+      if (!isProviderError(err) || !options.kinds.has(err.failureKind) || used >= options.maxContinuations) throw err;
+      if (transcript.partial() === undefined) throw err;
+      const next = await options.next(transcript.continuationBody(options.body), err);
+      if (!next) throw err;
+      used++;
+      source = next;
+      splice = transcript.splicer();
+    }
+  }
+}

@@ -1,0 +1,216 @@
+import { Registry } from 'prom-client';
+import { type EventBus, type ExchangeMiddleware, type Logger } from '@switchyard/core';
+import type { HttpTransport, ProviderAdapter } from '@switchyard/providers';
+import {
+  apiKeyAuth,
+  byokCredential,
+  createKeyManager,
+  MemoryKeyStore,
+  PostgresKeyStore,
+  redisKeyChannel,
+  SqliteKeyStore,
+  type KeyManager,
+  type KeyStore,
+} from '@switchyard/auth-key';
+import { MemoryLimitStore, ProviderLimiter, RateLimiter, RedisLimitStore, providerLimits, providerLimitsFromConfig, rateLimit, rateLimitOptionsFromConfig, type LimitStore } from '@switchyard/rate-limit';
+import { createCatalog, modelMapping, ModelMapper, type Catalog } from '@switchyard/model-mapping';
+import { RoutingStats, parseDuration as parseWindow, redisKeyValueStore, strategySelector } from '@switchyard/strategy-selector';
+import { failover, ProviderHealth, seedFallbackConditions, type FailoverMiddleware } from '@switchyard/failover';
+import {
+  createMetrics,
+  postgresRequestLogStore,
+  ProviderPerformance,
+  sqliteRequestLogStore,
+  usageAccounting,
+  type RequestLogStore,
+  type UsageAccounting,
+} from '@switchyard/usage-accounting';
+import type { GatewayConfig } from './config/schema.js';
+import type { Storage } from './storage.js';
+
+/** Every piece of the composed gateway, built once from the config. */
+export interface Stack {
+  /** Neutral middlewares in pipeline order (after request validation). */
+  pipeline: ExchangeMiddleware[];
+  keys: KeyManager;
+  limiter: RateLimiter;
+  catalog: Catalog;
+  mapper: ModelMapper;
+  stats: RoutingStats;
+  health: ProviderHealth;
+  executor: FailoverMiddleware;
+  accounting?: UsageAccounting;
+  logStore?: RequestLogStore;
+  performance: ProviderPerformance;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+export interface StackDeps {
+  config: GatewayConfig;
+  storage: Storage;
+  events: EventBus;
+  logger: Logger;
+  adapters: ReadonlyMap<string, ProviderAdapter>;
+  transport: HttpTransport;
+  registry?: Registry;
+  now?: () => number;
+}
+
+async function keyStore(config: GatewayConfig, storage: Storage): Promise<KeyStore> {
+  const store: KeyStore = storage.postgres
+    ? await PostgresKeyStore.open(storage.postgres)
+    : storage.sqlite
+      ? new SqliteKeyStore(storage.sqlite)
+      : new MemoryKeyStore();
+  // Keys declared in the config are seeded into the store once (by hash: idempotent).
+  if (config.auth.keys.length > 0) {
+    const declared = MemoryKeyStore.fromConfig(config.auth.keys as never, { pepper: config.auth.pepper || undefined });
+    for (const record of await declared.list()) {
+      if (!(await store.findByHash(record.hash))) await store.insert(record);
+    }
+  }
+  return store;
+}
+
+/** Counters live in Redis when configured (one limit across instances), else in memory. */
+function limitStore(storage: Storage, prefix: string): LimitStore {
+  return storage.redis ? new RedisLimitStore({ client: storage.redis as never, prefix }) : new MemoryLimitStore();
+}
+
+/** The failover options the seed config forms (`routing.failover`, `routing.fallback`) ask for. */
+function failoverSettings(routing: GatewayConfig['ai_gateway']['routing']) {
+  const f = routing.failover as {
+    enabled?: boolean;
+    max_retries?: number;
+    retry_codes?: number[];
+    circuit_breaker?: { failure_threshold?: number; success_threshold?: number; timeout?: string | number };
+  };
+  const fb = routing.fallback as { provider?: string; on_error?: boolean; on_rate_limit?: boolean };
+  const cb = f.circuit_breaker ?? {};
+  return {
+    enabled: f.enabled,
+    maxRetries: f.max_retries,
+    retryCodes: f.retry_codes,
+    breaker: {
+      ...(cb.failure_threshold !== undefined ? { consecutiveFailures: cb.failure_threshold } : {}),
+      ...(cb.success_threshold !== undefined ? { successThreshold: cb.success_threshold } : {}),
+      ...(cb.timeout !== undefined ? { coolDownMs: parseWindow(String(cb.timeout)) } : {}),
+    },
+    conditions: fb.provider ? { [fb.provider]: seedFallbackConditions(fb) } : undefined,
+  };
+}
+
+/**
+ * Build the composed pipeline: auth → budgets → accounting → model mapping → strategy →
+ * provider limits → failover. Pieces are wired to the stores the config chose.
+ */
+export async function buildStack(deps: StackDeps): Promise<Stack> {
+  const { config, storage, events, logger, adapters, transport, now } = deps;
+  const ai = config.ai_gateway;
+  const registry = deps.registry ?? new Registry();
+
+  const keys = createKeyManager({
+    store: await keyStore(config, storage),
+    pepper: config.auth.pepper || undefined,
+    masterKey: config.auth.master_key || undefined,
+    cacheTtlMs: config.auth.cache_ttl,
+    channel: storage.redis ? redisKeyChannel({ client: storage.redis as never }) : undefined,
+    events,
+    logger,
+    now,
+  });
+  await keys.ready();
+
+  const rl = rateLimitOptionsFromConfig(ai.rate_limits);
+  const limiter = new RateLimiter({ store: limitStore(storage, 'switchyard:rl:'), onStoreError: rl.onStoreError, now });
+  const providerLimiter = new ProviderLimiter({ providers: providerLimitsFromConfig(ai.providers as never), store: limitStore(storage, 'switchyard:pl:'), onStoreError: rl.onStoreError, now });
+
+  const catalog = createCatalog({ providers: ai.providers as never, models: (ai.models as never) ?? undefined });
+  const mapper = new ModelMapper(ai as never, catalog);
+  const latency = (ai.routing.latency ?? {}) as { window?: string };
+  const stats = new RoutingStats({ windowMs: parseWindow(latency.window ?? '5m'), now });
+  stats.attach(events);
+  const performance = new ProviderPerformance({ now });
+  performance.subscribe(events);
+  const health = new ProviderHealth({ events, providers: ai.providers.map((p) => p.name), now });
+
+  const metrics = config.metrics.enabled ? createMetrics({ registry, events }) : undefined;
+  let logStore: RequestLogStore | undefined;
+  if (config.usage.enabled) logStore = storage.postgres ? await postgresRequestLogStore(storage.postgres) : storage.sqlite ? sqliteRequestLogStore(storage.sqlite) : undefined;
+  const accounting = config.usage.enabled
+    ? usageAccounting({
+        prices: (provider, model) => {
+          const prices = catalog.describe(provider, model).prices;
+          return prices
+            ? { inputPerMTok: prices.input, outputPerMTok: prices.output, cacheReadPerMTok: prices.cacheRead ?? undefined, cacheWritePerMTok: prices.cacheWrite ?? undefined }
+            : undefined;
+        },
+        store: logStore,
+        batchSize: config.usage.batch_size,
+        flushIntervalMs: config.usage.flush_interval,
+        retentionMs: config.usage.retention,
+        capture: { request: config.usage.capture_bodies, response: config.usage.capture_bodies },
+        costHeader: config.usage.cost_header,
+        metrics,
+        now,
+        logger,
+      })
+    : undefined;
+
+  const executor = failover({
+    adapters,
+    transport,
+    events,
+    logger,
+    now,
+    ...failoverSettings(ai.routing),
+    timeouts: { totalMs: config.server.request_timeout },
+    store: storage.redis as never,
+    credential: (exchange, target) => byokCredential(exchange, target),
+    contextWindow: (target) => catalog.describe(target.provider, target.model).contextWindow,
+  });
+
+  const pipeline: ExchangeMiddleware[] = [];
+  if (accounting) pipeline.push(accounting);
+  if (config.auth.required) {
+    const auth = apiKeyAuth({ keys });
+    // An app that resolved its own principal (appAuth) has already said who is calling.
+    pipeline.push(async function switchyardKeys(exchange, next) {
+      return exchange.principal ? next() : auth(exchange, next);
+    });
+  }
+  pipeline.push(rateLimit({ limiter, defaultLimits: rl.defaultLimits, defaultOutputTokens: rl.defaultOutputTokens, logger, now }));
+  pipeline.push(modelMapping({ config: ai as never, catalog }));
+  pipeline.push(
+    strategySelector({
+      routing: ai.routing as never,
+      catalog,
+      stats,
+      store: storage.redis ? redisKeyValueStore(storage.redis as never, { prefix: 'switchyard:routing:' }) : undefined,
+      now,
+    }),
+  );
+  if (Object.keys(providerLimitsFromConfig(ai.providers as never)).length > 0) pipeline.push(providerLimits({ limiter: providerLimiter, logger }));
+  pipeline.push(executor);
+
+  return {
+    pipeline,
+    keys,
+    limiter,
+    catalog,
+    mapper,
+    stats,
+    health,
+    executor,
+    accounting,
+    logStore,
+    performance,
+    registry,
+    async close() {
+      health.stop();
+      await accounting?.close();
+      await keys.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Azure OpenAI: the OpenAI wire format at a per-deployment URL with an `api-version` query
+ * parameter and an `api-key` header. Bodies and answers pass through like `openai`.
+ * @see https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference
+ * @module
+ */
+import type { ClientFormat, Usage } from '@switchyard/core';
+import type { ProviderAdapter, ProviderCall, ProviderConfig } from '../adapter.js';
+import { ProviderError } from '../provider-error.js';
+import { openAIUsage } from '../usage.js';
+import { createHttpAdapter, type UpstreamRequest } from './http-adapter.js';
+import { stringOption, trimSlash, validateUrl, withModel } from './openai.js';
+import { openAIStreamProtocol } from './openai-stream.js';
+
+/** The GA data-plane version used when config names none. */
+export const AZURE_API_VERSION = '2024-10-21';
+
+const PATHS: Partial<Record<ClientFormat, string>> = { 'openai.chat': 'chat/completions', 'openai.embeddings': 'embeddings' };
+
+function deploymentMap(config: ProviderConfig): Record<string, string> {
+  const raw = config.deployments;
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError(`provider ${config.name}: deployments must be an object of model: deployment`);
+  for (const [model, deployment] of Object.entries(raw)) {
+    if (typeof deployment !== 'string' || !/^[A-Za-z0-9._-]+$/.test(deployment)) throw new TypeError(`provider ${config.name}: deployments.${model} must be a deployment name (letters, digits, . _ -)`);
+  }
+  return raw as Record<string, string>;
+}
+
+/**
+ * The `azure` adapter. Config: `base_url` (required: `https://RESOURCE.openai.azure.com`; a
+ * trailing `/openai` is accepted), `deployments` (`{ model: deployment }`; a model without an
+ * entry is used as the deployment name), `api_version` (defaults to 2024-10-21), `api_key` →
+ * `api-key` header, `headers`.
+ * @example createAzureAdapter({ name: 'azure-eu', type: 'azure', base_url: 'https://my-res.openai.azure.com', api_key: process.env.AZURE_OPENAI_API_KEY, deployments: { 'gpt-4o': 'gpt4o-prod' } })
+ */
+export function createAzureAdapter(config: ProviderConfig): ProviderAdapter {
+  const raw = stringOption(config, 'base_url');
+  if (!raw) throw new TypeError(`provider ${config.name}: type azure requires base_url (https://RESOURCE.openai.azure.com)`);
+  const base = trimSlash(raw).replace(/\/openai$/, '');
+  validateUrl(config.name, base);
+  const deployments = deploymentMap(config);
+  const version = encodeURIComponent(stringOption(config, 'api_version') ?? AZURE_API_VERSION);
+  const extra = config.headers ?? {};
+
+  function build(call: ProviderCall): UpstreamRequest {
+    const key = call.apiKey ?? config.api_key;
+    if (!key) throw new ProviderError(`provider ${config.name} has no API key configured`, { kind: 'auth', provider: config.name });
+    const deployment = encodeURIComponent(deployments[call.model] ?? call.model);
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json', 'api-key': key };
+    for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
+    // The deployment decides the model; `model` in the body is ignored by Azure and kept so the body stays a pass-through.
+    return { url: `${base}/openai/deployments/${deployment}/${PATHS[call.format]}?api-version=${version}`, headers, body: withModel(call.body, call.model) };
+  }
+
+  return createHttpAdapter({
+    type: 'azure',
+    config,
+    family: 'openai',
+    formats: ['openai.chat', 'openai.embeddings'],
+    streamFormats: ['openai.chat'],
+    build,
+    inspectJson(_format, body): { usage?: Usage; model?: string } {
+      return { usage: openAIUsage(body.usage), model: typeof body.model === 'string' ? body.model : undefined };
+    },
+    streamProtocol: openAIStreamProtocol,
+  });
+}

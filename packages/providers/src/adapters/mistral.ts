@@ -1,0 +1,127 @@
+/**
+ * Mistral La Plateforme: OpenAI-like `/v1/chat/completions` and `/v1/embeddings` with a few
+ * deviations, fixed in the request body (answers pass through verbatim).
+ * @see https://docs.mistral.ai/api/
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { ClientFormat, Usage } from '@switchyard/core';
+import type { ProviderAdapter, ProviderCall, ProviderConfig } from '../adapter.js';
+import { ProviderError } from '../provider-error.js';
+import { openAIUsage } from '../usage.js';
+import { createHttpAdapter, type UpstreamRequest } from './http-adapter.js';
+import { stringOption, trimSlash, validateUrl } from './openai.js';
+import { openAIStreamProtocol } from './openai-stream.js';
+import { obj, type Json } from './openai-shapes.js';
+
+/** Defaults to the public API. */
+export const MISTRAL_BASE_URL = 'https://api.mistral.ai/v1';
+
+const PATHS: Partial<Record<ClientFormat, string>> = { 'openai.chat': '/chat/completions', 'openai.embeddings': '/embeddings' };
+
+/** OpenAI fields Mistral rejects (422 "Extra inputs are not permitted") or has no equivalent for. */
+export const MISTRAL_DROPPED_FIELDS: readonly string[] = ['stream_options', 'store', 'metadata', 'service_tier', 'logit_bias', 'user', 'logprobs', 'top_logprobs', 'modalities', 'audio', 'reasoning_effort', 'web_search_options'];
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * Mistral accepts only tool-call ids of 9 letters/digits. Other ids (OpenAI's `call_…`, ids
+ * from other providers in a routed conversation) are mapped to 9 characters derived from a hash,
+ * so the same id always maps to the same value in the assistant turn and in its tool result.
+ * @example mistralToolCallId('call_abc123') // 9 alphanumeric characters
+ */
+export function mistralToolCallId(id: string): string {
+  if (/^[a-zA-Z0-9]{9}$/.test(id)) return id;
+  const digest = createHash('sha256').update(id).digest();
+  let out = '';
+  for (let i = 0; i < 9; i++) out += ALNUM[digest[i]! % ALNUM.length];
+  return out;
+}
+
+function mistralMessage(raw: unknown): unknown {
+  const m = obj(raw);
+  if (!m) return raw;
+  let out: Json = m;
+  if (m.role === 'developer') out = { ...out, role: 'system' };
+  if (Array.isArray(m.tool_calls)) {
+    out = { ...out, tool_calls: m.tool_calls.map((tc) => (typeof obj(tc)?.id === 'string' ? { ...obj(tc), id: mistralToolCallId(obj(tc)!.id as string) } : tc)) };
+  }
+  if (typeof m.tool_call_id === 'string') out = { ...out, tool_call_id: mistralToolCallId(m.tool_call_id) };
+  return out;
+}
+
+/**
+ * Rewrite an OpenAI body for Mistral: `seed` → `random_seed`, `max_completion_tokens` →
+ * `max_tokens`, `developer` role → `system`, tool-call ids to 9 characters, embeddings
+ * `dimensions` → `output_dimension`, unsupported fields dropped, config `safe_prompt` added
+ * when the client did not send one.
+ * @example mistralBody('openai.chat', { model: 'a', seed: 1 }, 'mistral-large-latest', false) // { model: 'mistral-large-latest', random_seed: 1 }
+ */
+export function mistralBody(format: ClientFormat, body: Json, model: string, safePrompt: boolean | undefined): Json {
+  const out: Json = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (MISTRAL_DROPPED_FIELDS.includes(key)) continue;
+    if (format === 'openai.embeddings') {
+      if (key === 'dimensions') out.output_dimension = value;
+      else if (key !== 'encoding_format') out[key] = value;
+      continue;
+    }
+    if (key === 'seed') out.random_seed ??= value;
+    else if (key === 'max_completion_tokens') out.max_tokens ??= value;
+    else if (key === 'messages' && Array.isArray(value)) out.messages = value.map(mistralMessage);
+    else out[key] = value;
+  }
+  out.model = model;
+  if (format === 'openai.chat' && safePrompt !== undefined && out.safe_prompt === undefined) out.safe_prompt = safePrompt;
+  return out;
+}
+
+/**
+ * The `mistral` adapter. Config: `base_url` (defaults to https://api.mistral.ai/v1), `api_key`
+ * (Bearer), `safe_prompt` (boolean added to chat requests that lack one; defaults to not sent),
+ * `headers`.
+ * @example createMistralAdapter({ name: 'mistral', type: 'mistral', api_key: process.env.MISTRAL_API_KEY })
+ */
+export function createMistralAdapter(config: ProviderConfig): ProviderAdapter {
+  const base = trimSlash(stringOption(config, 'base_url') ?? MISTRAL_BASE_URL);
+  validateUrl(config.name, base);
+  if (config.safe_prompt !== undefined && typeof config.safe_prompt !== 'boolean') throw new TypeError(`provider ${config.name}: safe_prompt must be a boolean`);
+  const safePrompt = config.safe_prompt as boolean | undefined;
+  const extra = config.headers ?? {};
+
+  function build(call: ProviderCall): UpstreamRequest {
+    const key = call.apiKey ?? config.api_key;
+    if (!key) throw new ProviderError(`provider ${config.name} has no API key configured`, { kind: 'auth', provider: config.name });
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json', authorization: `Bearer ${key}` };
+    for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
+    return { url: base + PATHS[call.format]!, headers, body: JSON.stringify(mistralBody(call.format, call.body, call.model, safePrompt)) };
+  }
+
+  const adapter = createHttpAdapter({
+    type: 'mistral',
+    config,
+    family: 'openai',
+    formats: ['openai.chat', 'openai.embeddings'],
+    streamFormats: ['openai.chat'],
+    build,
+    inspectJson(_format, body): { usage?: Usage; model?: string } {
+      return { usage: openAIUsage(body.usage), model: typeof body.model === 'string' ? body.model : undefined };
+    },
+    streamProtocol: openAIStreamProtocol,
+  });
+  return {
+    ...adapter,
+    async invoke(call, context) {
+      const result = await adapter.invoke(call, context);
+      // Mistral only returns floats: honour OpenAI's base64 encoding ourselves.
+      if (result.kind === 'json' && call.format === 'openai.embeddings' && call.body.encoding_format === 'base64') {
+        const parsed = JSON.parse(result.body) as { data?: { embedding?: unknown }[] };
+        for (const item of parsed.data ?? []) {
+          if (Array.isArray(item.embedding)) item.embedding = Buffer.from(new Float32Array(item.embedding as number[]).buffer).toString('base64');
+        }
+        result.body = JSON.stringify(parsed);
+      }
+      return result;
+    },
+  };
+}
