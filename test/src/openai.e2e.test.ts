@@ -53,10 +53,21 @@ test('chat.completions.create (stream) forwards the recorded chunks as they arri
     assertSchema(schemas.openaiChatChunk, chunk, 'stream chunk');
     chunks.push(chunk);
   }
-  const expected = frames.map((f) => f.replace(/^data: /, '').trim()).filter((d) => d !== '[DONE]').map((d) => JSON.parse(d));
-  assert.deepEqual(chunks, expected);
+  const recorded = frames.map((f) => f.replace(/^data: /, '').trim()).filter((d) => d !== '[DONE]').map((d) => JSON.parse(d));
+  // The usage-only chunk is Switchyard's to read (it asks for it); a client that did not ask
+  // for usage does not get it. Everything else arrives unchanged.
+  const isUsageChunk = (c: { choices: unknown[]; usage?: unknown }) => c.choices.length === 0 && c.usage;
+  assert.deepEqual(chunks, recorded.filter((c) => !isUsageChunk(c)));
+  assert.equal(upstream.requests.at(-1)!.body.stream_options && (upstream.requests.at(-1)!.body.stream_options as { include_usage: boolean }).include_usage, true);
   const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
   assert.deepEqual(JSON.parse(text), { city: 'San Francisco', units: 'c' });
+
+  // A client that asks for usage gets the chunk.
+  upstream.respond({ sse: frames });
+  const withUsage = await client.chat.completions.create({ model: 'gpt-4o-2024-08-06', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] });
+  let usage: unknown;
+  for await (const chunk of withUsage) if (chunk.usage) usage = chunk.usage;
+  assert.deepEqual(usage, recorded.find(isUsageChunk)!.usage);
 });
 
 test('tool calls come back unchanged (JSON)', async () => {

@@ -269,5 +269,7 @@ describe('failover executor (fake adapters)', () => {
     assert.throws(() => failover({} as FailoverOptions), TypeError);
     assert.throws(() => failover({ adapters: new Map(), transport, kinds: { nope: {} } as any }), TypeError);
     assert.throws(() => failover({ adapters: new Map(), transport, conditions: { a: ['sometimes'] } }), TypeError);
+    assert.throws(() => failover({ adapters: new Map(), transport, continuation: { enabled: true, kinds: ['cut' as never] } }), TypeError);
+    assert.throws(() => failover({ adapters: new Map(), transport, continuation: { enabled: true, maxContinuations: 0 } }), TypeError);
   });
 });

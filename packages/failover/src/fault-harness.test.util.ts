@@ -60,6 +60,7 @@ export async function startGateway(init: {
   });
   const exchanges: Exchange[] = [];
   const app = new Koa();
+  app.silent = true; // client hang-ups mid-stream are expected here, not worth stderr
   app.use(toKoa(async function plan(exchange, next) {
     exchanges.push(exchange);
     exchange.plan = { strategy: 'test', targets: init.targets.map((t) => ({ ...t, reason: 'test' })) };

@@ -7,6 +7,12 @@ export interface ModelsEndpointCheckOptions {
   intervalMs?: number;
   /** Defaults to 5000. */
   timeoutMs?: number;
+  /**
+   * The seed's `health_check.endpoint`: an absolute URL, or a path resolved against the origin
+   * of `base_url` (`/v1/models` works whether or not `base_url` ends in `/v1`). Defaults to
+   * the provider's models endpoint.
+   */
+  endpoint?: string;
 }
 
 const OPENAI_TYPES = new Set(['openai', 'openai-compatible']);
@@ -15,7 +21,13 @@ const OPENAI_TYPES = new Set(['openai', 'openai-compatible']);
  * The URL and headers of a provider's model list, or undefined for a provider type without a
  * known free endpoint (the simulated provider, types from other packages).
  */
-export function modelsRequest(adapter: ProviderAdapter): { url: string; headers: Record<string, string> } | undefined {
+export function modelsRequest(adapter: ProviderAdapter, endpoint?: string): { url: string; headers: Record<string, string> } | undefined {
+  const request = defaultModelsRequest(adapter);
+  if (request && endpoint) request.url = new URL(endpoint, request.url).toString();
+  return request;
+}
+
+function defaultModelsRequest(adapter: ProviderAdapter): { url: string; headers: Record<string, string> } | undefined {
   const config = adapter.config;
   const key = typeof config.api_key === 'string' && config.api_key ? config.api_key : undefined;
   const extra: Record<string, string> = {};
@@ -50,7 +62,7 @@ export function modelsRequest(adapter: ProviderAdapter): { url: string; headers:
  * new ProviderHealth({ events, checks: check ? { openai: check } : {} });
  */
 export function modelsEndpointCheck(adapter: ProviderAdapter, transport: HttpTransport, options: ModelsEndpointCheckOptions = {}): ActiveCheck | undefined {
-  const request = modelsRequest(adapter);
+  const request = modelsRequest(adapter, options.endpoint);
   if (!request) return undefined;
   return {
     intervalMs: options.intervalMs ?? 30_000,

@@ -48,6 +48,8 @@ export interface ProviderHealthOptions {
     intervalMs?: number;
     /** Defaults to 5000. */
     timeoutMs?: number;
+    /** Per-provider endpoint override (seed `health_check.endpoint`). Defaults to each provider's models endpoint. */
+    endpoints?: Record<string, string>;
   };
 }
 
@@ -277,7 +279,7 @@ function defaultChecks(options: ProviderHealthOptions): Record<string, ActiveChe
   const out: Record<string, ActiveCheck> = {};
   for (const name of names) {
     const adapter = lookup(name);
-    const check = adapter && modelsEndpointCheck(adapter, m.transport, { intervalMs: m.intervalMs, timeoutMs: m.timeoutMs });
+    const check = adapter && modelsEndpointCheck(adapter, m.transport, { intervalMs: m.intervalMs, timeoutMs: m.timeoutMs, endpoint: m.endpoints?.[name] });
     if (check) out[name] = check;
   }
   return out;

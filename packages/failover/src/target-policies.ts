@@ -97,7 +97,9 @@ export class TargetPolicies {
     if (!(ms > 0)) return undefined;
     let policy = entry.timeouts.get(ms);
     if (!policy) {
-      policy = timeout(ms, TimeoutStrategy.Aggressive);
+      // abortOnReturn: false — the signal also carries the stream that outlives invoke(); cockatiel
+      // would otherwise abort it the moment the first event has been returned.
+      policy = timeout(ms, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
       if (entry.timeouts.size < 16) entry.timeouts.set(ms, policy);
     }
     return policy;

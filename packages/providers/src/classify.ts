@@ -13,7 +13,7 @@ import { TransportError } from './transport.js';
 export interface UpstreamErrorDetail {
   /** OpenAI `error.code`. */
   code?: string;
-  /** OpenAI `error.type` or Anthropic `error.type`. */
+  /** OpenAI / Anthropic `error.type`, or a Google `error.status` (`RESOURCE_EXHAUSTED`). */
   type?: string;
   message?: string;
 }

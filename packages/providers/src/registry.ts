@@ -6,6 +6,14 @@ import type { ProviderAdapter, ProviderConfig } from './adapter.js';
 import { createAnthropicAdapter } from './adapters/anthropic.js';
 import { createOpenAIAdapter, createOpenAICompatibleAdapter } from './adapters/openai.js';
 import { createSimulatedAdapter } from './adapters/simulated.js';
+import { withTranslation } from './translate/with-translation.js';
+import { translationOptionsFromConfig } from './translate/config.js';
+import { createAzureAdapter } from './adapters/azure.js';
+import { createGeminiAdapter } from './adapters/gemini.js';
+import { createVertexAdapter } from './adapters/vertex.js';
+import { createMistralAdapter } from './adapters/mistral.js';
+import { createCohereAdapter } from './adapters/cohere.js';
+import { createPresetAdapter, OPENAI_COMPATIBLE_PRESETS } from './adapters/presets.js';
 
 /** Builds an adapter from one provider's config; throws TypeError on a bad config. */
 export type AdapterFactory = (config: ProviderConfig) => ProviderAdapter;
@@ -15,6 +23,12 @@ const factories = new Map<string, AdapterFactory>([
   ['openai-compatible', createOpenAICompatibleAdapter],
   ['anthropic', createAnthropicAdapter],
   ['simulated', createSimulatedAdapter],
+  ['azure', createAzureAdapter],
+  ['gemini', createGeminiAdapter],
+  ['vertex', createVertexAdapter],
+  ['mistral', createMistralAdapter],
+  ['cohere', createCohereAdapter],
+  ...Object.keys(OPENAI_COMPATIBLE_PRESETS).map((type): [string, AdapterFactory] => [type, createPresetAdapter(type)]),
 ]);
 
 /**
@@ -44,5 +58,6 @@ export function createAdapter(config: ProviderConfig): ProviderAdapter {
   if (typeof config.name !== 'string' || config.name === '') throw new TypeError('createAdapter: config.name must be a non-empty string');
   const factory = factories.get(config.type);
   if (!factory) throw new TypeError(`provider ${config.name}: unknown type ${JSON.stringify(config.type)} (known types: ${adapterTypes().join(', ')})`);
-  return factory(config);
+  // Every adapter also serves the other wire family by translation (same-format calls pass through).
+  return withTranslation(factory(config), translationOptionsFromConfig(config));
 }

@@ -58,7 +58,7 @@ export function createCohereAdapter(config: ProviderConfig): ProviderAdapter {
     return cohereToOpenAI(call, body, created);
   };
 
-  const base2 = createHttpAdapter({
+  const http = createHttpAdapter({
     type: 'cohere',
     config,
     family: 'openai',
@@ -74,5 +74,5 @@ export function createCohereAdapter(config: ProviderConfig): ProviderAdapter {
     },
     streamProtocol: (call) => cohereStreamProtocol(call),
   });
-  return translatingAdapter(base2, translate);
+  return translatingAdapter(http, translate);
 }

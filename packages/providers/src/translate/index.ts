@@ -1,0 +1,13 @@
+export { withTranslation, type TranslationOptions } from './with-translation.js';
+export { openAIRequestToAnthropic, DEFAULT_ANTHROPIC_MAX_TOKENS, type OpenAIToAnthropicOptions } from './request-openai-to-anthropic.js';
+export { anthropicRequestToOpenAI, type AnthropicToOpenAIOptions } from './request-anthropic-to-openai.js';
+export { anthropicMessageToOpenAI, openAICompletionToAnthropic } from './responses.js';
+export { AnthropicToOpenAIStream, type AnthropicToOpenAIStreamOptions } from './stream-anthropic-to-openai.js';
+export { OpenAIToAnthropicStream, type OpenAIToAnthropicStreamOptions } from './stream-openai-to-anthropic.js';
+export { STOP_REASON_TABLE, toAnthropicStopReason, toOpenAIFinishReason, type AnthropicStopReason, type OpenAIFinishReason } from './reasons.js';
+export { anthropicUsageToOpenAI, openAIUsageToAnthropic } from './usage-map.js';
+export { openAIErrorToAnthropic, anthropicErrorToOpenAI } from './error-bodies.js';
+export { estimateAnthropicInputTokens, loadTokenCounter } from './count-tokens.js';
+export { UntranslatableFieldError } from './translation-error.js';
+export { TranslationNotes, untranslatable, DROPPED_FIELDS_HEADER, APPROXIMATED_FIELDS_HEADER, ESTIMATED_HEADER } from './common.js';
+export { translationOptionsFromConfig } from './config.js';
