@@ -56,10 +56,12 @@ export const schemas = {
   openaiRequest: openai('CreateChatCompletionRequest'),
   openaiCompletion: openai('CreateChatCompletionResponse'),
   openaiChunk: openai('CreateChatCompletionStreamResponse'),
+  openaiError: openai('ErrorResponse'),
   anthropicRequest: anthropic('MessageCreateParams'),
   anthropicMessage: anthropic('Message'),
   anthropicEvent: anthropic('RawMessageStreamEvent'),
   anthropicTokenCount: anthropic('MessageTokensCount'),
+  anthropicError: anthropic('ErrorResponse'),
 };
 
 /** Assert `value` passes `validate`, with a readable failure. */
