@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { freePort } from '@switchyard/stores/testing';
 import { schemas, assertSchema } from './support/schemas.js';
@@ -11,7 +13,9 @@ const root = new URL('../../', import.meta.url);
 const cli = new URL('packages/gateway/dist/cli.js', root).pathname;
 
 async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [cli, ...args], { cwd: root.pathname, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Each run gets its own SQLite file: test files run in parallel.
+  const sqlite = join(mkdtempSync(join(tmpdir(), 'sy-cli-')), 'switchyard.db');
+  const child = spawn(process.execPath, [cli, ...args], { cwd: root.pathname, env: { ...process.env, SWITCHYARD_SQLITE_PATH: sqlite, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));

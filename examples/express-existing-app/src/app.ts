@@ -43,7 +43,11 @@ export interface ExampleApp {
 /** Build the app. `tokenSecret` signs the app's own tokens. */
 export async function createApp(tokenSecret: string): Promise<ExampleApp> {
   const switchyard = await createSwitchyard({
-    config: { ai_gateway: { providers: [{ name: 'sim', type: 'simulated', models: ['sim-1', 'sim-pro'] }] } },
+    config: {
+      // Request logs in memory for the example; a file path (the default) keeps them.
+      storage: { sqlite_path: ':memory:' },
+      ai_gateway: { providers: [{ name: 'sim', type: 'simulated', models: ['sim-1', 'sim-pro'] }] },
+    },
   });
   const app = express();
 

@@ -30,7 +30,11 @@ export interface ExampleApp {
 /** Build the app. `cookieSecret` signs the app's session cookie (Koa's own signed cookies). */
 export async function createApp(cookieSecret: string): Promise<ExampleApp> {
   const switchyard = await createSwitchyard({
-    config: { ai_gateway: { providers: [{ name: 'sim', type: 'simulated', models: ['sim-1', 'sim-pro'] }] } },
+    config: {
+      // Request logs in memory for the example; a file path (the default) keeps them.
+      storage: { sqlite_path: ':memory:' },
+      ai_gateway: { providers: [{ name: 'sim', type: 'simulated', models: ['sim-1', 'sim-pro'] }] },
+    },
   });
   const app = new Koa();
   app.keys = [cookieSecret];

@@ -5,12 +5,12 @@ import {
   type ProviderAdapter, type ProviderCall, type ProviderResult, type StreamResult, type TransportTimeouts,
 } from '@switchyard/providers';
 import { decide, type Decision } from './decision.js';
-import { isMalformedEvent } from './event-check.js';
 import { finalError, type FailureRecord } from './final-error.js';
 import { resolveOptions, type FailoverOptions, type ResolvedOptions } from './options.js';
 import { requestPlan, type RequestPlan, type RunTarget } from './request-plan.js';
 import { transcriptFor } from './prefill.js';
 import { continuedStream } from './stream-continuation.js';
+import { checkFirstEvent, sumUsage } from './stream-segments.js';
 import { guardStream } from './stream-guard.js';
 import { markForRetry, TargetPolicies, type BreakerSnapshot, type TargetEntry } from './target-policies.js';
 
@@ -344,42 +344,3 @@ class Run {
   }
 }
 
-/** Pull a stream's first event (already read by the adapter) and refuse one the client could not parse. */
-async function checkFirstEvent(result: StreamResult, call: ProviderCall, provider: string): Promise<StreamResult> {
-  const iterator = result.events[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) throw new ProviderError('Upstream stream ended before its first event', { kind: 'network', provider });
-  if (isMalformedEvent(call.format, first.value)) {
-    void Promise.resolve(iterator.return?.()).catch(() => undefined);
-    throw new ProviderError('Upstream sent a malformed stream event', { kind: 'server_error', provider });
-  }
-  return { kind: 'stream', status: result.status, headers: result.headers, firstByteAt: result.firstByteAt, usage: () => result.usage(), events: prepend(first.value, iterator) };
-}
-
-async function* prepend(first: SseEvent, iterator: AsyncIterator<SseEvent>): AsyncGenerator<SseEvent> {
-  let done = false;
-  try {
-    yield first;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) {
-        done = true;
-        return;
-      }
-      yield next.value;
-    }
-  } finally {
-    if (!done) void Promise.resolve(iterator.return?.()).catch(() => undefined);
-  }
-}
-
-/** Usage of every segment of a (continued) stream, added up; undefined when none reported any. */
-function sumUsage(list: Array<Usage | undefined>): Usage | undefined {
-  const seen = list.filter((u): u is Usage => u !== undefined);
-  if (seen.length <= 1) return seen[0];
-  return seen.reduce((a, b) => ({
-    inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens,
-    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens, cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
-    reasoningTokens: a.reasoningTokens + b.reasoningTokens, source: a.source === 'provider' && b.source === 'provider' ? 'provider' : 'estimated',
-  }));
-}

@@ -102,6 +102,29 @@ function failoverSettings(routing: GatewayConfig['ai_gateway']['routing']) {
 }
 
 /**
+ * The seed's per-provider `health_check:` blocks as active checks: a cheap models listing,
+ * never a paid completion, only for providers that enable it.
+ */
+function activeChecks(providers: GatewayConfig['ai_gateway']['providers'], adapters: ReadonlyMap<string, ProviderAdapter>, transport: HttpTransport) {
+  const enabled = providers.filter((p) => (p.health_check as { enabled?: boolean } | undefined)?.enabled === true);
+  if (enabled.length === 0) return undefined;
+  const first = enabled[0]!.health_check as { interval?: string | number; timeout?: string | number };
+  const endpoints: Record<string, string> = {};
+  for (const p of enabled) {
+    const endpoint = (p.health_check as { endpoint?: string }).endpoint;
+    if (endpoint) endpoints[p.name] = endpoint;
+  }
+  return {
+    adapters,
+    transport,
+    providers: enabled.map((p) => p.name),
+    intervalMs: first.interval !== undefined ? parseWindow(String(first.interval)) : undefined,
+    timeoutMs: first.timeout !== undefined ? parseWindow(String(first.timeout)) : undefined,
+    endpoints,
+  };
+}
+
+/**
  * Build the composed pipeline: auth → budgets → accounting → model mapping → strategy →
  * provider limits → failover. Pieces are wired to the stores the config chose.
  */
@@ -133,7 +156,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   stats.attach(events);
   const performance = new ProviderPerformance({ now });
   performance.subscribe(events);
-  const health = new ProviderHealth({ events, providers: ai.providers.map((p) => p.name), now });
+  const health = new ProviderHealth({ events, providers: ai.providers.map((p) => p.name), now, modelsCheck: activeChecks(ai.providers, adapters, transport) });
 
   const metrics = config.metrics.enabled ? createMetrics({ registry, events }) : undefined;
   let logStore: RequestLogStore | undefined;
@@ -169,6 +192,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     store: storage.redis as never,
     credential: (exchange, target) => byokCredential(exchange, target),
     contextWindow: (target) => catalog.describe(target.provider, target.model).contextWindow,
+    continuation: { enabled: (ai.routing.failover as { stream_continuation?: boolean }).stream_continuation === true },
   });
 
   const pipeline: ExchangeMiddleware[] = [];

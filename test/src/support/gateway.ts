@@ -24,6 +24,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 /** A config with one OpenAI-compatible and one Anthropic upstream. */
 export function twoUpstreamConfig(openaiUrl: string, anthropicUrl: string) {
   return {
+    storage: { sqlite_path: ':memory:' },
     ai_gateway: {
       providers: [
         { name: 'openai', type: 'openai', base_url: `${openaiUrl}/v1`, api_key: OPENAI_UPSTREAM_KEY, models: ['gpt-4o-mini', 'gpt-4o-2024-08-06'] },
