@@ -63,7 +63,7 @@ describe('classification table', () => {
 
 describe('registry', () => {
   it('names the known types for an unknown one', () => {
-    assert.throws(() => createAdapter({ name: 'p', type: 'nope' }), { name: 'TypeError', message: /"nope".*anthropic, openai, openai-compatible, simulated/ });
+    assert.throws(() => createAdapter({ name: 'p', type: 'nope' }), { name: 'TypeError', message: /"nope".*anthropic, azure, cohere, .*gemini, .*openai, openai-compatible, .*simulated, .*vertex/ });
   });
 
   it('registers a custom type', () => {

@@ -5,6 +5,7 @@ import type { ProviderCall, StreamResult, JsonResult } from '../adapter.js';
 import { isProviderError, type ProviderError } from '../provider-error.js';
 import { createUndiciTransport } from '../transport/undici.js';
 import { createAdapter } from '../registry.js';
+import { createOpenAIAdapter } from './openai.js';
 import { collect, fixtureJson, startUpstream, writeInPieces, type Upstream } from '../testing/upstream.test.util.js';
 
 const KEY = 'sk-test-SECRET0123456789abcdef';
@@ -186,7 +187,9 @@ describe('openai adapter (replaying recorded exchanges)', () => {
   it('refuses a call without any key and a format it does not serve', async () => {
     const keyless = createAdapter({ name: 'nokey', type: 'openai', base_url: upstream.url });
     assert.equal((await rejection(keyless.invoke(call(), { transport, signal }))).failureKind, 'auth');
-    assert.equal((await rejection(adapter.invoke(call({ format: 'anthropic.messages' }), { transport, signal }))).failureKind, 'bad_request');
+    // The bare adapter (createAdapter wraps it with translation, which serves Anthropic clients too).
+    const bare = createOpenAIAdapter({ name: 'oa', type: 'openai', base_url: upstream.url, api_key: KEY });
+    assert.equal((await rejection(bare.invoke(call({ format: 'anthropic.messages' }), { transport, signal }))).failureKind, 'bad_request');
   });
 
   it('uses the BYOK key of the call', async () => {

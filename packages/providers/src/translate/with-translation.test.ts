@@ -16,6 +16,7 @@ import { createAdapter } from '../registry.js';
 import { createUndiciTransport } from '../transport/undici.js';
 import { fixtureText, startUpstream, writeInPieces, type Upstream } from '../testing/upstream.test.util.js';
 import { withTranslation } from './with-translation.js';
+import { translationOptionsFromConfig } from './config.js';
 import { assertSchema, schemas } from './schemas.test.util.js';
 
 const transport = createUndiciTransport();
@@ -238,6 +239,11 @@ describe('withTranslation', () => {
     assert.equal(calls[0], call);
     assert.equal(result.kind === 'json' && result.body, '{"raw":true}');
     assert.throws(() => withTranslation(inner, { defaultMaxTokens: 0 }), TypeError);
+  });
+
+  it('reads translation settings from a provider config and rejects bad ones at start-up', () => {
+    assert.deepEqual(translationOptionsFromConfig({ name: 'c', type: 'anthropic', translation: { default_max_tokens: 8192, thinking_to_reasoning_effort: true } }), { defaultMaxTokens: 8192, thinkingToReasoningEffort: true });
+    assert.throws(() => createAdapter({ name: 'c', type: 'anthropic', translation: { max_tokens_field: 'tokens' } }), /translation\.max_tokens_field/);
   });
 });
 
