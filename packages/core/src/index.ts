@@ -7,3 +7,4 @@ export * from './store.js';
 export * from './logger.js';
 export * from './body.js';
 export * from './respond.js';
+export * from './abort.js';

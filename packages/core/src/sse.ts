@@ -175,3 +175,25 @@ export class SseTruncatedError extends Error {
     this.name = 'SseTruncatedError';
   }
 }
+
+const parsedData = new WeakMap<SseEvent, unknown>();
+const MALFORMED: unique symbol = Symbol('malformed');
+
+/**
+ * The event's data parsed as JSON, parsed once per event however many pieces look at it
+ * (adapter, executor, accounting): the result is cached on the event object. Returns
+ * `undefined` when the data is not JSON.
+ * @example const chunk = eventJson(ev) as { choices?: unknown[] } | undefined;
+ */
+export function eventJson(ev: SseEvent): unknown {
+  let value = parsedData.get(ev);
+  if (value === undefined) {
+    try {
+      value = JSON.parse(ev.data);
+    } catch {
+      value = MALFORMED;
+    }
+    parsedData.set(ev, value);
+  }
+  return value === MALFORMED ? undefined : value;
+}

@@ -1,4 +1,4 @@
-import { familyOf, type ClientFormat, type SseEvent } from '@switchyard/core';
+import { eventJson, familyOf, type ClientFormat, type SseEvent } from '@switchyard/core';
 
 /**
  * Whether a stream event cannot be what the client's SDK expects: every OpenAI chunk is one
@@ -11,10 +11,6 @@ import { familyOf, type ClientFormat, type SseEvent } from '@switchyard/core';
 export function isMalformedEvent(format: ClientFormat, ev: SseEvent): boolean {
   const data = ev.data;
   if (familyOf(format) === 'openai' && data === '[DONE]') return false;
-  try {
-    const value: unknown = JSON.parse(data);
-    return value === null || typeof value !== 'object' || Array.isArray(value);
-  } catch {
-    return true;
-  }
+  const value = eventJson(ev);
+  return value === undefined || value === null || typeof value !== 'object' || Array.isArray(value);
 }

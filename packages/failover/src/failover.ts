@@ -1,5 +1,6 @@
 import { TaskCancelledError } from 'cockatiel';
 import type { Attempt, Exchange, ExchangeMiddleware, FailureKind, SseEvent, Target, Usage } from '@switchyard/core';
+import { linkAbort, type LinkedAbort } from '@switchyard/core';
 import {
   isProviderError, ProviderError, TransportError,
   type ProviderAdapter, type ProviderCall, type ProviderResult, type StreamResult, type TransportTimeouts,
@@ -50,6 +51,7 @@ type Served = { result: ProviderResult; attempt: Attempt; stopUpstream: () => vo
 /** One request's walk through its targets. */
 class Run {
   readonly #deadline = new AbortController();
+  readonly #link: LinkedAbort;
   readonly #signal: AbortSignal;
   readonly #timer?: NodeJS.Timeout;
   readonly #startedAt: number;
@@ -63,7 +65,9 @@ class Run {
     private readonly policies: TargetPolicies,
   ) {
     this.#startedAt = cfg.now();
-    this.#signal = AbortSignal.any([exchange.signal, this.#deadline.signal]);
+    // linkAbort, not AbortSignal.any: Node 20's any() costs weak refs and finalizers per call.
+    this.#link = linkAbort([exchange.signal, this.#deadline.signal]);
+    this.#signal = this.#link.signal;
     if (cfg.timeouts.totalMs > 0) {
       this.#timer = setTimeout(() => this.#deadline.abort(new Error('Request deadline exceeded')), cfg.timeouts.totalMs);
       this.#timer.unref();
@@ -144,8 +148,8 @@ class Run {
         const attempt: Attempt = { target, startedAt: cfg.now(), outcome: 'pending' };
         exchange.attempts.push(attempt);
         cfg.events?.emit('attempt.start', { exchange, attempt });
-        const upstream = new AbortController();
-        const signal = AbortSignal.any([this.#signal, upstream.signal]);
+        const upstream = linkAbort([this.#signal]);
+        const signal = upstream.signal;
         try {
           const result = await this.#invoke(adapter, call, signal, timeoutPolicy);
           attempt.firstByteAt = result.firstByteAt;
@@ -308,8 +312,8 @@ class Run {
       const attempt: Attempt = { target, startedAt: cfg.now(), outcome: 'pending' };
       exchange.attempts.push(attempt);
       cfg.events?.emit('attempt.start', { exchange, attempt });
-      const upstream = new AbortController();
-      const signal = AbortSignal.any([this.#signal, upstream.signal]);
+      const upstream = linkAbort([this.#signal]);
+      const signal = upstream.signal;
       try {
         const result = await this.#invoke(adapter, await this.#call(target, body), signal, this.policies.timeout(entry, cfg.timeouts.firstTokenMs));
         if (result.kind !== 'stream') throw new ProviderError('Continuation answered without a stream', { kind: 'server_error', provider: target.provider });
@@ -341,6 +345,7 @@ class Run {
 
   #clear(): void {
     if (this.#timer) clearTimeout(this.#timer);
+    this.#link.dispose();
   }
 }
 

@@ -1,3 +1,4 @@
+import { SampleWindow, type Sample } from './sample-window.js';
 import type { EventBus, FailureKind } from '@switchyard/core';
 import type { HttpTransport, ProviderAdapter } from '@switchyard/providers';
 import { modelsEndpointCheck } from './health-probe.js';
@@ -67,7 +68,6 @@ export interface ProviderReport {
   models: Array<{ name: string; status: HealthStatus; circuit: 'closed' | 'open' | 'half_open'; requests: number; error_rate: number }>;
 }
 
-interface Sample { at: number; ok: boolean; latencyMs?: number; model?: string }
 
 /** Kinds that say nothing about the provider's health (the request's own fault). */
 const CLIENT_FAULTS = new Set<FailureKind>(['bad_request', 'content_policy', 'context_length']);
@@ -83,7 +83,7 @@ const CLIENT_FAULTS = new Set<FailureKind>(['bad_request', 'content_policy', 'co
  */
 export class ProviderHealth {
   readonly #o: Required<Omit<ProviderHealthOptions, 'checks' | 'providers' | 'modelsCheck'>> & { checks: Record<string, ActiveCheck> };
-  readonly #samples = new Map<string, Sample[]>();
+  readonly #samples = new Map<string, SampleWindow>();
   readonly #circuits = new Map<string, Map<string, 'closed' | 'open' | 'half_open'>>();
   readonly #checks = new Map<string, { at: number; ok: boolean; latencyMs: number; error: string | null }>();
   readonly #status = new Map<string, HealthStatus>();
@@ -116,9 +116,9 @@ export class ProviderHealth {
 
   /** Record one outcome by hand (the executor's events do this for live traffic). */
   record(provider: string, sample: { ok: boolean; latencyMs?: number; model?: string }): void {
-    const list = this.#ensure(provider);
-    list.push({ at: this.#o.now(), ...sample });
-    this.#trim(list);
+    const window = this.#ensure(provider);
+    window.push({ at: this.#o.now(), ...sample });
+    this.#trim(window);
     this.#evaluate(provider);
   }
 
@@ -171,9 +171,10 @@ export class ProviderHealth {
 
   /** One provider's report, or undefined when unknown. */
   report(name: string): ProviderReport | undefined {
-    const list = this.#samples.get(name);
-    if (!list) return undefined;
-    this.#trim(list);
+    const window = this.#samples.get(name);
+    if (!window) return undefined;
+    this.#trim(window);
+    const list = window.list();
     const stats = summarise(list);
     const check = this.#checks.get(name);
     const circuits = this.#circuits.get(name) ?? new Map();
@@ -204,8 +205,8 @@ export class ProviderHealth {
   }
 
   #compute(name: string): HealthStatus {
-    const list = this.#samples.get(name) ?? [];
-    const s = summarise(list);
+    const window = this.#samples.get(name);
+    const s = { count: window?.size ?? 0, errorRate: window?.errorRate ?? 0 };
     const check = this.#checks.get(name);
     const circuits = [...(this.#circuits.get(name)?.values() ?? [])];
     if (check && !check.ok) return 'down';
@@ -240,21 +241,17 @@ export class ProviderHealth {
     this.#evaluate(provider);
   }
 
-  #ensure(provider: string): Sample[] {
-    let list = this.#samples.get(provider);
-    if (!list) {
-      this.#samples.set(provider, (list = []));
+  #ensure(provider: string): SampleWindow {
+    let window = this.#samples.get(provider);
+    if (!window) {
+      this.#samples.set(provider, (window = new SampleWindow()));
       this.#status.set(provider, 'healthy');
     }
-    return list;
+    return window;
   }
 
-  #trim(list: Sample[]): void {
-    const from = this.#o.now() - this.#o.windowMs;
-    let drop = 0;
-    while (drop < list.length && list[drop]!.at < from) drop++;
-    if (drop) list.splice(0, drop);
-    if (list.length > 10_000) list.splice(0, list.length - 10_000);
+  #trim(window: SampleWindow): void {
+    window.trim(this.#o.now() - this.#o.windowMs);
   }
 }
 

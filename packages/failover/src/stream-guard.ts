@@ -45,19 +45,21 @@ export async function* guardStream(options: GuardOptions): AsyncGenerator<SseEve
   deadlineSignal.addEventListener('abort', onDeadline, { once: true });
   if (exchangeSignal.aborted) onExchangeAbort();
   else if (deadlineSignal.aborted) onDeadline();
+  // One idle timer for the whole stream, re-armed (refresh) each time we start waiting: only
+  // upstream silence counts, not time the consumer spends writing to a slow client.
+  let waiting = false;
   let timer: NodeJS.Timeout | undefined;
+  if (idleMs > 0) {
+    timer = setTimeout(function idle() {
+      if (waiting) stop!(midStream(options.provider, `Upstream stream stalled: no event for ${idleMs} ms`, 'timeout'));
+    }, idleMs);
+  }
   try {
     for (;;) {
-      const racers: Promise<IteratorResult<SseEvent>>[] = [iterator.next(), stopped];
-      if (idleMs > 0) {
-        racers.push(
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(midStream(options.provider, `Upstream stream stalled: no event for ${idleMs} ms`, 'timeout')), idleMs);
-          }),
-        );
-      }
-      const next = await Promise.race(racers);
-      if (timer) clearTimeout(timer);
+      waiting = true;
+      timer?.refresh();
+      const next = await Promise.race([iterator.next(), stopped]);
+      waiting = false;
       if (next.done) break;
       if (isMalformedEvent(options.format, next.value)) throw midStream(options.provider, 'Upstream sent a malformed stream event', 'server_error');
       yield next.value;

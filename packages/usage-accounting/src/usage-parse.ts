@@ -1,4 +1,4 @@
-import { familyOf, type ClientFormat, type SseEvent, type Usage } from '@switchyard/core';
+import { eventJson, familyOf, type ClientFormat, type SseEvent, type Usage } from '@switchyard/core';
 
 type Json = Record<string, unknown>;
 
@@ -112,12 +112,7 @@ export class StreamUsageObserver {
   #openai(ev: SseEvent): SseEvent | undefined {
     // Only chunks that mention usage are parsed: the rest pass through untouched.
     if (!ev.data.includes('"usage"')) return ev;
-    let chunk: Json | undefined;
-    try {
-      chunk = obj(JSON.parse(ev.data));
-    } catch {
-      return ev;
-    }
+    const chunk = obj(eventJson(ev));
     if (!chunk) return ev;
     const usage = obj(chunk.usage);
     if (usage) {
@@ -134,12 +129,7 @@ export class StreamUsageObserver {
   #anthropic(ev: SseEvent): SseEvent {
     const type = ev.event;
     if (type !== 'message_start' && type !== 'message_delta') return ev;
-    let payload: Json | undefined;
-    try {
-      payload = obj(JSON.parse(ev.data));
-    } catch {
-      return ev;
-    }
+    const payload = obj(eventJson(ev));
     const usage = type === 'message_start' ? obj(obj(payload?.message)?.usage) : obj(payload?.usage);
     if (!usage) return ev;
     const next = fromAnthropicUsage(usage);

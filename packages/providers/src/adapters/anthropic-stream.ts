@@ -5,7 +5,7 @@
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  * @module
  */
-import type { SseEvent, Usage } from '@switchyard/core';
+import { eventJson, type SseEvent, type Usage } from '@switchyard/core';
 import { anthropicUsage } from '../usage.js';
 import { StreamFailure, type StreamProtocol } from './http-adapter.js';
 import { isWholeJson } from './openai-stream.js';
@@ -20,12 +20,7 @@ export function anthropicStreamProtocol(): StreamProtocol {
     let type = ev.event;
     // Deltas are most of a stream and carry nothing we need: only parse the few that matter.
     if (type === 'content_block_delta' || type === 'ping' || type === 'content_block_start' || type === 'content_block_stop') return ev;
-    let parsed: Record<string, unknown> | undefined;
-    try {
-      parsed = JSON.parse(ev.data) as Record<string, unknown>;
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = eventJson(ev) as Record<string, unknown> | undefined;
     if (type === undefined && typeof parsed?.type === 'string') type = parsed.type;
     switch (type) {
       case 'message_start':

@@ -4,7 +4,7 @@
  * a clean end (then `[DONE]` is emitted for the client).
  * @module
  */
-import type { SseEvent, Usage } from '@switchyard/core';
+import { eventJson, type SseEvent, type Usage } from '@switchyard/core';
 import { openAIUsage } from '../usage.js';
 import { StreamFailure, type StreamProtocol } from './http-adapter.js';
 
@@ -22,13 +22,9 @@ export function openAIStreamProtocol(): StreamProtocol {
       done = true;
       return ev;
     }
-    let chunk: Record<string, unknown> | undefined;
-    try {
-      chunk = JSON.parse(ev.data) as Record<string, unknown>;
-    } catch {
-      return ev; // not ours to judge: forwarded verbatim
-    }
-    if (!chunk || typeof chunk !== 'object') return ev;
+    // Parsed once per event; the executor and accounting reuse it (eventJson caches).
+    const chunk = eventJson(ev) as Record<string, unknown> | undefined;
+    if (!chunk || typeof chunk !== 'object') return ev; // not ours to judge: forwarded verbatim
     if (chunk.error !== undefined && chunk.error !== null) {
       throw new StreamFailure('upstream stream error', { body: JSON.stringify({ error: chunk.error }) });
     }

@@ -1,3 +1,4 @@
+import { linkAbort } from '@switchyard/core';
 /**
  * Pieces both transports share: timeout resolution, header flattening and the mapping of
  * low-level error codes onto {@link TransportError}.
@@ -62,11 +63,21 @@ export function flattenHeaders(headers: Record<string, string | string[] | undef
   return out;
 }
 
-/** The combined signal of a call: the caller's abort plus the total timeout (when enabled). */
-export function callSignal(signal: AbortSignal | undefined, totalMs: number): { signal: AbortSignal | undefined; total: AbortSignal | undefined } {
-  if (totalMs <= 0) return { signal, total: undefined };
-  const total = AbortSignal.timeout(totalMs);
-  return { signal: signal ? AbortSignal.any([signal, total]) : total, total };
+/** What tells a total timeout from the caller's abort. */
+export interface CallSignals {
+  caller?: AbortSignal;
+  total?: { readonly aborted: boolean };
+}
+
+/**
+ * The combined signal of a call: the caller's abort plus the total timeout (when enabled).
+ * `dispose()` must run when the call is over (body finished or failed): it clears the timer
+ * and the listener on the caller's signal.
+ */
+export function callSignal(signal: AbortSignal | undefined, totalMs: number): { signal: AbortSignal | undefined; total: CallSignals['total']; dispose(): void } {
+  if (totalMs <= 0) return { signal, total: undefined, dispose() {} };
+  const link = linkAbort([signal], totalMs, () => new Error('upstream call exceeded its total timeout'));
+  return { signal: link.signal, total: { get aborted() { return link.timedOut; } }, dispose: link.dispose };
 }
 
 const NETWORK_MESSAGES: Record<string, string> = {
@@ -85,7 +96,7 @@ const NETWORK_MESSAGES: Record<string, string> = {
 export function toTransportError(
   error: unknown,
   phase: 'request' | 'body',
-  signals: { caller?: AbortSignal; total?: AbortSignal },
+  signals: CallSignals,
   timeoutPhase?: TransportPhase,
 ): TransportError {
   if (error instanceof TransportError) return error;

@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import got, { type Request, type Response } from 'got';
 import { TransportError, type HttpTransport, type TransportPhase, type TransportRequest, type TransportResponse } from '../transport.js';
-import { callSignal, flattenHeaders, mergeTimeouts, resolveTransportOptions, toTransportError, type TransportOptions } from './common.js';
+import { callSignal, flattenHeaders, type CallSignals, mergeTimeouts, resolveTransportOptions, toTransportError, type TransportOptions } from './common.js';
 
 /** Options of {@link createGotTransport}. Same fields as the undici transport. */
 export type GotTransportOptions = TransportOptions;
@@ -34,9 +34,12 @@ export function createGotTransport(options: GotTransportOptions = {}): HttpTrans
   async function request(req: TransportRequest): Promise<TransportResponse> {
     const timeouts = mergeTimeouts(resolved.timeouts, req.timeouts);
     const caller = req.signal;
-    const { signal, total } = callSignal(caller, timeouts.totalMs);
+    const { signal, total, dispose } = callSignal(caller, timeouts.totalMs);
     const signals = { caller, total };
-    if (caller?.aborted) throw toTransportError(caller.reason, 'request', signals);
+    if (caller?.aborted) {
+      dispose();
+      throw toTransportError(caller.reason, 'request', signals);
+    }
     const stream = got.stream(req.url, {
       method: req.method,
       headers: req.headers,
@@ -60,12 +63,13 @@ export function createGotTransport(options: GotTransportOptions = {}): HttpTrans
       });
     } catch (error) {
       stream.destroy();
+      dispose();
       throw mapGotError(error, 'request', signals);
     }
     stream.removeAllListeners('error');
     // Keep a no-op listener: an error while nobody iterates must not crash the process.
     stream.on('error', noop);
-    const body = iterate(stream, timeouts.idleMs, signals);
+    const body = iterate(stream, timeouts.idleMs, signals, dispose);
     return {
       status: response.statusCode,
       headers: flattenHeaders(response.headers),
@@ -77,6 +81,7 @@ export function createGotTransport(options: GotTransportOptions = {}): HttpTrans
       },
       abort() {
         stream.destroy();
+        dispose();
       },
     };
   }
@@ -95,7 +100,7 @@ function noop(): void {}
 
 class IdleTimeout extends Error {}
 
-async function* iterate(stream: Request, idleMs: number, signals: { caller?: AbortSignal; total?: AbortSignal }): AsyncGenerator<Uint8Array> {
+async function* iterate(stream: Request, idleMs: number, signals: CallSignals, dispose: () => void): AsyncGenerator<Uint8Array> {
   let timer: NodeJS.Timeout | undefined;
   let idleFired = false;
   // Only upstream silence counts: the timer runs while we wait for a chunk, not while the consumer works.
@@ -113,10 +118,11 @@ async function* iterate(stream: Request, idleMs: number, signals: { caller?: Abo
   } finally {
     clearTimeout(timer);
     stream.destroy();
+    dispose();
   }
 }
 
-function mapGotError(error: unknown, phase: 'request' | 'body', signals: { caller?: AbortSignal; total?: AbortSignal }): TransportError {
+function mapGotError(error: unknown, phase: 'request' | 'body', signals: CallSignals): TransportError {
   const event = (error as { event?: unknown } | null)?.event;
   const isTimeout = (error as { name?: unknown } | null)?.name === 'TimeoutError' && typeof event === 'string';
   return toTransportError(error, phase, signals, isTimeout ? GOT_TIMEOUT_PHASE[event] ?? 'total' : undefined);

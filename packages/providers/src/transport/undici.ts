@@ -5,7 +5,7 @@
  */
 import { Agent } from 'undici';
 import type { HttpTransport, TransportRequest, TransportResponse, TransportTimeouts, TransportPhase } from '../transport.js';
-import { callSignal, errorCode, flattenHeaders, mergeTimeouts, resolveTransportOptions, toTransportError, type TransportOptions } from './common.js';
+import { callSignal, errorCode, type CallSignals, flattenHeaders, mergeTimeouts, resolveTransportOptions, toTransportError, type TransportOptions } from './common.js';
 
 /** Options of {@link createUndiciTransport}. Same fields as the got transport. */
 export type UndiciTransportOptions = TransportOptions;
@@ -43,9 +43,12 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Htt
   async function request(req: TransportRequest): Promise<TransportResponse> {
     const timeouts: TransportTimeouts = mergeTimeouts(resolved.timeouts, req.timeouts);
     const caller = req.signal;
-    const { signal, total } = callSignal(caller, timeouts.totalMs);
+    const { signal, total, dispose } = callSignal(caller, timeouts.totalMs);
     const signals = { caller, total };
-    if (caller?.aborted) throw toTransportError(caller.reason, 'request', signals);
+    if (caller?.aborted) {
+      dispose();
+      throw toTransportError(caller.reason, 'request', signals);
+    }
     const { origin, path } = splitUrl(req.url);
     let res;
     try {
@@ -54,23 +57,27 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Htt
         headersTimeout: timeouts.firstByteMs, bodyTimeout: timeouts.idleMs,
       });
     } catch (error) {
+      dispose();
       throw toTransportError(error, 'request', signals, TIMEOUT_PHASE[errorCode(error)]);
     }
     const body = res.body;
     return {
       status: res.statusCode,
       headers: flattenHeaders(res.headers),
-      body: iterate(body, signals),
+      body: iterate(body, signals, dispose),
       async text() {
         try {
           return await body.text();
         } catch (error) {
           throw toTransportError(error, 'body', signals, TIMEOUT_PHASE[errorCode(error)]);
+        } finally {
+          dispose();
         }
       },
       abort() {
         // Destroying an unfinished undici body aborts the request and its socket at once.
         body.destroy();
+        dispose();
       },
     };
   }
@@ -85,13 +92,14 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Htt
   };
 }
 
-async function* iterate(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, signals: { caller?: AbortSignal; total?: AbortSignal }): AsyncGenerator<Uint8Array> {
+async function* iterate(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, signals: CallSignals, dispose: () => void): AsyncGenerator<Uint8Array> {
   try {
     for await (const chunk of body) yield chunk;
   } catch (error) {
     throw toTransportError(error, 'body', signals, TIMEOUT_PHASE[errorCode(error)]);
   } finally {
     body.destroy();
+    dispose();
   }
 }
 
