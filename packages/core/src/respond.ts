@@ -159,9 +159,10 @@ export async function* sseFrames(exchange: Exchange, response: StreamResponse): 
       batch = frameOf(first.value);
       // Coalesce events that are already here (a burst from one upstream read) into one write;
       // never wait for more: whatever is not ready by the next turn of the event loop goes later.
+      const turn = nextTurn(); // one per batch: once the loop has turned, stop gathering
       for (;;) {
         pending = events.next();
-        const next = await Promise.race([pending, nextTurn()]);
+        const next = await Promise.race([pending, turn]);
         if (next === NOT_READY) break;
         if (next.done) {
           done = true;

@@ -36,11 +36,16 @@ export async function* guardStream(options: GuardOptions): AsyncGenerator<SseEve
     ended = true;
     options.onEnd(e);
   };
-  let stop: ((err: unknown) => void) | undefined;
-  const stopped = new Promise<never>((_, reject) => (stop = reject));
-  stopped.catch(() => undefined);
-  const onExchangeAbort = () => stop!(exchangeSignal.reason);
-  const onDeadline = () => stop!(midStream(options.provider, 'Request deadline exceeded during the stream', 'timeout'));
+  // A stop (client gone, deadline, stall) rejects the wait in progress. Not a long-lived promise
+  // raced against every event: each race would leave one more reaction on it for the whole stream.
+  let stopReason: { error: unknown } | undefined;
+  let rejectWait: ((err: unknown) => void) | undefined;
+  const stop = (err: unknown) => {
+    stopReason ??= { error: err };
+    rejectWait?.(err);
+  };
+  const onExchangeAbort = () => stop(exchangeSignal.reason);
+  const onDeadline = () => stop(midStream(options.provider, 'Request deadline exceeded during the stream', 'timeout'));
   exchangeSignal.addEventListener('abort', onExchangeAbort, { once: true });
   deadlineSignal.addEventListener('abort', onDeadline, { once: true });
   if (exchangeSignal.aborted) onExchangeAbort();
@@ -51,14 +56,19 @@ export async function* guardStream(options: GuardOptions): AsyncGenerator<SseEve
   let timer: NodeJS.Timeout | undefined;
   if (idleMs > 0) {
     timer = setTimeout(function idle() {
-      if (waiting) stop!(midStream(options.provider, `Upstream stream stalled: no event for ${idleMs} ms`, 'timeout'));
+      if (waiting) stop(midStream(options.provider, `Upstream stream stalled: no event for ${idleMs} ms`, 'timeout'));
     }, idleMs);
   }
   try {
     for (;;) {
+      if (stopReason) throw stopReason.error;
       waiting = true;
       timer?.refresh();
-      const next = await Promise.race([iterator.next(), stopped]);
+      const next = await new Promise<IteratorResult<SseEvent>>((resolve, reject) => {
+        rejectWait = reject;
+        iterator.next().then(resolve, reject);
+      });
+      rejectWait = undefined;
       waiting = false;
       if (next.done) break;
       if (isMalformedEvent(options.format, next.value)) throw midStream(options.provider, 'Upstream sent a malformed stream event', 'server_error');
