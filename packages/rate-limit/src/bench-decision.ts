@@ -58,7 +58,17 @@ const server = await startRedis();
 const client = new Redis(server.url);
 try {
   const redis = await measure(new RedisLimitStore({ client, prefix: `bench:${randomUUID()}:` }));
-  process.stdout.write(JSON.stringify({ memory, redis }) + '\n');
+  if (process.argv.includes('--json')) {
+    process.stdout.write(JSON.stringify({ memory, redis }) + '\n');
+  } else {
+    const row = (name: string, r: typeof memory) =>
+      `${name.padEnd(24)}${String(r.decisionsPerSecond).padStart(12)}${r.p50Us.toFixed(1).padStart(10)}${r.p99Us.toFixed(1).padStart(10)}`;
+    process.stdout.write(
+      `\nRate-limit decision (reserve: every enabled budget checked and held atomically), ${seconds} s per store, sequential\n\n` +
+        `${'store'.padEnd(24)}${'decisions/s'.padStart(12)}${'p50 µs'.padStart(10)}${'p99 µs'.padStart(10)}\n` +
+        `${row('memory', memory)}\n${row('redis (1 Lua round trip)', redis)}\n`,
+    );
+  }
 } finally {
   client.disconnect();
   await server.stop();
