@@ -67,6 +67,19 @@ describe('azure adapter', () => {
     assert.equal(emb.usage?.inputTokens, 3);
   });
 
+  it("drops the prompt-filter announcement chunk (not a chat.completion.chunk), keeps choice filter results", async () => {
+    const filter = { hate: { filtered: false, severity: 'safe' } };
+    const sse = `data: ${JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: filter }] })}\n\n`
+      + `data: ${JSON.stringify({ choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, content_filter_results: filter, finish_reason: 'stop' }], created: 1, id: 'chatcmpl-a', model: 'gpt-4o', object: 'chat.completion.chunk' })}\n\n`
+      + 'data: [DONE]\n\n';
+    upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.end(sse); });
+    const stream = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    const events = await collect(stream.events);
+    assert.equal(events.length, 2);
+    assert.deepEqual(JSON.parse(events[0]!.data).choices[0].content_filter_results, filter);
+    assert.equal(events[1]!.data, '[DONE]');
+  });
+
   it('classifies Azure errors: content filter, missing deployment, rate limit', async () => {
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(status, { 'content-type': 'application/json', ...headers }); res.end(JSON.stringify(body)); });
     reply(400, { error: { message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", type: null, param: 'prompt', code: 'content_filter', status: 400, innererror: { code: 'ResponsibleAIPolicyViolation' } } });

@@ -4,11 +4,11 @@
  * @see https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference
  * @module
  */
-import type { ClientFormat, Usage } from '@switchyard/core';
+import { eventJson, type ClientFormat, type Usage } from '@switchyard/core';
 import type { ProviderAdapter, ProviderCall, ProviderConfig } from '../adapter.js';
 import { ProviderError } from '../provider-error.js';
 import { openAIUsage } from '../usage.js';
-import { createHttpAdapter, type UpstreamRequest } from './http-adapter.js';
+import { createHttpAdapter, type StreamProtocol, type UpstreamRequest } from './http-adapter.js';
 import { stringOption, trimSlash, validateUrl, withModel } from './openai.js';
 import { openAIStreamProtocol } from './openai-stream.js';
 
@@ -25,6 +25,24 @@ function deploymentMap(config: ProviderConfig): Record<string, string> {
     if (typeof deployment !== 'string' || !/^[A-Za-z0-9._-]+$/.test(deployment)) throw new TypeError(`provider ${config.name}: deployments.${model} must be a deployment name (letters, digits, . _ -)`);
   }
   return raw as Record<string, string>;
+}
+
+/**
+ * Azure's first stream chunk only announces prompt filtering: `{"choices":[],"created":0,"id":"",
+ * "model":"","object":"","prompt_filter_results":[…]}`. It is not a `chat.completion.chunk`
+ * (OpenAI's schema requires the object type, id and model), so it is dropped; the filter
+ * results inside choices (`content_filter_results`) and `content_filter` finish reasons pass.
+ * @example isPromptFilterAnnouncement({ choices: [], object: '', prompt_filter_results: [] }) // true
+ */
+export function isPromptFilterAnnouncement(chunk: unknown): boolean {
+  if (!chunk || typeof chunk !== 'object') return false;
+  const c = chunk as Record<string, unknown>;
+  return c.prompt_filter_results !== undefined && c.object !== 'chat.completion.chunk' && Array.isArray(c.choices) && c.choices.length === 0 && !c.usage;
+}
+
+function azureStreamProtocol(): StreamProtocol {
+  const inner = openAIStreamProtocol();
+  return { ...inner, event: (ev) => (isPromptFilterAnnouncement(eventJson(ev)) ? undefined : inner.event(ev)) };
 }
 
 /**
@@ -63,6 +81,6 @@ export function createAzureAdapter(config: ProviderConfig): ProviderAdapter {
     inspectJson(_format, body): { usage?: Usage; model?: string } {
       return { usage: openAIUsage(body.usage), model: typeof body.model === 'string' ? body.model : undefined };
     },
-    streamProtocol: openAIStreamProtocol,
+    streamProtocol: azureStreamProtocol,
   });
 }

@@ -54,8 +54,19 @@ describe('mistral adapter', () => {
       ],
     });
     assert.equal(mistralToolCallId('D681PevKs'), 'D681PevKs', 'valid ids are kept');
-    assert.equal(result.body, answer);
+    // Mistral omits logprobs and refusal, which OpenAI's schema requires: added as null, nothing else changes.
+    const expected = JSON.parse(answer);
+    expected.choices[0].logprobs = null;
+    expected.choices[0].message.refusal = null;
+    assert.equal(result.body, JSON.stringify(expected));
     assert.equal(result.usage?.inputTokens, 20);
+  });
+
+  it('keeps a chat answer byte for byte when it already has logprobs and refusal', async () => {
+    const answer = '{"id":"c2", "object":"chat.completion","created":1,"model":"mistral-small","choices":[{"index":0,"message":{"role":"assistant","content":"Hi","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}';
+    upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(answer); });
+    const result = (await adapter.invoke(call(), { transport, signal })) as JsonResult;
+    assert.equal(result.body, answer);
   });
 
   it('streams verbatim and observes the usage in the last chunk', async () => {

@@ -77,6 +77,36 @@ export function mistralBody(format: ClientFormat, body: Json, model: string, saf
 }
 
 /**
+ * Mistral's chat answer with the fields OpenAI's schema requires and Mistral omits added as
+ * null (`choices[].logprobs`, `choices[].message.refusal`), so OpenAI clients get a conformant
+ * `chat.completion`. The bytes are kept as they are when nothing is missing.
+ * @example mistralChatAnswer('{"choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]}') // …"finish_reason":"stop","logprobs":null} with "refusal":null in the message
+ */
+export function mistralChatAnswer(body: string): string {
+  let parsed: { choices?: unknown };
+  try {
+    parsed = JSON.parse(body) as { choices?: unknown };
+  } catch {
+    return body;
+  }
+  if (!parsed || !Array.isArray(parsed.choices)) return body;
+  let changed = false;
+  for (const choice of parsed.choices as Json[]) {
+    if (!choice || typeof choice !== 'object') continue;
+    if (!('logprobs' in choice)) {
+      choice.logprobs = null;
+      changed = true;
+    }
+    const message = choice.message as Json | undefined;
+    if (message && typeof message === 'object' && !('refusal' in message)) {
+      message.refusal = null;
+      changed = true;
+    }
+  }
+  return changed ? JSON.stringify(parsed) : body;
+}
+
+/**
  * The `mistral` adapter. Config: `base_url` (defaults to https://api.mistral.ai/v1), `api_key`
  * (Bearer), `safe_prompt` (boolean added to chat requests that lack one; defaults to not sent),
  * `headers`.
@@ -113,6 +143,7 @@ export function createMistralAdapter(config: ProviderConfig): ProviderAdapter {
     ...adapter,
     async invoke(call, context) {
       const result = await adapter.invoke(call, context);
+      if (result.kind === 'json' && call.format === 'openai.chat' && result.status < 300) result.body = mistralChatAnswer(result.body);
       // Mistral only returns floats: honour OpenAI's base64 encoding ourselves.
       if (result.kind === 'json' && call.format === 'openai.embeddings' && call.body.encoding_format === 'base64') {
         const parsed = JSON.parse(result.body) as { data?: { embedding?: unknown }[] };
