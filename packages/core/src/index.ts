@@ -8,3 +8,4 @@ export * from './logger.js';
 export * from './body.js';
 export * from './respond.js';
 export * from './abort.js';
+export * from './prepend.js';

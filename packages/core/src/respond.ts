@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_BODY_LIMIT, formatForPath, headerMap, parseJsonObject, readRawBody } from './body.js';
 import { GatewayError, renderError, toGatewayError } from './errors.js';
 import { Exchange, type ExchangeResponse, type JsonResponse, type StreamResponse } from './exchange.js';
+import { prependItem } from './prepend.js';
 import { formatSseEvent, type SseEvent } from './sse.js';
 import { familyOf, type ClientFormat } from './types.js';
 
@@ -210,21 +211,13 @@ export async function primeStream(response: StreamResponse): Promise<StreamRespo
   return { ...response, events: resumed(first, iterator) };
 }
 
-async function* resumed<T>(first: IteratorResult<T>, iterator: AsyncIterator<T>): AsyncGenerator<T> {
-  let done = first.done === true;
-  try {
-    if (done) return;
-    yield first.value as T;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) {
-        done = true;
-        return;
-      }
-      yield next.value;
-    }
-  } finally {
-    // Stopped early (client gone, writer destroyed): let the source release its upstream.
-    if (!done) await iterator.return?.();
-  }
+function resumed<T>(first: IteratorResult<T>, iterator: AsyncIterator<T>): AsyncIterable<T> {
+  // Not an async generator: after the first item the writer pulls straight from the source.
+  // Stopped early (client gone, writer destroyed), the source is closed to release its upstream.
+  if (first.done) return EMPTY as AsyncIterable<T>;
+  return prependItem(first.value, iterator);
 }
+
+const EMPTY: AsyncIterable<never> = {
+  [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }),
+};

@@ -262,19 +262,24 @@ class Run {
       return;
     }
     const segments: Array<() => Usage | undefined> = [() => result.usage()];
-    let events: AsyncIterable<SseEvent> = this.#guard(run.target, entry, result, attempt, served.stopUpstream, segments);
     const transcript = cfg.continuation ? transcriptFor(exchange.format) : undefined;
-    if (cfg.continuation && transcript) {
-      events = continuedStream({
-        first: events, transcript, body: exchange.body, kinds: cfg.continuation.kinds, maxContinuations: cfg.continuation.maxContinuations,
-        next: (body, cut) => this.#continue(index, run.target, body, cut, segments),
-      });
+    if (!cfg.continuation || !transcript) {
+      // One segment: the guard's end is the stream's end, so it clears the run there instead of
+      // through one more async-generator layer per event.
+      const events = this.#guard(run.target, entry, result, attempt, served.stopUpstream, segments, () => this.#clear());
+      exchange.response = { kind: 'stream', status: result.status, headers, events };
+      return;
     }
+    const events = continuedStream({
+      first: this.#guard(run.target, entry, result, attempt, served.stopUpstream, segments),
+      transcript, body: exchange.body, kinds: cfg.continuation.kinds, maxContinuations: cfg.continuation.maxContinuations,
+      next: (body, cut) => this.#continue(index, run.target, body, cut, segments),
+    });
     exchange.response = { kind: 'stream', status: result.status, headers, events: this.#clearing(events) };
   }
 
   /** One segment of the client's stream, ending its attempt (and updating usage) when it ends. */
-  #guard(target: Target, entry: TargetEntry, result: StreamResult, attempt: Attempt, stopUpstream: () => void, segments: Array<() => Usage | undefined>): AsyncIterable<SseEvent> {
+  #guard(target: Target, entry: TargetEntry, result: StreamResult, attempt: Attempt, stopUpstream: () => void, segments: Array<() => Usage | undefined>, ended?: () => void): AsyncIterable<SseEvent> {
     const { exchange, cfg } = this;
     return guardStream({
       result, provider: target.provider, format: exchange.format, exchangeSignal: exchange.signal, deadlineSignal: this.#deadline.signal,
@@ -288,6 +293,7 @@ class Run {
         } else {
           this.#endAttempt(attempt, end.outcome);
         }
+        ended?.();
       },
     });
   }

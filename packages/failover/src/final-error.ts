@@ -38,7 +38,8 @@ export function finalError(failures: readonly FailureRecord[], now: number): Gat
   }
   const summary = tried.map((f) => `${f.target.provider}/${f.target.model}: ${f.error.failureKind}${f.error.upstreamStatus ? ` (${f.error.upstreamStatus})` : ''}`).join('; ');
   const n = tried.length;
-  const message = `${n === 1 ? 'The attempt' : `All ${n} attempts`} failed: ${summary}`;
+  // One summary per target (a target may have been tried more than once): count targets, not tries.
+  const message = `${n === 1 ? 'The target' : `All ${n} targets`} failed: ${summary}`;
   if (tried.every((f) => f.error.failureKind === 'rate_limited')) {
     const waits = tried.map((f) => f.error.retryAfterMs).filter((w): w is number => w !== undefined);
     const retryAfter = Math.max(1, Math.ceil((waits.length ? Math.min(...waits) : 1000) / 1000));

@@ -1,4 +1,4 @@
-import type { SseEvent, Usage } from '@switchyard/core';
+import { prependItem, type Usage } from '@switchyard/core';
 import { ProviderError, type ProviderCall, type StreamResult } from '@switchyard/providers';
 import { isMalformedEvent } from './event-check.js';
 
@@ -11,24 +11,7 @@ export async function checkFirstEvent(result: StreamResult, call: ProviderCall, 
     void Promise.resolve(iterator.return?.()).catch(() => undefined);
     throw new ProviderError('Upstream sent a malformed stream event', { kind: 'server_error', provider });
   }
-  return { kind: 'stream', status: result.status, headers: result.headers, firstByteAt: result.firstByteAt, usage: () => result.usage(), events: prepend(first.value, iterator) };
-}
-
-async function* prepend(first: SseEvent, iterator: AsyncIterator<SseEvent>): AsyncGenerator<SseEvent> {
-  let done = false;
-  try {
-    yield first;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) {
-        done = true;
-        return;
-      }
-      yield next.value;
-    }
-  } finally {
-    if (!done) void Promise.resolve(iterator.return?.()).catch(() => undefined);
-  }
+  return { kind: 'stream', status: result.status, headers: result.headers, firstByteAt: result.firstByteAt, usage: () => result.usage(), events: prependItem(first.value, iterator, 'detach') };
 }
 
 /** Usage of every segment of a (continued) stream, added up; undefined when none reported any. */

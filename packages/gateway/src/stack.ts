@@ -22,11 +22,15 @@ import {
   ProviderPerformance,
   sqliteRequestLogStore,
   usageAccounting,
+  withRequestLogSink,
+  workerRequestLogSink,
   type RequestLogStore,
+  type WorkerRequestLogSink,
   type UsageAccounting,
 } from '@switchyard/usage-accounting';
 import type { GatewayConfig } from './config/schema.js';
 import type { Storage } from './storage.js';
+import { Worker } from 'node:worker_threads';
 
 /** Every piece of the composed gateway, built once from the config. */
 export interface Stack {
@@ -79,10 +83,11 @@ function limitStore(storage: Storage, prefix: string): LimitStore {
 }
 
 /** The failover options the seed config forms (`routing.failover`, `routing.fallback`) ask for. */
-function failoverSettings(routing: GatewayConfig['ai_gateway']['routing']) {
+function failoverSettings(routing: GatewayConfig['ai_gateway']['routing'], providerCount: number) {
   const f = routing.failover as {
     enabled?: boolean;
     max_retries?: number;
+    max_attempts?: number;
     retry_codes?: number[];
     circuit_breaker?: { failure_threshold?: number; success_threshold?: number; timeout?: string | number };
   };
@@ -91,6 +96,13 @@ function failoverSettings(routing: GatewayConfig['ai_gateway']['routing']) {
   return {
     enabled: f.enabled,
     maxRetries: f.max_retries,
+    // Enough attempts to walk the whole chain with every target's retries (the seed's
+    // max_retries is per target), unless the config caps it explicitly.
+    ...(f.max_attempts !== undefined
+      ? { maxAttempts: f.max_attempts }
+      : f.max_retries !== undefined
+        ? { maxAttempts: Math.max(6, (f.max_retries + 1) * providerCount) }
+        : {}),
     retryCodes: f.retry_codes,
     breaker: {
       ...(cb.failure_threshold !== undefined ? { consecutiveFailures: cb.failure_threshold } : {}),
@@ -160,7 +172,21 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
 
   const metrics = config.metrics.enabled ? createMetrics({ registry, events }) : undefined;
   let logStore: RequestLogStore | undefined;
-  if (config.usage.enabled) logStore = storage.postgres ? await postgresRequestLogStore(storage.postgres) : storage.sqlite ? sqliteRequestLogStore(storage.sqlite) : undefined;
+  let logWorker: WorkerRequestLogSink | undefined;
+  if (config.usage.enabled) {
+    if (storage.postgres) logStore = await postgresRequestLogStore(storage.postgres);
+    else if (storage.sqlite) {
+      // Migrates the file first, so the worker's connection finds the tables.
+      logStore = sqliteRequestLogStore(storage.sqlite);
+      if (storage.sqlitePath) {
+        // SQLite inserts are synchronous: a worker thread writes the batches off the event loop;
+        // reads (admin API, key totals) stay on this connection. A crashed worker falls back to here.
+        const worker = new Worker(new URL('./request-log-worker.js', import.meta.url), { workerData: { path: storage.sqlitePath } });
+        logWorker = workerRequestLogSink(worker, { fallback: logStore });
+        logStore = withRequestLogSink(logStore, logWorker);
+      }
+    }
+  }
   const accounting = config.usage.enabled
     ? usageAccounting({
         prices: (provider, model) => {
@@ -187,7 +213,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     events,
     logger,
     now,
-    ...failoverSettings(ai.routing),
+    ...failoverSettings(ai.routing, ai.providers.length),
     timeouts: { totalMs: config.server.request_timeout },
     store: storage.redis as never,
     credential: (exchange, target) => byokCredential(exchange, target),
@@ -234,6 +260,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     async close() {
       health.stop();
       await accounting?.close();
+      await logWorker?.close();
       await keys.close();
     },
   };

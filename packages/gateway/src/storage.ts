@@ -8,6 +8,8 @@ import type { GatewayConfig } from './config/schema.js';
 export interface Storage {
   /** The embedded SQLite database (keys, logs) unless PostgreSQL is configured. */
   sqlite?: Database.Database;
+  /** The SQLite file path when `sqlite` is a file (not `:memory:`): request logs are written there by a worker thread. */
+  sqlitePath?: string;
   /** A pg Pool, when `storage.postgres_url` is set. */
   postgres?: import('pg').Pool;
   /** An ioredis client, when `storage.redis_url` is set (counters, breakers, revocations). */
@@ -32,6 +34,7 @@ export async function openStorage(config: GatewayConfig['storage'], logger: Logg
     storage.sqlite.pragma('journal_mode = WAL');
     storage.sqlite.pragma('synchronous = NORMAL');
     storage.sqlite.pragma('busy_timeout = 5000');
+    if (path !== ':memory:') storage.sqlitePath = path;
   }
   if (config.redis_url) {
     const { Redis } = await import('ioredis');

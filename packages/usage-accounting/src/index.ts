@@ -14,3 +14,4 @@ export * from './admin-query.js';
 export { fromAnthropicUsage, fromOpenAiUsage, usageFromJson, isEmptyUsage, StreamUsageObserver } from './usage-parse.js';
 export { servingAttempt } from './account.js';
 export { redact, SECRET_FIELDS } from './redact.js';
+export * from './worker-sink.js';

@@ -1,0 +1,17 @@
+/**
+ * Worker-thread entry that writes request log batches to the gateway's SQLite file on its own
+ * connection (see `workerRequestLogSink` in usage-accounting), so inserts never block the
+ * event loop that serves requests. The main thread has already applied the migrations.
+ * @module
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { serveRequestLogSink, sqliteRequestLogStore } from '@switchyard/usage-accounting';
+
+const { path } = workerData as { path: string };
+const db = new Database(path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+// The main connection writes too (keys, routing): wait for its short transactions, never fail on them.
+db.pragma('busy_timeout = 5000');
+serveRequestLogSink(sqliteRequestLogStore(db), parentPort!);
