@@ -176,24 +176,30 @@ export class SseTruncatedError extends Error {
   }
 }
 
-const parsedData = new WeakMap<SseEvent, unknown>();
+const PARSED: unique symbol = Symbol('switchyard.parsedData');
 const MALFORMED: unique symbol = Symbol('malformed');
+type Parsed = SseEvent & { [PARSED]?: unknown };
+const frozenCache = new WeakMap<SseEvent, unknown>();
 
 /**
  * The event's data parsed as JSON, parsed once per event however many pieces look at it
- * (adapter, executor, accounting): the result is cached on the event object. Returns
- * `undefined` when the data is not JSON.
+ * (adapter, executor, accounting): the result is cached on the event object itself (a symbol
+ * property: cheaper than a WeakMap on the per-event path; frozen events use a WeakMap).
+ * Returns `undefined` when the data is not JSON.
  * @example const chunk = eventJson(ev) as { choices?: unknown[] } | undefined;
  */
 export function eventJson(ev: SseEvent): unknown {
-  let value = parsedData.get(ev);
+  const extensible = Object.isExtensible(ev);
+  let value = extensible ? (ev as Parsed)[PARSED] : frozenCache.get(ev);
   if (value === undefined) {
     try {
       value = JSON.parse(ev.data);
     } catch {
       value = MALFORMED;
     }
-    parsedData.set(ev, value);
+    // Non-enumerable: the cache must not show up in comparisons or spreads of the event.
+    if (extensible) Object.defineProperty(ev, PARSED, { value });
+    else frozenCache.set(ev, value);
   }
   return value === MALFORMED ? undefined : value;
 }
