@@ -111,3 +111,13 @@ test('request logs, usage by key, provider stats and /metrics reflect the traffi
   assert.match(metrics, /switchyard_requests_total\{[^}]*provider="sim-a"/);
   assert.ok(!metrics.includes(key), 'no key secret in metrics');
 });
+
+test('GET /v1/models needs a key when keys are required, and shows a key only its models', async () => {
+  assert.equal((await fetch(`${gw.url}/v1/models`)).status, 401);
+  const anthropic401 = await fetch(`${gw.url}/v1/models`, { headers: { 'anthropic-version': '2023-06-01' } });
+  assert.equal(anthropic401.status, 401);
+  assertSchema(schemas.anthropicError, await anthropic401.json(), 'anthropic 401');
+  const { key } = (await (await admin('/keys', { method: 'POST', body: JSON.stringify({ name: 'narrow', allowed_models: ['sim-2'] }) })).json()) as { key: string };
+  const list = await new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 }).models.list();
+  assert.deepEqual(list.data.map((m) => m.id), ['sim-2']);
+});

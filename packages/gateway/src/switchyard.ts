@@ -3,7 +3,7 @@ import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Registry } from 'prom-client';
-import { EventBus, silentLogger, type ClientFormat, type Exchange, type ExchangeMiddleware, type Logger } from '@switchyard/core';
+import { EventBus, headerMap, renderError, silentLogger, toGatewayError, type ClientFormat, type Exchange, type ExchangeMiddleware, type Logger } from '@switchyard/core';
 import { toKoa } from '@switchyard/core/koa';
 import { toExpress } from '@switchyard/core/express';
 import { createAdapter, createUndiciTransport, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
@@ -151,9 +151,28 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const bodyLimit = config.server.body_limit;
   const modelList = servedModels(config.ai_gateway);
   const startedAt = new Date(options.now?.() ?? Date.now());
-  const modelsBody = (headers: IncomingMessage['headers']) => renderModelList(modelList, headers['anthropic-version'] !== undefined, startedAt);
-  const sendModels = (res: ServerResponse, body: string) => {
-    res.statusCode = 200;
+  const anthropicClient = (headers: IncomingMessage['headers']) => headers['anthropic-version'] !== undefined;
+  /**
+   * `GET /v1/models`: with keys required, the caller must present one (401 in its format), and
+   * a key limited to some models sees only those.
+   */
+  const listModels = async (headers: IncomingMessage['headers']): Promise<{ status: number; body: string }> => {
+    const anthropic = anthropicClient(headers);
+    let visible = modelList;
+    if (config.auth.required) {
+      try {
+        const { record } = await stack.keys.authenticate(headerMap(headers));
+        const allowed = record.policy.allowedModels;
+        if (allowed) visible = modelList.filter((m) => allowed.includes(m.id));
+      } catch (err) {
+        const error = toGatewayError(err);
+        return { status: error.status, body: JSON.stringify(renderError(error, anthropic ? 'anthropic.messages' : 'openai.chat')) };
+      }
+    }
+    return { status: 200, body: renderModelList(visible, anthropic, startedAt) };
+  };
+  const sendJson = (res: ServerResponse, { status, body }: { status: number; body: string }) => {
+    res.statusCode = status;
     res.setHeader('content-type', 'application/json');
     res.setHeader('content-length', Buffer.byteLength(body));
     res.end(body);
@@ -180,9 +199,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
           const handler = handlers.get(ctx.path);
           if (handler) return handler(ctx, next);
         } else if ((ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path === `${prefix}/v1/models`) {
-          ctx.status = 200;
+          const { status, body } = await listModels(ctx.headers);
+          ctx.status = status;
           ctx.type = 'application/json';
-          ctx.body = modelsBody(ctx.headers);
+          ctx.body = body;
           return;
         }
         return next();
@@ -198,7 +218,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
           const handler = handlers.get(req.path);
           if (handler) return void handler(req, res, next);
         } else if ((req.method === 'GET' || req.method === 'HEAD') && req.path === `${prefix}/v1/models`) {
-          return sendModels(res, modelsBody(req.headers));
+          return void listModels(req.headers).then((answer) => sendJson(res, answer), next);
         }
         next();
       } as RequestHandler;
