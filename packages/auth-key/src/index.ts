@@ -5,6 +5,7 @@ export * from './credential-cipher.js';
 export * from './policy.js';
 export * from './byok.js';
 export * from './key-events.js';
+export * from './postgres-key-channel.js';
 export * from './key-manager.js';
 export * from './live-exchanges.js';
 export * from './api-key-auth.js';

@@ -1,14 +1,16 @@
 import { EventEmitter } from 'node:events';
+import { decodeNotice, encodeNotice, newOrigin } from './key-notice-codec.js';
 
-/** A change to a key every instance must apply at once. Carries the key id only, never a secret. */
-export interface KeyNotice {
-  type: 'revoked' | 'updated';
-  keyId: string;
-}
+/**
+ * A change every instance must apply at once. Carries the key id only, never a secret.
+ * `reset` says "notices may have been missed" (a channel's connection was lost and is back):
+ * the key manager then drops its whole cache and re-checks the keys of in-flight exchanges.
+ */
+export type KeyNotice = { type: 'revoked' | 'updated'; keyId: string } | { type: 'reset' };
 
 /**
  * How key changes reach every instance. The in-process channel is the default; with several
- * instances use {@link redisKeyChannel}.
+ * instances use {@link redisKeyChannel} or {@link postgresKeyChannel}.
  */
 export interface KeyChannel {
   /** Deliver a notice to every subscriber of every instance (including this one). */
@@ -49,7 +51,8 @@ export interface RedisPubSubClient {
   subscribe(channel: string): Promise<unknown>;
   unsubscribe(channel: string): Promise<unknown>;
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
-  off?(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  on(event: 'ready', listener: () => void): unknown;
+  off?(event: 'message' | 'ready', listener: (...args: any[]) => void): unknown;
   quit(): Promise<unknown>;
   duplicate?(): RedisPubSubClient;
 }
@@ -70,7 +73,9 @@ export interface RedisKeyChannelOptions {
 /**
  * A {@link KeyChannel} over Redis pub/sub, so a revocation on one instance invalidates caches
  * and cuts streams on all of them. The publisher also applies its own notice locally first,
- * so the revoking instance never waits on Redis.
+ * so the revoking instance never waits on Redis (and ignores its echo). When the subscriber
+ * connection comes back after a drop, subscribers get a `reset` notice (notices may have been
+ * missed; the key manager drops its cache).
  *
  * @example
  * const channel = redisKeyChannel({ client: new Redis(process.env.REDIS_URL) });
@@ -85,38 +90,41 @@ export function redisKeyChannel(options: RedisKeyChannelOptions): KeyChannel {
   }
   const subscriber = options.subscriber ?? options.client.duplicate!();
   const local = localKeyChannel();
+  const origin = newOrigin();
   const onMessage = (channel: string, message: string) => {
     if (channel !== name) return;
-    const notice = parseNotice(message);
+    const notice = decodeNotice(message, origin);
     if (notice) void local.publish(notice);
   };
   subscriber.on('message', onMessage);
-  const subscribed = subscriber.subscribe(name).then(() => undefined);
+  let subscribedOnce = false;
+  // ioredis reconnects and resubscribes by itself, but messages sent meanwhile are lost: once
+  // the subscription is back, tell the manager to drop its cache (a `reset` notice).
+  const onReady = () => {
+    if (!subscribedOnce) return;
+    subscriber.subscribe(name).then(
+      () => local.publish({ type: 'reset' }),
+      () => {}, // ioredis retries the connection; the next 'ready' tries again
+    );
+  };
+  subscriber.on('ready', onReady);
+  const subscribed = subscriber.subscribe(name).then(() => {
+    subscribedOnce = true;
+  });
   subscribed.catch(() => {}); // surfaced by ready()
   return {
     async publish(notice) {
       await local.publish(notice);
-      await options.client.publish(name, JSON.stringify(notice));
+      await options.client.publish(name, encodeNotice(notice, origin));
     },
     subscribe: (listener) => local.subscribe(listener),
     ready: () => subscribed,
     async close() {
       subscriber.off?.('message', onMessage);
+      subscriber.off?.('ready', onReady);
       await local.close();
       if (ownSubscriber) await subscriber.quit().catch(() => {});
       else await subscriber.unsubscribe(name).catch(() => {});
     },
   };
-}
-
-function parseNotice(message: string): KeyNotice | undefined {
-  try {
-    const value = JSON.parse(message) as Partial<KeyNotice>;
-    if ((value.type === 'revoked' || value.type === 'updated') && typeof value.keyId === 'string') {
-      return { type: value.type, keyId: value.keyId };
-    }
-  } catch {
-    // Not ours: ignore.
-  }
-  return undefined;
 }

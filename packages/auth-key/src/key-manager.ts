@@ -19,7 +19,7 @@ export interface KeyManagerOptions {
   cacheTtlMs?: number;
   /** Write `last_used_at` at most once per this many ms per key (keeps writes off the hot path). Defaults to 60000. */
   touchIntervalMs?: number;
-  /** Carries revocations and updates to every instance. Defaults to an in-process channel; use `redisKeyChannel` with many instances. */
+  /** Carries revocations and updates to every instance. Defaults to an in-process channel; use `redisKeyChannel` or `postgresKeyChannel` with many instances. */
   channel?: KeyChannel;
   /** Receives `key.revoked`. Defaults to none. */
   events?: EventBus;
@@ -124,6 +124,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
 
   const apply = (notice: KeyNotice): void => {
     generation++;
+    if (notice.type === 'reset') return resync();
     const hash = hashOfId.get(notice.keyId);
     if (hash !== undefined) {
       cache.del(hash);
@@ -136,6 +137,21 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       logger.info({ keyId: notice.keyId, cutExchanges: cut }, 'API key revoked');
     }
   };
+  // The channel may have missed notices (its connection dropped): nothing cached survives, and
+  // in-flight exchanges whose key was revoked meanwhile are cut once the store says so.
+  function resync(): void {
+    cache.flushAll();
+    hashOfId.clear();
+    logger.warn({ liveKeys: live.keyIds().length }, 'Key notices may have been missed; key cache dropped');
+    for (const id of live.keyIds()) {
+      store.get(id).then(
+        (record) => {
+          if ((!record || record.status !== 'active') && !revokedIds.has(id)) apply({ type: 'revoked', keyId: id });
+        },
+        (err: unknown) => logger.warn({ keyId: id, err: (err as Error)?.message }, 'Could not re-check a key after missed notices'),
+      );
+    }
+  }
   const unsubscribe = o.channel.subscribe(apply);
 
   async function load(hash: string): Promise<ResolvedKey | undefined> {
@@ -163,7 +179,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
   }
 
   const hintOf = ({ ciphertext: _c, ...rest }: StoredCredential) => rest;
-  const notify = (notice: KeyNotice) =>
+  const notify = (notice: Extract<KeyNotice, { keyId: string }>) =>
     o.channel.publish(notice).catch((err: unknown) => {
       apply(notice); // at least this instance applies it
       logger.error({ keyId: notice.keyId, err: (err as Error)?.message }, 'Could not broadcast key change');

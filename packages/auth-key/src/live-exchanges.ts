@@ -31,6 +31,11 @@ export class LiveExchanges {
     return set.size;
   }
 
+  /** The key ids with exchanges in flight. */
+  keyIds(): string[] {
+    return [...this.#byKey.keys()];
+  }
+
   /** Number of exchanges in flight for a key. */
   count(keyId: string): number {
     return this.#byKey.get(keyId)?.size ?? 0;

@@ -7,13 +7,14 @@ import {
   createKeyManager,
   MemoryKeyStore,
   PostgresKeyStore,
+  postgresKeyChannel,
   redisKeyChannel,
   SqliteKeyStore,
   type KeyManager,
   type KeyStore,
 } from '@switchyard/auth-key';
 import { MemoryLimitStore, ProviderLimiter, RateLimiter, RedisLimitStore, providerLimits, providerLimitsFromConfig, rateLimit, rateLimitOptionsFromConfig, type LimitStore } from '@switchyard/rate-limit';
-import { createCatalog, modelMapping, ModelMapper, type Catalog } from '@switchyard/model-mapping';
+import { modelMapping, ModelMapper, openCatalog, postgresCatalogStore, sqliteCatalogStore, type Catalog } from '@switchyard/model-mapping';
 import { RoutingStats, parseDuration as parseWindow, redisKeyValueStore, strategySelector } from '@switchyard/strategy-selector';
 import { failover, ProviderHealth, seedFallbackConditions, type FailoverMiddleware } from '@switchyard/failover';
 import {
@@ -145,12 +146,19 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   const ai = config.ai_gateway;
   const registry = deps.registry ?? new Registry();
 
+  // Revocations reach every instance at once: through Redis pub/sub when configured, else
+  // PostgreSQL LISTEN/NOTIFY when keys live there; one process needs neither.
+  const channel = storage.redis
+    ? redisKeyChannel({ client: storage.redis as never })
+    : storage.postgres
+      ? postgresKeyChannel({ pool: storage.postgres as never, logger })
+      : undefined;
   const keys = createKeyManager({
     store: await keyStore(config, storage),
     pepper: config.auth.pepper || undefined,
     masterKey: config.auth.master_key || undefined,
     cacheTtlMs: config.auth.cache_ttl,
-    channel: storage.redis ? redisKeyChannel({ client: storage.redis as never }) : undefined,
+    channel,
     events,
     logger,
     now,
@@ -161,7 +169,10 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   const limiter = new RateLimiter({ store: limitStore(storage, 'switchyard:rl:'), onStoreError: rl.onStoreError, now });
   const providerLimiter = new ProviderLimiter({ providers: providerLimitsFromConfig(ai.providers as never), store: limitStore(storage, 'switchyard:pl:'), onStoreError: rl.onStoreError, now });
 
-  const catalog = createCatalog({ providers: ai.providers as never, models: (ai.models as never) ?? undefined });
+  // Admin changes to the catalog persist in the same database as keys and logs; every instance
+  // re-reads them periodically.
+  const catalogStore = storage.postgres ? await postgresCatalogStore(storage.postgres) : storage.sqlite ? sqliteCatalogStore(storage.sqlite) : undefined;
+  const catalog = await openCatalog({ providers: ai.providers as never, models: (ai.models as never) ?? undefined, store: catalogStore, logger, now });
   const mapper = new ModelMapper(ai as never, catalog);
   const latency = (ai.routing.latency ?? {}) as { window?: string };
   const stats = new RoutingStats({ windowMs: parseWindow(latency.window ?? '5m'), now });
@@ -259,9 +270,11 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     registry,
     async close() {
       health.stop();
+      catalog.close();
       await accounting?.close();
       await logWorker?.close();
       await keys.close();
+      await channel?.close();
     },
   };
 }

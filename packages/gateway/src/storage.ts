@@ -25,7 +25,8 @@ export async function openStorage(config: GatewayConfig['storage'], logger: Logg
   const storage: Storage = { close: async () => {} };
   if (config.postgres_url) {
     const { default: pg } = await import('pg');
-    storage.postgres = new pg.Pool({ connectionString: config.postgres_url, max: 10 });
+    // One connection of the pool is held by the key revocation channel (LISTEN).
+    storage.postgres = new pg.Pool({ connectionString: config.postgres_url, max: 11 });
     storage.postgres.on('error', (err) => logger.error({ err: err.message }, 'postgres pool error'));
   } else {
     const path = config.sqlite_path;

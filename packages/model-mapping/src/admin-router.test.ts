@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { catalogAdminRouter } from './admin-router.js';
-import { createCatalog } from './catalog.js';
+import { createCatalog, openCatalog, type Catalog } from './catalog.js';
+import { memoryCatalogStore, type CatalogOverrideStore } from './catalog-override-store.js';
 import { ModelMapper } from './mapper.js';
 import { SEED_CONFIG } from './fixtures.js';
 
-async function withAdmin(fn: (base: string) => Promise<void>) {
-  const catalog = createCatalog({ providers: SEED_CONFIG.providers });
+async function withAdmin(fn: (base: string) => Promise<void>, catalog: Catalog = createCatalog({ providers: SEED_CONFIG.providers })) {
   const router = catalogAdminRouter({ catalog, mapper: new ModelMapper(SEED_CONFIG, catalog), isAvailable: (p) => p !== 'anthropic' });
   const app = new Koa();
   app.use(router.routes()).use(router.allowedMethods());
@@ -78,4 +78,41 @@ test('POST /costs/analyze returns cost and availability on each provider', async
     assert.equal(((await bad.json()) as { error: { param: string } }).error.param, 'input_tokens');
     assert.equal((await fetch(`${base}/costs/analyze`, json('POST', { model: 'gpt-9' }))).status, 404);
   });
+});
+
+test('PATCH writes through to the store; null resets a field; DELETE …/override resets the model', async () => {
+  const store = memoryCatalogStore();
+  const catalog = await openCatalog({ providers: SEED_CONFIG.providers, store, refreshMs: 0, now: () => Date.UTC(2025, 0, 2) });
+  await withAdmin(async (base) => {
+    const patched = await fetch(`${base}/models/openai/gpt-4`, json('PATCH', { enabled: false, context_window: 16000 }));
+    assert.equal(patched.status, 200);
+    assert.deepEqual(((await patched.json()) as { override: unknown }).override, { enabled: false, context_window: 16000, updated_at: '2025-01-02T00:00:00.000Z' });
+    assert.deepEqual((await store.list()).map((o) => o.patch), [{ enabled: false, context_window: 16000 }]);
+
+    const cleared = (await (await fetch(`${base}/models/openai/gpt-4`, json('PATCH', { context_window: null }))).json()) as { context_window: number; enabled: boolean };
+    assert.deepEqual([cleared.context_window, cleared.enabled], [8192, false]);
+    assert.deepEqual((await store.list()).map((o) => o.patch), [{ enabled: false }]);
+
+    const reset = await fetch(`${base}/models/openai/gpt-4/override`, { method: 'DELETE' });
+    assert.equal(reset.status, 200);
+    const body = (await reset.json()) as { enabled: boolean; override: unknown; price_source: string };
+    assert.deepEqual([body.enabled, body.override, body.price_source], [true, null, 'config']);
+    assert.deepEqual(await store.list(), []);
+
+    await fetch(`${base}/models/openai/gpt-4o`, json('PATCH', { enabled: true }));
+    assert.equal((await fetch(`${base}/models/openai/gpt-4o/override`, { method: 'DELETE' })).status, 204, 'the model existed only through its override');
+    assert.equal((await fetch(`${base}/models/openai/gpt-4o/override`, { method: 'DELETE' })).status, 404);
+    assert.equal((await fetch(`${base}/models/nope/gpt-4/override`, { method: 'DELETE' })).status, 404);
+    assert.equal((await fetch(`${base}/models/openai/gpt-4`, json('PATCH', { enabled: null, colour: null }))).status, 400);
+  }, catalog);
+});
+
+test('a store failure on PATCH is a 500 and the model keeps its values', async () => {
+  const failing: CatalogOverrideStore = { ...memoryCatalogStore(), put: () => Promise.reject(new Error('db down')) };
+  const catalog = await openCatalog({ providers: SEED_CONFIG.providers, store: failing, refreshMs: 0 });
+  await withAdmin(async (base) => {
+    const res = await fetch(`${base}/models/openai/gpt-4`, json('PATCH', { enabled: false }));
+    assert.equal(res.status, 500);
+    assert.equal(((await (await fetch(`${base}/models/openai/gpt-4`)).json()) as { enabled: boolean }).enabled, true);
+  }, catalog);
 });

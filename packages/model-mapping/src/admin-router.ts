@@ -1,11 +1,13 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { GatewayError, isGatewayError, toGatewayError, renderOpenAIError } from '@switchyard/core';
-import type { Catalog, CatalogModel, ModelPatch } from './catalog.js';
-import { costOf } from './catalog.js';
-import type { Capabilities } from './config.js';
+import type { Catalog, CatalogModel } from './catalog.js';
+import { costOf } from './cost.js';
+import { parseModelPatchUpdate } from './model-patch.js';
 import type { ModelMapper } from './mapper.js';
 import { readJsonBody } from './json-body.js';
+
+export { parseModelPatch, parseModelPatchUpdate } from './model-patch.js';
 
 /** Options of {@link catalogAdminRouter}. */
 export interface CatalogAdminOptions {
@@ -18,9 +20,6 @@ export interface CatalogAdminOptions {
   /** Router prefix. Defaults to none. */
   prefix?: string;
 }
-
-const CAPABILITIES: Array<keyof Capabilities> = ['chat', 'tools', 'vision', 'jsonSchema', 'embeddings', 'reasoning', 'prefill'];
-const COST_FIELDS = ['input_per_1k', 'output_per_1k', 'cache_read_per_1k', 'cache_write_per_1k', 'input_per_1m', 'output_per_1m', 'cache_read_per_1m', 'cache_write_per_1m'];
 
 function bad(field: string, why: string): GatewayError {
   return new GatewayError(`${field} ${why}`, { status: 400, code: 'invalid_request', param: field });
@@ -35,45 +34,8 @@ function nonNegative(body: Record<string, unknown>, field: string, integer = fal
   return v;
 }
 
-/** Validate an admin PATCH body into a {@link ModelPatch}, 400 naming the first bad field. */
-export function parseModelPatch(body: Record<string, unknown>): ModelPatch {
-  const patch: ModelPatch = {};
-  for (const key of Object.keys(body)) {
-    if (!['enabled', 'context_window', 'max_output_tokens', 'cost', 'prices', 'capabilities', 'region'].includes(key)) throw bad(key, 'is not a catalog field');
-  }
-  if (body.enabled !== undefined) {
-    if (typeof body.enabled !== 'boolean') throw bad('enabled', 'must be a boolean');
-    patch.enabled = body.enabled;
-  }
-  patch.context_window = nonNegative(body, 'context_window', true);
-  patch.max_output_tokens = nonNegative(body, 'max_output_tokens', true);
-  if (body.region !== undefined) {
-    if (typeof body.region !== 'string') throw bad('region', 'must be a string');
-    patch.region = body.region;
-  }
-  const cost = body.cost ?? body.prices;
-  if (cost !== undefined) {
-    const field = body.cost !== undefined ? 'cost' : 'prices';
-    if (!cost || typeof cost !== 'object' || Array.isArray(cost)) throw bad(field, 'must be an object');
-    for (const [k, v] of Object.entries(cost)) {
-      if (!COST_FIELDS.includes(k)) throw bad(`${field}.${k}`, `is not a price field (${COST_FIELDS.join(', ')})`);
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw bad(`${field}.${k}`, 'must be a number >= 0');
-    }
-    patch.cost = cost as ModelPatch['cost'];
-  }
-  if (body.capabilities !== undefined) {
-    const caps = body.capabilities;
-    if (!caps || typeof caps !== 'object' || Array.isArray(caps)) throw bad('capabilities', 'must be an object');
-    for (const [k, v] of Object.entries(caps)) {
-      if (!CAPABILITIES.includes(k as keyof Capabilities)) throw bad(`capabilities.${k}`, `is not a capability (${CAPABILITIES.join(', ')})`);
-      if (typeof v !== 'boolean') throw bad(`capabilities.${k}`, 'must be a boolean');
-    }
-    patch.capabilities = caps as Partial<Capabilities>;
-  }
-  return patch;
-}
-
-function view(m: CatalogModel) {
+function view(catalog: Catalog, m: CatalogModel) {
+  const o = catalog.override(m.provider, m.model);
   return {
     provider: m.provider,
     model: m.model,
@@ -86,6 +48,7 @@ function view(m: CatalogModel) {
     price_source: m.priceSource,
     capabilities: m.capabilities,
     region: m.region ?? null,
+    override: o ? { ...o.patch, updated_at: new Date(o.updatedAt).toISOString() } : null,
   };
 }
 
@@ -103,7 +66,8 @@ async function guard(ctx: Context, fn: () => Promise<void> | void): Promise<void
  * Admin API of the model catalog, as a `@koa/router` router:
  * `GET /models` (`?provider=`, `?enabled=`), `GET /models/:provider/:model`,
  * `PATCH /models/:provider/:model` (enabled, cost, context_window, max_output_tokens,
- * capabilities, region) and `POST /costs/analyze` (`{ model, input_tokens, output_tokens,
+ * capabilities, region; `null` removes a field from the override; written through to the
+ * catalog's store), `DELETE /models/:provider/:model/override` (back to config values) and `POST /costs/analyze` (`{ model, input_tokens, output_tokens,
  * cache_read_tokens?, cache_write_tokens? }` -> cost and availability on each provider).
  * Model names containing `/` are URL-encoded in the path.
  *
@@ -122,7 +86,7 @@ export function catalogAdminRouter(options: CatalogAdminOptions): Router {
       const enabledQ = ctx.query.enabled;
       if (enabledQ !== undefined && enabledQ !== 'true' && enabledQ !== 'false') throw bad('enabled', 'must be true or false');
       const models = catalog.list({ provider, enabled: enabledQ === undefined ? undefined : enabledQ === 'true' });
-      ctx.body = { object: 'list', data: models.map(view) };
+      ctx.body = { object: 'list', data: models.map((m) => view(catalog, m)) };
     }),
   );
 
@@ -130,16 +94,30 @@ export function catalogAdminRouter(options: CatalogAdminOptions): Router {
     guard(ctx, () => {
       const m = catalog.get(ctx.params.provider!, ctx.params.model!);
       if (!m) throw new GatewayError(`No model "${ctx.params.model}" on provider "${ctx.params.provider}"`, { status: 404, code: 'model_not_found', param: 'model' });
-      ctx.body = view(m);
+      ctx.body = view(catalog, m);
     }),
   );
 
+  const providerOf = (provider: string): string => {
+    if (!catalog.provider(provider)) throw new GatewayError(`Unknown provider "${provider}"`, { status: 404, code: 'provider_not_found', param: 'provider' });
+    return provider;
+  };
+
   router.patch('/models/:provider/:model', (ctx) =>
     guard(ctx, async () => {
-      const provider = ctx.params.provider!;
-      if (!catalog.provider(provider)) throw new GatewayError(`Unknown provider "${provider}"`, { status: 404, code: 'provider_not_found', param: 'provider' });
-      const patch = parseModelPatch(await readJsonBody(ctx.req, (ctx.request as { body?: unknown }).body));
-      ctx.body = view(catalog.update(provider, ctx.params.model!, patch, 'admin'));
+      const provider = providerOf(ctx.params.provider!);
+      const patch = parseModelPatchUpdate(await readJsonBody(ctx.req, (ctx.request as { body?: unknown }).body));
+      ctx.body = view(catalog, await catalog.setOverride(provider, ctx.params.model!, patch));
+    }),
+  );
+
+  router.delete('/models/:provider/:model/override', (ctx) =>
+    guard(ctx, async () => {
+      const provider = providerOf(ctx.params.provider!);
+      const { removed, model } = await catalog.resetOverride(provider, ctx.params.model!);
+      if (model) ctx.body = view(catalog, model);
+      else if (removed) ctx.status = 204;
+      else throw new GatewayError(`No model "${ctx.params.model}" on provider "${provider}"`, { status: 404, code: 'model_not_found', param: 'model' });
     }),
   );
 
@@ -165,7 +143,7 @@ export function catalogAdminRouter(options: CatalogAdminOptions): Router {
           enabled: m.enabled,
           cost_usd: usd,
           ...(usd === null ? { cost_unknown_reason: 'no price known for this model' } : {}),
-          prices_per_1m: view(m).prices_per_1m,
+          prices_per_1m: view(catalog, m).prices_per_1m,
         };
       });
       const priced = providers.filter((p) => p.available && p.cost_usd !== null).sort((a, b) => a.cost_usd! - b.cost_usd!);
