@@ -2,19 +2,9 @@ import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { headerMap } from './body.js';
-import { requestIdFrom, type Exchange, type ExchangeResponse, type StreamResponse } from './exchange.js';
-import {
-  createExchange,
-  unanswered,
-  errorResponse,
-  primeStream,
-  resolveFormat,
-  responseHeaders,
-  sseFrames,
-  type ExchangeMiddleware,
-  type ExchangeOptions,
-} from './respond.js';
+import type { Exchange, ExchangeResponse, StreamResponse } from './exchange.js';
+import { failureResponse, runAdapted, type AdaptedRequest } from './framework-adapter.js';
+import { errorResponse, primeStream, responseHeaders, sseFrames, unanswered, type ExchangeMiddleware, type ExchangeOptions } from './respond.js';
 
 /**
  * The exchange of an Express request, if a Switchyard middleware created one (`res.locals.switchyard`).
@@ -33,46 +23,28 @@ export function expressExchange(res: Response): Exchange | undefined {
  */
 export function toExpress(middleware: ExchangeMiddleware, options: ExchangeOptions = {}): RequestHandler {
   const adapted = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    let exchange = expressExchange(res);
-    let passed = false;
-    try {
-      if (!exchange) {
-        const format = resolveFormat(options, req.path);
-        exchange = await createExchange(req, res, {
-          path: req.originalUrl.split('?')[0] ?? req.path,
-          format,
-          parsedBody: req.body,
-          bodyLimit: options.bodyLimit,
-          now: options.now,
-        });
-        res.locals.switchyard = exchange;
-        options.onExchange?.(exchange);
-      }
-      await middleware(exchange, async () => {
-        passed = true;
-        next();
-      });
-    } catch (err) {
-      if (passed) return void next(err); // thrown by a later, non-Switchyard handler
-      if (exchange) exchange.error = err;
-      const format = exchange?.format ?? safeFormat(options, req.path);
-      writeNodeResponse(res, exchange, errorResponse(format, err, exchange?.id ?? requestIdFrom(headerMap(req.headers))));
+    const request: AdaptedRequest = {
+      req,
+      res,
+      routePath: req.path,
+      path: req.originalUrl.split('?')[0] ?? req.path,
+      parsedBody: req.body,
+      existing: expressExchange(res),
+      keep: (created) => { res.locals.switchyard = created; },
+    };
+    const run = await runAdapted(middleware, options, request, async () => { next(); });
+    if (run.failed) {
+      if (run.passed) return void next(run.error); // thrown by a later, non-Switchyard handler
+      writeNodeResponse(res, run.exchange, failureResponse(run, request, options));
       return;
     }
+    const { exchange, passed } = run;
     if (passed || res.headersSent) return;
     // Neither answered nor passed on: without this Express would leave the request hanging.
     writeNodeResponse(res, exchange, exchange.response ?? errorResponse(exchange.format, unanswered(middleware), exchange.id));
   };
   Object.defineProperty(adapted, 'name', { value: middleware.name || 'switchyard' });
   return adapted as RequestHandler;
-}
-
-function safeFormat(options: ExchangeOptions, path: string) {
-  try {
-    return resolveFormat(options, path);
-  } catch {
-    return 'openai.chat' as const;
-  }
 }
 
 /**

@@ -1,18 +1,8 @@
 import { Readable } from 'node:stream';
 import type { Context, Middleware, Next } from 'koa';
-import { headerMap } from './body.js';
-import { requestIdFrom, type Exchange, type ExchangeResponse } from './exchange.js';
-import {
-  createExchange,
-  unanswered,
-  errorResponse,
-  primeStream,
-  resolveFormat,
-  responseHeaders,
-  sseFrames,
-  type ExchangeMiddleware,
-  type ExchangeOptions,
-} from './respond.js';
+import type { Exchange, ExchangeResponse } from './exchange.js';
+import { failureResponse, runAdapted, type AdaptedRequest } from './framework-adapter.js';
+import { errorResponse, primeStream, responseHeaders, sseFrames, unanswered, type ExchangeMiddleware, type ExchangeOptions } from './respond.js';
 
 /**
  * The exchange of a Koa request, if a Switchyard middleware created one (`ctx.state.switchyard`).
@@ -32,31 +22,21 @@ export function koaExchange(ctx: Context): Exchange | undefined {
  */
 export function toKoa(middleware: ExchangeMiddleware, options: ExchangeOptions = {}): Middleware {
   const adapted = async (ctx: Context, next: Next): Promise<void> => {
-    let exchange = koaExchange(ctx);
-    let passed = false;
-    try {
-      if (!exchange) {
-        const format = resolveFormat(options, ctx.path);
-        exchange = await createExchange(ctx.req, ctx.res, {
-          path: ctx.path,
-          format,
-          parsedBody: (ctx.request as { body?: unknown }).body,
-          bodyLimit: options.bodyLimit,
-          now: options.now,
-        });
-        ctx.state.switchyard = exchange;
-        options.onExchange?.(exchange);
-      }
-      await middleware(exchange, () => {
-        passed = true;
-        return next();
-      });
-    } catch (err) {
-      if (exchange) exchange.error = err;
-      const format = exchange?.format ?? safeFormat(options, ctx.path);
-      writeKoa(ctx, exchange, errorResponse(format, err, exchange?.id ?? requestIdFrom(headerMap(ctx.req.headers))));
+    const request: AdaptedRequest = {
+      req: ctx.req,
+      res: ctx.res,
+      routePath: ctx.path,
+      path: ctx.path,
+      parsedBody: (ctx.request as { body?: unknown }).body,
+      existing: koaExchange(ctx),
+      keep: (created) => { ctx.state.switchyard = created; },
+    };
+    const run = await runAdapted(middleware, options, request, next);
+    if (run.failed) {
+      writeKoa(ctx, run.exchange, failureResponse(run, request, options));
       return;
     }
+    const { exchange, passed } = run;
     if (exchange.locals.has(WRITTEN)) return;
     if (!exchange.response) {
       if (!passed) writeKoa(ctx, exchange, errorResponse(exchange.format, unanswered(middleware), exchange.id));
@@ -79,14 +59,6 @@ export function toKoa(middleware: ExchangeMiddleware, options: ExchangeOptions =
 }
 
 const WRITTEN = Symbol.for('switchyard.koa.written');
-
-function safeFormat(options: ExchangeOptions, path: string) {
-  try {
-    return resolveFormat(options, path);
-  } catch {
-    return 'openai.chat' as const;
-  }
-}
 
 function writeKoa(ctx: Context, exchange: Exchange | undefined, response: ExchangeResponse): void {
   exchange?.locals.set(WRITTEN, true);

@@ -144,24 +144,13 @@ class Run {
           cfg.events?.emit('retry', { exchange, target, attempt: n, delayMs, kind: lastKind });
           if (delayMs > 0) await cfg.sleep(delayMs, this.#signal);
         }
-        this.#attempts++;
-        const attempt: Attempt = { target, startedAt: cfg.now(), outcome: 'pending' };
-        exchange.attempts.push(attempt);
-        cfg.events?.emit('attempt.start', { exchange, attempt });
-        const upstream = linkAbort([this.#signal]);
-        const signal = upstream.signal;
+        const { attempt, upstream } = this.#startAttempt(target);
         try {
-          const result = await this.#invoke(adapter, call, signal, timeoutPolicy);
+          const result = await this.#invoke(adapter, call, upstream.signal, timeoutPolicy);
           attempt.firstByteAt = result.firstByteAt;
           return { result, attempt, stopUpstream: () => upstream.abort() };
         } catch (err) {
-          upstream.abort();
-          if (exchange.signal.aborted) {
-            this.#endAttempt(attempt, 'aborted');
-            throw exchange.signal.reason;
-          }
-          const error = this.#classify(err, target.provider, attemptMs);
-          this.#endAttempt(attempt, 'failure', error);
+          const error = this.#failAttempt(attempt, upstream, err, attemptMs);
           if (error.failureKind === 'rate_limited' && error.retryAfterMs) this.policies.cooldown(entry, error.retryAfterMs);
           const rule = cfg.kinds[error.failureKind];
           const decision = decide({
@@ -215,6 +204,31 @@ class Run {
       return result.kind === 'stream' ? checkFirstEvent(result, call, adapter.name) : result;
     };
     return timeoutPolicy ? timeoutPolicy.execute(({ signal: s }) => invoke(s), signal) : invoke(signal);
+  }
+
+  /** Count, record and announce an attempt at `target`; its upstream gets an abort of its own, to stop it alone. */
+  #startAttempt(target: Target): { attempt: Attempt; upstream: LinkedAbort } {
+    const { exchange, cfg } = this;
+    this.#attempts++;
+    const attempt: Attempt = { target, startedAt: cfg.now(), outcome: 'pending' };
+    exchange.attempts.push(attempt);
+    cfg.events?.emit('attempt.start', { exchange, attempt });
+    return { attempt, upstream: linkAbort([this.#signal]) };
+  }
+
+  /**
+   * End an attempt that threw: stop its upstream, then rethrow the client's abort, or return the
+   * classified error (`attemptMs` names the first-token limit a cockatiel timeout stands for).
+   */
+  #failAttempt(attempt: Attempt, upstream: LinkedAbort, err: unknown, attemptMs: number): ProviderError {
+    upstream.abort();
+    if (this.exchange.signal.aborted) {
+      this.#endAttempt(attempt, 'aborted');
+      throw this.exchange.signal.reason;
+    }
+    const error = this.#classify(err, attempt.target.provider, attemptMs);
+    this.#endAttempt(attempt, 'failure', error);
+    return error;
   }
 
   #classify(err: unknown, provider: string, attemptMs: number): ProviderError {
@@ -314,28 +328,16 @@ class Run {
       const entry = this.policies.entry(target);
       if (await this.policies.skipReason(entry)) continue;
       cfg.events?.emit('failover', { exchange, from, to: target, kind: cut.failureKind });
-      this.#attempts++;
-      const attempt: Attempt = { target, startedAt: cfg.now(), outcome: 'pending' };
-      exchange.attempts.push(attempt);
-      cfg.events?.emit('attempt.start', { exchange, attempt });
-      const upstream = linkAbort([this.#signal]);
-      const signal = upstream.signal;
+      const { attempt, upstream } = this.#startAttempt(target);
       try {
-        const result = await this.#invoke(adapter, await this.#call(target, body), signal, this.policies.timeout(entry, cfg.timeouts.firstTokenMs));
+        const result = await this.#invoke(adapter, await this.#call(target, body), upstream.signal, this.policies.timeout(entry, cfg.timeouts.firstTokenMs));
         if (result.kind !== 'stream') throw new ProviderError('Continuation answered without a stream', { kind: 'server_error', provider: target.provider });
         attempt.firstByteAt = result.firstByteAt;
         attempt.status = result.status;
         segments.push(() => result.usage());
         return this.#guard(target, entry, result, attempt, () => upstream.abort(), segments);
       } catch (err) {
-        upstream.abort();
-        if (exchange.signal.aborted) {
-          this.#endAttempt(attempt, 'aborted');
-          throw exchange.signal.reason;
-        }
-        const error = this.#classify(err, target.provider, cfg.timeouts.firstTokenMs);
-        this.#endAttempt(attempt, 'failure', error);
-        this.policies.recordFailure(entry, error);
+        this.policies.recordFailure(entry, this.#failAttempt(attempt, upstream, err, cfg.timeouts.firstTokenMs));
       }
     }
     return undefined;

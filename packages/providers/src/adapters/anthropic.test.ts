@@ -1,10 +1,8 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonResult, ProviderCall, StreamResult } from '../adapter.js';
-import { isProviderError, type ProviderError } from '../provider-error.js';
-import { createUndiciTransport } from '../transport/undici.js';
-import { createAdapter } from '../registry.js';
-import { collect, fixtureJson, fixtureText, startUpstream, writeInPieces, type Upstream } from '../testing/upstream.test.util.js';
+import { collect, fixtureJson, fixtureText } from '../testing/upstream.test.util.js';
+import { rejection, sendJson, sendSse, useAdapterUpstream } from '../testing/adapter.test.util.js';
 
 const KEY = 'sk-ant-api03-SECRETSECRET0123456789';
 const toolRun = fixtureJson('anthropic/ts-toolrunner-00.json');
@@ -15,46 +13,17 @@ function call(over: Partial<ProviderCall> = {}): ProviderCall {
   return { format: 'anthropic.messages', body: { ...toolRun.request, model: 'claude-alias', x_future: { a: 1 } }, model: 'claude-opus-4-8', stream: false, headers: {}, requestId: 'r1', ...over };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isProviderError(error), `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-function sse(text: string, pieces = 29) {
-  return async (_req: unknown, res: import('node:http').ServerResponse) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'anthropic-ratelimit-requests-remaining': '49' });
-    await writeInPieces(res, text, pieces);
-    res.end();
-  };
-}
+const sse = (text: string, pieces = 29) => sendSse(text, pieces, { 'anthropic-ratelimit-requests-remaining': '49' });
 
 describe('anthropic adapter (replaying recorded exchanges)', () => {
-  let upstream: Upstream;
-  const transport = createUndiciTransport();
-  const signal = new AbortController().signal;
-  let adapter: ReturnType<typeof createAdapter>;
-  before(async () => {
-    upstream = await startUpstream();
-    adapter = createAdapter({ name: 'claude', type: 'anthropic', base_url: upstream.url, api_key: KEY });
-  });
-  after(async () => {
-    await transport.close();
-    await upstream.close();
-  });
+  const env = useAdapterUpstream((url) => ({ name: 'claude', type: 'anthropic', base_url: url, api_key: KEY }));
+  const { transport, signal } = env;
 
   it('passes a tool-use exchange through, body bytes unchanged, usage with cache tokens', async () => {
     const raw = JSON.stringify({ ...toolRun.response.body, usage: { ...toolRun.response.body.usage, cache_read_input_tokens: 300, cache_creation_input_tokens: 20 } }, null, 2);
-    upstream.set((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_1', 'anthropic-ratelimit-tokens-remaining': '1000', 'retry-after': '3' });
-      res.end(raw);
-    });
-    const result = (await adapter.invoke(call({ headers: { 'anthropic-beta': 'tools-2024', 'anthropic-version': '2026-10-21' } }), { transport, signal })) as JsonResult;
-    const sent = upstream.requests.at(-1)!;
+    env.upstream.set(sendJson(raw, 200, { 'request-id': 'req_1', 'anthropic-ratelimit-tokens-remaining': '1000', 'retry-after': '3' }));
+    const result = (await env.adapter.invoke(call({ headers: { 'anthropic-beta': 'tools-2024', 'anthropic-version': '2026-10-21' } }), { transport, signal })) as JsonResult;
+    const sent = env.upstream.requests.at(-1)!;
     assert.equal(sent.url, '/v1/messages');
     assert.equal(sent.headers['x-api-key'], KEY);
     assert.equal(sent.headers['anthropic-version'], '2026-10-21');
@@ -69,9 +38,9 @@ describe('anthropic adapter (replaying recorded exchanges)', () => {
   });
 
   it('defaults anthropic-version and posts count_tokens', async () => {
-    upstream.set((_req, res) => res.end('{"input_tokens":12}'));
-    const result = (await adapter.invoke(call({ format: 'anthropic.count_tokens' }), { transport, signal })) as JsonResult;
-    const sent = upstream.requests.at(-1)!;
+    env.upstream.set((_req, res) => res.end('{"input_tokens":12}'));
+    const result = (await env.adapter.invoke(call({ format: 'anthropic.count_tokens' }), { transport, signal })) as JsonResult;
+    const sent = env.upstream.requests.at(-1)!;
     assert.equal(sent.url, '/v1/messages/count_tokens');
     assert.equal(sent.headers['anthropic-version'], '2023-06-01');
     assert.equal(result.body, '{"input_tokens":12}');
@@ -79,8 +48,8 @@ describe('anthropic adapter (replaying recorded exchanges)', () => {
 
   it('streams basic_response.sse; message_delta usage is cumulative (latest wins)', async () => {
     const text = fixtureText('anthropic/basic_response.sse').replace('"usage":{"output_tokens":6}', '"usage":{"output_tokens":6}}\n\nevent: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":9}');
-    upstream.set(sse(text));
-    const result = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set(sse(text));
+    const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     assert.equal(result.headers['anthropic-ratelimit-requests-remaining'], '49');
     const events = await collect(result.events);
     assert.deepEqual(events.map((e) => e.event), ['message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_delta', 'message_stop']);
@@ -90,8 +59,8 @@ describe('anthropic adapter (replaying recorded exchanges)', () => {
 
   it('streams tool_use_response.sse (input_json_delta) verbatim', async () => {
     const text = fixtureText('anthropic/tool_use_response.sse');
-    upstream.set(sse(text, 50));
-    const result = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set(sse(text, 50));
+    const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     const events = await collect(result.events);
     const partial = events.filter((e) => e.data.includes('input_json_delta')).map((e) => JSON.parse(e.data).delta.partial_json).join('');
     assert.deepEqual(JSON.parse(partial), { location: 'Paris' });
@@ -102,8 +71,8 @@ describe('anthropic adapter (replaying recorded exchanges)', () => {
   it('keeps a whole last event that lacks its blank line (refusal_response.sse)', async () => {
     const text = fixtureText('anthropic/refusal_response.sse');
     assert.ok(!text.endsWith('\n\n'));
-    upstream.set(sse(text));
-    const result = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set(sse(text));
+    const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     const events = await collect(result.events);
     assert.equal(events.at(-1)!.event, 'message_stop');
   });
@@ -111,8 +80,8 @@ describe('anthropic adapter (replaying recorded exchanges)', () => {
   it('fails a stream without message_stop, and one cut inside an event', async () => {
     const text = fixtureText('anthropic/basic_response.sse');
     for (const cut of [text.slice(0, text.indexOf('event: message_stop')), text.slice(0, text.indexOf('event: message_stop') + 30)]) {
-      upstream.set(sse(cut));
-      const result = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+      env.upstream.set(sse(cut));
+      const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
       const error = await rejection(collect(result.events));
       assert.equal(error.failureKind, 'network');
       assert.equal(error.afterFirstByte, true);
@@ -122,8 +91,8 @@ describe('anthropic adapter (replaying recorded exchanges)', () => {
   it('classifies event: error mid-stream from its error.type', async () => {
     const text = fixtureText('anthropic/basic_response.sse');
     const head = text.slice(0, text.indexOf('event: content_block_stop'));
-    upstream.set(sse(head + 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'));
-    const result = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set(sse(head + 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'));
+    const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     const error = await rejection(collect(result.events));
     assert.equal(error.failureKind, 'overloaded');
     assert.equal(error.afterFirstByte, true);
@@ -132,11 +101,11 @@ describe('anthropic adapter (replaying recorded exchanges)', () => {
 
   it('classifies the recorded 429 and 400 answers', async () => {
     for (const [recorded, kind, shouldRetry] of [[rateLimited, 'rate_limited', true], [badRequest, 'bad_request', false]] as const) {
-      upstream.set((_req, res) => {
+      env.upstream.set((_req, res) => {
         res.writeHead(recorded.response.status, recorded.response.headers);
         res.end(JSON.stringify(recorded.response.body));
       });
-      const error = await rejection(adapter.invoke(call({ stream: true }), { transport, signal }));
+      const error = await rejection(env.adapter.invoke(call({ stream: true }), { transport, signal }));
       assert.equal(error.failureKind, kind);
       assert.equal(error.shouldRetry, shouldRetry);
       assert.equal(error.upstreamStatus, recorded.response.status);

@@ -1,48 +1,27 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import type { JsonResult, ProviderCall, StreamResult } from '../adapter.js';
-import { isProviderError, type ProviderError } from '../provider-error.js';
-import { createUndiciTransport } from '../transport/undici.js';
 import { createAdapter } from '../registry.js';
-import { collect, fixtureJson, startUpstream, type Upstream, type Recorded } from '../testing/upstream.test.util.js';
+import { collect, fixtureJson, type Recorded } from '../testing/upstream.test.util.js';
+import { rejection, sendJson, useAdapterUpstream } from '../testing/adapter.test.util.js';
 
 const KEY = 'azure-key-SECRET-0123456789abcdef';
 const jsonFixture = fixtureJson('openai/chat-structured-output-json-schema.json');
 const streamFixture = fixtureJson('openai/chat-structured-output-stream.json');
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isProviderError(error), `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
 describe('azure adapter', () => {
-  let upstream: Upstream;
-  const transport = createUndiciTransport();
-  const signal = new AbortController().signal;
-  let adapter: ReturnType<typeof createAdapter>;
+  const env = useAdapterUpstream((url) => ({ name: 'az', type: 'azure', base_url: `${url}/openai/`, api_key: KEY, deployments: { 'gpt-4o': 'gpt4o-prod', 'text-embedding-3-small': 'emb-small' }, api_version: '2024-10-21' }));
+  const { transport, signal } = env;
   const call = (over: Partial<ProviderCall> = {}): ProviderCall => ({
     format: 'openai.chat', body: { ...jsonFixture.request, model: 'alias', x_future: 1 }, model: 'gpt-4o', stream: false, headers: {}, requestId: 'r1', ...over,
-  });
-  before(async () => {
-    upstream = await startUpstream();
-    adapter = createAdapter({ name: 'az', type: 'azure', base_url: `${upstream.url}/openai/`, api_key: KEY, deployments: { 'gpt-4o': 'gpt4o-prod', 'text-embedding-3-small': 'emb-small' }, api_version: '2024-10-21' });
-  });
-  after(async () => {
-    await transport.close();
-    await upstream.close();
   });
 
   it('calls the deployment URL with api-version and api-key, passing the body and answer through', async () => {
     const raw = JSON.stringify(jsonFixture.response, null, 1);
-    upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-remaining-tokens': '9' }); res.end(raw); });
-    const result = (await adapter.invoke(call(), { transport, signal })) as JsonResult;
-    const sent = upstream.requests.at(-1)!;
+    env.upstream.set(sendJson(raw, 200, { 'x-ratelimit-remaining-tokens': '9' }));
+    const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
+    const sent = env.upstream.requests.at(-1)!;
     assert.equal(sent.url, '/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21');
     assert.equal(sent.headers['api-key'], KEY);
     assert.equal(sent.headers.authorization, undefined);
@@ -55,15 +34,15 @@ describe('azure adapter', () => {
   });
 
   it('uses the model name as deployment when the map has none; streams verbatim; embeddings too', async () => {
-    upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.end(streamFixture.response_sse); });
-    const stream = (await adapter.invoke(call({ model: 'gpt-4.1-mini', stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.end(streamFixture.response_sse); });
+    const stream = (await env.adapter.invoke(call({ model: 'gpt-4.1-mini', stream: true }), { transport, signal })) as StreamResult;
     const events = await collect(stream.events);
-    assert.equal(upstream.requests.at(-1)!.url, '/openai/deployments/gpt-4.1-mini/chat/completions?api-version=2024-10-21');
+    assert.equal(env.upstream.requests.at(-1)!.url, '/openai/deployments/gpt-4.1-mini/chat/completions?api-version=2024-10-21');
     assert.equal(events.at(-1)!.data, '[DONE]');
 
-    upstream.set((_req: Recorded, res: ServerResponse) => res.end(JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: 'text-embedding-3-small', usage: { prompt_tokens: 3, total_tokens: 3 } })));
-    const emb = (await adapter.invoke(call({ format: 'openai.embeddings', model: 'text-embedding-3-small', body: { model: 'x', input: 'hello' } }), { transport, signal })) as JsonResult;
-    assert.equal(upstream.requests.at(-1)!.url, '/openai/deployments/emb-small/embeddings?api-version=2024-10-21');
+    env.upstream.set((_req: Recorded, res: ServerResponse) => res.end(JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: 'text-embedding-3-small', usage: { prompt_tokens: 3, total_tokens: 3 } })));
+    const emb = (await env.adapter.invoke(call({ format: 'openai.embeddings', model: 'text-embedding-3-small', body: { model: 'x', input: 'hello' } }), { transport, signal })) as JsonResult;
+    assert.equal(env.upstream.requests.at(-1)!.url, '/openai/deployments/emb-small/embeddings?api-version=2024-10-21');
     assert.equal(emb.usage?.inputTokens, 3);
   });
 
@@ -72,8 +51,8 @@ describe('azure adapter', () => {
     const sse = `data: ${JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: filter }] })}\n\n`
       + `data: ${JSON.stringify({ choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, content_filter_results: filter, finish_reason: 'stop' }], created: 1, id: 'chatcmpl-a', model: 'gpt-4o', object: 'chat.completion.chunk' })}\n\n`
       + 'data: [DONE]\n\n';
-    upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.end(sse); });
-    const stream = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.end(sse); });
+    const stream = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     const events = await collect(stream.events);
     assert.equal(events.length, 2);
     assert.deepEqual(JSON.parse(events[0]!.data).choices[0].content_filter_results, filter);
@@ -81,13 +60,13 @@ describe('azure adapter', () => {
   });
 
   it('classifies Azure errors: content filter, missing deployment, rate limit', async () => {
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(status, { 'content-type': 'application/json', ...headers }); res.end(JSON.stringify(body)); });
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => env.upstream.set(sendJson(body, status, headers));
     reply(400, { error: { message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", type: null, param: 'prompt', code: 'content_filter', status: 400, innererror: { code: 'ResponsibleAIPolicyViolation' } } });
-    assert.equal((await rejection(adapter.invoke(call(), { transport, signal }))).failureKind, 'content_policy');
+    assert.equal((await rejection(env.adapter.invoke(call(), { transport, signal }))).failureKind, 'content_policy');
     reply(404, { error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.' } });
-    assert.equal((await rejection(adapter.invoke(call(), { transport, signal }))).failureKind, 'model_unavailable');
+    assert.equal((await rejection(env.adapter.invoke(call(), { transport, signal }))).failureKind, 'model_unavailable');
     reply(429, { error: { code: '429', message: 'Requests to the ChatCompletions_Create Operation have exceeded call rate limit.' } }, { 'retry-after': '7' });
-    const limited = await rejection(adapter.invoke(call(), { transport, signal }));
+    const limited = await rejection(env.adapter.invoke(call(), { transport, signal }));
     assert.equal(limited.failureKind, 'rate_limited');
     assert.equal(limited.retryAfterMs, 7000);
   });
@@ -95,7 +74,7 @@ describe('azure adapter', () => {
   it('validates config at start-up', () => {
     assert.throws(() => createAdapter({ name: 'a', type: 'azure' }), /requires base_url/);
     assert.throws(() => createAdapter({ name: 'a', type: 'azure', base_url: 'https://x.openai.azure.com', deployments: { 'gpt-4o': 'bad/name' } }), /deployments/);
-    const noKey = createAdapter({ name: 'a', type: 'azure', base_url: upstream.url });
+    const noKey = createAdapter({ name: 'a', type: 'azure', base_url: env.upstream.url });
     return rejection(noKey.invoke(call(), { transport, signal })).then((e) => assert.equal(e.failureKind, 'auth'));
   });
 });

@@ -6,8 +6,8 @@
  */
 import { eventJson, type ClientFormat, type Usage } from '@switchyard/core';
 import type { ProviderAdapter, ProviderCall, ProviderConfig } from '../adapter.js';
-import { ProviderError } from '../provider-error.js';
 import { openAIUsage } from '../usage.js';
+import { callKey, jsonCallHeaders } from './call-headers.js';
 import { createHttpAdapter, type StreamProtocol, type UpstreamRequest } from './http-adapter.js';
 import { stringOption, trimSlash, validateUrl, withModel } from './openai.js';
 import { openAIStreamProtocol } from './openai-stream.js';
@@ -62,11 +62,8 @@ export function createAzureAdapter(config: ProviderConfig): ProviderAdapter {
   const extra = config.headers ?? {};
 
   function build(call: ProviderCall): UpstreamRequest {
-    const key = call.apiKey ?? config.api_key;
-    if (!key) throw new ProviderError(`provider ${config.name} has no API key configured`, { kind: 'auth', provider: config.name });
+    const headers = jsonCallHeaders(call, { 'api-key': callKey(config, call) }, extra);
     const deployment = encodeURIComponent(deployments[call.model] ?? call.model);
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json', 'api-key': key };
-    for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
     // The deployment decides the model; `model` in the body is ignored by Azure and kept so the body stays a pass-through.
     return { url: `${base}/openai/deployments/${deployment}/${PATHS[call.format]}?api-version=${version}`, headers, body: withModel(call.body, call.model) };
   }

@@ -1,64 +1,26 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import type { JsonResult, ProviderCall, StreamResult } from '../adapter.js';
-import { isProviderError, type ProviderError } from '../provider-error.js';
-import { createUndiciTransport } from '../transport/undici.js';
-import { createAdapter } from '../registry.js';
-import { collect, fixtureJson, fixtureText, startUpstream, writeInPieces, type Upstream, type Recorded } from '../testing/upstream.test.util.js';
-import { startSdkApp, type SdkApp } from './sdk-app.test.util.js';
+import { collect, fixtureJson, fixtureText } from '../testing/upstream.test.util.js';
+import { rejection, sendJson, sendSse, useAdapterUpstream } from '../testing/adapter.test.util.js';
 
 const KEY = 'co-TEST-SECRET-0123456789abcdef';
 const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const TOOLS = [{ type: 'function', function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } }, required: ['city'] } } }] as const;
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isProviderError(error), `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-const sendJson = (body: unknown, status = 200) => (_req: Recorded, res: ServerResponse) => {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
-};
-const sendSse = (text: string) => async (_req: Recorded, res: ServerResponse) => {
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  await writeInPieces(res, text, 61);
-  res.end();
-};
+const sse = (text: string) => sendSse(text, 61);
 
 describe('cohere adapter', () => {
-  let upstream: Upstream;
-  const transport = createUndiciTransport();
-  const signal = new AbortController().signal;
-  let adapter: ReturnType<typeof createAdapter>;
-  let app: SdkApp;
-  let sdk: OpenAI;
+  const env = useAdapterUpstream((url) => ({ name: 'co', type: 'cohere', base_url: url, api_key: KEY }), { sdk: true });
+  const { transport, signal } = env;
   const call = (over: Partial<ProviderCall> = {}): ProviderCall => ({
     format: 'openai.chat', body: { model: 'alias', messages: [{ role: 'user', content: 'hi' }] }, model: 'command-a-03-2025', stream: false, headers: {}, requestId: 'req-1', ...over,
   });
 
-  before(async () => {
-    upstream = await startUpstream();
-    adapter = createAdapter({ name: 'co', type: 'cohere', base_url: upstream.url, api_key: KEY });
-    app = await startSdkApp(adapter, transport);
-    sdk = new OpenAI({ baseURL: app.baseURL, apiKey: 'client-key', maxRetries: 0 });
-  });
-  after(async () => {
-    await app.close();
-    await transport.close();
-    await upstream.close();
-  });
-
   it('translates a text + image request to /v2/chat and the answer back (openai SDK)', async () => {
-    upstream.set(sendJson(fixtureJson('cohere/chat-text.json')));
-    const completion = await sdk.chat.completions.create({
+    env.upstream.set(sendJson(fixtureJson('cohere/chat-text.json')));
+    const completion = await env.sdk.chat.completions.create({
       model: 'command-a-vision-07-2025',
       messages: [
         { role: 'developer', content: 'Be brief.' },
@@ -66,7 +28,7 @@ describe('cohere adapter', () => {
       ],
       temperature: 0.3, top_p: 0.8, max_tokens: 100, stop: 'END', seed: 3, response_format: { type: 'json_object' },
     });
-    const sent = upstream.requests.at(-1)!;
+    const sent = env.upstream.requests.at(-1)!;
     assert.equal(sent.url, '/v2/chat');
     assert.equal(sent.headers.authorization, `Bearer ${KEY}`);
     assert.deepEqual(JSON.parse(sent.body), {
@@ -84,16 +46,16 @@ describe('cohere adapter', () => {
   });
 
   it('reports billed units as usage on invoke', async () => {
-    upstream.set(sendJson(fixtureJson('cohere/chat-text.json')));
-    const result = (await adapter.invoke(call(), { transport, signal })) as JsonResult;
+    env.upstream.set(sendJson(fixtureJson('cohere/chat-text.json')));
+    const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
     assert.deepEqual(result.usage, { inputTokens: 17, outputTokens: 7, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: 'provider' });
   });
 
   it('returns tool calls and sends the tool-result turn in Cohere shape', async () => {
-    upstream.set(sendJson(fixtureJson('cohere/chat-tool-call.json')));
+    env.upstream.set(sendJson(fixtureJson('cohere/chat-tool-call.json')));
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris and London?' }];
-    const first = await sdk.chat.completions.create({ model: 'command-a-03-2025', messages, tools: TOOLS as never, tool_choice: 'required' });
-    const sentTools = JSON.parse(upstream.requests.at(-1)!.body);
+    const first = await env.sdk.chat.completions.create({ model: 'command-a-03-2025', messages, tools: TOOLS as never, tool_choice: 'required' });
+    const sentTools = JSON.parse(env.upstream.requests.at(-1)!.body);
     assert.deepEqual(sentTools.tools, TOOLS);
     assert.equal(sentTools.tool_choice, 'REQUIRED');
     const msg = first.choices[0]!.message;
@@ -104,12 +66,12 @@ describe('cohere adapter', () => {
       ['get_weather_9k2m4x7p0qwe', 'get_weather', { city: 'London', unit: 'celsius' }],
     ]);
 
-    upstream.set(sendJson({ id: 'x2', finish_reason: 'COMPLETE', message: { role: 'assistant', content: [{ type: 'text', text: 'Paris 18°C, London 14°C.' }] }, usage: { billed_units: { input_tokens: 80, output_tokens: 9 } } }));
-    const final = await sdk.chat.completions.create({
+    env.upstream.set(sendJson({ id: 'x2', finish_reason: 'COMPLETE', message: { role: 'assistant', content: [{ type: 'text', text: 'Paris 18°C, London 14°C.' }] }, usage: { billed_units: { input_tokens: 80, output_tokens: 9 } } }));
+    const final = await env.sdk.chat.completions.create({
       model: 'command-a-03-2025', tools: TOOLS as never,
       messages: [...messages, { role: 'assistant', content: 'Looking up.', tool_calls: msg.tool_calls }, { role: 'tool', tool_call_id: calls[0]!.id, content: '{"temp":18}' }, { role: 'tool', tool_call_id: calls[1]!.id, content: [{ type: 'text', text: '{"temp":14}' }] }],
     });
-    assert.deepEqual(JSON.parse(upstream.requests.at(-1)!.body).messages.slice(1), [
+    assert.deepEqual(JSON.parse(env.upstream.requests.at(-1)!.body).messages.slice(1), [
       { role: 'assistant', tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } })), tool_plan: 'Looking up.' },
       { role: 'tool', tool_call_id: 'get_weather_1byjy32y4hvq', content: '{"temp":18}' },
       { role: 'tool', tool_call_id: 'get_weather_9k2m4x7p0qwe', content: '{"temp":14}' },
@@ -118,11 +80,11 @@ describe('cohere adapter', () => {
   });
 
   it('streams tool calls (openai SDK accumulates them) with usage', async () => {
-    upstream.set(sendSse(fixtureText('cohere/stream-tool-call.sse')));
-    const stream = sdk.chat.completions.stream({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Weather?' }], tools: TOOLS as never, stream_options: { include_usage: true } });
+    env.upstream.set(sse(fixtureText('cohere/stream-tool-call.sse')));
+    const stream = env.sdk.chat.completions.stream({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Weather?' }], tools: TOOLS as never, stream_options: { include_usage: true } });
     const final = await stream.finalChatCompletion();
-    assert.equal(JSON.parse(upstream.requests.at(-1)!.body).stream, true);
-    assert.equal(JSON.parse(upstream.requests.at(-1)!.body).stream_options, undefined);
+    assert.equal(JSON.parse(env.upstream.requests.at(-1)!.body).stream, true);
+    assert.equal(JSON.parse(env.upstream.requests.at(-1)!.body).stream_options, undefined);
     const choice = final.choices[0]!;
     assert.equal(choice.finish_reason, 'tool_calls');
     const calls = choice.message.tool_calls!.map((tc) => tc as OpenAI.ChatCompletionMessageFunctionToolCall);
@@ -134,8 +96,8 @@ describe('cohere adapter', () => {
   });
 
   it('streams text through invoke: role, deltas, finish, [DONE]; usage observed', async () => {
-    upstream.set(sendSse(fixtureText('cohere/stream-text.sse')));
-    const result = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set(sse(fixtureText('cohere/stream-text.sse')));
+    const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     const events = await collect(result.events);
     assert.equal(events.at(-1)!.data, '[DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data));
@@ -146,53 +108,53 @@ describe('cohere adapter', () => {
 
   it('fails streams that end early or finish with ERROR', async () => {
     const text = fixtureText('cohere/stream-text.sse');
-    upstream.set(sendSse(text.slice(0, text.indexOf('event: message-end'))));
-    const cut = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set(sse(text.slice(0, text.indexOf('event: message-end'))));
+    const cut = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     assert.equal((await rejection(collect(cut.events))).failureKind, 'network');
 
-    upstream.set(sendSse(text.replace('"finish_reason":"COMPLETE"', '"finish_reason":"ERROR","error":"internal failure"')));
-    const failed = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set(sse(text.replace('"finish_reason":"COMPLETE"', '"finish_reason":"ERROR","error":"internal failure"')));
+    const failed = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     const error = await rejection(collect(failed.events));
     assert.equal(error.failureKind, 'server_error');
     assert.equal(error.afterFirstByte, true);
   });
 
   it('maps finish reasons and classifies Cohere errors without leaking the key', async () => {
-    upstream.set(sendJson({ id: 'm', finish_reason: 'MAX_TOKENS', message: { role: 'assistant', content: [{ type: 'text', text: 'cut' }] } }));
-    const result = (await adapter.invoke(call(), { transport, signal })) as JsonResult;
+    env.upstream.set(sendJson({ id: 'm', finish_reason: 'MAX_TOKENS', message: { role: 'assistant', content: [{ type: 'text', text: 'cut' }] } }));
+    const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
     assert.equal(JSON.parse(result.body).choices[0].finish_reason, 'length');
 
-    upstream.set(sendJson({ id: 'e', message: `invalid api token ${KEY}` }, 401));
-    const auth = await rejection(adapter.invoke(call(), { transport, signal }));
+    env.upstream.set(sendJson({ id: 'e', message: `invalid api token ${KEY}` }, 401));
+    const auth = await rejection(env.adapter.invoke(call(), { transport, signal }));
     assert.equal(auth.failureKind, 'auth');
     assert.ok(!auth.message.includes(KEY));
-    upstream.set(sendJson({ id: 'e', message: 'too many tokens: total number of tokens in the prompt cannot exceed 256000 - received 300000' }, 400));
-    assert.equal((await rejection(adapter.invoke(call(), { transport, signal }))).failureKind, 'context_length');
-    upstream.set(sendJson({ id: 'e', message: 'Please add a payment method' }, 402));
-    const billing = await rejection(adapter.invoke(call(), { transport, signal }));
+    env.upstream.set(sendJson({ id: 'e', message: 'too many tokens: total number of tokens in the prompt cannot exceed 256000 - received 300000' }, 400));
+    assert.equal((await rejection(env.adapter.invoke(call(), { transport, signal }))).failureKind, 'context_length');
+    env.upstream.set(sendJson({ id: 'e', message: 'Please add a payment method' }, 402));
+    const billing = await rejection(env.adapter.invoke(call(), { transport, signal }));
     assert.equal(billing.failureKind, 'auth');
     assert.equal(billing.retryable, false);
-    upstream.set(sendJson({ id: 'e', message: "You are using a Trial key, which is limited to 10 API calls / minute." }, 429));
-    assert.equal((await rejection(adapter.invoke(call(), { transport, signal }))).failureKind, 'rate_limited');
+    env.upstream.set(sendJson({ id: 'e', message: "You are using a Trial key, which is limited to 10 API calls / minute." }, 429));
+    assert.equal((await rejection(env.adapter.invoke(call(), { transport, signal }))).failureKind, 'rate_limited');
   });
 
   it('rejects n > 1 before calling Cohere', async () => {
-    const before = upstream.requests.length;
-    const error = await rejection(adapter.invoke(call({ body: { messages: [{ role: 'user', content: 'x' }], n: 2 } }), { transport, signal }));
+    const before = env.upstream.requests.length;
+    const error = await rejection(env.adapter.invoke(call({ body: { messages: [{ role: 'user', content: 'x' }], n: 2 } }), { transport, signal }));
     assert.equal(error.failureKind, 'bad_request');
-    assert.equal(upstream.requests.length, before);
+    assert.equal(env.upstream.requests.length, before);
   });
 
   it('routes embeddings to /v2/embed with input_type (SDK)', async () => {
-    upstream.set(sendJson(fixtureJson('cohere/embed-response.json')));
-    const res = await sdk.embeddings.create({ model: 'embed-v4.0', input: ['hello', 'goodbye'], encoding_format: 'float', dimensions: 256 });
-    const sent = upstream.requests.at(-1)!;
+    env.upstream.set(sendJson(fixtureJson('cohere/embed-response.json')));
+    const res = await env.sdk.embeddings.create({ model: 'embed-v4.0', input: ['hello', 'goodbye'], encoding_format: 'float', dimensions: 256 });
+    const sent = env.upstream.requests.at(-1)!;
     assert.equal(sent.url, '/v2/embed');
     assert.deepEqual(JSON.parse(sent.body), { model: 'embed-v4.0', texts: ['hello', 'goodbye'], input_type: 'search_document', embedding_types: ['float'], output_dimension: 256 });
     assert.deepEqual(res.data[1]!.embedding, [-0.5, 0.125, 0, 0.75]);
     assert.deepEqual(res.usage, { prompt_tokens: 2, total_tokens: 2 });
-    const invoked = (await adapter.invoke(call({ format: 'openai.embeddings', model: 'embed-v4.0', body: { input: 'q', input_type: 'search_query' } }), { transport, signal })) as JsonResult;
-    assert.equal(JSON.parse(upstream.requests.at(-1)!.body).input_type, 'search_query');
+    const invoked = (await env.adapter.invoke(call({ format: 'openai.embeddings', model: 'embed-v4.0', body: { input: 'q', input_type: 'search_query' } }), { transport, signal })) as JsonResult;
+    assert.equal(JSON.parse(env.upstream.requests.at(-1)!.body).input_type, 'search_query');
     assert.equal(invoked.usage?.inputTokens, 2);
   });
 });

@@ -9,6 +9,7 @@ import type { ClientFormat, Usage } from '@switchyard/core';
 import type { ProviderAdapter, ProviderCall, ProviderConfig } from '../adapter.js';
 import { ProviderError } from '../provider-error.js';
 import { cohereRequest, cohereStreamProtocol, cohereToOpenAI, cohereUsage } from './cohere-translate.js';
+import { callKey, jsonCallHeaders } from './call-headers.js';
 import { createHttpAdapter, type UpstreamRequest } from './http-adapter.js';
 import { stringOption, trimSlash, validateUrl } from './openai.js';
 import { embeddingInputs, embeddingList, num, obj, translatingAdapter, type Json, type JsonTranslator } from './openai-shapes.js';
@@ -42,10 +43,7 @@ export function createCohereAdapter(config: ProviderConfig): ProviderAdapter {
   const extra = config.headers ?? {};
 
   function build(call: ProviderCall): UpstreamRequest {
-    const key = call.apiKey ?? config.api_key;
-    if (!key) throw new ProviderError(`provider ${config.name} has no API key configured`, { kind: 'auth', provider: config.name });
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json', authorization: `Bearer ${key}` };
-    for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
+    const headers = jsonCallHeaders(call, { authorization: `Bearer ${callKey(config, call)}` }, extra);
     const body = call.format === 'openai.embeddings' ? embedBody(config.name, call.body, call.model, inputType) : cohereRequest(config.name, call.body, call.model, call.stream);
     return { url: base + PATHS[call.format]!, headers, body: JSON.stringify(body) };
   }

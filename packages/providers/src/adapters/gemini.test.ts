@@ -1,12 +1,10 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import type { JsonResult, ProviderCall, StreamResult } from '../adapter.js';
-import { isProviderError, type ProviderError } from '../provider-error.js';
-import { createUndiciTransport } from '../transport/undici.js';
 import { createAdapter } from '../registry.js';
-import { collect, fixtureJson, fixtureText, startUpstream, writeInPieces, type Upstream, type Recorded } from '../testing/upstream.test.util.js';
-import { startSdkApp, type SdkApp } from './sdk-app.test.util.js';
+import { collect, fixtureJson, fixtureText } from '../testing/upstream.test.util.js';
+import { rejection, sendJson, sendSse, useAdapterUpstream } from '../testing/adapter.test.util.js';
 
 const KEY = 'AIzaSyTEST-gemini-SECRET-0123456789';
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -15,58 +13,19 @@ const TOOLS = [
   { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: {} } } },
 ] as const;
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isProviderError(error), `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-function sendJson(body: unknown, status = 200) {
-  return (_req: Recorded, res: import('node:http').ServerResponse) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(typeof body === 'string' ? body : JSON.stringify(body));
-  };
-}
-
-function sendSse(text: string) {
-  return async (_req: Recorded, res: import('node:http').ServerResponse) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    await writeInPieces(res, text, 53);
-    res.end();
-  };
-}
+const sse = (text: string) => sendSse(text, 53);
 
 describe('gemini adapter', () => {
-  let upstream: Upstream;
-  const transport = createUndiciTransport();
-  const signal = new AbortController().signal;
-  let adapter: ReturnType<typeof createAdapter>;
-  let app: SdkApp;
-  let sdk: OpenAI;
+  const env = useAdapterUpstream((url) => ({ name: 'gem', type: 'gemini', base_url: `${url}/v1beta/`, api_key: KEY, headers: { 'X-Extra': '1' } }), { sdk: true });
+  const { transport, signal } = env;
   const call = (over: Partial<ProviderCall> = {}): ProviderCall => ({
     format: 'openai.chat', body: { model: 'alias', messages: [{ role: 'user', content: 'hi' }] }, model: 'gemini-2.5-flash', stream: false, headers: {}, requestId: 'req-1', ...over,
   });
 
-  before(async () => {
-    upstream = await startUpstream();
-    adapter = createAdapter({ name: 'gem', type: 'gemini', base_url: `${upstream.url}/v1beta/`, api_key: KEY, headers: { 'X-Extra': '1' } });
-    app = await startSdkApp(adapter, transport);
-    sdk = new OpenAI({ baseURL: app.baseURL, apiKey: 'client-key', maxRetries: 0 });
-  });
-  after(async () => {
-    await app.close();
-    await transport.close();
-    await upstream.close();
-  });
-
   it('translates system, image, tools and sampling to generateContent and the answer back (via the openai SDK)', async () => {
     const fixture = fixtureJson('gemini/text-response.json');
-    upstream.set(sendJson(fixture));
-    const completion = await sdk.chat.completions.create({
+    env.upstream.set(sendJson(fixture));
+    const completion = await env.sdk.chat.completions.create({
       model: 'gemini-2.5-flash',
       messages: [
         { role: 'system', content: 'Be brief.' },
@@ -78,7 +37,7 @@ describe('gemini adapter', () => {
       response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false } } },
     }, { headers: { 'X-Google-Safety-Settings': JSON.stringify([{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_ONLY_HIGH' }]) } });
 
-    const sent = upstream.requests.at(-1)!;
+    const sent = env.upstream.requests.at(-1)!;
     assert.equal(sent.url, '/v1beta/models/gemini-2.5-flash:generateContent');
     assert.equal(sent.headers['x-goog-api-key'], KEY);
     assert.equal(sent.headers['x-extra'], '1');
@@ -107,17 +66,17 @@ describe('gemini adapter', () => {
   });
 
   it('reports normalised usage on invoke', async () => {
-    upstream.set(sendJson(fixtureJson('gemini/text-response.json')));
-    const result = (await adapter.invoke(call(), { transport, signal })) as JsonResult;
+    env.upstream.set(sendJson(fixtureJson('gemini/text-response.json')));
+    const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
     assert.deepEqual(result.usage, { inputTokens: 15, outputTokens: 47, cacheReadTokens: 256, cacheWriteTokens: 0, reasoningTokens: 39, source: 'provider' });
     assert.equal(result.model, 'gemini-2.5-flash');
   });
 
   it('returns function calls with stable ids, and sends a tool-result turn back as functionResponse', async () => {
-    upstream.set(sendJson(fixtureJson('gemini/function-call-response.json')));
+    env.upstream.set(sendJson(fixtureJson('gemini/function-call-response.json')));
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather and time in Paris?' }];
-    const first = await sdk.chat.completions.create({ model: 'gemini-2.5-flash', messages, tools: TOOLS as never });
-    const again = await sdk.chat.completions.create({ model: 'gemini-2.5-flash', messages, tools: TOOLS as never });
+    const first = await env.sdk.chat.completions.create({ model: 'gemini-2.5-flash', messages, tools: TOOLS as never });
+    const again = await env.sdk.chat.completions.create({ model: 'gemini-2.5-flash', messages, tools: TOOLS as never });
     const msg = first.choices[0]!.message;
     assert.equal(first.choices[0]!.finish_reason, 'tool_calls');
     assert.equal(msg.content, null);
@@ -129,8 +88,8 @@ describe('gemini adapter', () => {
     assert.notEqual(calls[0]!.id, calls[1]!.id);
     assert.deepEqual(again.choices[0]!.message.tool_calls!.map((tc) => tc.id), calls.map((tc) => tc.id), 'ids are stable');
 
-    upstream.set(sendJson({ candidates: [{ content: { role: 'model', parts: [{ text: '18°C and 14:05.' }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 120, candidatesTokenCount: 6, totalTokenCount: 126 } }));
-    const final = await sdk.chat.completions.create({
+    env.upstream.set(sendJson({ candidates: [{ content: { role: 'model', parts: [{ text: '18°C and 14:05.' }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 120, candidatesTokenCount: 6, totalTokenCount: 126 } }));
+    const final = await env.sdk.chat.completions.create({
       model: 'gemini-2.5-flash',
       tools: TOOLS as never,
       messages: [
@@ -140,7 +99,7 @@ describe('gemini adapter', () => {
         { role: 'tool', tool_call_id: calls[1]!.id, content: '14:05' },
       ],
     });
-    const body = JSON.parse(upstream.requests.at(-1)!.body);
+    const body = JSON.parse(env.upstream.requests.at(-1)!.body);
     assert.deepEqual(body.contents, [
       { role: 'user', parts: [{ text: 'Weather and time in Paris?' }] },
       { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris', unit: 'celsius' } } }, { functionCall: { name: 'get_time', args: { timezone: 'Europe/Paris' } } }] },
@@ -151,11 +110,11 @@ describe('gemini adapter', () => {
   });
 
   it('streams tool calls as OpenAI chunks the SDK accumulates, with usage and [DONE]', async () => {
-    upstream.set(sendSse(fixtureText('gemini/stream-function-call.sse')));
-    const stream = sdk.chat.completions.stream({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Weather in Paris and London?' }], tools: TOOLS as never, stream_options: { include_usage: true } });
+    env.upstream.set(sse(fixtureText('gemini/stream-function-call.sse')));
+    const stream = env.sdk.chat.completions.stream({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Weather in Paris and London?' }], tools: TOOLS as never, stream_options: { include_usage: true } });
     const final = await stream.finalChatCompletion();
-    assert.equal(upstream.requests.at(-1)!.url, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
-    assert.equal(upstream.requests.at(-1)!.headers.accept, 'text/event-stream');
+    assert.equal(env.upstream.requests.at(-1)!.url, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    assert.equal(env.upstream.requests.at(-1)!.headers.accept, 'text/event-stream');
     const choice = final.choices[0]!;
     assert.equal(choice.message.content, 'Checking the weather now.');
     assert.equal(choice.finish_reason, 'tool_calls');
@@ -166,8 +125,8 @@ describe('gemini adapter', () => {
   });
 
   it('streams through invoke: one chunk per event, role first, usage observed, [DONE] last', async () => {
-    upstream.set(sendSse(fixtureText('gemini/stream-text.sse')));
-    const result = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set(sse(fixtureText('gemini/stream-text.sse')));
+    const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     const events = await collect(result.events);
     assert.equal(events.at(-1)!.data, '[DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data));
@@ -179,90 +138,87 @@ describe('gemini adapter', () => {
   });
 
   it('fails a stream that ends without a finishReason, after the first byte', async () => {
-    upstream.set(sendSse(fixtureText('gemini/stream-text.sse').split('\r\n\r\n')[0] + '\r\n\r\n'));
-    const result = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set(sse(fixtureText('gemini/stream-text.sse').split('\r\n\r\n')[0] + '\r\n\r\n'));
+    const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     const error = await rejection(collect(result.events));
     assert.equal(error.failureKind, 'network');
     assert.equal(error.afterFirstByte, true);
   });
 
   it('answers a malformed safety header with a 400 before calling Gemini', async () => {
-    const before = upstream.requests.length;
+    const before = env.upstream.requests.length;
     for (const value of ['not json', '[{"category":"HARASSMENT","threshold":"BLOCK_NONE"}]', '[{"category":"HARM_CATEGORY_HARASSMENT","threshold":"SOMETIMES"}]', '42']) {
-      const error = await rejection(adapter.invoke(call({ headers: { 'x-google-safety-settings': value } }), { transport, signal }));
+      const error = await rejection(env.adapter.invoke(call({ headers: { 'x-google-safety-settings': value } }), { transport, signal }));
       assert.equal(error.failureKind, 'bad_request');
       assert.equal(error.status, 400);
     }
-    assert.equal(upstream.requests.length, before);
-    const sdkError = await sdk.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'X-Google-Safety-Settings': '{' } }).catch((e: unknown) => e);
+    assert.equal(env.upstream.requests.length, before);
+    const sdkError = await env.sdk.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'X-Google-Safety-Settings': '{' } }).catch((e: unknown) => e);
     assert.ok(sdkError instanceof OpenAI.BadRequestError);
     assert.match(sdkError.message, /x-google-safety-settings must be JSON/);
   });
 
   it('accepts the object form of safety settings and http image URLs as fileData', async () => {
-    upstream.set(sendJson(fixtureJson('gemini/text-response.json')));
-    await adapter.invoke(call({
+    env.upstream.set(sendJson(fixtureJson('gemini/text-response.json')));
+    await env.adapter.invoke(call({
       headers: { 'x-google-safety-settings': '{"HARM_CATEGORY_DANGEROUS_CONTENT":"BLOCK_NONE"}' },
       body: { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.jpg?size=2' } }] }] },
     }), { transport, signal });
-    const body = JSON.parse(upstream.requests.at(-1)!.body);
+    const body = JSON.parse(env.upstream.requests.at(-1)!.body);
     assert.deepEqual(body.safetySettings, [{ category: 'HARM_CATEGORY_DANGEROUS_CONTENT', threshold: 'BLOCK_NONE' }]);
     assert.deepEqual(body.contents[0].parts, [{ fileData: { mimeType: 'image/jpeg', fileUri: 'https://example.com/cat.jpg?size=2' } }]);
-    const error = await rejection(adapter.invoke(call({ body: { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/image' } }] }] } }), { transport, signal }));
+    const error = await rejection(env.adapter.invoke(call({ body: { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/image' } }] }] } }), { transport, signal }));
     assert.equal(error.failureKind, 'bad_request');
     assert.match(error.message, /mime type/);
   });
 
   it('maps finish reasons, and a blocked prompt to content_policy', async () => {
-    upstream.set(sendJson({ candidates: [{ content: { role: 'model', parts: [{ text: 'partial' }] }, finishReason: 'MAX_TOKENS' }, { index: 1, content: { role: 'model', parts: [] }, finishReason: 'SAFETY' }] }));
-    const result = (await adapter.invoke(call(), { transport, signal })) as JsonResult;
+    env.upstream.set(sendJson({ candidates: [{ content: { role: 'model', parts: [{ text: 'partial' }] }, finishReason: 'MAX_TOKENS' }, { index: 1, content: { role: 'model', parts: [] }, finishReason: 'SAFETY' }] }));
+    const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
     assert.deepEqual(JSON.parse(result.body).choices.map((c: { finish_reason: string }) => c.finish_reason), ['length', 'content_filter']);
 
-    upstream.set(sendJson({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 } }));
-    const blocked = await rejection(adapter.invoke(call(), { transport, signal }));
+    env.upstream.set(sendJson({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 } }));
+    const blocked = await rejection(env.adapter.invoke(call(), { transport, signal }));
     assert.equal(blocked.failureKind, 'content_policy');
-    upstream.set(sendSse(`data: ${JSON.stringify({ promptFeedback: { blockReason: 'PROHIBITED_CONTENT' } })}\r\n\r\n`));
-    const blockedStream = await rejection(adapter.invoke(call({ stream: true }), { transport, signal }));
+    env.upstream.set(sse(`data: ${JSON.stringify({ promptFeedback: { blockReason: 'PROHIBITED_CONTENT' } })}\r\n\r\n`));
+    const blockedStream = await rejection(env.adapter.invoke(call({ stream: true }), { transport, signal }));
     assert.equal(blockedStream.failureKind, 'content_policy');
   });
 
   it('classifies Google error bodies (HTTP and in-stream) and never leaks the key', async () => {
-    upstream.set((_req, res) => {
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '3' });
-      res.end(fixtureText('gemini/error-429.json'));
-    });
-    const limited = await rejection(adapter.invoke(call(), { transport, signal }));
+    env.upstream.set(sendJson(fixtureText('gemini/error-429.json'), 429, { 'retry-after': '3' }));
+    const limited = await rejection(env.adapter.invoke(call(), { transport, signal }));
     assert.equal(limited.failureKind, 'rate_limited');
     assert.equal(limited.retryAfterMs, 3000);
 
-    upstream.set(sendJson({ error: { code: 400, message: `API key not valid. Please pass a valid API key. (${KEY})`, status: 'INVALID_ARGUMENT' } }, 400));
-    const auth = await rejection(adapter.invoke(call(), { transport, signal }));
+    env.upstream.set(sendJson({ error: { code: 400, message: `API key not valid. Please pass a valid API key. (${KEY})`, status: 'INVALID_ARGUMENT' } }, 400));
+    const auth = await rejection(env.adapter.invoke(call(), { transport, signal }));
     assert.equal(auth.failureKind, 'auth');
     assert.ok(!auth.message.includes(KEY));
 
-    upstream.set(sendJson({ error: { code: 400, message: 'The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).', status: 'INVALID_ARGUMENT' } }, 400));
-    assert.equal((await rejection(adapter.invoke(call(), { transport, signal }))).failureKind, 'context_length');
+    env.upstream.set(sendJson({ error: { code: 400, message: 'The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).', status: 'INVALID_ARGUMENT' } }, 400));
+    assert.equal((await rejection(env.adapter.invoke(call(), { transport, signal }))).failureKind, 'context_length');
 
-    upstream.set(sendJson({ error: { code: 404, message: 'models/gemini-9 is not found for API version v1beta, or is not supported for generateContent.', status: 'NOT_FOUND' } }, 404));
-    assert.equal((await rejection(adapter.invoke(call(), { transport, signal }))).failureKind, 'model_unavailable');
+    env.upstream.set(sendJson({ error: { code: 404, message: 'models/gemini-9 is not found for API version v1beta, or is not supported for generateContent.', status: 'NOT_FOUND' } }, 404));
+    assert.equal((await rejection(env.adapter.invoke(call(), { transport, signal }))).failureKind, 'model_unavailable');
 
     const first = fixtureText('gemini/stream-text.sse').split('\r\n\r\n')[0] + '\r\n\r\n';
-    upstream.set(sendSse(first + 'data: {"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}\r\n\r\n'));
-    const result = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set(sse(first + 'data: {"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}\r\n\r\n'));
+    const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     const late = await rejection(collect(result.events));
     assert.equal(late.failureKind, 'overloaded');
     assert.equal(late.afterFirstByte, true);
   });
 
   it('rejects a tool result that answers no earlier tool call (Gemini needs the function name)', async () => {
-    const error = await rejection(adapter.invoke(call({ body: { messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'call_zzz', content: '1' }] } }), { transport, signal }));
+    const error = await rejection(env.adapter.invoke(call({ body: { messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'call_zzz', content: '1' }] } }), { transport, signal }));
     assert.equal(error.failureKind, 'bad_request');
   });
 
   it('routes embeddings to batchEmbedContents (SDK, float and base64)', async () => {
-    upstream.set(sendJson(fixtureJson('gemini/batch-embed-response.json')));
-    const res = await sdk.embeddings.create({ model: 'text-embedding-004', input: ['hello', 'goodbye'], dimensions: 4, encoding_format: 'float' });
-    const sent = upstream.requests.at(-1)!;
+    env.upstream.set(sendJson(fixtureJson('gemini/batch-embed-response.json')));
+    const res = await env.sdk.embeddings.create({ model: 'text-embedding-004', input: ['hello', 'goodbye'], dimensions: 4, encoding_format: 'float' });
+    const sent = env.upstream.requests.at(-1)!;
     assert.equal(sent.url, '/v1beta/models/text-embedding-004:batchEmbedContents');
     assert.deepEqual(JSON.parse(sent.body), { requests: [
       { model: 'models/text-embedding-004', content: { parts: [{ text: 'hello' }] }, outputDimensionality: 4 },
@@ -270,7 +226,7 @@ describe('gemini adapter', () => {
     ] });
     assert.deepEqual(res.data.map((d) => d.embedding), [[0.0123, -0.0456, 0.0789, 0.25], [-0.5, 0.125, 0, 0.75]]);
     // The SDK asks for base64 by default and decodes it: values survive as float32.
-    const decoded = await sdk.embeddings.create({ model: 'text-embedding-004', input: 'hello' });
+    const decoded = await env.sdk.embeddings.create({ model: 'text-embedding-004', input: 'hello' });
     assert.deepEqual(decoded.data[1]!.embedding, [-0.5, 0.125, 0, 0.75]);
     assert.ok(Math.abs(decoded.data[0]!.embedding[0]! - 0.0123) < 1e-6);
   });

@@ -1,35 +1,25 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import type { JsonResult, ProviderCall, StreamResult } from '../adapter.js';
-import { createUndiciTransport } from '../transport/undici.js';
 import { createAdapter } from '../registry.js';
-import { collect, startUpstream, type Upstream, type Recorded } from '../testing/upstream.test.util.js';
+import { collect, type Recorded } from '../testing/upstream.test.util.js';
+import { sendJson, useAdapterUpstream } from '../testing/adapter.test.util.js';
 import { mistralToolCallId } from './mistral.js';
 
 const KEY = 'mistral-SECRET-0123456789abcdef';
 
 describe('mistral adapter', () => {
-  let upstream: Upstream;
-  const transport = createUndiciTransport();
-  const signal = new AbortController().signal;
-  let adapter: ReturnType<typeof createAdapter>;
+  const env = useAdapterUpstream((url) => ({ name: 'mi', type: 'mistral', base_url: `${url}/v1`, api_key: KEY, safe_prompt: true }));
+  const { transport, signal } = env;
   const call = (over: Partial<ProviderCall> = {}): ProviderCall => ({
     format: 'openai.chat', body: { messages: [{ role: 'user', content: 'hi' }] }, model: 'mistral-large-latest', stream: false, headers: {}, requestId: 'r1', ...over,
-  });
-  before(async () => {
-    upstream = await startUpstream();
-    adapter = createAdapter({ name: 'mi', type: 'mistral', base_url: `${upstream.url}/v1`, api_key: KEY, safe_prompt: true });
-  });
-  after(async () => {
-    await transport.close();
-    await upstream.close();
   });
 
   it('rewrites OpenAI deviations and passes the answer through verbatim', async () => {
     const answer = JSON.stringify({ id: 'cmpl-1', object: 'chat.completion', created: 1, model: 'mistral-large-2411', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'D681PevKs', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }] }, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } });
-    upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(answer); });
-    const result = (await adapter.invoke(call({ body: {
+    env.upstream.set(sendJson(answer));
+    const result = (await env.adapter.invoke(call({ body: {
       model: 'x', seed: 42, max_completion_tokens: 64, stream_options: { include_usage: true }, user: 'u1', logit_bias: {}, parallel_tool_calls: false,
       messages: [
         { role: 'developer', content: 'Be brief.' },
@@ -38,7 +28,7 @@ describe('mistral adapter', () => {
         { role: 'tool', tool_call_id: 'call_abc123XYZ_long', content: '18C' },
       ],
     } }), { transport, signal })) as JsonResult;
-    const sent = upstream.requests.at(-1)!;
+    const sent = env.upstream.requests.at(-1)!;
     assert.equal(sent.url, '/v1/chat/completions');
     assert.equal(sent.headers.authorization, `Bearer ${KEY}`);
     const body = JSON.parse(sent.body);
@@ -64,8 +54,8 @@ describe('mistral adapter', () => {
 
   it('keeps a chat answer byte for byte when it already has logprobs and refusal', async () => {
     const answer = '{"id":"c2", "object":"chat.completion","created":1,"model":"mistral-small","choices":[{"index":0,"message":{"role":"assistant","content":"Hi","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}';
-    upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(answer); });
-    const result = (await adapter.invoke(call(), { transport, signal })) as JsonResult;
+    env.upstream.set(sendJson(answer));
+    const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
     assert.equal(result.body, answer);
   });
 
@@ -73,8 +63,8 @@ describe('mistral adapter', () => {
     const sse = 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"mistral-small","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n'
       + 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"mistral-small","choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"total_tokens":7,"completion_tokens":2}}\n\n'
       + 'data: [DONE]\n\n';
-    upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.end(sse); });
-    const result = (await adapter.invoke(call({ stream: true, body: { messages: [{ role: 'user', content: 'hi' }], stream: true } }), { transport, signal })) as StreamResult;
+    env.upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.end(sse); });
+    const result = (await env.adapter.invoke(call({ stream: true, body: { messages: [{ role: 'user', content: 'hi' }], stream: true } }), { transport, signal })) as StreamResult;
     const events = await collect(result.events);
     assert.equal(events.length, 3);
     assert.equal(events.at(-1)!.data, '[DONE]');
@@ -82,10 +72,10 @@ describe('mistral adapter', () => {
   });
 
   it('routes embeddings, mapping dimensions and encoding base64 itself', async () => {
-    upstream.set((_req: Recorded, res: ServerResponse) => res.end(JSON.stringify({ id: 'e', object: 'list', data: [{ object: 'embedding', embedding: [0.5, -0.25], index: 0 }], model: 'mistral-embed', usage: { prompt_tokens: 4, total_tokens: 4, completion_tokens: 0 } })));
-    const result = (await adapter.invoke(call({ format: 'openai.embeddings', model: 'mistral-embed', body: { input: ['a'], dimensions: 2, encoding_format: 'base64' } }), { transport, signal })) as JsonResult;
-    assert.equal(upstream.requests.at(-1)!.url, '/v1/embeddings');
-    assert.deepEqual(JSON.parse(upstream.requests.at(-1)!.body), { input: ['a'], output_dimension: 2, model: 'mistral-embed' });
+    env.upstream.set((_req: Recorded, res: ServerResponse) => res.end(JSON.stringify({ id: 'e', object: 'list', data: [{ object: 'embedding', embedding: [0.5, -0.25], index: 0 }], model: 'mistral-embed', usage: { prompt_tokens: 4, total_tokens: 4, completion_tokens: 0 } })));
+    const result = (await env.adapter.invoke(call({ format: 'openai.embeddings', model: 'mistral-embed', body: { input: ['a'], dimensions: 2, encoding_format: 'base64' } }), { transport, signal })) as JsonResult;
+    assert.equal(env.upstream.requests.at(-1)!.url, '/v1/embeddings');
+    assert.deepEqual(JSON.parse(env.upstream.requests.at(-1)!.body), { input: ['a'], output_dimension: 2, model: 'mistral-embed' });
     const b64 = JSON.parse(result.body).data[0].embedding;
     const bytes = Buffer.from(b64, 'base64');
     assert.deepEqual([...new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4)], [0.5, -0.25]);

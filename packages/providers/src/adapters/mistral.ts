@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { ClientFormat, Usage } from '@switchyard/core';
 import type { ProviderAdapter, ProviderCall, ProviderConfig } from '../adapter.js';
-import { ProviderError } from '../provider-error.js';
 import { openAIUsage } from '../usage.js';
+import { callKey, jsonCallHeaders } from './call-headers.js';
 import { createHttpAdapter, type UpstreamRequest } from './http-adapter.js';
 import { stringOption, trimSlash, validateUrl } from './openai.js';
 import { openAIStreamProtocol } from './openai-stream.js';
@@ -120,10 +120,7 @@ export function createMistralAdapter(config: ProviderConfig): ProviderAdapter {
   const extra = config.headers ?? {};
 
   function build(call: ProviderCall): UpstreamRequest {
-    const key = call.apiKey ?? config.api_key;
-    if (!key) throw new ProviderError(`provider ${config.name} has no API key configured`, { kind: 'auth', provider: config.name });
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json', authorization: `Bearer ${key}` };
-    for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
+    const headers = jsonCallHeaders(call, { authorization: `Bearer ${callKey(config, call)}` }, extra);
     return { url: base + PATHS[call.format]!, headers, body: JSON.stringify(mistralBody(call.format, call.body, call.model, safePrompt)) };
   }
 

@@ -1,12 +1,12 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSseStream, type SseEvent } from '@switchyard/core';
 import type { ProviderCall, StreamResult, JsonResult } from '../adapter.js';
-import { isProviderError, type ProviderError } from '../provider-error.js';
 import { createUndiciTransport } from '../transport/undici.js';
 import { createAdapter } from '../registry.js';
 import { createOpenAIAdapter } from './openai.js';
-import { collect, fixtureJson, startUpstream, writeInPieces, type Upstream } from '../testing/upstream.test.util.js';
+import { collect, fixtureJson, startUpstream } from '../testing/upstream.test.util.js';
+import { rejection, sendJson, sendSse, useAdapterUpstream } from '../testing/adapter.test.util.js';
 
 const KEY = 'sk-test-SECRET0123456789abcdef';
 const jsonFixture = fixtureJson('openai/chat-structured-output-json-schema.json');
@@ -16,39 +16,19 @@ function call(over: Partial<ProviderCall> = {}): ProviderCall {
   return { format: 'openai.chat', body: { ...jsonFixture.request, model: 'my-alias', x_future_field: { keep: [1, 'two'] } }, model: 'gpt-4o-2024-08-06', stream: false, headers: {}, requestId: 'r1', ...over };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isProviderError(error), `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
 describe('openai adapter (replaying recorded exchanges)', () => {
-  let upstream: Upstream;
-  const transport = createUndiciTransport();
-  const signal = new AbortController().signal;
-  let adapter: ReturnType<typeof createAdapter>;
-  before(async () => {
-    upstream = await startUpstream();
-    adapter = createAdapter({ name: 'oa', type: 'openai', base_url: `${upstream.url}/v1/`, api_key: KEY, organization: 'org-1', headers: { 'X-Extra': 'yes', 'OpenAI-Organization': 'org-override' } });
-  });
-  after(async () => {
-    await transport.close();
-    await upstream.close();
-  });
+  const env = useAdapterUpstream((url) => ({ name: 'oa', type: 'openai', base_url: `${url}/v1/`, api_key: KEY, organization: 'org-1', headers: { 'X-Extra': 'yes', 'OpenAI-Organization': 'org-override' } }));
+  const { transport, signal } = env;
 
   it('passes the body through with only model replaced and returns the upstream bytes verbatim', async () => {
     // Odd spacing proves the body is forwarded, not re-serialised.
     const raw = JSON.stringify(jsonFixture.response, null, 1).replace('"usage"', '"x_unknown": {"a": 1},\n "usage"');
-    upstream.set((_req, res) => {
+    env.upstream.set((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-remaining-requests': '99', 'openai-processing-ms': '12', 'set-cookie': 'a=b', 'x-request-id': 'req_1' });
       res.end(raw);
     });
-    const result = (await adapter.invoke(call(), { transport, signal })) as JsonResult;
-    const sent = upstream.requests.at(-1)!;
+    const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
+    const sent = env.upstream.requests.at(-1)!;
     assert.equal(sent.url, '/v1/chat/completions');
     assert.equal(sent.headers.authorization, `Bearer ${KEY}`);
     assert.equal(sent.headers['openai-organization'], 'org-override');
@@ -66,19 +46,15 @@ describe('openai adapter (replaying recorded exchanges)', () => {
   });
 
   it('extracts cached and reasoning tokens', async () => {
-    upstream.set((_req, res) => res.end(JSON.stringify({ ...jsonFixture.response, usage: { prompt_tokens: 100, completion_tokens: 30, total_tokens: 130, prompt_tokens_details: { cached_tokens: 60 }, completion_tokens_details: { reasoning_tokens: 20 } } })));
-    const result = (await adapter.invoke(call(), { transport, signal })) as JsonResult;
+    env.upstream.set((_req, res) => res.end(JSON.stringify({ ...jsonFixture.response, usage: { prompt_tokens: 100, completion_tokens: 30, total_tokens: 130, prompt_tokens_details: { cached_tokens: 60 }, completion_tokens_details: { reasoning_tokens: 20 } } })));
+    const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
     assert.deepEqual(result.usage, { inputTokens: 40, outputTokens: 30, cacheReadTokens: 60, cacheWriteTokens: 0, reasoningTokens: 20, source: 'provider' });
   });
 
   it('streams the recorded SSE verbatim, observes usage and forwards [DONE]', async () => {
-    upstream.set(async (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      await writeInPieces(res, streamFixture.response_sse, 37);
-      res.end();
-    });
-    const result = (await adapter.invoke(call({ stream: true, body: { ...streamFixture.request, stream_options: { include_usage: true } } }), { transport, signal })) as StreamResult;
-    assert.equal(upstream.requests.at(-1)!.headers.accept, 'text/event-stream');
+    env.upstream.set(sendSse(streamFixture.response_sse, 37));
+    const result = (await env.adapter.invoke(call({ stream: true, body: { ...streamFixture.request, stream_options: { include_usage: true } } }), { transport, signal })) as StreamResult;
+    assert.equal(env.upstream.requests.at(-1)!.headers.accept, 'text/event-stream');
     const events = await collect(result.events);
     const expected = await collect(parseSseStream((async function* () { yield streamFixture.response_sse as string; })()));
     assert.deepEqual(events, expected);
@@ -89,16 +65,16 @@ describe('openai adapter (replaying recorded exchanges)', () => {
 
   it('ends a stream that saw a finish_reason but no [DONE] with a [DONE] of its own', async () => {
     const withoutDone = streamFixture.response_sse.replace('data: [DONE]\n\n', '');
-    upstream.set((_req, res) => res.end(withoutDone));
-    const result = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set((_req, res) => res.end(withoutDone));
+    const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     const events = await collect(result.events);
     assert.equal(events.at(-1)!.data, '[DONE]');
   });
 
   it('fails a stream that ends before any finish_reason (truncated) with a network error after the first byte', async () => {
     const cut = streamFixture.response_sse.split('\n\n').slice(0, 4).join('\n\n') + '\n\n';
-    upstream.set((_req, res) => res.end(cut));
-    const result = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set((_req, res) => res.end(cut));
+    const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     const error = await rejection(collect(result.events));
     assert.equal(error.failureKind, 'network');
     assert.equal(error.afterFirstByte, true);
@@ -107,53 +83,50 @@ describe('openai adapter (replaying recorded exchanges)', () => {
 
   it('classifies an in-stream error, before (invoke rejects) and after the first event', async () => {
     const errorEvent = 'data: {"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}\n\n';
-    upstream.set((_req, res) => res.end(errorEvent));
-    const early = await rejection(adapter.invoke(call({ stream: true }), { transport, signal }));
+    env.upstream.set((_req, res) => res.end(errorEvent));
+    const early = await rejection(env.adapter.invoke(call({ stream: true }), { transport, signal }));
     assert.equal(early.failureKind, 'rate_limited');
     assert.equal(early.afterFirstByte, false);
 
     const first = streamFixture.response_sse.split('\n\n')[0] + '\n\n';
-    upstream.set((_req, res) => res.end(first + 'data: {"error":{"message":"The server had an error","type":"server_error"}}\n\n'));
-    const result = (await adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
+    env.upstream.set((_req, res) => res.end(first + 'data: {"error":{"message":"The server had an error","type":"server_error"}}\n\n'));
+    const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal })) as StreamResult;
     const late = await rejection(collect(result.events));
     assert.equal(late.failureKind, 'server_error');
     assert.equal(late.afterFirstByte, true);
   });
 
   it('classifies HTTP errors, keeps retry-after and never leaks the key', async () => {
-    upstream.set((_req, res) => {
-      res.writeHead(401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com.`, type: 'invalid_request_error', code: 'invalid_api_key' } }));
-    });
-    const auth = await rejection(adapter.invoke(call(), { transport, signal }));
+    env.upstream.set(sendJson({ error: { message: `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com.`, type: 'invalid_request_error', code: 'invalid_api_key' } }, 401));
+    const auth = await rejection(env.adapter.invoke(call(), { transport, signal }));
     assert.equal(auth.failureKind, 'auth');
     assert.equal(auth.upstreamStatus, 401);
-    for (const text of [auth.message, JSON.stringify(auth), String(auth.stack), JSON.stringify(adapter.classify({ status: 401, body: `{"error":{"message":"${KEY}"}}` }))]) {
+    for (const text of [auth.message, JSON.stringify(auth), String(auth.stack), JSON.stringify(env.adapter.classify({ status: 401, body: `{"error":{"message":"${KEY}"}}` }))]) {
       assert.ok(!text.includes(KEY) && !text.includes('SECRET0123'), `leaked: ${text}`);
     }
 
-    upstream.set((_req, res) => {
+    env.upstream.set((_req, res) => {
       res.writeHead(429, { 'retry-after-ms': '1500', 'retry-after': '2', 'x-should-retry': 'true' });
       res.end(JSON.stringify({ error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } }));
     });
-    const limited = await rejection(adapter.invoke(call(), { transport, signal }));
+    const limited = await rejection(env.adapter.invoke(call(), { transport, signal }));
     assert.equal(limited.failureKind, 'rate_limited');
     assert.equal(limited.retryAfterMs, 1500);
     assert.equal(limited.shouldRetry, true);
     assert.equal(limited.retryable, true);
 
-    upstream.set((_req, res) => {
+    env.upstream.set((_req, res) => {
       res.writeHead(429);
       res.end(JSON.stringify({ error: { message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' } }));
     });
-    const quota = await rejection(adapter.invoke(call(), { transport, signal }));
+    const quota = await rejection(env.adapter.invoke(call(), { transport, signal }));
     assert.equal(quota.failureKind, 'auth');
     assert.equal(quota.retryable, false);
   });
 
   it('maps transport failures to timeout / network ProviderErrors', async () => {
-    upstream.set(() => {});
-    const slow = await rejection(adapter.invoke(call(), { transport, signal, timeouts: { firstByteMs: 100 } }));
+    env.upstream.set(() => {});
+    const slow = await rejection(env.adapter.invoke(call(), { transport, signal, timeouts: { firstByteMs: 100 } }));
     assert.equal(slow.failureKind, 'timeout');
     const dead = createAdapter({ name: 'dead', type: 'openai', base_url: 'http://127.0.0.1:1/v1', api_key: KEY });
     const refused = await rejection(dead.invoke(call(), { transport, signal }));
@@ -163,13 +136,13 @@ describe('openai adapter (replaying recorded exchanges)', () => {
   for (const how of ['abort signal', 'break'] as const) {
     it(`closes the upstream stream when the client leaves (${how})`, async () => {
       const first = streamFixture.response_sse.split('\n\n')[0] + '\n\n';
-      upstream.set((_req, res) => {
+      env.upstream.set((_req, res) => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write(first);
       });
       const controller = new AbortController();
-      const result = (await adapter.invoke(call({ stream: true }), { transport, signal: controller.signal })) as StreamResult;
-      const closed = upstream.closed();
+      const result = (await env.adapter.invoke(call({ stream: true }), { transport, signal: controller.signal })) as StreamResult;
+      const closed = env.upstream.closed();
       const iterator = result.events[Symbol.asyncIterator]();
       assert.equal(((await iterator.next()).value as SseEvent).data, first.slice(6, -2));
       if (how === 'break') {
@@ -185,23 +158,23 @@ describe('openai adapter (replaying recorded exchanges)', () => {
   }
 
   it('refuses a call without any key and a format it does not serve', async () => {
-    const keyless = createAdapter({ name: 'nokey', type: 'openai', base_url: upstream.url });
+    const keyless = createAdapter({ name: 'nokey', type: 'openai', base_url: env.upstream.url });
     assert.equal((await rejection(keyless.invoke(call(), { transport, signal }))).failureKind, 'auth');
     // The bare adapter (createAdapter wraps it with translation, which serves Anthropic clients too).
-    const bare = createOpenAIAdapter({ name: 'oa', type: 'openai', base_url: upstream.url, api_key: KEY });
+    const bare = createOpenAIAdapter({ name: 'oa', type: 'openai', base_url: env.upstream.url, api_key: KEY });
     assert.equal((await rejection(bare.invoke(call({ format: 'anthropic.messages' }), { transport, signal }))).failureKind, 'bad_request');
   });
 
   it('uses the BYOK key of the call', async () => {
-    upstream.set((_req, res) => res.end('{}'));
-    await adapter.invoke(call({ apiKey: 'sk-user-key-123456' }), { transport, signal });
-    assert.equal(upstream.requests.at(-1)!.headers.authorization, 'Bearer sk-user-key-123456');
+    env.upstream.set((_req, res) => res.end('{}'));
+    await env.adapter.invoke(call({ apiKey: 'sk-user-key-123456' }), { transport, signal });
+    assert.equal(env.upstream.requests.at(-1)!.headers.authorization, 'Bearer sk-user-key-123456');
   });
 
   it('posts embeddings to /embeddings', async () => {
-    upstream.set((_req, res) => res.end(JSON.stringify({ object: 'list', data: [], model: 'text-embedding-3-small', usage: { prompt_tokens: 5, total_tokens: 5 } })));
-    const result = (await adapter.invoke(call({ format: 'openai.embeddings', body: { model: 'e', input: 'hi' }, model: 'text-embedding-3-small' }), { transport, signal })) as JsonResult;
-    assert.equal(upstream.requests.at(-1)!.url, '/v1/embeddings');
+    env.upstream.set((_req, res) => res.end(JSON.stringify({ object: 'list', data: [], model: 'text-embedding-3-small', usage: { prompt_tokens: 5, total_tokens: 5 } })));
+    const result = (await env.adapter.invoke(call({ format: 'openai.embeddings', body: { model: 'e', input: 'hi' }, model: 'text-embedding-3-small' }), { transport, signal })) as JsonResult;
+    assert.equal(env.upstream.requests.at(-1)!.url, '/v1/embeddings');
     assert.equal(result.usage?.inputTokens, 5);
   });
 });

@@ -6,20 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import type { JsonResult, ProviderCall, StreamResult } from '../adapter.js';
-import { isProviderError, type ProviderError } from '../provider-error.js';
 import { createUndiciTransport } from '../transport/undici.js';
 import { createAdapter } from '../registry.js';
 import { collect, fixtureJson, fixtureText, startUpstream, type Upstream, type Recorded } from '../testing/upstream.test.util.js';
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isProviderError(error), `expected ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
+import { rejection } from '../testing/adapter.test.util.js';
 
 /** Verify an RS256 JWT the way Google's token endpoint does; returns header and claims. */
 function verifyJwt(jwt: string, publicKey: KeyObject): { header: Record<string, unknown>; claims: Record<string, unknown> } {

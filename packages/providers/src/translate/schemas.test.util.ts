@@ -1,7 +1,8 @@
 /**
  * Test support (not shipped): validators for translated bodies and events, against trimmed
  * copies of the official OpenAI OpenAPI schemas and the Anthropic SDK's JSON Schemas
- * (fixtures/schemas). Same rewrites as the lead's test/src/support/schemas.ts.
+ * (fixtures/schemas). Same rewrites as test/src/support/schemas.ts, kept apart on purpose: a
+ * package's tests must not reach into the repository's test/ workspace.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -11,19 +12,21 @@ import assert from 'node:assert/strict';
 type Json = Record<string, unknown>;
 const load = (name: string): Json => JSON.parse(readFileSync(new URL(`../../fixtures/schemas/${name}`, import.meta.url), 'utf8')) as Json;
 
-/** OpenAPI 3.0 leftovers: `nullable: true` becomes `anyOf: [schema, {type: 'null'}]`; refs point into $defs. */
-function openapiToJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(openapiToJsonSchema);
+/** Rebuild a JSON tree bottom-up: `rewrite` gets each object with its children already rebuilt, and the original. */
+function rewriteObjects(node: unknown, rewrite: (rebuilt: Json, original: Json) => unknown): unknown {
+  if (Array.isArray(node)) return node.map((item) => rewriteObjects(item, rewrite));
   if (!node || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [k, v] of Object.entries(node as Json)) {
-    if (k === 'nullable') continue;
-    if (k === '$ref' && typeof v === 'string') out.$ref = v.replace('#/components/schemas/', '#/$defs/');
-    else out[k] = openapiToJsonSchema(v);
-  }
-  if ((node as Json).nullable === true) return { anyOf: [out, { type: 'null' }] };
-  return out;
+  const rebuilt: Json = {};
+  for (const [k, v] of Object.entries(node as Json)) rebuilt[k] = rewriteObjects(v, rewrite);
+  return rewrite(rebuilt, node as Json);
 }
+
+/** OpenAPI 3.0 leftovers: `nullable: true` becomes `anyOf: [schema, {type: 'null'}]`; refs point into $defs. */
+const openapiToJsonSchema = (root: unknown): unknown => rewriteObjects(root, (out, original) => {
+  delete out.nullable;
+  if (typeof out.$ref === 'string') out.$ref = out.$ref.replace('#/components/schemas/', '#/$defs/');
+  return original.nullable === true ? { anyOf: [out, { type: 'null' }] } : out;
+});
 
 const allowsNull = (s: unknown): boolean => {
   if (!s || typeof s !== 'object') return false;
@@ -34,17 +37,13 @@ const allowsNull = (s: unknown): boolean => {
 
 /** The SDK types require fields the real API omits (nullable ones, container, diagnostics, stop_details, caller). */
 const OMITTED_BY_API = new Set(['container', 'diagnostics', 'stop_details', 'caller']);
-function relaxNullableRequired(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(relaxNullableRequired);
-  if (!node || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [k, v] of Object.entries(node as Json)) out[k] = relaxNullableRequired(v);
+const relaxNullableRequired = (root: unknown): unknown => rewriteObjects(root, (out) => {
   if (Array.isArray(out.required) && out.properties && typeof out.properties === 'object') {
     const props = out.properties as Json;
     out.required = (out.required as string[]).filter((name) => !allowsNull(props[name]) && !OMITTED_BY_API.has(name));
   }
   return out;
-}
+});
 
 const openaiAjv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
 openaiAjv.addSchema({ $id: 'openai', $defs: openapiToJsonSchema(load('openai-chat.json').schemas) as Json });
