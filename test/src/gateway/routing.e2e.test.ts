@@ -15,8 +15,8 @@ import { ADMIN_TOKEN, adminClient, listen } from './helpers.js';
 // Listed in an order that is none of the orders a strategy should produce.
 // speed: fast > mid > slow; price: mid < slow < fast.
 const PROVIDERS = [
-  { name: 'sim-slow', type: 'simulated', models: ['sim-1'], latency_ms: 150, tokens_per_second: 0, output_tokens: 4, cost: { input_per_1k: 0.002, output_per_1k: 0.004 } },
-  { name: 'sim-mid', type: 'simulated', models: ['sim-1'], latency_ms: 50, tokens_per_second: 0, output_tokens: 4, cost: { input_per_1k: 0.0001, output_per_1k: 0.0002 } },
+  { name: 'sim-slow', type: 'simulated', models: ['sim-1'], latency_ms: 200, tokens_per_second: 0, output_tokens: 4, cost: { input_per_1k: 0.002, output_per_1k: 0.004 } },
+  { name: 'sim-mid', type: 'simulated', models: ['sim-1'], latency_ms: 100, tokens_per_second: 0, output_tokens: 4, cost: { input_per_1k: 0.0001, output_per_1k: 0.0002 } },
   { name: 'sim-fast', type: 'simulated', models: ['sim-1'], latency_ms: 1, tokens_per_second: 0, output_tokens: 4, cost: { input_per_1k: 0.03, output_per_1k: 0.06 } },
 ];
 
@@ -32,7 +32,12 @@ before(async () => {
       storage: { sqlite_path: ':memory:' },
       ai_gateway: {
         providers: PROVIDERS,
-        routing: { strategy: 'priority', providers: [{ name: 'sim-fast', priority: 1 }, { name: 'sim-mid', priority: 2 }, { name: 'sim-slow', priority: 3 }] },
+        routing: {
+          strategy: 'priority',
+          providers: [{ name: 'sim-fast', priority: 1 }, { name: 'sim-mid', priority: 2 }, { name: 'sim-slow', priority: 3 }],
+          // The median, not p95: one sample slowed by a busy CI machine must not decide the test.
+          latency: { window: '5m', percentile: 50 },
+        },
       },
     },
   });
@@ -149,9 +154,10 @@ for (const framework of ['koa', 'express'] as const) {
     test('latency: unmeasured targets get measured, then the fastest wins', async () => {
       const { id, key } = await createKey({ name: `${framework}-latency` });
       await setRouting(id, { active: true, strategy: 'latency', targets: ['sim-slow', 'sim-mid', 'sim-fast'] });
-      // Warm-up: at most one request per unmeasured target (other tests may have measured some).
-      for (let i = 0; i < 3; i++) await served(key);
-      // sim-fast answers in ~1 ms, sim-mid in ~50 ms, sim-slow in ~150 ms.
+      // Warm-up: every target measured (other tests may have measured some), then a few more
+      // samples so the medians settle.
+      for (let i = 0; i < 6; i++) await served(key);
+      // sim-fast answers in ~1 ms, sim-mid in ~100 ms, sim-slow in ~200 ms.
       for (let i = 0; i < 3; i++) assert.deepEqual(await served(key), { provider: 'sim-fast', strategy: 'latency', model: 'sim-1' });
     });
 
