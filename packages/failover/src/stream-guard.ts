@@ -26,73 +26,134 @@ export interface GuardOptions {
  * `idleMs`), the deadline or a malformed event (one the client's SDK could not parse) ends it with an error the writer turns into an
  * in-band error event, never a clean end; a client abort stops the upstream at once and
  * throws the abort reason.
+ *
+ * A plain iterator rather than an async generator: every event crosses this layer, and a
+ * generator costs several promises and microtask turns per event. `return()` also acts at once
+ * (a generator's would wait behind a pending `next()`, i.e. for the upstream's next event): the
+ * upstream is released and a pending `next()` resolves as done.
  */
-export async function* guardStream(options: GuardOptions): AsyncGenerator<SseEvent> {
-  const { result, exchangeSignal, deadlineSignal, idleMs } = options;
-  const iterator = result.events[Symbol.asyncIterator]();
-  let ended = false;
-  const end = (e: StreamEnd) => {
-    if (ended) return;
-    ended = true;
-    options.onEnd(e);
-  };
-  // A stop (client gone, deadline, stall) rejects the wait in progress. Not a long-lived promise
-  // raced against every event: each race would leave one more reaction on it for the whole stream.
-  let stopReason: { error: unknown } | undefined;
-  let rejectWait: ((err: unknown) => void) | undefined;
-  const stop = (err: unknown) => {
-    stopReason ??= { error: err };
-    rejectWait?.(err);
-  };
-  const onExchangeAbort = () => stop(exchangeSignal.reason);
-  const onDeadline = () => stop(midStream(options.provider, 'Request deadline exceeded during the stream', 'timeout'));
-  exchangeSignal.addEventListener('abort', onExchangeAbort, { once: true });
-  deadlineSignal.addEventListener('abort', onDeadline, { once: true });
-  if (exchangeSignal.aborted) onExchangeAbort();
-  else if (deadlineSignal.aborted) onDeadline();
-  // One idle timer for the whole stream, re-armed (refresh) each time we start waiting: only
-  // upstream silence counts, not time the consumer spends writing to a slow client.
-  let waiting = false;
-  let timer: NodeJS.Timeout | undefined;
-  if (idleMs > 0) {
-    timer = setTimeout(function idle() {
-      if (waiting) stop(midStream(options.provider, `Upstream stream stalled: no event for ${idleMs} ms`, 'timeout'));
-    }, idleMs);
+export function guardStream(options: GuardOptions): AsyncIterableIterator<SseEvent> {
+  return new GuardedStream(options);
+}
+
+class GuardedStream implements AsyncIterableIterator<SseEvent> {
+  readonly #options: GuardOptions;
+  readonly #source: AsyncIterator<SseEvent>;
+  /** Set once the stream has ended one way or another; later calls answer done. */
+  #closed = false;
+  /** A stop (client gone, deadline, stall) that arrived; thrown by the wait in progress or the next call. */
+  #stopReason: { error: unknown } | undefined;
+  /** Settles the wait in progress: rejects on a stop, resolves as done on an early `return()`. */
+  #interrupt: { reject: (err: unknown) => void; finish: () => void } | undefined;
+  /** While a wait is in progress; the idle timer only counts upstream silence, not a slow consumer. */
+  #waiting = false;
+  readonly #timer: NodeJS.Timeout | undefined;
+  readonly #onExchangeAbort = () => this.#stop(this.#options.exchangeSignal.reason);
+  readonly #onDeadline = () => this.#stop(midStream(this.#options.provider, 'Request deadline exceeded during the stream', 'timeout'));
+
+  constructor(options: GuardOptions) {
+    this.#options = options;
+    this.#source = options.result.events[Symbol.asyncIterator]();
+    const { exchangeSignal, deadlineSignal, idleMs } = options;
+    exchangeSignal.addEventListener('abort', this.#onExchangeAbort, { once: true });
+    deadlineSignal.addEventListener('abort', this.#onDeadline, { once: true });
+    if (exchangeSignal.aborted) this.#onExchangeAbort();
+    else if (deadlineSignal.aborted) this.#onDeadline();
+    // One idle timer for the whole stream, re-armed (refresh) each time we start waiting.
+    if (idleMs > 0) {
+      this.#timer = setTimeout(() => {
+        if (this.#waiting) this.#stop(midStream(options.provider, `Upstream stream stalled: no event for ${idleMs} ms`, 'timeout'));
+      }, idleMs);
+    }
   }
-  try {
-    for (;;) {
-      if (stopReason) throw stopReason.error;
-      waiting = true;
-      timer?.refresh();
-      const next = await new Promise<IteratorResult<SseEvent>>((resolve, reject) => {
-        rejectWait = reject;
-        iterator.next().then(resolve, reject);
-      });
-      rejectWait = undefined;
-      waiting = false;
-      if (next.done) break;
-      if (isMalformedEvent(options.format, next.value)) throw midStream(options.provider, 'Upstream sent a malformed stream event', 'server_error');
-      yield next.value;
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<SseEvent> {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<SseEvent>> {
+    if (this.#closed) return DONE;
+    try {
+      if (this.#stopReason) throw this.#stopReason.error;
+      const next = await this.#wait();
+      if (this.#closed) return DONE; // return() was called while we waited
+      if (next.done) {
+        this.#finish({ outcome: 'success' });
+        return DONE;
+      }
+      if (isMalformedEvent(this.#options.format, next.value)) {
+        throw midStream(this.#options.provider, 'Upstream sent a malformed stream event', 'server_error');
+      }
+      return next;
+    } catch (err) {
+      if (this.#closed) return DONE;
+      const { exchangeSignal } = this.#options;
+      if (exchangeSignal.aborted) {
+        this.#finish({ outcome: 'aborted', error: exchangeSignal.reason });
+        throw exchangeSignal.reason;
+      }
+      const error = isProviderError(err) ? asMidStream(err) : midStream(this.#options.provider, 'Upstream stream failed', 'network', err);
+      this.#finish({ outcome: 'failure', error });
+      throw error;
     }
-    end({ outcome: 'success' });
-  } catch (err) {
-    if (exchangeSignal.aborted) {
-      end({ outcome: 'aborted', error: exchangeSignal.reason });
-      throw exchangeSignal.reason;
+  }
+
+  /** Ended early (client left, consumer broke out): release the upstream now. */
+  async return(): Promise<IteratorResult<SseEvent>> {
+    if (!this.#closed) {
+      const interrupt = this.#interrupt;
+      this.#finish({ outcome: 'aborted', error: this.#options.exchangeSignal.reason ?? new Error('Stream closed early') });
+      interrupt?.finish();
     }
-    const error = isProviderError(err) ? asMidStream(err) : midStream(options.provider, 'Upstream stream failed', 'network', err);
-    end({ outcome: 'failure', error });
-    throw error;
-  } finally {
-    if (timer) clearTimeout(timer);
-    exchangeSignal.removeEventListener('abort', onExchangeAbort);
-    deadlineSignal.removeEventListener('abort', onDeadline);
-    // Ended early (client left, stall, consumer broke out): release the upstream now.
-    if (!ended) end({ outcome: 'aborted', error: exchangeSignal.reason ?? new Error('Stream closed early') });
-    options.abortUpstream();
-    void Promise.resolve(iterator.return?.()).catch(() => undefined);
+    return DONE;
+  }
+
+  /**
+   * The source's next event, or a rejection when a stop arrives first. Not a long-lived promise
+   * raced against every event: each race would leave one more reaction on it for the whole stream.
+   */
+  #wait(): Promise<IteratorResult<SseEvent>> {
+    this.#waiting = true;
+    this.#timer?.refresh();
+    return new Promise<IteratorResult<SseEvent>>((resolve, reject) => {
+      const settle = () => {
+        this.#interrupt = undefined;
+        this.#waiting = false;
+      };
+      this.#interrupt = {
+        reject: (err) => { settle(); reject(err); },
+        finish: () => { settle(); resolve(DONE); },
+      };
+      this.#source.next().then(
+        (result) => { settle(); resolve(result); },
+        (err: unknown) => { settle(); reject(err); },
+      );
+    });
+  }
+
+  #stop(err: unknown): void {
+    this.#stopReason ??= { error: err };
+    this.#interrupt?.reject(err);
+  }
+
+  /** Report how the stream ended (once), stop listening, and release the upstream. */
+  #finish(end: StreamEnd): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const options = this.#options;
+    if (this.#timer) clearTimeout(this.#timer);
+    options.exchangeSignal.removeEventListener('abort', this.#onExchangeAbort);
+    options.deadlineSignal.removeEventListener('abort', this.#onDeadline);
+    try {
+      options.onEnd(end);
+    } finally {
+      options.abortUpstream();
+      void Promise.resolve(this.#source.return?.()).catch(() => undefined);
+    }
   }
 }
+
+const DONE: IteratorResult<SseEvent> = Object.freeze({ done: true, value: undefined });
 
 function midStream(provider: string, message: string, kind: 'timeout' | 'network' | 'server_error', cause?: unknown): ProviderError {
   return new ProviderError(message, { kind, provider, afterFirstByte: true, cause });

@@ -8,7 +8,7 @@ import { prependItem, SseParser, type ClientFormat, type SseEvent, type Usage, t
 import type { FailureInfo, InvokeContext, JsonResult, ProviderAdapter, ProviderCall, ProviderConfig, ProviderResult, StreamResult } from '../adapter.js';
 import { classifyFailure, type DetailedClassification } from '../classify.js';
 import { ProviderError, isProviderError } from '../provider-error.js';
-import { TransportError, type TransportTimeouts } from '../transport.js';
+import { TransportError, type TransportResponse, type TransportTimeouts } from '../transport.js';
 
 /** The upstream request an adapter builds for one call. */
 export interface UpstreamRequest {
@@ -83,7 +83,7 @@ export function callTimeouts(config: ProviderConfig, context: InvokeContext): Pa
  * Pre-read the first event of a stream so failures before it reject the caller, then hand
  * the rest on. Breaking out of the returned iterable closes the source (and so the upstream).
  */
-export async function preReadFirst(source: AsyncGenerator<SseEvent>, onFirst: () => void): Promise<{ first: SseEvent; events: AsyncIterable<SseEvent> }> {
+export async function preReadFirst(source: AsyncIterator<SseEvent>, onFirst: () => void): Promise<{ first: SseEvent; events: AsyncIterable<SseEvent> }> {
   const first = await source.next();
   if (first.done) throw new StreamFailure('upstream stream ended before its first event', { kind: 'network' });
   onFirst();
@@ -159,29 +159,10 @@ export function createHttpAdapter(spec: HttpAdapterSpec): ProviderAdapter {
     }
     const protocol = spec.streamProtocol(call);
     const state = { started: false };
-    const response = res;
-    async function* pump(): AsyncGenerator<SseEvent> {
-      const parser = new SseParser();
-      let finished = false;
-      try {
-        for await (const chunk of response.body) {
-          for (const ev of parser.push(chunk)) {
-            const out = protocol.event(ev);
-            if (out) yield out;
-          }
-        }
-        const tail = parser.end();
-        for (const ev of protocol.end(tail.complete ? undefined : tail.pending)) yield ev;
-        finished = true;
-      } catch (error) {
-        throw toProviderError(error, state.started, call.apiKey);
-      } finally {
-        if (!finished) response.abort();
-      }
-    }
+    const events = new EventPump(res, protocol, (error) => toProviderError(error, state.started, call.apiKey));
     let read;
     try {
-      read = await preReadFirst(pump(), () => (state.started = true));
+      read = await preReadFirst(events, () => (state.started = true));
     } catch (error) {
       throw toProviderError(error, false, call.apiKey);
     }
@@ -199,3 +180,89 @@ export function createHttpAdapter(spec: HttpAdapterSpec): ProviderAdapter {
     classify: (info) => classify(info),
   };
 }
+
+/**
+ * The upstream body as protocol events. A plain iterator, not an async generator: a body chunk
+ * usually carries many events, and a generator would cost several promises and microtask turns
+ * for each of them; here an event already parsed is handed out with one resolved promise.
+ * Ending early (`return()`, or a failure) aborts the upstream response.
+ */
+class EventPump implements AsyncIterator<SseEvent> {
+  readonly #parser = new SseParser();
+  readonly #chunks: AsyncIterator<Uint8Array>;
+  /** Events parsed but not handed out yet, from `#head` on. */
+  #queue: SseEvent[] = [];
+  #head = 0;
+  /** A failure (body error, in-stream error event) thrown once the events before it are out. */
+  #failure: { error: unknown } | undefined;
+  /** The body ended cleanly: only the queue is left. */
+  #bodyDone = false;
+  /** Failed or closed early: every later call is done. */
+  #closed = false;
+
+  constructor(
+    private readonly response: TransportResponse,
+    private readonly protocol: StreamProtocol,
+    private readonly toError: (error: unknown) => ProviderError,
+  ) {
+    this.#chunks = response.body[Symbol.asyncIterator]();
+  }
+
+  next(): Promise<IteratorResult<SseEvent>> {
+    if (this.#head < this.#queue.length) return Promise.resolve({ done: false, value: this.#queue[this.#head++]! });
+    if (this.#failure) {
+      const { error } = this.#failure;
+      this.#failure = undefined;
+      this.#close();
+      return Promise.reject(this.toError(error));
+    }
+    if (this.#closed || this.#bodyDone) return Promise.resolve(DONE);
+    return this.#read();
+  }
+
+  async return(): Promise<IteratorResult<SseEvent>> {
+    // A body that already ended needs no abort; one still arriving is released now.
+    if (!this.#closed && !this.#bodyDone) this.#close();
+    this.#closed = true;
+    this.#queue = [];
+    this.#head = 0;
+    this.#failure = undefined;
+    return DONE;
+  }
+
+  /** Read body chunks until one completes at least one event, the body ends, or it fails. */
+  async #read(): Promise<IteratorResult<SseEvent>> {
+    this.#queue = [];
+    this.#head = 0;
+    try {
+      while (this.#queue.length === 0) {
+        const chunk = await this.#chunks.next();
+        if (this.#closed) return DONE; // return() was called while we read
+        if (chunk.done) {
+          const tail = this.#parser.end();
+          this.#bodyDone = true;
+          this.#queue = this.protocol.end(tail.complete ? undefined : tail.pending);
+          break;
+        }
+        for (const ev of this.#parser.push(chunk.value)) {
+          const out = this.protocol.event(ev);
+          if (out) this.#queue.push(out);
+        }
+      }
+    } catch (error) {
+      if (this.#closed) return DONE;
+      this.#failure = { error }; // events parsed before it still go out first
+    }
+    return this.next();
+  }
+
+  #close(): void {
+    this.#closed = true;
+    this.#queue = [];
+    this.#head = 0;
+    void Promise.resolve(this.#chunks.return?.()).catch(() => undefined);
+    this.response.abort();
+  }
+}
+
+const DONE: IteratorResult<SseEvent> = Object.freeze({ done: true, value: undefined });
