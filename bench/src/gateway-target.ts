@@ -4,6 +4,7 @@
  * @module
  */
 import { createGateway } from '@switchyard/gateway';
+import { createUndiciTransport, type HttpTransport } from '@switchyard/providers';
 
 /** The transports the gateway can call upstreams with. */
 export type GatewayTransport = 'undici' | 'got';
@@ -28,14 +29,31 @@ export function benchGatewayConfig(upstreamPort: number): Record<string, unknown
   };
 }
 
+/** Settings of the gateway under test beyond the config. */
+export interface GatewayTargetOptions {
+  /**
+   * Most sockets the transport keeps per upstream origin. Defaults to the transport's own
+   * default (128): the concurrency scenario raises it so that every client stream gets its own
+   * upstream connection, as through the bare proxy.
+   */
+  upstreamConnections?: number;
+}
+
+async function buildTransport(transport: GatewayTransport, connections: number | undefined): Promise<GatewayTransport | HttpTransport> {
+  if (connections === undefined) return transport;
+  if (transport === 'undici') return createUndiciTransport({ connections });
+  const { createGotTransport } = await import('@switchyard/providers/got');
+  return createGotTransport({ connections });
+}
+
 /**
  * Creates the gateway with the given transport and listens on 127.0.0.1, port 0.
  * @example
  * const gw = await startGateway(4000, 'undici');
  * await gw.close();
  */
-export async function startGateway(upstreamPort: number, transport: GatewayTransport): Promise<RunningGateway> {
-  const gateway = await createGateway({ config: benchGatewayConfig(upstreamPort), transport });
+export async function startGateway(upstreamPort: number, transport: GatewayTransport, options: GatewayTargetOptions = {}): Promise<RunningGateway> {
+  const gateway = await createGateway({ config: benchGatewayConfig(upstreamPort), transport: await buildTransport(transport, options.upstreamConnections) });
   const server = await gateway.listen({ host: '127.0.0.1', port: 0 });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('gateway did not report a TCP port');

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { test } from 'node:test';
 import { checkAnswer, timeStreams } from './client.js';
+import { runConcurrency } from './concurrency.js';
+import { leakSuspected, runMemory } from './memory.js';
 import { createProxyServer } from './proxy.js';
 import { overheads, type Measurement } from './report.js';
 import { removeBenchWorkDir, startChild } from './spawn.js';
-import { percentile } from './stats.js';
+import { percentile, trend } from './stats.js';
 import { createUpstreamServer } from './upstream.js';
 
 async function listen(server: Server): Promise<string> {
@@ -78,4 +80,49 @@ test('overhead is added latency over direct, relative to the proxy', () => {
   assert.deepEqual([gateway.addedP50, gateway.addedP99, gateway.ratioP50, gateway.ratioP99, gateway.rpsRatio], [3, 12, 1.5, 3, 0.5]);
   assert.equal(percentile([5, 1, 4, 2, 3], 0.5), 3);
   assert.equal(percentile([5, 1, 4, 2, 3], 0.99), 5);
+});
+
+test('concurrent streams through the proxy: held open, released, completed; memory sampled', async () => {
+  const upstream = await startChild('upstream-held', 0, { args: ['50', '10000'] });
+  const proxy = await startChild('proxy', upstream.port, { execArgv: [...process.execArgv, '--expose-gc'] });
+  try {
+    const result = await runConcurrency({
+      origin: `http://127.0.0.1:${proxy.port}`, target: proxy, upstream, streams: 20, ramp: 5, plateauMs: 150,
+      establishTimeoutMs: 5_000, finishTimeoutMs: 5_000, sampleMs: 50, progress: () => {},
+    });
+    assert.deepEqual([result.established, result.completed, result.failed, result.peakOpen, result.upstreamOpen], [20, 20, 0, 20, 20]);
+    assert.equal(result.gc, true);
+    assert.ok(result.peakRss >= result.before.rss && result.fds.open >= result.fds.before + 40);
+    assert.equal((await upstream.stats(false)).openStreams, 0);
+  } finally {
+    await proxy.stop();
+    await upstream.stop();
+    removeBenchWorkDir();
+  }
+});
+
+test('memory run: samples every interval under load, after a forced GC', async () => {
+  const upstream = await startChild('upstream');
+  const proxy = await startChild('proxy', upstream.port, { execArgv: [...process.execArgv, '--expose-gc'] });
+  try {
+    const r = await runMemory({ origin: `http://127.0.0.1:${proxy.port}`, target: proxy, connections: 2, durationS: 1, sampleMs: 200, gc: true });
+    assert.equal(r.errors, 0);
+    assert.ok(r.samples.length >= 2 && r.rps > 0 && r.gc);
+    assert.ok(r.rss.max >= r.rss.start && r.heapUsed.max >= r.heapUsed.end);
+  } finally {
+    await proxy.stop();
+    await upstream.stop();
+    removeBenchWorkDir();
+  }
+});
+
+test('trend fits a slope and the leak verdict needs a slope clearly above noise', () => {
+  const t = trend([0, 1, 2, 3], [10, 12, 14, 16]);
+  assert.equal(t.slope, 2);
+  assert.equal(t.slopeError, 0);
+  const noisy = trend([0, 1, 2, 3, 4], [100, 300, 50, 250, 120]);
+  assert.ok(Math.abs(noisy.slope) < noisy.slopeError * 3);
+  assert.equal(leakSuspected(50 * 1024, 5 * 1024), true);
+  assert.equal(leakSuspected(50 * 1024, 20 * 1024), false);
+  assert.equal(leakSuspected(5 * 1024, 0), false);
 });

@@ -73,11 +73,13 @@ export function overheads(measurements: readonly Measurement[]): Overhead[] {
   return out;
 }
 
-function fmt(n: number | undefined, digits = 2, suffix = ''): string {
+/** A number with `digits` decimals, or `n/a`. */
+export function fmt(n: number | undefined, digits = 2, suffix = ''): string {
   return n === undefined || Number.isNaN(n) ? 'n/a' : `${n.toFixed(digits)}${suffix}`;
 }
 
-function table(header: string[], rows: string[][]): string {
+/** A plain-text table; the first three columns left-aligned, the others right-aligned. */
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');

@@ -7,6 +7,12 @@
  * Flags: --quick (2 s per scenario), --json (also write results to --out, default
  * bench/results.json), --systems a,b (subset of direct,proxy,gateway-undici,gateway-got),
  * --connections N (32), --duration S (6), --warmup S (1), --streams N (200).
+ *
+ * Opt-in scenarios (bench/README.md): --memory (memory over a constant load), --concurrency
+ * (10,000 concurrent streams), --all (the default run, then both). --memory and --concurrency
+ * alone skip the default run. Their settings: --memory-duration S (30, 10 with --quick),
+ * --memory-connections N (16), --concurrent K (10000, 1000 with --quick), --ramp N (200),
+ * --interval S (2), --plateau S (5), --upstream-connections N (K; 0 for the transport default).
  * @module
  */
 import { writeFileSync } from 'node:fs';
@@ -17,6 +23,8 @@ import { checkAnswer, timeStreams } from './client.js';
 import { runLoad } from './load.js';
 import { loadTable, overheads, streamTable, SYSTEMS, TRANSPORTS, verdicts, type Measurement, type SystemId } from './report.js';
 import { MODES } from './requests.js';
+import { concurrencyTable, memoryTable, type ConcurrencyRow, type MemoryRow } from './scenario-report.js';
+import { concurrencyScenario, memoryScenario, type FdReport } from './scenarios.js';
 import { benchWorkDir, removeBenchWorkDir, startChild, type RunningChild } from './spawn.js';
 import { UPSTREAM_SIZES } from './upstream.js';
 
@@ -25,11 +33,21 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     out: { type: 'string', default: fileURLToPath(new URL('../results.json', import.meta.url)) },
-    systems: { type: 'string', default: SYSTEMS.join(',') },
+    systems: { type: 'string' },
     connections: { type: 'string', default: '32' },
     duration: { type: 'string' },
     warmup: { type: 'string' },
     streams: { type: 'string' },
+    memory: { type: 'boolean', default: false },
+    concurrency: { type: 'boolean', default: false },
+    all: { type: 'boolean', default: false },
+    'memory-duration': { type: 'string' },
+    'memory-connections': { type: 'string', default: '16' },
+    concurrent: { type: 'string' },
+    ramp: { type: 'string', default: '200' },
+    interval: { type: 'string', default: '2' },
+    plateau: { type: 'string', default: '5' },
+    'upstream-connections': { type: 'string' },
   },
 });
 
@@ -46,10 +64,35 @@ const settings = {
   streams: positive('streams', values.streams ?? (values.quick ? '50' : '200')),
   streamWarmup: 20,
 };
-const systems = values.systems.split(',').map((s) => s.trim()) as SystemId[];
+const systems = (values.systems ?? SYSTEMS.join(',')).split(',').map((s) => s.trim()) as SystemId[];
 for (const s of systems) if (!SYSTEMS.includes(s)) throw new TypeError(`unknown system ${s}; known: ${SYSTEMS.join(', ')}`);
 // Overheads are against direct and proxy, so they always run.
 const selected = SYSTEMS.filter((s) => s === 'direct' || s === 'proxy' || systems.includes(s));
+
+const runs = {
+  load: values.all || !(values.memory || values.concurrency),
+  memory: values.all || values.memory,
+  concurrency: values.all || values.concurrency,
+};
+// The memory scenarios compare the gateway with undici against the bare proxy unless --systems
+// names others (direct has no process of its own to measure).
+const memorySystems: SystemId[] = values.systems ? systems.filter((s) => s !== 'direct') : ['proxy', 'gateway-undici'];
+const concurrent = positive('concurrent', values.concurrent ?? (values.quick ? '1000' : '10000'));
+const scenarioSettings = {
+  memory: {
+    connections: positive('memory-connections', values['memory-connections']),
+    durationS: positive('memory-duration', values['memory-duration'] ?? (values.quick ? '10' : '30')),
+  },
+  concurrency: {
+    streams: concurrent,
+    ramp: Math.max(1, positive('ramp', values.ramp)),
+    intervalMs: positive('interval', values.interval) * 1000,
+    plateauMs: positive('plateau', values.plateau) * 1000,
+    establishTimeoutMs: 30_000,
+    finishTimeoutMs: 10_000,
+    upstreamConnections: positive('upstream-connections', values['upstream-connections'] ?? String(concurrent)),
+  },
+};
 
 const progress = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -73,13 +116,9 @@ async function measure(system: SystemId, upstream: RunningChild): Promise<Measur
   }
 }
 
-async function main(): Promise<number> {
-  const startedAt = new Date();
-  const loadBefore = loadavg();
-  progress(`switchyard bench: ${cpus().length} cores, Node ${process.versions.node}, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
+async function loadScenarios(skipped: Array<{ system: SystemId; reason: string }>): Promise<Measurement[]> {
   const upstream = await startChild('upstream');
   const measurements: Measurement[] = [];
-  const skipped: Array<{ system: SystemId; reason: string }> = [];
   try {
     for (const system of selected) {
       try {
@@ -94,14 +133,56 @@ async function main(): Promise<number> {
   } finally {
     await upstream.stop();
   }
-  const loadAfter = loadavg();
-
   const out = process.stdout;
   out.write(`\nLoad: ${settings.connections} connections, ${settings.durationS} s per scenario after ${settings.warmupS} s warm-up; latency in ms over 2xx responses; +p50/+p99 = added over direct; overhead = added(system) / added(proxy)\n\n`);
   out.write(`${loadTable(measurements)}\n\n`);
   out.write(`Streams one at a time over one connection (${settings.streams} after ${settings.streamWarmup} warm-up), TTFB = request sent to first body byte\n\n`);
   out.write(`${streamTable(measurements)}\n\n`);
   for (const line of verdicts(measurements)) out.write(`${line}\n`);
+  return measurements;
+}
+
+function printMemory(rows: readonly MemoryRow[]): void {
+  const { connections, durationS } = scenarioSettings.memory;
+  process.stdout.write(`\nMemory over a run: ${connections} connections (half JSON, half streams), ${durationS} s; RSS and heapUsed sampled every second after a forced GC (child run with --expose-gc); slopes over the second half; leak = heap slope > 10 KB/s and > 3 standard errors\n\n`);
+  process.stdout.write(`${memoryTable(rows)}\n`);
+}
+
+function printConcurrency(rows: readonly ConcurrencyRow[], fds: FdReport): void {
+  const c = scenarioSettings.concurrency;
+  const limits = [`ulimit -n at start ${fds.initial ?? 'unknown'}`, `client ${fds.client ?? '?'}`, `upstream ${fds.upstream ?? '?'}`, ...Object.entries(fds.systems).map(([s, n]) => `${s} ${n ?? '?'}`)];
+  process.stdout.write(`\nConcurrent streams: one client connection per stream, ${c.ramp} being established at a time; the upstream sends a chunk every ${c.intervalMs / 1000} s and ends every stream ${c.plateauMs / 1000} s after the last one is established; gateway transport: ${c.upstreamConnections || 'default (128)'} upstream sockets per origin\n`);
+  process.stdout.write(`RSS peak: largest of samples every 0.5 s; heap open: heapUsed after a forced GC with every stream open; RSS/stream = (peak - before) / established; before/after: after a forced GC\n`);
+  process.stdout.write(`open-file limits: ${limits.join(', ')}\n\n`);
+  process.stdout.write(`${concurrencyTable(rows)}\n`);
+  for (const { system, result } of rows) if (result.errors.length > 0) process.stdout.write(`${system} errors: ${result.errors.join('; ')}\n`);
+}
+
+async function main(): Promise<number> {
+  const startedAt = new Date();
+  const loadBefore = loadavg();
+  progress(`switchyard bench: ${cpus().length} cores, Node ${process.versions.node}, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
+  const skipped: Array<{ system: SystemId; reason: string }> = [];
+  const skip = (system: SystemId, reason: string): void => {
+    progress(`  ${system} skipped: ${reason}`);
+    skipped.push({ system, reason });
+  };
+  const measurements = runs.load ? await loadScenarios(skipped) : [];
+  let memory: MemoryRow[] | undefined;
+  if (runs.memory) {
+    progress('memory over a run');
+    memory = await memoryScenario(memorySystems, scenarioSettings.memory, progress, skip);
+    printMemory(memory);
+  }
+  let concurrency: { rows: ConcurrencyRow[]; fds: FdReport } | undefined;
+  if (runs.concurrency) {
+    progress('concurrent streams');
+    concurrency = await concurrencyScenario(memorySystems, scenarioSettings.concurrency, progress, skip);
+    printConcurrency(concurrency.rows, concurrency.fds);
+  }
+  const loadAfter = loadavg();
+
+  const out = process.stdout;
   for (const s of skipped) out.write(`${s.system}: NOT MEASURED: ${s.reason.split('\n')[0]}\n`);
   out.write(`load average before ${loadBefore.map((x) => x.toFixed(2)).join(' ')}, after ${loadAfter.map((x) => x.toFixed(2)).join(' ')}\n`);
 
@@ -116,6 +197,8 @@ async function main(): Promise<number> {
       transports: TRANSPORTS,
       measurements,
       overheads: overheads(measurements),
+      ...(memory ? { memory: { settings: scenarioSettings.memory, rows: memory } } : {}),
+      ...(concurrency ? { concurrency: { settings: scenarioSettings.concurrency, fds: concurrency.fds, rows: concurrency.rows } } : {}),
       skipped,
     };
     writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);

@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildMessage, ChildRole } from './child.js';
+import type { ChildMemory, ChildMessage, ChildRequest, ChildRole } from './child.js';
 
 /** A running child process serving HTTP on 127.0.0.1. */
 export interface RunningChild {
@@ -18,6 +18,31 @@ export interface RunningChild {
   logFile: string;
   /** SIGTERM, then SIGKILL after 3 s; resolves once the process exited. */
   stop(): Promise<void>;
+  /** The child's memory (after a forced GC when `gc` and the child runs with `--expose-gc`). */
+  stats(gc: boolean): Promise<ChildStats>;
+  /** Held upstream only: end every open stream; resolves with how many were ended. */
+  release(): Promise<number>;
+}
+
+/** A child's answer to a stats request. */
+export interface ChildStats {
+  memory: ChildMemory;
+  /** Whether a GC ran just before the figures were taken. */
+  gc: boolean;
+  /** Open file descriptors (sockets included); -1 where /proc is not available. */
+  fds: number;
+  /** Held upstream only: streams open. */
+  openStreams?: number;
+}
+
+/** Extra settings of a child. */
+export interface ChildOptions {
+  /** Arguments after the role and the upstream port (see child.ts). Defaults to none. */
+  args?: readonly string[];
+  /** Node flags, e.g. `--expose-gc`. Defaults to this process's. */
+  execArgv?: readonly string[];
+  /** Ms to wait for the child's port. Defaults to 20_000. */
+  timeoutMs?: number;
 }
 
 const live = new Set<ChildProcess>();
@@ -71,13 +96,15 @@ function tail(file: string): string {
  * const proxy = await startChild('proxy', upstream.port);
  * await proxy.stop(); await upstream.stop();
  */
-export function startChild(role: ChildRole, upstreamPort = 0, timeoutMs = 20_000): Promise<RunningChild> {
+export function startChild(role: ChildRole, upstreamPort = 0, options: ChildOptions = {}): Promise<RunningChild> {
   guard();
+  const timeoutMs = options.timeoutMs ?? 20_000;
   const dir = benchWorkDir();
   const logFile = join(dir, `${role}.log`);
   const log = openSync(logFile, 'a');
-  const child = fork(new URL('./child.js', import.meta.url), [role, String(upstreamPort)], {
+  const child = fork(new URL('./child.js', import.meta.url), [role, String(upstreamPort), ...(options.args ?? [])], {
     cwd: dir,
+    execArgv: [...(options.execArgv ?? process.execArgv)],
     // Logs go to a file, not through a pipe the load generator would have to drain.
     stdio: ['ignore', log, log, 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
@@ -100,7 +127,7 @@ export function startChild(role: ChildRole, upstreamPort = 0, timeoutMs = 20_000
     child.once('exit', (code, signal) => fail(`exited (${code ?? signal})`));
     child.once('message', (message: ChildMessage) => {
       if (message.type === 'error') return fail(message.message);
-      if (started) return;
+      if (started || message.type !== 'ready') return;
       started = true;
       clearTimeout(timer);
       const stop = async (): Promise<void> => {
@@ -110,7 +137,37 @@ export function startChild(role: ChildRole, upstreamPort = 0, timeoutMs = 20_000
         await exited;
         clearTimeout(kill);
       };
-      resolve({ role, port: message.port, pid: child.pid ?? -1, logFile, stop });
+      resolve({ role, port: message.port, pid: child.pid ?? -1, logFile, stop, ...requester(child) });
     });
   });
+}
+
+function requester(child: ChildProcess): Pick<RunningChild, 'stats' | 'release'> {
+  let nextId = 0;
+  const ask = <T extends ChildMessage['type']>(request: ChildRequest, answer: T): Promise<Extract<ChildMessage, { type: T }>> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (message: ChildMessage): void => {
+        if (message.type !== answer || !('id' in message) || message.id !== request.id) return;
+        done();
+        resolve(message as Extract<ChildMessage, { type: T }>);
+      };
+      const onExit = (): void => {
+        done();
+        reject(new Error(`child exited before answering ${request.type}`));
+      };
+      const done = (): void => {
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      child.send(request);
+    });
+  return {
+    stats: async (gc) => {
+      const { memory, gc: collected, fds, openStreams } = await ask({ type: 'stats', id: nextId++, gc }, 'stats');
+      return { memory, gc: collected, fds, ...(openStreams === undefined ? {} : { openStreams }) };
+    },
+    release: async () => (await ask({ type: 'release', id: nextId++ }, 'released')).count,
+  };
 }

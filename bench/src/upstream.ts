@@ -59,7 +59,8 @@ function chunk(delta: Record<string, unknown>, finishReason: string | null, usag
 
 // The SSE events of a streamed answer: a role chunk, STREAM_CHUNKS - 1 content chunks, a final
 // chunk with finish_reason and usage, then `[DONE]`; STREAM_CHUNKS + 2 events in all.
-const streamEvents: Buffer[] = [
+/** The SSE events of a streamed answer, in order; the held upstream sends the same bytes, spaced out. */
+export const STREAM_EVENTS: readonly Buffer[] = [
   chunk({ role: 'assistant', content: '', refusal: null }, null),
   ...Array.from({ length: STREAM_CHUNKS - 1 }, (_, i) => chunk({ content: `token${i} ` }, null)),
   chunk({}, 'stop', { prompt_tokens: 12, completion_tokens: STREAM_CHUNKS, total_tokens: 12 + STREAM_CHUNKS }),
@@ -69,7 +70,7 @@ const streamEvents: Buffer[] = [
 /** Bytes of the JSON answer and of the whole SSE answer, for the README and sanity checks. */
 export const UPSTREAM_SIZES = {
   json: completion.length,
-  stream: streamEvents.reduce((n, b) => n + b.length, 0),
+  stream: STREAM_EVENTS.reduce((n, b) => n + b.length, 0),
 };
 
 const models = Buffer.from(JSON.stringify({ object: 'list', data: [{ id: MODEL, object: 'model', created: CREATED, owned_by: 'bench' }] }));
@@ -88,7 +89,11 @@ function send(res: ServerResponse, status: number, body: Buffer): void {
   res.end(body);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Answers one request like the upstream: JSON, or the whole SSE stream at once. `streamBody`,
+ * when given, writes the stream instead (after the 200 and its headers).
+ */
+export async function handleUpstream(req: IncomingMessage, res: ServerResponse, streamBody?: (res: ServerResponse) => void): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && path === '/v1/models') return send(res, 200, models);
   if (req.method !== 'POST' || path !== '/v1/chat/completions') {
@@ -103,8 +108,9 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   if (!stream) return send(res, 200, completion);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  if (streamBody) return streamBody(res);
   // One write per event, all in the same tick: "sent at once", but still separate chunks.
-  for (const event of streamEvents) res.write(event);
+  for (const event of STREAM_EVENTS) res.write(event);
   res.end();
 }
 
@@ -117,7 +123,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
  */
 export function createUpstreamServer(): Server {
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
+    handleUpstream(req, res).catch(() => res.destroy());
   });
   server.keepAliveTimeout = 60_000;
   return server;

@@ -82,11 +82,13 @@ function isValidated(config: SwitchyardOptions['config']): config is GatewayConf
   return !!c && typeof c.server === 'object' && typeof c.ai_gateway?.routing === 'object';
 }
 
-async function resolveTransport(choice: SwitchyardOptions['transport']): Promise<HttpTransport> {
-  if (choice === undefined || choice === 'undici') return createUndiciTransport();
+async function resolveTransport(choice: SwitchyardOptions['transport'], connections: number): Promise<HttpTransport> {
+  // Each concurrent upstream request (a stream can last minutes) holds one connection.
+  const options = { connections: Math.max(1, connections) };
+  if (choice === undefined || choice === 'undici') return createUndiciTransport(options);
   if (choice === 'got') {
     const { createGotTransport } = await import('@switchyard/providers/got');
-    return createGotTransport();
+    return createGotTransport(options);
   }
   if (typeof choice.request !== 'function') throw new TypeError('transport must be "undici", "got" or an HttpTransport');
   return choice;
@@ -112,7 +114,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       throw new TypeError(`ai_gateway.providers[${i}]: ${(err as Error).message}`, { cause: err });
     }
   });
-  const transport = await resolveTransport(options.transport);
+  const transport = await resolveTransport(options.transport, config.server.upstream_connections);
   const ownStorage = !options.storage;
   const storage = options.storage ?? (await openStorage(config.storage, logger));
   const stack = await buildStack({ config, storage, events, logger, adapters, transport, registry: options.registry, now: options.now });

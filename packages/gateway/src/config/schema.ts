@@ -16,7 +16,7 @@ export interface ProviderEntry {
 
 /** The validated configuration the gateway runs on. */
 export interface GatewayConfig {
-  server: { host: string; port: number; body_limit: number; shutdown_timeout: number; request_timeout: number };
+  server: { host: string; port: number; body_limit: number; shutdown_timeout: number; request_timeout: number; upstream_connections: number };
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   admin: { token: string };
   storage: { sqlite_path: string; redis_url: string; postgres_url: string };
@@ -171,6 +171,12 @@ export function gatewaySchema(env: NodeJS.ProcessEnv = process.env) {
           format: 'sy-duration',
           default: 10_000,
           env: 'SWITCHYARD_SHUTDOWN_TIMEOUT',
+        },
+        upstream_connections: {
+          doc: 'Keep-alive connections per upstream origin: the most concurrent upstream requests (streams) to one provider.',
+          format: 'nat',
+          default: 1024,
+          env: 'SWITCHYARD_UPSTREAM_CONNECTIONS',
         },
         request_timeout: {
           doc: 'Total deadline of one upstream call (connect to last byte).',
