@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every compiled test file (packages/*/dist, examples/*/dist, test/dist) with node:test,
+// Runs every compiled test file (packages/*/dist, examples/*/dist, test/dist, bench/dist) with node:test,
 // against one real redis-server and one real PostgreSQL cluster on loopback that this script
 // starts and stops. Usage: node scripts/run-tests.mjs [path-filter ...]
 import { spawn } from 'node:child_process';
@@ -32,6 +32,7 @@ for (const group of ['packages', 'examples']) {
   }
 }
 collect(join(root, 'test', 'dist'), files);
+collect(join(root, 'bench', 'dist'), files);
 const selected = filters.length ? files.filter((f) => filters.some((x) => f.includes(x))) : files;
 if (selected.length === 0) {
   console.error('no test files found: run `npx tsc -b` first');
