@@ -5,23 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { openapiToJsonSchema } from '../support/schemas.js';
 
 type Json = Record<string, unknown>;
 const load = (name: string): Json => JSON.parse(readFileSync(new URL(`../../fixtures/matrix/${name}`, import.meta.url), 'utf8')) as Json;
-
-/** OpenAPI 3.0 `nullable` → `anyOf [schema, null]`; component refs → $defs (as support/schemas.ts). */
-function openapiToJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(openapiToJsonSchema);
-  if (!node || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [k, v] of Object.entries(node as Json)) {
-    if (k === 'nullable') continue;
-    if (k === '$ref' && typeof v === 'string') out.$ref = v.replace('#/components/schemas/', '#/$defs/');
-    else out[k] = openapiToJsonSchema(v);
-  }
-  if ((node as Json).nullable === true) return { anyOf: [out, { type: 'null' }] };
-  return out;
-}
 
 const openaiAjv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
 openaiAjv.addSchema({ $id: 'openai-request', $defs: openapiToJsonSchema(load('openai-chat-request.json').schemas) as Json });

@@ -13,7 +13,7 @@ const load = (name: string) => JSON.parse(readFileSync(new URL(name, dir), 'utf8
 type Json = Record<string, unknown>;
 
 /** OpenAPI 3.0 leftovers: `nullable: true` becomes `anyOf: [schema, {type: 'null'}]`; refs point into $defs. */
-function openapiToJsonSchema(node: unknown): unknown {
+export function openapiToJsonSchema(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(openapiToJsonSchema);
   if (!node || typeof node !== 'object') return node;
   const out: Json = {};
