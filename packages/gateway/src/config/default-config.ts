@@ -29,7 +29,7 @@ export const DEFAULT_CONFIG = {
     },
     model_mapping: {
       fast: { 'sim-fast': 'sim-fast-1' },
-      smart: { 'sim-smart': 'sim-smart-1', 'sim-fast': 'sim-fast-1' },
+      smart: { 'sim-smart': 'sim-smart-1' },
     },
   },
 };
