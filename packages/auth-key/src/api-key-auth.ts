@@ -29,7 +29,8 @@ export function enforceModelPolicy(exchange: Exchange, principal: Principal): vo
  * Framework-neutral middleware that admits a request by its Switchyard API key
  * (`Authorization: Bearer sk-…` or `x-api-key`), writes `exchange.principal`, attaches the
  * key's BYOK credentials (see {@link byokCredential}), enforces the model allow-list, and
- * registers the exchange so a revocation cuts it off.
+ * registers the exchange so a revocation cuts it off. A principal an earlier piece already
+ * resolved (the app's own auth through `appAuth`) is kept: that request is not asked for a key.
  *
  * @example
  * const keys = createKeyManager({ store });
@@ -38,6 +39,7 @@ export function enforceModelPolicy(exchange: Exchange, principal: Principal): vo
 export function apiKeyAuth(options: ApiKeyAuthOptions): ExchangeMiddleware & { keys: KeyManager } {
   const keys = managerOf(options);
   const middleware = async function apiKeyAuth(exchange: Exchange, next: () => Promise<void>): Promise<void> {
+    if (exchange.principal) return next();
     const { record, credentials } = await keys.authenticate(exchange.headers);
     const principal = principalOf(record);
     exchange.principal = principal;

@@ -39,8 +39,7 @@ export interface DecisionInput {
  */
 export function decide(input: DecisionInput): Decision {
   if (input.aborted) return { action: 'stop', reason: 'aborted' };
-  const { kind, rule } = input;
-  const canFailOver = rule.failover !== false;
+  const canFailOver = input.rule.failover !== false;
   if (input.attemptsLeft <= 0) return { action: 'stop', reason: 'budget' };
   if (input.deadlineLeftMs <= 0) return { action: 'stop', reason: 'deadline' };
   const delayMs = retryDelay(input);

@@ -234,13 +234,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
 
   const pipeline: ExchangeMiddleware[] = [];
   if (accounting) pipeline.push(accounting);
-  if (config.auth.required) {
-    const auth = apiKeyAuth({ keys });
-    // An app that resolved its own principal (appAuth) has already said who is calling.
-    pipeline.push(async function switchyardKeys(exchange, next) {
-      return exchange.principal ? next() : auth(exchange, next);
-    });
-  }
+  if (config.auth.required) pipeline.push(apiKeyAuth({ keys }));
   pipeline.push(rateLimit({ limiter, defaultLimits: rl.defaultLimits, defaultOutputTokens: rl.defaultOutputTokens, logger, now }));
   pipeline.push(modelMapping({ config: ai as never, catalog }));
   pipeline.push(

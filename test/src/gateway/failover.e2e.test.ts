@@ -10,7 +10,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { fixture, fixtureText, startGateway, type RunningGateway } from '../support/gateway.js';
 import { framesOf, startUpstream, type Reply, type Upstream } from '../support/upstream.js';
 import { assertSchema, schemas } from '../support/schemas.js';
-import { anthropicMessage, openaiCompletion, openaiError } from './helpers.js';
+import { openaiCompletion, openaiError } from './helpers.js';
 
 let upO: Upstream; // OpenAI format, provider p-openai
 let upA: Upstream; // Anthropic format, provider p-anthropic

@@ -8,7 +8,6 @@
 import { eventJson, type SseEvent, type Usage } from '@switchyard/core';
 import { anthropicUsage } from '../usage.js';
 import { StreamFailure, type StreamProtocol } from './http-adapter.js';
-import { isWholeJson } from './openai-stream.js';
 
 /** @example const protocol = anthropicStreamProtocol(); */
 export function anthropicStreamProtocol(): StreamProtocol {
@@ -42,14 +41,8 @@ export function anthropicStreamProtocol(): StreamProtocol {
 
   return {
     event,
-    end(pending) {
-      const out: SseEvent[] = [];
-      // A last event without its blank line (refusal_response.sse) is kept when its JSON is whole.
-      if (!done && pending && isWholeJson(pending.data)) {
-        const ev = event(pending);
-        if (ev) out.push(ev);
-      }
-      if (done) return out;
+    end() {
+      if (done) return [];
       throw new StreamFailure('upstream stream ended before completion (no message_stop)', { kind: 'network' });
     },
     usage: () => usage,

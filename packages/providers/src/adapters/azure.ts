@@ -4,12 +4,11 @@
  * @see https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference
  * @module
  */
-import { eventJson, type ClientFormat, type Usage } from '@switchyard/core';
+import { eventJson, type ClientFormat } from '@switchyard/core';
 import type { ProviderAdapter, ProviderCall, ProviderConfig } from '../adapter.js';
-import { openAIUsage } from '../usage.js';
 import { callKey, jsonCallHeaders } from './call-headers.js';
 import { createHttpAdapter, type StreamProtocol, type UpstreamRequest } from './http-adapter.js';
-import { stringOption, trimSlash, validateUrl, withModel } from './openai.js';
+import { inspectOpenAIJson, stringOption, trimSlash, validateUrl, withModel } from './openai.js';
 import { openAIStreamProtocol } from './openai-stream.js';
 
 /** The GA data-plane version used when config names none. */
@@ -75,9 +74,7 @@ export function createAzureAdapter(config: ProviderConfig): ProviderAdapter {
     formats: ['openai.chat', 'openai.embeddings'],
     streamFormats: ['openai.chat'],
     build,
-    inspectJson(_format, body): { usage?: Usage; model?: string } {
-      return { usage: openAIUsage(body.usage), model: typeof body.model === 'string' ? body.model : undefined };
-    },
+    inspectJson: inspectOpenAIJson,
     streamProtocol: azureStreamProtocol,
   });
 }

@@ -11,7 +11,6 @@ import {
   assistantMessage, badRequest, chatCompletion, chunkEvent, contentParts, contentText, DONE_EVENT, num, obj, openAIUsageBody, str, wantsStreamUsage,
   type Json, type OpenAIToolCall,
 } from './openai-shapes.js';
-import { isWholeJson } from './openai-stream.js';
 
 /** Cohere `finish_reason` → OpenAI. `ERROR` and `TIMEOUT` are failures, not finish reasons (see {@link cohereFailure}). */
 export const COHERE_FINISH_REASONS: Readonly<Record<string, string>> = {
@@ -239,12 +238,8 @@ export function cohereStreamProtocol(call: ProviderCall, now: () => number = Dat
 
   return {
     event,
-    end(pending) {
+    end() {
       const out: SseEvent[] = [];
-      if (!finished && pending && isWholeJson(pending.data)) {
-        const ev = event(pending);
-        if (ev) out.push(ev);
-      }
       if (!finished) throw new StreamFailure('upstream stream ended before completion (no message-end)', { kind: 'network' });
       if (usage && wantsStreamUsage(call.body)) out.push(chunkEvent({ id, model: call.model, created, choices: [], usage: usageBody(usage) }));
       out.push(DONE_EVENT);

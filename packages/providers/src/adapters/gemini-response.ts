@@ -11,7 +11,6 @@ import {
   assistantMessage, chatCompletion, chunkEvent, DONE_EVENT, num, obj, openAIUsageBody, stableToolCallId, str, wantsStreamUsage,
   type Json, type OpenAIChoice, type OpenAIToolCall,
 } from './openai-shapes.js';
-import { isWholeJson } from './openai-stream.js';
 
 /**
  * Gemini `finishReason` → OpenAI `finish_reason`. `STOP` becomes `tool_calls` when the candidate
@@ -181,12 +180,8 @@ export function geminiStreamProtocol(call: ProviderCall, now: () => number = Dat
 
   return {
     event,
-    end(pending) {
+    end() {
       const out: SseEvent[] = [];
-      if (!done && pending && isWholeJson(pending.data)) {
-        const ev = event(pending);
-        if (ev) out.push(ev);
-      }
       if (!finished) throw new StreamFailure('upstream stream ended before completion (no finishReason)', { kind: 'network' });
       done = true;
       if (usage && wantsStreamUsage(call.body)) out.push(chunkEvent({ id: id ?? `chatcmpl-${call.requestId}`, model, created, choices: [], usage: usageBody(usage) }));

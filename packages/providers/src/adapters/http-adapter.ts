@@ -30,10 +30,11 @@ export interface StreamProtocol {
   /** Handle one upstream event: the event to forward, or undefined to drop it. Throws {@link StreamFailure}. */
   event(ev: SseEvent): SseEvent | undefined;
   /**
-   * The upstream body ended. `pending` is a last event that lacked its terminating blank line.
-   * Returns events still to emit; throws {@link StreamFailure} when the stream is incomplete.
+   * The upstream body ended (a whole last event that lacked only its blank line has already
+   * been passed to `event`). Returns events still to emit; throws {@link StreamFailure} when
+   * the stream is incomplete.
    */
-  end(pending: SseEvent | undefined): SseEvent[];
+  end(): SseEvent[];
   usage(): Usage | undefined;
 }
 
@@ -187,6 +188,17 @@ export function createHttpAdapter(spec: HttpAdapterSpec): ProviderAdapter {
  * for each of them; here an event already parsed is handed out with one resolved promise.
  * Ending early (`return()`, or a failure) aborts the upstream response.
  */
+/** Whether an event's data is complete: one whole JSON value, or OpenAI's `[DONE]`. */
+function isWholeData(data: string): boolean {
+  if (data === '[DONE]') return true;
+  try {
+    JSON.parse(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 class EventPump implements AsyncIterator<SseEvent> {
   readonly #parser = new SseParser();
   readonly #chunks: AsyncIterator<Uint8Array>;
@@ -241,7 +253,13 @@ class EventPump implements AsyncIterator<SseEvent> {
         if (chunk.done) {
           const tail = this.#parser.end();
           this.#bodyDone = true;
-          this.#queue = this.protocol.end(tail.complete ? undefined : tail.pending);
+          // A last event that lacks only its blank line (Anthropic's refusal fixture) is kept when
+          // its data is whole; a cut-off one is left for `end()` to judge the stream incomplete.
+          if (!tail.complete && tail.pending && isWholeData(tail.pending.data)) {
+            const out = this.protocol.event(tail.pending);
+            if (out) this.#queue.push(out);
+          }
+          this.#queue.push(...this.protocol.end());
           break;
         }
         for (const ev of this.#parser.push(chunk.value)) {

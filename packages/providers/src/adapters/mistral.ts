@@ -5,12 +5,11 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import type { ClientFormat, Usage } from '@switchyard/core';
+import type { ClientFormat } from '@switchyard/core';
 import type { ProviderAdapter, ProviderCall, ProviderConfig } from '../adapter.js';
-import { openAIUsage } from '../usage.js';
 import { callKey, jsonCallHeaders } from './call-headers.js';
 import { createHttpAdapter, type UpstreamRequest } from './http-adapter.js';
-import { stringOption, trimSlash, validateUrl } from './openai.js';
+import { inspectOpenAIJson, stringOption, trimSlash, validateUrl } from './openai.js';
 import { openAIStreamProtocol } from './openai-stream.js';
 import { obj, type Json } from './openai-shapes.js';
 
@@ -131,9 +130,7 @@ export function createMistralAdapter(config: ProviderConfig): ProviderAdapter {
     formats: ['openai.chat', 'openai.embeddings'],
     streamFormats: ['openai.chat'],
     build,
-    inspectJson(_format, body): { usage?: Usage; model?: string } {
-      return { usage: openAIUsage(body.usage), model: typeof body.model === 'string' ? body.model : undefined };
-    },
+    inspectJson: inspectOpenAIJson,
     streamProtocol: openAIStreamProtocol,
   });
   return {

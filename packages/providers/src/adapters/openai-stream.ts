@@ -37,31 +37,14 @@ export function openAIStreamProtocol(): StreamProtocol {
 
   return {
     event,
-    end(pending) {
-      const out: SseEvent[] = [];
-      // A last event without its blank line is kept when it is whole (see README).
-      if (!done && pending && (pending.data === '[DONE]' || isWholeJson(pending.data))) {
-        const ev = event(pending);
-        if (ev) out.push({ ...ev });
-      }
-      if (done) return out;
+    end() {
+      if (done) return [];
       if (sawFinish) {
         done = true;
-        out.push(DONE);
-        return out;
+        return [DONE];
       }
       throw new StreamFailure('upstream stream ended before completion', { kind: 'network' });
     },
     usage: () => usage,
   };
-}
-
-/** Whether a string is one complete JSON value. */
-export function isWholeJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -75,11 +75,14 @@ function openAIFamilyAdapter(config: ProviderConfig, type: string, keyRequired: 
     formats: FORMATS,
     streamFormats: STREAM_FORMATS,
     build,
-    inspectJson(_format, body): { usage?: Usage; model?: string } {
-      return { usage: openAIUsage(body.usage), model: typeof body.model === 'string' ? body.model : undefined };
-    },
+    inspectJson: inspectOpenAIJson,
     streamProtocol: openAIStreamProtocol,
   });
+}
+
+/** Usage and serving model of an OpenAI-format JSON answer (every OpenAI-shaped adapter). */
+export function inspectOpenAIJson(_format: ClientFormat, body: Record<string, unknown>): { usage?: Usage; model?: string } {
+  return { usage: openAIUsage(body.usage), model: typeof body.model === 'string' ? body.model : undefined };
 }
 
 export function stringOption(config: ProviderConfig, key: string): string | undefined {
