@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import { GatewayError, parseJsonObject, readRawBody, renderOpenAIError, toGatewayError, type Logger, silentLogger } from '@switchyard/core';
+import { ADMIN_ROUTER_OPTIONS, GatewayError, parseJsonObject, readRawBody, renderOpenAIError, toGatewayError, type Logger, silentLogger } from '@switchyard/core';
 import { badField, parseCreateKey, parseCredential, parseUpdateKey, policyView } from './admin-input.js';
 import type { KeyManager } from './key-manager.js';
 import type { KeyRecord, StoredCredential } from './key-record.js';
@@ -76,7 +76,7 @@ export function keysAdminRouter(options: KeysAdminRouterOptions): Router {
   const { keys, usageTotals } = options;
   const bodyLimit = options.bodyLimit ?? 65_536;
   const logger = options.logger ?? silentLogger;
-  const router = new Router(options.prefix ? { prefix: options.prefix } : {});
+  const router = new Router({ ...ADMIN_ROUTER_OPTIONS, ...(options.prefix ? { prefix: options.prefix } : {}) });
 
   async function readBody(ctx: Context): Promise<unknown> {
     const parsed = (ctx.request as { body?: unknown }).body;

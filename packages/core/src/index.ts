@@ -9,3 +9,4 @@ export * from './body.js';
 export * from './respond.js';
 export * from './abort.js';
 export * from './prepend.js';
+export * from './admin-routing.js';

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { Router } from '@koa/router';
-import { formatSseComment, formatSseEvent } from '@switchyard/core';
+import { ADMIN_ROUTER_OPTIONS, formatSseComment, formatSseEvent } from '@switchyard/core';
 import type { ProviderHealth } from './provider-health.js';
 import type { BreakerSnapshot } from './target-policies.js';
 
@@ -27,7 +27,7 @@ export interface ProvidersAdminRouterOptions {
 export function providersAdminRouter(options: ProvidersAdminRouterOptions): Router {
   if (!options?.health) throw new TypeError('providersAdminRouter: `health` is required');
   const { health } = options;
-  const router = new Router(options.prefix ? { prefix: options.prefix } : {});
+  const router = new Router({ ...ADMIN_ROUTER_OPTIONS, ...(options.prefix ? { prefix: options.prefix } : {}) });
   router.get('/providers', (ctx) => {
     ctx.body = { providers: health.list() };
   });

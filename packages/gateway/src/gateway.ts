@@ -5,7 +5,7 @@ import { GatewayError, renderOpenAIError, silentLogger, type Logger } from '@swi
 import { loadConfig, validateConfig } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { koaMetrics } from '@switchyard/usage-accounting/koa';
-import { adminRouter } from './admin.js';
+import { adminGuard, adminRouter } from './admin.js';
 import { createSwitchyard, type Switchyard, type SwitchyardOptions } from './switchyard.js';
 
 /** Options of {@link createGateway}. */
@@ -80,6 +80,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   }
   if (config.admin.token) {
     const admin = adminRouter(switchyard.stack, { prefix: '/admin', token: config.admin.token });
+    // The routes check the token themselves; the guard also answers 401 (not 404) to every
+    // other spelling of an /admin path, so the admin surface looks the same to every probe.
+    app.use(adminGuard('/admin', config.admin.token));
     app.use(admin.routes());
     app.use(admin.allowedMethods());
   } else {

@@ -1,6 +1,6 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { GatewayError, isGatewayError, toGatewayError, renderOpenAIError } from '@switchyard/core';
+import { ADMIN_ROUTER_OPTIONS, GatewayError, isGatewayError, toGatewayError, renderOpenAIError } from '@switchyard/core';
 import type { Catalog, CatalogModel } from './catalog.js';
 import { costOf } from './cost.js';
 import { parseModelPatchUpdate } from './model-patch.js';
@@ -78,7 +78,7 @@ export function catalogAdminRouter(options: CatalogAdminOptions): Router {
   if (!options?.catalog) throw new TypeError('catalogAdminRouter: catalog is required');
   const { catalog, mapper } = options;
   const isAvailable = options.isAvailable ?? (() => true);
-  const router = new Router(options.prefix ? { prefix: options.prefix } : {});
+  const router = new Router({ ...ADMIN_ROUTER_OPTIONS, ...(options.prefix ? { prefix: options.prefix } : {}) });
 
   router.get('/models', (ctx) =>
     guard(ctx, () => {

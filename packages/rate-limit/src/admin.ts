@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { KeyLimits } from '@switchyard/core';
+import { ADMIN_ROUTER_OPTIONS, type KeyLimits } from '@switchyard/core';
 import { validateKeyLimits } from './limits.js';
 import type { WindowUsage } from './rate-limiter.js';
 
@@ -34,7 +34,7 @@ export function limitsAdminRouter(options: LimitsAdminOptions): Router {
     if (typeof options?.[k] !== 'function') throw new TypeError(`limitsAdminRouter: options.${k} must be a function`);
   }
   const bodyLimit = options.bodyLimit ?? 16_384;
-  const router = new Router();
+  const router = new Router({ ...ADMIN_ROUTER_OPTIONS });
 
   router.get('/keys/:id/limits', async function getKeyLimits(ctx) {
     const id = ctx.params.id!;

@@ -1,6 +1,6 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { GatewayError, isGatewayError, renderOpenAIError, toGatewayError, type RoutingConfig, type Target } from '@switchyard/core';
+import { ADMIN_ROUTER_OPTIONS, GatewayError, isGatewayError, renderOpenAIError, toGatewayError, type RoutingConfig, type Target } from '@switchyard/core';
 import { readJsonBody } from '@switchyard/model-mapping';
 import { validateRoutingSettings } from './routing-settings.js';
 
@@ -57,7 +57,7 @@ export function routingAdminRouter(options: RoutingAdminOptions): Router {
   if (typeof options?.getRouting !== 'function' || typeof options.setRouting !== 'function') {
     throw new TypeError('routingAdminRouter: getRouting and setRouting are required functions');
   }
-  const router = new Router(options.prefix ? { prefix: options.prefix } : {});
+  const router = new Router({ ...ADMIN_ROUTER_OPTIONS, ...(options.prefix ? { prefix: options.prefix } : {}) });
   const notFound = (id: string) => new GatewayError(`No key "${id}"`, { status: 404, code: 'key_not_found', param: 'id' });
 
   router.get('/keys/:id/routing', (ctx) =>

@@ -1,5 +1,6 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
+import { ADMIN_ROUTER_OPTIONS } from '@switchyard/core';
 import { AdminQueryError, parseGroupBy, parseLogQuery, parseRange } from './admin-query.js';
 import type { ProviderPerformance } from './provider-performance.js';
 import { isQueryable, type RequestLogStore, type RequestLogSink } from './store.js';
@@ -32,7 +33,7 @@ export function usageAdminRouter(options: UsageAdminOptions): Router {
   if (!store || !isQueryable(store)) throw new TypeError('usageAdminRouter: `store` must be a queryable request log store (SQLite or PostgreSQL)');
   const now = options.now ?? Date.now;
   const maxLimit = options.maxLimit ?? 500;
-  const router = new Router();
+  const router = new Router({ ...ADMIN_ROUTER_OPTIONS });
 
   router.get('/logs', async function listLogs(ctx) {
     await answer(ctx, async () => {
