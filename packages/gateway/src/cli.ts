@@ -1,19 +1,23 @@
 #!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { jsonLogger } from '@switchyard/core';
 import { ConfigError, loadConfig } from './config/load.js';
 import { createGateway } from './gateway.js';
 
-const USAGE = `Usage: switchyard <command> [options]
+const USAGE = `Usage: switchyard [command] [options]
 
 Commands:
-  start       Run the gateway (default config: two simulated providers, no network)
-  validate    Load and validate a config file, print the problems or "ok"
+  start       Run the gateway (the default command; default config: two simulated
+              providers, no network)
+  validate    Run every check start runs on a config, without starting; print the
+              problems (exit 1) or "ok" (exit 0)
 
 Options:
   --config FILE   YAML or JSON config (env: SWITCHYARD_CONFIG)
   --host HOST     Interface to listen on (env: SWITCHYARD_HOST, default 127.0.0.1)
   --port PORT     Port to listen on (env: SWITCHYARD_PORT, default 8787)
+  -v, --version   Print the version
   -h, --help      Show this help
 `;
 
@@ -26,8 +30,14 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       port: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
     },
   });
+  if (values.version) {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`switchyard ${pkg.version}\n`);
+    return 0;
+  }
   const command = positionals[0] ?? 'start';
   if (values.help || !['start', 'validate'].includes(command)) {
     process.stdout.write(USAGE);

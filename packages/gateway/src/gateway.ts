@@ -35,6 +35,9 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** Where the standalone gateway keeps keys, routing and request logs unless `storage.sqlite_path` says otherwise. */
+export const STANDALONE_SQLITE_PATH = '.switchyard/switchyard.db';
+
 /**
  * Create the standalone gateway: the client API, health endpoints, the admin API at /admin
  * (behind `admin.token`) and Prometheus metrics.
@@ -51,6 +54,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         ? { config: options.config, warnings: [] }
         : validateConfig(options.config, process.env)
       : await loadConfig();
+  // The standalone server keeps keys and logs across restarts by default; a mounted
+  // createSwitchyard writes no file unless told to.
+  if (!config.storage.sqlite_path) config.storage.sqlite_path = STANDALONE_SQLITE_PATH;
   const logger: Logger = options.logger ?? silentLogger;
   for (const warning of warnings) logger.warn({ config: warning }, 'config warning');
   const switchyard = await createSwitchyard({ ...options, config, logger });

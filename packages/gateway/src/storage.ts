@@ -29,7 +29,8 @@ export async function openStorage(config: GatewayConfig['storage'], logger: Logg
     storage.postgres = new pg.Pool({ connectionString: config.postgres_url, max: 11 });
     storage.postgres.on('error', (err) => logger.error({ err: err.message }, 'postgres pool error'));
   } else {
-    const path = config.sqlite_path;
+    // A library default writes nothing: the standalone gateway names its file (createGateway).
+    const path = config.sqlite_path || ':memory:';
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     storage.sqlite = new Database(path);
     storage.sqlite.pragma('journal_mode = WAL');

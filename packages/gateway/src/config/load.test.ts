@@ -85,3 +85,37 @@ test('unknown sections are accepted with a warning (later packages act on them)'
   const { warnings } = validateConfig({ ai_gateway: { semantic_cache: { enabled: true } } }, {});
   assert.ok(warnings.some((w) => w.includes('semantic_cache')), warnings.join('\n'));
 });
+
+test('booleans are read strictly: "no", "off" and "yes please" are errors naming the field; "0" means false', () => {
+  const sim = { providers: [{ name: 'sim', type: 'simulated' }] };
+  for (const [raw, path] of [
+    [{ usage: { capture_bodies: 'no' } }, 'usage.capture_bodies'],
+    [{ auth: { required: 'yes please' } }, 'auth.required'],
+    [{ metrics: { enabled: 'off' } }, 'metrics.enabled'],
+  ] as const) {
+    assert.throws(() => validateConfig({ ...raw, ai_gateway: sim }, {}), (err: Error) => err instanceof ConfigError && err.message.includes(path), JSON.stringify(raw));
+  }
+  assert.equal(validateConfig({ ai_gateway: sim, metrics: { enabled: '0' } }, {}).config.metrics.enabled, false);
+  assert.equal(validateConfig({ ai_gateway: sim }, { SWITCHYARD_METRICS_ENABLED: '0' }).config.metrics.enabled, false);
+  for (const spelling of ['no', 'off', 'yes please', '']) {
+    assert.throws(() => validateConfig({ ai_gateway: sim }, { SWITCHYARD_LOG_BODIES: spelling }), /usage\.capture_bodies/, spelling);
+  }
+  assert.equal(validateConfig({ ai_gateway: sim }, { SWITCHYARD_LOG_BODIES: 'false' }).config.usage.capture_bodies, false);
+  assert.equal(validateConfig({ ai_gateway: sim }, { SWITCHYARD_LOG_BODIES: '1' }).config.usage.capture_bodies, true);
+  assert.equal(validateConfig({ ai_gateway: sim, metrics: { enabled: false } }, {}).config.metrics.enabled, false);
+});
+
+test('what start refuses, validation refuses, with the path and a suggestion', () => {
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ providers: [{ name: 'o', type: 'openia' }] }, /ai_gateway\.providers\[0\]\.type: unknown type "openia".*did you mean "openai"/],
+    [{ providers: [{ name: 'local', type: 'openai-compatible' }] }, /ai_gateway\.providers\[0\]: .*base_url/],
+    [{ providers: [{ name: 'sim', type: 'simulated' }], routing: { strategy: 'fastest' } }, /ai_gateway\.routing\.strategy/],
+    [{ providers: [{ name: 'sim', type: 'simulated' }], routing: { providers: [{ name: 'smi', priority: 1 }] } }, /ai_gateway\.routing\.providers\[0\]\.name: provider "smi".*did you mean "sim"/],
+    [{ providers: [{ name: 'sim', type: 'simulated' }], routing: { model_routes: { default: 'openai' } } }, /ai_gateway\.routing\.model_routes\.default: provider "openai"/],
+    [{ providers: [{ name: 'sim', type: 'simulated' }], routing: { fallback: { provider: 'backup' } } }, /ai_gateway\.routing\.fallback\.provider/],
+    [{ providers: [{ name: 'sim', type: 'simulated' }], model_mapping: { smart: { sim: 'a', anthropic: 'b' } } }, /ai_gateway\.model_mapping\.smart\.anthropic/],
+  ];
+  for (const [ai, pattern] of cases) {
+    assert.throws(() => validateConfig({ ai_gateway: ai }, {}), (err: Error) => err instanceof ConfigError && pattern.test(err.message), `${JSON.stringify(ai)} should fail with ${pattern}`);
+  }
+});

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { checkConfig } from './check.js';
 import { DEFAULT_CONFIG } from './default-config.js';
 import { parseBytes, parseDuration } from './duration.js';
 import { applyEnvOverrides, interpolateEnv } from './interpolate.js';
@@ -98,6 +99,11 @@ export function validateConfig(raw: Record<string, unknown>, env: NodeJS.Process
   config.auth.cache_ttl = normalise('auth.cache_ttl', parseDuration, config.auth.cache_ttl);
   config.usage.retention = normalise('usage.retention', parseDuration, config.usage.retention);
   config.usage.flush_interval = normalise('usage.flush_interval', parseDuration, config.usage.flush_interval);
+  try {
+    checkConfig(config);
+  } catch (err) {
+    throw new ConfigError((err as Error).message, { cause: err });
+  }
   return { config, warnings, source };
 }
 

@@ -152,6 +152,16 @@ convict.addFormat({
     if (!isObject(value)) throw new Error('must be an object');
   },
 });
+// Booleans are read strictly: YAML true/false, and in the environment true/false/1/0. convict's
+// own Boolean turns any other string ("no", "off", "yes please") into true.
+const SWITCH_SPELLINGS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false };
+convict.addFormat({
+  name: 'switch',
+  coerce: (v: unknown) => (typeof v === 'string' && v.trim().toLowerCase() in SWITCH_SPELLINGS ? SWITCH_SPELLINGS[v.trim().toLowerCase()] : v),
+  validate(value: unknown) {
+    if (typeof value !== 'boolean') throw new Error(`must be true or false (in the environment: true, false, 1 or 0); got ${JSON.stringify(value)}`);
+  },
+});
 convict.addFormat({ name: 'sy-duration', validate: (v: unknown) => void parseDuration(v) });
 convict.addFormat({ name: 'sy-bytes', validate: (v: unknown) => void parseBytes(v) });
 
@@ -192,14 +202,19 @@ export function gatewaySchema(env: NodeJS.ProcessEnv = process.env) {
         token: { doc: 'Bearer token of the admin API; empty disables /admin.', format: String, default: '', env: 'SWITCHYARD_ADMIN_TOKEN', sensitive: true },
       },
       storage: {
-        sqlite_path: { doc: 'SQLite file for keys, routing and request logs.', format: String, default: '.switchyard/switchyard.db', env: 'SWITCHYARD_SQLITE_PATH' },
+        sqlite_path: {
+          doc: 'SQLite file for keys, routing and request logs (`:memory:` allowed). Unset: the standalone gateway uses .switchyard/switchyard.db; a gateway mounted with createSwitchyard keeps them in memory and writes no file.',
+          format: String,
+          default: '',
+          env: 'SWITCHYARD_SQLITE_PATH',
+        },
         redis_url: { doc: 'Redis for counters shared by many instances (empty: in memory).', format: String, default: '', env: 'SWITCHYARD_REDIS_URL', sensitive: true },
         postgres_url: { doc: 'PostgreSQL for keys and logs shared by many instances (empty: SQLite).', format: String, default: '', env: 'SWITCHYARD_POSTGRES_URL', sensitive: true },
       },
       auth: {
         required: {
           doc: 'Require a Switchyard API key on every AI request. Off: requests are anonymous and keys are not checked.',
-          format: Boolean,
+          format: 'switch',
           default: false,
           env: 'SWITCHYARD_AUTH_REQUIRED',
         },
@@ -209,19 +224,19 @@ export function gatewaySchema(env: NodeJS.ProcessEnv = process.env) {
         cache_ttl: { doc: 'How long a resolved key is cached (revocation bypasses the cache).', format: 'sy-duration', default: 60_000, env: 'SWITCHYARD_KEY_CACHE_TTL' },
       },
       usage: {
-        enabled: { doc: 'Usage and cost accounting with request logs.', format: Boolean, default: true, env: 'SWITCHYARD_USAGE_ENABLED' },
+        enabled: { doc: 'Usage and cost accounting with request logs.', format: 'switch', default: true, env: 'SWITCHYARD_USAGE_ENABLED' },
         retention: { doc: 'How long request logs are kept.', format: 'sy-duration', default: 30 * 86_400_000, env: 'SWITCHYARD_LOG_RETENTION' },
         batch_size: { doc: 'Request log records written per batch.', format: 'nat', default: 200, env: 'SWITCHYARD_LOG_BATCH_SIZE' },
         flush_interval: { doc: 'Longest a record waits before it is written (what a crash can lose).', format: 'sy-duration', default: 1000, env: 'SWITCHYARD_LOG_FLUSH_INTERVAL' },
-        capture_bodies: { doc: 'Store request and response bodies (secrets redacted) in the log.', format: Boolean, default: false, env: 'SWITCHYARD_LOG_BODIES' },
-        cost_header: { doc: 'Send x-switchyard-cost-usd on JSON responses.', format: Boolean, default: true, env: 'SWITCHYARD_COST_HEADER' },
+        capture_bodies: { doc: 'Store request and response bodies (secrets redacted) in the log.', format: 'switch', default: false, env: 'SWITCHYARD_LOG_BODIES' },
+        cost_header: { doc: 'Send x-switchyard-cost-usd on JSON responses.', format: 'switch', default: true, env: 'SWITCHYARD_COST_HEADER' },
       },
       metrics: {
-        enabled: { doc: 'Serve Prometheus metrics.', format: Boolean, default: true, env: 'SWITCHYARD_METRICS_ENABLED' },
+        enabled: { doc: 'Serve Prometheus metrics.', format: 'switch', default: true, env: 'SWITCHYARD_METRICS_ENABLED' },
         path: { doc: 'Path of the Prometheus endpoint.', format: String, default: '/metrics', env: 'SWITCHYARD_METRICS_PATH' },
       },
       ai_gateway: {
-        enabled: { doc: 'Serve the AI routes.', format: Boolean, default: true, env: 'SWITCHYARD_ENABLED' },
+        enabled: { doc: 'Serve the AI routes.', format: 'switch', default: true, env: 'SWITCHYARD_ENABLED' },
         providers: { doc: 'Upstream providers.', format: 'provider-list', default: [] },
         routing: {
           strategy: { doc: 'Default routing strategy.', format: String, default: 'priority', env: 'SWITCHYARD_ROUTING_STRATEGY' },

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const root = new URL('../../', import.meta.url);
+const cli = new URL('packages/gateway/dist/cli.js', root).pathname;
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function configFile(yaml: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'sy-cli-')), 'switchyard.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+const SIM = 'ai_gateway:\n  providers:\n    - name: sim\n      type: simulated\n';
+
+test('switchyard validate exits 1 with the bad path for every config start would refuse', () => {
+  const broken: Array<[string, RegExp]> = [
+    ['ai_gateway:\n  providers:\n    - name: o\n      type: openia\n', /ai_gateway\.providers\[0\]\.type.*did you mean "openai"/],
+    ['ai_gateway:\n  providers:\n    - name: local\n      type: openai-compatible\n', /ai_gateway\.providers\[0\].*base_url/],
+    [`${SIM}  routing:\n    strategy: fastest\n`, /ai_gateway\.routing\.strategy/],
+    [`${SIM}  routing:\n    providers:\n      - name: openai\n        priority: 1\n`, /ai_gateway\.routing\.providers\[0\]\.name/],
+    [`${SIM}  model_mapping:\n    smart:\n      anthropic: claude\n`, /ai_gateway\.model_mapping\.smart\.anthropic/],
+    [`usage:\n  capture_bodies: no\n${SIM}`, /usage\.capture_bodies/],
+  ];
+  for (const [yaml, pattern] of broken) {
+    const { code, stdout, stderr } = run(['validate', '--config', configFile(yaml)]);
+    assert.equal(code, 1, `${yaml}\n${stdout}${stderr}`);
+    assert.match(stderr, pattern, yaml);
+    assert.doesNotMatch(stdout, /^ok/m);
+  }
+  const ok = run(['validate', '--config', configFile(SIM)]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^ok: .*\(1 providers\)/);
+});
+
+test('switchyard --version prints the package version; the help names start as the default command', () => {
+  const version = JSON.parse(readFileSync(new URL('packages/gateway/package.json', root), 'utf8')).version as string;
+  const v = run(['--version']);
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal(v.stdout.trim(), `switchyard ${version}`);
+  const help = run(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /start .*default command/);
+});
