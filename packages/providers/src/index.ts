@@ -12,16 +12,17 @@ export { openAIStreamProtocol } from './adapters/openai-stream.js';
 export { createAnthropicAdapter, ANTHROPIC_BASE_URL, ANTHROPIC_VERSION } from './adapters/anthropic.js';
 export { anthropicStreamProtocol } from './adapters/anthropic-stream.js';
 export { createSimulatedAdapter, type SimulatedConfig, type SimulatedOutage } from './adapters/simulated.js';
-export { createAzureAdapter, AZURE_API_VERSION } from './adapters/azure.js';
+export { createAzureAdapter, azureAcceptsStreamOptions, azureBody, AZURE_API_VERSION } from './adapters/azure.js';
 export { createGeminiAdapter, googleAdapter, GEMINI_BASE_URL, type GoogleFlavour } from './adapters/gemini.js';
-export { geminiRequest, geminiSchema, parseSafetySettings, SAFETY_HEADER } from './adapters/gemini-request.js';
+export { geminiRequest, parseSafetySettings, SAFETY_HEADER } from './adapters/gemini-request.js';
 export { geminiFinishReason, geminiStreamProtocol, geminiToOpenAI, geminiUsage, GEMINI_FINISH_REASONS } from './adapters/gemini-response.js';
 export { createVertexAdapter, vertexHost } from './adapters/vertex.js';
 export {
   createServiceAccountTokenSource, readServiceAccountFile, signServiceAccountJwt, validateCredentials, CLOUD_PLATFORM_SCOPE, GOOGLE_TOKEN_URL,
   type AccessTokenSource, type ServiceAccountCredentials, type ServiceAccountTokenOptions,
 } from './adapters/google-auth.js';
-export { createMistralAdapter, mistralBody, mistralToolCallId, MISTRAL_BASE_URL, MISTRAL_DROPPED_FIELDS } from './adapters/mistral.js';
+export { createMistralAdapter, mistralBody, mistralToolCallId, MISTRAL_BASE_URL } from './adapters/mistral.js';
+export { MISTRAL_CHAT_FIELDS, MISTRAL_EMBEDDING_FIELDS, MISTRAL_MESSAGE_FIELDS } from './adapters/mistral-fields.js';
 export { createCohereAdapter, COHERE_BASE_URL } from './adapters/cohere.js';
 export { cohereRequest, cohereStreamProtocol, cohereToOpenAI, cohereUsage, COHERE_FINISH_REASONS } from './adapters/cohere-translate.js';
 export { createPresetAdapter, OPENAI_COMPATIBLE_PRESETS, type OpenAICompatiblePreset } from './adapters/presets.js';

@@ -71,8 +71,10 @@ export function openAIWire(dialect: OpenAIDialect): Wire {
 
   function checkBody(request: RecordedRequest, ctx: CellContext): void {
     const body = request.body as Record<string, any>;
-    assertSchema(requestSchemas.openai, body, `${dialect} request body`);
-    assert.equal(body.model, ctx.model);
+    // OpenAI's schema requires `model`, which Azure bodies leave out (the deployment decides).
+    assertSchema(requestSchemas.openai, dialect === 'azure' ? { ...body, model: ctx.model } : body, `${dialect} request body`);
+    // Azure: the deployment in the URL decides the model, and its schema has no `model`.
+    assert.equal(body.model, dialect === 'azure' ? undefined : ctx.model);
     const messages = body.messages as Record<string, any>[];
     const user = messages.find((msg) => msg.role === 'user')!;
     assert.equal(textOf(user.content), USER_TEXT[ctx.scenario]);

@@ -26,7 +26,7 @@ describe('azure adapter', () => {
     assert.equal(sent.headers['api-key'], KEY);
     assert.equal(sent.headers.authorization, undefined);
     const body = JSON.parse(sent.body);
-    assert.equal(body.model, 'gpt-4o');
+    assert.equal('model' in body, false, 'the deployment decides the model: Azure bodies carry none');
     assert.equal(body.x_future, 1);
     assert.equal(result.body, raw);
     assert.equal(result.usage?.outputTokens, 10);
@@ -44,6 +44,26 @@ describe('azure adapter', () => {
     const emb = (await env.adapter.invoke(call({ format: 'openai.embeddings', model: 'text-embedding-3-small', body: { model: 'x', input: 'hello' } }), { transport, signal })) as JsonResult;
     assert.equal(env.upstream.requests.at(-1)!.url, '/openai/deployments/emb-small/embeddings?api-version=2024-10-21');
     assert.equal(emb.usage?.inputTokens, 3);
+  });
+
+  it('sends stream_options only to api-versions that define it (2024-09-01-preview on)', async () => {
+    const sse = 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
+    const sentFor = async (apiVersion: string | undefined): Promise<Record<string, unknown>> => {
+      const adapter = createAdapter({ name: 'az', type: 'azure', base_url: env.upstream.url, api_key: KEY, ...(apiVersion ? { api_version: apiVersion } : {}) });
+      env.upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.end(sse); });
+      const body = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } };
+      await collect(((await adapter.invoke(call({ stream: true, body }), { transport, signal })) as StreamResult).events);
+      const sent = env.upstream.requests.at(-1)!;
+      assert.ok(sent.url.endsWith(`api-version=${apiVersion ?? '2024-10-21'}`));
+      return JSON.parse(sent.body);
+    };
+    assert.equal((await sentFor('2024-06-01')).stream_options, undefined, 'GA 2024-06-01 rejects stream_options');
+    assert.equal((await sentFor('2024-08-01-preview')).stream_options, undefined);
+    assert.deepEqual((await sentFor('2024-09-01-preview')).stream_options, { include_usage: true });
+    assert.deepEqual((await sentFor(undefined)).stream_options, { include_usage: true }, 'the default 2024-10-21 accepts it');
+    assert.deepEqual((await sentFor('2025-04-01-preview')).stream_options, { include_usage: true });
+    const old = await sentFor('2024-02-01');
+    assert.deepEqual(Object.keys(old), ['messages', 'stream'], 'only stream_options and model are removed');
   });
 
   it("drops the prompt-filter announcement chunk (not a chat.completion.chunk), keeps choice filter results", async () => {

@@ -8,13 +8,44 @@ import { eventJson, type ClientFormat } from '@switchyard/core';
 import type { ProviderAdapter, ProviderCall, ProviderConfig } from '../adapter.js';
 import { callKey, jsonCallHeaders } from './call-headers.js';
 import { createHttpAdapter, type StreamProtocol, type UpstreamRequest } from './http-adapter.js';
-import { inspectOpenAIJson, stringOption, trimSlash, validateUrl, withModel } from './openai.js';
+import { inspectOpenAIJson, stringOption, trimSlash, validateUrl } from './openai.js';
 import { openAIStreamProtocol } from './openai-stream.js';
 
 /** The GA data-plane version used when config names none. */
 export const AZURE_API_VERSION = '2024-10-21';
 
 const PATHS: Partial<Record<ClientFormat, string>> = { 'openai.chat': 'chat/completions', 'openai.embeddings': 'embeddings' };
+
+/** The first data-plane version whose chat request defines `stream_options` (earlier ones answer 400 "Unrecognized request argument supplied"). */
+const STREAM_OPTIONS_SINCE = '2024-09-01';
+
+/**
+ * Whether an api-version accepts `stream_options`: dated versions from 2024-09-01(-preview) on,
+ * and the undated ones (`preview`, `latest`, `v1`), which track the current API.
+ * @example azureAcceptsStreamOptions('2024-06-01') // false
+ * @example azureAcceptsStreamOptions('2024-10-21') // true
+ */
+export function azureAcceptsStreamOptions(apiVersion: string): boolean {
+  const date = /^(\d{4}-\d{2}-\d{2})/.exec(apiVersion)?.[1];
+  return date === undefined || date >= STREAM_OPTIONS_SINCE;
+}
+
+/**
+ * The body Azure gets: the client's, without `model` (the deployment in the URL decides the
+ * model; Azure's schema has no `model`) and without `stream_options` for api-versions that
+ * predate it. Every other field passes through unchanged, in place.
+ * @example azureBody({ model: 'gpt-4o', messages: [], stream_options: { include_usage: true } }, '2024-06-01') // '{"messages":[]}'
+ */
+export function azureBody(body: Record<string, unknown>, apiVersion: string): string {
+  const dropStreamOptions = body.stream_options !== undefined && !azureAcceptsStreamOptions(apiVersion);
+  if (body.model === undefined && !dropStreamOptions) return JSON.stringify(body);
+  const out: Record<string, unknown> = {};
+  for (const key in body) {
+    if (key === 'model' || (dropStreamOptions && key === 'stream_options')) continue;
+    out[key] = body[key];
+  }
+  return JSON.stringify(out);
+}
 
 function deploymentMap(config: ProviderConfig): Record<string, string> {
   const raw = config.deployments;
@@ -57,14 +88,14 @@ export function createAzureAdapter(config: ProviderConfig): ProviderAdapter {
   const base = trimSlash(raw).replace(/\/openai$/, '');
   validateUrl(config.name, base);
   const deployments = deploymentMap(config);
-  const version = encodeURIComponent(stringOption(config, 'api_version') ?? AZURE_API_VERSION);
+  const apiVersion = stringOption(config, 'api_version') ?? AZURE_API_VERSION;
+  const version = encodeURIComponent(apiVersion);
   const extra = config.headers ?? {};
 
   function build(call: ProviderCall): UpstreamRequest {
     const headers = jsonCallHeaders(call, { 'api-key': callKey(config, call) }, extra);
     const deployment = encodeURIComponent(deployments[call.model] ?? call.model);
-    // The deployment decides the model; `model` in the body is ignored by Azure and kept so the body stays a pass-through.
-    return { url: `${base}/openai/deployments/${deployment}/${PATHS[call.format]}?api-version=${version}`, headers, body: withModel(call.body, call.model) };
+    return { url: `${base}/openai/deployments/${deployment}/${PATHS[call.format]}?api-version=${version}`, headers, body: azureBody(call.body, apiVersion) };
   }
 
   return createHttpAdapter({

@@ -45,32 +45,6 @@ export function parseSafetySettings(value: unknown): { category: string; thresho
   });
 }
 
-const SCHEMA_KEYS = new Set(['type', 'format', 'title', 'description', 'nullable', 'enum', 'items', 'properties', 'required', 'minItems', 'maxItems', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'anyOf', 'propertyOrdering', 'default', 'example', 'minProperties', 'maxProperties']);
-
-/**
- * A JSON Schema reduced to Gemini's OpenAPI-3.0 `Schema` subset: `type: [T, "null"]` becomes
- * `nullable`, `const` becomes a one-value `enum`; keywords Gemini rejects (`additionalProperties`,
- * `$schema`, `$ref`, `strict`, …) are dropped.
- * @example geminiSchema({ type: ['string', 'null'], additionalProperties: false }) // { type: 'string', nullable: true }
- */
-export function geminiSchema(schema: unknown): unknown {
-  const s = obj(schema);
-  if (!s) return schema;
-  const out: Json = {};
-  for (const [key, value] of Object.entries(s)) {
-    if (key === 'type' && Array.isArray(value)) {
-      const types = value.filter((t) => t !== 'null');
-      out.type = types[0];
-      if (types.length < value.length) out.nullable = true;
-    } else if (key === 'const') out.enum = [value];
-    else if (key === 'properties' && obj(value)) out.properties = Object.fromEntries(Object.entries(value as Json).map(([k, v]) => [k, geminiSchema(v)]));
-    else if (key === 'items') out.items = geminiSchema(value);
-    else if (key === 'anyOf' && Array.isArray(value)) out.anyOf = value.map(geminiSchema);
-    else if (SCHEMA_KEYS.has(key)) out[key] = value;
-  }
-  return out;
-}
-
 function geminiPart(provider: string, part: ContentPart): Json {
   if (part.type === 'text') return { text: part.text };
   if (part.type === 'audio') return { inlineData: { mimeType: `audio/${part.format}`, data: part.data } };
@@ -153,11 +127,13 @@ function tools(provider: string, body: Json): { tools?: Json[]; toolConfig?: Jso
       const tool = obj(raw);
       const fn = obj(tool?.function);
       if (tool?.type !== 'function' || !str(fn?.name)) throw badRequest(provider, 'only tools of type "function" with a name are supported');
-      const declaration: Json = { name: fn!.name };
-      if (typeof fn!.description === 'string') declaration.description = fn!.description;
+      // `description` is REQUIRED in Gemini's FunctionDeclaration; OpenAI's is optional.
+      const declaration: Json = { name: fn!.name, description: typeof fn!.description === 'string' ? fn!.description : '' };
       const params = obj(fn!.parameters);
-      // Gemini rejects an OBJECT schema without properties: a no-argument function has none.
-      if (params && obj(params.properties) && Object.keys(params.properties as Json).length > 0) declaration.parameters = geminiSchema(params);
+      // The JSON Schema goes as it is in `parametersJsonSchema`: `parameters` is Gemini's own
+      // OpenAPI-subset Schema (type enum OBJECT, STRING, …), which a JSON Schema is not. A
+      // no-argument function gets none (an object without properties says nothing).
+      if (params && obj(params.properties) && Object.keys(params.properties as Json).length > 0) declaration.parametersJsonSchema = params;
       return declaration;
     });
     out.tools = [{ functionDeclarations: declarations }];
@@ -199,7 +175,7 @@ function generationConfig(provider: string, body: Json): Json {
     const schema = obj(obj(format.json_schema)?.schema);
     if (!schema) throw badRequest(provider, 'response_format.json_schema.schema is required');
     g.responseMimeType = 'application/json';
-    g.responseSchema = geminiSchema(schema);
+    g.responseJsonSchema = schema; // JSON Schema, like parametersJsonSchema (not the OpenAPI-subset responseSchema)
   }
   const effort = str(body.reasoning_effort);
   if (effort !== undefined && THINKING_BUDGET[effort] !== undefined) g.thinkingConfig = { thinkingBudget: THINKING_BUDGET[effort] };

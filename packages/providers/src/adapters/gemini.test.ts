@@ -45,15 +45,17 @@ describe('gemini adapter', () => {
     const body = JSON.parse(sent.body);
     assert.deepEqual(body.systemInstruction, { parts: [{ text: 'Be brief.' }] });
     assert.deepEqual(body.contents, [{ role: 'user', parts: [{ text: 'What is this?' }, { inlineData: { mimeType: 'image/png', data: PNG } }] }]);
+    // Function and response schemas go as JSON Schema (`parametersJsonSchema`, `responseJsonSchema`),
+    // unchanged: `parameters`/`responseSchema` would need Gemini's own Schema (type enum OBJECT, STRING, …).
     assert.deepEqual(body.tools, [{ functionDeclarations: [
-      { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', nullable: true, enum: ['celsius', 'fahrenheit'] } }, required: ['city'] } },
-      { name: 'get_time' },
+      { name: 'get_weather', description: 'Weather in a city', parametersJsonSchema: TOOLS[0].function.parameters },
+      { name: 'get_time', description: '' },
     ] }]);
     assert.deepEqual(body.toolConfig, { functionCallingConfig: { mode: 'AUTO' } });
     assert.deepEqual(body.safetySettings, [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_ONLY_HIGH' }]);
     assert.deepEqual(body.generationConfig, {
       temperature: 0.2, topP: 0.9, maxOutputTokens: 256, seed: 7, stopSequences: ['END'],
-      responseMimeType: 'application/json', responseSchema: { type: 'object', properties: { a: { type: 'string' } } },
+      responseMimeType: 'application/json', responseJsonSchema: { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false },
     });
     assert.equal(body.model, undefined);
 

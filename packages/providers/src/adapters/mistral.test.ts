@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import type { JsonResult, ProviderCall, StreamResult } from '../adapter.js';
 import { createAdapter } from '../registry.js';
-import { collect, type Recorded } from '../testing/upstream.test.util.js';
+import { collect, fixtureJson, type Recorded } from '../testing/upstream.test.util.js';
 import { sendJson, useAdapterUpstream } from '../testing/adapter.test.util.js';
 import { mistralToolCallId } from './mistral.js';
+import { MISTRAL_CHAT_FIELDS, MISTRAL_EMBEDDING_FIELDS, MISTRAL_MESSAGE_FIELDS } from './mistral-fields.js';
 
 const KEY = 'mistral-SECRET-0123456789abcdef';
 
@@ -50,6 +51,38 @@ describe('mistral adapter', () => {
     expected.choices[0].message.refusal = null;
     assert.equal(result.body, JSON.stringify(expected));
     assert.equal(result.usage?.inputTokens, 20);
+  });
+
+  it("strips per-message fields Mistral's schemas do not define: the SDK's refusal: null sent back, a user's name", async () => {
+    env.upstream.set(sendJson({ id: 'c3', object: 'chat.completion', created: 1, model: 'mistral-small', choices: [{ index: 0, message: { role: 'assistant', content: '18C in Paris.' }, finish_reason: 'stop' }] }));
+    await env.adapter.invoke(call({ body: {
+      messages: [
+        { role: 'user', name: 'ann', content: 'Weather?' },
+        // What the openai SDK sends back: the adapter's own answer, refusal and all.
+        { role: 'assistant', content: null, refusal: null, annotations: [], tool_calls: [{ id: 'D681PevKs', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'D681PevKs', name: 'get_weather', content: '18C' },
+        { role: 'system', name: 'policy', content: 'Be brief.' },
+      ],
+      store: false, top_logprobs: 2, prompt_cache_key: 'k1',
+    } }), { transport, signal });
+    const body = JSON.parse(env.upstream.requests.at(-1)!.body);
+    assert.deepEqual(body.messages, [
+      { role: 'user', content: 'Weather?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'D681PevKs', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'D681PevKs', name: 'get_weather', content: '18C' },
+      { role: 'system', content: 'Be brief.' },
+    ]);
+    // Top-level fields follow the same spec: only what Mistral defines is sent.
+    assert.deepEqual(Object.keys(body).sort(), ['messages', 'model', 'prompt_cache_key', 'safe_prompt']);
+  });
+
+  it('keeps the field table in step with the vendored Mistral OpenAPI document', async () => {
+    const script = new URL('../../scripts/generate-mistral-fields.mjs', import.meta.url).href;
+    const { mistralFields } = (await import(script)) as { mistralFields(spec: unknown): { chat: string[]; embeddings: string[]; messages: Record<string, string[]> } };
+    const derived = mistralFields(fixtureJson('specs/mistral-openapi.json'));
+    assert.deepEqual([...MISTRAL_CHAT_FIELDS], derived.chat);
+    assert.deepEqual([...MISTRAL_EMBEDDING_FIELDS], derived.embeddings);
+    assert.deepEqual(Object.fromEntries(Object.entries(MISTRAL_MESSAGE_FIELDS).map(([role, set]) => [role, [...set]])), derived.messages);
   });
 
   it('keeps a chat answer byte for byte when it already has logprobs and refusal', async () => {

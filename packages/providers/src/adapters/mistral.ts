@@ -12,14 +12,13 @@ import { createHttpAdapter, type UpstreamRequest } from './http-adapter.js';
 import { inspectOpenAIJson, stringOption, trimSlash, validateUrl } from './openai.js';
 import { openAIStreamProtocol } from './openai-stream.js';
 import { obj, type Json } from './openai-shapes.js';
+import { MISTRAL_CHAT_FIELDS, MISTRAL_EMBEDDING_FIELDS, MISTRAL_MESSAGE_FIELDS } from './mistral-fields.js';
 
 /** Defaults to the public API. */
 export const MISTRAL_BASE_URL = 'https://api.mistral.ai/v1';
 
 const PATHS: Partial<Record<ClientFormat, string>> = { 'openai.chat': '/chat/completions', 'openai.embeddings': '/embeddings' };
 
-/** OpenAI fields Mistral rejects (422 "Extra inputs are not permitted") or has no equivalent for. */
-export const MISTRAL_DROPPED_FIELDS: readonly string[] = ['stream_options', 'store', 'metadata', 'service_tier', 'logit_bias', 'user', 'logprobs', 'top_logprobs', 'modalities', 'audio', 'reasoning_effort', 'web_search_options'];
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -37,41 +36,57 @@ export function mistralToolCallId(id: string): string {
   return out;
 }
 
+/**
+ * One message as Mistral's schema for its role defines it: `developer` → `system`, tool-call ids
+ * mapped, and every field the role's schema lacks removed (the `refusal: null` an OpenAI SDK
+ * sends back on assistant turns, `name` on user messages, …: Mistral answers 422 to them).
+ */
 function mistralMessage(raw: unknown): unknown {
   const m = obj(raw);
   if (!m) return raw;
-  let out: Json = m;
-  if (m.role === 'developer') out = { ...out, role: 'system' };
-  if (Array.isArray(m.tool_calls)) {
-    out = { ...out, tool_calls: m.tool_calls.map((tc) => (typeof obj(tc)?.id === 'string' ? { ...obj(tc), id: mistralToolCallId(obj(tc)!.id as string) } : tc)) };
+  const role = m.role === 'developer' ? 'system' : m.role;
+  const fields = typeof role === 'string' ? MISTRAL_MESSAGE_FIELDS[role] : undefined;
+  if (!fields) return raw; // an unknown role: Mistral's own error names it
+  const out: Json = { role };
+  for (const key in m) {
+    if (key === 'role' || !fields.has(key)) continue;
+    const value = m[key];
+    if (key === 'tool_calls' && Array.isArray(value)) {
+      out.tool_calls = value.map((tc) => (typeof obj(tc)?.id === 'string' ? { ...obj(tc), id: mistralToolCallId(obj(tc)!.id as string) } : tc));
+    } else if (key === 'tool_call_id' && typeof value === 'string') out.tool_call_id = mistralToolCallId(value);
+    else out[key] = value;
   }
-  if (typeof m.tool_call_id === 'string') out = { ...out, tool_call_id: mistralToolCallId(m.tool_call_id) };
   return out;
 }
 
 /**
  * Rewrite an OpenAI body for Mistral: `seed` → `random_seed`, `max_completion_tokens` →
  * `max_tokens`, `developer` role → `system`, tool-call ids to 9 characters, embeddings
- * `dimensions` → `output_dimension`, unsupported fields dropped, config `safe_prompt` added
- * when the client did not send one.
- * @example mistralBody('openai.chat', { model: 'a', seed: 1 }, 'mistral-large-latest', false) // { model: 'mistral-large-latest', random_seed: 1 }
+ * `dimensions` → `output_dimension`; then only the fields Mistral's published schemas define are
+ * kept (request and per-message, {@link MISTRAL_CHAT_FIELDS}); config `safe_prompt` is added when
+ * the client did not send one.
+ * @example mistralBody('openai.chat', { model: 'a', seed: 1, user: 'u' }, 'mistral-large-latest', false) // { model: 'mistral-large-latest', random_seed: 1, safe_prompt: false }
  */
 export function mistralBody(format: ClientFormat, body: Json, model: string, safePrompt: boolean | undefined): Json {
   const out: Json = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (MISTRAL_DROPPED_FIELDS.includes(key)) continue;
-    if (format === 'openai.embeddings') {
-      if (key === 'dimensions') out.output_dimension = value;
-      else if (key !== 'encoding_format') out[key] = value;
-      continue;
+  if (format === 'openai.embeddings') {
+    for (const key in body) {
+      // Mistral only returns floats here: base64 is produced by the adapter.
+      if (key === 'dimensions') out.output_dimension = body[key];
+      else if (key !== 'encoding_format' && MISTRAL_EMBEDDING_FIELDS.has(key)) out[key] = body[key];
     }
+    out.model = model;
+    return out;
+  }
+  for (const key in body) {
+    const value = body[key];
     if (key === 'seed') out.random_seed ??= value;
     else if (key === 'max_completion_tokens') out.max_tokens ??= value;
     else if (key === 'messages' && Array.isArray(value)) out.messages = value.map(mistralMessage);
-    else out[key] = value;
+    else if (MISTRAL_CHAT_FIELDS.has(key)) out[key] = value;
   }
   out.model = model;
-  if (format === 'openai.chat' && safePrompt !== undefined && out.safe_prompt === undefined) out.safe_prompt = safePrompt;
+  if (safePrompt !== undefined && out.safe_prompt === undefined) out.safe_prompt = safePrompt;
   return out;
 }
 
