@@ -149,7 +149,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   // Revocations reach every instance at once: through Redis pub/sub when configured, else
   // PostgreSQL LISTEN/NOTIFY when keys live there; one process needs neither.
   const channel = storage.redis
-    ? redisKeyChannel({ client: storage.redis as never })
+    ? redisKeyChannel({ client: storage.redis as never, subscriber: storage.redisSubscriber as never })
     : storage.postgres
       ? postgresKeyChannel({ pool: storage.postgres as never, logger })
       : undefined;

@@ -12,8 +12,15 @@ export interface Storage {
   sqlitePath?: string;
   /** A pg Pool, when `storage.postgres_url` is set. */
   postgres?: import('pg').Pool;
-  /** An ioredis client, when `storage.redis_url` is set (counters, breakers, revocations). */
+  /**
+   * An ioredis client, when `storage.redis_url` is set (counters, breakers, revocations). It has
+   * no offline queue: while Redis is unreachable every command fails at once, so each piece
+   * falls into its documented policy (`rate_limits.on_store_error`, local breaker state) instead
+   * of waiting for a timeout.
+   */
   redis?: import('ioredis').Redis;
+  /** A second Redis connection for subscriptions (key revocations); it queues while reconnecting. */
+  redisSubscriber?: import('ioredis').Redis;
   close(): Promise<void>;
 }
 
@@ -40,13 +47,37 @@ export async function openStorage(config: GatewayConfig['storage'], logger: Logg
   }
   if (config.redis_url) {
     const { Redis } = await import('ioredis');
-    storage.redis = new Redis(config.redis_url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false });
-    storage.redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+    const redis = new Redis(config.redis_url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+    storage.redis = redis;
+    // A subscription is not on any request's path: it may wait for the connection, and
+    // ioredis re-subscribes after a reconnect.
+    storage.redisSubscriber = redis.duplicate({ enableOfflineQueue: true });
+    storage.redisSubscriber.on('error', (err) => logger.warn({ err: err.message }, 'redis subscriber error'));
+    // Without an offline queue a command sent before the first connection fails: start serving
+    // once Redis answered (or after a short wait, when the stores' outage policies apply).
+    await readyWithin(redis, 5000).catch((err: Error) => logger.warn({ err: err.message }, 'redis not ready at start-up'));
   }
   storage.close = async () => {
+    storage.redisSubscriber?.disconnect();
     storage.redis?.disconnect();
     await storage.postgres?.end();
     storage.sqlite?.close();
   };
   return storage;
+}
+
+function readyWithin(redis: import('ioredis').Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error(`no connection within ${ms} ms`));
+    }, ms);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
 }

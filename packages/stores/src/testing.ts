@@ -74,11 +74,12 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /**
  * Start `redis-server` on a free loopback port with persistence off, or reuse
- * `SWITCHYARD_TEST_REDIS_URL`.
+ * `SWITCHYARD_TEST_REDIS_URL` unless `own` asks for a server of the caller's own (one a test
+ * may stop to simulate an outage).
  * @example const redis = await startRedis(); const client = new Redis(redis.url); … await redis.stop();
  */
-export async function startRedis(): Promise<TestServer> {
-  const shared = process.env.SWITCHYARD_TEST_REDIS_URL;
+export async function startRedis(options: { own?: boolean } = {}): Promise<TestServer> {
+  const shared = options.own ? undefined : process.env.SWITCHYARD_TEST_REDIS_URL;
   if (shared) return { url: shared, port: Number(new URL(shared).port), stop: async () => {} };
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
