@@ -166,8 +166,8 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   await keys.ready();
 
   const rl = rateLimitOptionsFromConfig(ai.rate_limits);
-  const limiter = new RateLimiter({ store: limitStore(storage, 'switchyard:rl:'), onStoreError: rl.onStoreError, now });
-  const providerLimiter = new ProviderLimiter({ providers: providerLimitsFromConfig(ai.providers as never), store: limitStore(storage, 'switchyard:pl:'), onStoreError: rl.onStoreError, now });
+  const limiter = new RateLimiter({ store: limitStore(storage, 'switchyard:rl:'), onStoreError: rl.onStoreError, leaseMs: rl.leaseMs, now });
+  const providerLimiter = new ProviderLimiter({ providers: providerLimitsFromConfig(ai.providers as never), store: limitStore(storage, 'switchyard:pl:'), onStoreError: rl.onStoreError, leaseMs: rl.leaseMs, now });
 
   // Admin changes to the catalog persist in the same database as keys and logs; every instance
   // re-reads them periodically.

@@ -1,5 +1,6 @@
 import type { KeyLimits } from '@switchyard/core';
 import type { StoreErrorPolicy } from './fallback-store.js';
+import { parseDurationMs } from './upstream-headers.js';
 
 const limit = (doc: string, env: string) => ({ doc, format: 'nat', default: null, nullable: true, env });
 
@@ -16,6 +17,13 @@ export const rateLimitConfigSchema = {
     format: ['open', 'closed'],
     default: 'open',
     env: 'SWITCHYARD_RATE_LIMIT_ON_STORE_ERROR',
+  },
+  lease: {
+    doc: "How long a concurrency slot lives without renewal (a running request renews it every third of this): a crashed instance's slots free up within one lease. A duration ('30s') or milliseconds.",
+    format: (value: unknown) => void leaseMs(value),
+    // A string default: convict coerces by the default's type, and '2s' must not become 2.
+    default: '30s',
+    env: 'SWITCHYARD_RATE_LIMIT_LEASE',
   },
   default_output_tokens: {
     doc: 'Output tokens reserved for a request that sets no max_tokens.',
@@ -35,6 +43,8 @@ export const rateLimitConfigSchema = {
 /** The validated `rate_limit:` block, as convict returns it. */
 export interface RateLimitConfig {
   on_store_error: StoreErrorPolicy;
+  /** Milliseconds, or a duration string (`30s`). Absent: 30000. */
+  lease?: number | string;
   default_output_tokens: number;
   default_limits: Record<'total_tokens_per_hour' | 'input_tokens_per_hour' | 'output_tokens_per_hour' | 'requests_per_minute' | 'concurrent_requests', number | null>;
 }
@@ -43,7 +53,7 @@ export interface RateLimitConfig {
  * Turn the config block into {@link rateLimit} / {@link RateLimiter} options.
  * @example rateLimit({ limiter, ...rateLimitOptionsFromConfig(config.get('rate_limit')) })
  */
-export function rateLimitOptionsFromConfig(config: RateLimitConfig): { defaultLimits: KeyLimits; defaultOutputTokens: number; onStoreError: StoreErrorPolicy } {
+export function rateLimitOptionsFromConfig(config: RateLimitConfig): { defaultLimits: KeyLimits; defaultOutputTokens: number; onStoreError: StoreErrorPolicy; leaseMs: number } {
   const d = config.default_limits;
   const defaultLimits: KeyLimits = {};
   if (d.total_tokens_per_hour !== null) defaultLimits.totalTokensPerHour = d.total_tokens_per_hour;
@@ -51,5 +61,12 @@ export function rateLimitOptionsFromConfig(config: RateLimitConfig): { defaultLi
   if (d.output_tokens_per_hour !== null) defaultLimits.outputTokensPerHour = d.output_tokens_per_hour;
   if (d.requests_per_minute !== null) defaultLimits.requestsPerMinute = d.requests_per_minute;
   if (d.concurrent_requests !== null) defaultLimits.concurrentRequests = d.concurrent_requests;
-  return { defaultLimits, defaultOutputTokens: config.default_output_tokens, onStoreError: config.on_store_error };
+  return { defaultLimits, defaultOutputTokens: config.default_output_tokens, onStoreError: config.on_store_error, leaseMs: leaseMs(config.lease ?? '30s') };
+}
+
+/** A lease length: a positive whole number of ms, or a duration such as `30s` or `1m`. */
+function leaseMs(value: unknown): number {
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? (/^\d+$/.test(value) ? Number(value) : parseDurationMs(value)) : undefined;
+  if (ms === undefined || !Number.isInteger(ms) || ms < 1) throw new TypeError('must be a duration such as 30s, or a positive number of milliseconds');
+  return ms;
 }

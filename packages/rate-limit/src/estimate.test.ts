@@ -26,7 +26,7 @@ test('the config fragment validates with convict and maps to options', async () 
   config.load({ rate_limit: { default_limits: { requests_per_minute: 60 } } });
   config.validate({ allowed: 'strict' });
   const options = rateLimitOptionsFromConfig(config.get('rate_limit' as never));
-  assert.deepEqual(options, { defaultLimits: { requestsPerMinute: 60 }, defaultOutputTokens: 1024, onStoreError: 'open' });
+  assert.deepEqual(options, { defaultLimits: { requestsPerMinute: 60 }, defaultOutputTokens: 1024, onStoreError: 'open', leaseMs: 30_000 });
   const bad = convict({ rate_limit: rateLimitConfigSchema } as never);
   bad.load({ rate_limit: { on_store_error: 'maybe' } });
   assert.throws(() => bad.validate(), /rate_limit\.on_store_error/);

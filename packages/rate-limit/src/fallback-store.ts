@@ -1,13 +1,13 @@
 import { GatewayError } from '@switchyard/core';
 import { MemoryLimitStore } from './memory-store.js';
-import type { Decision, LimitStore, ReserveInput, SettleInput, UsageSnapshot, WindowSpec } from './store.js';
+import type { Decision, LimitStore, RenewInput, ReserveInput, SettleInput, UsageSnapshot, WindowSpec } from './store.js';
 
 /** What happens to requests while the shared store is unreachable. */
 export type StoreErrorPolicy = 'open' | 'closed';
 
 /** Details passed to the `onStoreError` hook. */
 export interface StoreErrorInfo {
-  operation: 'reserve' | 'settle' | 'usage';
+  operation: 'reserve' | 'settle' | 'renew' | 'usage';
   policy: StoreErrorPolicy;
   key: string;
 }
@@ -90,6 +90,17 @@ export class FallbackLimitStore implements LimitStore {
       // The reservation stays in the primary until its bucket ages out (and its lease expires):
       // over-counting is the safe side of a lost settlement.
       this.#report(err, 'settle', input.key);
+    }
+  }
+
+  async renew(input: RenewInput): Promise<void> {
+    if (input.fallback) return this.#fallback.renew(input);
+    try {
+      await this.#primary.renew(input);
+    } catch (err) {
+      // The lease runs out at its end unless a later renewal gets through: the slot is then
+      // freed early, the safe side for a key that could otherwise be locked out.
+      this.#report(err, 'renew', input.key);
     }
   }
 

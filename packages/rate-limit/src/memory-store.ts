@@ -1,4 +1,4 @@
-import { LIMIT_ORDER, type CounterLimits, type Decision, type LimitName, type LimitStore, type ReserveInput, type SettleInput, type UsageSnapshot, type WindowSpec } from './store.js';
+import { LIMIT_ORDER, type CounterLimits, type Decision, type LimitName, type LimitStore, type RenewInput, type ReserveInput, type SettleInput, type UsageSnapshot, type WindowSpec } from './store.js';
 
 /** Options of {@link MemoryLimitStore}. */
 export interface MemoryLimitStoreOptions {
@@ -63,6 +63,12 @@ export class MemoryLimitStore implements LimitStore {
     add(c.requests, rb, 1);
     if (mode === 'reserve') c.leases.set(input.id, now + input.leaseMs);
     return decision;
+  }
+
+  async renew(input: RenewInput): Promise<void> {
+    const leases = this.#keys.get(input.key)?.leases;
+    const until = leases?.get(input.id);
+    if (leases && until !== undefined && until > input.now) leases.set(input.id, input.now + input.leaseMs);
   }
 
   async settle(input: SettleInput): Promise<void> {

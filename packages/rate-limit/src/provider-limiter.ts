@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Target, Usage } from '@switchyard/core';
 import { FallbackLimitStore, type CounterLike, type StoreErrorInfo, type StoreErrorPolicy } from './fallback-store.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { MemoryLimitStore } from './memory-store.js';
 import type { CounterLimits, LimitStore, WindowSpec } from './store.js';
 import { parseUpstreamHeadroom, type HeaderSource, type UpstreamHeadroom } from './upstream-headers.js';
@@ -26,7 +27,10 @@ export interface ProviderLimiterOptions {
   reportStoreError?: (error: unknown, info: StoreErrorInfo) => void;
   /** prom-client Counter (labels `operation`, `policy`). Defaults to none. */
   storeErrorCounter?: CounterLike;
-  /** How long a concurrency slot lives if never released. Defaults to 900000. */
+  /**
+   * How long a concurrency slot lives without renewal; a running request renews it every third
+   * of this, so a crashed instance's slots free up within one lease. Defaults to 30000.
+   */
   leaseMs?: number;
   /** Clock in ms. Defaults to Date.now. */
   now?: () => number;
@@ -63,6 +67,7 @@ export class ProviderLimiter {
   readonly #store: LimitStore;
   readonly #leaseMs: number;
   readonly #now: () => number;
+  readonly #leases: LeaseKeeper;
   /** Upstream-reported headroom, per provider and per provider/model (each instance learns from its own responses). */
   readonly #observed = new Map<string, UpstreamHeadroom>();
 
@@ -74,9 +79,10 @@ export class ProviderLimiter {
       options.store === undefined || options.store instanceof MemoryLimitStore || options.store instanceof FallbackLimitStore
         ? (options.store ?? new MemoryLimitStore())
         : new FallbackLimitStore({ primary: options.store, policy, onStoreError: options.reportStoreError, errorCounter: options.storeErrorCounter });
-    this.#leaseMs = options.leaseMs ?? 900_000;
+    this.#leaseMs = options.leaseMs ?? 30_000;
     if (!(Number.isInteger(this.#leaseMs) && this.#leaseMs > 0)) throw new TypeError('ProviderLimiter: leaseMs must be a positive integer');
     this.#now = options.now ?? Date.now;
+    this.#leases = new LeaseKeeper(this.#store, this.#leaseMs, this.#now);
   }
 
   /** Whether any configured limit or upstream observation applies to the target. */
@@ -124,7 +130,7 @@ export class ProviderLimiter {
     if (upstream) return { ok: false, ...upstream, release: NOOP_LEASE.release };
     const scopes = this.#scopes(target);
     if (scopes.length === 0) return NOOP_LEASE;
-    const held: Array<{ key: string; id: string }> = [];
+    const held: Array<{ key: string; id: string; fallback?: boolean; concurrent: boolean }> = [];
     const id = randomUUID();
     const tokens = Math.max(0, Math.ceil(estimateTokens));
     for (const { key, limits, label } of scopes) {
@@ -135,9 +141,10 @@ export class ProviderLimiter {
         const what = decision.rejectedBy === 'totalTokens' ? 'tokens_per_minute' : decision.rejectedBy === 'concurrent' ? 'concurrent_requests' : 'requests_per_minute';
         return { ok: false, retryAfterMs: decision.retryAfterMs, reason: `${label}: ${what}`, release: NOOP_LEASE.release };
       }
-      if (mode === 'reserve') held.push({ key, id });
+      if (mode === 'reserve') held.push({ key, id, fallback: decision.fallback, concurrent: limits.concurrent !== undefined });
     }
     if (mode === 'peek') return NOOP_LEASE;
+    for (const h of held) if (h.concurrent) this.#leases.hold(h);
     let released = false;
     return {
       ok: true,
@@ -145,6 +152,7 @@ export class ProviderLimiter {
       release: async (usage) => {
         if (released) return;
         released = true;
+        for (const h of held) this.#leases.release(h.key, h.id);
         const used = usage ? usage.inputTokens + (usage.cacheReadTokens ?? 0) + (usage.cacheWriteTokens ?? 0) + usage.outputTokens : 0;
         await Promise.all(held.map((h) => this.#settle(h.key, h.id, now, tokens, used)));
       },

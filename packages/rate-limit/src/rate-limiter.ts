@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyLimits } from '@switchyard/core';
 import { FallbackLimitStore, type CounterLike, type StoreErrorInfo, type StoreErrorPolicy } from './fallback-store.js';
 import { toCounterLimits } from './limits.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { MemoryLimitStore } from './memory-store.js';
 import { assertWindow, type Decision, type LimitStore, type UsageSnapshot, type WindowSpec } from './store.js';
 
@@ -25,7 +26,10 @@ export interface RateLimiterOptions {
   tokenWindow?: WindowSpec;
   /** The request-rate window. Defaults to one minute in 60 one-second buckets. */
   requestWindow?: WindowSpec;
-  /** How long a concurrency slot is held when its request never settles (crash). Defaults to 900000 (15 min). */
+  /**
+   * How long a concurrency slot lives without renewal. A running request renews its slot every
+   * third of this, so a crashed instance's slots free up within one lease. Defaults to 30000.
+   */
   leaseMs?: number;
   /** Clock in ms. Defaults to Date.now. */
   now?: () => number;
@@ -63,6 +67,7 @@ export class RateLimiter {
   readonly requestWindow: WindowSpec;
   readonly leaseMs: number;
   readonly now: () => number;
+  readonly #leases: LeaseKeeper;
 
   constructor(options: RateLimiterOptions = {}) {
     const o = resolveOptions(options);
@@ -71,6 +76,7 @@ export class RateLimiter {
     this.requestWindow = o.requestWindow;
     this.leaseMs = o.leaseMs;
     this.now = o.now;
+    this.#leases = new LeaseKeeper(o.store, o.leaseMs, o.now);
   }
 
   /** Check every enabled limit and reserve `ask` when all pass, atomically. */
@@ -81,23 +87,27 @@ export class RateLimiter {
   ): Promise<{ decision: Decision; handle?: ReservationHandle }> {
     const id = randomUUID();
     const now = this.now();
+    const counterLimits = toCounterLimits(limits);
     const decision = await this.store.reserve({
       key,
       id,
       now,
       tokenWindow: this.tokenWindow,
       requestWindow: this.requestWindow,
-      limits: toCounterLimits(limits),
+      limits: counterLimits,
       inputTokens: ask.inputTokens,
       outputTokens: ask.outputTokens,
       leaseMs: this.leaseMs,
     });
     if (!decision.allowed) return { decision };
+    // Only a concurrency limit looks at leases: renew them only then.
+    if (counterLimits.concurrent !== undefined) this.#leases.hold({ key, id, fallback: decision.fallback });
     return { decision, handle: { key, id, reservedAt: now, ...ask, fallback: decision.fallback } };
   }
 
   /** Replace a reservation with what was really consumed and free its concurrency slot. */
   async settle(handle: ReservationHandle, actual: { inputTokens: number; outputTokens: number }): Promise<void> {
+    this.#leases.release(handle.key, handle.id);
     await this.store.settle({
       key: handle.key,
       id: handle.id,
@@ -127,7 +137,7 @@ function resolveOptions(options: RateLimiterOptions) {
   const requestWindow = options.requestWindow ?? { windowMs: 60_000, bucketMs: 1_000 };
   assertWindow('tokenWindow', tokenWindow);
   assertWindow('requestWindow', requestWindow);
-  const leaseMs = options.leaseMs ?? 900_000;
+  const leaseMs = options.leaseMs ?? 30_000;
   if (!(Number.isInteger(leaseMs) && leaseMs > 0)) throw new TypeError('leaseMs must be a positive integer');
   const policy = options.onStoreError ?? 'open';
   if (policy !== 'open' && policy !== 'closed') throw new TypeError(`onStoreError must be 'open' or 'closed', got ${String(policy)}`);

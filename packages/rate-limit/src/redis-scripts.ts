@@ -134,6 +134,19 @@ redis.call('ZREM', KEYS[2], ARGV[9])
 return 1
 `;
 
+/**
+ * ARGV: now, id, leaseMs. Extends a lease still live (not expired, not settled); returns 1 when
+ * it did, 0 when the lease was already gone.
+ */
+export const RENEW_SCRIPT = `
+local now, id, leaseMs = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local ends = tonumber(redis.call('ZSCORE', KEYS[2], id))
+if not ends or ends <= now then return 0 end
+redis.call('ZADD', KEYS[2], now + leaseMs, id)
+if redis.call('PTTL', KEYS[2]) < leaseMs then redis.call('PEXPIRE', KEYS[2], leaseMs) end
+return 1
+`;
+
 /** ARGV: now, tokenBucketMs, tokenBuckets, requestBucketMs, requestBuckets. Returns { input, output, requests, concurrent }. */
 export const USAGE_SCRIPT = `
 local now = tonumber(ARGV[1])

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { RESERVE_SCRIPT, SETTLE_SCRIPT, USAGE_SCRIPT } from './redis-scripts.js';
-import { LIMIT_ORDER, type Decision, type LimitStore, type ReserveInput, type SettleInput, type UsageSnapshot, type WindowSpec } from './store.js';
+import { RENEW_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT, USAGE_SCRIPT } from './redis-scripts.js';
+import { LIMIT_ORDER, type Decision, type LimitStore, type RenewInput, type ReserveInput, type SettleInput, type UsageSnapshot, type WindowSpec } from './store.js';
 
 /**
  * The part of an ioredis client (or anything shaped like it) the store uses.
@@ -93,6 +93,10 @@ export class RedisLimitStore implements LimitStore {
     ]);
   }
 
+  async renew(input: RenewInput): Promise<void> {
+    await this.#run(RENEW, input.key, [input.now, input.id, input.leaseMs]);
+  }
+
   async usage(key: string, now: number, tw: WindowSpec, rw: WindowSpec): Promise<UsageSnapshot> {
     const reply = (await this.#run(USAGE, key, [now, tw.bucketMs, tw.windowMs / tw.bucketMs, rw.bucketMs, rw.windowMs / rw.bucketMs])) as number[];
     const [si, so, sr, sc] = reply.map(Number) as [number, number, number, number];
@@ -134,3 +138,4 @@ function script(source: string): Script {
 const RESERVE = script(RESERVE_SCRIPT);
 const SETTLE = script(SETTLE_SCRIPT);
 const USAGE = script(USAGE_SCRIPT);
+const RENEW = script(RENEW_SCRIPT);

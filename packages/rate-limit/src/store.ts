@@ -85,6 +85,18 @@ export interface SettleInput {
   fallback?: boolean;
 }
 
+/** Extend a concurrency lease that is still held (a request still running). */
+export interface RenewInput {
+  key: string;
+  /** The reservation id the lease is held under. */
+  id: string;
+  now: number;
+  /** The lease now ends at `now + leaseMs`. */
+  leaseMs: number;
+  /** Route the renewal to the fallback store that made the reservation. */
+  fallback?: boolean;
+}
+
 /**
  * Where counters live. Implementations must make `reserve` atomic per key: two concurrent
  * calls never both pass a limit only one of them fits under.
@@ -92,6 +104,8 @@ export interface SettleInput {
 export interface LimitStore {
   reserve(input: ReserveInput): Promise<Decision>;
   settle(input: SettleInput): Promise<void>;
+  /** Extend a lease that has not expired or been settled yet; a lease already gone stays gone. */
+  renew(input: RenewInput): Promise<void>;
   usage(key: string, now: number, tokenWindow: WindowSpec, requestWindow: WindowSpec): Promise<UsageSnapshot>;
 }
 
