@@ -10,3 +10,4 @@ export * from './respond.js';
 export * from './abort.js';
 export * from './prepend.js';
 export * from './admin-routing.js';
+export * from './duration.js';

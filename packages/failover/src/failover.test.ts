@@ -130,7 +130,7 @@ describe('failover executor (fake adapters)', () => {
     assert.equal(b.calls.length, 1);
   });
 
-  it('context_length fails over only to a larger-context target', async () => {
+  it('context_length fails over to a larger window, skipping one known to be no larger', async () => {
     const a = fakeAdapter('a', [err('a', 'context_length', { status: 400 })]);
     const b = fakeAdapter('b', ['ok']);
     const c = fakeAdapter('c', ['ok']);
@@ -139,11 +139,24 @@ describe('failover executor (fake adapters)', () => {
     await run(ex);
     assert.equal(b.calls.length, 0);
     assert.equal(c.calls.length, 1);
-    const d = fakeAdapter('a', [err('a', 'context_length', { status: 400 })]);
-    const s = setup({ a: d.adapter, b: b.adapter });
-    const e = await s.run(exchangeFor([A, B])).then(() => undefined, (x) => x);
+  });
+
+  it('context_length fails over to a target whose window is unknown, never to the refusing target again', async () => {
+    const a = fakeAdapter('a', [err('a', 'context_length', { status: 400 }), err('a', 'context_length', { status: 400 })]);
+    const b = fakeAdapter('b', [err('b', 'context_length', { status: 400 })]);
+    const s = setup({ a: a.adapter, b: b.adapter });
+    // The same target twice in the plan (e.g. two aliases), then an unknown window, then the first again.
+    const e = await s.run(exchangeFor([A, A, B, { ...A, contextWindow: 1_000_000 } as Target])).then(() => undefined, (x) => x);
     assert.equal(e.status, 400);
-    assert.equal(d.calls.length, 1);
+    assert.equal(a.calls.length, 1, 'the target that refused is not asked again');
+    assert.equal(b.calls.length, 1, 'an unknown window may be larger: it is tried');
+    const ok = fakeAdapter('b', ['ok']);
+    const a2 = fakeAdapter('a', [err('a', 'context_length', { status: 400 })]);
+    const s2 = setup({ a: a2.adapter, b: ok.adapter });
+    const ex = exchangeFor([A, B]);
+    await s2.run(ex);
+    assert.equal(ok.calls.length, 1);
+    assert.equal(ex.responseHeaders['x-switchyard-provider'], 'b');
   });
 
   it('gives up with 502/503 naming every attempt, and respects the total budget', async () => {

@@ -5,6 +5,7 @@ import {
   isProviderError, ProviderError, TransportError,
   type ProviderAdapter, type ProviderCall, type ProviderResult, type StreamResult, type TransportTimeouts,
 } from '@switchyard/providers';
+import { callDeadline, deadlinesFor, narrow, type Deadlines } from './deadlines.js';
 import { decide, type Decision } from './decision.js';
 import { finalError, type FailureRecord } from './final-error.js';
 import { resolveOptions, type FailoverOptions, type ResolvedOptions } from './options.js';
@@ -46,6 +47,8 @@ export function failover(options: FailoverOptions): FailoverMiddleware {
   return Object.assign(middleware, { breakerStates: () => policies.snapshot() });
 }
 
+const targetKey = (t: Target) => `${t.provider}:${t.model}`;
+
 type Served = { result: ProviderResult; attempt: Attempt; stopUpstream: () => void };
 
 /** One request's walk through its targets. */
@@ -55,7 +58,12 @@ class Run {
   readonly #signal: AbortSignal;
   readonly #timer?: NodeJS.Timeout;
   readonly #startedAt: number;
+  /** The request's deadline (the configured total, narrowed by the client's). */
+  readonly #totalMs: number;
   #attempts = 0;
+  /** Targets that refused the request as too long, and the largest known window among them. */
+  readonly #tooLong = new Set<string>();
+  #tooLongWindow: number | undefined;
   readonly #failures: FailureRecord[] = [];
 
   constructor(
@@ -68,8 +76,9 @@ class Run {
     // linkAbort, not AbortSignal.any: Node 20's any() costs weak refs and finalizers per call.
     this.#link = linkAbort([exchange.signal, this.#deadline.signal]);
     this.#signal = this.#link.signal;
-    if (cfg.timeouts.totalMs > 0) {
-      this.#timer = setTimeout(() => this.#deadline.abort(new Error('Request deadline exceeded')), cfg.timeouts.totalMs);
+    this.#totalMs = narrow(cfg.timeouts.totalMs, plan.timeouts?.totalMs);
+    if (this.#totalMs > 0) {
+      this.#timer = setTimeout(() => this.#deadline.abort(new Error('Request deadline exceeded')), this.#totalMs);
       this.#timer.unref();
     }
     exchange.onSettled(() => this.#clear());
@@ -77,7 +86,7 @@ class Run {
 
   async execute(): Promise<void> {
     const { exchange, cfg } = this;
-    let previous: { target: Target; kind: FailureKind; contextWindow?: number } | undefined;
+    let previous: { target: Target; kind: FailureKind } | undefined;
     try {
       for (const [index, run] of this.plan.targets.entries()) {
         if (this.#attempts >= this.plan.maxAttempts || this.#signal.aborted) break;
@@ -103,7 +112,8 @@ class Run {
         const { error, decision } = outcome;
         this.#failures.push({ target, error, stopped: decision.action === 'stop' && decision.reason === 'kind' });
         if (decision.action === 'stop') break;
-        previous = { target, kind: error.failureKind, contextWindow: cfg.contextWindow(target) };
+        previous = { target, kind: error.failureKind };
+        if (error.failureKind === 'context_length') this.#refusedAsTooLong(target);
       }
     } catch (err) {
       this.#clear();
@@ -116,21 +126,30 @@ class Run {
     throw finalError(this.#failures, cfg.now());
   }
 
-  #mayFailOverTo(run: RunTarget, previous: { kind: FailureKind; contextWindow?: number }): boolean {
+  #mayFailOverTo(run: RunTarget, previous: { kind: FailureKind }): boolean {
     if (run.conditions && !run.conditions.has(previous.kind)) return false;
-    if (this.cfg.kinds[previous.kind].failover === 'larger_context') {
+    if (this.#tooLong.size > 0 && this.cfg.kinds.context_length.failover === 'larger_context') {
+      // Once a target found the request too long, only a larger or unknown window may take it;
+      // a window known to be no larger would refuse it too, and a refusing target never again.
+      if (this.#tooLong.has(targetKey(run.target))) return false;
       const window = this.cfg.contextWindow(run.target);
-      return window !== undefined && previous.contextWindow !== undefined && window > previous.contextWindow;
+      return window === undefined || this.#tooLongWindow === undefined || window > this.#tooLongWindow;
     }
     return true;
+  }
+
+  #refusedAsTooLong(target: Target): void {
+    this.#tooLong.add(targetKey(target));
+    const window = this.cfg.contextWindow(target);
+    if (window !== undefined) this.#tooLongWindow = Math.max(this.#tooLongWindow ?? 0, window);
   }
 
   async #tryTarget(run: RunTarget, adapter: ProviderAdapter, entry: TargetEntry): Promise<{ served: Served } | { error: ProviderError; decision: Decision }> {
     const { exchange, cfg } = this;
     const { target } = run;
     const call = await this.#call(target, exchange.body);
-    let attemptMs = exchange.stream ? cfg.timeouts.firstTokenMs : 0;
-    if (run.maxLatencyMs) attemptMs = attemptMs > 0 ? Math.min(attemptMs, run.maxLatencyMs) : run.maxLatencyMs;
+    const deadlines = this.#deadlines(target);
+    const attemptMs = narrow(callDeadline(deadlines, exchange.stream), run.maxLatencyMs);
     const timeoutPolicy = this.policies.timeout(entry, attemptMs);
     let retries = 0;
     let delayMs = 0;
@@ -146,7 +165,7 @@ class Run {
         }
         const { attempt, upstream } = this.#startAttempt(target);
         try {
-          const result = await this.#invoke(adapter, call, upstream.signal, timeoutPolicy);
+          const result = await this.#invoke(adapter, call, upstream.signal, timeoutPolicy, deadlines);
           attempt.firstByteAt = result.firstByteAt;
           return { result, attempt, stopUpstream: () => upstream.abort() };
         } catch (err) {
@@ -158,7 +177,7 @@ class Run {
             rule: this.plan.retrySameTarget ? rule : { ...rule, retries: 0 },
             retriesOnTarget: retries,
             attemptsLeft: this.plan.maxAttempts - this.#attempts,
-            deadlineLeftMs: cfg.timeouts.totalMs > 0 ? this.#startedAt + cfg.timeouts.totalMs - cfg.now() : Infinity,
+            deadlineLeftMs: this.#totalMs > 0 ? this.#startedAt + this.#totalMs - cfg.now() : Infinity,
             retryCodes: cfg.retryCodes, maxRetryAfterMs: cfg.maxRetryAfterMs, backoff: cfg.backoff, random: cfg.random,
             aborted: this.#signal.aborted && !this.#deadline.signal.aborted ? true : false,
           });
@@ -193,11 +212,21 @@ class Run {
     };
   }
 
+  /** One attempt's deadlines: the executor's, the target's own, narrowed by the client's. */
+  #deadlines(target: Target): Deadlines {
+    return deadlinesFor(this.cfg.timeouts, this.cfg.targetTimeouts?.(target), this.plan.timeouts);
+  }
+
   /** One upstream call; a stream's first event is checked before anything is committed. */
-  async #invoke(adapter: ProviderAdapter, call: ProviderCall, signal: AbortSignal, timeoutPolicy: ReturnType<TargetPolicies['timeout']>): Promise<ProviderResult> {
+  async #invoke(adapter: ProviderAdapter, call: ProviderCall, signal: AbortSignal, timeoutPolicy: ReturnType<TargetPolicies['timeout']>, d: Deadlines): Promise<ProviderResult> {
     const { cfg } = this;
+    // A stream's headers come before any thinking, so a silent upstream is caught early; a
+    // non-stream call's headers come with its whole answer.
+    // The transport's idle timer also runs before a stream's first event: there the first-token
+    // deadline is the one that counts (a reasoning model thinks longer than `idle`).
+    const firstWait = call.stream && d.idleMs > 0 && (d.firstTokenMs === 0 || d.firstTokenMs > d.idleMs);
     const timeouts: Partial<TransportTimeouts> = {
-      connectMs: cfg.timeouts.connectMs, firstByteMs: cfg.timeouts.firstByteMs, idleMs: cfg.timeouts.idleMs,
+      connectMs: d.connectMs, firstByteMs: call.stream ? narrow(d.firstByteMs, d.firstTokenMs) : d.responseMs, idleMs: firstWait ? d.firstTokenMs : d.idleMs,
     };
     const invoke = async (s: AbortSignal) => {
       const result = await adapter.invoke(call, { transport: cfg.transport, signal: s, timeouts, now: cfg.now });
@@ -297,7 +326,7 @@ class Run {
     const { exchange, cfg } = this;
     return guardStream({
       result, provider: target.provider, format: exchange.format, exchangeSignal: exchange.signal, deadlineSignal: this.#deadline.signal,
-      idleMs: cfg.timeouts.idleMs, abortUpstream: stopUpstream,
+      idleMs: this.#deadlines(target).idleMs, abortUpstream: stopUpstream,
       onEnd: (end) => {
         const usage = sumUsage(segments.map((u) => u()));
         if (usage) exchange.usage = usage;
@@ -329,15 +358,16 @@ class Run {
       if (await this.policies.skipReason(entry)) continue;
       cfg.events?.emit('failover', { exchange, from, to: target, kind: cut.failureKind });
       const { attempt, upstream } = this.#startAttempt(target);
+      const deadlines = this.#deadlines(target);
       try {
-        const result = await this.#invoke(adapter, await this.#call(target, body), upstream.signal, this.policies.timeout(entry, cfg.timeouts.firstTokenMs));
+        const result = await this.#invoke(adapter, await this.#call(target, body), upstream.signal, this.policies.timeout(entry, deadlines.firstTokenMs), deadlines);
         if (result.kind !== 'stream') throw new ProviderError('Continuation answered without a stream', { kind: 'server_error', provider: target.provider });
         attempt.firstByteAt = result.firstByteAt;
         attempt.status = result.status;
         segments.push(() => result.usage());
         return this.#guard(target, entry, result, attempt, () => upstream.abort(), segments);
       } catch (err) {
-        this.policies.recordFailure(entry, this.#failAttempt(attempt, upstream, err, cfg.timeouts.firstTokenMs));
+        this.policies.recordFailure(entry, this.#failAttempt(attempt, upstream, err, deadlines.firstTokenMs));
       }
     }
     return undefined;

@@ -30,7 +30,7 @@ export interface Gateway {
 }
 
 /** Small timeouts so every fault resolves in well under a second. */
-export const FAST_TIMEOUTS = { connectMs: 1000, firstByteMs: 300, firstTokenMs: 300, idleMs: 300, totalMs: 5000 };
+export const FAST_TIMEOUTS = { connectMs: 1000, firstByteMs: 300, firstTokenMs: 300, responseMs: 300, idleMs: 300, totalMs: 5000 };
 
 export async function startGateway(init: {
   adapters: Map<string, ProviderAdapter>;

@@ -14,7 +14,7 @@ import { createAdapter, createUndiciTransport, type ProviderAdapter } from '@swi
 import {
   chunk, delay, healthy, json, openaiError, sseHead, startFaultServer, type Fault, type FaultServer,
 } from './fault-upstream.test.util.js';
-import { post, sseData, startGateway, type Gateway } from './fault-harness.test.util.js';
+import { FAST_TIMEOUTS, post, sseData, startGateway, type Gateway } from './fault-harness.test.util.js';
 import type { FailoverOptions } from './options.js';
 
 const transport = createUndiciTransport({ connections: 16 });
@@ -211,6 +211,35 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
     });
   });
 
+  it('deadlines per target and per request: a target\'s own first token, narrowed by X-Failover-Timeouts', async () => {
+    const lateFirstToken: Fault = async (req, res) => {
+      sseHead(res);
+      await Promise.race([delay(1500), req.closed]);
+      if (!res.destroyed) res.end(chunk('from p, late') + 'data: [DONE]\n\n');
+    };
+    const patient = { timeouts: { ...FAST_TIMEOUTS, firstTokenMs: 4000 }, allowClientRouting: () => true };
+    // The primary's own deadline (a slow model) is waited out: no failover.
+    await withGateway(async (gw) => {
+      P.set(lateFirstToken);
+      const got = await streamText(gw);
+      assert.equal(got.text, 'from p, late');
+      assert.equal(S.requests.length, 0);
+    }, { options: { ...patient, targetTimeouts: (t) => (t.provider === 'p' ? { firstTokenMs: 3000 } : undefined) } });
+    // The client may only shorten it: 300 ms fails the primary over, once, to the secondary.
+    await withGateway(async (gw) => {
+      P.set(lateFirstToken);
+      const raw = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES, stream: true }, { 'x-failover-timeouts': 'first_token=300ms, idle=10m' });
+      assert.equal(raw.status, 200);
+      assert.equal(raw.headers.get('x-switchyard-provider'), 's');
+      assert.equal(raw.headers.get('x-switchyard-attempts'), '2');
+      assert.equal(P.requests.length, 1, 'a target that timed out is not asked again');
+      assert.ok(raw.ms < 1400, `took ${raw.ms} ms: the header did not narrow the deadline`);
+      const bad = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES }, { 'x-failover-timeouts': 'first_token=soon' });
+      assert.equal(bad.status, 400);
+      assert.match(bad.text, /X-Failover-Timeouts/);
+    }, { options: patient });
+  });
+
   it('stream cut mid-answer: the client keeps what it got and sees an in-band error, never a clean end', async () => {
     await withGateway(async (gw) => {
       P.set(async (_req, res) => {
@@ -310,7 +339,7 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
     });
   });
 
-  it('400 context_length_exceeded: the provider reason, no retry; fails over only to a larger window', async () => {
+  it('400 context_length_exceeded: the provider reason, no retry; fails over only to a larger or unknown window', async () => {
     const tooLong = (_req: unknown, res: Parameters<Fault>[1]) =>
       openaiError(res, 400, "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.", 'context_length_exceeded');
     await withGateway(async (gw) => {
@@ -321,9 +350,15 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
       assert.match(err.message, /maximum context length is 8192/);
       assert.equal((err.error as { code?: string }).code, 'context_length');
       assert.equal(P.requests.length, 1);
-      assert.equal(S.requests.length, 0);
+      assert.equal(S.requests.length, 0, 'a window known to be no larger is skipped');
       assert.deepEqual(gw.sleeps, []);
       await answersNormally(gw);
+    }, { targets: [{ ...PRIMARY, contextWindow: 8192 } as Target, { ...SECONDARY, contextWindow: 8192 } as Target] });
+    await withGateway(async (gw) => {
+      P.set(tooLong);
+      const res = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES });
+      assert.equal(res.choices[0]?.message.content, 'hello from s', 'an unknown window may be larger');
+      assert.equal(P.requests.length, 1);
     });
     await withGateway(async (gw) => {
       P.set(tooLong);

@@ -1,5 +1,7 @@
 export * from './failover.js';
 export * from './options.js';
+export * from './config.js';
+export { parseTimeoutsHeader, deadlinesFor, type Deadlines } from './deadlines.js';
 export * from './kind-policy.js';
 export * from './decision.js';
 export * from './final-error.js';

@@ -6,7 +6,8 @@ export interface KindRule {
   retries: number;
   /**
    * Whether to move on to the next target. `larger_context` moves on only to a target whose
-   * context window is known and larger than the one that refused the request.
+   * context window is larger than the largest known one that refused the request, or unknown,
+   * and never back to a target that refused it.
    */
   failover: boolean | 'larger_context';
 }

@@ -4,19 +4,30 @@ import { conditionKinds, DEFAULT_KIND_POLICY, type KindPolicyTable, type KindRul
 import { sharedFlags, type BreakerStore, type SharedFlags } from './shared-state.js';
 import type { BreakerSettings } from './target-policies.js';
 
-/** Timeouts of the executor, in ms; 0 disables one. */
+/**
+ * Deadlines of the executor, in ms; 0 disables one. A target that misses one is not asked
+ * again in the same request: the next target is tried. The README explains the defaults.
+ */
 export interface FailoverTimeouts {
   /** TCP/TLS connect, per attempt. Defaults to 5000. */
   connectMs?: number;
-  /** Request sent to response headers, per attempt. Defaults to 60000. */
+  /**
+   * Request sent to the response headers of a stream, per attempt (providers send them before
+   * any thinking, so a silent upstream is caught here). Defaults to 10000.
+   */
   firstByteMs?: number;
-  /** Request sent to the first stream event; a slow first token fails over. Defaults to 60000. */
+  /** Request sent to the first event of a stream; a slow first token fails over. Defaults to 20000. */
   firstTokenMs?: number;
+  /** Request sent to the whole answer of a non-stream call (its headers come with it). Defaults to 120000. */
+  responseMs?: number;
   /** Longest silence between two stream events (a stalled stream). Defaults to 30000. */
   idleMs?: number;
   /** Whole request, every attempt and the stream included: nothing hangs past it. Defaults to 600000. */
   totalMs?: number;
 }
+
+/** Per-attempt deadlines a provider or a model may override (the request's `totalMs` is not one). */
+export type TargetTimeouts = Omit<FailoverTimeouts, 'totalMs'>;
 
 /** Circuit breaker settings (one breaker per provider and model). */
 export interface FailoverBreakerOptions {
@@ -84,6 +95,11 @@ export interface FailoverOptions {
   enabled?: boolean;
   /** Defaults to the values documented on {@link FailoverTimeouts}. */
   timeouts?: FailoverTimeouts;
+  /**
+   * Per-target deadlines over `timeouts` (a provider's or a model's own, e.g. a longer first
+   * token for a reasoning model). Defaults to none.
+   */
+  targetTimeouts?: (target: Target) => TargetTimeouts | undefined;
   /** Defaults to the values documented on {@link FailoverBreakerOptions}. */
   breaker?: FailoverBreakerOptions;
   /** KeyValueStore or Redis client sharing breaker openings and cool-downs across instances. Defaults to none (per process). */
@@ -122,6 +138,7 @@ export interface ResolvedOptions {
   maxAttempts: number;
   enabled: boolean;
   timeouts: Required<FailoverTimeouts>;
+  targetTimeouts?: (target: Target) => TargetTimeouts | undefined;
   breaker: BreakerSettings;
   shared?: SharedFlags;
   conditions: Map<string, Set<FailureKind>>;
@@ -156,13 +173,8 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
     if (!FAILURE_KINDS.includes(key as FailureKind)) throw new TypeError(`failover: unknown failure kind "${key}" in kinds`);
   }
   nonNegative('maxRetries', options.maxRetries);
-  const timeouts: Required<FailoverTimeouts> = {
-    connectMs: nonNegative('timeouts.connectMs', options.timeouts?.connectMs) ?? 5_000,
-    firstByteMs: nonNegative('timeouts.firstByteMs', options.timeouts?.firstByteMs) ?? 60_000,
-    firstTokenMs: nonNegative('timeouts.firstTokenMs', options.timeouts?.firstTokenMs) ?? 60_000,
-    idleMs: nonNegative('timeouts.idleMs', options.timeouts?.idleMs) ?? 30_000,
-    totalMs: nonNegative('timeouts.totalMs', options.timeouts?.totalMs) ?? 600_000,
-  };
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...checkTimeouts('timeouts', options.timeouts) } as Required<FailoverTimeouts>;
+  if (options.targetTimeouts !== undefined && typeof options.targetTimeouts !== 'function') throw new TypeError('failover: targetTimeouts must be a function');
   const b = options.breaker ?? {};
   const ratio = b.failureRatio ?? 0.5;
   if (!(ratio > 0 && ratio <= 1)) throw new TypeError('failover: breaker.failureRatio must be in (0, 1]');
@@ -208,6 +220,7 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
     maxAttempts: positive('maxAttempts', options.maxAttempts) ?? 6,
     enabled: options.enabled ?? true,
     timeouts,
+    targetTimeouts: options.targetTimeouts,
     breaker,
     shared: options.store ? sharedFlags(options.store, options.storePrefix ?? 'switchyard:failover:') : undefined,
     conditions,
@@ -216,6 +229,22 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
     contextWindow: options.contextWindow ?? defaultContextWindow,
     continuation,
   };
+}
+
+/** The deadlines when nothing overrides them (see {@link FailoverTimeouts}). */
+export const DEFAULT_TIMEOUTS: Readonly<Required<FailoverTimeouts>> = Object.freeze({
+  connectMs: 5_000, firstByteMs: 10_000, firstTokenMs: 20_000, responseMs: 120_000, idleMs: 30_000, totalMs: 600_000,
+});
+
+/** The set fields of a timeouts block, each checked (a non-negative number of ms). */
+export function checkTimeouts<T extends FailoverTimeouts>(path: string, value: T | undefined): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [key, ms] of Object.entries(value ?? {})) {
+    if (ms === undefined) continue;
+    if (!(key in DEFAULT_TIMEOUTS)) throw new TypeError(`failover: unknown deadline ${path}.${key}`);
+    (out as Record<string, number>)[key] = nonNegative(`${path}.${key}`, ms as number)!;
+  }
+  return out;
 }
 
 function defaultContextWindow(target: Target): number | undefined {

@@ -1,6 +1,7 @@
 import { GatewayError, type Exchange, type FailureKind, type Target } from '@switchyard/core';
 import { conditionKinds } from './kind-policy.js';
-import type { ResolvedOptions } from './options.js';
+import type { FailoverTimeouts, ResolvedOptions } from './options.js';
+import { parseTimeoutsHeader } from './deadlines.js';
 
 /** One target of this request's run, with what it takes to fail over to it. */
 export interface RunTarget {
@@ -16,6 +17,8 @@ export interface RequestPlan {
   targets: RunTarget[];
   maxAttempts: number;
   retrySameTarget: boolean;
+  /** The client's own deadlines (`X-Failover-Timeouts`): they only narrow the configured ones. */
+  timeouts?: FailoverTimeouts;
 }
 
 /** `X-Failover-Config`: the seed's per-request failover config. */
@@ -41,6 +44,7 @@ export function requestPlan(exchange: Exchange, cfg: ResolvedOptions): RequestPl
   let targets: RunTarget[] = base.map((target) => ({ target, conditions: targetConditions(target, cfg) }));
   let maxAttempts = cfg.enabled ? cfg.maxAttempts : 1;
   let retrySameTarget = cfg.enabled;
+  let timeouts: FailoverTimeouts | undefined;
   if (!cfg.enabled) targets = targets.slice(0, 1);
 
   if (cfg.enabled && cfg.allowClientRouting(exchange)) {
@@ -55,10 +59,12 @@ export function requestPlan(exchange: Exchange, cfg: ResolvedOptions): RequestPl
       if (!Number.isInteger(n) || n < 0) throw badHeader('X-Max-Provider-Retries must be a non-negative integer', 'x-max-provider-retries');
       maxAttempts = Math.min(maxAttempts, n + 1); // narrows the budget, never widens it
     }
+    const limits = h['x-failover-timeouts'];
+    if (limits) timeouts = parseTimeoutsHeader(limits);
     const config = h['x-failover-config'];
     if (config) targets = applyClientConfig(targets, parseClientConfig(config), exchange);
   }
-  return { targets, maxAttempts, retrySameTarget };
+  return { targets, maxAttempts, retrySameTarget, ...(timeouts ? { timeouts } : {}) };
 }
 
 function targetConditions(target: Target, cfg: ResolvedOptions): Set<FailureKind> | undefined {

@@ -16,7 +16,7 @@ import {
 import { MemoryLimitStore, ProviderLimiter, RateLimiter, RedisLimitStore, providerLimits, providerLimitsFromConfig, rateLimit, rateLimitOptionsFromConfig, type LimitStore } from '@switchyard/rate-limit';
 import { modelMapping, ModelMapper, openCatalog, postgresCatalogStore, sqliteCatalogStore, type Catalog } from '@switchyard/model-mapping';
 import { RoutingStats, parseDuration as parseWindow, redisKeyValueStore, strategySelector } from '@switchyard/strategy-selector';
-import { failover, ProviderHealth, seedFallbackConditions, type FailoverMiddleware } from '@switchyard/failover';
+import { failover, failoverTimeoutOptions, ProviderHealth, seedFallbackConditions, type FailoverMiddleware } from '@switchyard/failover';
 import {
   createMetrics,
   postgresRequestLogStore,
@@ -85,26 +85,20 @@ function limitStore(storage: Storage, prefix: string): LimitStore {
 
 /** The failover options the seed config forms (`routing.failover`, `routing.fallback`) ask for. */
 function failoverSettings(routing: GatewayConfig['ai_gateway']['routing'], providerCount: number) {
-  const f = routing.failover as {
-    enabled?: boolean;
-    max_retries?: number;
-    max_attempts?: number;
-    retry_codes?: number[];
-    circuit_breaker?: { failure_threshold?: number; success_threshold?: number; timeout?: string | number };
-  };
+  const f = routing.failover;
   const fb = routing.fallback as { provider?: string; on_error?: boolean; on_rate_limit?: boolean };
   const cb = f.circuit_breaker ?? {};
   return {
     enabled: f.enabled,
-    maxRetries: f.max_retries,
+    maxRetries: f.max_retries ?? undefined,
     // Enough attempts to walk the whole chain with every target's retries (the seed's
     // max_retries is per target), unless the config caps it explicitly.
-    ...(f.max_attempts !== undefined
+    ...(f.max_attempts !== null
       ? { maxAttempts: f.max_attempts }
-      : f.max_retries !== undefined
+      : f.max_retries !== null
         ? { maxAttempts: Math.max(6, (f.max_retries + 1) * providerCount) }
         : {}),
-    retryCodes: f.retry_codes,
+    retryCodes: f.retry_codes ?? undefined,
     breaker: {
       ...(cb.failure_threshold !== undefined ? { consecutiveFailures: cb.failure_threshold } : {}),
       ...(cb.success_threshold !== undefined ? { successThreshold: cb.success_threshold } : {}),
@@ -225,11 +219,15 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     logger,
     now,
     ...failoverSettings(ai.routing, ai.providers.length),
-    timeouts: { totalMs: config.server.request_timeout },
+    ...failoverTimeoutOptions(ai.routing.failover, {
+      providers: ai.providers as never,
+      totalMs: config.server.request_timeout,
+      reasoning: (target) => catalog.describe(target.provider, target.model).capabilities.reasoning,
+    }),
     store: storage.redis as never,
     credential: (exchange, target) => byokCredential(exchange, target),
     contextWindow: (target) => catalog.describe(target.provider, target.model).contextWindow,
-    continuation: { enabled: (ai.routing.failover as { stream_continuation?: boolean }).stream_continuation === true },
+    continuation: { enabled: ai.routing.failover.stream_continuation },
   });
 
   const pipeline: ExchangeMiddleware[] = [];

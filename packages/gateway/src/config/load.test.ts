@@ -119,3 +119,30 @@ test('what start refuses, validation refuses, with the path and a suggestion', (
     assert.throws(() => validateConfig({ ai_gateway: ai }, {}), (err: Error) => err instanceof ConfigError && pattern.test(err.message), `${JSON.stringify(ai)} should fail with ${pattern}`);
   }
 });
+
+test('routing.failover.timeouts: read from the file, overridden from the environment, checked by path', async () => {
+  const object = {
+    ai_gateway: {
+      providers: [{ name: 'slow', type: 'openai', timeouts: { first_token: '90s' } }],
+      routing: { failover: { timeouts: { connect: '2s', first_token: '4s', idle: 5000 }, model_timeouts: { 'slow/o3': { response: '10m' } } } },
+    },
+  };
+  const { config, warnings } = validateConfig(structuredClone(object), { SWITCHYARD_FAILOVER_IDLE_TIMEOUT: '7s' });
+  const f = config.ai_gateway.routing.failover;
+  assert.equal(f.timeouts.connect, '2s');
+  assert.equal(f.timeouts.first_token, '4s');
+  assert.equal(f.timeouts.idle, '7s', 'the environment wins over the file');
+  assert.equal(f.timeouts.total, null);
+  assert.deepEqual(f.model_timeouts, { 'slow/o3': { response: '10m' } });
+  assert.deepEqual(warnings, []);
+
+  assert.throws(() => validateConfig({ ai_gateway: { routing: { failover: { timeouts: { first_token: 'soon' } } } } }, {}), /ai_gateway\.routing\.failover\.timeouts\.first_token/);
+  assert.throws(() => validateConfig({ ai_gateway: { providers: [{ name: 'p', type: 'openai', timeouts: { first_tokn: '1s' } }] } }, {}), /ai_gateway\.providers\[0\]\.timeouts\.first_tokn/);
+  // A misspelt key is no longer silently ignored.
+  const typo = validateConfig({ ai_gateway: { routing: { failover: { timeout: { connect: '1s' } } } } }, {});
+  assert.ok(typo.warnings.some((w) => w.includes('ai_gateway.routing.failover.timeout')), typo.warnings.join('\n'));
+});
+
+test('routing.failover.model_timeouts: a bad deadline stops loading with its path', () => {
+  assert.throws(() => validateConfig({ ai_gateway: { routing: { failover: { model_timeouts: { o3: { first_token: 'later' } } } } } }, {}), /ai_gateway\.routing\.failover\.model_timeouts\.o3\.first_token/);
+});

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { checkConfig } from './check.js';
+import { checkFailoverConfig } from '@switchyard/failover';
 import { DEFAULT_CONFIG } from './default-config.js';
 import { parseBytes, parseDuration } from './duration.js';
 import { applyEnvOverrides, interpolateEnv } from './interpolate.js';
@@ -87,6 +88,7 @@ export function validateConfig(raw: Record<string, unknown>, env: NodeJS.Process
       },
     });
     validateModelMapping(schema.get('ai_gateway.model_mapping'));
+    checkFailoverConfig(schema.get('ai_gateway.routing.failover'));
   } catch (err) {
     throw new ConfigError(tidyConvictMessage((err as Error).message), { cause: err });
   }

@@ -1,5 +1,6 @@
 import convict from 'convict';
 import { rateLimitConfigSchema, type RateLimitConfig } from '@switchyard/rate-limit';
+import { checkProviderTimeouts, failoverConfigSchema, type FailoverConfig } from '@switchyard/failover';
 import { parseBytes, parseDuration } from './duration.js';
 
 /** One entry of `ai_gateway.providers` (adapter-specific extras pass through). */
@@ -30,7 +31,7 @@ export interface GatewayConfig {
       strategy: string;
       providers: { name: string; priority?: number; weight?: number; [k: string]: unknown }[];
       model_routes: Record<string, string>;
-      failover: Record<string, unknown>;
+      failover: FailoverConfig;
       fallback: Record<string, unknown>;
       latency: Record<string, unknown>;
       [k: string]: unknown;
@@ -102,6 +103,7 @@ function validateProviders(list: unknown): void {
       if (!isObject(entry.cost)) fail(`${p}.cost`, 'must be an object');
       for (const [k, v] of Object.entries(entry.cost)) checkNumber(`${p}.cost.${k}`, v);
     }
+    checkProviderTimeouts(`${p}.timeouts`, entry.timeouts);
     if (isObject(entry.health_check) && entry.health_check.interval !== undefined) {
       try {
         parseDuration(entry.health_check.interval);
@@ -242,7 +244,7 @@ export function gatewaySchema(env: NodeJS.ProcessEnv = process.env) {
           strategy: { doc: 'Default routing strategy.', format: String, default: 'priority', env: 'SWITCHYARD_ROUTING_STRATEGY' },
           providers: { doc: 'Provider order and weights.', format: 'routing-provider-list', default: [] },
           model_routes: { doc: 'Model name to provider, with a `default`.', format: 'object', default: {} },
-          failover: { doc: 'Retries, retry codes and circuit breaker.', format: 'object', default: {} },
+          failover: failoverConfigSchema('SWITCHYARD_FAILOVER'),
           fallback: { doc: 'Fallback provider and its triggers.', format: 'object', default: {} },
           latency: { doc: 'Latency strategy window and percentile.', format: 'object', default: {} },
         },

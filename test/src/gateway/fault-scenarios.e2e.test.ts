@@ -1,0 +1,176 @@
+/**
+ * The fault scenarios through the composed gateway, for an OpenAI-format client (the official
+ * `openai` SDK) and an Anthropic-format client (`@anthropic-ai/sdk`), against misbehaving
+ * upstreams on 127.0.0.1. Each asserts the rescue, the attempts and loose timing bounds.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { ANSWER, startFaultyLlm, type FaultyLlm } from '../support/faulty-llm.js';
+
+let OM: FaultyLlm; // OpenAI-format primary
+let OB: FaultyLlm; // OpenAI-format backup (vLLM-style prefill)
+let AM: FaultyLlm; // Anthropic primary
+let AB: FaultyLlm; // Anthropic backup
+const MESSAGES = [{ role: 'user' as const, content: 'Count to sixty.' }];
+
+/** A gateway over the four upstreams; `failover` is merged into `routing.failover`. */
+async function gatewayWith(failover: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<RunningGateway & { openai: OpenAI; anthropic: Anthropic }> {
+  const gw = await startGateway({
+    config: {
+      storage: { sqlite_path: ':memory:' },
+      ai_gateway: {
+        providers: [
+          { name: 'o-main', type: 'openai-compatible', base_url: `${OM.url}/v1`, api_key: 'sk-om', models: ['gpt-main'] },
+          { name: 'a-main', type: 'anthropic', base_url: AM.url, api_key: 'sk-am', models: ['claude-main'] },
+          { name: 'o-backup', type: 'openai-compatible', base_url: `${OB.url}/v1`, api_key: 'sk-ob', models: ['gpt-backup'] },
+          { name: 'a-backup', type: 'anthropic', base_url: AB.url, api_key: 'sk-ab', models: ['claude-backup'] },
+        ],
+        routing: {
+          strategy: 'priority',
+          providers: [{ name: 'o-main', priority: 1 }, { name: 'a-main', priority: 1 }, { name: 'o-backup', priority: 2 }, { name: 'a-backup', priority: 2 }],
+          failover,
+        },
+        model_mapping: {
+          'chat-o': { 'o-main': 'gpt-main', 'o-backup': 'gpt-backup' },
+          'chat-a': { 'a-main': 'claude-main', 'a-backup': 'claude-backup' },
+        },
+        ...extra,
+      },
+    },
+  });
+  return {
+    ...gw,
+    openai: new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-client', maxRetries: 0, timeout: 60_000 }),
+    anthropic: new Anthropic({ baseURL: gw.url, apiKey: 'sk-client', maxRetries: 0, timeout: 60_000 }),
+  };
+}
+
+before(async () => {
+  [OM, OB, AM, AB] = await Promise.all([
+    startFaultyLlm('o-main'), startFaultyLlm('o-backup', 'continue_final_message'), startFaultyLlm('a-main', 'native'), startFaultyLlm('a-backup', 'native'),
+  ]);
+});
+after(async () => {
+  await Promise.all([OM, OB, AM, AB].map((u) => u.close()));
+});
+beforeEach(() => {
+  for (const u of [OM, OB, AM, AB]) u.set({ do: 'answer' });
+});
+
+/** Stream with the OpenAI SDK: the text, and the error if the stream ended with one. */
+async function openaiStream(client: OpenAI, model = 'chat-o') {
+  const started = Date.now();
+  const { data, response } = await client.chat.completions.create({ model, stream: true, messages: MESSAGES }).withResponse();
+  let text = '';
+  const ids = new Set<string>();
+  let roles = 0;
+  let finishes = 0;
+  try {
+    for await (const chunk of data) {
+      ids.add(chunk.id);
+      const choice = chunk.choices[0];
+      if (choice?.delta?.role) roles++;
+      if (choice?.finish_reason) finishes++;
+      text += choice?.delta?.content ?? '';
+    }
+  } catch (error) {
+    return { text, error, ids, roles, finishes, headers: response.headers, ms: Date.now() - started };
+  }
+  return { text, error: undefined, ids, roles, finishes, headers: response.headers, ms: Date.now() - started };
+}
+
+/** Stream with the Anthropic SDK. */
+async function anthropicStream(client: Anthropic, model = 'chat-a') {
+  const started = Date.now();
+  const { data, response } = await client.messages.create({ model, max_tokens: 256, stream: true, messages: MESSAGES }).withResponse();
+  let text = '';
+  const types: string[] = [];
+  try {
+    for await (const ev of data) {
+      types.push(ev.type);
+      if (ev.type === 'content_block_delta' && ev.delta.type === 'text_delta') text += ev.delta.text;
+    }
+  } catch (error) {
+    return { text, error, types, headers: response.headers, ms: Date.now() - started };
+  }
+  return { text, error: undefined, types, headers: response.headers, ms: Date.now() - started };
+}
+
+describe('deadlines', () => {
+  test('default config: a silent upstream is abandoned and failed over well inside 30 s (both client formats)', async () => {
+    const gw = await gatewayWith();
+    try {
+      OM.set({ do: 'silent' });
+      AM.set({ do: 'silent' });
+      const [o, a] = await Promise.all([openaiStream(gw.openai), anthropicStream(gw.anthropic)]);
+      for (const got of [o, a]) {
+        assert.equal(got.error, undefined);
+        assert.equal(got.text, ANSWER);
+        assert.equal(got.headers.get('x-switchyard-attempts'), '2', 'the silent target is not asked again');
+        assert.ok(got.ms >= 9_000 && got.ms < 25_000, `took ${got.ms} ms`);
+      }
+      assert.equal(o.headers.get('x-switchyard-provider'), 'o-backup');
+      assert.equal(a.headers.get('x-switchyard-provider'), 'a-backup');
+      assert.equal(OM.requests.length, 1);
+      assert.equal(AM.requests.length, 1);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  test('routing.failover.timeouts: a slow first token fails over at the configured deadline', async () => {
+    const gw = await gatewayWith({ timeouts: { first_token: '1s' } });
+    try {
+      OM.set({ do: 'first-token-after', ms: 3000 });
+      AM.set({ do: 'first-token-after', ms: 3000 });
+      const [o, a] = await Promise.all([openaiStream(gw.openai), anthropicStream(gw.anthropic)]);
+      assert.equal(o.text, ANSWER);
+      assert.equal(a.text, ANSWER);
+      for (const got of [o, a]) assert.ok(got.ms >= 900 && got.ms < 2900, `took ${got.ms} ms`);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('context length', () => {
+  test('a context-length refusal falls back to a target whose window is unknown (both client formats)', async () => {
+    const gw = await gatewayWith();
+    try {
+      OM.set({ do: 'status', status: 400, body: { error: { message: "This model's maximum context length is 8192 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' } } });
+      AM.set({ do: 'status', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } } });
+      const o = await gw.openai.chat.completions.create({ model: 'chat-o', messages: MESSAGES }).withResponse();
+      assert.equal(o.data.choices[0]!.message.content, ANSWER);
+      assert.equal(o.response.headers.get('x-switchyard-provider'), 'o-backup');
+      const a = await gw.anthropic.messages.create({ model: 'chat-a', max_tokens: 256, messages: MESSAGES }).withResponse();
+      assert.deepEqual(a.data.content, [{ type: 'text', text: ANSWER }]);
+      assert.equal(a.response.headers.get('x-switchyard-provider'), 'a-backup');
+      assert.equal(OM.requests.length + AM.requests.length, 2, 'never the same target again');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  test('a target whose window is known to be no larger is skipped', async () => {
+    const gw = await gatewayWith({}, {
+      models: [
+        { provider: 'o-main', model: 'gpt-main', context_window: 128_000 },
+        { provider: 'o-backup', model: 'gpt-backup', context_window: 32_000 },
+      ],
+    });
+    try {
+      OM.set({ do: 'status', status: 400, body: { error: { message: "This model's maximum context length is 128000 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' } } });
+      await assert.rejects(gw.openai.chat.completions.create({ model: 'chat-o', messages: MESSAGES }), (err: unknown) => {
+        assert.ok(err instanceof OpenAI.BadRequestError, String(err));
+        assert.match(err.message, /maximum context length/);
+        return true;
+      });
+      assert.equal(OB.requests.length, 0);
+    } finally {
+      await gw.close();
+    }
+  });
+});
