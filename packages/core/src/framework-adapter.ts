@@ -48,6 +48,8 @@ export async function runAdapted(
         format: resolveFormat(options, request.routePath),
         parsedBody: request.parsedBody,
         bodyLimit: options.bodyLimit,
+        bodyTimeoutMs: options.bodyTimeoutMs,
+        maxJsonDepth: options.maxJsonDepth,
         now: options.now,
       });
       request.keep(exchange);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_BODY_LIMIT, formatForPath, headerMap, parseJsonObject, readRawBody } from './body.js';
+import { assertJsonContentType, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_JSON_DEPTH, formatForPath, headerMap, parseJsonObject, readRawBody } from './body.js';
 import { GatewayError, renderError, toGatewayError } from './errors.js';
 import { Exchange, type ExchangeResponse, type JsonResponse, type StreamResponse } from './exchange.js';
 import { prependItem } from './prepend.js';
@@ -22,6 +22,13 @@ export interface ExchangeOptions {
   format?: ClientFormat | ((path: string) => ClientFormat | undefined);
   /** Largest request body accepted, in bytes. Defaults to 10 MiB. */
   bodyLimit?: number;
+  /**
+   * How long the request body may take to arrive, in ms; a slower body is a 408 that closes
+   * the connection. 0 waits for ever. Defaults to 30000.
+   */
+  bodyTimeoutMs?: number;
+  /** Deepest JSON nesting (objects and arrays) accepted in a body read here; deeper is a 400. Defaults to 64. */
+  maxJsonDepth?: number;
   /** Clock in ms. Defaults to Date.now. */
   now?: () => number;
   /** Called with every exchange this adapter creates (the gateway emits `exchange.start`). Defaults to none. */
@@ -47,34 +54,44 @@ export function resolveFormat(options: ExchangeOptions, path: string): ClientFor
   return format;
 }
 
+/** How {@link createExchange} reads a body. */
+export interface BodyReading {
+  bodyLimit?: number;
+  bodyTimeoutMs?: number;
+  maxJsonDepth?: number;
+}
+
 /**
  * Build the exchange for a node request. Uses a body a body-parser already produced, else
- * reads and parses the raw body (413 over the limit, 400 on malformed JSON).
+ * reads and parses the raw body: 415 unless the content type is JSON (or absent), 413 over the
+ * limit, 408 when it does not arrive in time, 400 on malformed or too deeply nested JSON.
  * @example const exchange = await createExchange(req, res, { path: '/v1/messages', format: 'anthropic.messages' });
  */
 export async function createExchange(
   req: IncomingMessage,
   res: ServerResponse,
-  init: { path: string; format: ClientFormat; parsedBody?: unknown; bodyLimit?: number; now?: () => number },
+  init: { path: string; format: ClientFormat; parsedBody?: unknown; now?: () => number } & BodyReading,
 ): Promise<Exchange> {
-  const body = await requestBody(req, init.parsedBody, init.bodyLimit ?? DEFAULT_BODY_LIMIT);
+  const body = await requestBody(req, init.parsedBody, init);
   const exchange = new Exchange({ format: init.format, body, headers: headerMap(req.headers), path: init.path, now: init.now });
   bindSettlement(exchange, res);
   return exchange;
 }
 
-async function requestBody(req: IncomingMessage, parsed: unknown, limit: number): Promise<Record<string, unknown>> {
+async function requestBody(req: IncomingMessage, parsed: unknown, reading: BodyReading): Promise<Record<string, unknown>> {
+  assertJsonContentType(req.headers['content-type']);
+  const depth = reading.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const consumed = req.readableEnded;
   if (isPlainObject(parsed) && (consumed || Object.keys(parsed).length > 0)) return parsed;
   if (consumed && parsed !== undefined && parsed !== null) {
     // A parser read the stream and left text or bytes (express.text/raw), or a JSON value that
     // is not an object (an array): judge what it produced, the stream has nothing left.
-    if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) return parseJsonObject(parsed);
+    if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) return parseJsonObject(parsed, depth);
     throw new GatewayError('Request body must be a JSON object', { status: 400, code: 'invalid_json' });
   }
   // Body parsers that skip a request (another content type) leave `{}` or undefined and the
   // stream unread: read it ourselves.
-  return parseJsonObject(await readRawBody(req, limit));
+  return parseJsonObject(await readRawBody(req, reading.bodyLimit ?? DEFAULT_BODY_LIMIT, reading.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS), depth);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -115,6 +115,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       // Longer than common load balancer idle timeouts, so the LB closes first.
       server.keepAliveTimeout = 65_000;
       server.headersTimeout = 66_000;
+      if (config.server.max_connections > 0) server.maxConnections = config.server.max_connections;
+      // The AI routes answer a stalled body themselves (408 in the client's format); node's own
+      // limit is the backstop for every other route.
+      if (config.server.body_timeout > 0) server.requestTimeout = config.server.body_timeout + 5000;
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(port, host, () => {

@@ -150,7 +150,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       if (inFlight === 0) for (const resolve of drained) resolve();
     });
   };
-  const bodyLimit = config.server.body_limit;
+  const reading = { bodyLimit: config.server.body_limit, bodyTimeoutMs: config.server.body_timeout, maxJsonDepth: config.server.max_json_depth };
   const modelList = servedModels(config.ai_gateway);
   const startedAt = new Date(options.now?.() ?? Date.now());
   const anthropicClient = (headers: IncomingMessage['headers']) => headers['anthropic-version'] !== undefined;
@@ -194,7 +194,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     koa(mount = {}) {
       const prefix = mount.prefix ?? '';
       const handlers = new Map(
-        Object.entries(ROUTES).map(([path, format]) => [prefix + path, toKoa(pipeline, { format, bodyLimit, onExchange, now: options.now })]),
+        Object.entries(ROUTES).map(([path, format]) => [prefix + path, toKoa(pipeline, { format, ...reading, onExchange, now: options.now })]),
       );
       return async function switchyard(ctx: Context, next: Next) {
         if (ctx.method === 'POST') {
@@ -213,7 +213,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     express(mount = {}) {
       const prefix = mount.prefix ?? '';
       const handlers = new Map(
-        Object.entries(ROUTES).map(([path, format]) => [prefix + path, toExpress(pipeline, { format, bodyLimit, onExchange, now: options.now })]),
+        Object.entries(ROUTES).map(([path, format]) => [prefix + path, toExpress(pipeline, { format, ...reading, onExchange, now: options.now })]),
       );
       return function switchyard(req: Request, res: Response, next: NextFunction) {
         if (req.method === 'POST') {

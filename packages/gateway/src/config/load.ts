@@ -97,6 +97,7 @@ export function validateConfig(raw: Record<string, unknown>, env: NodeJS.Process
   const server = config.server;
   server.shutdown_timeout = normalise('server.shutdown_timeout', parseDuration, server.shutdown_timeout);
   server.request_timeout = normalise('server.request_timeout', parseDuration, server.request_timeout);
+  server.body_timeout = normalise('server.body_timeout', parseDuration, server.body_timeout);
   server.body_limit = normalise('server.body_limit', parseBytes, server.body_limit);
   config.auth.cache_ttl = normalise('auth.cache_ttl', parseDuration, config.auth.cache_ttl);
   config.usage.retention = normalise('usage.retention', parseDuration, config.usage.retention);

@@ -17,7 +17,10 @@ export interface ProviderEntry {
 
 /** The validated configuration the gateway runs on. */
 export interface GatewayConfig {
-  server: { host: string; port: number; body_limit: number; shutdown_timeout: number; request_timeout: number; upstream_connections: number };
+  server: {
+    host: string; port: number; body_limit: number; body_timeout: number; max_json_depth: number; max_connections: number;
+    shutdown_timeout: number; request_timeout: number; upstream_connections: number;
+  };
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   admin: { token: string };
   storage: { sqlite_path: string; redis_url: string; postgres_url: string };
@@ -178,6 +181,24 @@ export function gatewaySchema(env: NodeJS.ProcessEnv = process.env) {
         host: { doc: 'Interface to listen on.', format: String, default: '127.0.0.1', env: 'SWITCHYARD_HOST' },
         port: { doc: 'Port to listen on.', format: 'port', default: 8787, env: 'SWITCHYARD_PORT' },
         body_limit: { doc: 'Largest accepted request body.', format: 'sy-bytes', default: 10 * 1024 * 1024, env: 'SWITCHYARD_BODY_LIMIT' },
+        body_timeout: {
+          doc: 'How long a request body may take to arrive; a slower one is answered 408 and its connection closed (0: no limit).',
+          format: 'sy-duration',
+          default: 30_000,
+          env: 'SWITCHYARD_BODY_TIMEOUT',
+        },
+        max_json_depth: {
+          doc: 'Deepest nesting of objects and arrays accepted in a JSON request body (deeper: 400).',
+          format: 'nat',
+          default: 64,
+          env: 'SWITCHYARD_MAX_JSON_DEPTH',
+        },
+        max_connections: {
+          doc: 'Most client connections the standalone server holds open at once; more are refused (0: no cap).',
+          format: 'nat',
+          default: 10_000,
+          env: 'SWITCHYARD_MAX_CONNECTIONS',
+        },
         shutdown_timeout: {
           doc: 'How long a graceful shutdown lets in-flight requests and streams finish.',
           format: 'sy-duration',
