@@ -1,4 +1,4 @@
-import type { Attempt, EventBus, GatewayEvents, Target } from '@switchyard/core';
+import { parseDuration as parseCoreDuration, type Attempt, type EventBus, type GatewayEvents, type Target } from '@switchyard/core';
 import { targetKey } from './strategy.js';
 
 /** Which measurement a latency percentile is over. */
@@ -128,16 +128,10 @@ export class RoutingStats {
 }
 
 /**
- * Parse a window like `5m`, `30s`, `250ms`, `1h` or a number of ms.
+ * Parse a window like `5m`, `30s`, `250ms`, `1h` or a number of ms (longer than 0), with core's
+ * duration reader.
  * @example parseDuration('5m') // 300000
  */
 export function parseDuration(value: unknown, path = 'duration'): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
-  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value) : null;
-  if (!m) throw new TypeError(`${path} must be a duration like 30s, 5m or a number of ms`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 'ms';
-  const ms = unit === 'h' ? n * 3_600_000 : unit === 'm' ? n * 60_000 : unit === 's' ? n * 1000 : n;
-  if (!(ms > 0)) throw new TypeError(`${path} must be > 0`);
-  return ms;
+  return parseCoreDuration(value, { path, min: 1 });
 }

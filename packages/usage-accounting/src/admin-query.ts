@@ -1,3 +1,4 @@
+import { parseDuration } from '@switchyard/core';
 import type { LogQuery, UsageGroupBy } from './store.js';
 
 /** A bad admin query parameter: the message names it. */
@@ -19,14 +20,15 @@ export function parseTime(value: string, name: string): number {
   return t;
 }
 
-const UNIT = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const MAX_WINDOW_MS = 400 * 86_400_000;
 
-/** `24h`, `7d`, `30d`, `90m`: a duration in ms (up to 400 days). */
+/** `24h`, `7d`, `30d`, `90m`: a duration in ms (up to 400 days), read by core's duration parser. */
 export function parseWindow(value: string): number {
-  const m = /^(\d{1,4})([mhd])$/.exec(value);
-  const ms = m ? Number(m[1]) * UNIT[m[2] as keyof typeof UNIT] : NaN;
-  if (!(ms > 0 && ms <= 400 * UNIT.d)) throw new AdminQueryError('`window` must look like 24h, 7d or 30d');
-  return ms;
+  try {
+    return parseDuration(value, { min: 1, max: MAX_WINDOW_MS });
+  } catch {
+    throw new AdminQueryError('`window` must look like 24h, 7d or 30d (up to 400 days)');
+  }
 }
 
 /** The [from, to) range of a usage query: `window` back from now, or `from`/`to`. Defaults to the last 24 hours. */
