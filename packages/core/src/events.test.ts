@@ -31,3 +31,34 @@ describe('EventBus', () => {
     assert.equal(bus.listenerCount('ping'), 0);
   });
 });
+
+describe('EventBus scopes and listener errors', () => {
+  it('reports a throwing listener to onListenerError and still delivers to the others', () => {
+    const errors: Array<[string, string]> = [];
+    const bus = new EventBus<Events>({ onListenerError: (err, event) => void errors.push([event, (err as Error).message]) });
+    const seen: number[] = [];
+    bus.scope().on('ping', () => {
+      throw new Error('subscriber bug');
+    });
+    bus.on('ping', ({ n }) => void seen.push(n));
+    bus.emit('ping', { n: 1 });
+    assert.deepEqual(errors, [['ping', 'subscriber bug']]);
+    assert.deepEqual(seen, [1]);
+  });
+
+  it("dispose() removes exactly the scope's listeners; emits through a scope reach the whole bus", () => {
+    const bus = new EventBus<Events>();
+    const seen: string[] = [];
+    bus.on('ping', () => void seen.push('app'));
+    const scope = bus.scope();
+    scope.on('ping', () => void seen.push('scope'));
+    scope.once('ping', () => void seen.push('scope-once'));
+    assert.equal(bus.listenerCount('ping'), 3);
+    scope.emit('ping', { n: 1 });
+    assert.deepEqual(seen, ['app', 'scope', 'scope-once']);
+    scope.dispose();
+    assert.equal(bus.listenerCount('ping'), 1);
+    bus.emit('ping', { n: 2 });
+    assert.deepEqual(seen, ['app', 'scope', 'scope-once', 'app']);
+  });
+});

@@ -105,7 +105,10 @@ async function resolveTransport(choice: SwitchyardOptions['transport'], connecti
 export async function createSwitchyard(options: SwitchyardOptions = {}): Promise<Switchyard> {
   const config = isValidated(options.config) ? options.config : validateConfig(options.config ?? {}, process.env).config;
   const logger = options.logger ?? silentLogger;
-  const events = options.events ?? new EventBus();
+  const appEvents = options.events ?? new EventBus({ onListenerError: (err, event) => logger.error({ event, err: String((err as Error)?.message ?? err) }, 'event listener failed') });
+  // Everything this instance subscribes goes through a scope that close() disposes, so an
+  // app's long-lived bus keeps no listener of a closed gateway.
+  const events = appEvents.scope();
   const adapters = new Map<string, ProviderAdapter>();
   config.ai_gateway.providers.forEach((entry, i) => {
     try {
@@ -243,6 +246,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     },
     async close() {
       await stack.close();
+      events.dispose();
       await transport.close();
       if (ownStorage) await storage.close();
     },

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { EventBus } from '@switchyard/core';
 import { createSwitchyard } from './switchyard.js';
 
 test('createSwitchyard mounted in an app writes no file unless storage.sqlite_path is set', async () => {
@@ -18,4 +19,15 @@ test('createSwitchyard mounted in an app writes no file unless storage.sqlite_pa
   } finally {
     process.chdir(cwd);
   }
+});
+
+test("close() removes every listener the gateway put on the app's event bus", async () => {
+  const bus = new EventBus();
+  const names = ['exchange.start', 'exchange.settled', 'attempt.start', 'attempt.end', 'retry', 'failover', 'giveup', 'breaker.open', 'breaker.close', 'provider.status', 'key.revoked'] as const;
+  const appListener = () => {};
+  bus.on('attempt.end', appListener);
+  const switchyard = await createSwitchyard({ events: bus, config: { ai_gateway: { providers: [{ name: 'sim', type: 'simulated', models: ['sim-1'] }] } } });
+  assert.ok(names.some((n) => bus.listenerCount(n) > 1), 'the gateway subscribes to the bus');
+  await switchyard.close();
+  for (const name of names) assert.equal(bus.listenerCount(name), name === 'attempt.end' ? 1 : 0, name);
 });
