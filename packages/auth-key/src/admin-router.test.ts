@@ -29,7 +29,7 @@ before(async () => {
     keys,
     prefix: '/admin',
     logger,
-    usageTotals: async (ids) => Object.fromEntries(ids.map((id) => [id, { requests: 3, inputTokens: 30, outputTokens: 12, spendUsd: 0.25 }])),
+    usageTotals: async (ids) => Object.fromEntries(ids.map((id) => [id, { requests: 3, inputTokens: 30, cacheReadTokens: 40, cacheWriteTokens: 20, cacheWrite1hTokens: 5, outputTokens: 12, spendUsd: 0.25, unpricedRequests: 1 }])),
   });
   const app = new Koa();
   app.use(router.routes()).use(router.allowedMethods());
@@ -53,7 +53,9 @@ test('create returns the secret exactly once; get and list never show it', async
   assert.equal(one.status, 200);
   assert.equal(one.json.key, undefined);
   assert.equal(one.json.status, 'active');
-  assert.deepEqual(one.json.usage, { requests: 3, input_tokens: 30, output_tokens: 12, spend_usd: 0.25 });
+  assert.deepEqual(one.json.usage, {
+    requests: 3, input_tokens: 30, cache_read_tokens: 40, cache_write_tokens: 20, cache_write_1h_tokens: 5, output_tokens: 12, spend_usd: 0.25, unpriced_requests: 1,
+  });
   const list = await call('GET', '/admin/keys');
   const row = list.json.data.find((k: { id: string }) => k.id === created.json.id);
   assert.deepEqual(

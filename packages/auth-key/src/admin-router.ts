@@ -1,17 +1,10 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import { ADMIN_ROUTER_OPTIONS, GatewayError, parseJsonObject, readRawBody, renderOpenAIError, toGatewayError, type Logger, silentLogger } from '@switchyard/core';
+import { ADMIN_ROUTER_OPTIONS, GatewayError, parseJsonObject, readRawBody, renderOpenAIError, toGatewayError, type KeyUsageTotals, type Logger, silentLogger } from '@switchyard/core';
 import { badField, parseCreateKey, parseCredential, parseUpdateKey, policyView } from './admin-input.js';
 import type { KeyManager } from './key-manager.js';
 import type { KeyRecord, StoredCredential } from './key-record.js';
 
-/** Per-key counters from usage accounting. */
-export interface KeyUsageTotals {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  spendUsd: number;
-}
 
 /** Options of {@link keysAdminRouter}. */
 export interface KeysAdminRouterOptions {
@@ -45,9 +38,24 @@ function keyView(record: KeyRecord, credentials: Omit<StoredCredential, 'ciphert
     revoked_at: iso(record.revokedAt),
     ...policyView(record.policy),
     credentials: credentials.map(credentialView),
-    usage: usage
-      ? { requests: usage.requests, input_tokens: usage.inputTokens, output_tokens: usage.outputTokens, spend_usd: usage.spendUsd }
-      : null,
+    usage: usage ? usageView(usage) : null,
+  };
+}
+
+/**
+ * A key's lifetime totals as the admin API shows them: every token class, and beside the
+ * spend the number of requests it leaves out because their cost is unknown.
+ */
+function usageView(u: KeyUsageTotals) {
+  return {
+    requests: u.requests,
+    input_tokens: u.inputTokens,
+    cache_read_tokens: u.cacheReadTokens,
+    cache_write_tokens: u.cacheWriteTokens,
+    cache_write_1h_tokens: u.cacheWrite1hTokens,
+    output_tokens: u.outputTokens,
+    spend_usd: u.spendUsd,
+    unpriced_requests: u.unpricedRequests,
   };
 }
 

@@ -95,11 +95,38 @@ export interface Usage {
   inputTokens: number;
   outputTokens: number;
   cacheReadTokens: number;
+  /** Tokens written to the prompt cache, whatever their lifetime. */
   cacheWriteTokens: number;
+  /**
+   * Part of `cacheWriteTokens` written to a one-hour cache (Anthropic's
+   * `cache_creation.ephemeral_1h_input_tokens`), priced at its own rate; the rest are
+   * five-minute writes. Defaults to 0.
+   */
+  cacheWrite1hTokens?: number;
   /** Part of `outputTokens` spent on reasoning (informational: already in outputTokens). */
   reasoningTokens: number;
   /** `provider`: reported by the upstream; `estimated`: counted by a tokenizer. */
   source: 'provider' | 'estimated';
+}
+
+/**
+ * Lifetime totals of one API key: requests, tokens by class and spend. Usage accounting
+ * keeps them; the keys admin API shows them.
+ */
+export interface KeyUsageTotals {
+  requests: number;
+  /** Uncached input, as in {@link Usage}. */
+  inputTokens: number;
+  cacheReadTokens: number;
+  /** Every cache write, one-hour writes included. */
+  cacheWriteTokens: number;
+  /** Part of `cacheWriteTokens` written to a one-hour cache. */
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  /** Sum of the known costs: a lower bound when `unpricedRequests` is not 0. */
+  spendUsd: number;
+  /** Requests whose cost is unknown (no price): they are not in `spendUsd`. */
+  unpricedRequests: number;
 }
 
 /** A zeroed usage record. */

@@ -14,7 +14,7 @@ import {
   type KeyStore,
 } from '@switchyard/auth-key';
 import { MemoryLimitStore, ProviderLimiter, RateLimiter, RedisLimitStore, providerLimits, providerLimitsFromConfig, rateLimit, rateLimitOptionsFromConfig, type LimitStore } from '@switchyard/rate-limit';
-import { modelMapping, ModelMapper, openCatalog, postgresCatalogStore, sqliteCatalogStore, type Catalog } from '@switchyard/model-mapping';
+import { modelMapping, ModelMapper, openCatalog, postgresCatalogStore, ratesFor, sqliteCatalogStore, totalInputTokens, type Catalog } from '@switchyard/model-mapping';
 import { RoutingStats, parseDuration as parseWindow, redisKeyValueStore, strategySelector } from '@switchyard/strategy-selector';
 import { failover, failoverTimeoutOptions, ProviderHealth, seedFallbackConditions, type FailoverMiddleware } from '@switchyard/failover';
 import {
@@ -194,11 +194,13 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   }
   const accounting = config.usage.enabled
     ? usageAccounting({
-        prices: (provider, model) => {
+        prices: (provider, model, usage) => {
           const prices = catalog.describe(provider, model).prices;
-          return prices
-            ? { inputPerMTok: prices.input, outputPerMTok: prices.output, cacheReadPerMTok: prices.cacheRead ?? undefined, cacheWritePerMTok: prices.cacheWrite ?? undefined }
-            : undefined;
+          if (!prices) return undefined;
+          // Long-context models: the rates of the tier this request's input falls in.
+          const r = ratesFor(prices, totalInputTokens(usage));
+          const known = (rate: number | null) => rate ?? undefined;
+          return { inputPerMTok: r.input, outputPerMTok: r.output, cacheReadPerMTok: known(r.cacheRead), cacheWritePerMTok: known(r.cacheWrite), cacheWrite1hPerMTok: known(r.cacheWrite1h) };
         },
         store: logStore,
         batchSize: config.usage.batch_size,

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { ADMIN_ROUTER_OPTIONS, GatewayError, isGatewayError, toGatewayError, renderOpenAIError } from '@switchyard/core';
 import type { Catalog, CatalogModel } from './catalog.js';
 import { costOf } from './cost.js';
+import type { PriceTier } from './prices.js';
 import { parseModelPatchUpdate } from './model-patch.js';
 import type { ModelMapper } from './mapper.js';
 import { readJsonBody } from './json-body.js';
@@ -43,13 +44,24 @@ function view(catalog: Catalog, m: CatalogModel) {
     context_window: m.contextWindow ?? null,
     max_output_tokens: m.maxOutputTokens ?? null,
     prices_per_1m: m.prices
-      ? { input: m.prices.input, output: m.prices.output, cache_read: m.prices.cacheRead, cache_write: m.prices.cacheWrite }
+      ? {
+          input: m.prices.input,
+          output: m.prices.output,
+          cache_read: m.prices.cacheRead,
+          cache_write: m.prices.cacheWrite,
+          cache_write_1h: m.prices.cacheWrite1h,
+          ...(m.prices.tiers ? { tiers: m.prices.tiers.map(tierView) } : {}),
+        }
       : null,
     price_source: m.priceSource,
     capabilities: m.capabilities,
     region: m.region ?? null,
     override: o ? { ...o.patch, updated_at: new Date(o.updatedAt).toISOString() } : null,
   };
+}
+
+function tierView(t: PriceTier) {
+  return { above_input_tokens: t.aboveInputTokens, input: t.input, output: t.output, cache_read: t.cacheRead, cache_write: t.cacheWrite, cache_write_1h: t.cacheWrite1h };
 }
 
 async function guard(ctx: Context, fn: () => Promise<void> | void): Promise<void> {
@@ -130,6 +142,7 @@ export function catalogAdminRouter(options: CatalogAdminOptions): Router {
         outputTokens: nonNegative(body, 'output_tokens', true) ?? 0,
         cacheReadTokens: nonNegative(body, 'cache_read_tokens', true) ?? 0,
         cacheWriteTokens: nonNegative(body, 'cache_write_tokens', true) ?? 0,
+        cacheWrite1hTokens: nonNegative(body, 'cache_write_1h_tokens', true) ?? 0,
       };
       const targets = mapper?.resolve(body.model)?.targets ?? catalog.servedBy(body.model);
       if (targets.length === 0) throw new GatewayError(`No provider serves "${body.model}"`, { status: 404, code: 'model_not_found', param: 'model' });
@@ -149,7 +162,7 @@ export function catalogAdminRouter(options: CatalogAdminOptions): Router {
       const priced = providers.filter((p) => p.available && p.cost_usd !== null).sort((a, b) => a.cost_usd! - b.cost_usd!);
       ctx.body = {
         model: body.model,
-        tokens: { input_tokens: tokens.inputTokens, output_tokens: tokens.outputTokens, cache_read_tokens: tokens.cacheReadTokens, cache_write_tokens: tokens.cacheWriteTokens },
+        tokens: { input_tokens: tokens.inputTokens, output_tokens: tokens.outputTokens, cache_read_tokens: tokens.cacheReadTokens, cache_write_tokens: tokens.cacheWriteTokens, cache_write_1h_tokens: tokens.cacheWrite1hTokens },
         providers,
         cheapest: priced[0] ? { provider: priced[0].provider, model: priced[0].model, cost_usd: priced[0].cost_usd } : null };
     }),

@@ -10,10 +10,13 @@ export interface CostConfig {
   output_per_1k?: number;
   cache_read_per_1k?: number;
   cache_write_per_1k?: number;
+  /** One-hour cache writes (Anthropic); absent: priced as `cache_write`. */
+  cache_write_1h_per_1k?: number;
   input_per_1m?: number;
   output_per_1m?: number;
   cache_read_per_1m?: number;
   cache_write_per_1m?: number;
+  cache_write_1h_per_1m?: number;
 }
 
 /** Capabilities a model may have; each one is checked against what a request needs. */

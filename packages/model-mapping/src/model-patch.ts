@@ -12,7 +12,7 @@ export type ModelPatchUpdate = { [K in keyof ModelPatch]?: ModelPatch[K] | null 
 
 const FIELDS = ['enabled', 'context_window', 'max_output_tokens', 'cost', 'prices', 'capabilities', 'region'] as const;
 const CAPABILITIES: Array<keyof Capabilities> = ['chat', 'tools', 'vision', 'jsonSchema', 'embeddings', 'reasoning', 'prefill'];
-const PRICE_BASES = ['input', 'output', 'cache_read', 'cache_write'] as const;
+const PRICE_BASES = ['input', 'output', 'cache_read', 'cache_write', 'cache_write_1h'] as const;
 const COST_FIELDS = PRICE_BASES.flatMap((b) => [`${b}_per_1k`, `${b}_per_1m`]);
 
 function bad(field: string, why: string): GatewayError {

@@ -35,7 +35,7 @@ export function openAIUsage(raw: unknown): Usage | undefined {
 }
 
 /**
- * Anthropic `usage` to {@link Usage}. With `previous`, fields the new object lacks keep their
+ * Anthropic `usage` to {@link Usage}, one-hour cache writes (`cache_creation`) included. With `previous`, fields the new object lacks keep their
  * value: `message_delta` usage is cumulative, so the latest value replaces, never adds.
  * @example anthropicUsage({ input_tokens: 5, cache_read_input_tokens: 100, output_tokens: 1 })
  */
@@ -43,7 +43,7 @@ export function anthropicUsage(raw: unknown, previous?: Usage): Usage | undefine
   const u = obj(raw);
   if (!u) return previous;
   const pick = (key: string, fallback: number): number => (typeof u[key] === 'number' ? (u[key] as number) : fallback);
-  return {
+  const usage: Usage = {
     inputTokens: pick('input_tokens', previous?.inputTokens ?? 0),
     outputTokens: pick('output_tokens', previous?.outputTokens ?? 0),
     cacheReadTokens: pick('cache_read_input_tokens', previous?.cacheReadTokens ?? 0),
@@ -51,4 +51,8 @@ export function anthropicUsage(raw: unknown, previous?: Usage): Usage | undefine
     reasoningTokens: 0,
     source: 'provider',
   };
+  // The `cache_creation` breakdown splits the writes by lifetime; one-hour writes cost more.
+  const oneHour = obj(u.cache_creation)?.ephemeral_1h_input_tokens ?? previous?.cacheWrite1hTokens;
+  if (typeof oneHour === 'number') usage.cacheWrite1hTokens = num(oneHour);
+  return usage;
 }

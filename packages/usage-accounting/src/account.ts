@@ -71,7 +71,7 @@ export function resolveCost(exchange: Exchange, usage: Usage | undefined, prices
   if (!serving) return { usd: null, reason: 'no attempt recorded: provider and model unknown' };
   if (!usage) return { usd: null, reason: 'no usage reported and estimation is off' };
   const { provider, model } = serving.target;
-  return computeCost(usage, prices(provider, model), `${provider}/${model}`, fallback);
+  return computeCost(usage, prices(provider, model, usage), `${provider}/${model}`, fallback);
 }
 
 /** Build the log record of a settled exchange. */
@@ -110,6 +110,7 @@ export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Obs
           input: usage.inputTokens,
           cacheRead: usage.cacheReadTokens,
           cacheWrite: usage.cacheWriteTokens,
+          cacheWrite1h: usage.cacheWrite1hTokens ?? 0,
           output: usage.outputTokens,
           reasoning: usage.reasoningTokens,
           source: usage.source,

@@ -61,11 +61,12 @@ export function usageAdminRouter(options: UsageAdminOptions): Router {
           inputTokens: t.inputTokens + g.inputTokens,
           cacheReadTokens: t.cacheReadTokens + g.cacheReadTokens,
           cacheWriteTokens: t.cacheWriteTokens + g.cacheWriteTokens,
+          cacheWrite1hTokens: t.cacheWrite1hTokens + g.cacheWrite1hTokens,
           outputTokens: t.outputTokens + g.outputTokens,
           spendUsd: Math.round((t.spendUsd + g.spendUsd) * 1e12) / 1e12,
           unpricedRequests: t.unpricedRequests + g.unpricedRequests,
         }),
-        { requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, spendUsd: 0, unpricedRequests: 0 },
+        { requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, spendUsd: 0, unpricedRequests: 0 },
       );
       return { group_by: groupBy, from: new Date(from).toISOString(), to: new Date(to).toISOString(), data, totals };
     });

@@ -45,7 +45,7 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
   const registers = [registry];
 
   const requests = new Counter({ name: 'switchyard_requests_total', help: 'AI requests by serving provider, model, HTTP status and outcome', labelNames: ['provider', 'model', 'status', 'outcome'], registers });
-  const tokens = new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by serving provider, model and class (input excludes cached)', labelNames: ['provider', 'model', 'class'], registers });
+  const tokens = new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by serving provider, model and class (input excludes cached; cache_write_1h is part of cache_write, reasoning part of output)', labelNames: ['provider', 'model', 'class'], registers });
   const cost = new Counter({ name: 'switchyard_cost_usd_total', help: 'Known cost in USD by serving provider and model', labelNames: ['provider', 'model'], registers });
   const unpriced = new Counter({ name: 'switchyard_cost_unknown_total', help: 'Served requests whose cost is unknown (no price)', labelNames: ['provider', 'model'], registers });
   const estimated = new Counter({ name: 'switchyard_usage_estimated_total', help: 'Requests whose usage was estimated by a tokenizer', labelNames: ['provider', 'model'], registers });
@@ -91,6 +91,7 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
         if (u.input) tokens.inc({ provider, model, class: 'input' }, u.input);
         if (u.cacheRead) tokens.inc({ provider, model, class: 'cache_read' }, u.cacheRead);
         if (u.cacheWrite) tokens.inc({ provider, model, class: 'cache_write' }, u.cacheWrite);
+        if (u.cacheWrite1h) tokens.inc({ provider, model, class: 'cache_write_1h' }, u.cacheWrite1h);
         if (u.output) tokens.inc({ provider, model, class: 'output' }, u.output);
         if (u.reasoning) tokens.inc({ provider, model, class: 'reasoning' }, u.reasoning);
         if (u.source === 'estimated') estimated.inc({ provider, model });

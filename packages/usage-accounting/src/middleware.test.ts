@@ -43,9 +43,9 @@ for (const framework of ['koa', 'express'] as const) {
         // 600 uncached * 2.5 + 400 cached * 1.25 + 200 out * 10, per million.
         assert.equal(res.headers.get('x-switchyard-cost-usd'), '0.004');
         const [r] = await rec.until(1);
-        assert.deepEqual(r!.usage, { input: 600, cacheRead: 400, cacheWrite: 0, output: 200, reasoning: 50, source: 'provider' });
+        assert.deepEqual(r!.usage, { input: 600, cacheRead: 400, cacheWrite: 0, cacheWrite1h: 0, output: 200, reasoning: 50, source: 'provider' });
         assert.equal(r!.costUsd, 0.004);
-        assert.deepEqual(r!.costBreakdown, { input: 0.0015, cache_read: 0.0005, cache_write: 0, output: 0.002 });
+        assert.deepEqual(r!.costBreakdown, { input: 0.0015, cache_read: 0.0005, cache_write: 0, cache_write_1h: 0, output: 0.002 });
         assert.equal(r!.requestedModel, 'fast');
         assert.equal(r!.resolvedModel, 'gpt-4o');
         assert.equal(r!.provider, 'openai');
@@ -78,7 +78,7 @@ for (const framework of ['koa', 'express'] as const) {
         assert.ok(!res.text.includes('usage'), 'no usage field reaches a client that did not ask');
         assert.equal(res.headers.get('x-switchyard-cost-usd'), null, 'cost of a stream is known only at its end');
         const [r] = await rec.until(1);
-        assert.deepEqual(r!.usage, { input: 12, cacheRead: 0, cacheWrite: 0, output: 2, reasoning: 0, source: 'provider' });
+        assert.deepEqual(r!.usage, { input: 12, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, output: 2, reasoning: 0, source: 'provider' });
         assert.equal(r!.costUsd, (12 * 2.5 + 2 * 10) / 1e6);
         assert.equal(r!.stream, true);
         assert.ok(r!.ttftMs !== null);
@@ -125,7 +125,7 @@ test('Anthropic stream: message_delta usage is cumulative (latest wins), cache r
       assert.equal(res.status, 200);
       assert.ok(res.text.includes('event: message_delta'), 'Anthropic streams pass unchanged');
       const [r] = await rec.until(1);
-      assert.deepEqual(r!.usage, { input: 50, cacheRead: 1000, cacheWrite: 200, output: 30, reasoning: 0, source: 'provider' });
+      assert.deepEqual(r!.usage, { input: 50, cacheRead: 1000, cacheWrite: 200, cacheWrite1h: 0, output: 30, reasoning: 0, source: 'provider' });
       const expected = (50 * 3 + 1000 * 0.3 + 200 * 3.75 + 30 * 15) / 1e6;
       assert.ok(Math.abs(r!.costUsd! - expected) < 1e-12, `${r!.costUsd} vs ${expected}`);
     },
@@ -284,7 +284,9 @@ test('the principal, strategy and key totals (since start, without a store) are 
     assert.equal(r!.keyName, 'team-a');
     assert.equal(r!.strategy, 'priority');
     const totals = await accounting.usageTotals(['key_1', 'key_2']);
-    assert.deepEqual(totals.get('key_1'), { requests: 2, inputTokens: 200, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 20, spendUsd: 2 * 0.00035 });
+    assert.deepEqual(totals.get('key_1'), {
+      requests: 2, inputTokens: 200, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 20, spendUsd: 2 * 0.00035, unpricedRequests: 0,
+    });
     assert.equal(totals.has('key_2'), false);
   } finally {
     await server.close();

@@ -49,6 +49,20 @@ const indexes = [
   'CREATE INDEX switchyard_request_logs_request_id ON switchyard_request_logs (request_id)',
 ];
 
+/** One-hour cache writes on each request and key; unpriced requests counted beside each key's spend. */
+const v2 = (big: string): Migration => ({
+  version: 2,
+  description: 'one-hour cache writes; unpriced requests per key',
+  up: [
+    `ALTER TABLE switchyard_request_logs ADD COLUMN cache_write_1h_tokens ${big}`,
+    `ALTER TABLE switchyard_key_usage ADD COLUMN cache_write_1h_tokens ${big} NOT NULL DEFAULT 0`,
+    `ALTER TABLE switchyard_key_usage ADD COLUMN unpriced_requests ${big} NOT NULL DEFAULT 0`,
+    // Keys' unpriced requests so far, from the log (rows pruned by retention are not recounted).
+    `UPDATE switchyard_key_usage SET unpriced_requests = (SELECT COUNT(*) FROM switchyard_request_logs l
+      WHERE l.key_id = switchyard_key_usage.key_id AND l.cost_usd IS NULL)`,
+  ],
+});
+
 /** SQLite schema of the request log and per-key totals. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
@@ -60,6 +74,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       totals('REAL', 'INTEGER'),
     ],
   },
+  v2('INTEGER'),
 ];
 
 /** PostgreSQL schema of the request log and per-key totals. */
@@ -73,4 +88,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       totals('DOUBLE PRECISION', 'BIGINT'),
     ],
   },
+  v2('BIGINT'),
 ];

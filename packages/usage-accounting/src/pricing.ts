@@ -8,15 +8,19 @@ export interface ModelPrice {
   inputPerMTok: number;
   outputPerMTok: number;
   cacheReadPerMTok?: number;
+  /** Five-minute cache writes (every write when `cacheWrite1hPerMTok` is absent). */
   cacheWritePerMTok?: number;
+  /** One-hour cache writes. Absent: priced as `cacheWritePerMTok`. */
+  cacheWrite1hPerMTok?: number;
 }
 
 /**
- * Look up the price of the model a provider served. Return undefined when the price is not
- * known: the cost is then null with a reason, never 0.
- * @example const price: PriceLookup = (provider, model) => catalog.get(provider, model)?.price;
+ * Look up the price of the model a provider served, for this request's usage: a model with
+ * long-context tiers returns the rates of the tier the usage falls in. Return undefined when
+ * the price is not known: the cost is then null with a reason, never 0.
+ * @example const price: PriceLookup = (provider, model, usage) => myPrices(provider, model, usage.inputTokens);
  */
-export type PriceLookup = (provider: string, model: string) => ModelPrice | undefined;
+export type PriceLookup = (provider: string, model: string, usage: Usage) => ModelPrice | undefined;
 
 /**
  * What to do when a request has cache tokens but the price has no cache price for that class.
@@ -31,12 +35,13 @@ export const noPrices: PriceLookup = () => undefined;
 
 /**
  * Cost of a request's usage at a price. Each token class is priced once: `inputTokens`
- * excludes cached tokens, and reasoning tokens are part of `outputTokens` so they are not
- * added again.
+ * excludes cached tokens, reasoning tokens are part of `outputTokens` so they are not added
+ * again, and one-hour cache writes (part of `cacheWriteTokens`) pay the one-hour rate while
+ * the rest pay the five-minute rate (`cache_write` and `cache_write_1h` in the breakdown).
  *
  * @example
  * computeCost(usage, { inputPerMTok: 2.5, outputPerMTok: 10, cacheReadPerMTok: 1.25 }, 'openai/gpt-4o')
- * // { usd: 0.0125, currency: 'USD', breakdown: { input: …, cache_read: …, cache_write: 0, output: … } }
+ * // { usd: 0.0125, currency: 'USD', breakdown: { input: …, cache_read: …, cache_write: 0, cache_write_1h: 0, output: … } }
  */
 export function computeCost(usage: Usage, price: ModelPrice | undefined, label: string, fallback: CachePriceFallback = 'null'): Cost {
   if (!price) return { usd: null, reason: `no price for ${label}` };
@@ -50,13 +55,15 @@ export function computeCost(usage: Usage, price: ModelPrice | undefined, label: 
     if (fallback === 'null') return { usd: null, reason: `no cache-write price for ${label}` };
     cacheWrite = price.inputPerMTok;
   }
+  const oneHour = Math.min(usage.cacheWriteTokens, usage.cacheWrite1hTokens ?? 0);
   const breakdown = {
     input: (usage.inputTokens * price.inputPerMTok) / 1e6,
     cache_read: (usage.cacheReadTokens * (cacheRead ?? 0)) / 1e6,
-    cache_write: (usage.cacheWriteTokens * (cacheWrite ?? 0)) / 1e6,
+    cache_write: ((usage.cacheWriteTokens - oneHour) * (cacheWrite ?? 0)) / 1e6,
+    cache_write_1h: (oneHour * (price.cacheWrite1hPerMTok ?? cacheWrite ?? 0)) / 1e6,
     output: (usage.outputTokens * price.outputPerMTok) / 1e6,
   };
-  const usd = breakdown.input + breakdown.cache_read + breakdown.cache_write + breakdown.output;
+  const usd = breakdown.input + breakdown.cache_read + breakdown.cache_write + breakdown.cache_write_1h + breakdown.output;
   return { usd: round(usd), currency: 'USD', breakdown: mapValues(breakdown, round) };
 }
 
@@ -83,7 +90,7 @@ export function formatUsd(usd: number): string {
 
 /** Whether a price is well-formed (non-negative finite numbers). */
 export function isValidPrice(price: ModelPrice): boolean {
-  return [price.inputPerMTok, price.outputPerMTok, price.cacheReadPerMTok ?? 0, price.cacheWritePerMTok ?? 0].every(
+  return [price.inputPerMTok, price.outputPerMTok, price.cacheReadPerMTok ?? 0, price.cacheWritePerMTok ?? 0, price.cacheWrite1hPerMTok ?? 0].every(
     (n) => typeof n === 'number' && Number.isFinite(n) && n >= 0,
   );
 }

@@ -18,7 +18,10 @@ export interface AttemptLog {
 export interface UsageLog {
   input: number;
   cacheRead: number;
+  /** Every cache write, one-hour writes included. */
   cacheWrite: number;
+  /** Part of `cacheWrite` written to a one-hour cache (priced at its own rate). */
+  cacheWrite1h: number;
   output: number;
   /** Part of `output` spent on reasoning (informational: already counted in output). */
   reasoning: number;

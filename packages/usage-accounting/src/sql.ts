@@ -6,8 +6,8 @@ export type Placeholder = (index: number) => string;
 
 export const INSERT_COLUMNS = [
   'uid', 'request_id', 'started_at', 'key_id', 'key_name', 'requested_model', 'resolved_model', 'provider', 'strategy',
-  'status', 'outcome', 'latency_ms', 'ttft_ms', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens',
-  'reasoning_tokens', 'usage_source', 'cost_usd', 'cost_reason', 'format', 'stream', 'attempt_count', 'detail',
+  'status', 'outcome', 'latency_ms', 'ttft_ms', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens',
+  'output_tokens', 'reasoning_tokens', 'usage_source', 'cost_usd', 'cost_reason', 'format', 'stream', 'attempt_count', 'detail',
 ] as const;
 
 /** INSERT of one record that does nothing when its uid is already stored. */
@@ -29,7 +29,7 @@ export function insertParams(r: StoredRecord): unknown[] {
   return [
     r.uid, r.id, r.time, r.keyId, r.keyName, r.requestedModel, r.resolvedModel, r.provider, r.strategy,
     r.status, r.outcome, Math.round(r.latencyMs), r.ttftMs === null ? null : Math.round(r.ttftMs),
-    u ? u.input : null, u ? u.cacheRead : null, u ? u.cacheWrite : null, u ? u.output : null, u ? u.reasoning : null,
+    u ? u.input : null, u ? u.cacheRead : null, u ? u.cacheWrite : null, u ? u.cacheWrite1h : null, u ? u.output : null, u ? u.reasoning : null,
     u ? u.source : null, r.costUsd, r.costReason ?? null, r.format, r.stream ? 1 : 0, r.attempts.length, JSON.stringify(detail),
   ];
 }
@@ -61,6 +61,7 @@ export function rowToRecord(row: Record<string, unknown>): RequestLogRecord {
             input: n(row.input_tokens),
             cacheRead: n(row.cache_read_tokens),
             cacheWrite: n(row.cache_write_tokens),
+            cacheWrite1h: n(row.cache_write_1h_tokens),
             output: n(row.output_tokens),
             reasoning: n(row.reasoning_tokens),
             source: String(row.usage_source) as 'provider' | 'estimated',
@@ -117,7 +118,8 @@ export function aggregateSql(ph: Placeholder, groupBy: UsageGroupBy): string {
   return `SELECT ${col} AS grp, MAX(key_name) AS name, COUNT(*) AS requests,
     SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) AS failed,
     COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(cache_read_tokens), 0) AS cache_read_tokens,
-    COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
+    COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens, COALESCE(SUM(cache_write_1h_tokens), 0) AS cache_write_1h_tokens,
+    COALESCE(SUM(output_tokens), 0) AS output_tokens,
     COALESCE(SUM(cost_usd), 0) AS spend, SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced,
     SUM(CASE WHEN usage_source = 'estimated' THEN 1 ELSE 0 END) AS estimated
     FROM switchyard_request_logs WHERE started_at >= ${ph(1)} AND started_at < ${ph(2)}
@@ -132,6 +134,7 @@ export function rowToGroup(row: Record<string, unknown>, groupBy: UsageGroupBy):
     inputTokens: n(row.input_tokens),
     cacheReadTokens: n(row.cache_read_tokens),
     cacheWriteTokens: n(row.cache_write_tokens),
+    cacheWrite1hTokens: n(row.cache_write_1h_tokens),
     outputTokens: n(row.output_tokens),
     spendUsd: Math.round(n(row.spend) * 1e12) / 1e12,
     unpricedRequests: n(row.unpriced),
@@ -152,21 +155,22 @@ export function keyDeltas(batch: readonly RequestLogRecord[]): Map<string, KeyUs
   return deltas;
 }
 
+/** Columns of `switchyard_key_usage` besides `key_id`, in {@link upsertTotalsParams} order. */
+const TOTALS_COLUMNS = [
+  'requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'spend_usd', 'unpriced_requests',
+] as const;
+
 /** Upsert that adds a delta to a key's totals. */
 export function upsertTotalsSql(ph: Placeholder): string {
   const t = 'switchyard_key_usage';
-  return `INSERT INTO ${t} (key_id, requests, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, spend_usd)
-    VALUES (${[1, 2, 3, 4, 5, 6, 7].map(ph).join(', ')})
-    ON CONFLICT (key_id) DO UPDATE SET requests = ${t}.requests + excluded.requests,
-      input_tokens = ${t}.input_tokens + excluded.input_tokens,
-      cache_read_tokens = ${t}.cache_read_tokens + excluded.cache_read_tokens,
-      cache_write_tokens = ${t}.cache_write_tokens + excluded.cache_write_tokens,
-      output_tokens = ${t}.output_tokens + excluded.output_tokens,
-      spend_usd = ${t}.spend_usd + excluded.spend_usd`;
+  const added = TOTALS_COLUMNS.map((c) => `${c} = ${t}.${c} + excluded.${c}`).join(',\n      ');
+  return `INSERT INTO ${t} (key_id, ${TOTALS_COLUMNS.join(', ')})
+    VALUES (${[ph(1), ...TOTALS_COLUMNS.map((_, i) => ph(i + 2))].join(', ')})
+    ON CONFLICT (key_id) DO UPDATE SET ${added}`;
 }
 
 export function upsertTotalsParams(keyId: string, d: KeyUsageTotals): unknown[] {
-  return [keyId, d.requests, d.inputTokens, d.cacheReadTokens, d.cacheWriteTokens, d.outputTokens, d.spendUsd];
+  return [keyId, d.requests, d.inputTokens, d.cacheReadTokens, d.cacheWriteTokens, d.cacheWrite1hTokens, d.outputTokens, d.spendUsd, d.unpricedRequests];
 }
 
 export function rowToTotals(row: Record<string, unknown>): KeyUsageTotals {
@@ -175,8 +179,10 @@ export function rowToTotals(row: Record<string, unknown>): KeyUsageTotals {
     inputTokens: n(row.input_tokens),
     cacheReadTokens: n(row.cache_read_tokens),
     cacheWriteTokens: n(row.cache_write_tokens),
+    cacheWrite1hTokens: n(row.cache_write_1h_tokens),
     outputTokens: n(row.output_tokens),
     spendUsd: Math.round(n(row.spend_usd) * 1e12) / 1e12,
+    unpricedRequests: n(row.unpriced_requests),
   };
 }
 

@@ -25,9 +25,9 @@ export function rec(over: Partial<RequestLogRecord> & { uid?: string } = {}): St
     outcome: 'completed',
     latencyMs: 120,
     ttftMs: 45,
-    usage: { input: 100, cacheRead: 50, cacheWrite: 0, output: 10, reasoning: 0, source: 'provider' },
+    usage: { input: 100, cacheRead: 50, cacheWrite: 0, cacheWrite1h: 0, output: 10, reasoning: 0, source: 'provider' },
     costUsd: 0.001,
-    costBreakdown: { input: 0.0005, cache_read: 0.0003, cache_write: 0, output: 0.0002 },
+    costBreakdown: { input: 0.0005, cache_read: 0.0003, cache_write: 0, cache_write_1h: 0, output: 0.0002 },
     format: 'openai.chat',
     stream: false,
     ...over,
@@ -42,7 +42,7 @@ export function knownTraffic(): StoredRecord[] {
     rec({ time: T0 - 1 * HOUR, stream: true }),
     rec({
       time: T0 - 1 * HOUR, keyId: 'k2', keyName: 'team-b', provider: 'anthropic', resolvedModel: 'claude', requestedModel: 'claude',
-      usage: { input: 7, cacheRead: 0, cacheWrite: 3, output: 5, reasoning: 0, source: 'estimated' }, costUsd: null, costReason: 'no price for anthropic/claude',
+      usage: { input: 7, cacheRead: 0, cacheWrite: 3, cacheWrite1h: 2, output: 5, reasoning: 0, source: 'estimated' }, costUsd: null, costReason: 'no price for anthropic/claude',
       costBreakdown: undefined,
     }),
     rec({
@@ -105,7 +105,7 @@ export async function storeContract(t: TestContext, store: RequestLogStore): Pro
     assert.equal(k1.outputTokens, 30);
     assert.ok(Math.abs(k1.spendUsd - 0.003) < 1e-12);
     const k2 = byKey.find((g) => g.group === 'k2')!;
-    assert.deepEqual([k2.requests, k2.unpricedRequests, k2.estimatedRequests, k2.spendUsd, k2.cacheWriteTokens], [1, 1, 1, 0, 3]);
+    assert.deepEqual([k2.requests, k2.unpricedRequests, k2.estimatedRequests, k2.spendUsd, k2.cacheWriteTokens, k2.cacheWrite1hTokens], [1, 1, 1, 0, 3, 2]);
     const byProvider = await store.aggregate('provider', T0 - 24 * HOUR, T0 + 1);
     assert.deepEqual(byProvider.map((g) => [g.group, g.requests]).sort(), [['anthropic', 1], ['openai', 3], [null, 1]].sort());
     const byModel = await store.aggregate('model', T0 - 48 * HOUR, T0 + 1);
@@ -114,8 +114,13 @@ export async function storeContract(t: TestContext, store: RequestLogStore): Pro
 
   await t.test('key totals are lifetime sums per key', async () => {
     const totals = await store.keyTotals(['k1', 'k2', 'k3']);
-    assert.deepEqual(totals.get('k1'), { requests: 5, inputTokens: 400, cacheReadTokens: 200, cacheWriteTokens: 0, outputTokens: 40, spendUsd: 0.503 });
-    assert.deepEqual(totals.get('k2'), { requests: 1, inputTokens: 7, cacheReadTokens: 0, cacheWriteTokens: 3, outputTokens: 5, spendUsd: 0 });
+    assert.deepEqual(totals.get('k1'), {
+      requests: 5, inputTokens: 400, cacheReadTokens: 200, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 40, spendUsd: 0.503, unpricedRequests: 0,
+    });
+    // An unpriced request adds nothing to the spend and says so beside it.
+    assert.deepEqual(totals.get('k2'), {
+      requests: 1, inputTokens: 7, cacheReadTokens: 0, cacheWriteTokens: 3, cacheWrite1hTokens: 2, outputTokens: 5, spendUsd: 0, unpricedRequests: 1,
+    });
     assert.equal(totals.has('k3'), false);
   });
 
@@ -124,4 +129,34 @@ export async function storeContract(t: TestContext, store: RequestLogStore): Pro
     assert.equal((await store.list({ limit: 100 })).records.length, traffic.length - 1);
     assert.equal((await store.keyTotals(['k1'])).get('k1')!.requests, 5);
   });
+}
+
+/**
+ * Rows a version-1 database holds (before one-hour cache writes and unpriced counts): one
+ * priced and one unpriced request of key `old`. `ph` numbers the placeholders ($1 or ?).
+ */
+export function version1Rows(ph: (i: number) => string): Array<{ sql: string; params: unknown[] }> {
+  const log = (uid: string, cost: number | null) => ({
+    sql: `INSERT INTO switchyard_request_logs (uid, request_id, started_at, key_id, requested_model, resolved_model, provider, status, outcome,
+      latency_ms, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, usage_source, cost_usd, format, stream,
+      attempt_count, detail) VALUES (${Array.from({ length: 21 }, (_, i) => ph(i + 1)).join(', ')})`,
+    params: [uid, uid, T0, 'old', 'm', 'm', 'p', 200, 'completed', 5, 10, 0, 4, 2, 0, 'provider', cost, 'anthropic.messages', 0, 1, '{"attempts":[]}'],
+  });
+  return [
+    log('old-1', 0.01),
+    log('old-2', null),
+    {
+      sql: `INSERT INTO switchyard_key_usage (key_id, requests, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, spend_usd)
+        VALUES (${[1, 2, 3, 4, 5, 6, 7].map(ph).join(', ')})`,
+      params: ['old', 2, 20, 0, 8, 4, 0.01],
+    },
+  ];
+}
+
+/** After the upgrade: the old key's unpriced request is counted, one-hour writes read as 0. */
+export async function checkUpgradedFromVersion1(store: RequestLogStore): Promise<void> {
+  assert.deepEqual((await store.keyTotals(['old'])).get('old'), {
+    requests: 2, inputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 8, cacheWrite1hTokens: 0, outputTokens: 4, spendUsd: 0.01, unpricedRequests: 1,
+  });
+  assert.equal((await store.get('old-2'))!.usage!.cacheWrite1h, 0);
 }

@@ -1,4 +1,7 @@
+import type { KeyUsageTotals } from '@switchyard/core';
 import type { RequestLogRecord } from './record.js';
+
+export type { KeyUsageTotals };
 
 /** Somewhere request log records go. All a callback store offers. */
 export interface RequestLogSink {
@@ -52,7 +55,10 @@ export interface UsageGroup {
   failedRequests: number;
   inputTokens: number;
   cacheReadTokens: number;
+  /** Every cache write, one-hour writes included. */
   cacheWriteTokens: number;
+  /** Part of `cacheWriteTokens` written to a one-hour cache. */
+  cacheWrite1hTokens: number;
   outputTokens: number;
   /** Sum of known costs. */
   spendUsd: number;
@@ -60,16 +66,6 @@ export interface UsageGroup {
   unpricedRequests: number;
   /** Requests whose usage was estimated by a tokenizer. */
   estimatedRequests: number;
-}
-
-/** Lifetime totals of one key, for the keys list and rate limiting. */
-export interface KeyUsageTotals {
-  requests: number;
-  inputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  outputTokens: number;
-  spendUsd: number;
 }
 
 /** A request log store that can be queried (SQLite, PostgreSQL). */
@@ -90,10 +86,13 @@ export function isQueryable(sink: RequestLogSink): sink is RequestLogStore {
 
 /** Empty totals. */
 export function zeroTotals(): KeyUsageTotals {
-  return { requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, spendUsd: 0 };
+  return { requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, spendUsd: 0, unpricedRequests: 0 };
 }
 
-/** The totals one record adds to its key. `inputTokens` is uncached input, as in core `Usage`. */
+/**
+ * The totals one record adds to its key. `inputTokens` is uncached input, as in core `Usage`;
+ * a served request whose cost is unknown adds nothing to the spend and one to `unpricedRequests`.
+ */
 export function totalsOf(r: RequestLogRecord): KeyUsageTotals {
   const u = r.usage;
   return {
@@ -101,8 +100,10 @@ export function totalsOf(r: RequestLogRecord): KeyUsageTotals {
     inputTokens: u ? u.input : 0,
     cacheReadTokens: u ? u.cacheRead : 0,
     cacheWriteTokens: u ? u.cacheWrite : 0,
+    cacheWrite1hTokens: u ? u.cacheWrite1h : 0,
     outputTokens: u ? u.output : 0,
     spendUsd: r.costUsd ?? 0,
+    unpricedRequests: r.costUsd === null ? 1 : 0,
   };
 }
 
@@ -113,7 +114,9 @@ export function addTotals(a: KeyUsageTotals, b: KeyUsageTotals): KeyUsageTotals 
     inputTokens: a.inputTokens + b.inputTokens,
     cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
     cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+    cacheWrite1hTokens: a.cacheWrite1hTokens + b.cacheWrite1hTokens,
     outputTokens: a.outputTokens + b.outputTokens,
     spendUsd: a.spendUsd + b.spendUsd,
+    unpricedRequests: a.unpricedRequests + b.unpricedRequests,
   };
 }

@@ -5,6 +5,8 @@ type Json = Record<string, unknown>;
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 const has = (o: Json, k: string): boolean => typeof o[k] === 'number';
 const obj = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+/** One-hour cache writes of Anthropic's `cache_creation` breakdown (0 when absent). */
+const oneHourWrites = (u: Json): number => num(obj(u.cache_creation)?.ephemeral_1h_input_tokens);
 
 /**
  * Normalise an OpenAI `usage` object. `prompt_tokens` includes cached tokens, so they are
@@ -20,6 +22,7 @@ export function fromOpenAiUsage(u: Json): Usage {
     inputTokens: Math.max(0, prompt - cached - cacheWrite),
     cacheReadTokens: cached,
     cacheWriteTokens: cacheWrite,
+    cacheWrite1hTokens: oneHourWrites(u),
     outputTokens: num(u.completion_tokens ?? u.output_tokens),
     reasoningTokens: num(obj(u.completion_tokens_details)?.reasoning_tokens),
     source: 'provider',
@@ -27,7 +30,8 @@ export function fromOpenAiUsage(u: Json): Usage {
 }
 
 /**
- * Normalise an Anthropic `usage` object: `input_tokens` already excludes cache reads and writes.
+ * Normalise an Anthropic `usage` object: `input_tokens` already excludes cache reads and writes;
+ * `cache_creation.ephemeral_1h_input_tokens` says how many of the writes are one-hour writes.
  * @see https://docs.anthropic.com/en/api/messages#response-usage
  */
 export function fromAnthropicUsage(u: Json): Usage {
@@ -35,6 +39,7 @@ export function fromAnthropicUsage(u: Json): Usage {
     inputTokens: num(u.input_tokens),
     cacheReadTokens: num(u.cache_read_input_tokens),
     cacheWriteTokens: num(u.cache_creation_input_tokens),
+    cacheWrite1hTokens: oneHourWrites(u),
     outputTokens: num(u.output_tokens),
     reasoningTokens: 0,
     source: 'provider',
@@ -141,6 +146,7 @@ export class StreamUsageObserver {
           inputTokens: has(usage, 'input_tokens') ? next.inputTokens : prev.inputTokens,
           cacheReadTokens: has(usage, 'cache_read_input_tokens') ? next.cacheReadTokens : prev.cacheReadTokens,
           cacheWriteTokens: has(usage, 'cache_creation_input_tokens') ? next.cacheWriteTokens : prev.cacheWriteTokens,
+          cacheWrite1hTokens: obj(usage.cache_creation) ? next.cacheWrite1hTokens : prev.cacheWrite1hTokens,
           outputTokens: has(usage, 'output_tokens') ? next.outputTokens : prev.outputTokens,
           reasoningTokens: 0,
           source: 'provider',

@@ -145,11 +145,15 @@ export class RequestLogWriter {
   #track(r: StoredRecord, sign: 1 | -1): void {
     if (r.keyId === null) return;
     const t = totalsOf(r);
-    const delta = sign === 1 ? t : { requests: -t.requests, inputTokens: -t.inputTokens, cacheReadTokens: -t.cacheReadTokens, cacheWriteTokens: -t.cacheWriteTokens, outputTokens: -t.outputTokens, spendUsd: -t.spendUsd };
+    const delta = sign === 1 ? t : negated(t);
     const next = addTotals(this.#pending.get(r.keyId) ?? zeroTotals(), delta);
     if (next.requests === 0) this.#pending.delete(r.keyId);
     else this.#pending.set(r.keyId, next);
   }
+}
+
+function negated(t: KeyUsageTotals): KeyUsageTotals {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, -v])) as unknown as KeyUsageTotals;
 }
 
 function positiveInt(value: number, name: string): number {

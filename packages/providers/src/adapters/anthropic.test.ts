@@ -34,7 +34,7 @@ describe('anthropic adapter (replaying recorded exchanges)', () => {
     assert.deepEqual(body.tools, toolRun.request.tools);
     assert.equal(result.body, raw);
     assert.deepEqual(result.headers, { 'anthropic-ratelimit-tokens-remaining': '1000', 'retry-after': '3' });
-    assert.deepEqual(result.usage, { inputTokens: 415, outputTokens: 76, cacheReadTokens: 300, cacheWriteTokens: 20, reasoningTokens: 0, source: 'provider' });
+    assert.deepEqual(result.usage, { inputTokens: 415, outputTokens: 76, cacheReadTokens: 300, cacheWriteTokens: 20, cacheWrite1hTokens: 0, reasoningTokens: 0, source: 'provider' });
   });
 
   it('defaults anthropic-version and posts count_tokens', async () => {

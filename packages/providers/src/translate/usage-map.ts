@@ -8,7 +8,8 @@ import { isObj, num, type Json } from './common.js';
 /**
  * Anthropic `usage` to an OpenAI `usage` object. `prompt_tokens` = input + cache read + cache
  * write; `prompt_tokens_details.cached_tokens` = cache read. Cache writes have no OpenAI field: they
- * are also reported as `cache_creation_input_tokens` (the de-facto name other gateways use).
+ * are also reported as `cache_creation_input_tokens` (the de-facto name other gateways use), with
+ * Anthropic's `cache_creation` split by cache lifetime when the upstream sent one.
  * @example anthropicUsageToOpenAI({ input_tokens: 5, cache_read_input_tokens: 100, output_tokens: 2 })
  * // { prompt_tokens: 105, completion_tokens: 2, total_tokens: 107, prompt_tokens_details: { cached_tokens: 100 }, … }
  */
@@ -27,6 +28,8 @@ export function anthropicUsageToOpenAI(raw: unknown): Json {
   const thinking = isObj(u.output_tokens_details) ? u.output_tokens_details.thinking_tokens : undefined;
   if (typeof thinking === 'number') out.completion_tokens_details = { reasoning_tokens: thinking };
   if (write > 0) out.cache_creation_input_tokens = write;
+  // The split of the writes by cache lifetime (one-hour writes cost more) passes through as is.
+  if (write > 0 && isObj(u.cache_creation)) out.cache_creation = u.cache_creation;
   return out;
 }
 
