@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Trims a provider's published OpenAPI document to what the conformance suite uses: the named
-// operations, the component schemas they reach (transitively), the security schemes, and the
-// document's own examples. String `description`s are removed (they are most of the size).
-// Usage: node scripts/vendor-openapi.mjs IN.(yaml|json) OUT.json SOURCE_JSON 'post /v1/chat/completions' ...
+// operations, every component they reach (transitively: schemas, parameters, …), the security
+// schemes, and the document's own examples. String `description`s are removed (they are most of
+// the size). Usage:
+//   node scripts/vendor-openapi.mjs IN.(yaml|json) OUT.json SOURCE_JSON 'post /v1/chat/completions' ...
 //   SOURCE_JSON: {"repository":"owner/name","path":"…","commit":"…"} (recorded in the output).
 import { readFileSync, writeFileSync } from 'node:fs';
 import YAML from 'yaml';
@@ -35,35 +36,43 @@ for (const op of operations) {
   paths[path][method] = item;
 }
 
-const schemas = doc.components?.schemas ?? {};
-const kept = new Set();
+const REF = /^#\/components\/([^/]+)\/(.+)$/;
+const kept = new Map(); // "kind/name" -> definition
 const visit = (node) => {
   if (Array.isArray(node)) return node.forEach(visit);
   if (!node || typeof node !== 'object') return;
   for (const [k, v] of Object.entries(node)) {
-    if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) {
-      const name = v.slice('#/components/schemas/'.length);
-      if (!kept.has(name)) {
-        if (!schemas[name]) throw new Error(`dangling $ref ${v}`);
-        kept.add(name);
-        visit(schemas[name]);
-      }
-    } else visit(v);
+    // `$ref`s, and the targets of a discriminator's `mapping` (also references).
+    const m = k === '$ref' && typeof v === 'string' ? REF.exec(v) : null;
+    if (!m) {
+      if (k === 'mapping' && v && typeof v === 'object') Object.values(v).forEach((target) => typeof target === 'string' && visit({ $ref: target }));
+      else visit(v);
+      continue;
+    }
+    const key = `${m[1]}/${m[2]}`;
+    if (kept.has(key)) continue;
+    const def = doc.components?.[m[1]]?.[m[2]];
+    if (!def) throw new Error(`dangling $ref ${v}`);
+    kept.set(key, def);
+    visit(def);
   }
 };
 visit(paths);
 
+const components = { securitySchemes: doc.components?.securitySchemes };
+for (const key of [...kept.keys()].sort()) {
+  const [kind, ...name] = key.split('/');
+  (components[kind] ??= {})[name.join('/')] = stripDescriptions(kept.get(key));
+}
+
 const out = {
-  'x-vendored': { ...JSON.parse(sourceJson), trimmed: `operations ${operations.join(', ')}; the ${kept.size} component schemas they reach; security schemes; string descriptions removed` },
+  'x-vendored': { ...JSON.parse(sourceJson), trimmed: `operations ${operations.join(', ')}; the ${kept.size} components they reach; security schemes; string descriptions removed` },
   openapi: doc.openapi,
   info: { title: doc.info?.title, version: doc.info?.version },
   servers: doc.servers,
   security: doc.security,
   paths: stripDescriptions(paths),
-  components: {
-    securitySchemes: doc.components?.securitySchemes,
-    schemas: stripDescriptions(Object.fromEntries([...kept].sort().map((name) => [name, schemas[name]]))),
-  },
+  components,
 };
 writeFileSync(output, JSON.stringify(out, null, 1) + '\n');
-console.log(`${output}: ${Object.keys(paths).length} paths, ${kept.size} schemas, ${JSON.stringify(out).length} bytes`);
+console.log(`${output}: ${Object.keys(paths).length} paths, ${kept.size} components, ${JSON.stringify(out).length} bytes`);

@@ -85,6 +85,12 @@ describe('mistral adapter', () => {
     assert.deepEqual(Object.fromEntries(Object.entries(MISTRAL_MESSAGE_FIELDS).map(([role, set]) => [role, [...set]])), derived.messages);
   });
 
+  it('removes the tool_calls: null Mistral puts in text answers (OpenAI clients expect an array or nothing)', async () => {
+    env.upstream.set(sendJson({ id: 'c4', object: 'chat.completion', created: 1, model: 'mistral-small', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi', tool_calls: null }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
+    const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
+    assert.deepEqual(JSON.parse(result.body).choices[0], { index: 0, message: { role: 'assistant', content: 'Hi', refusal: null }, finish_reason: 'stop', logprobs: null });
+  });
+
   it('keeps a chat answer byte for byte when it already has logprobs and refusal', async () => {
     const answer = '{"id":"c2", "object":"chat.completion","created":1,"model":"mistral-small","choices":[{"index":0,"message":{"role":"assistant","content":"Hi","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}';
     env.upstream.set(sendJson(answer));

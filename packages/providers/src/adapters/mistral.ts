@@ -92,8 +92,9 @@ export function mistralBody(format: ClientFormat, body: Json, model: string, saf
 
 /**
  * Mistral's chat answer with the fields OpenAI's schema requires and Mistral omits added as
- * null (`choices[].logprobs`, `choices[].message.refusal`), so OpenAI clients get a conformant
- * `chat.completion`. The bytes are kept as they are when nothing is missing.
+ * null (`choices[].logprobs`, `choices[].message.refusal`) and Mistral's `tool_calls: null`
+ * removed, so OpenAI clients get a conformant `chat.completion`. The bytes are kept as they are
+ * when nothing needs changing.
  * @example mistralChatAnswer('{"choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]}') // …"finish_reason":"stop","logprobs":null} with "refusal":null in the message
  */
 export function mistralChatAnswer(body: string): string {
@@ -112,8 +113,14 @@ export function mistralChatAnswer(body: string): string {
       changed = true;
     }
     const message = choice.message as Json | undefined;
-    if (message && typeof message === 'object' && !('refusal' in message)) {
+    if (!message || typeof message !== 'object') continue;
+    if (!('refusal' in message)) {
       message.refusal = null;
+      changed = true;
+    }
+    // Mistral writes `tool_calls: null` in text answers; OpenAI's schema has an array or nothing.
+    if (message.tool_calls === null) {
+      delete message.tool_calls;
       changed = true;
     }
   }

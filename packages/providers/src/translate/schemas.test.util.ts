@@ -22,7 +22,7 @@ function rewriteObjects(node: unknown, rewrite: (rebuilt: Json, original: Json) 
 }
 
 /** OpenAPI 3.0 leftovers: `nullable: true` becomes `anyOf: [schema, {type: 'null'}]`; refs point into $defs. */
-const openapiToJsonSchema = (root: unknown): unknown => rewriteObjects(root, (out, original) => {
+export const openapiToJsonSchema = (root: unknown): unknown => rewriteObjects(root, (out, original) => {
   delete out.nullable;
   if (typeof out.$ref === 'string') out.$ref = out.$ref.replace('#/components/schemas/', '#/$defs/');
   return original.nullable === true ? { anyOf: [out, { type: 'null' }] } : out;
