@@ -136,6 +136,13 @@ export const PROVIDERS: ConformanceProvider[] = [
     checkAnswer: (kind, value) => openaiSpec.checkComponent(kind === 'json' ? 'CreateChatCompletionResponse' : 'CreateChatCompletionStreamResponse', value),
   },
   {
+    // OpenAI-compatible servers (vLLM here, the other presets likewise) are held to OpenAI's spec.
+    type: 'vllm', spec: 'OpenAI OpenAPI 2.3.0, as an OpenAI-compatible server', model: 'qwen2.5-vl-7b-instruct',
+    config: (url) => ({ name: 'vllm', type: 'vllm', base_url: `${url}/v1`, api_key: KEY }),
+    checkRequest: (req) => openaiSpec.checkRequest(req),
+    answer: (kind) => OPENAI_ANSWERS[kind],
+  },
+  {
     type: 'azure', spec: 'Azure OpenAI inference 2024-10-21 (stable)', model: 'gpt-4o',
     config: (url) => ({ name: 'azure', type: 'azure', base_url: url, api_key: KEY, deployments: { 'gpt-4o': 'gpt4o-prod' }, api_version: '2024-10-21' }),
     checkRequest: (req) => azureSpec.checkRequest(req),
