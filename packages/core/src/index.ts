@@ -11,3 +11,4 @@ export * from './abort.js';
 export * from './prepend.js';
 export * from './admin-routing.js';
 export * from './duration.js';
+export * from './config-formats.js';

@@ -65,9 +65,8 @@ const deadline = (name: keyof TimeoutsConfig, doc: string, prefix: string) => ({
 /**
  * The convict schema fragment of the `routing.failover:` block (snake_case as in the file; one
  * environment variable per scalar, `<prefix>_…`). Unset deadlines (null) keep the defaults
- * documented on {@link FailoverTimeouts}. Uses two named formats the host registers with
- * convict: `object` (a mapping taken as one value) and `switch` (a strict boolean), as the
- * gateway does.
+ * documented on {@link FailoverTimeouts}. Uses core's named formats (`object`, `switch`):
+ * call core's `registerConfigFormats(convict)` once before loading, as the gateway does.
  *
  * @example convict({ failover: failoverConfigSchema('SWITCHYARD_FAILOVER') })
  */

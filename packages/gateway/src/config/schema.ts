@@ -1,7 +1,7 @@
 import convict from 'convict';
 import { rateLimitConfigSchema, type RateLimitConfig } from '@switchyard/rate-limit';
 import { checkProviderTimeouts, failoverConfigSchema, type FailoverConfig } from '@switchyard/failover';
-import { parseBytes, parseDuration } from './duration.js';
+import { parseDuration, registerConfigFormats } from '@switchyard/core';
 
 /** One entry of `ai_gateway.providers` (adapter-specific extras pass through). */
 export interface ProviderEntry {
@@ -151,24 +151,7 @@ convict.addFormat({
   },
 });
 convict.addFormat({ name: 'routing-provider-list', validate: validateRoutingProviders });
-convict.addFormat({
-  name: 'object',
-  validate(value: unknown) {
-    if (!isObject(value)) throw new Error('must be an object');
-  },
-});
-// Booleans are read strictly: YAML true/false, and in the environment true/false/1/0. convict's
-// own Boolean turns any other string ("no", "off", "yes please") into true.
-const SWITCH_SPELLINGS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false };
-convict.addFormat({
-  name: 'switch',
-  coerce: (v: unknown) => (typeof v === 'string' && v.trim().toLowerCase() in SWITCH_SPELLINGS ? SWITCH_SPELLINGS[v.trim().toLowerCase()] : v),
-  validate(value: unknown) {
-    if (typeof value !== 'boolean') throw new Error(`must be true or false (in the environment: true, false, 1 or 0); got ${JSON.stringify(value)}`);
-  },
-});
-convict.addFormat({ name: 'sy-duration', validate: (v: unknown) => void parseDuration(v) });
-convict.addFormat({ name: 'sy-bytes', validate: (v: unknown) => void parseBytes(v) });
+registerConfigFormats(convict);
 
 /**
  * The convict schema of the gateway. Every scalar has an environment variable; the
