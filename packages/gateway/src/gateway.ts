@@ -5,6 +5,7 @@ import { GatewayError, renderOpenAIError, silentLogger, type Logger } from '@swi
 import { loadConfig, validateConfig } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { koaMetrics } from '@switchyard/usage-accounting/koa';
+import { koaConsole } from '@switchyard/console/koa';
 import { adminGuard, adminRouter } from './admin.js';
 import { createSwitchyard, type Switchyard, type SwitchyardOptions } from './switchyard.js';
 
@@ -91,6 +92,19 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     app.use(adminGuard('/admin', config.admin.token));
     app.use(admin.routes());
     app.use(admin.allowedMethods());
+    if (config.console.enabled) {
+      // The console is the guard of its own admin router (session cookie + CSRF), so this one has no token check.
+      const consoleAdmin = adminRouter(switchyard.stack);
+      app.use(
+        koaConsole({
+          adminToken: config.admin.token,
+          admin: consoleAdmin.routes(),
+          basePath: config.console.path,
+          sessionTtlMs: config.console.session_ttl,
+          now: options.now,
+        }),
+      );
+    }
   } else {
     logger.info({}, 'admin API disabled: set SWITCHYARD_ADMIN_TOKEN to enable /admin');
   }

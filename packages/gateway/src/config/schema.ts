@@ -27,6 +27,7 @@ export interface GatewayConfig {
   auth: { required: boolean; keys: Record<string, unknown>[]; pepper: string; master_key: string; cache_ttl: number };
   usage: { enabled: boolean; retention: number; batch_size: number; flush_interval: number; capture_bodies: boolean; cost_header: boolean };
   metrics: { enabled: boolean; path: string };
+  console: { enabled: boolean; path: string; session_ttl: number };
   ai_gateway: {
     enabled: boolean;
     providers: ProviderEntry[];
@@ -240,6 +241,16 @@ export function gatewaySchema(env: NodeJS.ProcessEnv = process.env) {
       metrics: {
         enabled: { doc: 'Serve Prometheus metrics.', format: 'switch', default: true, env: 'SWITCHYARD_METRICS_ENABLED' },
         path: { doc: 'Path of the Prometheus endpoint.', format: String, default: '/metrics', env: 'SWITCHYARD_METRICS_PATH' },
+      },
+      console: {
+        enabled: {
+          doc: 'Serve the web console (sign-in with admin.token). Needs admin.token: without it there is no console.',
+          format: Boolean,
+          default: true,
+          env: 'SWITCHYARD_CONSOLE_ENABLED',
+        },
+        path: { doc: 'Path the console is served under.', format: String, default: '/console', env: 'SWITCHYARD_CONSOLE_PATH' },
+        session_ttl: { doc: 'How long a console sign-in lasts.', format: 'sy-duration', default: 8 * 3_600_000, env: 'SWITCHYARD_CONSOLE_SESSION_TTL' },
       },
       ai_gateway: {
         enabled: { doc: 'Serve the AI routes.', format: 'switch', default: true, env: 'SWITCHYARD_ENABLED' },
