@@ -44,9 +44,9 @@ export function UsageBar({ label, value, max, unit = '' }) {
 /** A coloured status word (healthy / degraded / down / active / revoked / 2xx …). */
 export function Badge({ value }) {
   const v = String(value);
-  const tone = /^(healthy|active|closed|completed|2\d\d|success)$/.test(v)
+  const tone = /^(healthy|active|enabled|closed|completed|2\d\d|success)$/.test(v)
     ? 'ok'
-    : /^(degraded|half-open|half_open|aborted|4\d\d)$/.test(v)
+    : /^(degraded|disabled|half-open|half_open|aborted|4\d\d)$/.test(v)
       ? 'warn'
       : 'bad';
   return html`<span class=${`badge ${tone}`}>${v}</span>`;

@@ -12,10 +12,10 @@ const PERIODS = [
   ['30d', 'Last 30 days'],
 ];
 
-function Endpoint({ apiBase }) {
+function Endpoint({ apiBase, model }) {
   const base = endpoints(apiBase);
   const [tab, setTab] = useState('curl');
-  const snippets = { curl: curlSnippet(base), openai: openaiSnippet(base), anthropic: anthropicSnippet(base) };
+  const snippets = { curl: curlSnippet(base, { model }), openai: openaiSnippet(base, { model }), anthropic: anthropicSnippet(base, { model }) };
   const tabs = [
     ['curl', 'curl'],
     ['openai', 'OpenAI SDK'],
@@ -44,6 +44,7 @@ export function Dashboard({ session }) {
   const usage = useLoad(() => admin.get(`/usage?group_by=key&window=${period}`), [period]);
   const keys = useLoad(() => admin.get('/keys'), []);
   const providers = useLoad(() => admin.get('/providers'), []);
+  const models = useLoad(() => admin.get('/models?enabled=true'), []);
   const byKey = new Map((usage.data?.data ?? []).map((g) => [g.group, g]));
   const totals = usage.data?.totals;
   const activeKeys = (keys.data?.data ?? []).filter((k) => k.status === 'active');
@@ -52,7 +53,7 @@ export function Dashboard({ session }) {
       <a class="button primary" href="#/keys?new">Create a key</a>
       <a class="button" href="#/playground">Open the Playground</a>
     <//>
-    <${Endpoint} apiBase=${session.api_base} />
+    <${Endpoint} apiBase=${session.api_base} model=${models.data?.data[0]?.model} />
     <section aria-labelledby="totals-title">
       <div class="section-head">
         <h2 id="totals-title">Traffic</h2>
