@@ -78,8 +78,8 @@ export function failoverConfigSchema(prefix = 'SWITCHYARD_FAILOVER') {
     retry_codes: { doc: 'Only these upstream statuses retry the same target.', format: Array, default: null, nullable: true },
     circuit_breaker: { doc: 'failure_threshold, success_threshold, timeout (how long it stays open).', format: 'object', default: {} },
     stream_continuation: {
-      doc: 'Continue a stream cut after its first byte on a target that accepts an assistant prefill.',
-      format: 'switch', default: false, env: `${prefix}_STREAM_CONTINUATION`,
+      doc: 'Continue a stream broken after its first byte on a target that takes an assistant prefill (Anthropic; OpenAI-compatible providers declaring `prefill:`).',
+      format: 'switch', default: true, env: `${prefix}_STREAM_CONTINUATION`,
     },
     timeouts: {
       connect: deadline('connect', 'TCP/TLS connect, per attempt (default 5s).', prefix),

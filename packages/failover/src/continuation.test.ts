@@ -141,7 +141,7 @@ describe('stream continuation with assistant prefill (anthropic)', () => {
     });
   });
 
-  it('off by default: a cut ends with the in-band error; usage seen before the cut is kept', async () => {
+  it('off with one line: a cut ends with the in-band error; usage seen before the cut is kept', async () => {
     await withGateway(async (gw) => {
       A.set(cutAfter('Hel'));
       B.set(continues('lo'));
@@ -152,7 +152,7 @@ describe('stream continuation with assistant prefill (anthropic)', () => {
       assert.equal(B.requests.length, 0);
       const ex = await gw.settled();
       assert.equal(ex.usage?.inputTokens, 10); // from message_start, before the cut
-    }, {});
+    }, { continuation: { enabled: false } });
   });
 
   it('never continues a content-policy stop or a tool-use block', async () => {

@@ -305,7 +305,8 @@ class Run {
       return;
     }
     const segments: Array<() => Usage | undefined> = [() => result.usage()];
-    const transcript = cfg.continuation ? transcriptFor(exchange.format) : undefined;
+    const menders = this.#continuationTargets(index);
+    const transcript = menders.length > 0 ? transcriptFor(exchange.format) : undefined;
     if (!cfg.continuation || !transcript) {
       // One segment: the guard's end is the stream's end, so it clears the run there instead of
       // through one more async-generator layer per event.
@@ -316,7 +317,8 @@ class Run {
     const events = continuedStream({
       first: this.#guard(run.target, entry, result, attempt, served.stopUpstream, segments),
       transcript, body: exchange.body, kinds: cfg.continuation.kinds, maxContinuations: cfg.continuation.maxContinuations,
-      next: (body, cut) => this.#continue(index, run.target, body, cut, segments),
+      next: (body, cut) => this.#continue(menders, run.target, body, cut, segments),
+      usageBefore: () => sumUsage(segments.slice(0, -1).map((u) => u())),
     });
     exchange.response = { kind: 'stream', status: result.status, headers, events: this.#clearing(events) };
   }
@@ -342,25 +344,42 @@ class Run {
   }
 
   /**
-   * Continue a cut stream on the next prefill-capable target after the one that served, each
-   * tried once. Any failure of a continuation (a refused prefill included) only moves on to
-   * the next candidate; undefined lets the client's stream end with the original error.
+   * Targets that could continue the stream served by the plan's target at `index`, in the order
+   * they are asked: the ones after it, then itself (a cut is often the network's, not the
+   * model's). Empty when continuation is off or none can continue: the stream then runs on the
+   * fast path, its events not parsed.
    */
-  async #continue(fromIndex: number, from: Target, body: Record<string, unknown>, cut: ProviderError, segments: Array<() => Usage | undefined>): Promise<AsyncIterable<SseEvent> | undefined> {
+  #continuationTargets(index: number): RunTarget[] {
     const { exchange, cfg } = this;
-    const continuation = cfg.continuation!;
-    for (const run of this.plan.targets.slice(fromIndex + 1)) {
-      if (this.#attempts >= this.plan.maxAttempts || this.#signal.aborted) return undefined;
-      const { target } = run;
+    const continuation = cfg.continuation;
+    if (!continuation) return [];
+    const order = [...this.plan.targets.slice(index + 1), this.plan.targets[index]!];
+    return order.filter(({ target }) => {
       const adapter = cfg.adapter(target.provider);
-      if (!adapter || !adapter.supports(exchange.format) || !continuation.supportsPrefill(target, adapter)) continue;
+      return adapter !== undefined && adapter.supports(exchange.format) && continuation.supportsPrefill(target, adapter);
+    });
+  }
+
+  /**
+   * Continue a cut stream on the first of `menders` that takes it, each tried once. Any failure
+   * of a continuation (a refused prefill included) only moves on to the next candidate;
+   * undefined lets the client's stream end with the original error.
+   */
+  async #continue(menders: RunTarget[], from: Target, body: Record<string, unknown>, cut: ProviderError, segments: Array<() => Usage | undefined>): Promise<AsyncIterable<SseEvent> | undefined> {
+    const { exchange, cfg } = this;
+    for (const { target } of menders) {
+      if (this.#attempts >= this.plan.maxAttempts || this.#signal.aborted) return undefined;
+      // A target that went silent is not asked again in this request.
+      if (cut.failureKind === 'timeout' && target === from) continue;
+      const adapter = cfg.adapter(target.provider)!;
       const entry = this.policies.entry(target);
       if (await this.policies.skipReason(entry)) continue;
       cfg.events?.emit('failover', { exchange, from, to: target, kind: cut.failureKind });
       const { attempt, upstream } = this.#startAttempt(target);
       const deadlines = this.#deadlines(target);
       try {
-        const result = await this.#invoke(adapter, await this.#call(target, body), upstream.signal, this.policies.timeout(entry, deadlines.firstTokenMs), deadlines);
+        const call = { ...(await this.#call(target, body)), continuation: true };
+        const result = await this.#invoke(adapter, call, upstream.signal, this.policies.timeout(entry, deadlines.firstTokenMs), deadlines);
         if (result.kind !== 'stream') throw new ProviderError('Continuation answered without a stream', { kind: 'server_error', provider: target.provider });
         attempt.firstByteAt = result.firstByteAt;
         attempt.status = result.status;

@@ -1,5 +1,5 @@
 import { FAILURE_KINDS, silentLogger, type EventBus, type Exchange, type FailureKind, type Logger, type Target } from '@switchyard/core';
-import type { HttpTransport, ProviderAdapter } from '@switchyard/providers';
+import { prefillStyle, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
 import { conditionKinds, DEFAULT_KIND_POLICY, type KindPolicyTable, type KindRule } from './kind-policy.js';
 import { sharedFlags, type BreakerStore, type SharedFlags } from './shared-state.js';
 import type { BreakerSettings } from './target-policies.js';
@@ -53,9 +53,12 @@ export interface FailoverBreakerOptions {
  * not guaranteed).
  */
 export interface ContinuationOptions {
-  /** Turn continuation on. Defaults to false. */
+  /** Continuation where a target can continue (`supportsPrefill`); false turns it off. Defaults to true. */
   enabled?: boolean;
-  /** Whether a target accepts an assistant prefill. Defaults to adapters of type `anthropic`. */
+  /**
+   * Whether a target continues an assistant prefill. Defaults to `prefillStyle(adapter)`:
+   * Anthropic natively, OpenAI-compatible providers whose config declares `prefill:`.
+   */
   supportsPrefill?: (target: Target, adapter: ProviderAdapter) => boolean;
   /** Failure kinds after the first byte that are continued. Defaults to network, timeout, overloaded, server_error. */
   kinds?: FailureKind[];
@@ -118,7 +121,7 @@ export interface FailoverOptions {
   allowClientRouting?: (exchange: Exchange) => boolean;
   /** Context window of a target, for context_length fail-over. Defaults to the target's `contextWindow` / `context_window` field. */
   contextWindow?: (target: Target) => number | undefined;
-  /** Stream continuation with assistant prefill. Defaults to off. */
+  /** Stream continuation with assistant prefill. Defaults to on, where a target can continue. */
   continuation?: ContinuationOptions;
 }
 
@@ -197,11 +200,11 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
     if (!FAILURE_KINDS.includes(kind)) throw new TypeError(`failover: unknown failure kind "${kind}" in continuation.kinds`);
   }
   if (cont?.supportsPrefill !== undefined && typeof cont.supportsPrefill !== 'function') throw new TypeError('failover: continuation.supportsPrefill must be a function');
-  const continuation = cont?.enabled === true
+  const continuation = cont?.enabled !== false
     ? {
-        supportsPrefill: cont.supportsPrefill ?? ((_: Target, adapter: ProviderAdapter) => adapter.type === 'anthropic'),
-        kinds: new Set(cont.kinds ?? DEFAULT_CONTINUE_KINDS),
-        maxContinuations: positive('continuation.maxContinuations', cont.maxContinuations) ?? 1,
+        supportsPrefill: cont?.supportsPrefill ?? ((_: Target, adapter: ProviderAdapter) => prefillStyle(adapter) !== undefined),
+        kinds: new Set(cont?.kinds ?? DEFAULT_CONTINUE_KINDS),
+        maxContinuations: positive('continuation.maxContinuations', cont?.maxContinuations) ?? 1,
       }
     : undefined;
   if (options.store && typeof (options.store as { get?: unknown }).get !== 'function') throw new TypeError('failover: `store` must be a KeyValueStore or a Redis client');

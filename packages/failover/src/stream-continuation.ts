@@ -1,4 +1,4 @@
-import type { FailureKind, SseEvent } from '@switchyard/core';
+import type { FailureKind, SseEvent, Usage } from '@switchyard/core';
 import { isProviderError, type ProviderError } from '@switchyard/providers';
 import type { Transcript } from './prefill.js';
 
@@ -14,6 +14,8 @@ export interface ContinuedStreamOptions {
    */
   next: (body: Record<string, unknown>, cut: ProviderError) => Promise<AsyncIterable<SseEvent> | undefined>;
   body: Record<string, unknown>;
+  /** Usage of every segment before the one being spliced in (added to its final usage). */
+  usageBefore: () => Usage | undefined;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function* continuedStream(options: ContinuedStreamOptions): AsyncGe
       if (!next) throw err;
       used++;
       source = next;
-      splice = transcript.splicer();
+      splice = transcript.splicer(options.usageBefore);
     }
   }
 }

@@ -38,6 +38,11 @@ export interface ProviderCall {
   requestId: string;
   /** Credential override for this call (BYOK). */
   apiKey?: string;
+  /**
+   * The last message is the assistant's partial answer, to be continued (a prefill): the
+   * adapter asks its upstream the way it takes one (see `prefillStyle`). Defaults to false.
+   */
+  continuation?: boolean;
 }
 
 /** Per-call execution context. */

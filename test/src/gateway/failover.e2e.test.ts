@@ -34,7 +34,9 @@ before(async () => {
           { name: 'p-anthropic', type: 'anthropic', base_url: upA.url, api_key: UPSTREAM_SECRET, models: ['claude-sonnet-4-5', 'claude-solo'] },
           { name: 'p-backup', type: 'openai', base_url: `${upB.url}/v1`, api_key: UPSTREAM_SECRET, models: ['gpt-4o-mini'] },
         ],
-        routing: { strategy: 'priority', providers: [{ name: 'p-openai', priority: 1 }, { name: 'p-anthropic', priority: 1 }, { name: 'p-backup', priority: 2 }] },
+        // These upstreams replay recorded streams and ignore a prefill: continuation (on by
+        // default for the Anthropic one) would splice a replay in. Continuation has its own suite.
+        routing: { strategy: 'priority', providers: [{ name: 'p-openai', priority: 1 }, { name: 'p-anthropic', priority: 1 }, { name: 'p-backup', priority: 2 }], failover: { stream_continuation: false } },
         model_mapping: {
           'chat-o': { 'p-openai': 'gpt-4o-mini', 'p-backup': 'gpt-4o-mini' },
           'chat-a': { 'p-anthropic': 'claude-sonnet-4-5', 'p-backup': 'gpt-4o-mini' },

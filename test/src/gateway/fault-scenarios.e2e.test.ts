@@ -25,7 +25,7 @@ async function gatewayWith(failover: Record<string, unknown> = {}, extra: Record
         providers: [
           { name: 'o-main', type: 'openai-compatible', base_url: `${OM.url}/v1`, api_key: 'sk-om', models: ['gpt-main'] },
           { name: 'a-main', type: 'anthropic', base_url: AM.url, api_key: 'sk-am', models: ['claude-main'] },
-          { name: 'o-backup', type: 'openai-compatible', base_url: `${OB.url}/v1`, api_key: 'sk-ob', models: ['gpt-backup'] },
+          { name: 'o-backup', type: 'openai-compatible', base_url: `${OB.url}/v1`, api_key: 'sk-ob', models: ['gpt-backup'], prefill: 'continue_final_message' },
           { name: 'a-backup', type: 'anthropic', base_url: AB.url, api_key: 'sk-ab', models: ['claude-backup'] },
         ],
         routing: {
@@ -36,6 +36,8 @@ async function gatewayWith(failover: Record<string, unknown> = {}, extra: Record
         model_mapping: {
           'chat-o': { 'o-main': 'gpt-main', 'o-backup': 'gpt-backup' },
           'chat-a': { 'a-main': 'claude-main', 'a-backup': 'claude-backup' },
+          'cross-o': { 'o-main': 'gpt-main', 'a-backup': 'claude-backup' },
+          'cross-a': { 'a-main': 'claude-main', 'o-backup': 'gpt-backup' },
         },
         ...extra,
       },
@@ -168,6 +170,66 @@ describe('context length', () => {
         assert.match(err.message, /maximum context length/);
         return true;
       });
+      assert.equal(OB.requests.length, 0);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('continuation after a mid-stream failure', () => {
+  const HOW = ['cut', 'stall', 'malformed', 'no-terminal'] as const;
+  // [client, alias, primary, backup]: same format and across formats.
+  const ROUTES = [
+    ['openai', 'chat-o', () => OM, () => OB],
+    ['anthropic', 'chat-a', () => AM, () => AB],
+    ['openai', 'cross-o', () => OM, () => AB],
+    ['anthropic', 'cross-a', () => AM, () => OB],
+  ] as const;
+
+  for (const how of HOW) {
+    test(`${how} after 20 words: one coherent answer, continued on the backup (both client formats, same and across formats)`, async () => {
+      const gw = await gatewayWith({ timeouts: { idle: '1s' } });
+      try {
+        for (const [client, alias, primary, backup] of ROUTES) {
+          const label = `${client} client on ${alias}`;
+          for (const u of [OM, OB, AM, AB]) u.set({ do: 'answer' });
+          primary().set({ do: 'break', afterWords: 20, how });
+          if (client === 'openai') {
+            const got = await openaiStream(gw.openai, alias);
+            assert.equal(got.error, undefined, `${label}: ${String(got.error)}`);
+            assert.equal(got.text, ANSWER, label);
+            assert.equal(got.ids.size, 1, `${label}: one id`);
+            assert.equal(got.roles, 1, `${label}: one role`);
+            assert.equal(got.finishes, 1, `${label}: one finish`);
+          } else {
+            const got = await anthropicStream(gw.anthropic, alias);
+            assert.equal(got.error, undefined, `${label}: ${String(got.error)}`);
+            assert.equal(got.text, ANSWER, label);
+            assert.equal(got.types.filter((t) => t === 'message_start').length, 1, `${label}: one message_start`);
+            assert.equal(got.types.filter((t) => t === 'message_stop').length, 1, `${label}: one message_stop`);
+          }
+          assert.equal(primary().requests.length, 1, label);
+          assert.equal(backup().requests.length, 1, label);
+          assert.equal(backup().requests[0]!.prefill?.split(' ').length, 20, `${label}: the backup continued the 20 words already sent`);
+        }
+      } finally {
+        await gw.close();
+      }
+    });
+  }
+
+  test('continuation off with one line: the honest in-band error, never a truncated answer presented as complete', async () => {
+    const gw = await gatewayWith({ stream_continuation: false });
+    try {
+      OM.set({ do: 'break', afterWords: 20, how: 'malformed' });
+      const o = await openaiStream(gw.openai, 'chat-o');
+      assert.ok(o.error instanceof OpenAI.APIError, String(o.error));
+      assert.equal(o.finishes, 0);
+      AM.set({ do: 'break', afterWords: 20, how: 'cut' });
+      const a = await anthropicStream(gw.anthropic, 'cross-a');
+      assert.ok(a.error instanceof Anthropic.APIError, String(a.error));
+      assert.ok(!a.types.includes('message_stop'));
       assert.equal(OB.requests.length, 0);
     } finally {
       await gw.close();

@@ -10,6 +10,7 @@ import { ProviderError } from '../provider-error.js';
 import { openAIUsage } from '../usage.js';
 import { createHttpAdapter, type UpstreamRequest } from './http-adapter.js';
 import { openAIStreamProtocol } from './openai-stream.js';
+import { continuationBody, declaredPrefill } from '../prefill.js';
 
 /** Defaults to the public API. */
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -37,7 +38,8 @@ export function createOpenAIAdapter(config: ProviderConfig): ProviderAdapter {
 
 /**
  * The `openai-compatible` adapter (vLLM, Ollama, Together, Groq, …): `base_url` is required,
- * `api_key` optional (no Authorization header without one).
+ * `api_key` optional (no Authorization header without one); `prefill:` (`continue_final_message`
+ * for vLLM, `prefix` for DeepSeek) declares that it continues a partial answer.
  * @example createOpenAICompatibleAdapter({ name: 'local', type: 'openai-compatible', base_url: 'http://127.0.0.1:11434/v1' })
  */
 export function createOpenAICompatibleAdapter(config: ProviderConfig): ProviderAdapter {
@@ -53,6 +55,7 @@ function openAIFamilyAdapter(config: ProviderConfig, type: string, keyRequired: 
   const organization = stringOption(config, 'organization');
   const project = stringOption(config, 'project');
   const extra = config.headers ?? {};
+  const prefill = declaredPrefill(config);
 
   function build(call: ProviderCall): UpstreamRequest {
     const key = call.apiKey ?? config.api_key;
@@ -65,7 +68,8 @@ function openAIFamilyAdapter(config: ProviderConfig, type: string, keyRequired: 
     if (organization) headers['openai-organization'] = organization;
     if (project) headers['openai-project'] = project;
     for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
-    return { url: base + PATHS[call.format]!, headers, body: withModel(call.body, call.model) };
+    const body = call.continuation ? continuationBody(call.body, prefill) : call.body;
+    return { url: base + PATHS[call.format]!, headers, body: withModel(body, call.model) };
   }
 
   return createHttpAdapter({

@@ -3,7 +3,7 @@
  * fields dropped or approximated on the way (reported to the client in response headers).
  * @module
  */
-import { GatewayError } from '@switchyard/core';
+import { GatewayError, type SseEvent } from '@switchyard/core';
 
 export type Json = Record<string, unknown>;
 
@@ -78,4 +78,32 @@ export function parseArguments(args: unknown): Json | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * An upstream stream event that is not one JSON object. The stream is broken there: text it
+ * carried cannot be recovered, so a translator throws rather than skip it (a skipped chunk would
+ * make an answer with a hole in it look complete).
+ */
+export class MalformedStreamEventError extends Error {
+  constructor() {
+    super('Upstream sent a malformed stream event');
+    this.name = 'MalformedStreamEventError';
+  }
+}
+
+/**
+ * The JSON object an upstream stream event carries; throws {@link MalformedStreamEventError}
+ * for anything else.
+ * @example eventObject({ data: '{"type":"ping"}' }) // { type: 'ping' }
+ */
+export function eventObject(ev: SseEvent): Json {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(ev.data);
+  } catch {
+    throw new MalformedStreamEventError();
+  }
+  if (!isObj(parsed)) throw new MalformedStreamEventError();
+  return parsed;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { SseEvent } from '@switchyard/core';
-import { epochSeconds, isObj, type Json } from './common.js';
+import { epochSeconds, eventObject, isObj, type Json } from './common.js';
 import { toOpenAIFinishReason } from './reasons.js';
 import { anthropicUsageToOpenAI } from './usage-map.js';
 
@@ -61,14 +61,8 @@ export class AnthropicToOpenAIStream {
   /** Translate one upstream event into zero or more client events. */
   push(ev: SseEvent): SseEvent[] {
     if (this.#done) return [];
-    let data: Json;
-    try {
-      const parsed: unknown = JSON.parse(ev.data);
-      if (!isObj(parsed)) return [];
-      data = parsed;
-    } catch {
-      return [];
-    }
+    // A broken event is a broken stream, never a silently skipped one.
+    const data = eventObject(ev);
     switch (data.type) {
       case 'message_start':
         return this.#start(isObj(data.message) ? data.message : {});

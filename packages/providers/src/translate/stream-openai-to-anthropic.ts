@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SseEvent } from '@switchyard/core';
-import { isObj, type Json } from './common.js';
+import { eventObject, isObj, type Json } from './common.js';
 import { toAnthropicStopReason } from './reasons.js';
 import { openAIUsageToAnthropic } from './usage-map.js';
 
@@ -62,14 +62,8 @@ export class OpenAIToAnthropicStream {
   push(ev: SseEvent): SseEvent[] {
     if (this.#done) return [];
     if (ev.data.trim() === '[DONE]') return this.#end();
-    let chunk: Json;
-    try {
-      const parsed: unknown = JSON.parse(ev.data);
-      if (!isObj(parsed)) return [];
-      chunk = parsed;
-    } catch {
-      return [];
-    }
+    // A broken event is a broken stream, never a silently skipped one.
+    const chunk = eventObject(ev);
     const out: SseEvent[] = [];
     if (!this.#started) out.push(this.#start(chunk));
     if (isObj(chunk.usage)) this.#usage = chunk.usage;

@@ -11,7 +11,9 @@ import Koa from 'koa';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { toKoa } from '@switchyard/core/koa';
+import type { SseEvent } from '@switchyard/core';
 import type { ProviderAdapter } from '../adapter.js';
+import { isProviderError } from '../provider-error.js';
 import { createAdapter } from '../registry.js';
 import { createUndiciTransport } from '../transport/undici.js';
 import { fixtureText, startUpstream, writeInPieces, type Upstream } from '../testing/upstream.test.util.js';
@@ -239,6 +241,44 @@ describe('withTranslation', () => {
     assert.equal(calls[0], call);
     assert.equal(result.kind === 'json' && result.body, '{"raw":true}');
     assert.throws(() => withTranslation(inner, { defaultMaxTokens: 0 }), TypeError);
+  });
+
+  it('a malformed upstream event breaks a translated stream (both directions) with the provider\'s server_error, never a silent hole', async () => {
+    const streams: Record<string, SseEvent[]> = {
+      'openai.chat': [
+        { data: JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello' }, finish_reason: null }] }) },
+        { data: '{"id":"c","choices":[{"delta":{"content":" lost' },
+        { data: JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, delta: { content: ' world' }, finish_reason: 'stop' }] }) },
+        { data: '[DONE]' },
+      ],
+      'anthropic.messages': [
+        { event: 'message_start', data: JSON.stringify({ type: 'message_start', message: { id: 'msg', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } }) },
+        { event: 'content_block_start', data: JSON.stringify({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }) },
+        { event: 'content_block_delta', data: JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello' } }) },
+        { event: 'content_block_delta', data: '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" lost' },
+        { event: 'message_stop', data: JSON.stringify({ type: 'message_stop' }) },
+      ],
+    };
+    for (const [upstream, client] of [['openai.chat', 'anthropic.messages'], ['anthropic.messages', 'openai.chat']] as const) {
+      const inner: ProviderAdapter = {
+        name: 'up', type: upstream === 'openai.chat' ? 'openai' : 'anthropic', config: { name: 'up', type: 'openai' }, models: [],
+        supports: (f) => f === upstream, classify: () => ({ kind: 'server_error', message: '' }),
+        invoke: async () => ({ kind: 'stream', status: 200, headers: {}, firstByteAt: 0, usage: () => undefined, events: (async function* () { yield* streams[upstream]!; })() }),
+      };
+      const result = await withTranslation(inner, { estimateStreamInputTokens: false }).invoke(
+        { format: client, body: { model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }, model: 'm', stream: true, headers: {}, requestId: 'r' },
+        { transport, signal: new AbortController().signal },
+      );
+      assert.equal(result.kind, 'stream');
+      const seen: string[] = [];
+      const err = await (async () => {
+        for await (const ev of (result as { events: AsyncIterable<SseEvent> }).events) seen.push(ev.data);
+      })().then(() => undefined, (e: unknown) => e);
+      assert.ok(isProviderError(err), `${upstream} -> ${client}: expected a ProviderError, got ${String(err)} after ${seen.length} events`);
+      assert.equal(err.failureKind, 'server_error');
+      assert.equal(err.provider, 'up');
+      assert.ok(!seen.some((d) => d.includes('world') || d.includes('message_stop') || d === '[DONE]'), `${client}: nothing after the broken event`);
+    }
   });
 
   it('reads translation settings from a provider config and rejects bad ones at start-up', () => {

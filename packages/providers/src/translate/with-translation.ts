@@ -7,7 +7,7 @@
 import type { ClientFormat, SseEvent } from '@switchyard/core';
 import type { InvokeContext, JsonResult, ProviderAdapter, ProviderCall, ProviderResult, StreamResult } from '../adapter.js';
 import { ProviderError } from '../provider-error.js';
-import { ESTIMATED_HEADER, TranslationNotes, isObj, untranslatable, type Json } from './common.js';
+import { ESTIMATED_HEADER, MalformedStreamEventError, TranslationNotes, isObj, untranslatable, type Json } from './common.js';
 import { estimateAnthropicInputTokens, loadTokenCounter } from './count-tokens.js';
 import { anthropicRequestToOpenAI } from './request-anthropic-to-openai.js';
 import { DEFAULT_ANTHROPIC_MAX_TOKENS, openAIRequestToAnthropic } from './request-openai-to-anthropic.js';
@@ -93,7 +93,7 @@ export function withTranslation(adapter: ProviderAdapter, options: TranslationOp
     if (counting) await counting.catch(() => undefined);
     const estimatedInputTokens = counting ? estimateAnthropicInputTokens(call.body) : 0;
     const translator = new OpenAIToAnthropicStream({ estimatedInputTokens, stopSequences });
-    return withEvents(result, translate(result.events, (ev) => translator.push(ev), () => translator.end()), notes);
+    return withEvents(result, translate(result.events, (ev) => translator.push(ev), () => translator.end(), provider), notes);
   }
 
   async function openAIViaAnthropic(call: ProviderCall, context: InvokeContext, now: () => number): Promise<ProviderResult> {
@@ -107,7 +107,7 @@ export function withTranslation(adapter: ProviderAdapter, options: TranslationOp
     }
     const includeUsage = isObj(call.body.stream_options) && call.body.stream_options.include_usage === true;
     const translator = new AnthropicToOpenAIStream({ includeUsage, now });
-    return withEvents(result, translate(result.events, (ev) => translator.push(ev), () => translator.end()), notes);
+    return withEvents(result, translate(result.events, (ev) => translator.push(ev), () => translator.end(), provider), notes);
   }
 
   async function estimateCount(call: ProviderCall, now: () => number): Promise<JsonResult> {
@@ -162,8 +162,17 @@ function withEvents(result: StreamResult, events: AsyncIterable<SseEvent>, notes
   return { ...result, headers: { ...result.headers, ...notes.headers() }, events };
 }
 
-/** Pipe upstream events through a translator. Breaking out closes the upstream iterator (and so the request). */
-async function* translate(source: AsyncIterable<SseEvent>, push: (ev: SseEvent) => SseEvent[], end: () => SseEvent[]): AsyncGenerator<SseEvent> {
-  for await (const ev of source) yield* push(ev);
+/**
+ * Pipe upstream events through a translator. Breaking out closes the upstream iterator (and so
+ * the request). A malformed upstream event is the provider's `server_error`, as on the
+ * same-format path: the executor treats it as a stream fault.
+ */
+async function* translate(source: AsyncIterable<SseEvent>, push: (ev: SseEvent) => SseEvent[], end: () => SseEvent[], provider: string): AsyncGenerator<SseEvent> {
+  try {
+    for await (const ev of source) yield* push(ev);
+  } catch (err) {
+    if (err instanceof MalformedStreamEventError) throw new ProviderError(err.message, { kind: 'server_error', provider, cause: err });
+    throw err;
+  }
   yield* end();
 }
