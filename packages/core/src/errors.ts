@@ -1,4 +1,5 @@
 import { familyOf, type ClientFormat, type FailureKind } from './types.js';
+import { clip } from './client-text.js';
 
 const BRAND = Symbol.for('switchyard.GatewayError');
 
@@ -132,8 +133,11 @@ export function toGatewayError(err: unknown): GatewayError {
   return new GatewayError(message, { status, cause: err, expose });
 }
 
+/** Longest error message a client gets back (messages may quote what the client sent). */
+const MAX_MESSAGE = 2048;
+
 function publicMessage(err: GatewayError): string {
-  return err.expose ? err.message : 'Internal gateway error';
+  return err.expose ? clip(err.message, MAX_MESSAGE) : 'Internal gateway error';
 }
 
 /**

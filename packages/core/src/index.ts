@@ -12,3 +12,5 @@ export * from './prepend.js';
 export * from './admin-routing.js';
 export * from './duration.js';
 export * from './config-formats.js';
+export * from './client-text.js';
+export * from './output-tokens.js';

@@ -3,6 +3,7 @@ import { assertJsonContentType, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS, DEF
 import { GatewayError, renderError, toGatewayError } from './errors.js';
 import { Exchange, type ExchangeResponse, type JsonResponse, type StreamResponse } from './exchange.js';
 import { prependItem } from './prepend.js';
+import { safeHeaders } from './client-text.js';
 import { formatSseEvent, type SseEvent } from './sse.js';
 import { familyOf, type ClientFormat } from './types.js';
 
@@ -126,10 +127,13 @@ export function errorResponse(format: ClientFormat, err: unknown, requestId?: st
     headers['x-request-id'] = requestId;
     if (familyOf(format) === 'anthropic') headers['request-id'] = requestId;
   }
-  return { kind: 'json', status: error.status, headers, body: JSON.stringify(renderError(error, format, requestId ?? null)) };
+  return { kind: 'json', status: error.status, headers: safeHeaders(headers), body: JSON.stringify(renderError(error, format, requestId ?? null)) };
 }
 
-/** Every header of the client response: the response's own, pieces' additions, the request id. */
+/**
+ * Every header of the client response: the response's own, pieces' additions, the request id.
+ * Values are made wire-safe here (pieces may copy client text, e.g. a model name, into them).
+ */
 export function responseHeaders(exchange: Exchange, response: ExchangeResponse): Record<string, string> {
   const headers: Record<string, string> = { ...response.headers, ...exchange.responseHeaders, 'x-request-id': exchange.id };
   // The Anthropic SDK reads the request id from `request-id` only.
@@ -141,7 +145,7 @@ export function responseHeaders(exchange: Exchange, response: ExchangeResponse):
   } else {
     headers['content-type'] ??= 'application/json';
   }
-  return headers;
+  return safeHeaders(headers);
 }
 
 /**

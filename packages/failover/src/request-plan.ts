@@ -21,6 +21,9 @@ export interface RequestPlan {
   timeouts?: FailoverTimeouts;
 }
 
+/** The routing headers this piece reads (lower-cased). */
+const FAILOVER_HEADERS = ['x-failover-config', 'x-provider-fallbacks', 'x-max-provider-retries', 'x-retry-on-provider-error'] as const;
+
 /** `X-Failover-Config`: the seed's per-request failover config. */
 interface ClientFailoverConfig {
   primary_provider?: string;
@@ -47,7 +50,17 @@ export function requestPlan(exchange: Exchange, cfg: ResolvedOptions): RequestPl
   let timeouts: FailoverTimeouts | undefined;
   if (!cfg.enabled) targets = targets.slice(0, 1);
 
-  if (cfg.enabled && cfg.allowClientRouting(exchange)) {
+  const allowed = cfg.allowClientRouting(exchange);
+  if (!allowed && exchange.principal) {
+    // A key holder without the permission is told so, as for every other routing header;
+    // silently ignoring it would let the client believe its failover config applied.
+    const sent = FAILOVER_HEADERS.find((h) => exchange.headers[h] !== undefined);
+    if (sent) {
+      const display = sent.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase());
+      throw new GatewayError(`${display}: this key may not send routing headers`, { status: 403, code: 'routing_headers_not_allowed', param: display });
+    }
+  }
+  if (cfg.enabled && allowed) {
     const h = exchange.headers;
     const fallbacks = h['x-provider-fallbacks'];
     if (fallbacks) targets = reorder(targets, fallbacks.split(',').map((s) => s.trim()).filter(Boolean), 'X-Provider-Fallbacks');

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { GatewayError, renderOpenAIError, silentLogger, type Logger } from '@switchyard/core';
+import { errorResponse, formatForPath, GatewayError, renderOpenAIError, silentLogger, toGatewayError, type Logger } from '@switchyard/core';
 import { loadConfig, validateConfig } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { koaMetrics } from '@switchyard/usage-accounting/koa';
@@ -66,6 +66,21 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const app = new Koa();
   app.silent = true;
   app.on('error', (err: unknown) => logger.error({ err: String((err as Error)?.message ?? err) }, 'unhandled error'));
+  // Anything that escapes the routes (a bug, a throwing write) is still answered in the client's
+  // format (Anthropic's on /v1/messages), never Koa's plain-text 500.
+  app.use(async function clientFormatErrors(ctx, next) {
+    try {
+      await next();
+    } catch (err) {
+      const error = toGatewayError(err);
+      if (error.status >= 500) logger.error({ err: String((err as Error)?.message ?? err), path: ctx.path.slice(0, 200) }, 'unhandled error');
+      if (ctx.headerSent) return void ctx.res.destroy();
+      const response = errorResponse(formatForPath(ctx.path) ?? 'openai.chat', error);
+      ctx.status = response.status;
+      ctx.set(response.headers);
+      ctx.body = response.body;
+    }
+  });
   app.use(async function health(ctx, next) {
     if (ctx.path === '/health/live') {
       ctx.body = { status: 'ok' };

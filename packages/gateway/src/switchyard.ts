@@ -3,7 +3,7 @@ import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Registry } from 'prom-client';
-import { EventBus, headerMap, renderError, silentLogger, toGatewayError, type ClientFormat, type Exchange, type ExchangeMiddleware, type Logger } from '@switchyard/core';
+import { clip, EventBus, headerMap, MAX_MODEL_NAME_LENGTH, renderError, silentLogger, toGatewayError, type ClientFormat, type Exchange, type ExchangeMiddleware, type Logger } from '@switchyard/core';
 import { toKoa } from '@switchyard/core/koa';
 import { toExpress } from '@switchyard/core/express';
 import { createAdapter, createUndiciTransport, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
@@ -140,7 +140,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
           id: ex.id,
           format: ex.format,
           key: ex.principal?.id,
-          model: ex.requestedModel,
+          model: clip(ex.requestedModel, MAX_MODEL_NAME_LENGTH),
           provider: served?.target.provider,
           resolved_model: served?.target.model,
           status: settlement.status,

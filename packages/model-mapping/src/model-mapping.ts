@@ -1,4 +1,4 @@
-import { GatewayError, type Exchange, type Target } from '@switchyard/core';
+import { clip, GatewayError, MAX_MODEL_NAME_LENGTH, type Exchange, type Target } from '@switchyard/core';
 import type { ExchangeMiddleware } from '@switchyard/core';
 import { createCatalog, type Catalog } from './catalog.js';
 import type { MappingConfig } from './config.js';
@@ -56,6 +56,8 @@ export function modelMapping(options: ModelMappingOptions = {}): ExchangeMiddlew
     const needs = requestNeeds(exchange.format, exchange.body);
     exchange.locals.set(REQUEST_NEEDS, needs);
     const requested = exchange.requestedModel;
+    // For messages only: the name is echoed in errors, which must stay small.
+    const named = clip(requested, MAX_MODEL_NAME_LENGTH);
     const principal = exchange.principal;
     const routing = principal?.routing;
     let candidates: Target[];
@@ -66,20 +68,20 @@ export function modelMapping(options: ModelMappingOptions = {}): ExchangeMiddlew
       });
       exchange.locals.set(CANDIDATE_SOURCE, 'routing');
       // Every target said "the requested model" and none serves it.
-      if (candidates.length === 0) throw unknownModel(requested, mapper.availableNames(suggestionLimit));
+      if (candidates.length === 0) throw unknownModel(named, mapper.availableNames(suggestionLimit));
     } else {
       if (!requested) throw new GatewayError('The request names no model', { status: 400, code: 'invalid_request', param: 'model' });
       if (!allowedBy(principal?.allowedModels, requested)) {
-        throw new GatewayError(`This key may not use model "${requested}"`, { status: 403, code: 'model_not_allowed', param: 'model' });
+        throw new GatewayError(`This key may not use model "${named}"`, { status: 403, code: 'model_not_allowed', param: 'model' });
       }
       const resolution = mapper.resolve(requested);
-      if (!resolution) throw unknownModel(requested, mapper.availableNames(suggestionLimit));
+      if (!resolution) throw unknownModel(named, mapper.availableNames(suggestionLimit));
       candidates = resolution.targets;
       exchange.locals.set(CANDIDATE_SOURCE, resolution.via);
     }
     const permitted = candidates.filter((t) => allowedBy(principal?.allowedProviders, t.provider));
     if (permitted.length === 0) {
-      throw new GatewayError(`This key may not use any provider that serves "${requested}"`, {
+      throw new GatewayError(`This key may not use any provider that serves "${named}"`, {
         status: 403,
         code: 'provider_not_allowed',
         param: 'model',
@@ -87,7 +89,7 @@ export function modelMapping(options: ModelMappingOptions = {}): ExchangeMiddlew
     }
     const { kept, skipped } = filterCandidates(catalog, permitted, needs);
     exchange.locals.set(SKIPPED_TARGETS, skipped);
-    if (kept.length === 0) throw noneLeft(requested, skipped);
+    if (kept.length === 0) throw noneLeft(named, skipped);
     exchange.candidates = kept;
     await next();
   };

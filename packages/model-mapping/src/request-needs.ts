@@ -1,4 +1,4 @@
-import type { ClientFormat } from '@switchyard/core';
+import { clientJson, requestedOutputTokens, type ClientFormat } from '@switchyard/core';
 
 /** What a request needs from a target, read cheaply from its body. */
 export interface RequestNeeds {
@@ -16,9 +16,12 @@ export interface RequestNeeds {
 /** Flat token estimate of one image: close to a 512x512 tile on OpenAI and Anthropic. */
 const IMAGE_TOKENS = 765;
 
-function textLength(value: unknown, seen: { images: number }): number {
+/** Tool results nested in tool results deeper than this are not counted (no real request does it). */
+const MAX_NESTING = 16;
+
+function textLength(value: unknown, seen: { images: number }, depth = 0): number {
   if (typeof value === 'string') return value.length;
-  if (!Array.isArray(value)) return 0;
+  if (!Array.isArray(value) || depth > MAX_NESTING) return 0;
   let n = 0;
   for (const part of value) {
     if (typeof part === 'string') {
@@ -32,7 +35,7 @@ function textLength(value: unknown, seen: { images: number }): number {
       continue;
     }
     if (typeof p.text === 'string') n += p.text.length;
-    else if (p.type === 'tool_result' || p.type === 'tool_use') n += textLength(p.content, seen) + (p.input ? JSON.stringify(p.input).length : 0);
+    else if (p.type === 'tool_result' || p.type === 'tool_use') n += textLength(p.content, seen, depth + 1) + (p.input ? clientJson(p.input, 'messages').length : 0);
   }
   return n;
 }
@@ -56,18 +59,18 @@ export function requestNeeds(format: ClientFormat, body: Record<string, unknown>
     for (const message of messages) {
       if (!message || typeof message !== 'object') continue;
       chars += textLength(message.content, seen) + 4; // role and framing
-      if (Array.isArray(message.tool_calls)) chars += JSON.stringify(message.tool_calls).length;
+      if (Array.isArray(message.tool_calls)) chars += clientJson(message.tool_calls, 'messages').length;
     }
     chars += textLength(body.system, seen);
     const last = messages[messages.length - 1];
     prefill = format.startsWith('anthropic.') && last?.role === 'assistant';
   }
   const tools = Array.isArray(body.tools) && body.tools.length > 0;
-  if (tools) chars += JSON.stringify(body.tools).length;
+  if (tools) chars += clientJson(body.tools, 'tools').length;
   const rf = body.response_format as { type?: unknown; json_schema?: unknown } | undefined;
   const jsonSchema = rf?.type === 'json_schema' || (body.output_format as { type?: unknown } | undefined)?.type === 'json_schema';
-  if (jsonSchema) chars += JSON.stringify(rf?.json_schema ?? body.output_format ?? '').length;
-  const maxOut = [body.max_completion_tokens, body.max_tokens, body.max_output_tokens].find((v) => typeof v === 'number') as number | undefined;
+  if (jsonSchema) chars += clientJson(rf?.json_schema ?? body.output_format ?? '', rf?.json_schema ? 'response_format' : 'output_format').length;
+  const maxOut = requestedOutputTokens(format, body);
   return {
     tools,
     vision: seen.images > 0,

@@ -10,7 +10,7 @@ export type { TransportOptions } from './transport/common.js';
 export { createHttpAdapter, pickForwardHeaders, preReadFirst, StreamFailure, type HttpAdapterSpec, type StreamProtocol, type UpstreamRequest } from './adapters/http-adapter.js';
 export { createOpenAIAdapter, createOpenAICompatibleAdapter, withModel, OPENAI_BASE_URL } from './adapters/openai.js';
 export { openAIStreamProtocol } from './adapters/openai-stream.js';
-export { createAnthropicAdapter, ANTHROPIC_BASE_URL, ANTHROPIC_VERSION } from './adapters/anthropic.js';
+export { createAnthropicAdapter, ANTHROPIC_BASE_URL, ANTHROPIC_VERSION, DEFAULT_ANTHROPIC_BETAS } from './adapters/anthropic.js';
 export { anthropicStreamProtocol } from './adapters/anthropic-stream.js';
 export { createSimulatedAdapter, type SimulatedConfig, type SimulatedOutage } from './adapters/simulated.js';
 export { createAzureAdapter, azureAcceptsStreamOptions, azureBody, AZURE_API_VERSION } from './adapters/azure.js';

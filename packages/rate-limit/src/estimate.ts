@@ -1,4 +1,4 @@
-import type { Exchange } from '@switchyard/core';
+import { clientJson, requestedOutputTokens, type Exchange } from '@switchyard/core';
 
 type Counter = (text: string) => number;
 let countTokens: Counter | undefined;
@@ -55,7 +55,7 @@ export function estimateInputTokens(exchange: Pick<Exchange, 'body' | 'format'>)
     const messages = Array.isArray(body.messages) ? body.messages : [];
     extra += messages.length * MESSAGE_OVERHEAD;
     visit(messages, 0);
-    if (body.tools !== undefined) texts.push(JSON.stringify(body.tools));
+    if (body.tools !== undefined) texts.push(clientJson(body.tools, 'tools'));
   }
   let tokens = extra;
   const count = countTokens ?? ((t: string) => Math.ceil(t.length / 4));
@@ -64,7 +64,7 @@ export function estimateInputTokens(exchange: Pick<Exchange, 'body' | 'format'>)
 }
 
 /**
- * The output tokens to reserve: `max_completion_tokens` / `max_tokens` times `n`, or the
+ * The output tokens to reserve: the format's own cap (`max_completion_tokens` / `max_tokens`) times `n`, or the
  * configured default when the request sets no cap; 0 for embeddings and token counting.
  *
  * @example estimateOutputTokens(exchange, 1024) // 1024 when max_tokens is absent
@@ -72,9 +72,7 @@ export function estimateInputTokens(exchange: Pick<Exchange, 'body' | 'format'>)
 export function estimateOutputTokens(exchange: Pick<Exchange, 'body' | 'format'>, defaultOutputTokens: number): number {
   if (exchange.format === 'openai.embeddings' || exchange.format === 'anthropic.count_tokens') return 0;
   const body = exchange.body;
-  const cap = [body.max_completion_tokens, body.max_tokens, body.max_output_tokens].find(
-    (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0,
-  );
+  const cap = requestedOutputTokens(exchange.format, body);
   const n = typeof body.n === 'number' && Number.isInteger(body.n) && body.n > 1 ? body.n : 1;
   return Math.ceil(cap ?? defaultOutputTokens) * n;
 }

@@ -1,4 +1,5 @@
 import type { Attempt, Cost, Exchange, Settlement, Usage } from '@switchyard/core';
+import { clip, MAX_MODEL_NAME_LENGTH } from '@switchyard/core';
 import { estimateUsage, jsonText, streamText, type TokenCounter } from './estimate.js';
 import { computeCost, type CachePriceFallback, type PriceLookup } from './pricing.js';
 import type { AttemptLog, RequestLogRecord } from './record.js';
@@ -81,7 +82,7 @@ export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Obs
   const attempts: AttemptLog[] = exchange.attempts.map((a) => {
     const log: AttemptLog = {
       provider: a.target.provider,
-      model: a.target.model,
+      model: clip(a.target.model, MAX_MODEL_NAME_LENGTH),
       outcome: a.outcome,
       latencyMs: Math.max(0, (a.endedAt ?? settlement.endedAt) - a.startedAt),
     };
@@ -96,8 +97,9 @@ export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Obs
     time: start,
     keyId: exchange.principal?.id ?? null,
     keyName: exchange.principal?.name ?? null,
-    requestedModel: exchange.requestedModel,
-    resolvedModel: serving?.target.model ?? null,
+    // Client-sized: bounded before it is stored (a model name of megabytes must not reach the log).
+    requestedModel: clip(exchange.requestedModel, MAX_MODEL_NAME_LENGTH),
+    resolvedModel: serving ? clip(serving.target.model, MAX_MODEL_NAME_LENGTH) : null,
     provider: serving?.target.provider ?? null,
     strategy: exchange.plan?.strategy ?? null,
     attempts,

@@ -30,12 +30,16 @@ export function loadTokenCounter(): Promise<Counter> {
 
 type Json = Record<string, unknown>;
 
+/** Strings nested deeper than this are not counted: no real request nests text that deep. */
+const MAX_DEPTH = 64;
+
 /** Every string in a value, depth first (message text, tool arguments, tool schemas). */
-function collectStrings(value: unknown, out: string[], skipKeys: ReadonlySet<string>): void {
+function collectStrings(value: unknown, out: string[], skipKeys: ReadonlySet<string>, depth = 0): void {
   if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const v of value) collectStrings(v, out, skipKeys);
+  else if (depth >= MAX_DEPTH) return;
+  else if (Array.isArray(value)) for (const v of value) collectStrings(v, out, skipKeys, depth + 1);
   else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) if (!skipKeys.has(k)) collectStrings(v, out, skipKeys);
+    for (const [k, v] of Object.entries(value)) if (!skipKeys.has(k)) collectStrings(v, out, skipKeys, depth + 1);
   }
 }
 

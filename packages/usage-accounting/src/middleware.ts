@@ -96,7 +96,9 @@ export function usageAccounting(options: UsageAccountingOptions = {}): UsageAcco
     exchange.cost = cost;
     const record = buildRecord(exchange, settlement, obs, billedUsage, cost);
     capture(record, exchange, obs, config);
-    writer?.push(record);
+    // A request refused for want of a valid key is counted, not stored: without a key, a client
+    // must not be able to grow the request log.
+    if (!(record.status === 401 && record.keyId === null)) writer?.push(record);
     if (!queryable && record.keyId !== null) sinceStart.set(record.keyId, addTotals(sinceStart.get(record.keyId) ?? zeroTotals(), totalsOf(record)));
     config.metrics?.observeRequest(record, overheadMs(exchange, obs));
     config.onRecord?.(record);

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonResult, ProviderCall, StreamResult } from '../adapter.js';
+import { createAnthropicAdapter } from './anthropic.js';
 import { collect, fixtureJson, fixtureText } from '../testing/upstream.test.util.js';
 import { rejection, sendJson, sendSse, useAdapterUpstream } from '../testing/adapter.test.util.js';
 
@@ -22,12 +23,12 @@ describe('anthropic adapter (replaying recorded exchanges)', () => {
   it('passes a tool-use exchange through, body bytes unchanged, usage with cache tokens', async () => {
     const raw = JSON.stringify({ ...toolRun.response.body, usage: { ...toolRun.response.body.usage, cache_read_input_tokens: 300, cache_creation_input_tokens: 20 } }, null, 2);
     env.upstream.set(sendJson(raw, 200, { 'request-id': 'req_1', 'anthropic-ratelimit-tokens-remaining': '1000', 'retry-after': '3' }));
-    const result = (await env.adapter.invoke(call({ headers: { 'anthropic-beta': 'tools-2024', 'anthropic-version': '2026-10-21' } }), { transport, signal })) as JsonResult;
+    const result = (await env.adapter.invoke(call({ headers: { 'anthropic-beta': 'tools-2024, prompt-caching-2024-07-31', 'anthropic-version': '2026-10-21' } }), { transport, signal })) as JsonResult;
     const sent = env.upstream.requests.at(-1)!;
     assert.equal(sent.url, '/v1/messages');
     assert.equal(sent.headers['x-api-key'], KEY);
     assert.equal(sent.headers['anthropic-version'], '2026-10-21');
-    assert.equal(sent.headers['anthropic-beta'], 'tools-2024');
+    assert.equal(sent.headers['anthropic-beta'], 'prompt-caching-2024-07-31', 'betas off the allow-list are dropped');
     const body = JSON.parse(sent.body);
     assert.equal(body.model, 'claude-opus-4-8');
     assert.deepEqual(body.x_future, { a: 1 });
@@ -35,6 +36,14 @@ describe('anthropic adapter (replaying recorded exchanges)', () => {
     assert.equal(result.body, raw);
     assert.deepEqual(result.headers, { 'anthropic-ratelimit-tokens-remaining': '1000', 'retry-after': '3' });
     assert.deepEqual(result.usage, { inputTokens: 415, outputTokens: 76, cacheReadTokens: 300, cacheWriteTokens: 20, cacheWrite1hTokens: 0, reasoningTokens: 0, source: 'provider' });
+  });
+
+  it('forwards only the betas of a configured allowed_betas list', async () => {
+    const adapter = createAnthropicAdapter({ name: 'claude', type: 'anthropic', base_url: env.upstream.url, api_key: KEY, allowed_betas: ['files-api-2025-04-14'] });
+    env.upstream.set((_req, res) => res.end('{"input_tokens":12}'));
+    await adapter.invoke(call({ format: 'anthropic.count_tokens', headers: { 'anthropic-beta': 'files-api-2025-04-14,prompt-caching-2024-07-31' } }), { transport, signal });
+    assert.equal(env.upstream.requests.at(-1)!.headers['anthropic-beta'], 'files-api-2025-04-14');
+    assert.throws(() => createAnthropicAdapter({ name: 'c', type: 'anthropic', api_key: KEY, allowed_betas: 'all' }), /allowed_betas/);
   });
 
   it('defaults anthropic-version and posts count_tokens', async () => {

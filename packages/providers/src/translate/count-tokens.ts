@@ -3,6 +3,7 @@
  * tokens (anything but Anthropic). It is an estimate: the o200k tokenizer is not Claude's.
  * @module
  */
+import { clientJson } from '@switchyard/core';
 import { isObj, type Json } from './common.js';
 
 type Counter = (text: string) => number;
@@ -52,7 +53,7 @@ export function estimateAnthropicInputTokens(body: Json): number {
   visit(body.messages, 0);
   if (Array.isArray(body.tools) && body.tools.length > 0) {
     extra += TOOLS_OVERHEAD;
-    texts.push(JSON.stringify(body.tools));
+    texts.push(clientJson(body.tools, 'tools'));
   }
   const messages = Array.isArray(body.messages) ? body.messages.length : 0;
   const text = texts.join('\n');
