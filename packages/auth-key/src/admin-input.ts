@@ -19,7 +19,7 @@ const LIMIT_FIELDS: Record<string, keyof KeyLimits> = {
 };
 
 /** Policy fields an admin body may set, in their wire (snake_case) names. */
-const POLICY_FIELDS = ['allowed_models', 'allowed_providers', 'allow_routing_headers', 'limits', 'routing', 'metadata'] as const;
+const POLICY_FIELDS = ['allowed_models', 'allowed_providers', 'allowed_mcp_profiles', 'allowed_mcp_tools', 'allow_routing_headers', 'limits', 'routing', 'metadata'] as const;
 
 function stringList(value: unknown, field: string): string[] {
   if (!Array.isArray(value)) throw badField(field, 'must be an array of strings or null');
@@ -76,6 +76,8 @@ function applyPolicy(base: KeyPolicy, body: Json): KeyPolicy {
   };
   if ('allowed_models' in body) set('allowedModels', body.allowed_models === null ? null : stringList(body.allowed_models, 'allowed_models'));
   if ('allowed_providers' in body) set('allowedProviders', body.allowed_providers === null ? null : stringList(body.allowed_providers, 'allowed_providers'));
+  if ('allowed_mcp_profiles' in body) set('allowedMcpProfiles', body.allowed_mcp_profiles === null ? null : stringList(body.allowed_mcp_profiles, 'allowed_mcp_profiles'));
+  if ('allowed_mcp_tools' in body) set('allowedMcpTools', body.allowed_mcp_tools === null ? null : stringList(body.allowed_mcp_tools, 'allowed_mcp_tools'));
   if ('allow_routing_headers' in body) {
     const v = body.allow_routing_headers;
     if (v !== null && typeof v !== 'boolean') throw badField('allow_routing_headers', 'must be a boolean or null');
@@ -133,6 +135,8 @@ export function policyView(policy: KeyPolicy): Json {
   return {
     allowed_models: policy.allowedModels ?? null,
     allowed_providers: policy.allowedProviders ?? null,
+    allowed_mcp_profiles: policy.allowedMcpProfiles ?? null,
+    allowed_mcp_tools: policy.allowedMcpTools ?? null,
     allow_routing_headers: policy.allowRoutingHeaders ?? false,
     limits,
     routing: policy.routing ?? null,

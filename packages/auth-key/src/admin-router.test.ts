@@ -91,13 +91,14 @@ test('update name, policy, limits and routing; null clears a field', async () =>
   const { json: created } = await call('POST', '/admin/keys', { name: 'before', allowed_models: ['a'], metadata: { team: 't' } });
   secrets.push(created.key);
   const patched = await call('PATCH', `/admin/keys/${created.id}`, {
-    name: 'after', allowed_models: null, allowed_providers: ['openai'], allow_routing_headers: true,
+    name: 'after', allowed_models: null, allowed_providers: ['openai'], allow_routing_headers: true, allowed_mcp_profiles: ['dev'], allowed_mcp_tools: ['dev/search'],
     limits: { total_tokens_per_hour: 1000 }, routing: { active: true, strategy: 'weighted', targets: [{ provider: 'openai', model: 'gpt-4o', weight: 2 }] },
   });
   assert.equal(patched.status, 200);
   assert.equal(patched.json.name, 'after');
   assert.equal(patched.json.allowed_models, null);
   assert.deepEqual(patched.json.allowed_providers, ['openai']);
+  assert.deepEqual([patched.json.allowed_mcp_profiles, patched.json.allowed_mcp_tools], [['dev'], ['dev/search']]);
   assert.deepEqual(patched.json.metadata, { team: 't' });
   const principal = (await keys.authenticate({ 'x-api-key': created.key })).record.policy;
   assert.deepEqual(principal.limits, { totalTokensPerHour: 1000 });

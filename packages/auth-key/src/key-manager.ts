@@ -80,6 +80,8 @@ export function principalOf(record: KeyRecord): Principal {
   if (p.allowedModels) principal.allowedModels = p.allowedModels;
   if (p.allowedProviders) principal.allowedProviders = p.allowedProviders;
   if (p.allowRoutingHeaders !== undefined) principal.allowRoutingHeaders = p.allowRoutingHeaders;
+  if (p.allowedMcpProfiles) principal.allowedMcpProfiles = p.allowedMcpProfiles;
+  if (p.allowedMcpTools) principal.allowedMcpTools = p.allowedMcpTools;
   if (p.limits) principal.limits = p.limits;
   if (p.routing) principal.routing = p.routing;
   if (p.metadata) principal.metadata = p.metadata;

@@ -11,6 +11,10 @@ export interface KeyPolicy {
   allowedProviders?: string[];
   /** Whether the client may send routing headers (`X-Provider`, …). */
   allowRoutingHeaders?: boolean;
+  /** MCP profiles the key may open (`/mcp/<profile>`); undefined means all. Entries ending in `*` match by prefix. */
+  allowedMcpProfiles?: string[];
+  /** MCP tools the key may list and call, as `<profile>/<exposed tool name>` (`dev/github__*`); undefined means all. */
+  allowedMcpTools?: string[];
   /** Token budgets and request rates (read by rate-limit). */
   limits?: KeyLimits;
   /** Per-key routing configuration (read by strategy-selector). */

@@ -12,6 +12,18 @@ export function policyAllows(principal: Principal | undefined, what: { model?: s
   return true;
 }
 
+/**
+ * Whether a principal may use an MCP profile and, when `tool` is given, that tool of it (the
+ * name the profile exposes). Tool entries read `<profile>/<tool>`; `*` at the end matches by
+ * prefix (`dev/github__*`, `dev/*`). Missing lists allow everything.
+ * @example mcpPolicyAllows(principal, { profile: 'dev', tool: 'github__create_issue' })
+ */
+export function mcpPolicyAllows(principal: Principal | undefined, what: { profile: string; tool?: string }): boolean {
+  if (!principal) return true;
+  if (!listAllows(principal.allowedMcpProfiles, what.profile)) return false;
+  return what.tool === undefined || listAllows(principal.allowedMcpTools, `${what.profile}/${what.tool}`);
+}
+
 function listAllows(list: readonly string[] | undefined, value: string): boolean {
   if (!list) return true;
   for (const entry of list) {

@@ -176,6 +176,10 @@ export interface Principal {
   allowedProviders?: string[];
   /** Whether the client may send routing headers (`X-Provider`, …). */
   allowRoutingHeaders?: boolean;
+  /** MCP profiles (`/mcp/<profile>`) this principal may open; undefined means all. */
+  allowedMcpProfiles?: string[];
+  /** MCP tools it may list and call, as `<profile>/<exposed tool name>`; undefined means all. */
+  allowedMcpTools?: string[];
   limits?: KeyLimits;
   routing?: RoutingConfig;
   metadata?: Record<string, unknown>;

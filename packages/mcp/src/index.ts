@@ -1,0 +1,10 @@
+export * from './options.js';
+export * from './config.js';
+export * from './mcp.js';
+export * from './admin-routes.js';
+export * from './errors.js';
+export * from './metrics.js';
+export * from './tool-call-log.js';
+export { UNAVAILABLE_META_KEY } from './profile-server.js';
+export type { ProfileView, MemberView } from './profile-runtime.js';
+export type { MemberHealthView, MemberStatus } from './member-health.js';

@@ -1,0 +1,330 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  PromptListChangedNotificationSchema,
+  ReadResourceRequestSchema,
+  ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type Prompt,
+  type Resource,
+  type ResourceTemplate,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Principal } from '@switchyard/core';
+import { mcpPolicyAllows } from '@switchyard/auth-key';
+import { McpErrorCode, toMcpError } from './errors.js';
+import { NameTable, type Route } from './naming.js';
+import type { ResolvedOptions } from './options.js';
+import type { MemberRuntime, ProfileRuntime } from './profile-runtime.js';
+import { measure, outcomeOf, type ToolCallOutcome } from './tool-call-log.js';
+import type { ToolCalls } from './tool-calls.js';
+import { UpstreamSet } from './upstream-set.js';
+
+/** `_meta` key of a listing result naming the members left out of it (down, or failed to answer). */
+export const UNAVAILABLE_META_KEY = 'switchyard/unavailable_members';
+
+/** Most pages read from one member for one listing (a guard against a cursor loop). */
+const MAX_PAGES = 50;
+
+type ListKind = 'tools' | 'prompts' | 'resources';
+type Page<T> = { items: T[]; nextCursor?: string };
+
+/** What one client session needs to know. */
+export interface SessionContext {
+  readonly profile: ProfileRuntime;
+  readonly o: ResolvedOptions;
+  readonly calls: ToolCalls;
+  /** The caller as of its latest request (its policy may have changed since it connected). */
+  principal(): Principal;
+  sessionId(): string | undefined;
+}
+
+/**
+ * One client session of a profile: an MCP server over the members' upstream sessions. Lists
+ * merge every reachable member (names prefixed), calls are routed by name, list changes,
+ * progress and cancellations pass through.
+ */
+export class ProfileSession {
+  readonly server: Server;
+  readonly upstreams: UpstreamSet;
+  readonly #tools: NameTable;
+  readonly #prompts: NameTable;
+  readonly #resources = new Map<string, string>();
+  #templates: { prefix: string; member: string }[] = [];
+
+  constructor(private readonly ctx: SessionContext) {
+    const { o, profile } = ctx;
+    this.#tools = new NameTable(o.prefixNames, o.separator);
+    this.#prompts = new NameTable(o.prefixNames, o.separator);
+    this.server = new Server(o.serverInfo, {
+      capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true } },
+      ...(profile.description ? { instructions: profile.description } : {}),
+    });
+    this.upstreams = new UpstreamSet(o, (_member, client) => this.#forwardListChanges(client));
+    this.#handleTools();
+    this.#handlePrompts();
+    this.#handleResources();
+  }
+
+  /** Warm up: connect every member now, so the first listing does not wait for all of them in turn. */
+  connectAll(): void {
+    for (const member of this.ctx.profile.members.values()) if (member.health.available) this.upstreams.client(member).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.upstreams.close(), this.server.close().catch(() => {})]);
+  }
+
+  #forwardListChanges(client: Client): void {
+    const forward = (send: () => Promise<void>) => () => void send().catch(() => {});
+    client.setNotificationHandler(ToolListChangedNotificationSchema, forward(() => this.server.sendToolListChanged()));
+    client.setNotificationHandler(PromptListChangedNotificationSchema, forward(() => this.server.sendPromptListChanged()));
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, forward(() => this.server.sendResourceListChanged()));
+  }
+
+  /** Run `fn` against a member's client through its breaker and deadline. */
+  async #onMember<T>(member: MemberRuntime, fn: (client: Client, signal: AbortSignal | undefined) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const client = await this.upstreams.client(member);
+    return member.health.execute(() => fn(client, signal), signal);
+  }
+
+  /**
+   * Every page of one listing from every available member, in member order; members that are
+   * down or fail are named in `unavailable` and left out.
+   */
+  async #gather<T>(kind: ListKind, list: (client: Client, cursor: string | undefined, member: MemberRuntime) => Promise<Page<T>>, signal: AbortSignal): Promise<{ perMember: [string, T[]][]; unavailable: string[] }> {
+    const members = [...this.ctx.profile.members.values()];
+    const unavailable: string[] = [];
+    const results = await Promise.all(
+      members.map(async (member): Promise<[string, T[]] | undefined> => {
+        if (!member.health.available) {
+          unavailable.push(member.config.name);
+          return undefined;
+        }
+        try {
+          const items = await this.#onMember(
+            member,
+            async (client) => {
+              if (!client.getServerCapabilities()?.[kind]) return [];
+              const all: T[] = [];
+              let cursor: string | undefined;
+              for (let page = 0; page < MAX_PAGES; page++) {
+                const answer = await list(client, cursor, member);
+                all.push(...answer.items);
+                cursor = answer.nextCursor;
+                if (!cursor) break;
+              }
+              return all;
+            },
+            signal,
+          );
+          return [member.config.name, items];
+        } catch (err) {
+          if (signal.aborted) throw err;
+          unavailable.push(member.config.name);
+          this.ctx.o.logger.warn({ profile: this.ctx.profile.name, member: member.config.name, kind, err: (err as Error)?.message }, 'MCP member left out of a listing');
+          return undefined;
+        }
+      }),
+    );
+    return { perMember: results.filter((r): r is [string, T[]] => r !== undefined), unavailable };
+  }
+
+  #meta(unavailable: string[]): { _meta?: Record<string, unknown> } {
+    return unavailable.length > 0 ? { _meta: { [UNAVAILABLE_META_KEY]: unavailable.sort() } } : {};
+  }
+
+  #member(name: string): MemberRuntime {
+    return this.ctx.profile.members.get(name)!;
+  }
+
+  #options(member: MemberRuntime, signal: AbortSignal | undefined) {
+    return { timeout: member.timeoutMs, ...(signal ? { signal } : {}) };
+  }
+
+  async #listTools(signal: AbortSignal): Promise<{ tools: Tool[]; _meta?: Record<string, unknown> }> {
+    const { perMember, unavailable } = await this.#gather<Tool>(
+      'tools',
+      async (client, cursor, member) => {
+        const page = await client.listTools(cursor ? { cursor } : {}, this.#options(member, signal));
+        return { items: page.tools, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+      },
+      signal,
+    );
+    this.#tools.clear();
+    const principal = this.ctx.principal();
+    const tools: Tool[] = [];
+    for (const [member, items] of perMember) {
+      for (const tool of items) {
+        const name = this.#tools.expose(member, tool.name);
+        if (name !== undefined && mcpPolicyAllows(principal, { profile: this.ctx.profile.name, tool: name })) tools.push({ ...tool, name });
+      }
+    }
+    return { tools, ...this.#meta(unavailable) };
+  }
+
+  #handleTools(): void {
+    this.server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => this.#listTools(extra.signal));
+    this.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+      const { profile, o, calls } = this.ctx;
+      const principal = this.ctx.principal();
+      const tool = request.params.name;
+      const at = o.now();
+      const args = measure(request.params.arguments, o.captureBodies ? o.captureLimit : undefined);
+      let route: Route | undefined;
+      let outcome: ToolCallOutcome = 'ok';
+      let result: unknown;
+      let error: string | undefined;
+      let release = () => {};
+      try {
+        if (!mcpPolicyAllows(principal, { profile: profile.name, tool })) throw new McpError(McpErrorCode.forbidden, `This API key may not call tool "${tool}"`);
+        route = this.#tools.route(tool, profile.memberNames);
+        if (!route) {
+          await this.#listTools(extra.signal); // the client may not have listed yet
+          route = this.#tools.route(tool, profile.memberNames);
+        }
+        if (!route) {
+          outcome = 'unknown_tool';
+          throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${tool}`);
+        }
+        release = await calls.admit(principal);
+        const member = this.#member(route.member);
+        const progressToken = request.params._meta?.progressToken;
+        const upstreamName = route.name;
+        result = await this.#onMember(
+          member,
+          (client, signal) =>
+            client.callTool({ name: upstreamName, ...(request.params.arguments ? { arguments: request.params.arguments } : {}) }, undefined, {
+              ...this.#options(member, signal),
+              resetTimeoutOnProgress: true,
+              ...(progressToken !== undefined
+                ? { onprogress: (p) => void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => {}) }
+                : {}),
+            }),
+          extra.signal,
+        );
+        if ((result as { isError?: boolean }).isError) outcome = 'tool_error';
+        return result as Record<string, unknown>;
+      } catch (err) {
+        if (outcome === 'ok') outcome = outcomeOf(err, extra.signal.aborted);
+        error = (err as Error)?.message?.slice(0, 200);
+        throw route ? toMcpError(err, route.member) : err;
+      } finally {
+        release();
+        const res = measure(result, o.captureBodies ? o.captureLimit : undefined);
+        calls.record({
+          at,
+          profile: profile.name,
+          ...(route ? { member: route.member } : {}),
+          tool,
+          key: principal.id,
+          ...(this.ctx.sessionId() ? { sessionId: this.ctx.sessionId() } : {}),
+          durationMs: o.now() - at,
+          outcome,
+          requestBytes: args.bytes,
+          responseBytes: res.bytes,
+          ...(error ? { error } : {}),
+          ...(args.text !== undefined ? { arguments: args.text } : {}),
+          ...(res.text !== undefined ? { result: res.text } : {}),
+        });
+      }
+    });
+  }
+
+  #handlePrompts(): void {
+    this.server.setRequestHandler(ListPromptsRequestSchema, async (_request, extra) => {
+      const { perMember, unavailable } = await this.#gather<Prompt>(
+        'prompts',
+        async (client, cursor, member) => {
+          const page = await client.listPrompts(cursor ? { cursor } : {}, this.#options(member, extra.signal));
+          return { items: page.prompts, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+        },
+        extra.signal,
+      );
+      this.#prompts.clear();
+      const prompts: Prompt[] = [];
+      for (const [member, items] of perMember) {
+        for (const prompt of items) {
+          const name = this.#prompts.expose(member, prompt.name);
+          if (name !== undefined) prompts.push({ ...prompt, name });
+        }
+      }
+      return { prompts, ...this.#meta(unavailable) };
+    });
+    this.server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
+      const route = this.#prompts.route(request.params.name, this.ctx.profile.memberNames);
+      if (!route) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${request.params.name}`);
+      const member = this.#member(route.member);
+      try {
+        return await this.#onMember(member, (client, signal) => client.getPrompt({ ...request.params, name: route.name }, this.#options(member, signal)), extra.signal);
+      } catch (err) {
+        throw toMcpError(err, route.member);
+      }
+    });
+  }
+
+  #handleResources(): void {
+    this.server.setRequestHandler(ListResourcesRequestSchema, async (_request, extra) => {
+      const { perMember, unavailable } = await this.#gather<Resource>(
+        'resources',
+        async (client, cursor, member) => {
+          const page = await client.listResources(cursor ? { cursor } : {}, this.#options(member, extra.signal));
+          return { items: page.resources, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+        },
+        extra.signal,
+      );
+      this.#resources.clear();
+      const resources: Resource[] = [];
+      for (const [member, items] of perMember) {
+        for (const resource of items) {
+          if (this.#resources.has(resource.uri)) continue; // the same URI from two members: the first serves it
+          this.#resources.set(resource.uri, member);
+          resources.push({ ...resource, name: this.#exposed(member, resource.name) });
+        }
+      }
+      return { resources, ...this.#meta(unavailable) };
+    });
+    this.server.setRequestHandler(ListResourceTemplatesRequestSchema, async (_request, extra) => {
+      const { perMember, unavailable } = await this.#gather<ResourceTemplate>(
+        'resources',
+        async (client, cursor, member) => {
+          const page = await client.listResourceTemplates(cursor ? { cursor } : {}, this.#options(member, extra.signal));
+          return { items: page.resourceTemplates, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+        },
+        extra.signal,
+      );
+      const templates: ResourceTemplate[] = [];
+      this.#templates = [];
+      for (const [member, items] of perMember) {
+        for (const template of items) {
+          this.#templates.push({ prefix: template.uriTemplate.split('{')[0]!, member });
+          templates.push({ ...template, name: this.#exposed(member, template.name) });
+        }
+      }
+      return { resourceTemplates: templates, ...this.#meta(unavailable) };
+    });
+    this.server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+      const uri = request.params.uri;
+      const memberName = this.#resources.get(uri) ?? this.#templates.filter((t) => uri.startsWith(t.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0]?.member;
+      if (!memberName) throw new McpError(ErrorCode.InvalidParams, `Unknown resource: ${uri} (list resources or templates first)`);
+      const member = this.#member(memberName);
+      try {
+        return await this.#onMember(member, (client, signal) => client.readResource(request.params, this.#options(member, signal)), extra.signal);
+      } catch (err) {
+        throw toMcpError(err, memberName);
+      }
+    });
+  }
+
+  #exposed(member: string, name: string): string {
+    return this.ctx.o.prefixNames ? `${member}${this.ctx.o.separator}${name}` : name;
+  }
+}

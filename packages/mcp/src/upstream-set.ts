@@ -1,0 +1,51 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { ResolvedOptions } from './options.js';
+import type { MemberRuntime } from './profile-runtime.js';
+import { closeMember, connectMember } from './upstream.js';
+
+/**
+ * The upstream sessions behind one client session: one MCP client per member, connected on
+ * first use (through the member's breaker) and closed with the session. A client whose
+ * connection drops is forgotten, so the next use reconnects.
+ */
+export class UpstreamSet {
+  readonly #clients = new Map<string, Promise<Client>>();
+  #closed = false;
+
+  constructor(
+    private readonly o: ResolvedOptions,
+    /** Wires a new client's notifications (list changes) to the client session. */
+    private readonly onConnect: (member: MemberRuntime, client: Client) => void,
+  ) {}
+
+  /** The member's connected client; rejects when it cannot be reached (or its breaker is open). */
+  client(member: MemberRuntime): Promise<Client> {
+    if (this.#closed) return Promise.reject(new Error('session closed'));
+    const name = member.config.name;
+    let pending = this.#clients.get(name);
+    if (pending) return pending;
+    pending = member.health.execute(() => connectMember(member.config, this.o.serverInfo, this.o.connectTimeoutMs));
+    this.#clients.set(name, pending);
+    pending.then(
+      (client) => {
+        if (this.#closed) return void closeMember(client);
+        client.onclose = () => {
+          if (this.#clients.get(name) === pending) this.#clients.delete(name);
+        };
+        this.onConnect(member, client);
+      },
+      () => {
+        if (this.#clients.get(name) === pending) this.#clients.delete(name);
+      },
+    );
+    return pending;
+  }
+
+  /** End every upstream session. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pending = [...this.#clients.values()];
+    this.#clients.clear();
+    await Promise.all(pending.map((p) => p.then(closeMember, () => {})));
+  }
+}
