@@ -78,7 +78,7 @@ function prependToRoutes(router: Router, from: number, middleware: Middleware) {
  * (not a path-matched `router.use`, whose matching could differ from the routes'). Routes
  * match case-sensitively and without an optional trailing slash.
  */
-export function adminRouter(stack: Stack, options: { prefix?: string; token?: string } = {}): Router {
+export function adminRouter(stack: Stack, options: { prefix?: string; token?: string; routes?: (router: Router) => void } = {}): Router {
   const { keys, limiter, catalog, mapper, health, executor, accounting, logStore, performance } = stack;
   const router = new Router({ ...ADMIN_ROUTER_OPTIONS, ...(options.prefix ? { prefix: options.prefix } : {}) });
   const usageTotals = accounting
@@ -131,6 +131,7 @@ export function adminRouter(stack: Stack, options: { prefix?: string; token?: st
       await next();
     });
   }
+  options.routes?.(router); // more routes (MCP profiles), behind the same token
   if (options.token) prependToRoutes(router, 0, adminToken(options.token));
   return router;
 }

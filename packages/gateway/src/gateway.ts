@@ -6,7 +6,10 @@ import { loadConfig, validateConfig } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { koaMetrics } from '@switchyard/usage-accounting/koa';
 import { koaConsole } from '@switchyard/console/koa';
+import { mcpAdminRoutes } from '@switchyard/mcp';
+import { mcpKoa, mountMcpAdminRoutes } from '@switchyard/mcp/koa';
 import { adminGuard, adminRouter } from './admin.js';
+import { gatewayMcp } from './mcp.js';
 import { createSwitchyard, type Switchyard, type SwitchyardOptions } from './switchyard.js';
 
 /** Options of {@link createGateway}. */
@@ -61,6 +64,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const logger: Logger = options.logger ?? silentLogger;
   for (const warning of warnings) logger.warn({ config: warning }, 'config warning');
   const switchyard = await createSwitchyard({ ...options, config, logger });
+  const mcp = config.mcp.enabled ? gatewayMcp(switchyard, config, logger) : undefined;
 
   let accepting = true;
   const app = new Koa();
@@ -101,7 +105,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     });
   }
   if (config.admin.token) {
-    const admin = adminRouter(switchyard.stack, { prefix: '/admin', token: config.admin.token });
+    const admin = adminRouter(switchyard.stack, {
+      prefix: '/admin',
+      token: config.admin.token,
+      ...(mcp ? { routes: (router: Parameters<typeof mountMcpAdminRoutes>[0]) => mountMcpAdminRoutes(router, mcpAdminRoutes(mcp)) } : {}),
+    });
     // The routes check the token themselves; the guard also answers 401 (not 404) to every
     // other spelling of an /admin path, so the admin surface looks the same to every probe.
     app.use(adminGuard('/admin', config.admin.token));
@@ -123,6 +131,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   } else {
     logger.info({}, 'admin API disabled: set SWITCHYARD_ADMIN_TOKEN to enable /admin');
   }
+  if (mcp) app.use(mcpKoa(mcp, { prefix: config.mcp.path }));
   app.use(switchyard.koa());
   app.use(async function notFound(ctx) {
     const error = new GatewayError(`No route for ${ctx.method} ${ctx.path}`, { status: 404, code: 'unknown_route' });
@@ -162,6 +171,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     close() {
       closing ??= (async () => {
         accepting = false;
+        await mcp?.close(); // MCP sessions are long-lived: end them (and their upstream sessions) first
         if (server) {
           const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
           server.closeIdleConnections();

@@ -68,33 +68,64 @@ export function validateMcpProfiles(value: unknown, base = 'mcp.profiles'): void
   }
 }
 
+/**
+ * Check the loaded block beyond what convict checks: the shape of `profiles`, and stdio members
+ * only when `allow_stdio` is on. The message starts with the path of the bad field.
+ * @example checkMcpConfig(config.get('mcp'));
+ */
+export function checkMcpConfig(config: McpConfig, base = 'mcp'): void {
+  validateMcpProfiles(config.profiles, `${base}.profiles`);
+  if (config.allow_stdio) return;
+  for (const [name, profile] of Object.entries(config.profiles)) {
+    profile.members.forEach((m, i) => {
+      if (m.transport === 'stdio') fail(`${base}.profiles.${name}.members[${i}].transport`, `stdio members run local commands; set ${base}.allow_stdio: true to allow them`);
+    });
+  }
+}
+
 const nat = (doc: string, def: number, env: string) => ({ doc, format: 'nat', default: def, env });
+
+/** Options of {@link mcpConfigSchema}. */
+export interface McpConfigSchemaOptions {
+  /** The convict format of the switches, e.g. a strict boolean format the app registered. Defaults to `Boolean`. */
+  booleanFormat?: unknown;
+}
 
 /**
  * The convict schema fragment of the `mcp:` block (snake_case, as in the config file). Every
  * scalar has an environment variable named `<envPrefix><KEY>`; profiles come from the file.
+ * Run {@link checkMcpConfig} on the loaded block.
  *
  * @example const config = convict({ mcp: mcpConfigSchema('SWITCHYARD_MCP_') });
  */
-export function mcpConfigSchema(envPrefix = 'MCP_') {
+export function mcpConfigSchema(envPrefix = 'MCP_', options: McpConfigSchemaOptions = {}) {
+  const bool = options.booleanFormat ?? Boolean;
   return {
-    enabled: { doc: 'Serve the MCP profiles.', format: Boolean, default: false, env: `${envPrefix}ENABLED` },
-    path: { doc: 'Path prefix of the profiles: <path>/<profile>.', format: String, default: '/mcp', env: `${envPrefix}PATH` },
-    allow_stdio: { doc: 'Allow members that run a local command (stdio transport).', format: Boolean, default: false, env: `${envPrefix}ALLOW_STDIO` },
-    prefix_names: { doc: 'Prefix tool, prompt and resource names with the member name.', format: Boolean, default: true, env: `${envPrefix}PREFIX_NAMES` },
+    enabled: { doc: 'Serve the MCP profiles.', format: bool, default: false, env: `${envPrefix}ENABLED` },
+    path: {
+      doc: 'Path prefix of the profiles: <path>/<profile>.',
+      format: (v: unknown) => {
+        if (typeof v !== 'string' || !/^\/[^?#\s]*[^/?#\s]$/.test(v)) throw new Error('must be a path like /mcp (leading slash, no trailing slash)');
+      },
+      default: '/mcp',
+      env: `${envPrefix}PATH`,
+    },
+    allow_stdio: { doc: 'Allow members that run a local command (stdio transport).', format: bool, default: false, env: `${envPrefix}ALLOW_STDIO` },
+    prefix_names: { doc: 'Prefix tool, prompt and resource names with the member name.', format: bool, default: true, env: `${envPrefix}PREFIX_NAMES` },
     separator: { doc: 'Between the member name and the upstream name.', format: String, default: '__', env: `${envPrefix}SEPARATOR` },
     call_timeout_ms: nat('Deadline of one upstream call, ms (reset by progress).', 60_000, `${envPrefix}CALL_TIMEOUT_MS`),
     connect_timeout_ms: nat('Deadline to connect and initialise one member, ms.', 10_000, `${envPrefix}CONNECT_TIMEOUT_MS`),
     session_idle_timeout_ms: nat('A session idle this long is closed, ms.', 1_800_000, `${envPrefix}SESSION_IDLE_TIMEOUT_MS`),
     max_sessions: nat('Most open sessions per process.', 1000, `${envPrefix}MAX_SESSIONS`),
-    capture_bodies: { doc: 'Log tool arguments and results (truncated).', format: Boolean, default: false, env: `${envPrefix}CAPTURE_BODIES` },
+    capture_bodies: { doc: 'Log tool arguments and results (truncated).', format: bool, default: false, env: `${envPrefix}CAPTURE_BODIES` },
     breaker: {
       failure_threshold: nat('Consecutive failures that take a member out.', 5, `${envPrefix}BREAKER_FAILURE_THRESHOLD`),
       cool_down_ms: nat('How long a member stays out before a probe, ms.', 30_000, `${envPrefix}BREAKER_COOL_DOWN_MS`),
     },
     profiles: {
       doc: 'Profiles: name -> { description, members: [{ name, transport, url, headers | command, args, env, cwd, timeout_ms }] }.',
-      format: (value: unknown) => validateMcpProfiles(value),
+      // convict keeps a map as one value only with the Object format; checkMcpConfig checks its shape.
+      format: Object,
       default: {},
     },
   };

@@ -7,6 +7,7 @@
  */
 import { createAdapter } from '@switchyard/providers';
 import { validateRoutingSettings } from '@switchyard/strategy-selector';
+import { checkMcpConfig } from '@switchyard/mcp';
 import type { GatewayConfig } from './schema.js';
 import { didYouMean } from './suggest.js';
 
@@ -24,6 +25,7 @@ export function checkConfig(config: GatewayConfig): void {
   });
   validateRoutingSettings(ai.routing, 'ai_gateway.routing');
   checkReferences(config);
+  checkMcpConfig(config.mcp);
 }
 
 function typeHint(type: unknown, message: string): string {

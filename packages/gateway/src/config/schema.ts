@@ -2,6 +2,7 @@ import convict from 'convict';
 import { rateLimitConfigSchema, type RateLimitConfig } from '@switchyard/rate-limit';
 import { checkProviderTimeouts, failoverConfigSchema, type FailoverConfig } from '@switchyard/failover';
 import { parseDuration, registerConfigFormats } from '@switchyard/core';
+import { mcpConfigSchema, type McpConfig } from '@switchyard/mcp';
 
 /** One entry of `ai_gateway.providers` (adapter-specific extras pass through). */
 export interface ProviderEntry {
@@ -28,6 +29,7 @@ export interface GatewayConfig {
   usage: { enabled: boolean; retention: number; batch_size: number; flush_interval: number; capture_bodies: boolean; cost_header: boolean };
   metrics: { enabled: boolean; path: string };
   console: { enabled: boolean; path: string; session_ttl: number };
+  mcp: McpConfig;
   ai_gateway: {
     enabled: boolean;
     providers: ProviderEntry[];
@@ -252,6 +254,7 @@ export function gatewaySchema(env: NodeJS.ProcessEnv = process.env) {
         path: { doc: 'Path the console is served under.', format: String, default: '/console', env: 'SWITCHYARD_CONSOLE_PATH' },
         session_ttl: { doc: 'How long a console sign-in lasts.', format: 'sy-duration', default: 8 * 3_600_000, env: 'SWITCHYARD_CONSOLE_SESSION_TTL' },
       },
+      mcp: mcpConfigSchema('SWITCHYARD_MCP_', { booleanFormat: 'switch' }),
       ai_gateway: {
         enabled: { doc: 'Serve the AI routes.', format: 'switch', default: true, env: 'SWITCHYARD_ENABLED' },
         providers: { doc: 'Upstream providers.', format: 'provider-list', default: [] },
