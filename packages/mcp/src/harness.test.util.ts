@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
+import { Router } from '@koa/router';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -10,7 +11,7 @@ import { createKeyManager, MemoryKeyStore, type KeyManager, type KeyPolicy } fro
 import { RateLimiter } from '@switchyard/rate-limit';
 import { mcpAdminRoutes } from './admin-routes.js';
 import { mcpExpress, mountMcpAdminRoutes as mountExpress } from './express.js';
-import { mcpKoa } from './koa.js';
+import { mcpKoa, mountMcpAdminRoutes as mountKoa } from './koa.js';
 import { mcpProfiles, type McpProfiles } from './mcp.js';
 import type { McpOptions } from './options.js';
 import type { ToolCallRecord } from './tool-call-log.js';
@@ -82,6 +83,9 @@ export async function startHarness(overrides: Partial<McpOptions> = {}, framewor
   let server: Server;
   if (framework === 'koa') {
     const app = new Koa();
+    const admin = new Router({ prefix: '/admin' });
+    mountKoa(admin, mcpAdminRoutes(mcp));
+    app.use(admin.routes());
     app.use(mcpKoa(mcp));
     server = createServer(app.callback());
   } else {
