@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -35,7 +36,8 @@ export const UNAVAILABLE_META_KEY = 'switchyard/unavailable_members';
 const MAX_PAGES = 50;
 
 type ListKind = 'tools' | 'prompts' | 'resources';
-type Page<T> = { items: T[]; nextCursor?: string };
+/** One listing method of the SDK client (`listTools`, …), called with a cursor and the call options. */
+type Lister = (client: Client, params: { cursor?: string }, options: RequestOptions) => Promise<{ nextCursor?: string }>;
 
 /** What one client session needs to know. */
 export interface SessionContext {
@@ -100,7 +102,7 @@ export class ProfileSession {
    * Every page of one listing from every available member, in member order; members that are
    * down or fail are named in `unavailable` and left out.
    */
-  async #gather<T>(kind: ListKind, list: (client: Client, cursor: string | undefined, member: MemberRuntime) => Promise<Page<T>>, signal: AbortSignal): Promise<{ perMember: [string, T[]][]; unavailable: string[] }> {
+  async #gather<T>(kind: ListKind, field: string, list: Lister, signal: AbortSignal): Promise<{ perMember: [string, T[]][]; unavailable: string[] }> {
     const members = [...this.ctx.profile.members.values()];
     const unavailable: string[] = [];
     const results = await Promise.all(
@@ -117,8 +119,8 @@ export class ProfileSession {
               const all: T[] = [];
               let cursor: string | undefined;
               for (let page = 0; page < MAX_PAGES; page++) {
-                const answer = await list(client, cursor, member);
-                all.push(...answer.items);
+                const answer = await list(client, cursor ? { cursor } : {}, this.#options(member, signal));
+                all.push(...((answer as Record<string, unknown>)[field] as T[]));
                 cursor = answer.nextCursor;
                 if (!cursor) break;
               }
@@ -146,19 +148,12 @@ export class ProfileSession {
     return this.ctx.profile.members.get(name)!;
   }
 
-  #options(member: MemberRuntime, signal: AbortSignal | undefined) {
+  #options(member: MemberRuntime, signal: AbortSignal | undefined): RequestOptions {
     return { timeout: member.timeoutMs, ...(signal ? { signal } : {}) };
   }
 
   async #listTools(signal: AbortSignal): Promise<{ tools: Tool[]; _meta?: Record<string, unknown> }> {
-    const { perMember, unavailable } = await this.#gather<Tool>(
-      'tools',
-      async (client, cursor, member) => {
-        const page = await client.listTools(cursor ? { cursor } : {}, this.#options(member, signal));
-        return { items: page.tools, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
-      },
-      signal,
-    );
+    const { perMember, unavailable } = await this.#gather<Tool>('tools', 'tools', (c, params, options) => c.listTools(params, options), signal);
     this.#tools.clear();
     const principal = this.ctx.principal();
     const tools: Tool[] = [];
@@ -241,14 +236,7 @@ export class ProfileSession {
 
   #handlePrompts(): void {
     this.server.setRequestHandler(ListPromptsRequestSchema, async (_request, extra) => {
-      const { perMember, unavailable } = await this.#gather<Prompt>(
-        'prompts',
-        async (client, cursor, member) => {
-          const page = await client.listPrompts(cursor ? { cursor } : {}, this.#options(member, extra.signal));
-          return { items: page.prompts, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
-        },
-        extra.signal,
-      );
+      const { perMember, unavailable } = await this.#gather<Prompt>('prompts', 'prompts', (c, params, options) => c.listPrompts(params, options), extra.signal);
       this.#prompts.clear();
       const prompts: Prompt[] = [];
       for (const [member, items] of perMember) {
@@ -273,14 +261,7 @@ export class ProfileSession {
 
   #handleResources(): void {
     this.server.setRequestHandler(ListResourcesRequestSchema, async (_request, extra) => {
-      const { perMember, unavailable } = await this.#gather<Resource>(
-        'resources',
-        async (client, cursor, member) => {
-          const page = await client.listResources(cursor ? { cursor } : {}, this.#options(member, extra.signal));
-          return { items: page.resources, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
-        },
-        extra.signal,
-      );
+      const { perMember, unavailable } = await this.#gather<Resource>('resources', 'resources', (c, params, options) => c.listResources(params, options), extra.signal);
       this.#resources.clear();
       const resources: Resource[] = [];
       for (const [member, items] of perMember) {
@@ -295,10 +276,8 @@ export class ProfileSession {
     this.server.setRequestHandler(ListResourceTemplatesRequestSchema, async (_request, extra) => {
       const { perMember, unavailable } = await this.#gather<ResourceTemplate>(
         'resources',
-        async (client, cursor, member) => {
-          const page = await client.listResourceTemplates(cursor ? { cursor } : {}, this.#options(member, extra.signal));
-          return { items: page.resourceTemplates, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
-        },
+        'resourceTemplates',
+        (c, params, options) => c.listResourceTemplates(params, options),
         extra.signal,
       );
       const templates: ResourceTemplate[] = [];
