@@ -1,16 +1,11 @@
-import { GatewayError, type Principal, type Target } from '@switchyard/core';
+import { GatewayError, listAllows, principalAllows, type Principal, type Target } from '@switchyard/core';
 
 /**
  * Whether a principal's policy allows a model and/or provider. A missing allow-list allows
  * everything; an entry ending in `*` matches by prefix (`gpt-4o*`).
  * @example policyAllows(principal, { model: 'gpt-4o', provider: 'openai' })
  */
-export function policyAllows(principal: Principal | undefined, what: { model?: string; provider?: string }): boolean {
-  if (!principal) return true;
-  if (what.model !== undefined && !listAllows(principal.allowedModels, what.model)) return false;
-  if (what.provider !== undefined && !listAllows(principal.allowedProviders, what.provider)) return false;
-  return true;
-}
+export const policyAllows = principalAllows;
 
 /**
  * Whether a principal may use an MCP profile and, when `tool` is given, that tool of it (the
@@ -22,15 +17,6 @@ export function mcpPolicyAllows(principal: Principal | undefined, what: { profil
   if (!principal) return true;
   if (!listAllows(principal.allowedMcpProfiles, what.profile)) return false;
   return what.tool === undefined || listAllows(principal.allowedMcpTools, `${what.profile}/${what.tool}`);
-}
-
-function listAllows(list: readonly string[] | undefined, value: string): boolean {
-  if (!list) return true;
-  for (const entry of list) {
-    if (entry === '*' || entry === value) return true;
-    if (entry.endsWith('*') && value.startsWith(entry.slice(0, -1))) return true;
-  }
-  return false;
 }
 
 /** The 403 for a model the principal may not use, in the client's format once rendered. */

@@ -90,3 +90,4 @@ function writeHead(res: ServerResponse, exchange: Exchange | undefined, response
   const headers = exchange ? responseHeaders(exchange, response) : response.headers;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
 }
+export { expressRoutes } from './express-routes.js';

@@ -6,6 +6,8 @@ export * from './sse.js';
 export * from './store.js';
 export * from './logger.js';
 export * from './body.js';
+export * from './route-table.js';
+export * from './principal-access.js';
 export * from './respond.js';
 export * from './abort.js';
 export * from './prepend.js';

@@ -76,3 +76,4 @@ function writeKoa(ctx: Context, exchange: Exchange | undefined, response: Exchan
   ctx.req.socket.setNoDelay(true);
   ctx.body = Readable.from(sseFrames(exchange, response), { objectMode: false });
 }
+export { koaRoutes } from './koa-routes.js';

@@ -10,3 +10,7 @@ export type { BreakerSnapshot, BreakerSettings, SkipReason } from './target-poli
 export type { RunTarget, RequestPlan } from './request-plan.js';
 export * from './provider-health.js';
 export * from './health-probe.js';
+export * from './provider-figures.js';
+export * from './redis-figures-store.js';
+export * from './provider-status.js';
+export * from './provider-status-routes.js';

@@ -198,6 +198,16 @@ export class ProviderHealth {
     };
   }
 
+  /**
+   * The status outcome counts alone earn by this tracker's thresholds (no checks, no breakers):
+   * for figures gathered elsewhere, e.g. across instances.
+   * @example health.judge(40, 0.6) // 'down'
+   */
+  judge(requests: number, errorRate: number): HealthStatus {
+    if (requests < this.#o.minSamples) return 'healthy';
+    return errorRate >= this.#o.downErrorRate ? 'down' : errorRate >= this.#o.degradedErrorRate ? 'degraded' : 'healthy';
+  }
+
   /** The seed's `GET …/providers/:name/health` shape. */
   health(name: string): { name: string; status: HealthStatus; latency_ms: number | null; last_check: string | null; error: string | null } | undefined {
     const r = this.report(name);

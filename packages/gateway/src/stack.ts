@@ -16,7 +16,7 @@ import {
 import { MemoryLimitStore, ProviderLimiter, RateLimiter, RedisLimitStore, providerLimits, providerLimitsFromConfig, rateLimit, rateLimitOptionsFromConfig, type LimitStore } from '@switchyard/rate-limit';
 import { modelMapping, ModelMapper, openCatalog, postgresCatalogStore, ratesFor, sqliteCatalogStore, totalInputTokens, type Catalog } from '@switchyard/model-mapping';
 import { RoutingStats, parseDuration as parseWindow, redisKeyValueStore, strategySelector } from '@switchyard/strategy-selector';
-import { failover, failoverTimeoutOptions, ProviderHealth, seedFallbackConditions, type FailoverMiddleware } from '@switchyard/failover';
+import { failover, failoverTimeoutOptions, ProviderFigures, ProviderHealth, redisFiguresStore, seedFallbackConditions, type FailoverMiddleware } from '@switchyard/failover';
 import {
   createMetrics,
   postgresRequestLogStore,
@@ -47,6 +47,8 @@ export interface Stack {
   accounting?: UsageAccounting;
   logStore?: RequestLogStore;
   performance: ProviderPerformance;
+  /** Outcome counts and load per provider for the client status routes (in Redis when configured). */
+  figures: ProviderFigures;
   registry: Registry;
   close(): Promise<void>;
 }
@@ -173,6 +175,9 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   stats.attach(events);
   const performance = new ProviderPerformance({ now });
   performance.subscribe(events);
+  const figures = new ProviderFigures({ store: storage.redis ? redisFiguresStore({ client: storage.redis as never, now }) : undefined, now });
+  figures.subscribe(events);
+  figures.start();
   const health = new ProviderHealth({ events, providers: ai.providers.map((p) => p.name), now, modelsCheck: activeChecks(ai.providers, adapters, transport) });
 
   const metrics = config.metrics.enabled ? createMetrics({ registry, events }) : undefined;
@@ -261,9 +266,11 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     accounting,
     logStore,
     performance,
+    figures,
     registry,
     async close() {
       health.stop();
+      await figures.stop().catch(() => undefined);
       catalog.close();
       await accounting?.close();
       await logWorker?.close();

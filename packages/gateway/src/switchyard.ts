@@ -4,14 +4,15 @@ import type { Context, Middleware, Next } from 'koa';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Registry } from 'prom-client';
 import { clip, EventBus, headerMap, MAX_MODEL_NAME_LENGTH, renderError, silentLogger, toGatewayError, type ClientFormat, type Exchange, type ExchangeMiddleware, type Logger } from '@switchyard/core';
-import { toKoa } from '@switchyard/core/koa';
-import { toExpress } from '@switchyard/core/express';
+import { koaRoutes, toKoa } from '@switchyard/core/koa';
+import { expressRoutes, toExpress } from '@switchyard/core/express';
 import { createAdapter, createUndiciTransport, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
 import { validateConfig } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { renderModelList, servedModels, type ServedModel } from './models.js';
 import { providerField } from './provider-field.js';
 import { buildStack, type Stack } from './stack.js';
+import { clientRoutes, keyAccess, type Access } from './status-routes.js';
 import { openStorage, type Storage } from './storage.js';
 import { validateRequest } from './validate-request.js';
 
@@ -39,6 +40,12 @@ export interface SwitchyardOptions {
   before?: ExchangeMiddleware[];
   /** Clock in ms. Defaults to Date.now. */
   now?: () => number;
+  /**
+   * Who may call the provider status and cost routes (`/v1/providers/…`, `/v1/costs/analyze`):
+   * return the principal (your app's own auth, via `request.context`) or throw the 401.
+   * Defaults to the Switchyard key when `auth.required`, else everyone.
+   */
+  access?: Access;
 }
 
 /** Mount options of {@link Switchyard.koa} and {@link Switchyard.express}. */
@@ -54,6 +61,8 @@ export interface Switchyard {
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly transport: HttpTransport;
   readonly stack: Stack;
+  /** Who may call the provider status and cost routes (the `access` option or the key). */
+  readonly access: Access;
   /** The composed neutral pipeline (validation → auth → budgets → accounting → mapping → strategy → failover). */
   readonly pipeline: ExchangeMiddleware;
   /** Number of exchanges not yet settled. */
@@ -154,6 +163,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     });
   };
   const reading = { bodyLimit: config.server.body_limit, bodyTimeoutMs: config.server.body_timeout, maxJsonDepth: config.server.max_json_depth };
+  const access = options.access ?? keyAccess(config, stack);
+  const routes = clientRoutes(config, stack, access, events);
   const modelList = servedModels(config.ai_gateway);
   const startedAt = new Date(options.now?.() ?? Date.now());
   const anthropicClient = (headers: IncomingMessage['headers']) => headers['anthropic-version'] !== undefined;
@@ -189,6 +200,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     adapters,
     transport,
     stack,
+    access,
     pipeline,
     get inFlight() {
       return inFlight;
@@ -199,6 +211,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       const handlers = new Map(
         Object.entries(ROUTES).map(([path, format]) => [prefix + path, toKoa(pipeline, { format, ...reading, onExchange, now: options.now })]),
       );
+      const statusRoutes = koaRoutes(routes, { prefix });
       return async function switchyard(ctx: Context, next: Next) {
         if (ctx.method === 'POST') {
           const handler = handlers.get(ctx.path);
@@ -210,7 +223,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
           ctx.body = body;
           return;
         }
-        return next();
+        return statusRoutes(ctx, next);
       };
     },
     express(mount = {}) {
@@ -218,6 +231,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       const handlers = new Map(
         Object.entries(ROUTES).map(([path, format]) => [prefix + path, toExpress(pipeline, { format, ...reading, onExchange, now: options.now })]),
       );
+      const statusRoutes = expressRoutes(routes);
       return function switchyard(req: Request, res: Response, next: NextFunction) {
         if (req.method === 'POST') {
           const handler = handlers.get(req.path);
@@ -225,7 +239,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
         } else if ((req.method === 'GET' || req.method === 'HEAD') && req.path === `${prefix}/v1/models`) {
           return void listModels(req.headers).then((answer) => sendJson(res, answer), next);
         }
-        next();
+        statusRoutes(req, res, next);
       } as RequestHandler;
     },
     drain(timeoutMs) {

@@ -2,8 +2,8 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { ADMIN_ROUTER_OPTIONS, GatewayError, isGatewayError, toGatewayError, renderOpenAIError } from '@switchyard/core';
 import type { Catalog, CatalogModel } from './catalog.js';
-import { costOf } from './cost.js';
 import type { PriceTier } from './prices.js';
+import { analyzeCosts, requestedModelField, tokenField } from './cost-analysis.js';
 import { parseModelPatchUpdate } from './model-patch.js';
 import type { ModelMapper } from './mapper.js';
 import { readJsonBody } from './json-body.js';
@@ -24,15 +24,6 @@ export interface CatalogAdminOptions {
 
 function bad(field: string, why: string): GatewayError {
   return new GatewayError(`${field} ${why}`, { status: 400, code: 'invalid_request', param: field });
-}
-
-function nonNegative(body: Record<string, unknown>, field: string, integer = false): number | undefined {
-  const v = body[field];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) {
-    throw bad(field, integer ? 'must be an integer >= 0' : 'must be a number >= 0');
-  }
-  return v;
 }
 
 function view(catalog: Catalog, m: CatalogModel) {
@@ -136,32 +127,26 @@ export function catalogAdminRouter(options: CatalogAdminOptions): Router {
   router.post('/costs/analyze', (ctx) =>
     guard(ctx, async () => {
       const body = await readJsonBody(ctx.req, (ctx.request as { body?: unknown }).body);
-      if (typeof body.model !== 'string' || body.model === '') throw bad('model', 'must be a non-empty string');
+      const model = requestedModelField(body);
       const tokens = {
-        inputTokens: nonNegative(body, 'input_tokens', true) ?? 0,
-        outputTokens: nonNegative(body, 'output_tokens', true) ?? 0,
-        cacheReadTokens: nonNegative(body, 'cache_read_tokens', true) ?? 0,
-        cacheWriteTokens: nonNegative(body, 'cache_write_tokens', true) ?? 0,
-        cacheWrite1hTokens: nonNegative(body, 'cache_write_1h_tokens', true) ?? 0,
+        inputTokens: tokenField(body, 'input_tokens') ?? 0,
+        outputTokens: tokenField(body, 'output_tokens') ?? 0,
+        cacheReadTokens: tokenField(body, 'cache_read_tokens') ?? 0,
+        cacheWriteTokens: tokenField(body, 'cache_write_tokens') ?? 0,
+        cacheWrite1hTokens: tokenField(body, 'cache_write_1h_tokens') ?? 0,
       };
-      const targets = mapper?.resolve(body.model)?.targets ?? catalog.servedBy(body.model);
-      if (targets.length === 0) throw new GatewayError(`No provider serves "${body.model}"`, { status: 404, code: 'model_not_found', param: 'model' });
-      const providers = targets.map((t) => {
-        const m = catalog.describe(t.provider, t.model);
-        const usd = costOf(m.prices, tokens);
-        return {
-          provider: t.provider,
-          model: t.model,
-          available: m.enabled && isAvailable(t.provider, t.model),
-          enabled: m.enabled,
-          cost_usd: usd,
-          ...(usd === null ? { cost_unknown_reason: 'no price known for this model' } : {}),
-          prices_per_1m: view(catalog, m).prices_per_1m,
-        };
-      });
+      const providers = analyzeCosts({ catalog, mapper, isAvailable }, model, tokens).map((o) => ({
+        provider: o.provider,
+        model: o.model,
+        available: o.available,
+        enabled: o.enabled,
+        cost_usd: o.costUsd,
+        ...(o.costUsd === null ? { cost_unknown_reason: 'no price known for this model' } : {}),
+        prices_per_1m: view(catalog, o.entry).prices_per_1m,
+      }));
       const priced = providers.filter((p) => p.available && p.cost_usd !== null).sort((a, b) => a.cost_usd! - b.cost_usd!);
       ctx.body = {
-        model: body.model,
+        model,
         tokens: { input_tokens: tokens.inputTokens, output_tokens: tokens.outputTokens, cache_read_tokens: tokens.cacheReadTokens, cache_write_tokens: tokens.cacheWriteTokens, cache_write_1h_tokens: tokens.cacheWrite1hTokens },
         providers,
         cheapest: priced[0] ? { provider: priced[0].provider, model: priced[0].model, cost_usd: priced[0].cost_usd } : null };

@@ -16,3 +16,5 @@ export * from './mapper.js';
 export * from './filter.js';
 export * from './model-mapping.js';
 export * from './json-body.js';
+export * from './cost-analysis.js';
+export * from './cost-routes.js';
