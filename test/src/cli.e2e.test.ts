@@ -50,3 +50,22 @@ test('switchyard --version prints the package version; the help names start as t
   assert.equal(help.code, 0);
   assert.match(help.stdout, /start .*default command/);
 });
+
+test('switchyard config schema prints a JSON Schema that the shipped configs satisfy and typos break', async () => {
+  const { code, stdout, stderr } = run(['config', 'schema']);
+  assert.equal(code, 0, stderr);
+  const schema = JSON.parse(stdout) as Record<string, unknown>;
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const { default: addFormats } = await import('ajv-formats');
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  (addFormats as unknown as (a: unknown) => void)(ajv);
+  const validate = ajv.compile(schema);
+  const { parse } = await import('yaml');
+  for (const name of ['loom-complete.yaml', 'switchyard.example.yaml']) {
+    const config = parse(readFileSync(new URL(`config/${name}`, root), 'utf8'));
+    assert.ok(validate(config), `${name}: ${JSON.stringify(validate.errors)}`);
+  }
+  assert.equal(validate({ ai_gateway: { provders: [] } }), false);
+  assert.equal(validate({ usage: { capture_bodies: 'no' } }), false);
+  assert.equal(validate({ ai_gateway: { providers: [{ name: 'o', type: 'openia' }] } }), false);
+});

@@ -12,6 +12,9 @@ Commands:
               providers, no network)
   validate    Run every check start runs on a config, without starting; print the
               problems (exit 1) or "ok" (exit 0)
+  config schema
+              Print the JSON Schema of the config (for editors:
+              # yaml-language-server: $schema=switchyard.schema.json)
 
 Options:
   --config FILE   YAML or JSON config (env: SWITCHYARD_CONFIG)
@@ -39,6 +42,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0] ?? 'start';
+  if (command === 'config' && positionals[1] === 'schema' && !values.help) {
+    const { configJsonSchema } = await import('./config/json-schema.js');
+    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    return 0;
+  }
   if (values.help || !['start', 'validate'].includes(command)) {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;

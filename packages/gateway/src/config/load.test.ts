@@ -146,3 +146,15 @@ test('routing.failover.timeouts: read from the file, overridden from the environ
 test('routing.failover.model_timeouts: a bad deadline stops loading with its path', () => {
   assert.throws(() => validateConfig({ ai_gateway: { routing: { failover: { model_timeouts: { o3: { first_token: 'later' } } } } } }, {}), /ai_gateway\.routing\.failover\.model_timeouts\.o3\.first_token/);
 });
+
+test("the gateway's schema nests as a fragment in an app's own convict schema", async () => {
+  const { default: convict } = await import('convict');
+  const { gatewayConfigSchema, gatewaySchema } = await import('./schema.js');
+  gatewaySchema({}); // registers the named formats the fragment uses
+  const app = convict({ port: { doc: 'App port', format: 'port', default: 3000 }, switchyard: gatewayConfigSchema() }, { env: {}, args: [] });
+  assert.doesNotThrow(() => app.getSchema());
+  app.load({ switchyard: { metrics: { enabled: false } } });
+  app.validate({ allowed: 'strict' });
+  assert.equal(app.get('switchyard.metrics.enabled' as never), false);
+  assert.equal(app.get('switchyard.server.port' as never), 8787);
+});

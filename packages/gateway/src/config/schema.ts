@@ -154,14 +154,25 @@ convict.addFormat({
   },
 });
 convict.addFormat({ name: 'routing-provider-list', validate: validateRoutingProviders });
-registerConfigFormats(convict);
 
 /**
  * The convict schema of the gateway. Every scalar has an environment variable; the
  * `SWITCHYARD__PATH__TO__FIELD` form (see interpolate.ts) reaches the rest, array items included.
  */
 export function gatewaySchema(env: NodeJS.ProcessEnv = process.env) {
-  return convict<GatewayConfig>(
+  registerConfigFormats(convict);
+  // Our env, not necessarily process.env; never read process.argv (the CLI parses its own flags).
+  return convict<GatewayConfig>(gatewayConfigSchema() as convict.Schema<GatewayConfig>, { env, args: [] });
+}
+
+/**
+ * The gateway's whole schema as a convict fragment (composed from the pieces' fragments), for
+ * apps that nest it in their own convict schema, and for `switchyard config schema`.
+ * @example convict({ switchyard: gatewayConfigSchema() })
+ */
+export function gatewayConfigSchema() {
+  // prettier-ignore
+  return (
     {
       server: {
         host: { doc: 'Interface to listen on.', format: String, default: '127.0.0.1', env: 'SWITCHYARD_HOST' },
@@ -271,8 +282,6 @@ export function gatewaySchema(env: NodeJS.ProcessEnv = process.env) {
         model_mapping: { doc: 'Generic model names mapped per provider.', format: 'object', default: {} },
         rate_limits: rateLimitConfigSchema,
       },
-    },
-    // Our env, not necessarily process.env; never read process.argv (the CLI parses its own flags).
-    { env, args: [] },
+    }
   );
 }

@@ -1,0 +1,125 @@
+/**
+ * The gateway config as a JSON Schema (draft 2020-12), derived from the convict schema, for
+ * editors (`# yaml-language-server: $schema=…`) and for the generated settings table.
+ * @module
+ */
+import { adapterTypes } from '@switchyard/providers';
+import { gatewayConfigSchema } from './schema.js';
+
+type JsonSchema = Record<string, unknown>;
+interface Leaf {
+  doc?: string;
+  format?: unknown;
+  default?: unknown;
+  env?: string;
+  nullable?: boolean;
+  sensitive?: boolean;
+}
+
+const DURATION = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)?\\s*$' }] };
+const SIZE = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgG]?[bB])?\\s*$' }] };
+
+function providerEntry(): JsonSchema {
+  return {
+    type: 'object',
+    required: ['name', 'type'],
+    properties: {
+      name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Unique provider name used in routing.' },
+      type: { enum: adapterTypes(), description: 'Adapter type.' },
+      base_url: { type: 'string', description: "Upstream http(s) base URL (defaults to the provider's public API); ${ENV} allowed." },
+      api_key: { type: 'string', description: 'Provider credential, usually ${ENV}.' },
+      models: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Models this provider serves.' },
+      headers: { type: 'object', additionalProperties: { type: 'string' } },
+    },
+    // Adapter-specific settings (Azure deployments, Vertex project, timeouts, …) ride along.
+    additionalProperties: true,
+  };
+}
+
+/** JSON Schema of one convict format. */
+function formatSchema(format: unknown): JsonSchema {
+  if (format === String) return { type: 'string' };
+  if (format === Number) return { type: 'number' };
+  if (format === Boolean) return { type: 'boolean' };
+  if (format === Array) return { type: 'array' };
+  if (Array.isArray(format)) return { enum: format };
+  switch (format) {
+    case 'switch':
+      return { type: 'boolean' };
+    case 'port':
+      return { type: 'integer', minimum: 0, maximum: 65535 };
+    case 'nat':
+      return { type: 'integer', minimum: 0 };
+    case 'int':
+      return { type: 'integer' };
+    case 'object':
+      return { type: 'object' };
+    case 'sy-duration':
+      return DURATION;
+    case 'sy-bytes':
+      return SIZE;
+    case 'provider-list':
+      return { type: 'array', items: providerEntry() };
+    case 'routing-provider-list':
+      return { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, priority: { type: 'number', minimum: 0 }, weight: { type: 'number', minimum: 0 } } } };
+    case 'key-list':
+      return { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, key: { type: 'string' }, keyHash: { type: 'string' } } } };
+    default:
+      // A validation function or a format only convict knows: any value, checked at load.
+      return {};
+  }
+}
+
+function isLeaf(node: object): node is Leaf {
+  return 'default' in node;
+}
+
+function convert(node: Record<string, unknown>): JsonSchema {
+  if (isLeaf(node)) {
+    const schema: JsonSchema = node.nullable ? { anyOf: [formatSchema(node.format), { type: 'null' }] } : { ...formatSchema(node.format) };
+    if (node.doc) schema.description = node.env ? `${node.doc} (env: ${node.env})` : node.doc;
+    if (!node.sensitive && node.default !== undefined && node.default !== null) schema.default = node.default;
+    return schema;
+  }
+  const properties: Record<string, JsonSchema> = {};
+  for (const [key, child] of Object.entries(node)) {
+    if (child && typeof child === 'object') properties[key] = convert(child as Record<string, unknown>);
+  }
+  return { type: 'object', properties, additionalProperties: false };
+}
+
+/**
+ * The JSON Schema of the whole gateway config.
+ * @example writeFileSync('switchyard.schema.json', JSON.stringify(configJsonSchema(), null, 2));
+ */
+export function configJsonSchema(): JsonSchema {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'Switchyard gateway configuration',
+    ...convert(gatewayConfigSchema() as Record<string, unknown>),
+  };
+}
+
+/** One row of the settings table: every leaf with its path, env var, default and doc. */
+export interface SettingRow {
+  path: string;
+  env?: string;
+  default?: unknown;
+  doc: string;
+  sensitive: boolean;
+}
+
+/** Every leaf of the config schema, in schema order. */
+export function configSettings(): SettingRow[] {
+  const rows: SettingRow[] = [];
+  const walk = (node: Record<string, unknown>, path: string) => {
+    if (isLeaf(node)) {
+      const leaf = node as Leaf;
+      rows.push({ path, env: leaf.env, default: leaf.default, doc: leaf.doc ?? '', sensitive: leaf.sensitive === true });
+      return;
+    }
+    for (const [key, child] of Object.entries(node)) if (child && typeof child === 'object') walk(child as Record<string, unknown>, path ? `${path}.${key}` : key);
+  };
+  walk(gatewayConfigSchema() as Record<string, unknown>, '');
+  return rows;
+}
