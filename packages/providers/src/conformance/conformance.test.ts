@@ -39,7 +39,7 @@ describe('provider wire conformance', () => {
 
   for (const provider of PROVIDERS) {
     describe(`${provider.type} (${provider.spec})`, () => {
-      it("its example answers match the provider's response schema", { skip: !provider.checkAnswer }, () => {
+      if (provider.checkAnswer) it("its example answers match the provider's response schema", () => {
         for (const kind of ['json', 'stream-text', 'stream-tool'] as const) {
           const answer: Answer = provider.answer(kind);
           const problems = 'json' in answer
