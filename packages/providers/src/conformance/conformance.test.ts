@@ -13,7 +13,7 @@ import { createUndiciTransport } from '../transport/undici.js';
 import { collect, startUpstream, type Upstream } from '../testing/upstream.test.util.js';
 import { sendJson, sendSse } from '../testing/adapter.test.util.js';
 import { assertSchema, schemas } from '../translate/schemas.test.util.js';
-import { PROVIDERS, isPing, type Answer } from './providers.test.util.js';
+import { PROVIDERS, isPing, openaiEmbeddingProblems, type Answer } from './providers.test.util.js';
 import { ANSWER, SCENARIOS, clientBody } from './scenarios.test.util.js';
 
 const FORMATS: ClientFormat[] = ['openai.chat', 'anthropic.messages'];
@@ -47,6 +47,18 @@ describe('provider wire conformance', () => {
             : eventData(answer.sse).flatMap((data) => provider.checkAnswer!('event', data));
           assert.deepEqual(problems, [], `${kind} example`);
         }
+      });
+
+      const { embeddings } = provider;
+      if (embeddings) it('openai.embeddings client: request valid against the spec, answer valid for the client', async () => {
+        assert.deepEqual(embeddings.checkAnswer(embeddings.answer), [], 'example answer');
+        const adapter = createAdapter(provider.config(upstream.url));
+        upstream.set(sendJson(embeddings.answer));
+        const call: ProviderCall = { format: 'openai.embeddings', body: { model: 'client-alias', input: ['hello', 'goodbye'], dimensions: 4, encoding_format: 'float' }, model: embeddings.model, stream: false, headers: {}, requestId: 'conf-e', apiKey: provider.apiKey };
+        const result = (await adapter.invoke(call, { transport, signal })) as JsonResult;
+        const sent = upstream.requests.at(-1)!;
+        assert.deepEqual(provider.checkRequest({ method: sent.method, url: sent.url, headers: sent.headers, body: sent.body }), [], `upstream request ${sent.method} ${sent.url}\n${sent.body}`);
+        assert.deepEqual(openaiEmbeddingProblems(JSON.parse(result.body)), [], 'the client gets a CreateEmbeddingResponse');
       });
 
       for (const format of FORMATS) {

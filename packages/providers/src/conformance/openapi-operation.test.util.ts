@@ -33,8 +33,12 @@ const describeErrors = (validate: ValidateFunction): string =>
 export interface OpenApiSpec {
   /** Problems with `req` (empty when it conforms). */
   checkRequest(req: WireRequest): string[];
-  /** Problems with `value` against the component schema `name` (an answer, one stream event's data). */
-  checkComponent(name: string, value: unknown): string[];
+  /**
+   * Problems with `value` against the component schema `name` (an answer, one stream event's
+   * data). `specDefects` names root properties the schema requires wrongly (the provider's own
+   * answers and examples lack them): their absence is not reported.
+   */
+  checkComponent(name: string, value: unknown, specDefects?: { requiredAtRoot: string[] }): string[];
 }
 
 /**
@@ -140,9 +144,12 @@ export function openApiSpec(doc: Json, options: { closedBodies?: boolean } = {})
       }
       return problems;
     },
-    checkComponent(name, value) {
+    checkComponent(name, value, specDefects) {
       const validate = validator({ $ref: `#/components/schemas/${name}` });
-      return validate(value) ? [] : [`${name}: ${describeErrors(validate)}`];
+      if (validate(value)) return [];
+      const ignored = new Set(specDefects?.requiredAtRoot ?? []);
+      const errors = (validate.errors ?? []).filter((e) => !(e.keyword === 'required' && e.instancePath === '' && ignored.has(e.params.missingProperty as string)));
+      return errors.length === 0 ? [] : [`${name}: ${describeErrors({ errors } as ValidateFunction)}`];
     },
   };
 }

@@ -32,6 +32,8 @@ export interface ConformanceProvider {
   answer(kind: AnswerKind): Answer;
   /** Problems with an answer (JSON body, or one event's parsed data) against the provider's own response schema. */
   checkAnswer?(kind: 'json' | 'event', value: unknown): string[];
+  /** Embeddings (`openai.embeddings` clients), where the adapter serves them: the upstream model, its example answer and that answer's check. */
+  embeddings?: { model: string; answer: unknown; checkAnswer(value: unknown): string[] };
 }
 
 const KEY = 'sk-conformance-SECRET-0001';
@@ -50,6 +52,17 @@ const OPENAI_ANSWERS: Record<AnswerKind, Answer> = {
 };
 
 const azureSpec = openApiSpec(loadSpec('azure-openai-inference-2024-10-21.json'), { closedBodies: true });
+/** The spec's own example (`x-oaiMeta`), whose 1536-float vector it elides, with that vector shortened. */
+const OPENAI_EMBEDDING = {
+  object: 'list',
+  data: [0, 1].map((index) => ({ object: 'embedding', embedding: [0.0023064255, -0.009327292, -0.0028842222], index })),
+  model: 'text-embedding-ada-002',
+  usage: { prompt_tokens: 8, total_tokens: 8 },
+};
+/** Problems with an embeddings answer a client receives (OpenAI's CreateEmbeddingResponse). */
+export const openaiEmbeddingProblems = (value: unknown): string[] => openaiSpec.checkComponent('CreateEmbeddingResponse', value);
+const OPENAI_EMBEDDINGS = { model: 'text-embedding-3-small', answer: OPENAI_EMBEDDING, checkAnswer: openaiEmbeddingProblems };
+
 const checkOpenAIAnswer = (kind: 'json' | 'event', value: unknown): string[] =>
   openaiSpec.checkComponent(kind === 'json' ? 'CreateChatCompletionResponse' : 'CreateChatCompletionStreamResponse', value);
 
@@ -74,6 +87,20 @@ const MISTRAL_ANSWERS: Record<AnswerKind, Answer> = {
 // --- Cohere v2 ------------------------------------------------------------------------------
 const cohereSpec = openApiSpec(loadSpec('cohere-openapi.json'));
 
+/** The published examples of a Cohere operation (`x-fern-examples`), by code-sample name and answer kind. */
+function cohereExample(path: string, name: string, stream = false): Json {
+  const examples = loadSpec('cohere-openapi.json').paths[path].post['x-fern-examples'] as Json[];
+  const found = examples.find((e) => e['code-samples']?.[0]?.name === name && !!e.response?.stream === stream);
+  if (!found) throw new Error(`no Cohere example ${name} for ${path}`);
+  return found.response;
+}
+const cohereStream = (events: { event: string; data: unknown }[]): string => events.map((e) => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`).join('');
+const COHERE_ANSWERS: Record<AnswerKind, Answer> = {
+  json: { json: cohereExample('/v2/chat', 'Default').body },
+  'stream-text': { sse: cohereStream(cohereExample('/v2/chat', 'Default', true).stream) },
+  'stream-tool': { sse: cohereStream(cohereExample('/v2/chat', 'Tools', true).stream) },
+};
+
 // --- Google: the protos' JSON mapping ------------------------------------------------------------
 const G = 'google/ai/generativelanguage/v1beta/';
 const V = 'google/cloud/aiplatform/v1/';
@@ -88,29 +115,49 @@ const googleAjv = new Ajv({ strict: false, allErrors: true, validateFormats: fal
  */
 const GOOGLE_SYSTEM_QUERY = new Set(['alt', 'key', 'prettyPrint', 'fields', '$alt', 'quotaUser', 'userProject']);
 
+/** The RPCs the Google adapters call, by the action in their URL (`…/models/m:generateContent`). */
+const GOOGLE_RPCS: Record<string, { method: string; request: string; response: string }> = {
+  generateContent: { method: 'GenerateContent', request: 'GenerateContentRequest', response: 'GenerateContentResponse' },
+  streamGenerateContent: { method: 'StreamGenerateContent', request: 'GenerateContentRequest', response: 'GenerateContentResponse' },
+  batchEmbedContents: { method: 'BatchEmbedContents', request: 'BatchEmbedContentsRequest', response: 'BatchEmbedContentsResponse' },
+};
+
 function googleChecker(api: ProtoApi, pkg: string, service: string, auth: (req: WireRequest) => boolean, authName: string) {
-  const request = googleAjv.compile(api.schema(`${pkg}.GenerateContentRequest`));
-  const response = googleAjv.compile(api.schema(`${pkg}.GenerateContentResponse`));
-  const paths = {
-    generateContent: api.httpPaths(`${pkg}.${service}.GenerateContent`).map(templateRegExp),
-    streamGenerateContent: api.httpPaths(`${pkg}.${service}.StreamGenerateContent`).map(templateRegExp),
+  const rpcs = new Map<string, { paths: RegExp[]; request: ValidateFunction; response: ValidateFunction }>();
+  const rpc = (action: string) => {
+    const known = GOOGLE_RPCS[action];
+    if (!known) return undefined;
+    if (!rpcs.has(action)) {
+      let paths: RegExp[] = [];
+      try {
+        paths = api.httpPaths(`${pkg}.${service}.${known.method}`).map(templateRegExp);
+      } catch {
+        return undefined; // this API has no such RPC (Vertex has no batchEmbedContents on PredictionService)
+      }
+      rpcs.set(action, { paths, request: googleAjv.compile(api.schema(`${pkg}.${known.request}`)), response: googleAjv.compile(api.schema(`${pkg}.${known.response}`)) });
+    }
+    return rpcs.get(action);
   };
   return {
     checkRequest(req: WireRequest): string[] {
       const url = new URL(req.url, 'http://upstream');
+      const action = /:(\w+)$/.exec(url.pathname)?.[1] ?? '';
+      const target = rpc(action);
+      if (!target) return [`${url.pathname}: ${action || 'no action'} is not an RPC of ${service}`];
       const problems: string[] = [];
-      const rpc = url.pathname.endsWith(':streamGenerateContent') ? 'streamGenerateContent' : 'generateContent';
-      if (!paths[rpc].some((r) => r.test(url.pathname))) problems.push(`${url.pathname} matches no google.api.http binding of ${rpc}`);
+      if (!target.paths.some((r) => r.test(url.pathname))) problems.push(`${url.pathname} matches no google.api.http binding of ${action}`);
       for (const key of url.searchParams.keys()) if (!GOOGLE_SYSTEM_QUERY.has(key)) problems.push(`query parameter ${key} is not a system parameter`);
-      if (rpc === 'streamGenerateContent' && url.searchParams.get('alt') !== 'sse') problems.push('a stream needs alt=sse (else the answer is one JSON array)');
+      if (action === 'streamGenerateContent' && url.searchParams.get('alt') !== 'sse') problems.push('a stream needs alt=sse (else the answer is one JSON array)');
       if (!auth(req)) problems.push(`no ${authName}`);
       // `model` is bound in the path (HTTP rule body "*" takes the other fields), as the server transcodes it.
       const model = /\/((?:projects|models|publishers|tunedModels|endpoints)\/.+):\w+$/.exec(url.pathname)?.[1];
-      return [...problems, ...check(request, { model, ...(JSON.parse(req.body) as Json) }, 'body')];
+      return [...problems, ...check(target.request, { model, ...(JSON.parse(req.body) as Json) }, 'body')];
     },
-    checkAnswer: (_kind: 'json' | 'event', value: unknown) => check(response, value, 'answer'),
+    checkAnswer: (_kind: 'json' | 'event', value: unknown, action = 'generateContent') => check(rpc(action)!.response, value, 'answer'),
   };
 }
+
+const geminiChecker = googleChecker(gemini, 'google.ai.generativelanguage.v1beta', 'GenerativeService', (req) => !!req.headers['x-goog-api-key'], 'x-goog-api-key header');
 
 const GEMINI_ANSWERS: Record<AnswerKind, Answer> = {
   json: { json: fixtureJson('gemini/text-response.json') },
@@ -138,6 +185,7 @@ export const PROVIDERS: ConformanceProvider[] = [
     checkRequest: (req) => openaiSpec.checkRequest(req),
     answer: (kind) => OPENAI_ANSWERS[kind],
     checkAnswer: checkOpenAIAnswer,
+    embeddings: OPENAI_EMBEDDINGS,
   },
   {
     // OpenAI-compatible servers (vLLM here, the other presets likewise) are held to OpenAI's spec.
@@ -146,10 +194,11 @@ export const PROVIDERS: ConformanceProvider[] = [
     checkRequest: (req) => openaiSpec.checkRequest(req),
     answer: (kind) => OPENAI_ANSWERS[kind],
     checkAnswer: checkOpenAIAnswer,
+    embeddings: OPENAI_EMBEDDINGS,
   },
   {
     type: 'azure', spec: 'Azure OpenAI inference 2024-10-21 (stable)', model: 'gpt-4o',
-    config: (url) => ({ name: 'azure', type: 'azure', base_url: url, api_key: KEY, deployments: { 'gpt-4o': 'gpt4o-prod' }, api_version: '2024-10-21' }),
+    config: (url) => ({ name: 'azure', type: 'azure', base_url: url, api_key: KEY, deployments: { 'gpt-4o': 'gpt4o-prod', 'text-embedding-3-small': 'emb-small' }, api_version: '2024-10-21' }),
     checkRequest: (req) => azureSpec.checkRequest(req),
     answer: (kind) => {
       const answer = OPENAI_ANSWERS[kind];
@@ -158,29 +207,43 @@ export const PROVIDERS: ConformanceProvider[] = [
     // Azure's answers are OpenAI's plus content-filter fields (its response schemas are not vendored). The
     // announcement chunk (`object: ""`) fails OpenAI's and Azure's own chunk schema alike: the adapter drops it.
     checkAnswer: (kind, value) => (isPromptFilterAnnouncement(value) ? [] : checkOpenAIAnswer(kind, value)),
+    embeddings: OPENAI_EMBEDDINGS,
   },
   {
     type: 'mistral', spec: 'Mistral AI API 1.0.0 (mistralai/platform-docs-public@50c1afe7)', model: 'mistral-large-latest',
     config: (url) => ({ name: 'mistral', type: 'mistral', base_url: `${url}/v1`, api_key: KEY }),
     checkRequest: (req) => mistralSpec.checkRequest(req),
     answer: (kind) => MISTRAL_ANSWERS[kind],
-    checkAnswer: (kind, value) => mistralSpec.checkComponent(kind === 'json' ? 'ChatCompletionResponse' : 'CompletionChunk', value)
-      // Defect in the published spec: ChatCompletionResponse requires a `data` property that no chat answer has
-      // (the API and Mistral's own SDK models have none).
-      .filter((p) => !p.includes(`/ must have required property 'data'`)),
+    // Defect in the published spec: ChatCompletionResponse requires a `data` property that no chat answer has
+    // (the API and Mistral's own SDK models have none).
+    checkAnswer: (kind, value) => mistralSpec.checkComponent(kind === 'json' ? 'ChatCompletionResponse' : 'CompletionChunk', value, { requiredAtRoot: ['data'] }),
+    embeddings: {
+      model: 'mistral-embed',
+      answer: loadSpec('mistral-openapi.json').paths['/v1/embeddings'].post.responses['200'].content['application/json'].examples.userExample.value,
+      // Defect in the published spec: its own example has no `id`, which EmbeddingResponse requires.
+      checkAnswer: (value) => mistralSpec.checkComponent('EmbeddingResponse', value, { requiredAtRoot: ['id'] }),
+    },
   },
   {
     type: 'cohere', spec: 'Cohere API v2 chat (cohere-ai/cohere-developer-experience@ca56a6ff)', model: 'command-a-vision-07-2025',
     config: (url) => ({ name: 'cohere', type: 'cohere', base_url: url, api_key: KEY }),
     checkRequest: (req) => cohereSpec.checkRequest(req),
-    answer: (kind) => (kind === 'json' ? { json: fixtureJson('cohere/chat-text.json') } : { sse: fixtureText(kind === 'stream-text' ? 'cohere/stream-text.sse' : 'cohere/stream-tool-call.sse') }),
+    answer: (kind) => COHERE_ANSWERS[kind],
     checkAnswer: (kind, value) => cohereSpec.checkComponent(kind === 'json' ? 'ChatResponseV2' : 'StreamedChatResponseV2', value),
+    embeddings: {
+      model: 'embed-v4.0',
+      answer: cohereExample('/v2/embed', 'Texts').body,
+      // Defect in the published spec: EmbedByTypeResponse requires a top-level `api_version`; answers (its own
+      // example included) carry it in `meta.api_version`.
+      checkAnswer: (value) => cohereSpec.checkComponent('EmbedByTypeResponse', value, { requiredAtRoot: ['api_version'] }),
+    },
   },
   {
     type: 'gemini', spec: 'Generative Language API v1beta protos (googleapis/googleapis@f8291d2b)', model: 'gemini-2.5-flash',
     config: (url) => ({ name: 'gemini', type: 'gemini', base_url: `${url}/v1beta`, api_key: KEY }),
-    ...googleChecker(gemini, 'google.ai.generativelanguage.v1beta', 'GenerativeService', (req) => !!req.headers['x-goog-api-key'], 'x-goog-api-key header'),
+    ...geminiChecker,
     answer: (kind) => GEMINI_ANSWERS[kind],
+    embeddings: { model: 'gemini-embedding-001', answer: fixtureJson('gemini/batch-embed-response.json'), checkAnswer: (value) => geminiChecker.checkAnswer('json', value, 'batchEmbedContents') },
   },
   {
     type: 'vertex', spec: 'Vertex AI v1 protos (googleapis/googleapis@f8291d2b)', model: 'gemini-2.5-flash', apiKey: 'ya29.conformance-access-token',

@@ -34,6 +34,10 @@ export async function startUpstream(): Promise<Upstream> {
     lastClosed = once(res, 'close').then(() => undefined);
     await handler(rec, res);
   });
+  // Longer than any pause between two requests of a test (a schema compile on a busy machine can
+  // take seconds): with Node's 5 s default the server may close a pooled socket just as the client
+  // reuses it (ECONNRESET).
+  server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
