@@ -172,6 +172,22 @@ test('sessions expire after sessionTtlMs', async () => {
   }
 });
 
+test('failed sign-ins from one address are throttled with 429 and Retry-After; the window ends', async () => {
+  let now = 5_000_000;
+  const r = await start({ signInFailures: 3, now: () => now });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await signIn(r.url, 'guess-' + i)).res.status, 401);
+    const blocked = await signIn(r.url, TOKEN);
+    assert.equal(blocked.res.status, 429, 'even the right token waits out the window');
+    assert.equal(blocked.res.headers.get('retry-after'), '900');
+    assert.equal(blocked.cookie, '');
+    now += 15 * 60_000;
+    assert.equal((await signIn(r.url, TOKEN)).res.status, 200);
+  } finally {
+    await stop(r);
+  }
+});
+
 test('behind a TLS-terminating proxy the cookie is Secure', async () => {
   const r = await start({}, true);
   try {

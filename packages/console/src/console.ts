@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { loadAssets, SECURITY_HEADERS } from './assets.js';
 import { readCookie, sessionCookie } from './cookies.js';
 import { resolveOptions, type ConsoleOptions } from './options.js';
+import { signInThrottle } from './sign-in-throttle.js';
 import type { ConsolePrincipal } from './session-store.js';
 
 /** A request as the console core sees it; the Koa and Express adapters build it. */
@@ -12,6 +13,8 @@ export interface ConsoleRequest<Req = unknown> {
   headers: Record<string, string | string[] | undefined>;
   /** Whether the request arrived over TLS (as the framework judges it, proxy trust included). */
   secure: boolean;
+  /** The client address (as the framework judges it, proxy trust included), for sign-in throttling. */
+  ip: string;
   /** Where the console is mounted (`/console`); the session cookie is scoped to it. */
   mountPath: string;
   /** The request body as text (only read for sign-in). */
@@ -57,7 +60,8 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   };
 }
 
-const fail = (status: number, code: string, message: string) => json(status, { error: { message, type: status === 403 ? 'permission_error' : 'invalid_request_error', code } });
+const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+  json(status, { error: { message, type: status === 403 ? 'permission_error' : 'invalid_request_error', code } }, headers);
 
 /**
  * The console core. Routes below the mount point:
@@ -78,6 +82,7 @@ export function createConsole<Req = unknown>(options: ConsoleOptions<Req>): Cons
   // Hook-mode CSRF tokens are derived from the principal id with a per-process secret.
   const csrfSecret = randomBytes(32);
   const hookCsrf = (p: ConsolePrincipal) => createHmac('sha256', csrfSecret).update(`hook:${p.id}`).digest('base64url');
+  const throttle = signInThrottle({ limit: o.signInFailures, windowMs: 15 * 60_000, now: o.now });
 
   async function identify(req: ConsoleRequest<Req>): Promise<{ principal: ConsolePrincipal; csrf: string; session: boolean } | null> {
     const sid = readCookie(header(req, 'cookie'), o.cookieName);
@@ -120,7 +125,12 @@ export function createConsole<Req = unknown>(options: ConsoleOptions<Req>): Cons
     } catch {
       return fail(400, 'invalid_body', 'Send {"token": "..."}');
     }
-    if (typeof token !== 'string' || !equal(token, o.adminToken)) return fail(401, 'invalid_admin_token', 'That admin token is not valid');
+    const wait = throttle.retryAfter(req.ip);
+    if (wait > 0) return fail(429, 'too_many_sign_in_attempts', 'Too many failed sign-ins; try again later', { 'retry-after': String(wait) });
+    if (typeof token !== 'string' || !equal(token, o.adminToken)) {
+      throttle.fail(req.ip);
+      return fail(401, 'invalid_admin_token', 'That admin token is not valid');
+    }
     const sid = randomBytes(32).toString('base64url');
     const csrf = randomBytes(32).toString('base64url');
     await o.sessions.set(hashId(sid), { principal: ADMIN_PRINCIPAL, csrf, expiresAt: o.now() + o.sessionTtlMs });

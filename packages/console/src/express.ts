@@ -33,6 +33,7 @@ export function expressConsole(options: ExpressConsoleOptions): RequestHandler {
         url: req.url,
         headers: req.headers,
         secure: req.secure,
+        ip: req.ip ?? req.socket.remoteAddress ?? '',
         mountPath: req.baseUrl,
         readBody: (limit) => readBody(req, limit),
         raw: req,

@@ -34,6 +34,7 @@ export function koaConsole(options: KoaConsoleOptions): Middleware {
       url: ctx.url.slice(base.length),
       headers: ctx.headers,
       secure: ctx.secure,
+      ip: ctx.ip,
       mountPath: base,
       readBody: (limit) => readBody(ctx.req, limit),
       raw: ctx,

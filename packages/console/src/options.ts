@@ -31,6 +31,8 @@ export interface ConsoleOptions<Req = unknown> {
    * (`/v1` on the same origin for the standalone gateway). Defaults to '/v1'.
    */
   apiBase?: string;
+  /** Failed token sign-ins allowed per client address in 15 minutes before sign-in answers 429. Defaults to 10. */
+  signInFailures?: number;
   /** Cookie name. Defaults to 'switchyard_console'. */
   cookieName?: string;
   /** Directory of the built UI (index.html and assets). Defaults to the bundle shipped in this package. */
@@ -47,6 +49,7 @@ export interface ResolvedConsoleOptions<Req> {
   sessions: ConsoleSessionStore;
   secureCookie?: boolean;
   apiBase: string;
+  signInFailures: number;
   cookieName: string;
   assetsDir: string;
   now: () => number;
@@ -63,6 +66,8 @@ export function resolveOptions<Req>(options: ConsoleOptions<Req>): ResolvedConso
   if (!adminToken && !authorize) throw new TypeError('console: give adminToken, authorize, or both (nobody could sign in)');
   const sessionTtlMs = options.sessionTtlMs ?? 8 * 3600_000;
   if (!Number.isFinite(sessionTtlMs) || sessionTtlMs <= 0) throw new TypeError('console: sessionTtlMs must be a positive number');
+  const signInFailures = options.signInFailures ?? 10;
+  if (!Number.isInteger(signInFailures) || signInFailures < 1) throw new TypeError('console: signInFailures must be a positive integer');
   const cookieName = options.cookieName ?? 'switchyard_console';
   if (!/^[A-Za-z0-9_-]+$/.test(cookieName)) throw new TypeError('console: cookieName must be [A-Za-z0-9_-]+');
   const now = options.now ?? Date.now;
@@ -73,6 +78,7 @@ export function resolveOptions<Req>(options: ConsoleOptions<Req>): ResolvedConso
     sessions: options.sessions ?? memorySessionStore({ now }),
     secureCookie: options.secureCookie,
     apiBase: options.apiBase ?? '/v1',
+    signInFailures,
     cookieName,
     assetsDir: options.assetsDir ?? new URL('./ui/', import.meta.url).pathname,
     now,
