@@ -104,6 +104,15 @@ describe('console pages', { skip }, () => {
     await page.getByRole('button', { name: 'Enable sim-2 on sim-b' }).click();
     await page.getByRole('button', { name: 'Disable sim-2 on sim-b' }).waitFor();
     assert.equal((await admin('GET', '/models/sim-b/sim-2')).enabled, true);
+
+    // The detail dialog overrides prices (USD per million tokens).
+    await page.getByRole('button', { name: 'sim-2', exact: true }).click();
+    const detail = page.getByRole('dialog', { name: 'sim-2 on sim-b' });
+    await detail.getByLabel('Input').fill('0.5');
+    await detail.getByLabel('Output').fill('1.5');
+    await detail.getByRole('button', { name: 'Save prices' }).click();
+    await page.locator('tr[data-model="sim-b/sim-2"]').getByText('$1.50').waitFor();
+    assert.deepEqual([(await admin('GET', '/models/sim-b/sim-2')).prices_per_1m.input, (await admin('GET', '/models/sim-b/sim-2')).prices_per_1m.output], [0.5, 1.5]);
   });
 
   test('usage: charts and table by key, CSV export', async () => {
@@ -154,6 +163,22 @@ describe('console pages', { skip }, () => {
     const routing = (await admin('GET', `/keys/${key.id}/routing`)).routing;
     assert.equal(routing.strategy, 'weighted');
     assert.deepEqual(routing.targets.map((t: any) => [t.provider, t.weight]), [['sim-a', 3], ['sim-b', 1]]);
+
+    // Advanced rules: a header condition routes to its own target, the default elsewhere.
+    await page.getByLabel('Advanced rules').check();
+    await page.getByLabel('Rules and default (JSON)').fill(
+      JSON.stringify({
+        rules: [{ name: 'gold', when: { field: 'header.x-tier', op: 'eq', value: 'gold' }, targets: [{ provider: 'sim-b', model: 'sim-2' }] }],
+        default: { targets: [{ provider: 'sim-a', model: 'sim-1' }] },
+      }),
+    );
+    await page.getByRole('button', { name: 'Save routing' }).click();
+    await page.getByText('Routing saved.').waitFor();
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key.key, maxRetries: 0 });
+    const served = async (headers: Record<string, string>) =>
+      (await openai.chat.completions.create({ model: 'sim-1', messages: [{ role: 'user', content: 'rules' }] }, { headers }).withResponse()).response.headers.get('x-switchyard-provider');
+    assert.equal(await served({ 'x-tier': 'gold' }), 'sim-b');
+    assert.equal(await served({}), 'sim-a');
 
     await page.getByLabel('Provider', { exact: true }).fill('sim-a');
     await page.getByLabel('API key', { exact: true }).fill('sk-byok-secret-WXYZ');
