@@ -1,3 +1,4 @@
+import { parseDuration } from '@switchyard/core';
 import type { McpMember, McpOptions, McpProfile } from './options.js';
 
 /** One `mcp.profiles.<name>.members[]` entry as written in the config file. */
@@ -10,22 +11,23 @@ export interface McpMemberConfig {
   args?: string[];
   env?: Record<string, string>;
   cwd?: string;
-  timeout_ms?: number;
+  /** Per-call deadline of this member: `20s`, or ms. */
+  timeout?: string | number;
 }
 
-/** The validated `mcp:` block, as convict returns it. */
+/** The validated `mcp:` block, as convict returns it (durations as written: `30s` or ms). */
 export interface McpConfig {
   enabled: boolean;
   path: string;
   allow_stdio: boolean;
   prefix_names: boolean;
   separator: string;
-  call_timeout_ms: number;
-  connect_timeout_ms: number;
-  session_idle_timeout_ms: number;
+  call_timeout: string | number;
+  connect_timeout: string | number;
+  session_idle_timeout: string | number;
   max_sessions: number;
   capture_bodies: boolean;
-  breaker: { failure_threshold: number; cool_down_ms: number };
+  breaker: { failure_threshold: number; cool_down: string | number };
   profiles: Record<string, { description?: string; members: McpMemberConfig[] }>;
 }
 
@@ -63,17 +65,20 @@ export function validateMcpProfiles(value: unknown, base = 'mcp.profiles'): void
         if (typeof member.url !== 'string' || !/^https?:\/\//.test(member.url)) fail(`${at}.url`, 'must be an http(s) URL');
         checkStringMap(`${at}.headers`, member.headers);
       } else fail(`${at}.transport`, 'must be streamable-http, sse or stdio');
-      if (member.timeout_ms !== undefined && (typeof member.timeout_ms !== 'number' || !(member.timeout_ms > 0))) fail(`${at}.timeout_ms`, 'must be a positive number of ms');
+      if (member.timeout !== undefined) parseDuration(member.timeout, { path: `${at}.timeout`, min: 1 });
     });
   }
 }
 
 /**
- * Check the loaded block beyond what convict checks: the shape of `profiles`, and stdio members
- * only when `allow_stdio` is on. The message starts with the path of the bad field.
+ * Check the loaded block beyond what convict checks: deadlines longer than 0, the shape of
+ * `profiles`, and stdio members only when `allow_stdio` is on. The message starts with the path of the bad field.
  * @example checkMcpConfig(config.get('mcp'));
  */
 export function checkMcpConfig(config: McpConfig, base = 'mcp'): void {
+  for (const [key, value] of [['call_timeout', config.call_timeout], ['connect_timeout', config.connect_timeout], ['session_idle_timeout', config.session_idle_timeout], ['breaker.cool_down', config.breaker.cool_down]] as const) {
+    parseDuration(value, { path: `${base}.${key}`, min: 1 });
+  }
   validateMcpProfiles(config.profiles, `${base}.profiles`);
   if (config.allow_stdio) return;
   for (const [name, profile] of Object.entries(config.profiles)) {
@@ -83,56 +88,49 @@ export function checkMcpConfig(config: McpConfig, base = 'mcp'): void {
   }
 }
 
-const nat = (doc: string, def: number, env: string) => ({ doc, format: 'nat', default: def, env });
-
-/** Options of {@link mcpConfigSchema}. */
-export interface McpConfigSchemaOptions {
-  /** The convict format of the switches, e.g. a strict boolean format the app registered. Defaults to `Boolean`. */
-  booleanFormat?: unknown;
+/** The path of a `mcp.path` value: leading slash, no trailing slash. */
+function checkPath(v: unknown): void {
+  if (typeof v !== 'string' || !/^\/[^?#\s]*[^/?#\s]$/.test(v)) throw new Error('must be a path like /mcp (leading slash, no trailing slash)');
 }
 
 /**
- * The convict schema fragment of the `mcp:` block (snake_case, as in the config file). Every
- * scalar has an environment variable named `<envPrefix><KEY>`; profiles come from the file.
- * Run {@link checkMcpConfig} on the loaded block.
+ * The convict schema fragment of the `mcp:` block (snake_case, as in the config file; one
+ * environment variable per scalar, `<prefix>_…`). Uses core's named formats (`switch`,
+ * `sy-duration`, `object`): call core's `registerConfigFormats(convict)` once before loading, as
+ * the gateway does. Run {@link checkMcpConfig} on the loaded block.
  *
- * @example const config = convict({ mcp: mcpConfigSchema('SWITCHYARD_MCP_') });
+ * @example registerConfigFormats(convict); const config = convict({ mcp: mcpConfigSchema('SWITCHYARD_MCP') });
  */
-export function mcpConfigSchema(envPrefix = 'MCP_', options: McpConfigSchemaOptions = {}) {
-  const bool = options.booleanFormat ?? Boolean;
+export function mcpConfigSchema(prefix = 'SWITCHYARD_MCP') {
+  const on = (doc: string, def: boolean, name: string) => ({ doc, format: 'switch', default: def, env: `${prefix}_${name}` });
+  const duration = (doc: string, def: string, name: string) => ({ doc, format: 'sy-duration', default: def, env: `${prefix}_${name}` });
   return {
-    enabled: { doc: 'Serve the MCP profiles.', format: bool, default: false, env: `${envPrefix}ENABLED` },
-    path: {
-      doc: 'Path prefix of the profiles: <path>/<profile>.',
-      format: (v: unknown) => {
-        if (typeof v !== 'string' || !/^\/[^?#\s]*[^/?#\s]$/.test(v)) throw new Error('must be a path like /mcp (leading slash, no trailing slash)');
-      },
-      default: '/mcp',
-      env: `${envPrefix}PATH`,
-    },
-    allow_stdio: { doc: 'Allow members that run a local command (stdio transport).', format: bool, default: false, env: `${envPrefix}ALLOW_STDIO` },
-    prefix_names: { doc: 'Prefix tool, prompt and resource names with the member name.', format: bool, default: true, env: `${envPrefix}PREFIX_NAMES` },
-    separator: { doc: 'Between the member name and the upstream name.', format: String, default: '__', env: `${envPrefix}SEPARATOR` },
-    call_timeout_ms: nat('Deadline of one upstream call, ms (reset by progress).', 60_000, `${envPrefix}CALL_TIMEOUT_MS`),
-    connect_timeout_ms: nat('Deadline to connect and initialise one member, ms.', 10_000, `${envPrefix}CONNECT_TIMEOUT_MS`),
-    session_idle_timeout_ms: nat('A session idle this long is closed, ms.', 1_800_000, `${envPrefix}SESSION_IDLE_TIMEOUT_MS`),
-    max_sessions: nat('Most open sessions per process.', 1000, `${envPrefix}MAX_SESSIONS`),
-    capture_bodies: { doc: 'Log tool arguments and results (truncated).', format: bool, default: false, env: `${envPrefix}CAPTURE_BODIES` },
+    enabled: on('Serve the MCP profiles.', false, 'ENABLED'),
+    path: { doc: 'Path prefix of the profiles: <path>/<profile>.', format: checkPath, default: '/mcp', env: `${prefix}_PATH` },
+    allow_stdio: on('Allow members that run a local command (stdio transport).', false, 'ALLOW_STDIO'),
+    prefix_names: on('Prefix tool, prompt and resource names with the member name.', true, 'PREFIX_NAMES'),
+    separator: { doc: 'Between the member name and the upstream name.', format: String, default: '__', env: `${prefix}_SEPARATOR` },
+    call_timeout: duration('Deadline of one upstream call (reset by progress).', '60s', 'CALL_TIMEOUT'),
+    connect_timeout: duration('Deadline to connect and initialise one member.', '10s', 'CONNECT_TIMEOUT'),
+    session_idle_timeout: duration('A session idle this long is closed.', '30m', 'SESSION_IDLE_TIMEOUT'),
+    max_sessions: { doc: 'Most open sessions per process.', format: 'nat', default: 1000, env: `${prefix}_MAX_SESSIONS` },
+    capture_bodies: on('Log tool arguments and results (truncated).', false, 'CAPTURE_BODIES'),
     breaker: {
-      failure_threshold: nat('Consecutive failures that take a member out.', 5, `${envPrefix}BREAKER_FAILURE_THRESHOLD`),
-      cool_down_ms: nat('How long a member stays out before a probe, ms.', 30_000, `${envPrefix}BREAKER_COOL_DOWN_MS`),
+      failure_threshold: { doc: 'Consecutive failures that take a member out.', format: 'nat', default: 5, env: `${prefix}_BREAKER_FAILURE_THRESHOLD` },
+      cool_down: duration('How long a member stays out before one probe.', '30s', 'BREAKER_COOL_DOWN'),
     },
+    // convict takes a nested mapping as one value only under the format named 'object';
+    // checkMcpConfig checks its shape.
     profiles: {
-      doc: 'Profiles: name -> { description, members: [{ name, transport, url, headers | command, args, env, cwd, timeout_ms }] }.',
-      // convict keeps a map as one value only with the Object format; checkMcpConfig checks its shape.
-      format: Object,
+      doc: 'Profiles: name -> { description, members: [{ name, transport, url, headers | command, args, env, cwd; timeout }] }.',
+      format: 'object',
       default: {},
     },
-  };
+  } as const;
 }
 
 function memberOf(entry: McpMemberConfig): McpMember {
-  const timeout = entry.timeout_ms !== undefined ? { timeoutMs: entry.timeout_ms } : {};
+  const timeout = entry.timeout !== undefined ? { timeoutMs: parseDuration(entry.timeout, { min: 1 }) } : {};
   if (entry.transport === 'stdio') {
     return { name: entry.name, transport: 'stdio', command: entry.command!, ...(entry.args ? { args: entry.args } : {}), ...(entry.env ? { env: entry.env } : {}), ...(entry.cwd ? { cwd: entry.cwd } : {}), ...timeout };
   }
@@ -151,12 +149,12 @@ export function mcpOptionsFromConfig(config: McpConfig): Omit<McpOptions, 'auth'
     allowStdio: config.allow_stdio,
     prefixNames: config.prefix_names,
     separator: config.separator,
-    callTimeoutMs: config.call_timeout_ms,
-    connectTimeoutMs: config.connect_timeout_ms,
-    sessionIdleMs: config.session_idle_timeout_ms,
+    callTimeoutMs: parseDuration(config.call_timeout, { path: 'mcp.call_timeout', min: 1 }),
+    connectTimeoutMs: parseDuration(config.connect_timeout, { path: 'mcp.connect_timeout', min: 1 }),
+    sessionIdleMs: parseDuration(config.session_idle_timeout, { path: 'mcp.session_idle_timeout', min: 1 }),
     maxSessions: config.max_sessions,
     captureBodies: config.capture_bodies,
     breakerFailures: config.breaker.failure_threshold,
-    breakerCoolDownMs: config.breaker.cool_down_ms,
+    breakerCoolDownMs: parseDuration(config.breaker.cool_down, { path: 'mcp.breaker.cool_down', min: 1 }),
   };
 }

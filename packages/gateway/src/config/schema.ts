@@ -265,7 +265,7 @@ export function gatewayConfigSchema() {
         path: { doc: 'Path the console is served under.', format: String, default: '/console', env: 'SWITCHYARD_CONSOLE_PATH' },
         session_ttl: { doc: 'How long a console sign-in lasts.', format: 'sy-duration', default: 8 * 3_600_000, env: 'SWITCHYARD_CONSOLE_SESSION_TTL' },
       },
-      mcp: mcpConfigSchema('SWITCHYARD_MCP_', { booleanFormat: 'switch' }),
+      mcp: mcpConfigSchema('SWITCHYARD_MCP'),
       ai_gateway: {
         enabled: { doc: 'Serve the AI routes.', format: 'switch', default: true, env: 'SWITCHYARD_ENABLED' },
         providers: { doc: 'Upstream providers.', format: 'provider-list', default: [] },
