@@ -5,6 +5,6 @@ export * from './admin-routes.js';
 export * from './errors.js';
 export * from './metrics.js';
 export * from './tool-call-log.js';
-export { UNAVAILABLE_META_KEY } from './profile-server.js';
+export { UNAVAILABLE_META_KEY } from './member-listing.js';
 export type { ProfileView, MemberView } from './profile-runtime.js';
 export type { MemberHealthView, MemberStatus } from './member-health.js';

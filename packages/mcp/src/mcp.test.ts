@@ -4,7 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { McpErrorCode } from './errors.js';
-import { UNAVAILABLE_META_KEY } from './profile-server.js';
+import { UNAVAILABLE_META_KEY } from './member-listing.js';
 import { eventually, startHarness, textOf, type Harness } from './harness.test.util.js';
 
 let h: Harness;

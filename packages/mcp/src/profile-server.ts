@@ -1,5 +1,4 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -22,22 +21,13 @@ import {
 import type { Principal } from '@switchyard/core';
 import { mcpPolicyAllows } from '@switchyard/auth-key';
 import { McpErrorCode, toMcpError } from './errors.js';
+import { callOptions, gather, onMember, unavailableMeta, type ListKind, type Lister } from './member-listing.js';
 import { NameTable, type Route } from './naming.js';
 import type { ResolvedOptions } from './options.js';
 import type { MemberRuntime, ProfileRuntime } from './profile-runtime.js';
 import { measure, outcomeOf, type ToolCallOutcome } from './tool-call-log.js';
 import type { ToolCalls } from './tool-calls.js';
 import { UpstreamSet } from './upstream-set.js';
-
-/** `_meta` key of a listing result naming the members left out of it (down, or failed to answer). */
-export const UNAVAILABLE_META_KEY = 'switchyard/unavailable_members';
-
-/** Most pages read from one member for one listing (a guard against a cursor loop). */
-const MAX_PAGES = 50;
-
-type ListKind = 'tools' | 'prompts' | 'resources';
-/** One listing method of the SDK client (`listTools`, …), called with a cursor and the call options. */
-type Lister = (client: Client, params: { cursor?: string }, options: RequestOptions) => Promise<{ nextCursor?: string }>;
 
 /** What one client session needs to know. */
 export interface SessionContext {
@@ -76,7 +66,7 @@ export class ProfileSession {
     this.#handleResources();
   }
 
-  /** Warm up: connect every member now, so the first listing does not wait for all of them in turn. */
+  /** Warm up: connect every member now, so upstream sessions are ready by the client's first request. */
   connectAll(): void {
     for (const member of this.ctx.profile.members.values()) if (member.health.available) this.upstreams.client(member).catch(() => {});
   }
@@ -93,64 +83,22 @@ export class ProfileSession {
   }
 
   /** Run `fn` against a member's client through its breaker and deadline. */
-  async #onMember<T>(member: MemberRuntime, fn: (client: Client, signal: AbortSignal | undefined) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const client = await this.upstreams.client(member);
-    return member.health.execute(() => fn(client, signal), signal);
+  #onMember<T>(member: MemberRuntime, fn: (client: Client, signal: AbortSignal | undefined) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return onMember(this.upstreams, member, fn, signal);
   }
 
-  /**
-   * Every page of one listing from every available member, in member order; members that are
-   * down or fail are named in `unavailable` and left out.
-   */
-  async #gather<T>(kind: ListKind, field: string, list: Lister, signal: AbortSignal): Promise<{ perMember: [string, T[]][]; unavailable: string[] }> {
-    const members = [...this.ctx.profile.members.values()];
-    const unavailable: string[] = [];
-    const results = await Promise.all(
-      members.map(async (member): Promise<[string, T[]] | undefined> => {
-        if (!member.health.available) {
-          unavailable.push(member.config.name);
-          return undefined;
-        }
-        try {
-          const items = await this.#onMember(
-            member,
-            async (client) => {
-              if (!client.getServerCapabilities()?.[kind]) return [];
-              const all: T[] = [];
-              let cursor: string | undefined;
-              for (let page = 0; page < MAX_PAGES; page++) {
-                const answer = await list(client, cursor ? { cursor } : {}, this.#options(member, signal));
-                all.push(...((answer as Record<string, unknown>)[field] as T[]));
-                cursor = answer.nextCursor;
-                if (!cursor) break;
-              }
-              return all;
-            },
-            signal,
-          );
-          return [member.config.name, items];
-        } catch (err) {
-          if (signal.aborted) throw err;
-          unavailable.push(member.config.name);
-          this.ctx.o.logger.warn({ profile: this.ctx.profile.name, member: member.config.name, kind, err: (err as Error)?.message }, 'MCP member left out of a listing');
-          return undefined;
-        }
-      }),
+  /** Every item of one listing from every available member; see {@link gather}. */
+  #gather<T>(kind: ListKind, field: string, list: Lister, signal: AbortSignal) {
+    const { profile, o } = this.ctx;
+    return gather<T>(profile.members.values(), this.upstreams, { kind, field, list, signal }, (member, err) =>
+      o.logger.warn({ profile: profile.name, member, kind, err: (err as Error)?.message }, 'MCP member left out of a listing'),
     );
-    return { perMember: results.filter((r): r is [string, T[]] => r !== undefined), unavailable };
-  }
-
-  #meta(unavailable: string[]): { _meta?: Record<string, unknown> } {
-    return unavailable.length > 0 ? { _meta: { [UNAVAILABLE_META_KEY]: unavailable.sort() } } : {};
   }
 
   #member(name: string): MemberRuntime {
     return this.ctx.profile.members.get(name)!;
   }
 
-  #options(member: MemberRuntime, signal: AbortSignal | undefined): RequestOptions {
-    return { timeout: member.timeoutMs, ...(signal ? { signal } : {}) };
-  }
 
   async #listTools(signal: AbortSignal): Promise<{ tools: Tool[]; _meta?: Record<string, unknown> }> {
     const { perMember, unavailable } = await this.#gather<Tool>('tools', 'tools', (c, params, options) => c.listTools(params, options), signal);
@@ -163,7 +111,7 @@ export class ProfileSession {
         if (name !== undefined && mcpPolicyAllows(principal, { profile: this.ctx.profile.name, tool: name })) tools.push({ ...tool, name });
       }
     }
-    return { tools, ...this.#meta(unavailable) };
+    return { tools, ...unavailableMeta(unavailable) };
   }
 
   #handleTools(): void {
@@ -198,7 +146,7 @@ export class ProfileSession {
           member,
           (client, signal) =>
             client.callTool({ name: upstreamName, ...(request.params.arguments ? { arguments: request.params.arguments } : {}) }, undefined, {
-              ...this.#options(member, signal),
+              ...callOptions(member, signal),
               resetTimeoutOnProgress: true,
               ...(progressToken !== undefined
                 ? { onprogress: (p) => void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => {}) }
@@ -245,14 +193,14 @@ export class ProfileSession {
           if (name !== undefined) prompts.push({ ...prompt, name });
         }
       }
-      return { prompts, ...this.#meta(unavailable) };
+      return { prompts, ...unavailableMeta(unavailable) };
     });
     this.server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
       const route = this.#prompts.route(request.params.name, this.ctx.profile.memberNames);
       if (!route) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${request.params.name}`);
       const member = this.#member(route.member);
       try {
-        return await this.#onMember(member, (client, signal) => client.getPrompt({ ...request.params, name: route.name }, this.#options(member, signal)), extra.signal);
+        return await this.#onMember(member, (client, signal) => client.getPrompt({ ...request.params, name: route.name }, callOptions(member, signal)), extra.signal);
       } catch (err) {
         throw toMcpError(err, route.member);
       }
@@ -271,7 +219,7 @@ export class ProfileSession {
           resources.push({ ...resource, name: this.#exposed(member, resource.name) });
         }
       }
-      return { resources, ...this.#meta(unavailable) };
+      return { resources, ...unavailableMeta(unavailable) };
     });
     this.server.setRequestHandler(ListResourceTemplatesRequestSchema, async (_request, extra) => {
       const { perMember, unavailable } = await this.#gather<ResourceTemplate>(
@@ -288,7 +236,7 @@ export class ProfileSession {
           templates.push({ ...template, name: this.#exposed(member, template.name) });
         }
       }
-      return { resourceTemplates: templates, ...this.#meta(unavailable) };
+      return { resourceTemplates: templates, ...unavailableMeta(unavailable) };
     });
     this.server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
       const uri = request.params.uri;
@@ -296,7 +244,7 @@ export class ProfileSession {
       if (!memberName) throw new McpError(ErrorCode.InvalidParams, `Unknown resource: ${uri} (list resources or templates first)`);
       const member = this.#member(memberName);
       try {
-        return await this.#onMember(member, (client, signal) => client.readResource(request.params, this.#options(member, signal)), extra.signal);
+        return await this.#onMember(member, (client, signal) => client.readResource(request.params, callOptions(member, signal)), extra.signal);
       } catch (err) {
         throw toMcpError(err, memberName);
       }

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { UNAVAILABLE_META_KEY } from './profile-server.js';
+import { UNAVAILABLE_META_KEY } from './member-listing.js';
 import { eventually, startHarness, textOf } from './harness.test.util.js';
 import { startStreamableHttpFixture } from './testing.js';
 
