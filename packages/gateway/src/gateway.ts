@@ -10,6 +10,7 @@ import { mcpAdminRoutes } from '@switchyard/mcp';
 import { mcpKoa, mountMcpAdminRoutes } from '@switchyard/mcp/koa';
 import { adminGuard, adminRouter } from './admin.js';
 import { gatewayMcp } from './mcp.js';
+import type { StatusWebSocket } from '@switchyard/failover/ws';
 import { createSwitchyard, type Switchyard, type SwitchyardOptions } from './switchyard.js';
 
 /** Options of {@link createGateway}. */
@@ -140,6 +141,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   });
 
   let server: Server | undefined;
+  let statusSocket: StatusWebSocket | undefined;
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -164,6 +166,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
           resolve();
         });
       });
+      statusSocket = switchyard.websocket(server);
       const address = server.address() as AddressInfo;
       logger.info({ host: address.address, port: address.port, providers: [...switchyard.adapters.keys()] }, 'listening');
       return server;
@@ -174,6 +177,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await mcp?.close(); // MCP sessions are long-lived: end them (and their upstream sessions) first
         if (server) {
           const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+          await statusSocket?.close(); // status watchers hold no work: they go first
           server.closeIdleConnections();
           const drained = await switchyard.drain(config.server.shutdown_timeout);
           if (!drained) logger.warn({ in_flight: switchyard.inFlight }, 'shutdown deadline reached; closing remaining connections');

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -12,7 +12,8 @@ import type { GatewayConfig } from './config/schema.js';
 import { renderModelList, servedModels, type ServedModel } from './models.js';
 import { providerField } from './provider-field.js';
 import { buildStack, type Stack } from './stack.js';
-import { clientRoutes, keyAccess, type Access } from './status-routes.js';
+import { clientRoutes, keyAccess, statusOptions, type Access } from './status-routes.js';
+import { attachStatusWebSocket, type StatusWebSocket } from '@switchyard/failover/ws';
 import { openStorage, type Storage } from './storage.js';
 import { validateRequest } from './validate-request.js';
 
@@ -69,6 +70,11 @@ export interface Switchyard {
   readonly inFlight: number;
   /** Every model name a client can request. */
   models(): ServedModel[];
+  /**
+   * Serve the provider status WebSocket (`/v1/providers/health/stream`, under `prefix`) on an
+   * HTTP server: the one your app listens with. Closed with {@link Switchyard.close}.
+   */
+  websocket(server: Server, options?: MountOptions): StatusWebSocket;
   /** Koa middleware serving the client API; other paths fall through to `next`. */
   koa(options?: MountOptions): Middleware;
   /** Express middleware serving the client API; other paths fall through to `next`. */
@@ -165,6 +171,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const reading = { bodyLimit: config.server.body_limit, bodyTimeoutMs: config.server.body_timeout, maxJsonDepth: config.server.max_json_depth };
   const access = options.access ?? keyAccess(config, stack);
   const routes = clientRoutes(config, stack, access, events);
+  const sockets = new Set<StatusWebSocket>();
   const modelList = servedModels(config.ai_gateway);
   const startedAt = new Date(options.now?.() ?? Date.now());
   const anthropicClient = (headers: IncomingMessage['headers']) => headers['anthropic-version'] !== undefined;
@@ -206,6 +213,11 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       return inFlight;
     },
     models: () => modelList,
+    websocket(server, mount = {}) {
+      const socket = attachStatusWebSocket(server, { ...statusOptions(config, stack, access, events), path: `${mount.prefix ?? ''}/v1/providers/health/stream` });
+      sockets.add(socket);
+      return socket;
+    },
     koa(mount = {}) {
       const prefix = mount.prefix ?? '';
       const handlers = new Map(
@@ -259,6 +271,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       });
     },
     async close() {
+      await Promise.all([...sockets].map((s) => s.close()));
       await stack.close();
       events.dispose();
       await transport.close();
