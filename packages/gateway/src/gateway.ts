@@ -11,6 +11,7 @@ import { mcpKoa, mountMcpAdminRoutes } from '@switchyard/mcp/koa';
 import { adminGuard, adminRouter } from './admin.js';
 import { gatewayMcp } from './mcp.js';
 import type { StatusWebSocket } from '@switchyard/failover/ws';
+import { startOtlpTracing } from './otlp-tracing.js';
 import { createSwitchyard, type Switchyard, type SwitchyardOptions } from './switchyard.js';
 
 /** Options of {@link createGateway}. */
@@ -64,6 +65,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   if (!config.storage.sqlite_path) config.storage.sqlite_path = STANDALONE_SQLITE_PATH;
   const logger: Logger = options.logger ?? silentLogger;
   for (const warning of warnings) logger.warn({ config: warning }, 'config warning');
+  const otlp = await startOtlpTracing(config.tracing);
   const switchyard = await createSwitchyard({ ...options, config, logger });
   const mcp = config.mcp.enabled ? gatewayMcp(switchyard, config, logger) : undefined;
 
@@ -185,6 +187,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
           await closed;
         }
         await switchyard.close();
+        await otlp?.shutdown();
       })();
       return closing;
     },

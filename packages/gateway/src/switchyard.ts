@@ -14,6 +14,7 @@ import { providerField } from './provider-field.js';
 import { buildStack, type Stack } from './stack.js';
 import { clientRoutes, keyAccess, statusOptions, type Access } from './status-routes.js';
 import { attachStatusWebSocket, type StatusWebSocket } from '@switchyard/failover/ws';
+import { traceExchanges } from '@switchyard/usage-accounting';
 import { openStorage, type Storage } from './storage.js';
 import { validateRequest } from './validate-request.js';
 
@@ -172,6 +173,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const access = options.access ?? keyAccess(config, stack);
   const routes = clientRoutes(config, stack, access, events);
   const sockets = new Set<StatusWebSocket>();
+  if (config.tracing.enabled) traceExchanges({ events, captureContent: config.tracing.capture_content });
   const modelList = servedModels(config.ai_gateway);
   const startedAt = new Date(options.now?.() ?? Date.now());
   const anthropicClient = (headers: IncomingMessage['headers']) => headers['anthropic-version'] !== undefined;

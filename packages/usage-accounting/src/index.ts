@@ -9,6 +9,7 @@ export * from './postgres-store.js';
 export * from './callback-store.js';
 export * from './migrations.js';
 export * from './metrics.js';
+export * from './tracing.js';
 export * from './provider-performance.js';
 export * from './admin-query.js';
 export { fromAnthropicUsage, fromOpenAiUsage, usageFromJson, isEmptyUsage, StreamUsageObserver } from './usage-parse.js';

@@ -28,6 +28,7 @@ export interface GatewayConfig {
   auth: { required: boolean; keys: Record<string, unknown>[]; pepper: string; master_key: string; cache_ttl: number };
   usage: { enabled: boolean; retention: number; batch_size: number; flush_interval: number; capture_bodies: boolean; cost_header: boolean };
   metrics: { enabled: boolean; path: string };
+  tracing: { enabled: boolean; capture_content: boolean; otlp_endpoint: string; otlp_headers: string; service_name: string };
   console: { enabled: boolean; path: string; session_ttl: number };
   mcp: McpConfig;
   ai_gateway: {
@@ -250,6 +251,23 @@ export function gatewayConfigSchema() {
         flush_interval: { doc: 'Longest a record waits before it is written (what a crash can lose).', format: 'sy-duration', default: 1000, env: 'SWITCHYARD_LOG_FLUSH_INTERVAL' },
         capture_bodies: { doc: 'Store request and response bodies (secrets redacted) in the log.', format: 'switch', default: false, env: 'SWITCHYARD_LOG_BODIES' },
         cost_header: { doc: 'Send x-switchyard-cost-usd on JSON responses.', format: 'switch', default: true, env: 'SWITCHYARD_COST_HEADER' },
+      },
+      tracing: {
+        enabled: {
+          doc: 'OpenTelemetry spans per request and per upstream attempt (GenAI conventions), through the globally registered tracer provider; a no-op without one.',
+          format: 'switch',
+          default: true,
+          env: 'SWITCHYARD_TRACING_ENABLED',
+        },
+        capture_content: { doc: 'Record request and response bodies (prompts, completions) as span events.', format: 'switch', default: false, env: 'SWITCHYARD_TRACING_CAPTURE_CONTENT' },
+        otlp_endpoint: {
+          doc: 'Standalone gateway: export spans to this OTLP/HTTP traces URL (e.g. http://127.0.0.1:4318/v1/traces). Needs the OpenTelemetry SDK packages installed. Empty: no exporter of ours.',
+          format: String,
+          default: '',
+          env: 'SWITCHYARD_OTLP_ENDPOINT',
+        },
+        otlp_headers: { doc: 'Headers for the OTLP exporter, `key=value,key2=value2`.', format: String, default: '', env: 'SWITCHYARD_OTLP_HEADERS', sensitive: true },
+        service_name: { doc: 'service.name of the exported spans.', format: String, default: 'switchyard', env: 'SWITCHYARD_SERVICE_NAME' },
       },
       metrics: {
         enabled: { doc: 'Serve Prometheus metrics.', format: 'switch', default: true, env: 'SWITCHYARD_METRICS_ENABLED' },

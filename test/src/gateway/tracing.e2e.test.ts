@@ -1,0 +1,112 @@
+/**
+ * OpenTelemetry traces of a request that failed over, recorded by an in-memory exporter: one
+ * SERVER span continuing the client's traceparent, one CLIENT child span per attempt, GenAI
+ * semantic-convention attributes, no prompt or completion text.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { propagation, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { startUpstream, type Upstream } from '../support/upstream.js';
+import { openaiCompletion, openaiError } from './helpers.js';
+
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+trace.setGlobalTracerProvider(provider);
+propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+
+let primary: Upstream;
+let backup: Upstream;
+let gw: RunningGateway;
+let keyId: string;
+let secret: string;
+
+before(async () => {
+  [primary, backup] = await Promise.all([startUpstream({ status: 503, json: openaiError(503) }), startUpstream({ json: openaiCompletion('gpt-4o-mini-2024-07-18', 'SECRET-COMPLETION-TEXT') })]);
+  gw = await startGateway({
+    config: {
+      storage: { sqlite_path: ':memory:' },
+      auth: { required: true },
+      ai_gateway: {
+        providers: [
+          { name: 'tr-primary', type: 'openai', base_url: `${primary.url}/v1`, api_key: 'sk-up-1', models: ['gpt-4o-mini'] },
+          { name: 'tr-backup', type: 'openai', base_url: `${backup.url}/v1`, api_key: 'sk-up-2', models: ['gpt-4o-mini'] },
+        ],
+        routing: { strategy: 'priority', providers: [{ name: 'tr-primary', priority: 1 }, { name: 'tr-backup', priority: 2 }], failover: { max_retries: 0 } },
+        model_mapping: { chat: { 'tr-primary': 'gpt-4o-mini', 'tr-backup': 'gpt-4o-mini' } },
+      },
+    },
+  });
+  const { record, secret: s } = await gw.gateway.switchyard.stack.keys.create({ name: 'traced', policy: {} } as never);
+  keyId = record.id;
+  secret = s;
+});
+
+after(async () => {
+  await gw.close();
+  await Promise.all([primary.close(), backup.close()]);
+  await provider.shutdown();
+});
+
+test('a request that failed over: span tree and GenAI attributes', async () => {
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const parentId = 'b7ad6b7169203331';
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', traceparent: `00-${traceId}-${parentId}-01` },
+    body: JSON.stringify({ model: 'chat', max_tokens: 50, temperature: 0.2, messages: [{ role: 'user', content: 'SECRET-PROMPT-TEXT' }] }),
+  });
+  assert.equal(res.status, 200);
+  await res.text();
+  // The request span ends at settlement, just after the response is written.
+  for (let i = 0; i < 100 && !exporter.getFinishedSpans().some((s) => s.parentSpanContext?.spanId === parentId); i++) await new Promise((r) => setTimeout(r, 20));
+  const spans = exporter.getFinishedSpans();
+  const root = spans.find((s) => s.parentSpanContext?.spanId === parentId);
+  assert.ok(root, 'the request span continues the client traceparent');
+  assert.equal(root.spanContext().traceId, traceId);
+  assert.equal(root.name, 'chat chat');
+  assert.equal(root.kind, 1 /* SERVER */);
+  const children = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId).sort((a, b) => a.attributes['switchyard.attempt'] as number - (b.attributes['switchyard.attempt'] as number));
+  assert.equal(children.length, 2, 'one child span per attempt');
+  const [failed, served] = children as [typeof root, typeof root];
+
+  assert.equal(failed.name, 'chat gpt-4o-mini');
+  assert.equal(failed.kind, 2 /* CLIENT */);
+  assert.equal(failed.attributes['gen_ai.operation.name'], 'chat');
+  assert.equal(failed.attributes['gen_ai.provider.name'], 'tr-primary');
+  assert.equal(failed.attributes['gen_ai.request.model'], 'gpt-4o-mini');
+  assert.equal(failed.attributes['error.type'], 'overloaded');
+  assert.equal(failed.attributes['http.response.status_code'], 503);
+  assert.equal(failed.status.code, 2 /* ERROR */);
+
+  assert.equal(served.attributes['gen_ai.provider.name'], 'tr-backup');
+  assert.equal(served.attributes['switchyard.attempt'], 2);
+  assert.equal(served.attributes['switchyard.failover.kind'], 'failover');
+  assert.equal(served.attributes['switchyard.failover.reason'], 'overloaded');
+  assert.equal(served.attributes['gen_ai.response.model'], 'gpt-4o-mini-2024-07-18');
+  assert.deepEqual(served.attributes['gen_ai.response.finish_reasons'], ['stop']);
+  assert.equal(served.attributes['gen_ai.usage.input_tokens'], 9);
+  assert.equal(served.attributes['gen_ai.usage.output_tokens'], 3);
+  assert.equal(served.attributes['error.type'], undefined);
+
+  assert.equal(root.attributes['gen_ai.operation.name'], 'chat');
+  assert.equal(root.attributes['gen_ai.request.model'], 'chat');
+  assert.equal(root.attributes['gen_ai.request.max_tokens'], 50);
+  assert.equal(root.attributes['gen_ai.request.temperature'], 0.2);
+  assert.equal(root.attributes['gen_ai.provider.name'], 'tr-backup');
+  assert.equal(root.attributes['gen_ai.response.model'], 'gpt-4o-mini-2024-07-18');
+  assert.equal(root.attributes['gen_ai.usage.output_tokens'], 3);
+  assert.equal(root.attributes['switchyard.key.id'], keyId);
+  assert.equal(root.attributes['switchyard.strategy'], 'priority');
+  assert.equal(root.attributes['switchyard.attempts'], 2);
+  assert.equal(root.attributes['switchyard.failover.kind'], 'failover');
+  assert.equal(root.attributes['http.response.status_code'], 200);
+  assert.equal(root.status.code, 0 /* UNSET */);
+
+  // No prompt or completion text anywhere unless capture is enabled.
+  const dump = JSON.stringify(spans.map((s) => [s.attributes, s.events]));
+  assert.doesNotMatch(dump, /SECRET-PROMPT-TEXT|SECRET-COMPLETION-TEXT/);
+  assert.doesNotMatch(dump, new RegExp(secret));
+});
