@@ -1,4 +1,4 @@
-import type { EventBus, GatewayEvents } from '@switchyard/core';
+import { isGatewayError, type EventBus, type GatewayEvents } from '@switchyard/core';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RequestLogRecord } from './record.js';
 
@@ -12,6 +12,11 @@ export interface MetricsOptions {
   latencyBuckets?: number[];
   /** Buckets of the gateway overhead histogram, in seconds. Defaults to 0.1 ms … 100 ms. */
   overheadBuckets?: number[];
+  /**
+   * Count spend and tokens per API key id (`switchyard_key_*`; one series per key, never a
+   * name or secret). Turn off when keys are too many to label. Defaults to true.
+   */
+  keyLabels?: boolean;
 }
 
 /** Metrics fed by events and by the usage-accounting middleware (one observation per request). */
@@ -29,8 +34,8 @@ const CIRCUIT = { closed: 0, half_open: 1, open: 2 } as const;
 
 /**
  * Prometheus metrics of the gateway, on an injected registry. Every label is bounded: provider
- * names and models come from configuration, statuses and reasons from fixed sets; no key, no
- * requested model name, nothing a client typed. Names are listed in the package README.
+ * names and models come from configuration, statuses and reasons from fixed sets, key ids only on
+ * the `switchyard_key_*` series; no key name or secret, no requested model name, nothing a client typed. Names are listed in the package README.
  *
  * @example
  * const registry = new Registry();
@@ -56,6 +61,10 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
   const ttft = new Histogram({ name: 'switchyard_time_to_first_token_seconds', help: 'Upstream time to first stream event by provider and model', labelNames: ['provider', 'model'], buckets: latencyBuckets, registers });
   const health = new Gauge({ name: 'switchyard_provider_up', help: 'Provider health: 1 healthy or degraded, 0 down', labelNames: ['provider'], registers });
   const circuit = new Gauge({ name: 'switchyard_circuit_state', help: 'Circuit breaker state per target: 0 closed, 1 half-open, 2 open', labelNames: ['provider', 'model'], registers });
+  const keyLabels = options.keyLabels !== false;
+  const keyCost = new Counter({ name: 'switchyard_key_cost_usd_total', help: 'Known cost in USD by API key id', labelNames: ['key_id'], registers });
+  const keyTokens = new Counter({ name: 'switchyard_key_tokens_total', help: 'Tokens by API key id and direction (input includes cached tokens)', labelNames: ['key_id', 'direction'], registers });
+  const rejections = new Counter({ name: 'switchyard_rate_limit_rejections_total', help: 'Requests refused by rate limiting before any upstream attempt (key limits and budgets, provider limits, limit store down), by error code', labelNames: ['code'], registers });
   const inflight = new Gauge({ name: 'switchyard_inflight_requests', help: 'Upstream attempts in flight by provider', labelNames: ['provider'], registers });
 
   const offs: Array<() => void> = [];
@@ -75,6 +84,12 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
       events.on('breaker.half_open', ({ target }) => circuit.set({ provider: target.provider, model: target.model }, CIRCUIT.half_open)),
       events.on('breaker.close', ({ target }) => circuit.set({ provider: target.provider, model: target.model }, CIRCUIT.closed)),
       events.on('provider.status', ({ provider, status }) => health.set({ provider }, status === 'down' ? 0 : 1)),
+      events.on('exchange.settled', ({ exchange, settlement }) => {
+        if (exchange.attempts.length > 0) return;
+        const code = isGatewayError(exchange.error) ? exchange.error.code : undefined;
+        // 429s before any attempt, and the 503 of a limit store that is down (fail-closed policy).
+        if (settlement.status === 429 || code === 'rate_limit_unavailable') rejections.inc({ code: code ?? 'rate_limited' });
+      }),
     );
   }
 
@@ -98,6 +113,15 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
       }
       if (record.costUsd === null) unpriced.inc({ provider, model });
       else if (record.costUsd > 0) cost.inc({ provider, model }, record.costUsd);
+      if (keyLabels && record.keyId) {
+        const key_id = record.keyId;
+        if (u) {
+          const input = u.input + u.cacheRead + u.cacheWrite;
+          if (input) keyTokens.inc({ key_id, direction: 'input' }, input);
+          if (u.output) keyTokens.inc({ key_id, direction: 'output' }, u.output);
+        }
+        if (record.costUsd) keyCost.inc({ key_id }, record.costUsd);
+      }
     },
     dispose() {
       for (const off of offs.splice(0)) off();
