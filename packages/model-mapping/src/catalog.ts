@@ -284,7 +284,7 @@ export class Catalog {
       contextWindow: table?.contextWindow,
       prices,
       priceSource: configured ? 'config' : table?.prices ? 'price-table' : 'unknown',
-      capabilities: defaultCapabilities(type, model),
+      capabilities: defaultCapabilities(type, model, { known: table !== undefined }),
       region: p?.region,
       enabled: p?.entry.enabled !== false,
     };

@@ -19,15 +19,19 @@ export interface CostConfig {
   cache_write_1h_per_1m?: number;
 }
 
-/** Capabilities a model may have; each one is checked against what a request needs. */
+/**
+ * Capabilities a model may have; each one is checked against what a request needs. `null` is
+ * unknown (a model the catalog has no data for): only a capability known to be absent (`false`)
+ * filters a target; an unknown one lets the request through and the provider answers for itself.
+ */
 export interface Capabilities {
   chat: boolean;
-  tools: boolean;
-  vision: boolean;
-  jsonSchema: boolean;
+  tools: boolean | null;
+  vision: boolean | null;
+  jsonSchema: boolean | null;
   embeddings: boolean;
   reasoning: boolean;
-  prefill: boolean;
+  prefill: boolean | null;
 }
 
 /** One `ai_gateway.providers[]` entry (extra adapter fields are ignored here). */

@@ -35,7 +35,8 @@ export function filterCandidates(catalog: Catalog, targets: Target[], needs: Req
       skipped.push({ target, reason: `${name} is disabled`, param: 'model', code: 'model_disabled' });
       continue;
     }
-    const missing = NEEDS.find(([need]) => needs[need] && !model.capabilities[need]);
+    // Only a capability known to be absent filters; an unknown one (null) is the provider's to answer.
+    const missing = NEEDS.find(([need]) => needs[need] && model.capabilities[need] === false);
     if (missing) {
       skipped.push({ target, reason: `${name} ${missing[2]}`, param: missing[1], code: 'capability_unsupported' });
       continue;

@@ -68,7 +68,9 @@ test('tools, images and JSON schema only go to targets that support them', async
 
   const image = [{ role: 'user', content: [{ type: 'text', text: 'what is this' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }];
   const vision = await run({ config }, chat({ model: 'gpt-4', messages: image }));
-  assert.deepEqual(vision.candidates?.map((t) => t.provider), ['anthropic'], 'gpt-4-turbo-preview and llama-2 have no vision');
+  // gpt-4-turbo-preview is known to have no vision; llama-2-70b on `local` is not in the price
+  // table, so its vision is unknown and the provider answers for itself.
+  assert.deepEqual(vision.candidates?.map((t) => t.provider), ['anthropic', 'local']);
 
   const onlyLocal = await rejects({ config }, chat({ model: 'llama-2-70b', messages: hi, tools }));
   assert.equal(onlyLocal.status, 400);
@@ -77,7 +79,23 @@ test('tools, images and JSON schema only go to targets that support them', async
 
   const schemaConfig = { ...config, models: [...config.models, { provider: 'anthropic', model: 'claude-3-opus-20240229', capabilities: { jsonSchema: true } }] };
   const schema = await run({ config: schemaConfig }, chat({ model: 'gpt-4', messages: hi, response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } }));
-  assert.deepEqual(schema.candidates?.map((t) => t.provider), ['anthropic'], 'only the target configured for JSON schema');
+  assert.deepEqual(schema.candidates?.map((t) => t.provider), ['anthropic', 'local'], 'the target configured for JSON schema, and the one whose support is unknown');
+});
+
+test('a model the catalog does not know has unknown capabilities: only known absence filters', async () => {
+  const config = { providers: [{ name: 'openai', type: 'openai', models: ['gpt-3.5-turbo', 'acme-ft-2'] }] };
+  const catalog = createCatalog({ providers: config.providers });
+  assert.equal(catalog.describe('openai', 'acme-ft-2').capabilities.vision, null);
+  assert.equal(catalog.describe('openai', 'gpt-3.5-turbo').capabilities.vision, false);
+  const image = [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }];
+  const custom = await run({ config, catalog }, chat({ model: 'acme-ft-2', messages: image }));
+  assert.deepEqual(custom.candidates?.map((t) => t.model), ['acme-ft-2']);
+  const known = await rejects({ config, catalog }, chat({ model: 'gpt-3.5-turbo', messages: image }));
+  assert.equal(known.status, 400);
+  assert.equal(known.code, 'capability_unsupported');
+  // Declaring the capability in the config makes it known.
+  const declared = { ...config, models: [{ provider: 'openai', model: 'acme-ft-2', capabilities: { vision: false } }] };
+  assert.equal((await rejects({ config: declared }, chat({ model: 'acme-ft-2', messages: image }))).code, 'capability_unsupported');
 });
 
 test('a prompt larger than a context window skips that target; a larger-context model serves it', async () => {
