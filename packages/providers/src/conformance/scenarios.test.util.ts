@@ -7,7 +7,7 @@ import type { ClientFormat } from '@switchyard/core';
 
 type Json = Record<string, unknown>;
 
-export const SCENARIOS = ['text with system', 'tools + tool-result turn', 'base64 image', 'streamed text', 'streamed tool call'] as const;
+export const SCENARIOS = ['text with system', 'tools + tool-result turn', 'base64 image', 'streamed text', 'streamed tool call', 'structured output'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** What the upstream answers with: a text answer, a text stream or a tool-call stream. */
@@ -18,6 +18,7 @@ export const ANSWER: Record<Scenario, AnswerKind> = {
   'base64 image': 'json',
   'streamed text': 'stream-text',
   'streamed tool call': 'stream-tool',
+  'structured output': 'json',
 };
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -47,6 +48,8 @@ function openAIBody(scenario: Scenario): Json {
       return { messages: [{ role: 'system', content: SYSTEM }, user('Say hello.')], stream: true, stream_options: { include_usage: true } };
     case 'streamed tool call':
       return { messages: [user('Weather in Paris?')], tools: openAITools, tool_choice: 'auto', stream: true, stream_options: { include_usage: true } };
+    case 'structured output':
+      return { messages: [user('Weather in Paris as JSON.')], response_format: { type: 'json_schema', json_schema: { name: 'weather', schema: WEATHER, strict: true } } };
   }
 }
 
@@ -71,6 +74,8 @@ function anthropicBody(scenario: Scenario): Json {
       return { system: SYSTEM, messages: [user('Say hello.')], max_tokens: 64, stream: true };
     case 'streamed tool call':
       return { messages: [user('Weather in Paris?')], tools: anthropicTools, tool_choice: { type: 'auto' }, max_tokens: 256, stream: true };
+    case 'structured output':
+      return { messages: [user('Weather in Paris as JSON.')], max_tokens: 256, output_config: { format: { type: 'json_schema', schema: WEATHER } } };
   }
 }
 
