@@ -164,16 +164,27 @@ describe('console pages', { skip }, () => {
     assert.equal(routing.strategy, 'weighted');
     assert.deepEqual(routing.targets.map((t: any) => [t.provider, t.weight]), [['sim-a', 3], ['sim-b', 1]]);
 
-    // Advanced rules: a header condition routes to its own target, the default elsewhere.
+    // Advanced rules, one row per rule: a header condition routes to its own target, the rest to the default.
     await page.getByLabel('Advanced rules').check();
-    await page.getByLabel('Rules and default (JSON)').fill(
-      JSON.stringify({
-        rules: [{ name: 'gold', when: { field: 'header.x-tier', op: 'eq', value: 'gold' }, targets: [{ provider: 'sim-b', model: 'sim-2' }] }],
-        default: { targets: [{ provider: 'sim-a', model: 'sim-1' }] },
-      }),
-    );
+    await page.getByRole('button', { name: 'Add a rule' }).click();
+    await page.getByLabel('Rule 1 name').fill('gold');
+    await page.getByLabel('Rule 1 when').selectOption('header');
+    await page.getByLabel('Rule 1 header name').fill('x-tier');
+    await page.getByLabel('Rule 1 test').selectOption('eq');
+    await page.getByLabel('Rule 1 value').fill('gold');
+    await page.getByLabel('Rule 1 routes to').selectOption('sim-b/sim-2');
+    await page.getByLabel('Otherwise route to').selectOption('sim-a/sim-1');
     await page.getByRole('button', { name: 'Save routing' }).click();
     await page.getByText('Routing saved.').waitFor();
+    assert.deepEqual((await admin('GET', `/keys/${key.id}/routing`)).routing, {
+      active: true,
+      strategy: 'rules',
+      rules: [{ name: 'gold', when: { field: 'header.x-tier', op: 'eq', value: 'gold' }, targets: [{ provider: 'sim-b', model: 'sim-2' }] }],
+      default: { targets: [{ provider: 'sim-a', model: 'sim-1' }] },
+    });
+    await shoot(page, 'key-detail-rules');
+    await page.getByLabel('Edit as JSON').check();
+    assert.match(await page.getByLabel('Rules and default (JSON)').inputValue(), /"field": "header.x-tier"/);
     const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key.key, maxRetries: 0 });
     const served = async (headers: Record<string, string>) =>
       (await openai.chat.completions.create({ model: 'sim-1', messages: [{ role: 'user', content: 'rules' }] }, { headers }).withResponse()).response.headers.get('x-switchyard-provider');

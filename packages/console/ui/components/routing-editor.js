@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
+import { RulesEditor, rowsToRules, rulesToRows } from './rules-editor.js';
 
 /**
  * The routing modes a person thinks in, and the admin API's `routing` object for each:
@@ -22,10 +23,10 @@ export function modeOf(routing) {
 }
 
 /** Turn the editor's state into the admin API body. */
-export function toRouting({ mode, active, targets, rulesText }) {
+export function toRouting({ mode, active, targets, rules, rulesText }) {
   const clean = targets.filter((t) => t.provider && t.model);
   if (mode === 'rules') {
-    const parsed = JSON.parse(rulesText || '{}');
+    const parsed = rules ? rowsToRules(rules) : JSON.parse(rulesText || '{}');
     return { active, strategy: 'rules', rules: parsed.rules ?? [], ...(parsed.default ? { default: parsed.default } : {}) };
   }
   if (mode === 'split') return { active, strategy: 'weighted', targets: clean.map((t) => ({ provider: t.provider, model: t.model, weight: Number(t.weight) || 0 })) };
@@ -68,6 +69,22 @@ export function RoutingEditor({ routing, models, onSave }) {
   const [targets, setTargets] = useState(routing?.targets?.length ? routing.targets.map((t) => ({ ...t })) : [{ provider: '', model: '' }]);
   const [rulesText, setRulesText] = useState(JSON.stringify({ rules: routing?.rules ?? [], ...(routing?.default ? { default: routing.default } : {}) }, null, 2));
   const [message, setMessage] = useState(null);
+  // Rows when the stored rules fit them, else JSON; switching to JSON carries the rows over.
+  const [rules, setRules] = useState(() => rulesToRows(routing) ?? undefined);
+  const asJson = (on) => {
+    if (on) {
+      setRulesText(JSON.stringify(rowsToRules(rules), null, 2));
+      setRules(undefined);
+    } else {
+      try {
+        const rows = rulesToRows(JSON.parse(rulesText || '{}'));
+        if (rows) setRules(rows);
+        else setMessage({ ok: false, text: 'These rules need the JSON editor (and/or conditions, strategies or several targets).' });
+      } catch (err) {
+        setMessage({ ok: false, text: `The JSON does not parse: ${err.message}` });
+      }
+    }
+  };
   const totalWeight = targets.reduce((s, t) => s + (Number(t.weight ?? 1) || 0), 0);
   const shown = mode === 'single' ? targets.slice(0, 1) : targets;
 
@@ -81,7 +98,7 @@ export function RoutingEditor({ routing, models, onSave }) {
     e.preventDefault();
     setMessage(null);
     try {
-      await onSave(toRouting({ mode, active, targets, rulesText }));
+      await onSave(toRouting({ mode, active, targets, rules, rulesText }));
       setMessage({ ok: true, text: 'Routing saved.' });
     } catch (err) {
       setMessage({ ok: false, text: err.message });
@@ -93,10 +110,13 @@ export function RoutingEditor({ routing, models, onSave }) {
       ${MODES.map(([value, label]) => html`<label class="radio"><input type="radio" name="routing-mode" value=${value} checked=${mode === value} onChange=${() => setMode(value)} /> ${label}</label>`)}
     </fieldset>
     ${mode === 'rules'
-      ? html`<label>Rules and default (JSON)
+      ? html`<label class="switch"><input type="checkbox" checked=${!rules} onChange=${(e) => asJson(e.currentTarget.checked)} /> Edit as JSON</label>
+        ${rules
+          ? html`<${RulesEditor} value=${rules} models=${models} onChange=${setRules} />`
+          : html`<label>Rules and default (JSON)
           <textarea rows="10" spellcheck="false" value=${rulesText} onInput=${(e) => setRulesText(e.currentTarget.value)}></textarea>
         </label>
-        <p class="hint">Each rule: <code>{"name", "when": {"field": "model" | "header.x-tier" | "metadata.team", "op": "eq", "value"}, "targets": [{"provider", "model"}]}</code>. The first matching rule wins; <code>default</code> applies otherwise.</p>`
+        <p class="hint">Each rule: <code>{"name", "when": {"field": "model" | "header.x-tier" | "metadata.team", "op": "eq", "value"}, "targets": [{"provider", "model"}]}</code>. The first matching rule wins; <code>default</code> applies otherwise.</p>`}`
       : html`<ol class="targets">
           ${shown.map((t, i) => html`<${TargetRow} target=${t} index=${i} count=${shown.length} models=${models} mode=${mode}
             onChange=${(next) => update(i, next)} onMove=${(d) => move(i, d)} onRemove=${() => setTargets(targets.filter((_, j) => j !== i))} />`)}
