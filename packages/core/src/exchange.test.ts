@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Exchange, requestIdFrom, type Settlement } from './exchange.js';
+import { Exchange, clientRequestIdFrom, type Settlement } from './exchange.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -92,16 +92,21 @@ describe('Exchange', () => {
     assert.equal(ex.signal.reason, reason);
   });
 
-  it('takes its id from a safe x-request-id header, otherwise a UUID', () => {
-    assert.equal(exchange({ 'x-request-id': 'req_01-abc.def:9' }).id, 'req_01-abc.def:9');
-    assert.equal(exchange({ 'x-request-id': 'a'.repeat(128) }).id, 'a'.repeat(128));
+  it('generates its own unique id; a safe client x-request-id is kept apart as clientRequestId', () => {
+    const a = exchange({ 'x-request-id': 'req_01-abc.def:9' });
+    const b = exchange({ 'x-request-id': 'req_01-abc.def:9' });
+    assert.match(a.id, UUID);
+    assert.notEqual(a.id, b.id, 'two requests with the same client id still have distinct ids');
+    assert.equal(a.clientRequestId, 'req_01-abc.def:9');
+    assert.equal(exchange({ 'x-request-id': 'a'.repeat(128) }).clientRequestId, 'a'.repeat(128));
     for (const unsafe of ['', 'a b', 'a\r\nset-cookie: x', '<script>', 'a'.repeat(129), 'id1, id2', '\u00e9t\u00e9']) {
-      const id = exchange({ 'x-request-id': unsafe }).id;
-      assert.match(id, UUID, JSON.stringify(unsafe));
+      const ex = exchange({ 'x-request-id': unsafe });
+      assert.match(ex.id, UUID, JSON.stringify(unsafe));
+      assert.equal(ex.clientRequestId, undefined, JSON.stringify(unsafe));
     }
     assert.match(exchange().id, UUID);
     assert.notEqual(exchange().id, exchange().id);
     assert.equal(new Exchange({ format: 'openai.chat', body: {}, headers: { 'x-request-id': 'abc' }, id: 'given' }).id, 'given');
-    assert.equal(requestIdFrom({ 'x-request-id': 'abc' }), 'abc');
+    assert.equal(clientRequestIdFrom({ 'x-request-id': 'abc' }), 'abc');
   });
 });

@@ -55,7 +55,7 @@ export interface ExchangeInit {
   format: ClientFormat;
   body: Record<string, unknown>;
   headers: HeaderMap;
-  /** Request id; defaults to a client-supplied `x-request-id` when it looks safe, else a UUID. */
+  /** Request id; defaults to a new UUID (a client's `x-request-id` becomes `clientRequestId`). */
   id?: string;
   /** Request path as the client sent it (for logs and rules). */
   path?: string;
@@ -68,13 +68,14 @@ type SettleListener = (exchange: Exchange, settlement: Settlement) => void | Pro
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * The request id for a request: the client's `x-request-id` when it is safe to echo into
- * headers and logs (1-128 of `A-Z a-z 0-9 . _ : -`), otherwise a fresh UUID.
- * @example requestIdFrom({ 'x-request-id': 'abc-1' }) // 'abc-1'
+ * The client's own `x-request-id`, when it is safe to echo into headers and logs (1-128 of
+ * `A-Z a-z 0-9 . _ : -`), else undefined. It is kept beside the request's id, never as it: a
+ * client could otherwise reuse another request's id (and shadow its log entry).
+ * @example clientRequestIdFrom({ 'x-request-id': 'abc-1' }) // 'abc-1'
  */
-export function requestIdFrom(headers: HeaderMap): string {
+export function clientRequestIdFrom(headers: HeaderMap): string | undefined {
   const clientId = headers['x-request-id'];
-  return clientId && SAFE_REQUEST_ID.test(clientId) ? clientId : randomUUID();
+  return clientId && SAFE_REQUEST_ID.test(clientId) ? clientId : undefined;
 }
 
 /**
@@ -86,7 +87,10 @@ export function requestIdFrom(headers: HeaderMap): string {
  * exchange.onSettled((ex, s) => log.info({ id: ex.id, outcome: s.outcome, usage: ex.usage }));
  */
 export class Exchange {
+  /** The request's id, unique: generated here (the response's `x-request-id`, the log entry's id). */
   readonly id: string;
+  /** The client's own `x-request-id`, if it sent a safe one (echoed as `x-client-request-id`). */
+  readonly clientRequestId?: string;
   readonly format: ClientFormat;
   readonly startedAt: number;
   readonly path: string;
@@ -120,7 +124,8 @@ export class Exchange {
   constructor(init: ExchangeInit) {
     this.#now = init.now ?? Date.now;
     this.startedAt = this.#now();
-    this.id = init.id ?? requestIdFrom(init.headers);
+    this.id = init.id ?? randomUUID();
+    this.clientRequestId = clientRequestIdFrom(init.headers);
     this.format = init.format;
     this.path = init.path ?? '';
     this.body = init.body;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { headerMap } from './body.js';
-import { requestIdFrom, type Exchange, type JsonResponse } from './exchange.js';
+import { randomUUID } from 'node:crypto';
+import type { Exchange, JsonResponse } from './exchange.js';
 import { createExchange, errorResponse, resolveFormat, type ExchangeMiddleware, type ExchangeOptions } from './respond.js';
 
 /**
@@ -74,7 +74,7 @@ export function failureResponse(run: AdaptedRun & { failed: true }, request: Ada
   const { exchange, error } = run;
   if (exchange) exchange.error = error;
   const format = exchange?.format ?? formatOrDefault(options, request.routePath);
-  return errorResponse(format, error, exchange?.id ?? requestIdFrom(headerMap(request.req.headers)));
+  return errorResponse(format, error, exchange?.id ?? randomUUID());
 }
 
 function formatOrDefault(options: ExchangeOptions, path: string) {

@@ -136,6 +136,7 @@ export function errorResponse(format: ClientFormat, err: unknown, requestId?: st
  */
 export function responseHeaders(exchange: Exchange, response: ExchangeResponse): Record<string, string> {
   const headers: Record<string, string> = { ...response.headers, ...exchange.responseHeaders, 'x-request-id': exchange.id };
+  if (exchange.clientRequestId !== undefined) headers['x-client-request-id'] = exchange.clientRequestId;
   // The Anthropic SDK reads the request id from `request-id` only.
   if (familyOf(exchange.format) === 'anthropic') headers['request-id'] = exchange.id;
   if (response.kind === 'stream') {

@@ -124,6 +124,7 @@ export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Obs
   };
   if (cost.usd === null) record.costReason = cost.reason;
   else if (cost.breakdown) record.costBreakdown = cost.breakdown;
+  if (exchange.clientRequestId !== undefined) record.clientRequestId = exchange.clientRequestId;
   if (!wasServed(exchange)) record.costReason = 'not billed: no attempt served the request';
   const error = settlement.error ?? exchange.error;
   if (error !== undefined) record.error = errorText(error);

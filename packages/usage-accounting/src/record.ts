@@ -33,8 +33,10 @@ export interface UsageLog {
  * One request, as the request log stores it (one record per request, failed or not).
  */
 export interface RequestLogRecord {
-  /** The request id (`x-request-id`). Not necessarily unique: a client may resend its own. */
+  /** The request id the gateway generated (the response's `x-request-id`): unique. */
   id: string;
+  /** The client's own `x-request-id`, when it sent a safe one. Not unique: any client may send any. */
+  clientRequestId?: string;
   /** Start of the request, ms since the epoch. */
   time: number;
   keyId: string | null;

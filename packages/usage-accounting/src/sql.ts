@@ -24,6 +24,7 @@ export function insertParams(r: StoredRecord): unknown[] {
   const detail: Record<string, unknown> = { attempts: r.attempts };
   if (r.costBreakdown) detail.costBreakdown = r.costBreakdown;
   if (r.error !== undefined) detail.error = r.error;
+  if (r.clientRequestId !== undefined) detail.clientRequestId = r.clientRequestId;
   if (r.requestBody !== undefined) detail.requestBody = r.requestBody;
   if (r.responseBody !== undefined) detail.responseBody = r.responseBody;
   return [
@@ -73,6 +74,7 @@ export function rowToRecord(row: Record<string, unknown>): RequestLogRecord {
   if (row.cost_reason !== null && row.cost_reason !== undefined) record.costReason = String(row.cost_reason);
   if (detail.costBreakdown) record.costBreakdown = detail.costBreakdown as Record<string, number>;
   if (detail.error !== undefined) record.error = detail.error as string;
+  if (typeof detail.clientRequestId === 'string') record.clientRequestId = detail.clientRequestId;
   if (detail.requestBody !== undefined) record.requestBody = detail.requestBody;
   if (detail.responseBody !== undefined) record.responseBody = detail.responseBody;
   return record;

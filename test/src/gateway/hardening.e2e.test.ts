@@ -198,3 +198,20 @@ test('only allow-listed anthropic-beta values are forwarded with the gateway cre
   assert.equal(none.status, 200);
   assert.equal(up.seen.at(-1)!.headers['anthropic-beta'], undefined);
 });
+
+test("a client's x-request-id is kept apart; log ids are the gateway's and unique, so no request shadows another's log (item 12)", async () => {
+  const victim = await post('/v1/chat/completions', chat('open/victim-model'));
+  const victimId = victim.headers.get('x-request-id')!;
+  assert.match(victimId, /^[0-9a-f-]{36}$/);
+  // Another key holder replays the victim's id, twice.
+  const first = await post('/v1/chat/completions', chat('open/shadow-model'), { 'x-request-id': victimId });
+  const second = await post('/v1/chat/completions', chat('open/shadow-model'), { 'x-request-id': victimId });
+  const ids = [victimId, first.headers.get('x-request-id'), second.headers.get('x-request-id')];
+  assert.equal(new Set(ids).size, 3, `three distinct ids: ${ids.join(', ')}`);
+  assert.equal(first.headers.get('x-client-request-id'), victimId, "the client's id is echoed apart");
+  const log = await admin<{ id: string; requestedModel: string }>('GET', `/logs/${victimId}`);
+  assert.equal(log.status, 200);
+  assert.equal(log.json.requestedModel, 'open/victim-model');
+  const shadow = await admin<{ id: string; clientRequestId?: string }>('GET', `/logs/${first.headers.get('x-request-id')}`);
+  assert.equal(shadow.json.clientRequestId, victimId);
+});
