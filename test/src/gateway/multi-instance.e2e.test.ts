@@ -173,11 +173,12 @@ test("request logs of both instances are visible from A's /admin/logs", async ()
   const { value: ids } = await poll(async () => {
     const logs = await adminA()('GET', `/logs?key=${id}&limit=50`);
     assert.equal(logs.status, 200, JSON.stringify(logs.json));
-    const seen = (logs.json.data as { id: string }[]).map((r) => r.id);
+    // The client's ids are kept as clientRequestId (the log ids are the gateway's own).
+    const seen = (logs.json.data as { clientRequestId?: string }[]).map((r) => r.clientRequestId);
     return seen.includes(`req-on-a-${suffix}`) && seen.includes(`req-on-b-${suffix}`) ? seen : undefined;
   }, 3000, 100);
   assert.equal(ids.length, 2);
   // B's admin API reads the same shared log.
   const fromB = await adminClient(B.url)('GET', `/logs?key=${id}&limit=50`);
-  assert.deepEqual((fromB.json.data as { id: string }[]).map((r) => r.id).sort(), [...ids].sort());
+  assert.deepEqual((fromB.json.data as { clientRequestId?: string }[]).map((r) => r.clientRequestId).sort(), [...ids].sort());
 });
