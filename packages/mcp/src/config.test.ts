@@ -14,7 +14,7 @@ const file = {
       dev: {
         description: 'Docs',
         members: [
-          { name: 'docs', transport: 'streamable-http', url: 'http://127.0.0.1:9000/mcp', headers: { Authorization: 'Bearer t' }, timeout: '5s' },
+          { name: 'docs', transport: 'streamable-http', url: 'http://127.0.0.1:9000/mcp', headers: { Authorization: 'Bearer t' }, byok: { credential: 'docs-mcp' }, timeout: '5s' },
           { name: 'files', transport: 'stdio', command: 'node', args: ['files.js'] },
         ],
       },
@@ -40,7 +40,7 @@ test('the convict fragment reads the file, every scalar has a variable under the
       name: 'dev',
       description: 'Docs',
       members: [
-        { name: 'docs', transport: 'streamable-http', url: 'http://127.0.0.1:9000/mcp', headers: { Authorization: 'Bearer t' }, timeoutMs: 5000 },
+        { name: 'docs', transport: 'streamable-http', url: 'http://127.0.0.1:9000/mcp', headers: { Authorization: 'Bearer t' }, byok: { credential: 'docs-mcp' }, timeoutMs: 5000 },
         { name: 'files', transport: 'stdio', command: 'node', args: ['files.js'] },
       ],
     },
@@ -62,6 +62,9 @@ test('bad config fails at start-up with the path of the bad field', () => {
   assert.throws(() => checkMcpConfig(load(badUrl)), /mcp\.profiles\.dev\.members\[0\]\.url: must be an http\(s\) URL/);
   assert.throws(() => checkMcpConfig(load({ mcp: { profiles: { dev: { members: [] } } } })), /mcp\.profiles\.dev\.members: must be a non-empty list/);
   assert.throws(() => load({ mcp: { path: 'mcp/' } }), /must be a path like \/mcp/);
+  const badByok = structuredClone(file);
+  (badByok.mcp.profiles.dev.members[0] as { byok: unknown }).byok = { credential: 'no spaces' };
+  assert.throws(() => checkMcpConfig(load(badByok)), /mcp\.profiles\.dev\.members\[0\]\.byok\.credential: must be a credential name/);
   assert.throws(() => checkMcpConfig(load({ mcp: { call_timeout: 0 } })), /mcp\.call_timeout: must be longer than 0/);
   const badTimeout = structuredClone(file);
   (badTimeout.mcp.profiles.dev.members[0] as { timeout: unknown }).timeout = 'soon';

@@ -13,6 +13,8 @@ export interface McpMemberConfig {
   cwd?: string;
   /** Per-call deadline of this member: `20s`, or ms. */
   timeout?: string | number;
+  /** The caller's own credential instead of the configured header: `{ credential, header?, scheme? }`. */
+  byok?: { credential: string; header?: string; scheme?: string };
 }
 
 /** The validated `mcp:` block, as convict returns it (durations as written: `30s` or ms). */
@@ -64,6 +66,11 @@ export function validateMcpProfiles(value: unknown, base = 'mcp.profiles'): void
       } else if (member.transport === 'streamable-http' || member.transport === 'sse') {
         if (typeof member.url !== 'string' || !/^https?:\/\//.test(member.url)) fail(`${at}.url`, 'must be an http(s) URL');
         checkStringMap(`${at}.headers`, member.headers);
+        if (member.byok !== undefined) {
+          const byok = member.byok as Record<string, unknown>;
+          if (!isObject(byok) || typeof byok.credential !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(byok.credential)) fail(`${at}.byok.credential`, 'must be a credential name ([A-Za-z0-9._-])');
+          for (const k of ['header', 'scheme']) if (byok[k] !== undefined && typeof byok[k] !== 'string') fail(`${at}.byok.${k}`, 'must be a string');
+        }
       } else fail(`${at}.transport`, 'must be streamable-http, sse or stdio');
       if (member.timeout !== undefined) parseDuration(member.timeout, { path: `${at}.timeout`, min: 1 });
     });
@@ -134,7 +141,7 @@ function memberOf(entry: McpMemberConfig): McpMember {
   if (entry.transport === 'stdio') {
     return { name: entry.name, transport: 'stdio', command: entry.command!, ...(entry.args ? { args: entry.args } : {}), ...(entry.env ? { env: entry.env } : {}), ...(entry.cwd ? { cwd: entry.cwd } : {}), ...timeout };
   }
-  return { name: entry.name, transport: entry.transport, url: entry.url!, ...(entry.headers ? { headers: entry.headers } : {}), ...timeout };
+  return { name: entry.name, transport: entry.transport, url: entry.url!, ...(entry.headers ? { headers: entry.headers } : {}), ...(entry.byok ? { byok: entry.byok } : {}), ...timeout };
 }
 
 /**

@@ -11,11 +11,18 @@ import { ProfileSession } from './profile-server.js';
 import { ToolCalls } from './tool-calls.js';
 import { probeMember } from './upstream.js';
 
+/** Who is calling, and the encrypted BYOK credentials its key holds (none for the app's own auth). */
+interface Caller {
+  principal: Principal;
+  credentials: ReadonlyMap<string, string>;
+}
+
 /** One open client session. */
 interface OpenSession {
   readonly id: string;
   readonly profile: ProfileRuntime;
   principal: Principal;
+  credentials: ReadonlyMap<string, string>;
   lastSeenAt: number;
   readonly transport: StreamableHTTPServerTransport;
   readonly session: ProfileSession;
@@ -58,12 +65,30 @@ function fail(res: ServerResponse, err: unknown): void {
   answer(res, error.status, error.status === 400 ? -32700 : -32000, error.expose ? error.message : 'Internal error', headers);
 }
 
-async function authenticate(o: ResolvedOptions, req: IncomingMessage): Promise<Principal> {
+async function authenticate(o: ResolvedOptions, req: IncomingMessage): Promise<Caller> {
   const headers = headerMap(req.headers);
-  if ('keys' in o.auth) return principalOf((await o.auth.keys.authenticate(headers)).record);
+  if ('keys' in o.auth) {
+    const { record, credentials } = await o.auth.keys.authenticate(headers);
+    return { principal: principalOf(record), credentials };
+  }
   const principal = await o.auth.resolve(headers);
   if (!principal) throw new GatewayError('Invalid or missing credentials', { status: 401, code: 'invalid_api_key' });
-  return principal;
+  return { principal, credentials: new Map() };
+}
+
+/** Decrypt a caller's BYOK credential; a credential that cannot be decrypted is treated as absent (and logged). */
+function decrypter(o: ResolvedOptions, open: { principal: Principal; credentials: ReadonlyMap<string, string> }) {
+  return (name: string): string | undefined => {
+    const ciphertext = open.credentials.get(name);
+    const cipher = 'keys' in o.auth ? o.auth.keys.cipher : undefined;
+    if (ciphertext === undefined || !cipher) return undefined;
+    try {
+      return cipher.decrypt(ciphertext, open.principal.id);
+    } catch {
+      o.logger.warn({ key: open.principal.id, credential: name }, 'A BYOK credential cannot be decrypted (master key missing or changed); using the configured headers');
+      return undefined;
+    }
+  };
 }
 
 async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
@@ -116,14 +141,22 @@ export function mcpProfiles(options: McpOptions): McpProfiles {
   );
   sweeper.unref();
 
-  async function open(profile: ProfileRuntime, principal: Principal, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  async function open(profile: ProfileRuntime, caller: Caller, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     if (sessions.size >= o.maxSessions) return answer(res, 503, -32000, 'Too many open MCP sessions; try again later', { 'retry-after': '5' });
+    const { principal } = caller;
     let entry: OpenSession | undefined;
-    const session = new ProfileSession({ profile, o, calls, principal: () => entry?.principal ?? principal, sessionId: () => entry?.id });
+    const session = new ProfileSession({
+      profile,
+      o,
+      calls,
+      principal: () => entry?.principal ?? principal,
+      sessionId: () => entry?.id,
+      credential: (name) => decrypter(o, entry ?? caller)(name),
+    });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        entry = { id, profile, principal, lastSeenAt: o.now(), transport, session, closed: false };
+        entry = { id, profile, principal, credentials: caller.credentials, lastSeenAt: o.now(), transport, session, closed: false };
         sessions.set(id, entry);
         profile.sessions++;
         metrics?.sessions.set({ profile: profile.name }, profile.sessions);
@@ -144,7 +177,8 @@ export function mcpProfiles(options: McpOptions): McpProfiles {
       try {
         const profile = profiles.get(name);
         if (!profile || closing) return answer(res, 404, -32000, `Unknown MCP profile "${name}"`);
-        const principal = await authenticate(o, req);
+        const caller = await authenticate(o, req);
+        const { principal } = caller;
         if (!mcpPolicyAllows(principal, { profile: name })) return answer(res, 403, -32000, `This API key may not use MCP profile "${name}"`);
         const sessionId = req.headers['mcp-session-id'];
         if (typeof sessionId === 'string') {
@@ -152,6 +186,7 @@ export function mcpProfiles(options: McpOptions): McpProfiles {
           // Another key's session is "not found" too: a session id is no credential.
           if (!existing || existing.profile !== profile || existing.principal.id !== principal.id) return answer(res, 404, -32001, 'Session not found');
           existing.principal = principal;
+          existing.credentials = caller.credentials;
           existing.lastSeenAt = o.now();
           const body = req.method === 'POST' && parsed === undefined ? await readJson(req, o.bodyLimit) : parsed;
           return await existing.transport.handleRequest(req, res, body);
@@ -159,7 +194,7 @@ export function mcpProfiles(options: McpOptions): McpProfiles {
         if (req.method !== 'POST') return answer(res, 400, -32000, 'Bad Request: no MCP session (send initialize first)');
         const body = parsed === undefined ? await readJson(req, o.bodyLimit) : parsed;
         if (!isInitializeRequest(body)) return answer(res, 400, -32000, 'Bad Request: no MCP session (send initialize first)');
-        await open(profile, principal, req, res, body);
+        await open(profile, caller, req, res, body);
       } catch (err) {
         if (!res.headersSent) fail(res, err);
         else res.end();

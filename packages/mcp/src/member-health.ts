@@ -50,24 +50,24 @@ export class MemberHealth {
   }
 
   /**
-   * Run one upstream operation through the breaker. When `signal` (the caller's) aborts, the
-   * failure is not the member's. A member whose breaker is open fails fast with
-   * cockatiel's `BrokenCircuitError`.
+   * Run one upstream operation through the breaker. When `signal` (the caller's) aborts, or
+   * `callersFault` says so, the failure is not the member's. A member whose breaker is open
+   * fails fast with cockatiel's `BrokenCircuitError`.
    */
-  async execute<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async execute<T>(fn: () => Promise<T>, signal?: AbortSignal, callersFault?: (err: unknown) => boolean): Promise<T> {
     try {
       const value = await this.#breaker.execute(async () => {
         try {
           return await fn();
         } catch (err) {
-          if (signal?.aborted && typeof err === 'object' && err !== null) NOT_COUNTED.add(err);
+          if ((signal?.aborted || callersFault?.(err)) && typeof err === 'object' && err !== null) NOT_COUNTED.add(err);
           throw err;
         }
       });
       this.#record(undefined);
       return value;
     } catch (err) {
-      // A JSON-RPC error it answered with shows it alive; a cancelled call shows nothing.
+      // A JSON-RPC error it answered with shows it alive; the caller's own fault shows nothing.
       if (isMemberFailure(err)) {
         if (!(err instanceof BrokenCircuitError)) this.#record(err);
       } else if (err instanceof McpError) this.#record(undefined);

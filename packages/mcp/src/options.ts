@@ -16,6 +16,23 @@ export interface McpRemoteMember {
   headers?: Record<string, string>;
   /** Per-call timeout for this member, in ms. Defaults to the profile's `callTimeoutMs`. */
   timeoutMs?: number;
+  /**
+   * Bring your own key: when the caller's Switchyard key holds a BYOK credential named
+   * `credential` (`PUT /admin/keys/:id/credentials/<credential>`), its upstream sessions send it
+   * in `header` (with `scheme` in front) instead of the configured value. Keys without one use
+   * `headers`. Defaults to none.
+   */
+  byok?: McpByok;
+}
+
+/** Where a member takes the caller's own credential from, and how it sends it. */
+export interface McpByok {
+  /** Name of the key's BYOK credential (letters, digits, `.`, `_`, `-`). */
+  credential: string;
+  /** Header it goes in. Defaults to `authorization`. */
+  header?: string;
+  /** Put in front of the secret. Defaults to `Bearer` for `authorization`, none otherwise. */
+  scheme?: string;
 }
 
 /** A local MCP server started as a child process speaking stdio; only when `allowStdio` is on. */
@@ -132,6 +149,9 @@ function checkMember(profile: string, member: McpMember, allowStdio: boolean): v
     throw new TypeError(`${at}: url is not a valid URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`${at}: url must be http(s)`);
+  if (member.byok !== undefined && !(typeof member.byok?.credential === 'string' && /^[A-Za-z0-9._-]{1,100}$/.test(member.byok.credential))) {
+    throw new TypeError(`${at}: byok.credential must be a credential name ([A-Za-z0-9._-])`);
+  }
 }
 
 /** Validate eagerly and fill defaults. @internal */

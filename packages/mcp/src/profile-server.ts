@@ -28,6 +28,7 @@ import type { MemberRuntime, ProfileRuntime } from './profile-runtime.js';
 import { measure, outcomeOf, type ToolCallOutcome } from './tool-call-log.js';
 import type { ToolCalls } from './tool-calls.js';
 import { UpstreamSet } from './upstream-set.js';
+import { byokHeaders } from './upstream.js';
 
 /** What one client session needs to know. */
 export interface SessionContext {
@@ -37,6 +38,8 @@ export interface SessionContext {
   /** The caller as of its latest request (its policy may have changed since it connected). */
   principal(): Principal;
   sessionId(): string | undefined;
+  /** The caller's own (BYOK) credential of this name, decrypted; undefined when it holds none. */
+  credential(name: string): string | undefined;
 }
 
 /**
@@ -60,7 +63,11 @@ export class ProfileSession {
       capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true } },
       ...(profile.description ? { instructions: profile.description } : {}),
     });
-    this.upstreams = new UpstreamSet(o, (_member, client) => this.#forwardListChanges(client));
+    this.upstreams = new UpstreamSet(
+      o,
+      (_member, client) => this.#forwardListChanges(client),
+      (member) => byokHeaders(member.config, (name) => ctx.credential(name)),
+    );
     this.#handleTools();
     this.#handlePrompts();
     this.#handleResources();

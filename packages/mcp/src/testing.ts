@@ -16,7 +16,7 @@ export interface FixtureState {
   closed: number;
   /** Tool calls whose request was cancelled by the caller. */
   cancelled: number;
-  /** Header values the server received on initialize (to check configured credentials arrive). */
+  /** Header values the server received on initialize (to check configured credentials arrive). `Bearer rejected` is answered 401. */
   authorization: (string | undefined)[];
 }
 
@@ -115,6 +115,10 @@ export async function startStreamableHttpFixture(name: string): Promise<FixtureS
           return;
         }
         state.authorization.push(req.headers.authorization);
+        if (req.headers.authorization === 'Bearer rejected') {
+          res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+          return;
+        }
         const created = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
           onsessioninitialized: (sid) => {

@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ResolvedOptions } from './options.js';
 import type { MemberRuntime } from './profile-runtime.js';
-import { closeMember, connectMember } from './upstream.js';
+import { closeMember, connectMember, isAuthRefusal } from './upstream.js';
 
 /**
  * The upstream sessions behind one client session: one MCP client per member, connected on
@@ -16,6 +16,8 @@ export class UpstreamSet {
     private readonly o: ResolvedOptions,
     /** Wires a new client's notifications (list changes) to the client session. */
     private readonly onConnect: (member: MemberRuntime, client: Client) => void,
+    /** The caller's own credential header for a member (BYOK), or undefined. */
+    private readonly byokHeaders: (member: MemberRuntime) => Record<string, string> | undefined = () => undefined,
   ) {}
 
   /** The member's connected client; rejects when it cannot be reached (or its breaker is open). */
@@ -24,7 +26,9 @@ export class UpstreamSet {
     const name = member.config.name;
     let pending = this.#clients.get(name);
     if (pending) return pending;
-    pending = member.health.execute(() => connectMember(member.config, this.o.serverInfo, this.o.connectTimeoutMs));
+    const own = this.byokHeaders(member);
+    // A member refusing the caller's own credential is the caller's problem, not the member's.
+    pending = member.health.execute(() => connectMember(member.config, this.o.serverInfo, this.o.connectTimeoutMs, own), undefined, this.callersFault(member));
     this.#clients.set(name, pending);
     pending.then(
       (client) => {
@@ -39,6 +43,11 @@ export class UpstreamSet {
       },
     );
     return pending;
+  }
+
+  /** What a failure of this member's calls may be the caller's own fault for: a refused BYOK credential. */
+  callersFault(member: MemberRuntime): ((err: unknown) => boolean) | undefined {
+    return this.byokHeaders(member) ? isAuthRefusal : undefined;
   }
 
   /** End every upstream session. */

@@ -7,12 +7,12 @@ import type { McpMember, ResolvedOptions } from './options.js';
 import type { MemberRuntime } from './profile-runtime.js';
 
 /** The transport of one member, built from its config (credentials stay in headers, never in logs). */
-function transportFor(member: McpMember): Transport {
+function transportFor(member: McpMember, extraHeaders: Record<string, string> | undefined): Transport {
   switch (member.transport) {
     case 'streamable-http':
-      return new StreamableHTTPClientTransport(new URL(member.url), { requestInit: { headers: member.headers ?? {} } });
+      return new StreamableHTTPClientTransport(new URL(member.url), { requestInit: { headers: withHeaders(member.headers, extraHeaders) } });
     case 'sse':
-      return new SSEClientTransport(new URL(member.url), { requestInit: { headers: member.headers ?? {} } });
+      return new SSEClientTransport(new URL(member.url), { requestInit: { headers: withHeaders(member.headers, extraHeaders) } });
     case 'stdio':
       return new StdioClientTransport({
         command: member.command,
@@ -24,13 +24,21 @@ function transportFor(member: McpMember): Transport {
   }
 }
 
+/** Configured headers with `extra` over them (header names compared case-insensitively). */
+function withHeaders(configured: Record<string, string> | undefined, extra: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(configured ?? {})) out[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(extra ?? {})) out[name.toLowerCase()] = value;
+  return out;
+}
+
 /**
  * Connect and initialise an MCP client to one member, within `timeoutMs` (connecting, the SSE
  * endpoint event and the initialize round trip together). On failure nothing is left open.
  */
-export async function connectMember(member: McpMember, clientInfo: { name: string; version: string }, timeoutMs: number): Promise<Client> {
+export async function connectMember(member: McpMember, clientInfo: { name: string; version: string }, timeoutMs: number, extraHeaders?: Record<string, string>): Promise<Client> {
   const client = new Client(clientInfo, { capabilities: {} });
-  const transport = transportFor(member);
+  const transport = transportFor(member, extraHeaders);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`connecting to member "${member.name}" timed out after ${timeoutMs} ms`)), timeoutMs);
@@ -63,4 +71,23 @@ export async function probeMember(member: MemberRuntime, o: Pick<ResolvedOptions
       await closeMember(client);
     }
   });
+}
+
+/** Whether a failed connect was refused for its credentials (HTTP 401/403 from the member). */
+export function isAuthRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 401 || code === 403;
+}
+
+/**
+ * The header carrying the caller's own credential for a member that takes BYOK, when the
+ * caller holds that credential; undefined otherwise (the configured headers apply).
+ */
+export function byokHeaders(member: McpMember, credential: (name: string) => string | undefined): Record<string, string> | undefined {
+  if (member.transport === 'stdio' || !member.byok) return undefined;
+  const secret = credential(member.byok.credential);
+  if (secret === undefined) return undefined;
+  const header = (member.byok.header ?? 'authorization').toLowerCase();
+  const scheme = member.byok.scheme ?? (header === 'authorization' ? 'Bearer' : '');
+  return { [header]: scheme ? `${scheme} ${secret}` : secret };
 }
