@@ -1,6 +1,7 @@
 import { principalAllows, type EventBus, type Principal, type RouteRequest } from '@switchyard/core';
 import type { FigureCounts, ProviderFigures } from './provider-figures.js';
 import type { HealthStatus, ProviderHealth } from './provider-health.js';
+import { StatusBoard, worstStatus } from './status-board.js';
 
 /** Options of the client-facing provider status (routes, SSE and WebSocket streams). */
 export interface ProviderStatusOptions {
@@ -26,6 +27,8 @@ export interface ProviderStatusOptions {
   keepAliveMs?: number;
   /** A stream client with more than this many bytes unsent is dropped. Defaults to 1048576 (1 MiB). */
   maxBufferedBytes?: number;
+  /** How often the streams re-read the shared figures for changes seen by other instances, ms. Defaults to 5000. */
+  refreshMs?: number;
 }
 
 /** {@link ProviderStatusOptions} with defaults applied. */
@@ -36,7 +39,7 @@ export function resolveStatusOptions(options: ProviderStatusOptions): ResolvedSt
   if (!options?.health) throw new TypeError('provider status: `health` is required');
   if (!options.figures) throw new TypeError('provider status: `figures` is required');
   if (typeof options.access !== 'function') throw new TypeError('provider status: `access` must be a function');
-  return { windowMs: 300_000, keepAliveMs: 15_000, maxBufferedBytes: 1 << 20, ...options };
+  return { windowMs: 300_000, keepAliveMs: 15_000, maxBufferedBytes: 1 << 20, refreshMs: 5000, ...options };
 }
 
 /** One provider in `GET /v1/providers/health` (ParrotRouter's field names; rates in percent). */
@@ -62,8 +65,6 @@ export interface ProviderPerformanceView {
   in_flight: number;
 }
 
-const RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, down: 2 };
-const worst = (a: HealthStatus, b: HealthStatus): HealthStatus => (RANK[a] >= RANK[b] ? a : b);
 const pct = (x: number) => Math.round(x * 10_000) / 100;
 const total = (c: FigureCounts) => c.ok + c.fail;
 
@@ -111,7 +112,7 @@ export async function providerHealthView(o: ResolvedStatusOptions, principal: Pr
       const f = figures.get(provider);
       const c = f?.counts ?? { ok: 0, fail: 0, latencySum: 0, latencyCount: 0 };
       const n = total(c);
-      const status = worst(report?.status ?? 'healthy', o.health.judge(n, n ? c.fail / n : 0));
+      const status = worstStatus(report?.status ?? 'healthy', o.health.judge(n, n ? c.fail / n : 0));
       const limits = o.limits?.(provider);
       const usage = [
         limits?.requestsPerMinute ? n / minutes / limits.requestsPerMinute : undefined,
@@ -130,7 +131,7 @@ export async function providerHealthView(o: ResolvedStatusOptions, principal: Pr
           const local = report?.models.find((m) => m.name === name)?.status ?? 'healthy';
           const m = f?.models.get(name);
           const mn = m ? total(m) : 0;
-          return { name, status: status === 'down' ? 'down' : worst(local, o.health.judge(mn, mn ? m!.fail / mn : 0)) };
+          return { name, status: status === 'down' ? 'down' : worstStatus(local, o.health.judge(mn, mn ? m!.fail / mn : 0)) };
         }),
       };
     }),
@@ -179,18 +180,21 @@ export type StatusMessage =
  * @example const off = watchStatus(o, principal, (m) => ws.send(JSON.stringify(m)), () => ws.close(4001));
  */
 export function watchStatus(o: ResolvedStatusOptions, principal: Principal | undefined, send: (message: StatusMessage) => void, close: (reason: 'revoked') => void): () => void {
-  send({
-    type: 'snapshot',
-    providers: o.health
-      .list()
-      .filter((p) => mayWatch(o, principal, p.name))
-      .map((p) => ({ provider: p.name, status: p.status })),
-  });
+  const board = boardOf(o);
+  send({ type: 'snapshot', providers: board.current().filter((p) => mayWatch(o, principal, p.provider)) });
   const offs = [
-    o.health.onChange(({ provider, status, previous }) => {
+    board.watch(({ provider, status, previous }) => {
       if (mayWatch(o, principal, provider)) send({ type: 'provider_status_change', provider, status, ...(previous ? { previous } : {}), at: new Date().toISOString() });
     }),
   ];
   if (principal?.kind === 'key' && o.events) offs.push(o.events.on('key.revoked', ({ keyId }) => keyId === principal.id && close('revoked')));
   return () => offs.forEach((off) => off());
+}
+
+/** One board per resolved options: every stream of a route table or socket shares it. */
+const boards = new WeakMap<ResolvedStatusOptions, StatusBoard>();
+function boardOf(o: ResolvedStatusOptions): StatusBoard {
+  let board = boards.get(o);
+  if (!board) boards.set(o, (board = new StatusBoard(o.health, o.figures, { windowMs: o.windowMs, refreshMs: o.refreshMs })));
+  return board;
 }

@@ -89,8 +89,7 @@ export function traceExchanges(options: TracingOptions): () => void {
         'switchyard.attempt': (index < 0 ? exchange.attempts.length : index) + 1,
       };
       if (previous) {
-        const same = previous.target.provider === attempt.target.provider && previous.target.model === attempt.target.model;
-        attributes['switchyard.failover.kind'] = same ? 'retry' : 'failover';
+        attributes['switchyard.failover.kind'] = failoverKind(exchange, previous, attempt);
         if (previous.failureKind) attributes['switchyard.failover.reason'] = previous.failureKind;
       }
       if (exchange.plan) attributes['switchyard.strategy'] = exchange.plan.strategy;
@@ -124,6 +123,15 @@ export function traceExchanges(options: TracingOptions): () => void {
     }),
   ];
   return () => offs.forEach((off) => off());
+}
+
+/**
+ * Why `attempt` follows `previous`: `continuation` (a stream cut after its first event, carried
+ * on from what was already sent), `retry` (same target) or `failover` (another target).
+ */
+function failoverKind(exchange: Exchange, previous: Attempt, attempt: Attempt): 'continuation' | 'retry' | 'failover' {
+  if (exchange.stream && previous.firstByteAt !== undefined) return 'continuation';
+  return previous.target.provider === attempt.target.provider && previous.target.model === attempt.target.model ? 'retry' : 'failover';
 }
 
 /** The request parameters the conventions name, when the body has them. */
@@ -167,7 +175,10 @@ function settle(span: Span, exchange: Exchange, settlement: Settlement, capture:
   if (served) {
     attributes['gen_ai.provider.name'] = served.target.provider;
     Object.assign(attributes, responseAttributes(exchange, served));
-    if (exchange.attempts.length > 1) attributes['switchyard.failover.kind'] = exchange.attempts.some((a) => a !== served && (a.target.provider !== served.target.provider || a.target.model !== served.target.model)) ? 'failover' : 'retry';
+    const kinds = exchange.attempts.slice(1).map((a, i) => failoverKind(exchange, exchange.attempts[i]!, a));
+    // The most telling of the request's moves: a continuation, else a failover, else a retry.
+    const kind = (['continuation', 'failover', 'retry'] as const).find((k) => kinds.includes(k));
+    if (kind) attributes['switchyard.failover.kind'] = kind;
   }
   span.setAttributes(attributes);
   if (capture && exchange.response?.kind === 'json') span.addEvent('gen_ai.output.messages', { 'gen_ai.output.messages': exchange.response.body });

@@ -153,3 +153,36 @@ test("the WebSocket attached to a host app's own server", async () => {
     await host.close();
   }
 });
+
+test('a provider failing on another instance shows on this one (shared figures through Redis)', { skip: !process.env.SWITCHYARD_TEST_REDIS_URL && 'needs SWITCHYARD_TEST_REDIS_URL' }, async () => {
+  const failing = await startUpstream({ status: 500, json: openaiError(500) });
+  const name = `ws-shared-${process.pid}-${Date.now()}`;
+  const shared = {
+    storage: { sqlite_path: ':memory:', redis_url: process.env.SWITCHYARD_TEST_REDIS_URL },
+    ai_gateway: {
+      providers: [{ name, type: 'openai', base_url: `${failing.url}/v1`, api_key: 'sk-up', models: ['gpt-4o-mini'] }],
+      // No breaker opening: the error rate alone, counted by instance A, must reach B.
+      routing: { strategy: 'priority', failover: { max_retries: 0, circuit_breaker: { failure_threshold: 1000 } } },
+    },
+  };
+  const [a, b] = await Promise.all([createSwitchyard({ config: shared }), createSwitchyard({ config: shared })]);
+  const [sa, sb] = await Promise.all([listen(new Koa().use(a.koa()).callback()), listen(new Koa().use(b.koa()).callback())]);
+  b.websocket(sb.server);
+  try {
+    const onB = await watch(sb.url, undefined);
+    await poll(async () => (onB.messages[0] ? true : undefined), 10_000);
+    assert.deepEqual(onB.messages[0].providers, [{ provider: name, status: 'healthy' }]);
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${sa.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+      assert.equal(res.status, 502);
+    }
+    // B served nothing; its stream reports the provider down from A's figures (written every
+    // second, re-read every 5 s).
+    await change(onB, name, 'down');
+    onB.ws.close();
+  } finally {
+    await Promise.all([sa.close(), sb.close()]);
+    await Promise.all([a.close(), b.close()]);
+    await failing.close();
+  }
+});

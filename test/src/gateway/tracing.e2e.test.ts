@@ -8,7 +8,9 @@ import { after, before, test } from 'node:test';
 import { propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import Anthropic from '@anthropic-ai/sdk';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { ANSWER, startFaultyLlm } from '../support/faulty-llm.js';
 import { startUpstream, type Upstream } from '../support/upstream.js';
 import { openaiCompletion, openaiError } from './helpers.js';
 
@@ -109,4 +111,44 @@ test('a request that failed over: span tree and GenAI attributes', async () => {
   const dump = JSON.stringify(spans.map((s) => [s.attributes, s.events]));
   assert.doesNotMatch(dump, /SECRET-PROMPT-TEXT|SECRET-COMPLETION-TEXT/);
   assert.doesNotMatch(dump, new RegExp(secret));
+});
+
+test('a stream cut mid-answer and continued on a backup: the attempt is marked as a continuation', async () => {
+  const [main, backup] = await Promise.all([startFaultyLlm('tr-a-main', 'native'), startFaultyLlm('tr-a-backup', 'native')]);
+  main.set({ do: 'break', afterWords: 20, how: 'cut' });
+  backup.set({ do: 'answer' });
+  const cgw = await startGateway({
+    config: {
+      storage: { sqlite_path: ':memory:' },
+      ai_gateway: {
+        providers: [
+          { name: 'tr-a-main', type: 'anthropic', base_url: main.url, api_key: 'sk-am', models: ['claude-main'] },
+          { name: 'tr-a-backup', type: 'anthropic', base_url: backup.url, api_key: 'sk-ab', models: ['claude-backup'] },
+        ],
+        routing: { strategy: 'priority', providers: [{ name: 'tr-a-main', priority: 1 }, { name: 'tr-a-backup', priority: 2 }] },
+        model_mapping: { 'chat-a': { 'tr-a-main': 'claude-main', 'tr-a-backup': 'claude-backup' } },
+      },
+    },
+  });
+  exporter.reset();
+  try {
+    const client = new Anthropic({ baseURL: cgw.url, apiKey: 'sk-client', maxRetries: 0 });
+    let text = '';
+    const stream = await client.messages.create({ model: 'chat-a', max_tokens: 200, stream: true, messages: [{ role: 'user', content: 'Count to sixty.' }] });
+    for await (const ev of stream) if (ev.type === 'content_block_delta' && ev.delta.type === 'text_delta') text += ev.delta.text;
+    assert.equal(text, ANSWER);
+    for (let i = 0; i < 100 && !exporter.getFinishedSpans().some((s) => s.kind === 1); i++) await new Promise((r) => setTimeout(r, 20));
+    const spans = exporter.getFinishedSpans();
+    const root = spans.find((s) => s.kind === 1)!;
+    const attempts = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId).sort((a, b) => (a.attributes['switchyard.attempt'] as number) - (b.attributes['switchyard.attempt'] as number));
+    assert.deepEqual(attempts.map((a) => a.attributes['gen_ai.provider.name']), ['tr-a-main', 'tr-a-backup']);
+    assert.equal(attempts[0]!.status.code, 2 /* ERROR */);
+    assert.equal(attempts[1]!.attributes['switchyard.failover.kind'], 'continuation');
+    assert.equal(root.attributes['switchyard.failover.kind'], 'continuation');
+    assert.equal(root.attributes['switchyard.stream'], true);
+    assert.equal(root.attributes['gen_ai.provider.name'], 'tr-a-backup');
+  } finally {
+    await cgw.close();
+    await Promise.all([main.close(), backup.close()]);
+  }
 });
