@@ -125,7 +125,7 @@ export function streamTable(measurements: readonly Measurement[]): string {
   return table(['scenario', 'transport', 'streams', 'TTFB p50 ms', 'TTFB p99 ms', '+TTFB p50 ms', 'total p50 ms', 'total p99 ms'], rows);
 }
 
-/** One line per gateway figure against the 1.5x target of DESIGN.md section 7. */
+/** One line per gateway figure against the 1.5x target of docs/ARCHITECTURE.md §7. */
 export function verdicts(measurements: readonly Measurement[], target = 1.5): string[] {
   return overheads(measurements)
     .filter((o) => o.system !== 'proxy')

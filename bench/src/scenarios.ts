@@ -1,5 +1,5 @@
 /**
- * The two opt-in scenarios of DESIGN.md section 7's memory budgets ("memory stays flat over a
+ * The two opt-in scenarios of docs/ARCHITECTURE.md §7's memory budgets ("memory stays flat over a
  * long run; 10k concurrent streams fit in the machine"): each starts its own upstream and one
  * system under test at a time, run with `--expose-gc` so that memory samples can follow a
  * forced GC.

@@ -79,7 +79,7 @@ export function clientRequestIdFrom(headers: HeaderMap): string | undefined {
 }
 
 /**
- * One AI request on its way through Switchyard (DESIGN §2). Created by the first Switchyard
+ * One AI request on its way through Switchyard (ARCHITECTURE.md §2). Created by the first Switchyard
  * middleware that sees the request, found again by every later one, and settled exactly once
  * when the response has really finished or the client went away.
  *

@@ -22,7 +22,7 @@ export function familyOf(format: ClientFormat): WireFamily {
 }
 
 /**
- * Why an upstream call failed, decided by one table per provider (DESIGN §3).
+ * Why an upstream call failed, decided by one table per provider (ARCHITECTURE.md §3).
  * Failover decides retry / fail over / stop from this alone.
  */
 export type FailureKind =

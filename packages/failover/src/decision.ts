@@ -31,7 +31,7 @@ export interface DecisionInput {
 }
 
 /**
- * Decide retry / fail over / stop for one failure (DESIGN §3). Pure.
+ * Decide retry / fail over / stop for one failure (ARCHITECTURE.md §3). Pure.
  *
  * @example
  * decide({ kind: 'server_error', rule: { retries: 1, failover: true }, retriesOnTarget: 0, … })

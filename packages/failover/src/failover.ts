@@ -26,7 +26,7 @@ export type FailoverMiddleware = ExchangeMiddleware & {
 const HOP_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'content-encoding', 'content-type', 'date', 'server', 'set-cookie']);
 
 /**
- * The executor (DESIGN §2, execution phase): tries the plan's targets in order through one
+ * The executor (ARCHITECTURE.md §2, execution phase): tries the plan's targets in order through one
  * shared cockatiel policy per target (retry + circuit breaker, a timeout per attempt), decides
  * retry / fail over / stop by failure kind, and answers with the first target that served.
  * It is the terminal piece: it never calls `next`.

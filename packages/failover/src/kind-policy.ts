@@ -12,7 +12,7 @@ export interface KindRule {
   failover: boolean | 'larger_context';
 }
 
-/** One rule per failure kind (DESIGN §3). */
+/** One rule per failure kind (ARCHITECTURE.md §3). */
 export type KindPolicyTable = Record<FailureKind, KindRule>;
 
 /**

@@ -16,7 +16,7 @@ export function withProviderField(body: string, provider: string): string {
 }
 
 /**
- * DESIGN §4: the OpenAI JSON body names the provider that served it (the seed's
+ * ARCHITECTURE.md §4: the OpenAI JSON body names the provider that served it (the seed's
  * `response.provider`). Runs around the executor.
  */
 export function providerField(): ExchangeMiddleware {

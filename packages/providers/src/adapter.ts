@@ -107,7 +107,7 @@ export interface Classification {
 }
 
 /**
- * One provider's wire protocol (DESIGN §3). Knows nothing about Koa or Express.
+ * One provider's wire protocol (ARCHITECTURE.md §3). Knows nothing about Koa or Express.
  *
  * @example
  * const result = await adapter.invoke(call, { transport, signal: exchange.signal });

@@ -1,5 +1,5 @@
 /**
- * The one table that turns an upstream failure into a {@link FailureKind} (DESIGN §3).
+ * The one table that turns an upstream failure into a {@link FailureKind} (ARCHITECTURE.md §3).
  * Rules are checked top to bottom; the first match wins.
  * @see https://platform.openai.com/docs/guides/error-codes
  * @see https://docs.anthropic.com/en/api/errors

@@ -1,7 +1,7 @@
 import { GatewayError, type HeaderMap } from '@switchyard/core';
 import { normalizeStrategy, type StrategyName } from './strategy.js';
 
-/** The client routing headers (DESIGN §4) this piece honours, lower-cased. */
+/** The client routing headers (ARCHITECTURE.md §4) this piece honours, lower-cased. */
 export const ROUTING_HEADERS = [
   'x-provider',
   'x-provider-preference',

@@ -1,5 +1,5 @@
 /**
- * DESIGN §6: two gateway processes behind one Redis and one PostgreSQL behave as one gateway:
+ * ARCHITECTURE.md §6: two gateway processes behind one Redis and one PostgreSQL behave as one gateway:
  * one request budget, revocation seen by every instance at once, one request log.
  */
 import assert from 'node:assert/strict';
