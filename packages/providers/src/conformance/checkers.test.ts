@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PROVIDERS } from './providers.test.util.js';
+import { GOOGLE_APIS, PROVIDERS } from './providers.test.util.js';
 import type { WireRequest } from './openapi-operation.test.util.js';
 
 const provider = (type: string) => PROVIDERS.find((p) => p.type === type)!;
@@ -40,6 +40,13 @@ describe('conformance checkers', () => {
       has(p.checkRequest(req(path.replace('/models/', '/modelz/'), headers, body({}))), /matches no google.api.http binding/);
     });
   }
+
+  it('the vendored Google protos define every type the checked messages reach', () => {
+    for (const [name, api] of Object.entries(GOOGLE_APIS)) {
+      for (const type of ['GenerateContentRequest', 'GenerateContentResponse']) api.schema(`${name === 'gemini' ? 'google.ai.generativelanguage.v1beta' : 'google.cloud.aiplatform.v1'}.${type}`);
+      assert.deepEqual([...api.unresolved], [], `${name}: types referenced but not vendored`);
+    }
+  });
 
   it('Azure: model in the body and undefined fields are reported; api-version and api-key are required', () => {
     const { checkRequest } = provider('azure');

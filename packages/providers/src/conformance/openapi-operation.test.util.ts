@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { openapiToJsonSchema } from '../translate/schemas.test.util.js';
 
 type Json = Record<string, any>;
@@ -26,8 +26,13 @@ export function loadSpec(name: string): Json {
 }
 
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-const describeErrors = (validate: ValidateFunction): string =>
-  (validate.errors ?? []).slice(0, 6).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('; ');
+const describe = (errors: readonly ErrorObject[] | null | undefined): string =>
+  (errors ?? []).slice(0, 6).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('; ');
+
+/** `[]` when `value` passes `validate`, else one line naming `what` and the first errors. */
+export function schemaProblems(validate: ValidateFunction, value: unknown, what: string): string[] {
+  return validate(value) ? [] : [`${what}: ${describe(validate.errors)}`];
+}
 
 /** An OpenAPI document's operations as checkers. */
 export interface OpenApiSpec {
@@ -124,7 +129,7 @@ export function openApiSpec(doc: Json, options: { closedBodies?: boolean } = {})
       for (const p of params) {
         const value = p.in === 'query' ? url.searchParams.get(p.name) ?? undefined : p.in === 'header' ? req.headers[String(p.name).toLowerCase()] : undefined;
         if (p.required && p.in !== 'path' && value === undefined) problems.push(`required ${p.in} parameter ${p.name} is missing`);
-        if (value !== undefined && p.schema && !validator(p.schema)(value)) problems.push(`${p.in} parameter ${p.name}: ${describeErrors(validator(p.schema))}`);
+        if (value !== undefined && p.schema) problems.push(...schemaProblems(validator(p.schema), value, `${p.in} parameter ${p.name}`));
       }
       problems.push(...security(op, req, url.searchParams));
       const bodySchema = op.requestBody?.content?.['application/json']?.schema;
@@ -135,8 +140,7 @@ export function openApiSpec(doc: Json, options: { closedBodies?: boolean } = {})
         } catch {
           return [...problems, 'body is not JSON'];
         }
-        const validate = validator(bodySchema);
-        if (!validate(body)) problems.push(`body: ${describeErrors(validate)}`);
+        problems.push(...schemaProblems(validator(bodySchema), body, 'body'));
         if (options.closedBodies && body && typeof body === 'object') {
           const defined = definedProperties(bodySchema);
           for (const key of Object.keys(body)) if (!defined.has(key)) problems.push(`body field ${key} is not defined by the spec`);
@@ -149,7 +153,7 @@ export function openApiSpec(doc: Json, options: { closedBodies?: boolean } = {})
       if (validate(value)) return [];
       const ignored = new Set(specDefects?.requiredAtRoot ?? []);
       const errors = (validate.errors ?? []).filter((e) => !(e.keyword === 'required' && e.instancePath === '' && ignored.has(e.params.missingProperty as string)));
-      return errors.length === 0 ? [] : [`${name}: ${describeErrors({ errors } as ValidateFunction)}`];
+      return errors.length === 0 ? [] : [`${name}: ${describe(errors)}`];
     },
   };
 }

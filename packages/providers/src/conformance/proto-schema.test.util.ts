@@ -62,9 +62,9 @@ export function loadProtoApi(files: readonly string[]): ProtoApi {
   const fieldBehaviors = (field: protobuf.Field): string[] =>
     (field.parsedOptions ?? []).flatMap((o: Json) => (o['(google.api.field_behavior)'] !== undefined ? [String(o['(google.api.field_behavior)'])] : []));
 
-  function typeSchema(owner: protobuf.ReflectionObject, typeName: string, defs: Json): Json {
+  function typeSchema(owner: protobuf.Type, typeName: string, defs: Json): Json {
     if (SCALARS[typeName]) return SCALARS[typeName]!;
-    const found = owner.parent ? (owner as protobuf.Type).lookup(typeName, [protobuf.Type, protobuf.Enum]) : null;
+    const found = owner.lookup(typeName, [protobuf.Type, protobuf.Enum]);
     const fullName = found ? found.fullName.slice(1) : typeName.replace(/^\./, '');
     if (WELL_KNOWN[fullName]) return WELL_KNOWN[fullName]!;
     if (!found) {

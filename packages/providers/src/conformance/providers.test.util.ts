@@ -10,7 +10,7 @@ import type { ProviderConfig } from '../adapter.js';
 import { isPromptFilterAnnouncement } from '../adapters/azure.js';
 import { fixtureJson, fixtureText } from '../testing/upstream.test.util.js';
 import { schemas } from '../translate/schemas.test.util.js';
-import { loadSpec, openApiSpec, type WireRequest } from './openapi-operation.test.util.js';
+import { loadSpec, openApiSpec, schemaProblems, type WireRequest } from './openapi-operation.test.util.js';
 import { loadProtoApi, templateRegExp, type ProtoApi } from './proto-schema.test.util.js';
 import type { AnswerKind } from './scenarios.test.util.js';
 
@@ -37,9 +37,6 @@ export interface ConformanceProvider {
 }
 
 const KEY = 'sk-conformance-SECRET-0001';
-const errorsOf = (validate: ValidateFunction): string =>
-  (validate.errors ?? []).slice(0, 6).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('; ');
-const check = (validate: ValidateFunction, value: unknown, what: string): string[] => (validate(value) ? [] : [`${what}: ${errorsOf(validate)}`]);
 
 const sse = (events: unknown[]): string => events.map((e) => `data: ${typeof e === 'string' ? e : JSON.stringify(e)}\n\n`).join('');
 
@@ -112,6 +109,8 @@ const V = 'google/cloud/aiplatform/v1/';
 const TYPE = ['google/type/date.proto', 'google/type/interval.proto', 'google/type/latlng.proto'];
 const gemini = loadProtoApi([...['citation', 'content', 'generative_service', 'retriever', 'safety'].map((f) => `${G}${f}.proto`), ...TYPE.slice(1)]);
 const vertex = loadProtoApi([...['api_auth', 'content', 'encryption_spec', 'explanation', 'explanation_metadata', 'io', 'openapi', 'prediction_service', 'tool', 'types', 'usage_metadata', 'vertex_rag_data'].map((f) => `${V}${f}.proto`), ...TYPE]);
+/** The loaded Google APIs (their `unresolved` types show whether the vendored files are complete). */
+export const GOOGLE_APIS = { gemini, vertex };
 const googleAjv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 
 /**
@@ -156,9 +155,9 @@ function googleChecker(api: ProtoApi, pkg: string, service: string, auth: (req: 
       if (!auth(req)) problems.push(`no ${authName}`);
       // `model` is bound in the path (HTTP rule body "*" takes the other fields), as the server transcodes it.
       const model = /\/((?:projects|models|publishers|tunedModels|endpoints)\/.+):\w+$/.exec(url.pathname)?.[1];
-      return [...problems, ...check(target.request, { model, ...(JSON.parse(req.body) as Json) }, 'body')];
+      return [...problems, ...schemaProblems(target.request, { model, ...(JSON.parse(req.body) as Json) }, 'body')];
     },
-    checkAnswer: (_kind: 'json' | 'event', value: unknown, action = 'generateContent') => check(rpc(action)!.response, value, 'answer'),
+    checkAnswer: (_kind: 'json' | 'event', value: unknown, action = 'generateContent') => schemaProblems(rpc(action)!.response, value, 'answer'),
   };
 }
 
@@ -266,11 +265,11 @@ export const PROVIDERS: ConformanceProvider[] = [
       if (!req.headers['x-api-key']) problems.push('no x-api-key header');
       if (!req.headers['anthropic-version']) problems.push('no anthropic-version header');
       const body = JSON.parse(req.body) as Json;
-      return [...problems, ...check(body.stream === true ? anthropicParams.stream : anthropicParams.json, body, 'body')];
+      return [...problems, ...schemaProblems(body.stream === true ? anthropicParams.stream : anthropicParams.json, body, 'body')];
     },
     answer: (kind) => (kind === 'json'
       ? { json: fixtureJson('anthropic/ts-toolrunner-01.json').response.body }
       : { sse: fixtureText(kind === 'stream-text' ? 'anthropic/basic_response.sse' : 'anthropic/tool_use_response.sse') }),
-    checkAnswer: (kind, value) => (isPing(value) ? [] : check(kind === 'json' ? schemas.anthropicMessage : schemas.anthropicEvent, value, 'answer')),
+    checkAnswer: (kind, value) => (isPing(value) ? [] : schemaProblems(kind === 'json' ? schemas.anthropicMessage : schemas.anthropicEvent, value, 'answer')),
   },
 ];
