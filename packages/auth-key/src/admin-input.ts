@@ -1,4 +1,4 @@
-import { GatewayError, type KeyLimits, type RoutingConfig, type Target } from '@switchyard/core';
+import { BUDGET_MODES, GatewayError, type KeyLimits, type RoutingConfig, type Target } from '@switchyard/core';
 import type { KeyPolicy } from './key-record.js';
 
 type Json = Record<string, unknown>;
@@ -10,7 +10,9 @@ export function badField(field: string, problem: string): GatewayError {
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const LIMIT_FIELDS: Record<string, keyof KeyLimits> = {
+type NumericLimit = Exclude<keyof KeyLimits, 'budgetMode'>;
+
+const LIMIT_FIELDS: Record<string, NumericLimit> = {
   total_tokens_per_hour: 'totalTokensPerHour',
   input_tokens_per_hour: 'inputTokensPerHour',
   output_tokens_per_hour: 'outputTokensPerHour',
@@ -33,8 +35,14 @@ function parseLimits(value: unknown): KeyLimits {
   if (!isObject(value)) throw badField('limits', 'must be an object or null');
   const limits: KeyLimits = {};
   for (const [name, v] of Object.entries(value)) {
+    if (name === 'budget_mode') {
+      if (v === null) continue;
+      if (!BUDGET_MODES.includes(v as never)) throw badField('limits.budget_mode', `must be one of ${BUDGET_MODES.join(', ')} or null`);
+      limits.budgetMode = v as KeyLimits['budgetMode'];
+      continue;
+    }
     const key = LIMIT_FIELDS[name];
-    if (!key) throw badField(`limits.${name}`, `unknown limit (expected one of ${Object.keys(LIMIT_FIELDS).join(', ')})`);
+    if (!key) throw badField(`limits.${name}`, `unknown limit (expected one of ${Object.keys(LIMIT_FIELDS).join(', ')}, budget_mode)`);
     if (v === null) continue;
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw badField(`limits.${name}`, 'must be a positive integer or null');
     limits[key] = v;
@@ -130,7 +138,9 @@ export function parseCredential(body: unknown): string {
 /** Wire (snake_case) form of a policy. */
 export function policyView(policy: KeyPolicy): Json {
   const limits = policy.limits
-    ? Object.fromEntries(Object.entries(LIMIT_FIELDS).filter(([, k]) => policy.limits![k] !== undefined).map(([w, k]) => [w, policy.limits![k]]))
+    ? Object.fromEntries(
+        [...Object.entries(LIMIT_FIELDS), ['budget_mode', 'budgetMode'] as const].filter(([, k]) => policy.limits![k] !== undefined).map(([w, k]) => [w, policy.limits![k]]),
+      )
     : null;
   return {
     allowed_models: policy.allowedModels ?? null,

@@ -147,7 +147,24 @@ export interface KeyLimits {
   outputTokensPerHour?: number;
   requestsPerMinute?: number;
   concurrentRequests?: number;
+  /** How the token budgets admit a request (see {@link BudgetMode}); unset: the limiter's default. */
+  budgetMode?: BudgetMode;
 }
+
+/**
+ * How a token budget admits requests whose output is not known yet.
+ * - `strict`: reserve the input estimate plus the full `max_tokens`; the budget is never
+ *   overspent, but concurrent requests are refused while reservations hold room they may not use.
+ * - `capped`: reserve the input estimate plus `max_tokens` capped to what the budget still holds;
+ *   more requests run at once, and the budget may be overspent by what those requests produce
+ *   beyond their capped reservation.
+ * - `soft`: admit while the tokens used so far are under the limit, reserving nothing (what other
+ *   gateways do); the overspend is bounded only by the requests admitted at once.
+ */
+export type BudgetMode = 'strict' | 'capped' | 'soft';
+
+/** Every {@link BudgetMode}, strictest first. */
+export const BUDGET_MODES: readonly BudgetMode[] = ['strict', 'capped', 'soft'];
 
 /** Per-key routing configuration (read by strategy-selector). */
 export interface RoutingConfig {

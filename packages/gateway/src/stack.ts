@@ -240,7 +240,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   const pipeline: ExchangeMiddleware[] = [];
   if (accounting) pipeline.push(accounting);
   if (config.auth.required) pipeline.push(apiKeyAuth({ keys }));
-  pipeline.push(rateLimit({ limiter, defaultLimits: rl.defaultLimits, defaultOutputTokens: rl.defaultOutputTokens, logger, now }));
+  pipeline.push(rateLimit({ limiter, defaultLimits: rl.defaultLimits, defaultOutputTokens: rl.defaultOutputTokens, budgetMode: rl.budgetMode, logger, now }));
   pipeline.push(modelMapping({ config: ai as never, catalog }));
   pipeline.push(
     strategySelector({

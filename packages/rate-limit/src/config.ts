@@ -1,4 +1,4 @@
-import type { KeyLimits } from '@switchyard/core';
+import { BUDGET_MODES, type BudgetMode, type KeyLimits } from '@switchyard/core';
 import type { StoreErrorPolicy } from './fallback-store.js';
 import { parseDurationMs } from './upstream-headers.js';
 
@@ -25,6 +25,14 @@ export const rateLimitConfigSchema = {
     default: '30s',
     env: 'SWITCHYARD_RATE_LIMIT_LEASE',
   },
+  budget_mode: {
+    doc:
+      "How token budgets admit requests, for keys that set no limits.budget_mode: 'strict' reserves the full max_tokens (never overspends, " +
+      "fewer requests at once), 'capped' reserves max_tokens capped by what the budget still holds, 'soft' admits while usage is under the limit.",
+    format: [...BUDGET_MODES],
+    default: 'strict',
+    env: 'SWITCHYARD_RATE_LIMIT_BUDGET_MODE',
+  },
   default_output_tokens: {
     doc: 'Output tokens reserved for a request that sets no max_tokens.',
     format: 'nat',
@@ -45,6 +53,8 @@ export interface RateLimitConfig {
   on_store_error: StoreErrorPolicy;
   /** Milliseconds, or a duration string (`30s`). Absent: 30000. */
   lease?: number | string;
+  /** Absent: `strict`. */
+  budget_mode?: BudgetMode;
   default_output_tokens: number;
   default_limits: Record<'total_tokens_per_hour' | 'input_tokens_per_hour' | 'output_tokens_per_hour' | 'requests_per_minute' | 'concurrent_requests', number | null>;
 }
@@ -53,7 +63,13 @@ export interface RateLimitConfig {
  * Turn the config block into {@link rateLimit} / {@link RateLimiter} options.
  * @example rateLimit({ limiter, ...rateLimitOptionsFromConfig(config.get('rate_limit')) })
  */
-export function rateLimitOptionsFromConfig(config: RateLimitConfig): { defaultLimits: KeyLimits; defaultOutputTokens: number; onStoreError: StoreErrorPolicy; leaseMs: number } {
+export function rateLimitOptionsFromConfig(config: RateLimitConfig): {
+  defaultLimits: KeyLimits;
+  defaultOutputTokens: number;
+  budgetMode: BudgetMode;
+  onStoreError: StoreErrorPolicy;
+  leaseMs: number;
+} {
   const d = config.default_limits;
   const defaultLimits: KeyLimits = {};
   if (d.total_tokens_per_hour !== null) defaultLimits.totalTokensPerHour = d.total_tokens_per_hour;
@@ -61,7 +77,7 @@ export function rateLimitOptionsFromConfig(config: RateLimitConfig): { defaultLi
   if (d.output_tokens_per_hour !== null) defaultLimits.outputTokensPerHour = d.output_tokens_per_hour;
   if (d.requests_per_minute !== null) defaultLimits.requestsPerMinute = d.requests_per_minute;
   if (d.concurrent_requests !== null) defaultLimits.concurrentRequests = d.concurrent_requests;
-  return { defaultLimits, defaultOutputTokens: config.default_output_tokens, onStoreError: config.on_store_error, leaseMs: leaseMs(config.lease ?? '30s') };
+  return { defaultLimits, defaultOutputTokens: config.default_output_tokens, budgetMode: config.budget_mode ?? 'strict', onStoreError: config.on_store_error, leaseMs: leaseMs(config.lease ?? '30s') };
 }
 
 /** A lease length: a positive whole number of ms, or a duration such as `30s` or `1m`. */

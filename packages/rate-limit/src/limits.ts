@@ -1,8 +1,13 @@
-import type { KeyLimits } from '@switchyard/core';
+import { BUDGET_MODES, type BudgetMode, type KeyLimits } from '@switchyard/core';
 import type { CounterLimits } from './store.js';
 
 /** Every field of core's KeyLimits, in display order. */
 export const KEY_LIMIT_FIELDS = ['totalTokensPerHour', 'inputTokensPerHour', 'outputTokensPerHour', 'requestsPerMinute', 'concurrentRequests'] as const;
+
+/** Whether a value is a {@link BudgetMode}. */
+export function isBudgetMode(value: unknown): value is BudgetMode {
+  return (BUDGET_MODES as readonly unknown[]).includes(value);
+}
 
 /** A validation failure naming the field at fault. */
 export interface LimitsProblem {
@@ -22,14 +27,20 @@ export function validateKeyLimits(value: unknown): { limits: KeyLimits; problem?
   }
   const limits: KeyLimits = {};
   for (const [field, v] of Object.entries(value)) {
+    if (field === 'budgetMode') {
+      if (v === null || v === undefined) continue;
+      if (!isBudgetMode(v)) return { problem: { field, message: `budgetMode must be one of ${BUDGET_MODES.join(', ')} or null` } };
+      limits.budgetMode = v;
+      continue;
+    }
     if (!(KEY_LIMIT_FIELDS as readonly string[]).includes(field)) {
-      return { problem: { field, message: `Unknown limit "${field}"; expected one of ${KEY_LIMIT_FIELDS.join(', ')}` } };
+      return { problem: { field, message: `Unknown limit "${field}"; expected one of ${KEY_LIMIT_FIELDS.join(', ')}, budgetMode` } };
     }
     if (v === null || v === undefined) continue;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
       return { problem: { field, message: `${field} must be a non-negative integer or null (disabled)` } };
     }
-    limits[field as keyof KeyLimits] = v;
+    limits[field as (typeof KEY_LIMIT_FIELDS)[number]] = v;
   }
   return { limits };
 }
@@ -41,6 +52,8 @@ export function mergeLimits(defaults: KeyLimits | undefined, own: KeyLimits | un
     const v = own?.[field] ?? defaults?.[field];
     if (typeof v === 'number') out[field] = v;
   }
+  const mode = own?.budgetMode ?? defaults?.budgetMode;
+  if (mode !== undefined) out.budgetMode = mode;
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { LIMIT_ORDER, type CounterLimits, type Decision, type LimitName, type LimitStore, type RenewInput, type ReserveInput, type SettleInput, type UsageSnapshot, type WindowSpec } from './store.js';
+import { LIMIT_ORDER, tokenAsk, type CounterLimits, type Decision, type LimitName, type LimitStore, type RenewInput, type ReserveInput, type SettleInput, type TokenAsk, type UsageSnapshot, type WindowSpec } from './store.js';
 
 /** Options of {@link MemoryLimitStore}. */
 export interface MemoryLimitStoreOptions {
@@ -54,12 +54,14 @@ export class MemoryLimitStore implements LimitStore {
     prune(c, now);
     const used = snapshot(c, now, tw, rw);
     const mode = input.mode ?? 'reserve';
-    const decision = decide(c, used, input);
+    const ask = tokenAsk(input, used);
+    const decision = decide(c, used, input, ask);
+    if (input.budget === 'capped' || input.budget === 'soft') decision.reserved = ask.write;
     if (mode === 'peek' || (mode === 'reserve' && !decision.allowed)) return decision;
     const tb = Math.floor(now / tw.bucketMs);
     const rb = Math.floor(now / rw.bucketMs);
-    add(c.input, tb, input.inputTokens);
-    add(c.output, tb, input.outputTokens);
+    add(c.input, tb, ask.write.inputTokens);
+    add(c.output, tb, ask.write.outputTokens);
     add(c.requests, rb, 1);
     if (mode === 'reserve') c.leases.set(input.id, now + input.leaseMs);
     return decision;
@@ -173,21 +175,20 @@ function retryAfter(buckets: (b: number) => number, now: number, w: WindowSpec, 
   return w.windowMs + w.bucketMs;
 }
 
-function decide(c: Counters, used: UsageSnapshot, input: ReserveInput): Decision {
+function decide(c: Counters, used: UsageSnapshot, input: ReserveInput, ask: TokenAsk): Decision {
   const { limits, now, tokenWindow: tw, requestWindow: rw } = input;
-  const totalAsk = input.inputTokens + input.outputTokens;
   const checks: Record<LimitName, () => [ok: boolean, retry: () => number]> = {
     totalTokens: () => [
-      fits(used.inputTokens + used.outputTokens, totalAsk, limits.totalTokens),
-      () => retryAfter((b) => (c.input.get(b) ?? 0) + (c.output.get(b) ?? 0), now, tw, totalAsk, used.inputTokens + used.outputTokens, limits.totalTokens!),
+      fits(used.inputTokens + used.outputTokens, ask.total, limits.totalTokens),
+      () => retryAfter((b) => (c.input.get(b) ?? 0) + (c.output.get(b) ?? 0), now, tw, ask.total, used.inputTokens + used.outputTokens, limits.totalTokens!),
     ],
     inputTokens: () => [
-      fits(used.inputTokens, input.inputTokens, limits.inputTokens),
-      () => retryAfter((b) => c.input.get(b) ?? 0, now, tw, input.inputTokens, used.inputTokens, limits.inputTokens!),
+      fits(used.inputTokens, ask.input, limits.inputTokens),
+      () => retryAfter((b) => c.input.get(b) ?? 0, now, tw, ask.input, used.inputTokens, limits.inputTokens!),
     ],
     outputTokens: () => [
-      fits(used.outputTokens, input.outputTokens, limits.outputTokens),
-      () => retryAfter((b) => c.output.get(b) ?? 0, now, tw, input.outputTokens, used.outputTokens, limits.outputTokens!),
+      fits(used.outputTokens, ask.output, limits.outputTokens),
+      () => retryAfter((b) => c.output.get(b) ?? 0, now, tw, ask.output, used.outputTokens, limits.outputTokens!),
     ],
     requests: () => [
       fits(used.requests, 1, limits.requests),

@@ -1,4 +1,4 @@
-import { GatewayError, type Exchange, type ExchangeMiddleware, type KeyLimits, type Logger, type Principal, silentLogger } from '@switchyard/core';
+import { BUDGET_MODES, GatewayError, type BudgetMode, type Exchange, type ExchangeMiddleware, type KeyLimits, type Logger, type Principal, silentLogger } from '@switchyard/core';
 import { estimateInputTokens, estimateOutputTokens, loadTokenizer } from './estimate.js';
 import { POLICY_NAMES, rateLimitHeaders, retryAfterSeconds } from './headers.js';
 import { hasAnyLimit, mergeLimits, toCounterLimits, validateKeyLimits } from './limits.js';
@@ -24,6 +24,13 @@ export interface RateLimitOptions extends RateLimiterOptions {
    * limiting. Defaults to skipping every request without a principal.
    */
   keyFor?: (exchange: Exchange) => string | undefined;
+  /**
+   * How token budgets admit a request when its key's limits set no `budgetMode`: `strict`
+   * reserves the input estimate plus the full `max_tokens`, `capped` caps that output
+   * reservation by what the budget still holds, `soft` admits while usage is under the limit
+   * (see the README for the trade-off). Defaults to 'strict'.
+   */
+  budgetMode?: BudgetMode;
   /** Output tokens reserved when the request sets no `max_tokens`. Defaults to 1024. */
   defaultOutputTokens?: number;
   /** Input-token estimate for the reservation. Defaults to the o200k tokenizer over the prompt ({@link estimateInputTokens}). */
@@ -68,10 +75,11 @@ export function rateLimit(options: RateLimitOptions = {}): ExchangeMiddleware {
       outputTokens: estimateOutputTokens(exchange, o.defaultOutputTokens),
     };
     const { decision, handle } = await limiter.reserve(key, limits, ask);
+    const held = decision.reserved ?? ask;
     const headers = rateLimitHeaders({
       limits: toCounterLimits(limits),
       used: decision.used,
-      ask,
+      ask: held,
       admitted: decision.allowed,
       now: limiter.now(),
       tokenWindow: limiter.tokenWindow,
@@ -79,7 +87,7 @@ export function rateLimit(options: RateLimitOptions = {}): ExchangeMiddleware {
     });
     if (!handle) throw rejection(decision, limits, ask, headers, exchange.principal);
 
-    exchange.reservation = { id: handle.id, inputTokens: ask.inputTokens, outputTokens: ask.outputTokens };
+    exchange.reservation = { id: handle.id, inputTokens: handle.inputTokens, outputTokens: handle.outputTokens };
     exchange.locals.set(HANDLE, handle);
     Object.assign(exchange.responseHeaders, headers);
     exchange.onSettled(async (ex, settlement) => {
@@ -92,7 +100,7 @@ export function rateLimit(options: RateLimitOptions = {}): ExchangeMiddleware {
           }
         : settlement.outcome === 'failed'
           ? { inputTokens: 0, outputTokens: 0 } // nothing was produced: release the reservation
-          : { inputTokens: handle.inputTokens, outputTokens: handle.outputTokens }; // unknown: keep it
+          : ask; // unknown: count the estimate (whatever the budget mode held)
       try {
         await limiter.settle(handle, actual);
       } catch (err) {
@@ -158,6 +166,8 @@ function resolveOptions(options: RateLimitOptions) {
     const checked = validateKeyLimits(options.defaultLimits);
     if (checked.problem) throw new TypeError(`rateLimit: defaultLimits.${checked.problem.field}: ${checked.problem.message}`);
   }
+  const budgetMode = options.budgetMode ?? 'strict';
+  if (!BUDGET_MODES.includes(budgetMode)) throw new TypeError(`rateLimit: budgetMode must be one of ${BUDGET_MODES.join(', ')}`);
   const defaultOutputTokens = options.defaultOutputTokens ?? 1024;
   if (!(Number.isInteger(defaultOutputTokens) && defaultOutputTokens >= 0)) throw new TypeError('rateLimit: defaultOutputTokens must be a non-negative integer');
   for (const k of ['limitsFor', 'keyFor', 'estimateInputTokens'] as const) {
@@ -165,7 +175,7 @@ function resolveOptions(options: RateLimitOptions) {
   }
   return {
     limiter: options.limiter ?? new RateLimiter(options),
-    defaultLimits: options.defaultLimits,
+    defaultLimits: { budgetMode, ...options.defaultLimits },
     limitsFor: options.limitsFor,
     keyFor: options.keyFor,
     defaultOutputTokens,

@@ -79,7 +79,10 @@ export class RateLimiter {
     this.#leases = new LeaseKeeper(o.store, o.leaseMs, o.now);
   }
 
-  /** Check every enabled limit and reserve `ask` when all pass, atomically. */
+  /**
+   * Check every enabled limit and reserve `ask` when all pass, atomically, under the budget mode
+   * `limits.budgetMode` (default `strict`); the handle says how many tokens were really held.
+   */
   async reserve(
     key: string,
     limits: KeyLimits,
@@ -88,6 +91,7 @@ export class RateLimiter {
     const id = randomUUID();
     const now = this.now();
     const counterLimits = toCounterLimits(limits);
+    const budget = limits.budgetMode ?? 'strict';
     const decision = await this.store.reserve({
       key,
       id,
@@ -98,11 +102,13 @@ export class RateLimiter {
       inputTokens: ask.inputTokens,
       outputTokens: ask.outputTokens,
       leaseMs: this.leaseMs,
+      budget,
     });
     if (!decision.allowed) return { decision };
     // Only a concurrency limit looks at leases: renew them only then.
     if (counterLimits.concurrent !== undefined) this.#leases.hold({ key, id, fallback: decision.fallback });
-    return { decision, handle: { key, id, reservedAt: now, ...ask, fallback: decision.fallback } };
+    // `capped` and `soft` hold fewer tokens than asked: settle replaces what was really held.
+    return { decision, handle: { key, id, reservedAt: now, ...(decision.reserved ?? ask), fallback: decision.fallback } };
   }
 
   /** Replace a reservation with what was really consumed and free its concurrency slot. */

@@ -11,8 +11,9 @@
 /**
  * ARGV: now, tokenBucketMs, tokenBuckets, requestBucketMs, requestBuckets, limitTotal, limitInput,
  * limitOutput, limitRequests, limitConcurrent (-1 = off), inputTokens, outputTokens,
- * mode (0 reserve, 1 peek, 2 force), id, leaseMs.
- * Returns { allowed, rejectedIndex (1-based, 0 none), retryAfterMs (-1 never), input, output, requests, concurrent }.
+ * mode (0 reserve, 1 peek, 2 force), id, leaseMs, budget (0 strict, 1 capped, 2 soft: see `tokenAsk`).
+ * Returns { allowed, rejectedIndex (1-based, 0 none), retryAfterMs (-1 never), input, output, requests, concurrent,
+ * writtenInput, writtenOutput }.
  */
 export const RESERVE_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -22,6 +23,7 @@ local lim = { tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(
 local askIn, askOut = tonumber(ARGV[11]), tonumber(ARGV[12])
 local mode = tonumber(ARGV[13])
 local id, leaseMs = ARGV[14], tonumber(ARGV[15])
+local budget = tonumber(ARGV[16] or '0')
 local tcur = math.floor(now / tbms)
 local tmin = tcur - tn
 local rcur = math.floor(now / rbms)
@@ -64,7 +66,17 @@ local function retry(get, min, n, bms, used, amount, limit)
 end
 
 local used = { si + so, si, so, sr, sc }
+-- The budget mode (as tokenAsk in store.ts): capped shrinks the output to what is left after
+-- the input; soft checks used + 1 <= limit and holds no tokens.
+if budget == 1 then
+  if lim[1] >= 0 then askOut = math.min(askOut, math.max(0, lim[1] - si - so - askIn)) end
+  if lim[3] >= 0 then askOut = math.min(askOut, math.max(0, lim[3] - so)) end
+end
 local ask = { askIn + askOut, askIn, askOut, 1, 1 }
+if budget == 2 then
+  ask = { 1, 1, 1, 1, 1 }
+  askIn, askOut = 0, 0
+end
 local getters = {
   function(b) return (ib[b] or 0) + (ob[b] or 0) end,
   function(b) return ib[b] or 0 end,
@@ -100,7 +112,7 @@ if mode == 2 or (mode == 0 and rejected == 0) then
 end
 local allowed = 0
 if rejected == 0 then allowed = 1 end
-return { allowed, rejected, wait, si, so, sr, sc }
+return { allowed, rejected, wait, si, so, sr, sc, askIn, askOut }
 `;
 
 /**

@@ -25,6 +25,7 @@ export interface RedisLimitStoreOptions {
 }
 
 const MODES = { reserve: 0, peek: 1, force: 2 } as const;
+const BUDGETS = { strict: 0, capped: 1, soft: 2 } as const;
 
 /**
  * Counters in Redis, shared by every gateway instance. Each decision is one Lua script (one
@@ -68,14 +69,17 @@ export class RedisLimitStore implements LimitStore {
       MODES[input.mode ?? 'reserve'],
       input.id,
       input.leaseMs,
+      BUDGETS[input.budget ?? 'strict'],
     ])) as number[];
-    const [allowed, rejected, wait, si, so, sr, sc] = reply.map(Number) as [number, number, number, number, number, number, number];
-    return {
+    const [allowed, rejected, wait, si, so, sr, sc, wi, wo] = reply.map(Number) as [number, number, number, number, number, number, number, number, number];
+    const decision: Decision = {
       allowed: allowed === 1,
       rejectedBy: rejected > 0 ? LIMIT_ORDER[rejected - 1] : undefined,
       retryAfterMs: wait < 0 ? Infinity : wait,
       used: { inputTokens: si, outputTokens: so, requests: sr, concurrent: sc },
     };
+    if (input.budget === 'capped' || input.budget === 'soft') decision.reserved = { inputTokens: wi, outputTokens: wo };
+    return decision;
   }
 
   async settle(input: SettleInput): Promise<void> {

@@ -105,4 +105,39 @@ export function storeContract(test: Test, makeStore: () => LimitStore): void {
     const conc = await Promise.all(Array.from({ length: 40 }, () => ask(store, cKey, T0, { concurrent: 7 }, 1)));
     assert.equal(conc.filter((r) => r.allowed).length, 7);
   });
+
+  test('budget modes: strict holds max_tokens, capped holds what is left, soft admits while under the limit', async () => {
+    const store = makeStore();
+    const limits = { totalTokens: 5000 };
+    // strict: 100 in + 4000 out held; a second such request does not fit.
+    const strict = `strict-${randomUUID()}`;
+    const s1 = await ask(store, strict, T0, limits, 100, 4000);
+    assert.deepEqual([s1.allowed, s1.reserved], [true, undefined]);
+    assert.equal((await ask(store, strict, T0, limits, 100, 4000)).rejectedBy, 'totalTokens');
+    // capped: the second request holds the 800 output tokens left; a third has no room for its input.
+    const capped = `capped-${randomUUID()}`;
+    const c1 = await ask(store, capped, T0, limits, 100, 4000, { budget: 'capped' });
+    assert.deepEqual([c1.allowed, c1.reserved], [true, { inputTokens: 100, outputTokens: 4000 }]);
+    const c2 = await ask(store, capped, T0, limits, 100, 4000, { budget: 'capped' });
+    assert.deepEqual([c2.allowed, c2.reserved], [true, { inputTokens: 100, outputTokens: 800 }]);
+    const c3 = await ask(store, capped, T0, limits, 100, 4000, { budget: 'capped' });
+    assert.deepEqual([c3.allowed, c3.rejectedBy], [false, 'totalTokens']);
+    assert.equal((await store.usage(capped, T0, HOUR, MINUTE)).outputTokens, 4800);
+    // An output limit caps too.
+    const out = await ask(store, `capped-out-${randomUUID()}`, T0, { outputTokens: 300 }, 100, 4000, { budget: 'capped' });
+    assert.deepEqual(out.reserved, { inputTokens: 100, outputTokens: 300 });
+    // soft: nothing held, so any number pass while the settled usage is under the limit.
+    const soft = `soft-${randomUUID()}`;
+    for (let n = 0; n < 5; n++) {
+      const d = await ask(store, soft, T0, limits, 100, 4000, { budget: 'soft' });
+      assert.deepEqual([d.allowed, d.reserved], [true, { inputTokens: 0, outputTokens: 0 }]);
+    }
+    await ask(store, soft, T0, limits, 4999, 0, { mode: 'force' });
+    assert.equal((await ask(store, soft, T0, limits, 100, 4000, { budget: 'soft' })).allowed, true, '4999 used: still under');
+    await ask(store, soft, T0, limits, 1, 0, { mode: 'force' });
+    const full = await ask(store, soft, T0 + 1000, limits, 100, 4000, { budget: 'soft' });
+    assert.deepEqual([full.allowed, full.rejectedBy], [false, 'totalTokens']);
+    assert.equal(full.retryAfterMs, 61 * 60_000 - 1000, 'free again when the first minute leaves the window');
+    assert.equal((await ask(store, `soft0-${randomUUID()}`, T0, { totalTokens: 0 }, 1, 1, { budget: 'soft' })).retryAfterMs, Infinity, 'a zero budget never admits');
+  });
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { BudgetMode } from '@switchyard/core';
+
 /**
  * A rolling window cut into equal buckets. Consumption in bucket `b` counts while the current
  * bucket is at most `b + windowMs / bucketMs`, so it is counted for at least `windowMs` and at
@@ -54,6 +56,13 @@ export interface ReserveInput {
    * tokens and request whatever the limits say (recording after the fact, no lease).
    */
   mode?: 'reserve' | 'peek' | 'force';
+  /**
+   * How the token limits admit the request: `strict` checks and reserves the whole ask; `capped`
+   * first shrinks `outputTokens` to what the total and output limits leave after the input (down
+   * to 0); `soft` admits while each token limit is not yet reached and reserves no tokens.
+   * Request and concurrency limits are the same in every mode. Defaults to `strict`.
+   */
+  budget?: BudgetMode;
 }
 
 /** The result of {@link LimitStore.reserve}. */
@@ -67,6 +76,8 @@ export interface Decision {
    */
   retryAfterMs: number;
   used: UsageSnapshot;
+  /** Tokens the decision wrote, when the budget mode changed the ask (`capped`, `soft`). */
+  reserved?: { inputTokens: number; outputTokens: number };
   /** Set by {@link FallbackLimitStore} when the local fallback made this decision. */
   fallback?: boolean;
 }
@@ -111,6 +122,32 @@ export interface LimitStore {
 
 /** The order limits are checked and reported in. */
 export const LIMIT_ORDER: readonly LimitName[] = ['totalTokens', 'inputTokens', 'outputTokens', 'requests', 'concurrent'];
+
+/** What one decision checks against the token limits, and what it writes when it passes. */
+export interface TokenAsk {
+  total: number;
+  input: number;
+  output: number;
+  write: { inputTokens: number; outputTokens: number };
+}
+
+/**
+ * The token ask of a reservation under its budget mode, given the tokens already used. The
+ * memory store calls it; the Redis script does the same in Lua.
+ */
+export function tokenAsk(input: ReserveInput, used: UsageSnapshot): TokenAsk {
+  const { limits } = input;
+  let out = input.outputTokens;
+  if (input.budget === 'soft') {
+    // Admitted while each limit is not reached yet: used + 1 <= limit; nothing is held ahead.
+    return { total: 1, input: 1, output: 1, write: { inputTokens: 0, outputTokens: 0 } };
+  }
+  if (input.budget === 'capped') {
+    if (limits.totalTokens !== undefined) out = Math.min(out, Math.max(0, limits.totalTokens - used.inputTokens - used.outputTokens - input.inputTokens));
+    if (limits.outputTokens !== undefined) out = Math.min(out, Math.max(0, limits.outputTokens - used.outputTokens));
+  }
+  return { total: input.inputTokens + out, input: input.inputTokens, output: out, write: { inputTokens: input.inputTokens, outputTokens: out } };
+}
 
 /** Throw a TypeError unless the window is a whole number of positive buckets. */
 export function assertWindow(name: string, w: WindowSpec): void {
