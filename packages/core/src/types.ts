@@ -85,6 +85,13 @@ export interface Attempt {
   /** Provider's reason, safe to show a client (never a secret). */
   message?: string;
   retryAfterMs?: number;
+  /**
+   * Why this try was made besides walking the plan: `hedge`, raced against a slow first token;
+   * `continuation`, finishing a stream that broke after its first byte.
+   */
+  role?: 'hedge' | 'continuation';
+  /** The try lost a hedge race and was cancelled (its outcome is `aborted`). */
+  hedgeLost?: boolean;
 }
 
 /**

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Target } from '@switchyard/core';
-import { failoverTimeoutOptions, REASONING_TIMEOUTS } from './config.js';
+import { failoverHedgeOption, failoverTimeoutOptions, REASONING_TIMEOUTS } from './config.js';
+import { HedgeState, resolveHedge } from './hedge.js';
 import { deadlinesFor, parseTimeoutsHeader } from './deadlines.js';
 import { resolveOptions, DEFAULT_TIMEOUTS } from './options.js';
 
@@ -35,5 +36,33 @@ describe('deadlines from the config', () => {
     assert.equal(d.connectMs, DEFAULT_TIMEOUTS.connectMs, '0 does not lift a deadline');
     assert.throws(() => parseTimeoutsHeader('first_token=soon'), (err: { status?: number }) => err.status === 400);
     assert.throws(() => parseTimeoutsHeader('forever=1s'), (err: { status?: number }) => err.status === 400);
+  });
+});
+
+describe('hedging', () => {
+  it('after: fixed ms, or a percentile of the target\'s observed first tokens once it has enough of them', () => {
+    assert.equal(new HedgeState(resolveHedge({ after: 250 })!, () => 0).delayFor('t'), 250);
+    const p90 = new HedgeState(resolveHedge({ after: 'p90', minSamples: 10 })!, () => 0);
+    for (let i = 1; i <= 9; i++) p90.observe('t', i * 100);
+    assert.equal(p90.delayFor('t'), undefined, 'too few samples: no hedge');
+    p90.observe('t', 1000);
+    assert.equal(p90.delayFor('t'), 900);
+    assert.throws(() => resolveHedge({ after: 'fast' as never }), TypeError);
+    assert.deepEqual(failoverHedgeOption({ hedge_after: '2s', hedge_budget: 0.1 }), { after: 2000, budget: 0.1 });
+    assert.deepEqual(failoverHedgeOption({ hedge_after: 'p95', hedge_budget: 0.2 }), { after: 'p95', budget: 0.2 });
+    assert.equal(failoverHedgeOption({ hedge_after: null, hedge_budget: 0.1 }), undefined);
+  });
+
+  it('the budget: at most the share of the last minute\'s upstream requests (and minPerMinute), then none until it slides', () => {
+    let now = 0;
+    const state = new HedgeState(resolveHedge({ after: 100, budget: 0.1, minPerMinute: 1 })!, () => now);
+    for (let i = 0; i < 30; i++) state.counted();
+    assert.equal(state.take(), true);
+    assert.equal(state.take(), true);
+    assert.equal(state.take(), true);
+    assert.equal(state.take(), false, '3 hedges for 30 requests is the 10 %');
+    now = 61_000;
+    assert.equal(state.take(), true, 'a minute later the window has slid (minPerMinute)');
+    assert.equal(state.take(), false);
   });
 });

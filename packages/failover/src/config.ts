@@ -1,5 +1,6 @@
 import { parseDuration, type Target } from '@switchyard/core';
 import type { FailoverOptions, FailoverTimeouts, TargetTimeouts } from './options.js';
+import type { HedgeOptions } from './hedge.js';
 
 /** A `timeouts:` block as written in a config file: durations (`5s`, `250ms`, a number of ms). */
 export interface TimeoutsConfig {
@@ -22,6 +23,10 @@ export interface FailoverConfig {
   timeouts: TimeoutsConfig;
   /** Per-model deadlines: keyed by `provider/model` or by the upstream model name. */
   model_timeouts: Record<string, TimeoutsConfig>;
+  /** Hedge a stream whose first event is late: a duration, or a percentile such as `p95`; null: off. */
+  hedge_after: string | number | null;
+  /** Hedges as a share of all upstream requests per minute. */
+  hedge_budget: number;
 }
 
 const FIELDS: Array<[keyof TimeoutsConfig, keyof FailoverTimeouts]> = [
@@ -88,6 +93,19 @@ export function failoverConfigSchema(prefix = 'SWITCHYARD_FAILOVER') {
       response: deadline('response', 'Whole answer of a non-stream call, per attempt (default 2m; reasoning models 10m).', prefix),
       idle: deadline('idle', 'Longest silence between two stream events (default 30s).', prefix),
       total: deadline('total', 'Whole request, every attempt included (default: server.request_timeout).', prefix),
+    },
+    hedge_after: {
+      doc: 'Race the next target against a stream whose first event is late: a duration (2s) or a percentile of the target\'s observed first-token time (p95); null: off.',
+      format: (value: unknown) => {
+        if (value === null || (typeof value === 'string' && /^p\d{1,2}(\.\d+)?$/.test(value))) return;
+        duration('ai_gateway.routing.failover.hedge_after')(value);
+      },
+      default: null, nullable: true, env: `${prefix}_HEDGE_AFTER`,
+    },
+    hedge_budget: {
+      doc: 'Extra upstream requests hedging may add, as a share of all upstream requests over the last minute.',
+      format: Number,
+      default: 0.1, env: `${prefix}_HEDGE_BUDGET`,
     },
     // convict takes a nested mapping as one value only under a format named 'object' (the
     // gateway registers it); its shape is checked by checkFailoverConfig after loading.
@@ -159,4 +177,16 @@ export function failoverTimeoutOptions(config: Pick<FailoverConfig, 'timeouts' |
     return merged;
   };
   return { timeouts: global, targetTimeouts };
+}
+
+/**
+ * The block's hedging as {@link failover}'s `hedge` option (undefined: off).
+ * @example failover({ …, hedge: failoverHedgeOption({ hedge_after: '2s', hedge_budget: 0.1 }) })
+ */
+export function failoverHedgeOption(config: Pick<FailoverConfig, 'hedge_after' | 'hedge_budget'>): HedgeOptions | undefined {
+  const after = config.hedge_after;
+  if (after === null || after === undefined || after === '') return undefined;
+  const budget = Number(config.hedge_budget ?? 0.1);
+  if (typeof after === 'string' && /^p\d/.test(after)) return { after: after as `p${number}`, budget };
+  return { after: parseDuration(after), budget };
 }

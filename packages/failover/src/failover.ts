@@ -14,6 +14,7 @@ import { transcriptFor } from './prefill.js';
 import { continuedStream } from './stream-continuation.js';
 import { checkFirstEvent, sumUsage } from './stream-segments.js';
 import { guardStream } from './stream-guard.js';
+import { HedgeState } from './hedge.js';
 import { markForRetry, TargetPolicies, type BreakerSnapshot, type TargetEntry } from './target-policies.js';
 
 /** The failover middleware, with a view of its breakers for the admin API. */
@@ -40,9 +41,10 @@ const HOP_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection'
 export function failover(options: FailoverOptions): FailoverMiddleware {
   const cfg = resolveOptions(options);
   const policies = new TargetPolicies(cfg.breaker, cfg.events, cfg.now, cfg.shared, cfg.logger);
+  const hedge = cfg.hedge ? new HedgeState(cfg.hedge, cfg.now) : undefined;
   const middleware = async function failover(exchange: Exchange): Promise<void> {
     const plan = requestPlan(exchange, cfg);
-    await new Run(exchange, plan, cfg, policies).execute();
+    await new Run(exchange, plan, cfg, policies, hedge).execute();
   };
   return Object.assign(middleware, { breakerStates: () => policies.snapshot() });
 }
@@ -50,6 +52,11 @@ export function failover(options: FailoverOptions): FailoverMiddleware {
 const targetKey = (t: Target) => `${t.provider}:${t.model}`;
 
 type Served = { result: ProviderResult; attempt: Attempt; stopUpstream: () => void };
+type Outcome = { served: Served } | { error: ProviderError; decision: Decision };
+/** A plan target ready to be tried. */
+type Candidate = { index: number; run: RunTarget; adapter: ProviderAdapter; entry: TargetEntry };
+/** Thrown inside a try that lost a hedge race: not a provider failure, never counted. */
+const HEDGE_LOST = new Error('Lost the hedge race');
 
 /** One request's walk through its targets. */
 class Run {
@@ -65,12 +72,17 @@ class Run {
   readonly #tooLong = new Set<string>();
   #tooLongWindow: number | undefined;
   readonly #failures: FailureRecord[] = [];
+  /** Plan indexes already tried as a hedge (not tried again by the walk). */
+  readonly #hedged = new Set<number>();
+  /** Usage of hedge tries that answered but lost: billed, so counted. */
+  readonly #lostUsage: Array<() => Usage | undefined> = [];
 
   constructor(
     private readonly exchange: Exchange,
     private readonly plan: RequestPlan,
     private readonly cfg: ResolvedOptions,
     private readonly policies: TargetPolicies,
+    private readonly hedge?: HedgeState,
   ) {
     this.#startedAt = cfg.now();
     // linkAbort, not AbortSignal.any: Node 20's any() costs weak refs and finalizers per call.
@@ -91,7 +103,7 @@ class Run {
       for (const [index, run] of this.plan.targets.entries()) {
         if (this.#attempts >= this.plan.maxAttempts || this.#signal.aborted) break;
         const { target } = run;
-        if (previous && !this.#mayFailOverTo(run, previous)) continue;
+        if (this.#hedged.has(index) || (previous && !this.#mayFailOverTo(run, previous))) continue;
         const adapter = cfg.adapter(target.provider);
         if (!adapter || !adapter.supports(exchange.format)) {
           this.#failures.push({ target, skipped: adapter ? 'unsupported_format' : 'unknown_provider' });
@@ -104,9 +116,10 @@ class Run {
           continue;
         }
         if (previous) cfg.events?.emit('failover', { exchange, from: previous.target, to: target, kind: previous.kind });
-        const outcome = await this.#tryTarget(run, adapter, entry);
+        const candidate = { index, run, adapter, entry };
+        const { outcome, by } = this.hedge && exchange.stream ? await this.#tryHedged(candidate) : { outcome: await this.#tryTarget(run, adapter, entry), by: candidate };
         if ('served' in outcome) {
-          this.#respond(index, run, entry, outcome.served);
+          this.#respond(by.index, by.run, by.entry, outcome.served);
           return;
         }
         const { error, decision } = outcome;
@@ -144,9 +157,15 @@ class Run {
     if (window !== undefined) this.#tooLongWindow = Math.max(this.#tooLongWindow ?? 0, window);
   }
 
-  async #tryTarget(run: RunTarget, adapter: ProviderAdapter, entry: TargetEntry): Promise<{ served: Served } | { error: ProviderError; decision: Decision }> {
+  /**
+   * Try one target with its retries. `cancel` stops it (it lost a hedge race): the try in
+   * flight ends `aborted`, no retry follows, and the outcome is a plain failover.
+   */
+  async #tryTarget(run: RunTarget, adapter: ProviderAdapter, entry: TargetEntry, cancel?: AbortSignal, role?: Attempt['role']): Promise<Outcome> {
     const { exchange, cfg } = this;
     const { target } = run;
+    const tries = cancel ? linkAbort([this.#signal, cancel]) : undefined;
+    const signal = tries?.signal ?? this.#signal;
     const call = await this.#call(target, exchange.body);
     const deadlines = this.#deadlines(target);
     const attemptMs = narrow(callDeadline(deadlines, exchange.stream), run.maxLatencyMs);
@@ -161,14 +180,21 @@ class Run {
         const n = calls++;
         if (n > 0) {
           cfg.events?.emit('retry', { exchange, target, attempt: n, delayMs, kind: lastKind });
-          if (delayMs > 0) await cfg.sleep(delayMs, this.#signal);
+          if (delayMs > 0) await cfg.sleep(delayMs, signal);
         }
-        const { attempt, upstream } = this.#startAttempt(target);
+        if (cancel?.aborted) throw HEDGE_LOST;
+        const { attempt, upstream } = this.#startAttempt(target, signal, role);
         try {
           const result = await this.#invoke(adapter, call, upstream.signal, timeoutPolicy, deadlines);
           attempt.firstByteAt = result.firstByteAt;
           return { result, attempt, stopUpstream: () => upstream.abort() };
         } catch (err) {
+          if (cancel?.aborted && !exchange.signal.aborted) {
+            upstream.abort();
+            attempt.hedgeLost = true;
+            this.#endAttempt(attempt, 'aborted');
+            throw HEDGE_LOST;
+          }
           const error = this.#failAttempt(attempt, upstream, err, attemptMs);
           if (error.failureKind === 'rate_limited' && error.retryAfterMs) this.policies.cooldown(entry, error.retryAfterMs);
           const rule = cfg.kinds[error.failureKind];
@@ -190,17 +216,78 @@ class Run {
           }
           throw error;
         }
-      }, this.#signal);
+      }, signal);
       return { served };
     } catch (err) {
       if (exchange.signal.aborted) throw exchange.signal.reason;
+      if (cancel?.aborted) return { error: new ProviderError(HEDGE_LOST.message, { kind: 'timeout', provider: target.provider }), decision: { action: 'failover' } };
       if (last && err === last.error) return last;
       // The breaker refused (opened by a concurrent request) or the retry wait was cut short.
       const error = this.#deadline.signal.aborted
         ? new ProviderError('Request deadline exceeded', { kind: 'timeout', provider: target.provider })
         : last?.error ?? new ProviderError('Circuit open', { kind: 'overloaded', provider: target.provider, cause: err });
       return { error, decision: this.#deadline.signal.aborted ? { action: 'stop', reason: 'deadline' } : last?.decision ?? { action: 'failover' } };
+    } finally {
+      tries?.dispose();
     }
+  }
+
+  /**
+   * Try `first`, and if it has sent no event after the hedge delay (and the budget allows),
+   * the next available target in parallel: the first to answer wins, the other is cancelled at
+   * once (its upstream aborted; usage it reported still counted). Both failing is `first`'s
+   * failure (the hedge's is recorded too, and its target is not tried again).
+   */
+  async #tryHedged(first: Candidate): Promise<{ outcome: Outcome; by: Candidate }> {
+    const delay = this.hedge!.delayFor(first.entry.key);
+    if (delay === undefined) return { outcome: await this.#tryTarget(first.run, first.adapter, first.entry), by: first };
+    const cancelFirst = new AbortController();
+    const a = this.#tryTarget(first.run, first.adapter, first.entry, cancelFirst.signal);
+    let timer: NodeJS.Timeout | undefined;
+    const slow = await Promise.race([a.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, delay, true)))]);
+    clearTimeout(timer);
+    const second = slow && this.#attempts < this.plan.maxAttempts ? await this.#hedgeCandidate(first.index) : undefined;
+    if (!second || !this.hedge!.take()) return { outcome: await a, by: first };
+    this.#hedged.add(second.index);
+    const cancelSecond = new AbortController();
+    const b = this.#tryTarget(second.run, second.adapter, second.entry, cancelSecond.signal, 'hedge');
+    const racers = [a.then((outcome) => ({ i: 0, outcome })), b.then((outcome) => ({ i: 1, outcome }))];
+    const early = await Promise.race(racers);
+    const late = 'served' in early.outcome ? undefined : await racers[1 - early.i]!;
+    const winner = 'served' in early.outcome ? early : late && 'served' in late.outcome ? late : undefined;
+    if (!winner) {
+      const failed = early.i === 1 ? early.outcome : late!.outcome;
+      if ('error' in failed) this.#failures.push({ target: second.run.target, error: failed.error, stopped: false });
+      return { outcome: early.i === 0 ? early.outcome : late!.outcome, by: first };
+    }
+    (winner.i === 0 ? cancelSecond : cancelFirst).abort();
+    const loser = await (winner.i === 0 ? b : a);
+    if ('served' in loser) this.#lose(loser.served);
+    return { outcome: winner.outcome, by: winner.i === 0 ? first : second };
+  }
+
+  /** The next plan target after `index` that a hedge may go to right now. */
+  async #hedgeCandidate(index: number): Promise<Candidate | undefined> {
+    const { exchange, cfg } = this;
+    for (const [i, run] of this.plan.targets.entries()) {
+      if (i <= index || this.#hedged.has(i)) continue;
+      const adapter = cfg.adapter(run.target.provider);
+      if (!adapter || !adapter.supports(exchange.format)) continue;
+      const entry = this.policies.entry(run.target);
+      if (await this.policies.skipReason(entry)) continue;
+      return { index: i, run, adapter, entry };
+    }
+    return undefined;
+  }
+
+  /** A try that answered but lost the race: stopped now, its usage kept. */
+  #lose(served: Served): void {
+    served.stopUpstream();
+    const { result } = served;
+    this.#lostUsage.push(result.kind === 'stream' ? () => result.usage() : () => result.usage);
+    if (result.kind === 'stream') void Promise.resolve(result.events[Symbol.asyncIterator]().return?.()).catch(() => undefined);
+    served.attempt.hedgeLost = true;
+    this.#endAttempt(served.attempt, 'aborted');
   }
 
   async #call(target: Target, body: Record<string, unknown>): Promise<ProviderCall> {
@@ -236,13 +323,14 @@ class Run {
   }
 
   /** Count, record and announce an attempt at `target`; its upstream gets an abort of its own, to stop it alone. */
-  #startAttempt(target: Target): { attempt: Attempt; upstream: LinkedAbort } {
+  #startAttempt(target: Target, signal: AbortSignal = this.#signal, role?: Attempt['role']): { attempt: Attempt; upstream: LinkedAbort } {
     const { exchange, cfg } = this;
     this.#attempts++;
-    const attempt: Attempt = { target, startedAt: cfg.now(), outcome: 'pending' };
+    this.hedge?.counted();
+    const attempt: Attempt = { target, startedAt: cfg.now(), outcome: 'pending', ...(role ? { role } : {}) };
     exchange.attempts.push(attempt);
     cfg.events?.emit('attempt.start', { exchange, attempt });
-    return { attempt, upstream: linkAbort([this.#signal]) };
+    return { attempt, upstream: linkAbort([signal]) };
   }
 
   /**
@@ -299,12 +387,14 @@ class Run {
     if (result.kind === 'json') {
       this.#clear();
       served.stopUpstream();
-      if (result.usage) exchange.usage = result.usage;
+      const usage = sumUsage([result.usage, ...this.#lostUsage.map((u) => u())]);
+      if (usage) exchange.usage = usage;
       this.#endAttempt(attempt, 'success');
       exchange.response = { kind: 'json', status: result.status, headers, body: result.body };
       return;
     }
-    const segments: Array<() => Usage | undefined> = [() => result.usage()];
+    const segments: Array<() => Usage | undefined> = [() => result.usage(), ...this.#lostUsage];
+    this.hedge?.observe(entry.key, result.firstByteAt - attempt.startedAt);
     const menders = this.#continuationTargets(index);
     const transcript = menders.length > 0 ? transcriptFor(exchange.format) : undefined;
     if (!cfg.continuation || !transcript) {
@@ -375,7 +465,7 @@ class Run {
       const entry = this.policies.entry(target);
       if (await this.policies.skipReason(entry)) continue;
       cfg.events?.emit('failover', { exchange, from, to: target, kind: cut.failureKind });
-      const { attempt, upstream } = this.#startAttempt(target);
+      const { attempt, upstream } = this.#startAttempt(target, this.#signal, 'continuation');
       const deadlines = this.#deadlines(target);
       try {
         const call = { ...(await this.#call(target, body)), continuation: true };

@@ -240,6 +240,33 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
     }, { options: patient });
   });
 
+  it('hedged stream: a late first token is raced by the next target; the winner answers, the loser is cancelled upstream at once', async () => {
+    const late: Fault = async (req, res) => {
+      sseHead(res);
+      await Promise.race([delay(2000), req.closed]);
+      if (!res.destroyed) res.end(chunk('from p, late') + 'data: [DONE]\n\n');
+    };
+    await withGateway(async (gw) => {
+      P.set(late);
+      const raw = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES, stream: true });
+      assert.equal(raw.status, 200);
+      assert.equal(raw.headers.get('x-switchyard-provider'), 's');
+      assert.equal(raw.headers.get('x-switchyard-attempts'), '2');
+      assert.equal(sseData(raw.text).map((d) => (d === '[DONE]' ? '' : JSON.parse(d).choices[0]?.delta?.content ?? '')).join(''), 'hello from s');
+      assert.ok(raw.ms >= 190 && raw.ms < 1500, `took ${raw.ms} ms`);
+      await P.requests[0]!.closed; // the loser's upstream request was cancelled, not left to finish
+      const ex = await gw.settled();
+      assert.deepEqual(ex.attempts.map((a) => [a.target.provider, a.outcome, a.role, a.hedgeLost]), [['p', 'aborted', undefined, true], ['s', 'success', 'hedge', undefined]]);
+      assert.equal(gw.fo.breakerStates().find((b) => b.provider === 'p')?.state, 'closed', 'losing a race is not a failure');
+      // The budget: none left this minute, so the next slow first token is waited out.
+      P.set(late);
+      S.set(healthy('s'));
+      const waited = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES, stream: true });
+      assert.equal(waited.headers.get('x-switchyard-provider'), 'p');
+      assert.equal(S.requests.length, 0);
+    }, { options: { timeouts: { ...FAST_TIMEOUTS, firstTokenMs: 4000 }, hedge: { after: 200, budget: 0, minPerMinute: 1 } } });
+  });
+
   it('stream cut mid-answer: the client keeps what it got and sees an in-band error, never a clean end', async () => {
     await withGateway(async (gw) => {
       P.set(async (_req, res) => {

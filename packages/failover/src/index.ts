@@ -1,6 +1,7 @@
 export * from './failover.js';
 export * from './options.js';
 export * from './config.js';
+export { HedgeState, resolveHedge, type HedgeOptions, type HedgeSettings } from './hedge.js';
 export { parseTimeoutsHeader, deadlinesFor, type Deadlines } from './deadlines.js';
 export * from './kind-policy.js';
 export * from './decision.js';

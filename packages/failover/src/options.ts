@@ -3,6 +3,7 @@ import { prefillStyle, type HttpTransport, type ProviderAdapter } from '@switchy
 import { conditionKinds, DEFAULT_KIND_POLICY, type KindPolicyTable, type KindRule } from './kind-policy.js';
 import { sharedFlags, type BreakerStore, type SharedFlags } from './shared-state.js';
 import type { BreakerSettings } from './target-policies.js';
+import { resolveHedge, type HedgeOptions, type HedgeSettings } from './hedge.js';
 
 /**
  * Deadlines of the executor, in ms; 0 disables one. A target that misses one is not asked
@@ -123,6 +124,8 @@ export interface FailoverOptions {
   contextWindow?: (target: Target) => number | undefined;
   /** Stream continuation with assistant prefill. Defaults to on, where a target can continue. */
   continuation?: ContinuationOptions;
+  /** Hedged streams: the next target raced against a slow first token. Defaults to off. */
+  hedge?: HedgeOptions;
 }
 
 /** The resolved configuration. */
@@ -149,6 +152,7 @@ export interface ResolvedOptions {
   allowClientRouting: (exchange: Exchange) => boolean;
   contextWindow: (target: Target) => number | undefined;
   continuation?: { supportsPrefill: (target: Target, adapter: ProviderAdapter) => boolean; kinds: ReadonlySet<FailureKind>; maxContinuations: number };
+  hedge?: HedgeSettings;
 }
 
 const DEFAULT_CONTINUE_KINDS: FailureKind[] = ['network', 'timeout', 'overloaded', 'server_error'];
@@ -231,6 +235,7 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
     allowClientRouting: options.allowClientRouting ?? ((exchange) => exchange.principal?.allowRoutingHeaders === true),
     contextWindow: options.contextWindow ?? defaultContextWindow,
     continuation,
+    hedge: resolveHedge(options.hedge),
   };
 }
 

@@ -16,7 +16,7 @@ import {
 import { MemoryLimitStore, ProviderLimiter, RateLimiter, RedisLimitStore, providerLimits, providerLimitsFromConfig, rateLimit, rateLimitOptionsFromConfig, type LimitStore } from '@switchyard/rate-limit';
 import { modelMapping, ModelMapper, openCatalog, postgresCatalogStore, ratesFor, sqliteCatalogStore, totalInputTokens, type Catalog } from '@switchyard/model-mapping';
 import { RoutingStats, parseDuration as parseWindow, redisKeyValueStore, strategySelector } from '@switchyard/strategy-selector';
-import { failover, failoverTimeoutOptions, ProviderFigures, ProviderHealth, redisFiguresStore, seedFallbackConditions, type FailoverMiddleware } from '@switchyard/failover';
+import { failover, failoverHedgeOption, failoverTimeoutOptions, ProviderFigures, ProviderHealth, redisFiguresStore, seedFallbackConditions, type FailoverMiddleware } from '@switchyard/failover';
 import {
   createMetrics,
   postgresRequestLogStore,
@@ -235,6 +235,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     credential: (exchange, target) => byokCredential(exchange, target),
     contextWindow: (target) => catalog.describe(target.provider, target.model).contextWindow,
     continuation: { enabled: ai.routing.failover.stream_continuation },
+    hedge: failoverHedgeOption(ai.routing.failover),
   });
 
   const pipeline: ExchangeMiddleware[] = [];

@@ -89,6 +89,9 @@ export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Obs
     if (a.failureKind !== undefined) log.failureKind = a.failureKind;
     if (a.status !== undefined) log.status = a.status;
     if (a.firstByteAt !== undefined) log.ttftMs = Math.max(0, a.firstByteAt - a.startedAt);
+    log.startMs = Math.max(0, a.startedAt - start);
+    if (a.role) log.role = a.role;
+    if (a.hedgeLost) log.hedgeLost = true;
     return log;
   });
   const firstAt = obs.stream ? obs.stream.firstEventAt : serving?.firstByteAt ?? obs.readyAt;

@@ -57,6 +57,7 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
   const overhead = new Histogram({ name: 'switchyard_gateway_overhead_seconds', help: 'Time added by the gateway: wait for the first byte minus time in upstream attempts', buckets: overheadBuckets, registers });
   const failovers = new Counter({ name: 'switchyard_failovers_total', help: 'Failovers from one provider to another, by failure kind', labelNames: ['from', 'to', 'reason'], registers });
   const retries = new Counter({ name: 'switchyard_retries_total', help: 'Retries against the same target, by failure kind', labelNames: ['provider', 'reason'], registers });
+  const attempts = new Counter({ name: 'switchyard_attempts_total', help: 'Upstream attempts by provider, outcome (success, failure, aborted, hedge_lost), failure kind and role (plan, hedge, continuation)', labelNames: ['provider', 'outcome', 'kind', 'role'], registers });
   const attemptLatency = new Histogram({ name: 'switchyard_provider_latency_seconds', help: 'Upstream attempt duration by provider, model and outcome', labelNames: ['provider', 'model', 'outcome'], buckets: latencyBuckets, registers });
   const ttft = new Histogram({ name: 'switchyard_time_to_first_token_seconds', help: 'Upstream time to first stream event by provider and model', labelNames: ['provider', 'model'], buckets: latencyBuckets, registers });
   const health = new Gauge({ name: 'switchyard_provider_up', help: 'Provider health: 1 healthy or degraded, 0 down', labelNames: ['provider'], registers });
@@ -75,6 +76,7 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
       events.on('attempt.end', ({ exchange, attempt }) => {
         const { provider, model } = attempt.target;
         inflight.dec({ provider });
+        attempts.inc({ provider, outcome: attempt.hedgeLost ? 'hedge_lost' : attempt.outcome, kind: attempt.failureKind ?? 'none', role: attempt.role ?? 'plan' });
         if (attempt.endedAt !== undefined) attemptLatency.observe({ provider, model, outcome: attempt.outcome }, (attempt.endedAt - attempt.startedAt) / 1000);
         if (exchange.stream && attempt.firstByteAt !== undefined) ttft.observe({ provider, model }, (attempt.firstByteAt - attempt.startedAt) / 1000);
       }),

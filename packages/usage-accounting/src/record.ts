@@ -12,6 +12,12 @@ export interface AttemptLog {
   latencyMs: number;
   /** From the start of the try to its first byte. */
   ttftMs?: number;
+  /** From the start of the request to the start of this try. */
+  startMs?: number;
+  /** `hedge`: raced against a slow first token; `continuation`: finished a stream that broke. */
+  role?: 'hedge' | 'continuation';
+  /** Lost a hedge race and was cancelled (its outcome is `aborted`). */
+  hedgeLost?: boolean;
 }
 
 /** Token counts of one request, by class. `input` excludes cached tokens, so each class is priced once. */

@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { ANSWER, startFaultyLlm, type FaultyLlm } from '../support/faulty-llm.js';
+import { ADMIN_TOKEN, adminClient, poll } from './helpers.js';
 
 let OM: FaultyLlm; // OpenAI-format primary
 let OB: FaultyLlm; // OpenAI-format backup (vLLM-style prefill)
@@ -21,6 +22,8 @@ async function gatewayWith(failover: Record<string, unknown> = {}, extra: Record
   const gw = await startGateway({
     config: {
       storage: { sqlite_path: ':memory:' },
+      admin: { token: ADMIN_TOKEN },
+      usage: { flush_interval: 50 },
       ai_gateway: {
         providers: [
           { name: 'o-main', type: 'openai-compatible', base_url: `${OM.url}/v1`, api_key: 'sk-om', models: ['gpt-main'] },
@@ -231,6 +234,57 @@ describe('continuation after a mid-stream failure', () => {
       assert.ok(a.error instanceof Anthropic.APIError, String(a.error));
       assert.ok(!a.types.includes('message_stop'));
       assert.equal(OB.requests.length, 0);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+/** The request log's attempt list of one request (written in batches: polled). */
+async function loggedAttempts(gw: RunningGateway, requestId: string | null): Promise<Array<Record<string, unknown>>> {
+  const admin = adminClient(gw.url);
+  const { value } = await poll(async () => {
+    const res = await admin('GET', `/logs/${requestId}`);
+    return res.status === 200 ? (res.json as { attempts: Array<Record<string, unknown>> }).attempts : undefined;
+  }, 10_000);
+  return value;
+}
+
+describe('hedged requests', () => {
+  test('hedge_after: a slow first token is raced by the backup; the winner answers, the loser is cancelled and logged as such (both client formats)', async () => {
+    const gw = await gatewayWith({ hedge_after: '500ms' });
+    try {
+      OM.set({ do: 'first-token-after', ms: 5000 });
+      AM.set({ do: 'first-token-after', ms: 5000 });
+      const [o, a] = await Promise.all([openaiStream(gw.openai), anthropicStream(gw.anthropic)]);
+      for (const got of [o, a]) {
+        assert.equal(got.error, undefined);
+        assert.equal(got.text, ANSWER);
+        assert.equal(got.headers.get('x-switchyard-attempts'), '2');
+        assert.ok(got.ms >= 450 && got.ms < 4000, `took ${got.ms} ms`);
+      }
+      assert.equal(o.headers.get('x-switchyard-provider'), 'o-backup');
+      assert.equal(a.headers.get('x-switchyard-provider'), 'a-backup');
+      await Promise.all([OM.requests[0]!.closed, AM.requests[0]!.closed]); // cancelled upstream, not left to run
+      const log = await loggedAttempts(gw, o.headers.get('x-request-id'));
+      assert.deepEqual(log.map((x) => [x.provider, x.outcome, x.role ?? 'plan', x.hedgeLost ?? false]), [['o-main', 'aborted', 'plan', true], ['o-backup', 'success', 'hedge', false]]);
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      assert.match(metrics, /switchyard_attempts_total\{provider="o-backup",outcome="success",kind="none",role="hedge"\} 1/);
+      assert.match(metrics, /switchyard_attempts_total\{provider="o-main",outcome="hedge_lost",kind="none",role="plan"\} 1/);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  test('a continuation is in the request log as such: the cut attempt with its kind, then the continuing one', async () => {
+    const gw = await gatewayWith();
+    try {
+      AM.set({ do: 'break', afterWords: 20, how: 'cut' });
+      const a = await anthropicStream(gw.anthropic, 'chat-a');
+      assert.equal(a.text, ANSWER);
+      const log = await loggedAttempts(gw, a.headers.get('x-request-id'));
+      assert.deepEqual(log.map((x) => [x.provider, x.outcome, x.failureKind ?? null, x.role ?? 'plan']), [['a-main', 'failure', 'network', 'plan'], ['a-backup', 'success', null, 'continuation']]);
+      assert.ok(log.every((x) => typeof x.startMs === 'number' && typeof x.latencyMs === 'number'));
     } finally {
       await gw.close();
     }
