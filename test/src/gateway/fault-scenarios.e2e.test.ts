@@ -63,6 +63,8 @@ after(async () => {
 });
 beforeEach(() => {
   for (const u of [OM, OB, AM, AB]) u.set({ do: 'answer' });
+  OB.prefill('continue_final_message');
+  AB.prefill('native');
 });
 
 /** Stream with the OpenAI SDK: the text, and the error if the stream ended with one. */
@@ -285,6 +287,147 @@ describe('hedged requests', () => {
       const log = await loggedAttempts(gw, a.headers.get('x-request-id'));
       assert.deepEqual(log.map((x) => [x.provider, x.outcome, x.failureKind ?? null, x.role ?? 'plan']), [['a-main', 'failure', 'network', 'plan'], ['a-backup', 'success', null, 'continuation']]);
       assert.ok(log.every((x) => typeof x.startMs === 'number' && typeof x.latencyMs === 'number'));
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('failures before the first byte (both client formats)', () => {
+  const OPENAI_429 = { error: { message: 'Rate limit reached', type: 'rate_limit_exceeded', code: null, param: null } };
+  const ANTHROPIC_429 = { type: 'error', error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' } };
+  const OPENAI_503 = { error: { message: 'The server is overloaded', type: 'server_error', code: null, param: null } };
+  const ANTHROPIC_529 = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } };
+
+  /** Both clients, streaming, on their own pair of upstreams; returns what each saw. */
+  async function both(gw: Awaited<ReturnType<typeof gatewayWith>>) {
+    const o = await openaiStream(gw.openai);
+    const a = await anthropicStream(gw.anthropic);
+    return { o, a };
+  }
+
+  test('429 with a short Retry-After: waited out on the same target; a long one: the backup at once', async () => {
+    const gw = await gatewayWith();
+    try {
+      OM.set((_r, n) => (n === 0 ? { do: 'status', status: 429, body: OPENAI_429, headers: { 'retry-after': '1' } } : { do: 'answer' }));
+      AM.set((_r, n) => (n === 0 ? { do: 'status', status: 429, body: ANTHROPIC_429, headers: { 'retry-after': '1' } } : { do: 'answer' }));
+      let { o, a } = await both(gw);
+      for (const got of [o, a]) {
+        assert.equal(got.text, ANSWER);
+        assert.equal(got.headers.get('x-switchyard-attempts'), '2');
+        assert.ok(got.ms >= 900, `the 1 s Retry-After was not waited out (${got.ms} ms)`);
+      }
+      assert.equal(o.headers.get('x-switchyard-provider'), 'o-main');
+      assert.equal(a.headers.get('x-switchyard-provider'), 'a-main');
+      OM.set({ do: 'status', status: 429, body: OPENAI_429, headers: { 'retry-after': '30' } });
+      AM.set({ do: 'status', status: 429, body: ANTHROPIC_429, headers: { 'retry-after': '30' } });
+      ({ o, a } = await both(gw));
+      assert.equal(o.headers.get('x-switchyard-provider'), 'o-backup');
+      assert.equal(a.headers.get('x-switchyard-provider'), 'a-backup');
+      for (const got of [o, a]) assert.ok(got.ms < 900, `a long Retry-After is not waited for (${got.ms} ms)`);
+      assert.equal(OM.requests.length + AM.requests.length, 2, 'one request each: never hammered');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  test('persistent 429 and persistent 503/529: the backup serves; 500 once and a TCP reset once: retried on the same target', async () => {
+    const gw = await gatewayWith();
+    try {
+      for (const [om, am, provider, attempts] of [
+        [{ do: 'status', status: 429, body: OPENAI_429 }, { do: 'status', status: 429, body: ANTHROPIC_429 }, 'backup', '2'],
+        [{ do: 'status', status: 503, body: OPENAI_503 }, { do: 'status', status: 529, body: ANTHROPIC_529 }, 'backup', '3'],
+      ] as const) {
+        OM.set(om);
+        AM.set(am);
+        const { o, a } = await both(gw);
+        assert.equal(o.text, ANSWER);
+        assert.equal(a.text, ANSWER);
+        assert.equal(o.headers.get('x-switchyard-provider'), `o-${provider}`);
+        assert.equal(a.headers.get('x-switchyard-provider'), `a-${provider}`);
+        assert.equal(o.headers.get('x-switchyard-attempts'), attempts);
+        assert.equal(a.headers.get('x-switchyard-attempts'), attempts);
+      }
+      for (const once of [{ do: 'status', status: 500, body: OPENAI_503 }, { do: 'reset' }] as const) {
+        OM.set((_r, n) => (n === 0 ? once : { do: 'answer' }));
+        AM.set((_r, n) => (n === 0 ? once : { do: 'answer' }));
+        const { o, a } = await both(gw);
+        assert.equal(o.headers.get('x-switchyard-provider'), 'o-main', once.do);
+        assert.equal(a.headers.get('x-switchyard-provider'), 'a-main', once.do);
+        assert.equal(o.text, ANSWER);
+        assert.equal(a.text, ANSWER);
+      }
+    } finally {
+      await gw.close();
+    }
+  });
+
+  test('content filter: the provider\'s refusal in the client\'s format, no retry, no fallback', async () => {
+    const gw = await gatewayWith();
+    try {
+      OM.set({ do: 'status', status: 400, body: { error: { message: 'Your request was rejected as a result of our safety system.', type: 'invalid_request_error', code: 'content_policy_violation', param: null } } });
+      await assert.rejects(gw.openai.chat.completions.create({ model: 'chat-o', messages: MESSAGES, stream: true }), (err: unknown) => {
+        assert.ok(err instanceof OpenAI.BadRequestError, String(err));
+        assert.match(err.message, /safety system/);
+        return true;
+      });
+      AM.set({ do: 'status', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'Output blocked by content filtering policy' } } });
+      await assert.rejects(gw.anthropic.messages.create({ model: 'chat-a', max_tokens: 64, messages: MESSAGES }), (err: unknown) => {
+        assert.ok(err instanceof Anthropic.BadRequestError, String(err));
+        assert.match(err.message, /content filtering/);
+        return true;
+      });
+      assert.equal(OM.requests.length + AM.requests.length, 2);
+      assert.equal(OB.requests.length + AB.requests.length, 0);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  test('flapping provider: the breaker opens and the backup serves without asking it; after the cool-down a probe closes it', async () => {
+    const gw = await gatewayWith({ circuit_breaker: { failure_threshold: 3, timeout: '1s' } });
+    try {
+      OM.set({ do: 'status', status: 503, body: OPENAI_503 });
+      for (let i = 0; i < 3; i++) assert.equal((await openaiStream(gw.openai)).text, ANSWER);
+      const opened = OM.requests.length;
+      const skipped = await openaiStream(gw.openai);
+      assert.equal(skipped.headers.get('x-switchyard-provider'), 'o-backup');
+      assert.equal(skipped.headers.get('x-switchyard-attempts'), '1', 'the open target is skipped without a request');
+      assert.equal(OM.requests.length, opened);
+      OM.set({ do: 'answer' });
+      await new Promise((r) => setTimeout(r, 1200));
+      const healed = await openaiStream(gw.openai);
+      assert.equal(healed.headers.get('x-switchyard-provider'), 'o-main');
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('a cut with a fallback that rejects prefill', () => {
+  test('the next target that takes the prefill continues; none left: the honest in-band error', async () => {
+    const gw = await gatewayWith();
+    try {
+      AB.prefill('reject');
+      AM.set((_r, n) => (n === 0 ? { do: 'break', afterWords: 40, how: 'cut' } : { do: 'answer' }));
+      const a = await anthropicStream(gw.anthropic, 'chat-a');
+      assert.equal(a.error, undefined);
+      assert.equal(a.text, ANSWER, 'continued on the cut target itself once the fallback refused');
+      assert.equal(AB.requests.length, 1);
+      assert.equal(AM.requests.length, 2);
+      assert.equal(AM.requests[1]!.prefill?.split(' ').length, 40);
+
+      AM.set({ do: 'break', afterWords: 40, how: 'stall' });
+      AB.set({ do: 'answer' });
+      const gw2 = await gatewayWith({ timeouts: { idle: '1s' } });
+      try {
+        const b = await anthropicStream(gw2.anthropic, 'chat-a');
+        assert.ok(b.error instanceof Anthropic.APIError, String(b.error));
+        assert.ok(!b.types.includes('message_stop'), 'never a truncated answer presented as complete');
+        assert.equal(b.text.split(' ').length, 40);
+      } finally {
+        await gw2.close();
+      }
     } finally {
       await gw.close();
     }

@@ -39,13 +39,16 @@ export interface FaultyLlm {
   requests: LlmRequest[];
   /** Conduct per request, by its 0-based number among requests since the last `set`. */
   set(conduct: Conduct | ((req: LlmRequest, n: number) => Conduct)): void;
+  /** Change how it takes a prefill (e.g. to refuse one). */
+  prefill(style: PrefillStyle): void;
   close(): Promise<void>;
 }
 
 /** How an OpenAI-compatible server takes a prefill; none: it answers the history anew. */
 export type PrefillStyle = 'native' | 'continue_final_message' | 'prefix' | 'none' | 'reject';
 
-export async function startFaultyLlm(name: string, prefillStyle: PrefillStyle = 'none'): Promise<FaultyLlm> {
+export async function startFaultyLlm(name: string, initialStyle: PrefillStyle = 'none'): Promise<FaultyLlm> {
+  let prefillStyle = initialStyle;
   let conduct: (req: LlmRequest, n: number) => Conduct = () => ({ do: 'answer' });
   let count = 0;
   const requests: LlmRequest[] = [];
@@ -88,6 +91,9 @@ export async function startFaultyLlm(name: string, prefillStyle: PrefillStyle = 
       conduct = typeof next === 'function' ? next : () => next;
       count = 0;
       requests.length = 0;
+    },
+    prefill(style) {
+      prefillStyle = style;
     },
     close() {
       for (const s of sockets) s.destroy();
