@@ -70,3 +70,34 @@ test('a consumer that stops reading is dropped without holding back the others',
   assert.equal(fast.received(), changes + 1);
   fast.ws.close();
 });
+
+test('keepalive: a client that answers pings stays, one that does not is dropped', async () => {
+  const server2 = createServer((_req, res) => res.end());
+  const ws2 = attachStatusWebSocket(server2, { health, figures: new ProviderFigures(), access: () => undefined, keepAliveMs: 1000 });
+  await new Promise<void>((resolve) => server2.listen(0, '127.0.0.1', resolve));
+  const at = `ws://127.0.0.1:${(server2.address() as AddressInfo).port}/v1/providers/health/stream`;
+  try {
+    const open = (autoPong: boolean) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(at, { autoPong });
+        ws.once('open', () => resolve(ws));
+        ws.once('error', reject);
+      });
+    const answering = await open(true);
+    const silent = await open(false);
+    let pings = 0;
+    silent.on('ping', () => pings++);
+    const silentClosed = new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)));
+    assert.equal(await silentClosed, 1006, 'terminated without a close frame');
+    assert.ok(pings >= 1, 'it was pinged first');
+    // Several intervals later the answering client is still connected.
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(answering.readyState, WebSocket.OPEN);
+    assert.equal(ws2.clients, 1);
+    answering.close();
+  } finally {
+    await ws2.close();
+    server2.closeAllConnections();
+    await new Promise((resolve) => server2.close(resolve));
+  }
+});

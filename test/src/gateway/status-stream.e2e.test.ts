@@ -135,6 +135,22 @@ test('the same stream as server-sent events', async () => {
   assert.deepEqual(data, { type: 'snapshot', providers: [{ provider: ALPHA, status: 'healthy' }] });
 });
 
+test("a revoked key's server-sent-events stream ends with an error event", async () => {
+  const { record, secret } = await gw.gateway.switchyard.stack.keys.create({ name: 'sse-doomed', policy: {} } as never);
+  const res = await fetch(`${gw.url}/v1/providers/health/stream`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(res.status, 200);
+  const reader = res.body!.getReader();
+  let text = '';
+  while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+  await gw.gateway.switchyard.stack.keys.revoke(record.id);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  assert.match(text, /event: error\ndata: \{"type":"error","error":\{"code":"key_revoked"/);
+});
+
 test("the WebSocket attached to a host app's own server", async () => {
   const switchyard = await createSwitchyard({ config: { storage: { sqlite_path: ':memory:' }, ai_gateway: { providers: [{ name: 'host-sim', type: 'simulated', models: ['sim-1'] }] } } });
   const app = new Koa().use(switchyard.koa({ prefix: '/ai' }));
