@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { hasChromium, launch, openPage, shoot, signIn } from './browser.js';
 
@@ -22,6 +22,11 @@ const admin = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${gw.url}/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   return (await res.json()) as any;
 };
+/** Poll a locator's count (the console's CSP forbids Playwright's eval-based waitForFunction). */
+async function waitForCount(locator: Locator, n: number): Promise<void> {
+  for (let i = 0; i < 200 && (await locator.count()) !== n; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await locator.count(), n);
+}
 const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
 
 before(async () => {
@@ -135,7 +140,7 @@ describe('console pages', { skip }, () => {
     assert.equal(await flaky.innerText(), 'healthy');
     const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key.key, maxRetries: 0 });
     for (let i = 0; i < 8; i++) await openai.chat.completions.create({ model: 'flaky-1', messages: [{ role: 'user', content: 'x' }] }).catch(() => {});
-    await page.waitForFunction(`document.querySelector('tr[data-provider="sim-flaky"] td')?.textContent !== 'healthy'`);
+    await flaky.locator('.badge', { hasText: /^(degraded|down)$/ }).waitFor();
     assert.match(await flaky.innerText(), /^(degraded|down)$/);
     await page.getByRole('heading', { name: 'Recent changes' }).waitFor();
     await shoot(page, 'providers');
@@ -200,6 +205,43 @@ describe('console pages', { skip }, () => {
     await shoot(page, 'key-detail-split-byok');
     await page.getByRole('button', { name: 'Remove the sim-a credential' }).click();
     await page.getByText('None: requests use the gateway').waitFor();
+  });
+  test('request logs: filters live in the URL and paging follows the server cursor', async () => {
+    const logsKey = await admin('POST', '/keys', { name: 'logs-key' });
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: logsKey.key, maxRetries: 0 });
+    for (let i = 0; i < 55; i++) await openai.chat.completions.create({ model: 'sim-2', messages: [{ role: 'user', content: `page ${i}` }] });
+    await nav(page, 'Request logs');
+    const filters = page.getByRole('form', { name: 'Filter requests' });
+    await filters.getByLabel('Key').selectOption(logsKey.id);
+    await filters.getByLabel('Status').fill('200');
+    await filters.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(new RegExp(`#/logs\\?key=${logsKey.id}&status=200$`));
+    const rows = page.locator('table.logs tbody tr');
+    await page.getByText('Page 1').waitFor();
+    await waitForCount(rows, 50);
+    assert.deepEqual([...new Set(await rows.locator('td:nth-child(2)').allInnerTexts())], ['logs-key']);
+    await page.getByRole('button', { name: 'Older' }).click();
+    await page.getByText('Page 2').waitFor();
+    await waitForCount(rows, 5);
+    assert.equal(await page.getByRole('button', { name: 'Older' }).isDisabled(), true, 'the last page has no next cursor');
+    await page.getByRole('button', { name: 'Newer' }).click();
+    await waitForCount(rows, 50);
+    await page.getByRole('link', { name: 'Clear' }).click();
+    await page.waitForURL(/#\/logs$/);
+  });
+
+  test('API keys: search and sort', async () => {
+    await nav(page, 'API keys');
+    const names = () => page.locator('tbody th').allInnerTexts();
+    await page.locator('tr', { hasText: 'logs-key' }).waitFor();
+    await page.getByLabel('Sort by').selectOption('requests');
+    assert.deepEqual(await names(), ['logs-key', 'pages-key']);
+    await page.getByLabel('Sort by').selectOption('name');
+    assert.deepEqual(await names(), ['logs-key', 'pages-key']);
+    await page.getByLabel('Search').fill('PAGES');
+    assert.deepEqual(await names(), ['pages-key']);
+    await page.getByLabel('Search').fill('nothing-like-this');
+    await page.getByText('No key matches.').waitFor();
   });
 });
 
