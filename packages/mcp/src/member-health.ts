@@ -39,7 +39,8 @@ export class MemberHealth {
   constructor(
     settings: { failures: number; coolDownMs: number },
     private readonly now: () => number,
-    private readonly onStatus: (up: boolean) => void,
+    /** A change of status; `previous` is `unknown` on the first contact. */
+    private readonly onStatus: (up: boolean, previous: MemberStatus) => void,
   ) {
     this.#breaker = circuitBreaker(handleWhen(isMemberFailure), { halfOpenAfter: settings.coolDownMs, breaker: new ConsecutiveBreaker(settings.failures) });
   }
@@ -86,7 +87,7 @@ export class MemberHealth {
     const before = this.#view.status;
     if (err === undefined) this.#view = { ...this.#view, status: 'up', lastOkAt: this.now() };
     else this.#view = { ...this.#view, status: 'down', lastFailureAt: this.now(), lastError: describe(err) };
-    if (this.#view.status !== before) this.onStatus(this.#view.status === 'up');
+    if (this.#view.status !== before) this.onStatus(this.#view.status === 'up', before);
   }
 }
 

@@ -17,6 +17,8 @@ export interface ProfileRuntime {
   readonly members: ReadonlyMap<string, MemberRuntime>;
   readonly memberNames: ReadonlySet<string>;
   sessions: number;
+  /** Called when a member that was up goes down or back (its items leave or join every listing); returns an unsubscribe. */
+  onMemberChange(listener: (member: string, up: boolean) => void): () => void;
 }
 
 /** A member as the admin API shows it: where it is (never its headers or env) and its health. */
@@ -50,16 +52,29 @@ export function buildProfiles(o: ResolvedOptions, metrics: McpMetrics | undefine
 
 function buildProfile(profile: McpProfile, o: ResolvedOptions, metrics: McpMetrics | undefined): ProfileRuntime {
   const members = new Map<string, MemberRuntime>();
+  const listeners = new Set<(member: string, up: boolean) => void>();
   for (const config of profile.members) {
-    const health = new MemberHealth({ failures: o.breakerFailures, coolDownMs: o.breakerCoolDownMs }, o.now, (up) => {
+    const health = new MemberHealth({ failures: o.breakerFailures, coolDownMs: o.breakerCoolDownMs }, o.now, (up, previous) => {
       metrics?.memberUp.set({ profile: profile.name, member: config.name }, up ? 1 : 0);
       const log = { profile: profile.name, member: config.name, ...(up ? {} : { error: health.view().lastError }) };
       if (up) o.logger.info(log, 'MCP member up');
       else o.logger.warn(log, 'MCP member down');
+      // First contact changes nothing a client has seen; a later change moves items in or out.
+      if (previous !== 'unknown') for (const listener of listeners) listener(config.name, up);
     });
     members.set(config.name, { config, health, timeoutMs: config.timeoutMs ?? o.callTimeoutMs });
   }
-  return { name: profile.name, ...(profile.description ? { description: profile.description } : {}), members, memberNames: new Set(members.keys()), sessions: 0 };
+  return {
+    name: profile.name,
+    ...(profile.description ? { description: profile.description } : {}),
+    members,
+    memberNames: new Set(members.keys()),
+    sessions: 0,
+    onMemberChange(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
 }
 
 /** The admin view of a profile. */

@@ -54,6 +54,7 @@ export class ProfileSession {
   readonly #prompts: NameTable;
   readonly #resources = new Map<string, string>();
   #templates: { prefix: string; member: string }[] = [];
+  readonly #unsubscribe: () => void;
 
   constructor(private readonly ctx: SessionContext) {
     const { o, profile } = ctx;
@@ -71,6 +72,9 @@ export class ProfileSession {
     this.#handleTools();
     this.#handlePrompts();
     this.#handleResources();
+    // A member going down or coming back changes every listing of the profile: say so, as a
+    // member's own list change would.
+    this.#unsubscribe = profile.onMemberChange(() => this.#announceListChanges());
   }
 
   /** Warm up: connect every member now, so upstream sessions are ready by the client's first request. */
@@ -79,6 +83,7 @@ export class ProfileSession {
   }
 
   async close(): Promise<void> {
+    this.#unsubscribe();
     await Promise.all([this.upstreams.close(), this.server.close().catch(() => {})]);
   }
 
@@ -87,6 +92,14 @@ export class ProfileSession {
     client.setNotificationHandler(ToolListChangedNotificationSchema, forward(() => this.server.sendToolListChanged()));
     client.setNotificationHandler(PromptListChangedNotificationSchema, forward(() => this.server.sendPromptListChanged()));
     client.setNotificationHandler(ResourceListChangedNotificationSchema, forward(() => this.server.sendResourceListChanged()));
+  }
+
+  #announceListChanges(): void {
+    // Only once the client is initialised (before that the SDK has no one to send to).
+    if (!this.server.getClientCapabilities()) return;
+    for (const send of [() => this.server.sendToolListChanged(), () => this.server.sendPromptListChanged(), () => this.server.sendResourceListChanged()]) {
+      send().catch(() => {});
+    }
   }
 
   /** Run `fn` against a member's client through its breaker and deadline. */

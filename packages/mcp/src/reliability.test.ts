@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { UNAVAILABLE_META_KEY } from './member-listing.js';
-import { eventually, startHarness, textOf } from './harness.test.util.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { deadUrl, eventually, startHarness, textOf } from './harness.test.util.js';
 import { startStreamableHttpFixture } from './testing.js';
 
 test("a failing member opens its breaker: it is skipped without being contacted until the cool-down ends; the others still answer", async () => {
@@ -88,5 +89,26 @@ test('with body capture on, the tool-call record carries the arguments and resul
     assert.equal(record.result, `${JSON.stringify({ content: [{ type: 'text', text: `alpha: ${'x'.repeat(100)}` }] }).slice(0, 40)}…`);
   } finally {
     await h.close();
+  }
+});
+
+test('a member that comes back joins the listing, and open sessions are told the tool list changed', async () => {
+  const lateUrl = await deadUrl('/mcp');
+  const h = await startHarness({ profiles: [{ name: 'grow', members: [{ name: 'late', transport: 'streamable-http', url: lateUrl }] }] });
+  let late: Awaited<ReturnType<typeof startStreamableHttpFixture>> | undefined;
+  try {
+    const { secret } = await h.key();
+    const client = await h.connect('grow', secret);
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    assert.deepEqual((await client.listTools())._meta?.[UNAVAILABLE_META_KEY], ['late']);
+    late = await startStreamableHttpFixture('late', Number(new URL(lateUrl).port));
+    const { tools, _meta } = await client.listTools();
+    assert.equal(_meta, undefined);
+    assert.ok(tools.some((t) => t.name === 'late__whoami'));
+    await eventually(() => changed > 0, 'tools/list_changed after the member came back');
+  } finally {
+    await h.close();
+    await late?.close();
   }
 });

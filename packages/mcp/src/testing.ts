@@ -81,8 +81,11 @@ function emptyState(): FixtureState {
   return { calls: [], opened: 0, closed: 0, cancelled: 0, authorization: [] };
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+async function listen(server: Server, port = 0): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
@@ -98,10 +101,11 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /**
- * A Streamable HTTP MCP server (stateful sessions) at `<url>/mcp` on 127.0.0.1.
+ * A Streamable HTTP MCP server (stateful sessions) at `<url>/mcp` on 127.0.0.1, on `port`
+ * (defaults to a free one).
  * @example const alpha = await startStreamableHttpFixture('alpha'); // alpha.url = http://127.0.0.1:PORT/mcp
  */
-export async function startStreamableHttpFixture(name: string): Promise<FixtureServer> {
+export async function startStreamableHttpFixture(name: string, port = 0): Promise<FixtureServer> {
   const state = emptyState();
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -137,7 +141,7 @@ export async function startStreamableHttpFixture(name: string): Promise<FixtureS
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
-  const base = await listen(http);
+  const base = await listen(http, port);
   return {
     url: `${base}/mcp`,
     state,
