@@ -78,7 +78,11 @@ export interface Attempt {
   /** When the first response byte (JSON) or first stream event arrived. */
   firstByteAt?: number;
   endedAt?: number;
-  outcome: 'pending' | 'success' | 'failure' | 'aborted';
+  /**
+   * `rejected`: the request failed before anything was sent upstream (it could not be built,
+   * translated or serialised): the request's own fault, not a sample of the target.
+   */
+  outcome: 'pending' | 'success' | 'failure' | 'aborted' | 'rejected';
   failureKind?: FailureKind;
   /** Upstream HTTP status, when there was one. */
   status?: number;

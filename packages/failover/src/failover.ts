@@ -196,6 +196,11 @@ class Run {
             throw HEDGE_LOST;
           }
           const error = this.#failAttempt(attempt, upstream, err, attemptMs);
+          if (error.notSent) {
+            // The request itself could not be sent: no other try or target would do better.
+            last = { error, decision: { action: 'stop', reason: 'kind' } };
+            throw error;
+          }
           if (error.failureKind === 'rate_limited' && error.retryAfterMs) this.policies.cooldown(entry, error.retryAfterMs);
           const rule = cfg.kinds[error.failureKind];
           const decision = decide({
@@ -344,7 +349,7 @@ class Run {
       throw this.exchange.signal.reason;
     }
     const error = this.#classify(err, attempt.target.provider, attemptMs);
-    this.#endAttempt(attempt, 'failure', error);
+    this.#endAttempt(attempt, error.notSent ? 'rejected' : 'failure', error);
     return error;
   }
 

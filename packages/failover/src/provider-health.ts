@@ -102,7 +102,7 @@ export class ProviderHealth {
     const ev = options.events;
     this.#unsubscribe.push(
       ev.on('attempt.end', ({ attempt }) => {
-        if (attempt.outcome === 'aborted' || attempt.outcome === 'pending') return;
+        if (attempt.outcome === 'aborted' || attempt.outcome === 'pending' || attempt.outcome === 'rejected') return;
         if (attempt.failureKind && CLIENT_FAULTS.has(attempt.failureKind)) return;
         const ok = attempt.outcome === 'success';
         const latencyMs = attempt.firstByteAt !== undefined ? attempt.firstByteAt - attempt.startedAt : undefined;

@@ -71,7 +71,8 @@ export class TargetPolicies {
     const plain: Target = { provider: target.provider, model: target.model };
     const countKinds = this.settings.countKinds;
     const breaker = circuitBreaker(
-      handleWhen((err) => isProviderError(err) && countKinds.has(err.failureKind)),
+      // A request that was never sent says nothing about the target.
+      handleWhen((err) => isProviderError(err) && !err.notSent && countKinds.has(err.failureKind)),
       { halfOpenAfter: this.settings.coolDownMs, breaker: new HybridBreaker(this.settings) },
     );
     const retryPolicy = retry(handleWhen((err) => RETRY_MARKED.has(err)), { maxAttempts: 1000, backoff: new ConstantBackoff(0) });

@@ -52,7 +52,9 @@ export class ProviderPerformance {
     const offs = [
       events.on('attempt.start', ({ attempt }) => this.started(attempt.target.provider)),
       events.on('attempt.end', ({ attempt }) =>
-        this.ended(attempt.target.provider, (attempt.endedAt ?? this.#now()) - attempt.startedAt, attempt.outcome === 'success'),
+        attempt.outcome === 'rejected'
+          ? this.rejected(attempt.target.provider)
+          : this.ended(attempt.target.provider, (attempt.endedAt ?? this.#now()) - attempt.startedAt, attempt.outcome === 'success'),
       ),
     ];
     return () => offs.forEach((off) => off());
@@ -60,6 +62,11 @@ export class ProviderPerformance {
 
   started(provider: string): void {
     this.#inflight.set(provider, (this.#inflight.get(provider) ?? 0) + 1);
+  }
+
+  /** An attempt that never reached the provider (the request could not be sent): no sample. */
+  rejected(provider: string): void {
+    this.#inflight.set(provider, Math.max(0, (this.#inflight.get(provider) ?? 0) - 1));
   }
 
   ended(provider: string, latencyMs: number, ok: boolean): void {

@@ -1,10 +1,10 @@
-import type { ClientFormat, FailureKind } from '@switchyard/core';
+import type { Attempt, ClientFormat, FailureKind } from '@switchyard/core';
 
 /** One upstream try, as the request log keeps it. */
 export interface AttemptLog {
   provider: string;
   model: string;
-  outcome: 'pending' | 'success' | 'failure' | 'aborted';
+  outcome: Attempt['outcome'];
   failureKind?: FailureKind;
   /** Upstream HTTP status, when there was one. */
   status?: number;

@@ -7,7 +7,7 @@
 import { prependItem, SseParser, type ClientFormat, type SseEvent, type Usage, type WireFamily } from '@switchyard/core';
 import type { FailureInfo, InvokeContext, JsonResult, ProviderAdapter, ProviderCall, ProviderConfig, ProviderResult, StreamResult } from '../adapter.js';
 import { classifyFailure, type DetailedClassification } from '../classify.js';
-import { ProviderError, isProviderError } from '../provider-error.js';
+import { ProviderError, isProviderError, notSentError } from '../provider-error.js';
 import { TransportError, type TransportResponse, type TransportTimeouts } from '../transport.js';
 
 /** The upstream request an adapter builds for one call. */
@@ -116,10 +116,15 @@ export function createHttpAdapter(spec: HttpAdapterSpec): ProviderAdapter {
 
   async function invoke(call: ProviderCall, context: InvokeContext): Promise<ProviderResult> {
     if (!spec.formats.includes(call.format)) {
-      throw new ProviderError(`provider ${provider} (${spec.type}) does not serve ${call.format}`, { kind: 'bad_request', provider });
+      throw new ProviderError(`provider ${provider} (${spec.type}) does not serve ${call.format}`, { kind: 'bad_request', provider, notSent: true });
     }
     const now = context.now ?? Date.now;
-    const upstream = spec.build(call);
+    let upstream: UpstreamRequest;
+    try {
+      upstream = spec.build(call);
+    } catch (error) {
+      throw notSentError(provider, error);
+    }
     let res;
     try {
       res = await context.transport.request({ method: 'POST', url: upstream.url, headers: upstream.headers, body: upstream.body, signal: context.signal, timeouts: callTimeouts(config, context) });
