@@ -8,8 +8,12 @@ import type { BreakerSnapshot } from './target-policies.js';
 export interface ProvidersAdminRouterOptions {
   /** The health tracker. Required. */
   health: ProviderHealth;
-  /** Breaker states (`failover(...).breakerStates`), shown in stats. Defaults to none. */
-  breakerStates?: () => BreakerSnapshot[];
+  /**
+   * Breaker states of a provider's targets, shown in stats: `failover(...).breakerStates`, or
+   * (with shared breaker state) each target's `routingState`, so stats show what routing uses.
+   * Defaults to none.
+   */
+  breakerStates?: (provider: string) => BreakerSnapshot[] | Promise<BreakerSnapshot[]>;
   /** Router prefix. Defaults to "" (mount it where you want). */
   prefix?: string;
   /** Keep-alive comment interval on the SSE stream. Defaults to 15000. */
@@ -57,10 +61,10 @@ export function providersAdminRouter(options: ProvidersAdminRouterOptions): Rout
     if (!h) return notFound(ctx, ctx.params.name!);
     ctx.body = h;
   });
-  router.get('/providers/:name/stats', (ctx) => {
+  router.get('/providers/:name/stats', async (ctx) => {
     const report = health.report(ctx.params.name!);
     if (!report) return notFound(ctx, ctx.params.name!);
-    const breakers = options.breakerStates?.().filter((b) => b.provider === ctx.params.name) ?? [];
+    const breakers = (await options.breakerStates?.(ctx.params.name!))?.filter((b) => b.provider === ctx.params.name) ?? [];
     ctx.body = { ...report, breakers };
   });
   return router;

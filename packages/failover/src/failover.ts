@@ -19,8 +19,13 @@ import { markForRetry, TargetPolicies, type BreakerSnapshot, type TargetEntry } 
 
 /** The failover middleware, with a view of its breakers for the admin API. */
 export type FailoverMiddleware = ExchangeMiddleware & {
-  /** Breaker state of every target seen so far. */
+  /** Breaker state of every target this instance has seen (its own breakers only). */
   breakerStates(): BreakerSnapshot[];
+  /**
+   * What routing honours for a target: this instance's breaker and cool-down, else one another
+   * instance shared through the store (`shared: true`). For admin views of several instances.
+   */
+  routingState(target: Target): Promise<BreakerSnapshot>;
 };
 
 /** Upstream headers never forwarded to the client (framing is ours). */
@@ -46,7 +51,7 @@ export function failover(options: FailoverOptions): FailoverMiddleware {
     const plan = requestPlan(exchange, cfg);
     await new Run(exchange, plan, cfg, policies, hedge).execute();
   };
-  return Object.assign(middleware, { breakerStates: () => policies.snapshot() });
+  return Object.assign(middleware, { breakerStates: () => policies.snapshot(), routingState: (target: Target) => policies.routingState(target) });
 }
 
 const targetKey = (t: Target) => `${t.provider}:${t.model}`;

@@ -41,6 +41,8 @@ export interface BreakerSnapshot {
   state: 'closed' | 'open' | 'half_open';
   openUntil?: number;
   cooldownUntil?: number;
+  /** Set when the state is another instance's, read from the shared store (routing honours it). */
+  shared?: true;
 }
 
 /** Why a target is skipped without a request. */
@@ -145,13 +147,41 @@ export class TargetPolicies {
   }
 
   snapshot(): BreakerSnapshot[] {
-    return [...this.#entries.values()].map((e) => ({
+    return [...this.#entries.values()].map((e) => this.#snapshotOf(e));
+  }
+
+  /**
+   * The state routing acts on for one target ({@link skipReason}'s view): this instance's
+   * breaker and cool-down, or, while those let traffic through, an opening or cool-down another
+   * instance shared. A target never seen here is closed unless the shared store says otherwise.
+   */
+  async routingState(target: Target): Promise<BreakerSnapshot> {
+    const entry = this.#entries.get(`${target.provider}:${target.model}`);
+    const local: BreakerSnapshot = entry ? this.#snapshotOf(entry) : { provider: target.provider, model: target.model, state: 'closed' };
+    if (!this.shared || local.state !== 'closed') return local;
+    const key = `${target.provider}:${target.model}`;
+    let open: number | undefined;
+    let cool: number | undefined;
+    try {
+      [open, cool] = await Promise.all([this.shared.get(`breaker:${key}`), this.shared.get(`cooldown:${key}`)]);
+    } catch (err) {
+      this.#storeFailed(err); // routing falls back to local state too
+      return local;
+    }
+    const now = this.now();
+    if (open !== undefined && now < open) return { ...local, state: 'open', openUntil: open, shared: true };
+    if (local.cooldownUntil === undefined && cool !== undefined && now < cool) return { ...local, cooldownUntil: cool, shared: true };
+    return local;
+  }
+
+  #snapshotOf(e: TargetEntry): BreakerSnapshot {
+    return {
       provider: e.target.provider,
       model: e.target.model,
       state: e.breaker.state === CircuitState.Open || e.breaker.state === CircuitState.Isolated ? 'open' : e.breaker.state === CircuitState.HalfOpen ? 'half_open' : 'closed',
       ...(e.openUntil !== undefined ? { openUntil: e.openUntil } : {}),
       ...(e.cooldownUntil !== undefined && e.cooldownUntil > this.now() ? { cooldownUntil: e.cooldownUntil } : {}),
-    }));
+    };
   }
 
   #storeFailed(err: unknown): void {

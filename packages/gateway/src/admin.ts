@@ -113,12 +113,17 @@ export function adminRouter(stack: Stack, options: { prefix?: string; token?: st
       hasKey: async (id) => (await keys.get(id)) !== undefined,
     }),
   );
-  const breakers = () => executor.breakerStates();
+  // What routing honours: this instance's breakers, and openings other instances shared.
+  const breakers = (provider: string) => {
+    const targets = new Map(catalog.list({ provider }).map((m) => [m.model, { provider, model: m.model }]));
+    for (const b of executor.breakerStates()) if (b.provider === provider) targets.set(b.model, { provider, model: b.model });
+    return Promise.all([...targets.values()].map((t) => executor.routingState(t)));
+  };
   mount(
     catalogAdminRouter({
       catalog,
       mapper,
-      isAvailable: (provider, model) => !breakers().some((b) => b.provider === provider && b.model === model && b.state === 'open'),
+      isAvailable: async (provider, model) => (await executor.routingState({ provider, model })).state !== 'open',
     }),
   );
   mount(providersAdminRouter({ health, breakerStates: breakers }));

@@ -9,6 +9,7 @@ import { koaConsole } from '@switchyard/console/koa';
 import { mcpAdminRoutes } from '@switchyard/mcp';
 import { mcpKoa, mountMcpAdminRoutes } from '@switchyard/mcp/koa';
 import { adminGuard, adminRouter } from './admin.js';
+import { drainable } from './draining.js';
 import { gatewayMcp } from './mcp.js';
 import type { StatusWebSocket } from '@switchyard/failover/ws';
 import { startOtlpTracing } from './otlp-tracing.js';
@@ -35,8 +36,10 @@ export interface Gateway {
   /** Start listening. Defaults to the configured host and port. */
   listen(options?: { host?: string; port?: number }): Promise<Server>;
   /**
-   * Graceful shutdown: stop accepting, let in-flight requests and streams finish up to the
-   * configured deadline (`server.shutdown_timeout`), then cut the rest and close upstream pools.
+   * Graceful shutdown: stop accepting connections; a request still arriving on an open
+   * keep-alive connection gets 503 + `Connection: close` in the client's format; idle
+   * connections are closed; in-flight requests and streams finish up to the configured deadline
+   * (`server.shutdown_timeout`), then the rest are cut and upstream pools closed.
    */
   close(): Promise<void>;
 }
@@ -144,6 +147,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
 
   let server: Server | undefined;
   let statusSocket: StatusWebSocket | undefined;
+  const drainer = drainable(app.callback());
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -153,7 +157,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     async listen(listenOptions = {}) {
       const host = listenOptions.host ?? config.server.host;
       const port = listenOptions.port ?? config.server.port;
-      server = createServer(app.callback());
+      server = createServer(drainer.listener);
       // Longer than common load balancer idle timeouts, so the LB closes first.
       server.keepAliveTimeout = 65_000;
       server.headersTimeout = 66_000;
@@ -180,7 +184,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         if (server) {
           const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
           await statusSocket?.close(); // status watchers hold no work: they go first
-          server.closeIdleConnections();
+          drainer.drain(server);
           const drained = await switchyard.drain(config.server.shutdown_timeout);
           if (!drained) logger.warn({ in_flight: switchyard.inFlight }, 'shutdown deadline reached; closing remaining connections');
           server.closeAllConnections();

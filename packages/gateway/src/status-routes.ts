@@ -39,14 +39,14 @@ export function statusOptions(config: GatewayConfig, stack: Stack, access: Acces
  * stream (SSE), and cost analysis, each showing only what the caller's key may use.
  */
 export function clientRoutes(config: GatewayConfig, stack: Stack, access: Access, events: EventBus): Route[] {
-  const breakers = () => stack.executor.breakerStates();
   return [
     ...providerStatusRoutes(statusOptions(config, stack, access, events)),
     ...costRoutes({
       catalog: stack.catalog,
       mapper: stack.mapper,
       access,
-      isAvailable: (provider, model) => stack.health.report(provider)?.status !== 'down' && !breakers().some((b) => b.provider === provider && b.model === model && b.state === 'open'),
+      // What routing honours: this instance's breakers and openings other instances shared.
+      isAvailable: async (provider, model) => stack.health.report(provider)?.status !== 'down' && (await stack.executor.routingState({ provider, model })).state !== 'open',
     }),
   ];
 }

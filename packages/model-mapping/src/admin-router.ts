@@ -17,7 +17,7 @@ export interface CatalogAdminOptions {
   /** Resolves a requested name for `POST /costs/analyze`. Defaults to exact catalog names only. */
   mapper?: ModelMapper;
   /** Whether a target can take traffic now (circuit breaker, health). Defaults to "enabled means available". */
-  isAvailable?: (provider: string, model: string) => boolean;
+  isAvailable?: (provider: string, model: string) => boolean | Promise<boolean>;
   /** Router prefix. Defaults to none. */
   prefix?: string;
 }
@@ -135,7 +135,7 @@ export function catalogAdminRouter(options: CatalogAdminOptions): Router {
         cacheWriteTokens: tokenField(body, 'cache_write_tokens') ?? 0,
         cacheWrite1hTokens: tokenField(body, 'cache_write_1h_tokens') ?? 0,
       };
-      const providers = analyzeCosts({ catalog, mapper, isAvailable }, model, tokens).map((o) => ({
+      const providers = (await analyzeCosts({ catalog, mapper, isAvailable }, model, tokens)).map((o) => ({
         provider: o.provider,
         model: o.model,
         available: o.available,

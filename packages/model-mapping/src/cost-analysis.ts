@@ -20,24 +20,28 @@ export interface CostAnalysisSource {
   catalog: Catalog;
   /** Resolves a requested name (aliases, mappings). Defaults to exact catalog names only. */
   mapper?: ModelMapper;
-  /** Whether a target can take traffic now (circuit breaker, health). Defaults to "enabled means available". */
-  isAvailable?: (provider: string, model: string) => boolean;
+  /**
+   * Whether a target can take traffic now (circuit breaker, health; may ask a shared store).
+   * Defaults to "enabled means available".
+   */
+  isAvailable?: (provider: string, model: string) => boolean | Promise<boolean>;
 }
 
 /**
  * Price token counts on every target a requested model resolves to (404 when none serves it).
- * @example analyzeCosts({ catalog, mapper }, 'gpt-4o', { inputTokens: 1000, outputTokens: 500 })
+ * @example await analyzeCosts({ catalog, mapper }, 'gpt-4o', { inputTokens: 1000, outputTokens: 500 })
  */
-export function analyzeCosts(source: CostAnalysisSource, model: string, tokens: TokenCounts): CostOption[] {
+export async function analyzeCosts(source: CostAnalysisSource, model: string, tokens: TokenCounts): Promise<CostOption[]> {
   const { catalog, mapper } = source;
   const targets = mapper?.resolve(model)?.targets ?? catalog.servedBy(model);
   if (targets.length === 0) throw new GatewayError(`No provider serves "${model}"`, { status: 404, code: 'model_not_found', param: 'model' });
-  return targets.map((t) => {
+  const available = await Promise.all(targets.map((t) => source.isAvailable?.(t.provider, t.model) ?? true));
+  return targets.map((t, i) => {
     const entry = catalog.describe(t.provider, t.model);
     return {
       provider: t.provider,
       model: t.model,
-      available: entry.enabled && (source.isAvailable?.(t.provider, t.model) ?? true),
+      available: entry.enabled && available[i]!,
       enabled: entry.enabled,
       costUsd: costOf(entry.prices, tokens),
       entry,

@@ -48,7 +48,7 @@ export function costRoutes(options: CostRoutesOptions): Route[] {
         }
         const tokens = { inputTokens: tokenField(body, 'prompt_tokens') ?? 0, outputTokens: tokenField(body, 'completion_tokens') ?? 0 };
         const answer: Record<string, ProviderCostView> = {};
-        for (const o of analyzeCosts(options, model, tokens)) {
+        for (const o of await analyzeCosts(options, model, tokens)) {
           if (!principalAllows(principal, { provider: o.provider })) continue;
           const seen = answer[o.provider];
           const better = !seen || (o.available && !seen.available) || (o.available === seen.available && (o.costUsd ?? Infinity) < (seen.cost ?? Infinity));
