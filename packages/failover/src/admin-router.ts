@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { Router } from '@koa/router';
 import { ADMIN_ROUTER_OPTIONS, formatSseComment, formatSseEvent } from '@switchyard/core';
-import type { ProviderHealth } from './provider-health.js';
+import type { ProviderHealth, ProviderReport } from './provider-health.js';
 import type { BreakerSnapshot } from './target-policies.js';
 
 /** Options of {@link providersAdminRouter}. */
@@ -64,10 +64,27 @@ export function providersAdminRouter(options: ProvidersAdminRouterOptions): Rout
   router.get('/providers/:name/stats', async (ctx) => {
     const report = health.report(ctx.params.name!);
     if (!report) return notFound(ctx, ctx.params.name!);
-    const breakers = (await options.breakerStates?.(ctx.params.name!))?.filter((b) => b.provider === ctx.params.name) ?? [];
-    ctx.body = { ...report, breakers };
+    if (!options.breakerStates) {
+      ctx.body = { ...report, breakers: [] };
+      return;
+    }
+    const breakers = (await options.breakerStates(ctx.params.name!)).filter((b) => b.provider === ctx.params.name);
+    ctx.body = { ...withCircuits(report, breakers), breakers };
   });
   return router;
+}
+
+/** The report's circuit fields as the given breaker states (what routing honours) say. */
+function withCircuits(report: ProviderReport, breakers: readonly BreakerSnapshot[]): ProviderReport {
+  const byModel = new Map(breakers.map((b) => [b.model, b.state]));
+  const models = report.models.map((m) => ({ ...m, circuit: byModel.get(m.name) ?? m.circuit }));
+  for (const [name, circuit] of byModel) {
+    if (circuit !== 'closed' && !models.some((m) => m.name === name)) models.push({ name, status: 'healthy', circuit, requests: 0, error_rate: 0 });
+  }
+  for (const m of models) if (m.circuit === 'open') m.status = 'down';
+  const circuits = models.map((m) => m.circuit);
+  const circuit = circuits.includes('open') ? 'open' : circuits.includes('half_open') ? 'half_open' : 'closed';
+  return { ...report, circuit, models: models.sort((a, b) => a.name.localeCompare(b.name)) };
 }
 
 function notFound(ctx: { status: number; body: unknown }, name: string): void {

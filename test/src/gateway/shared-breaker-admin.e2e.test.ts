@@ -68,6 +68,11 @@ test("instance B's admin API shows the breaker instance A opened, as routing hon
   assert.equal(breaker?.state, 'open');
   assert.equal(breaker?.shared, true);
   assert.ok(breaker!.openUntil! > Date.now());
+  assert.equal(stats.json.circuit, 'open');
+  assert.deepEqual(
+    (stats.json.models as Array<{ name: string; circuit: string; status: string }>).map(({ name, circuit, status }) => ({ name, circuit, status })),
+    [{ name: 'gpt-4o-mini', circuit: 'open', status: 'down' }],
+  );
   const costs = await adminB('POST', '/costs/analyze', { model: 'chat', input_tokens: 10, output_tokens: 10 });
   assert.equal(costs.status, 200);
   const byProvider = Object.fromEntries((costs.json.providers as Array<{ provider: string; available: boolean }>).map((p) => [p.provider, p.available]));

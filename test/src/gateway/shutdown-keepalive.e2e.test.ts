@@ -53,9 +53,9 @@ test('after SIGTERM: new requests on open connections get 503 + Connection: clos
     idle.socket.write('GET /health/live HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
     await until(() => idle.received().includes('"ok"'), 10_000, 'health answer');
 
-    // A long stream in flight (sim-smart streams at 80 tokens/s: well over a second).
+    // A long stream in flight (sim-smart streams at 80 tokens/s: about five seconds).
     const busy = await connection(port);
-    busy.socket.write(post('/v1/chat/completions', { model: 'sim-smart-1', stream: true, max_tokens: 160, messages: [{ role: 'user', content: 'long answer please' }] }));
+    busy.socket.write(post('/v1/chat/completions', { model: 'sim-smart-1', stream: true, max_tokens: 400, messages: [{ role: 'user', content: 'long answer please' }] }));
     await until(() => busy.received().includes('data: '), 10_000, 'first stream event');
 
     child.kill('SIGTERM');
