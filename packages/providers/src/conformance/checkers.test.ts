@@ -34,6 +34,11 @@ describe('conformance checkers', () => {
       assert.deepEqual(p.checkRequest(req(path, headers, body({ parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] } }))), []);
       assert.deepEqual(p.checkRequest(req(path, headers, body({ parametersJsonSchema: schema }))), []);
       has(p.checkRequest(req(path, headers, { ...body({}), messages: [] })), /additionalProperty":"messages"/);
+      if (type === 'gemini') {
+        // v1beta marks FunctionDeclaration.description REQUIRED (an OpenAI tool may have none: the adapter sends '').
+        const { contents } = body({});
+        has(p.checkRequest(req(path, headers, { contents, tools: [{ functionDeclarations: [{ name: 'f' }] }] })), /required property 'description'/);
+      }
       has(p.checkRequest(req(path, {}, body({}))), /^no /);
       has(p.checkRequest(req(`${path}?foo=1`, headers, body({}))), /query parameter foo/);
       has(p.checkRequest(req(path.replace(':generateContent', ':streamGenerateContent'), headers, body({}))), /alt=sse/);
