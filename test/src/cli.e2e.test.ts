@@ -29,6 +29,11 @@ test('switchyard validate exits 1 with the bad path for every config start would
     [`${SIM}  routing:\n    providers:\n      - name: openai\n        priority: 1\n`, /ai_gateway\.routing\.providers\[0\]\.name/],
     [`${SIM}  model_mapping:\n    smart:\n      anthropic: claude\n`, /ai_gateway\.model_mapping\.smart\.anthropic/],
     [`usage:\n  capture_bodies: no\n${SIM}`, /usage\.capture_bodies/],
+    ['ai_gateway:\n  provders:\n    - name: sim\n      type: simulated\n', /ai_gateway\.provders: unknown key; did you mean "providers"/],
+    ['ai_gateway:\n  providers:\n    - name: o\n      type: openai\n      api_kye: sk-x\n', /ai_gateway\.providers\[0\]\.api_kye: unknown key; did you mean "api_key"/],
+    [`${SIM}      modles: [a]\n`, /ai_gateway\.providers\[0\]\.modles: unknown key; did you mean "models"/],
+    [`${SIM}  routing:\n    failover:\n      max_retires: 3\n`, /ai_gateway\.routing\.failover\.max_retires: unknown key; did you mean "max_retries"/],
+    [`${SIM}  rate_limit:\n    default_limits: {}\n`, /ai_gateway\.rate_limit: unknown key; did you mean "rate_limits"/],
   ];
   for (const [yaml, pattern] of broken) {
     const { code, stdout, stderr } = run(['validate', '--config', configFile(yaml)]);

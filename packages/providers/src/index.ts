@@ -4,6 +4,7 @@ export * from './provider-error.js';
 export * from './classify.js';
 export * from './usage.js';
 export * from './registry.js';
+export * from './settings.js';
 export * from './prefill.js';
 export { createUndiciTransport, type UndiciTransportOptions } from './transport/undici.js';
 export type { TransportOptions } from './transport/common.js';

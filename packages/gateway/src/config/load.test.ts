@@ -81,9 +81,40 @@ test('interpolation never injects structure: a variable holding YAML stays a str
   assert.equal(config.ai_gateway.providers[0]!.models, undefined);
 });
 
-test('unknown sections are accepted with a warning (later packages act on them)', () => {
-  const { warnings } = validateConfig({ ai_gateway: { semantic_cache: { enabled: true } } }, {});
-  assert.ok(warnings.some((w) => w.includes('semantic_cache')), warnings.join('\n'));
+test('unknown keys are errors with their path and the nearest known key; a setting is never silently dropped', () => {
+  const sim = { name: 'sim', type: 'simulated' };
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ ai_gateway: { provders: [sim] } }, /^ai_gateway\.provders: unknown key; did you mean "providers"\?/m],
+    [{ ai_gateway: { providers: [sim], rate_limit: { default_limits: {} } } }, /^ai_gateway\.rate_limit: unknown key; did you mean "rate_limits"\?/m],
+    [{ ai_gateway: { providers: [{ ...sim, modles: ['a'] }] } }, /^ai_gateway\.providers\[0\]\.modles: unknown key; did you mean "models"\?/m],
+    [{ ai_gateway: { providers: [{ name: 'o', type: 'openai', api_kye: 'sk-x' }] } }, /^ai_gateway\.providers\[0\]\.api_kye: unknown key; did you mean "api_key"\?/m],
+    [{ ai_gateway: { providers: [sim], routing: { failover: { max_retires: 2 } } } }, /^ai_gateway\.routing\.failover\.max_retires: unknown key; did you mean "max_retries"\?/m],
+    [{ ai_gateway: { providers: [sim], routing: { failover: { circuit_breaker: { failure_treshold: 2 } } } } }, /circuit_breaker\.failure_treshold: unknown key; did you mean "failure_threshold"/],
+    [{ ai_gateway: { providers: [sim], semantic_cache: { enabled: true } } }, /^ai_gateway\.semantic_cache: unknown key \(known here: /m],
+    [{ servr: { port: 1 }, ai_gateway: { providers: [sim] } }, /^servr: unknown key; did you mean "server"\?/m],
+  ];
+  for (const [raw, pattern] of cases) {
+    assert.throws(() => validateConfig(raw, {}), (err: Error) => err instanceof ConfigError && pattern.test(err.message), `${JSON.stringify(raw)} should fail with ${pattern}`);
+  }
+  // An override variable with a misspelt path is caught the same way.
+  assert.throws(() => validateConfig({ ai_gateway: { providers: [sim] } }, { SWITCHYARD__USAGE__CAPTURE_BODYS: 'true' }), /usage\.capture_bodys: unknown key; did you mean "capture_bodies"/);
+  // An adapter extra that no adapter of the type reads, and is no typo, is a warning.
+  const { warnings } = validateConfig({ ai_gateway: { providers: [{ ...sim, vendor_notes: 'x' }] } }, {});
+  assert.ok(warnings.some((w) => w.startsWith('ai_gateway.providers[0].vendor_notes')), warnings.join('\n'));
+});
+
+test('every boolean setting is read strictly (no convict Boolean left in the schema)', async () => {
+  const { gatewayConfigSchema } = await import('./schema.js');
+  const loose: string[] = [];
+  const walk = (node: Record<string, unknown>, path: string) => {
+    if ('default' in node) {
+      if (node.format === Boolean) loose.push(path);
+      return;
+    }
+    for (const [k, v] of Object.entries(node)) if (v && typeof v === 'object') walk(v as Record<string, unknown>, `${path}.${k}`);
+  };
+  walk(gatewayConfigSchema() as Record<string, unknown>, '');
+  assert.deepEqual(loose, []);
 });
 
 test('booleans are read strictly: "no", "off" and "yes please" are errors naming the field; "0" means false', () => {
@@ -139,8 +170,7 @@ test('routing.failover.timeouts: read from the file, overridden from the environ
   assert.throws(() => validateConfig({ ai_gateway: { routing: { failover: { timeouts: { first_token: 'soon' } } } } }, {}), /ai_gateway\.routing\.failover\.timeouts\.first_token/);
   assert.throws(() => validateConfig({ ai_gateway: { providers: [{ name: 'p', type: 'openai', timeouts: { first_tokn: '1s' } }] } }, {}), /ai_gateway\.providers\[0\]\.timeouts\.first_tokn/);
   // A misspelt key is no longer silently ignored.
-  const typo = validateConfig({ ai_gateway: { routing: { failover: { timeout: { connect: '1s' } } } } }, {});
-  assert.ok(typo.warnings.some((w) => w.includes('ai_gateway.routing.failover.timeout')), typo.warnings.join('\n'));
+  assert.throws(() => validateConfig({ ai_gateway: { routing: { failover: { timeout: { connect: '1s' } } } } }, {}), /ai_gateway\.routing\.failover\.timeout: unknown key; did you mean "timeouts"/);
 });
 
 test('routing.failover.model_timeouts: a bad deadline stops loading with its path', () => {

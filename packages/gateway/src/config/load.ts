@@ -6,7 +6,8 @@ import { checkFailoverConfig } from '@switchyard/failover';
 import { DEFAULT_CONFIG } from './default-config.js';
 import { parseBytes, parseDuration } from './duration.js';
 import { applyEnvOverrides, interpolateEnv } from './interpolate.js';
-import { gatewaySchema, validateModelMapping, type GatewayConfig } from './schema.js';
+import { checkUnknownKeys } from './unknown-keys.js';
+import { gatewayConfigSchema, gatewaySchema, validateModelMapping, type GatewayConfig } from './schema.js';
 
 /** A configuration that failed validation; the message starts with the bad field's path. */
 export class ConfigError extends Error {
@@ -79,6 +80,11 @@ export function validateConfig(raw: Record<string, unknown>, env: NodeJS.Process
     throw new ConfigError('ai_gateway: must be a mapping');
   }
   const schema = gatewaySchema(env);
+  try {
+    warnings.push(...checkUnknownKeys(object, gatewayConfigSchema()));
+  } catch (err) {
+    throw new ConfigError((err as Error).message, { cause: err });
+  }
   try {
     schema.load(object);
     schema.validate({

@@ -276,7 +276,7 @@ export function gatewayConfigSchema() {
       console: {
         enabled: {
           doc: 'Serve the web console (sign-in with admin.token). Needs admin.token: without it there is no console.',
-          format: Boolean,
+          format: 'switch',
           default: true,
           env: 'SWITCHYARD_CONSOLE_ENABLED',
         },
@@ -298,6 +298,11 @@ export function gatewayConfigSchema() {
         // convict only treats a nested object as one value when its format is named 'object';
         // the mapping's own shape is checked by validateModelMapping after loading.
         model_mapping: { doc: 'Generic model names mapped per provider.', format: 'object', default: {} },
+        models: {
+          doc: 'Catalog entries per model ({ provider, model, enabled, context_window, max_output_tokens, cost, capabilities, region }) over the price table.',
+          format: Array,
+          default: [],
+        },
         rate_limits: rateLimitConfigSchema,
       },
     }
