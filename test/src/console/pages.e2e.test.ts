@@ -126,8 +126,9 @@ describe('console pages', { skip }, () => {
     await page.locator('tbody tr', { hasText: 'pages-key' }).waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
-    assert.equal(csv[0], 'key,requests,failed_requests,input_tokens,output_tokens,cache_read_tokens,spend_usd');
-    assert.match(csv.find((l) => l.startsWith('pages-key,'))!, /^pages-key,4,0,\d+,\d+,0,[\d.e-]+$/);
+    assert.equal(csv[0], 'key,requests,failed_requests,input_tokens,output_tokens,cache_read_tokens,spend_usd,unpriced_requests');
+    const unpriced = (await admin('GET', '/usage?group_by=key&window=24h')).data.find((g: any) => g.name === 'pages-key').unpricedRequests;
+    assert.match(csv.find((l) => l.startsWith('pages-key,'))!, new RegExp(`^pages-key,4,0,\\d+,\\d+,0,[\\d.e-]+,${unpriced}$`));
     await shoot(page, 'usage');
     await page.getByLabel('Group by').selectOption('provider');
     await page.locator('tbody tr', { hasText: 'sim-b' }).waitFor();

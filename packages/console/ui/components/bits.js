@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
+import { fmtInt, fmtUsd } from '../lib/format.js';
 
 /** Copies `text` to the clipboard and says so (politely, for screen readers too). */
 export function CopyButton({ text, label = 'Copy' }) {
@@ -42,6 +43,16 @@ export function UsageBar({ label, value, max, unit = '' }) {
 }
 
 /** A coloured status word (healthy / degraded / down / active / revoked / 2xx …). */
+/**
+ * A spend figure, and beside it how many requests it leaves out because their price is unknown
+ * (they are never counted as free).
+ */
+export function Spend({ usd, unpriced }) {
+  if (!unpriced) return fmtUsd(usd);
+  const what = `${fmtInt(unpriced)} unpriced`;
+  return html`${fmtUsd(usd)} <span class="unpriced" title=${`${what} request${unpriced === 1 ? '' : 's'} not in this figure: no known price`}>+ ${what}</span>`;
+}
+
 export function Badge({ value }) {
   const v = String(value);
   const tone = /^(healthy|active|enabled|closed|completed|2\d\d|success)$/.test(v)

@@ -2,9 +2,9 @@ import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { admin } from '../lib/api.js';
 import { useLoad } from '../lib/use-load.js';
-import { fmtAgo, fmtCompact, fmtInt, fmtUsd } from '../lib/format.js';
+import { fmtAgo, fmtCompact, fmtInt } from '../lib/format.js';
 import { anthropicSnippet, curlSnippet, endpoints, openaiSnippet } from '../lib/snippets.js';
-import { Badge, CopyButton, PageHeader, Status } from '../components/bits.js';
+import { Badge, CopyButton, PageHeader, Spend, Status } from '../components/bits.js';
 
 const PERIODS = [
   ['24h', 'Last 24 hours'],
@@ -66,7 +66,7 @@ export function Dashboard({ session }) {
       <${Status} loading=${usage.loading && !usage.data} error=${usage.error} />
       <div class="stats">
         <div class="stat card"><span class="stat-label">Total requests</span><span class="stat-value" data-stat="requests">${fmtInt(totals?.requests ?? 0)}</span></div>
-        <div class="stat card"><span class="stat-label">Total spend</span><span class="stat-value" data-stat="spend">${fmtUsd(totals?.spendUsd ?? 0)}</span></div>
+        <div class="stat card"><span class="stat-label">Total spend</span><span class="stat-value" data-stat="spend"><${Spend} usd=${totals?.spendUsd ?? 0} unpriced=${totals?.unpricedRequests} /></span></div>
         <div class="stat card"><span class="stat-label">Tokens (in / out)</span><span class="stat-value">${fmtCompact(totals?.inputTokens ?? 0)} / ${fmtCompact(totals?.outputTokens ?? 0)}</span></div>
       </div>
     </section>
@@ -80,7 +80,7 @@ export function Dashboard({ session }) {
           return html`<li class="card key-card">
             <h3><a href=${`#/keys/${encodeURIComponent(k.id)}`}>${k.name}</a></h3>
             <p class="muted"><code>${k.hint}</code> · last used ${fmtAgo(k.last_used_at)}</p>
-            <p>${fmtInt(u?.requests ?? 0)} requests · ${fmtCompact((u?.inputTokens ?? 0) + (u?.outputTokens ?? 0))} tokens · ${fmtUsd(u?.spendUsd ?? 0)}</p>
+            <p>${fmtInt(u?.requests ?? 0)} requests · ${fmtCompact((u?.inputTokens ?? 0) + (u?.outputTokens ?? 0))} tokens · <${Spend} usd=${u?.spendUsd ?? 0} unpriced=${u?.unpricedRequests} /></p>
           </li>`;
         })}
       </ul>

@@ -3,8 +3,8 @@ import { html } from '../lib/html.js';
 import { admin } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
 import { useLoad } from '../lib/use-load.js';
-import { fmtAgo, fmtCompact, fmtInt, fmtUsd, tokensOf } from '../lib/format.js';
-import { Badge, CopyButton, PageHeader, Status } from '../components/bits.js';
+import { fmtAgo, fmtCompact, fmtInt, tokensOf } from '../lib/format.js';
+import { Badge, CopyButton, PageHeader, Spend, Status } from '../components/bits.js';
 import { Confirm, Dialog } from '../components/dialog.js';
 import { LimitsFields, readLimits } from '../components/limits-fields.js';
 
@@ -107,7 +107,7 @@ export function Keys({ create }) {
               <td><${Badge} value=${k.status} /></td>
               <td class="num">${fmtInt(k.usage?.requests ?? 0)}</td>
               <td class="num">${fmtCompact(tokensOf(k.usage))}</td>
-              <td class="num">${fmtUsd(k.usage?.spend_usd ?? 0)}</td>
+              <td class="num"><${Spend} usd=${k.usage?.spend_usd ?? 0} unpriced=${k.usage?.unpriced_requests} /></td>
               <td>${fmtAgo(k.last_used_at)}</td>
               <td>${k.status === 'active' ? html`<button type="button" class="danger small" onClick=${() => setRevoking(k)} aria-label=${`Revoke ${k.name}`}>Revoke</button>` : null}</td>
             </tr>`,

@@ -3,7 +3,7 @@ import { html } from '../lib/html.js';
 import { admin } from '../lib/api.js';
 import { useLoad } from '../lib/use-load.js';
 import { fmtCompact, fmtInt, fmtUsd } from '../lib/format.js';
-import { PageHeader, Status } from '../components/bits.js';
+import { PageHeader, Spend, Status } from '../components/bits.js';
 import { StackedBars } from '../components/stacked-bars.js';
 
 const WINDOWS = {
@@ -36,8 +36,8 @@ async function loadSeries(groupBy, windowName) {
 
 function toCsv(groupBy, rows) {
   const cell = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-  const lines = [[groupBy, 'requests', 'failed_requests', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'spend_usd'].join(',')];
-  for (const r of rows) lines.push([r.label, r.requests, r.failedRequests ?? 0, r.inputTokens, r.outputTokens, r.cacheReadTokens ?? 0, r.spendUsd].map(cell).join(','));
+  const lines = [[groupBy, 'requests', 'failed_requests', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'spend_usd', 'unpriced_requests'].join(',')];
+  for (const r of rows) lines.push([r.label, r.requests, r.failedRequests ?? 0, r.inputTokens, r.outputTokens, r.cacheReadTokens ?? 0, r.spendUsd, r.unpricedRequests ?? 0].map(cell).join(','));
   return `${lines.join('\n')}\n`;
 }
 
@@ -66,7 +66,7 @@ export function Usage() {
     ${d
       ? html`<div class="stats">
           <div class="stat card"><span class="stat-label">Requests</span><span class="stat-value">${fmtInt(d.whole.totals.requests)}</span></div>
-          <div class="stat card"><span class="stat-label">Spend</span><span class="stat-value">${fmtUsd(d.whole.totals.spendUsd)}</span></div>
+          <div class="stat card"><span class="stat-label">Spend</span><span class="stat-value"><${Spend} usd=${d.whole.totals.spendUsd} unpriced=${d.whole.totals.unpricedRequests} /></span></div>
           <div class="stat card"><span class="stat-label">Tokens</span><span class="stat-value">${fmtCompact(d.whole.totals.inputTokens + d.whole.totals.outputTokens)}</span></div>
         </div>
         <section class="card" aria-labelledby="spend-chart"><h2 id="spend-chart">Spend over time</h2>
@@ -78,7 +78,7 @@ export function Usage() {
         <div class="table-wrap"><table>
           <caption class="sr-only">Usage by ${groupBy}</caption>
           <thead><tr><th scope="col">${GROUPS.find(([v]) => v === groupBy)[1]}</th><th scope="col" class="num">Requests</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Input tokens</th><th scope="col" class="num">Output tokens</th><th scope="col" class="num">Spend</th></tr></thead>
-          <tbody>${d.rows.map((r) => html`<tr><th scope="row">${r.label}</th><td class="num">${fmtInt(r.requests)}</td><td class="num">${fmtInt(r.failedRequests ?? 0)}</td><td class="num">${fmtInt(r.inputTokens)}</td><td class="num">${fmtInt(r.outputTokens)}</td><td class="num">${fmtUsd(r.spendUsd)}</td></tr>`)}</tbody>
+          <tbody>${d.rows.map((r) => html`<tr><th scope="row">${r.label}</th><td class="num">${fmtInt(r.requests)}</td><td class="num">${fmtInt(r.failedRequests ?? 0)}</td><td class="num">${fmtInt(r.inputTokens)}</td><td class="num">${fmtInt(r.outputTokens)}</td><td class="num"><${Spend} usd=${r.spendUsd} unpriced=${r.unpricedRequests} /></td></tr>`)}</tbody>
         </table></div>`
       : null}`;
 }
