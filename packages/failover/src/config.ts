@@ -27,6 +27,8 @@ export interface FailoverConfig {
   hedge_after: string | number | null;
   /** Hedges as a share of all upstream requests per minute. */
   hedge_budget: number;
+  /** Where no target can continue a broken stream: regenerate and forward the rest only if it matches. */
+  regenerate_and_match: boolean;
 }
 
 const FIELDS: Array<[keyof TimeoutsConfig, keyof FailoverTimeouts]> = [
@@ -93,6 +95,10 @@ export function failoverConfigSchema(prefix = 'SWITCHYARD_FAILOVER') {
       response: deadline('response', 'Whole answer of a non-stream call, per attempt (default 2m; reasoning models 10m).', prefix),
       idle: deadline('idle', 'Longest silence between two stream events (default 30s).', prefix),
       total: deadline('total', 'Whole request, every attempt included (default: server.request_timeout).', prefix),
+    },
+    regenerate_and_match: {
+      doc: 'Where no target can continue a broken stream: ask again without a prefill and forward the rest only if the new answer begins with exactly what the client has.',
+      format: 'switch', default: false, env: `${prefix}_REGENERATE_AND_MATCH`,
     },
     hedge_after: {
       doc: 'Race the next target against a stream whose first event is late: a duration (2s) or a percentile of the target\'s observed first-token time (p95); null: off.',

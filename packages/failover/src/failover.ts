@@ -406,7 +406,8 @@ class Run {
     const segments: Array<() => Usage | undefined> = [() => result.usage(), ...this.#lostUsage];
     this.hedge?.observe(entry.key, result.firstByteAt - attempt.startedAt);
     const menders = this.#continuationTargets(index);
-    const transcript = menders.length > 0 ? transcriptFor(exchange.format) : undefined;
+    const regenerators = cfg.continuation?.regenerate ? this.#continuationTargets(index, () => true) : [];
+    const transcript = menders.length + regenerators.length > 0 ? transcriptFor(exchange.format) : undefined;
     if (!cfg.continuation || !transcript) {
       // One segment: the guard's end is the stream's end, so it clears the run there instead of
       // through one more async-generator layer per event.
@@ -418,6 +419,7 @@ class Run {
       first: this.#guard(run.target, entry, result, attempt, served.stopUpstream, segments),
       transcript, body: exchange.body, kinds: cfg.continuation.kinds, maxContinuations: cfg.continuation.maxContinuations,
       next: (body, cut) => this.#continue(menders, run.target, body, cut, segments),
+      ...(regenerators.length ? { regenerate: (cut: ProviderError) => this.#continue(regenerators, run.target, exchange.body, cut, segments, false) } : {}),
       usageBefore: () => sumUsage(segments.slice(0, -1).map((u) => u())),
     });
     exchange.response = { kind: 'stream', status: result.status, headers, events: this.#clearing(events) };
@@ -449,14 +451,15 @@ class Run {
    * model's). Empty when continuation is off or none can continue: the stream then runs on the
    * fast path, its events not parsed.
    */
-  #continuationTargets(index: number): RunTarget[] {
+  #continuationTargets(index: number, can?: (target: Target, adapter: ProviderAdapter) => boolean): RunTarget[] {
     const { exchange, cfg } = this;
     const continuation = cfg.continuation;
     if (!continuation) return [];
+    const able = can ?? continuation.supportsPrefill;
     const order = [...this.plan.targets.slice(index + 1), this.plan.targets[index]!];
     return order.filter(({ target }) => {
       const adapter = cfg.adapter(target.provider);
-      return adapter !== undefined && adapter.supports(exchange.format) && continuation.supportsPrefill(target, adapter);
+      return adapter !== undefined && adapter.supports(exchange.format) && able(target, adapter);
     });
   }
 
@@ -465,7 +468,7 @@ class Run {
    * of a continuation (a refused prefill included) only moves on to the next candidate;
    * undefined lets the client's stream end with the original error.
    */
-  async #continue(menders: RunTarget[], from: Target, body: Record<string, unknown>, cut: ProviderError, segments: Array<() => Usage | undefined>): Promise<AsyncIterable<SseEvent> | undefined> {
+  async #continue(menders: RunTarget[], from: Target, body: Record<string, unknown>, cut: ProviderError, segments: Array<() => Usage | undefined>, prefill = true): Promise<AsyncIterable<SseEvent> | undefined> {
     const { exchange, cfg } = this;
     for (const { target } of menders) {
       if (this.#attempts >= this.plan.maxAttempts || this.#signal.aborted) return undefined;
@@ -478,7 +481,7 @@ class Run {
       const { attempt, upstream } = this.#startAttempt(target, this.#signal, 'continuation');
       const deadlines = this.#deadlines(target);
       try {
-        const call = { ...(await this.#call(target, body)), continuation: true };
+        const call = { ...(await this.#call(target, body)), continuation: prefill };
         const result = await this.#invoke(adapter, call, upstream.signal, this.policies.timeout(entry, deadlines.firstTokenMs), deadlines);
         if (result.kind !== 'stream') throw new ProviderError('Continuation answered without a stream', { kind: 'server_error', provider: target.provider });
         attempt.firstByteAt = result.firstByteAt;

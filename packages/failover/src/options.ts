@@ -65,6 +65,12 @@ export interface ContinuationOptions {
   kinds?: FailureKind[];
   /** Continuations per request (each may try several targets). Defaults to 1. */
   maxContinuations?: number;
+  /**
+   * Where no target can continue: ask again without a prefill and forward the rest only if the
+   * new answer begins with exactly what the client already has ("regenerate and match"; useful
+   * with deterministic sampling). Defaults to false.
+   */
+  regenerate?: boolean;
 }
 
 /** Options of {@link failover}. */
@@ -151,7 +157,7 @@ export interface ResolvedOptions {
   credential?: FailoverOptions['credential'];
   allowClientRouting: (exchange: Exchange) => boolean;
   contextWindow: (target: Target) => number | undefined;
-  continuation?: { supportsPrefill: (target: Target, adapter: ProviderAdapter) => boolean; kinds: ReadonlySet<FailureKind>; maxContinuations: number };
+  continuation?: { supportsPrefill: (target: Target, adapter: ProviderAdapter) => boolean; kinds: ReadonlySet<FailureKind>; maxContinuations: number; regenerate: boolean };
   hedge?: HedgeSettings;
 }
 
@@ -209,6 +215,7 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
         supportsPrefill: cont?.supportsPrefill ?? ((_: Target, adapter: ProviderAdapter) => prefillStyle(adapter) !== undefined),
         kinds: new Set(cont?.kinds ?? DEFAULT_CONTINUE_KINDS),
         maxContinuations: positive('continuation.maxContinuations', cont?.maxContinuations) ?? 1,
+        regenerate: cont?.regenerate === true,
       }
     : undefined;
   if (options.store && typeof (options.store as { get?: unknown }).get !== 'function') throw new TypeError('failover: `store` must be a KeyValueStore or a Redis client');

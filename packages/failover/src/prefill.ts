@@ -17,7 +17,13 @@ export interface Transcript {
    * A splicer for one continuation stream: its events rewritten to follow on (one id, one
    * start, the final usage adding `before`, what earlier segments used), or undefined to drop.
    */
-  splicer(before: () => Usage | undefined): (ev: SseEvent) => SseEvent | undefined;
+  splicer(before: () => Usage | undefined, afterPrefill?: boolean): (ev: SseEvent) => SseEvent | undefined;
+  /** Everything the client got as answer text so far. */
+  sent(): string;
+  /** The answer text an event carries, or undefined for an event without any. */
+  textOf(ev: SseEvent): string | undefined;
+  /** The event with its answer text replaced. */
+  withText(ev: SseEvent, text: string): SseEvent;
 }
 
 /**
@@ -76,6 +82,11 @@ export class PartialText {
     this.#text += text;
   }
 
+  /** All the text so far. */
+  all(): string {
+    return this.#text;
+  }
+
   /** The prefill, or undefined when nothing but whitespace was said. */
   prefill(): string | undefined {
     const trimmed = this.#text.trimEnd();
@@ -90,8 +101,8 @@ export class PartialText {
   }
 
   /** For one continuation: each text delta in turn, with the re-emitted leading whitespace dropped ('' = drop the delta). */
-  stripper(): (text: string) => string {
-    let strip = this.#cut.length > 0;
+  stripper(afterPrefill = true): (text: string) => string {
+    let strip = afterPrefill && this.#cut.length > 0;
     return (text) => {
       if (!strip) return text;
       const out = text.replace(/^\s+/, '');

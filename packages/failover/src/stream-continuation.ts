@@ -14,6 +14,11 @@ export interface ContinuedStreamOptions {
    */
   next: (body: Record<string, unknown>, cut: ProviderError) => Promise<AsyncIterable<SseEvent> | undefined>;
   body: Record<string, unknown>;
+  /**
+   * When nothing continues it: the request again without a prefill, on a target that may not
+   * take one ("regenerate and match"), or undefined. Defaults to none.
+   */
+  regenerate?: (cut: ProviderError) => Promise<AsyncIterable<SseEvent> | undefined>;
   /** Usage of every segment before the one being spliced in (added to its final usage). */
   usageBefore: () => Usage | undefined;
 }
@@ -42,10 +47,40 @@ export async function* continuedStream(options: ContinuedStreamOptions): AsyncGe
       if (!isProviderError(err) || !options.kinds.has(err.failureKind) || used >= options.maxContinuations) throw err;
       if (transcript.partial() === undefined) throw err;
       const next = await options.next(transcript.continuationBody(options.body), err);
-      if (!next) throw err;
+      const again = next ? undefined : await options.regenerate?.(err);
+      if (!next && !again) throw err;
       used++;
-      source = next;
-      splice = transcript.splicer(options.usageBefore);
+      source = next ?? matchSent(again!, transcript, err);
+      splice = transcript.splicer(options.usageBefore, next !== undefined);
     }
   }
+}
+
+/**
+ * A regenerated answer, forwarded only past what the client already has, and only if it
+ * begins with exactly that text; otherwise the stream ends with the original break (never a
+ * splice of two different texts). Events before that point are dropped.
+ */
+async function* matchSent(events: AsyncIterable<SseEvent>, transcript: Transcript, cut: ProviderError): AsyncGenerator<SseEvent> {
+  const sent = transcript.sent();
+  let seen = '';
+  let matching = true;
+  for await (const ev of events) {
+    if (!matching) {
+      yield ev;
+      continue;
+    }
+    const text = transcript.textOf(ev);
+    if (text === undefined) continue;
+    seen += text;
+    if (seen.length < sent.length) {
+      if (!sent.startsWith(seen)) throw cut;
+      continue;
+    }
+    if (!seen.startsWith(sent)) throw cut;
+    matching = false;
+    const rest = seen.slice(sent.length);
+    if (rest) yield transcript.withText(ev, rest);
+  }
+  if (matching) throw cut;
 }

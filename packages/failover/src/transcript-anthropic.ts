@@ -54,12 +54,28 @@ export class AnthropicTranscript implements Transcript {
     return withPrefill(body, this.#text.take());
   }
 
-  splicer(before: () => Usage | undefined): (ev: SseEvent) => SseEvent | undefined {
+  sent(): string {
+    return this.#text.all();
+  }
+
+  textOf(ev: SseEvent): string | undefined {
+    if (ev.event !== 'content_block_delta') return undefined;
+    const data = eventJson(ev) as Record<string, any> | undefined;
+    return data?.delta?.type === 'text_delta' && typeof data.delta.text === 'string' ? data.delta.text : undefined;
+  }
+
+  withText(ev: SseEvent, text: string): SseEvent {
+    const data = parseObject(ev.data)!;
+    data.delta = { ...data.delta, text };
+    return { ...ev, data: JSON.stringify(data) };
+  }
+
+  splicer(before: () => Usage | undefined, afterPrefill = true): (ev: SseEvent) => SseEvent | undefined {
     const open = [...this.#blocks].reverse().find((b) => b.open);
     const lastIndex = this.#blocks.reduce((max, b) => Math.max(max, b.index), -1);
     // The continuation's block 0 carries on the block the client has open, or starts the next one.
     const offset = open ? open.index : lastIndex + 1;
-    const strip = this.#text.stripper();
+    const strip = this.#text.stripper(afterPrefill);
     return (ev) => {
       const type = ev.event;
       if (type === 'message_start' || type === 'ping') return undefined;

@@ -44,8 +44,24 @@ export class OpenAITranscript implements Transcript {
     return withPrefill(body, this.#text.take());
   }
 
-  splicer(before: () => Usage | undefined): (ev: SseEvent) => SseEvent | undefined {
-    const strip = this.#text.stripper();
+  sent(): string {
+    return this.#text.all();
+  }
+
+  textOf(ev: SseEvent): string | undefined {
+    const chunk = ev.data === '[DONE]' ? undefined : (eventJson(ev) as Record<string, any> | undefined);
+    const content = Array.isArray(chunk?.choices) ? chunk.choices[0]?.delta?.content : undefined;
+    return typeof content === 'string' && content !== '' ? content : undefined;
+  }
+
+  withText(ev: SseEvent, text: string): SseEvent {
+    const chunk = parseObject(ev.data)!;
+    chunk.choices[0].delta.content = text;
+    return { ...ev, data: JSON.stringify(chunk) };
+  }
+
+  splicer(before: () => Usage | undefined, afterPrefill = true): (ev: SseEvent) => SseEvent | undefined {
+    const strip = this.#text.stripper(afterPrefill);
     return (ev) => {
       if (ev.data === '[DONE]') return ev;
       const chunk = parseObject(ev.data);

@@ -234,7 +234,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     store: storage.redis as never,
     credential: (exchange, target) => byokCredential(exchange, target),
     contextWindow: (target) => catalog.describe(target.provider, target.model).contextWindow,
-    continuation: { enabled: ai.routing.failover.stream_continuation },
+    continuation: { enabled: ai.routing.failover.stream_continuation, regenerate: ai.routing.failover.regenerate_and_match },
     hedge: failoverHedgeOption(ai.routing.failover),
   });
 

@@ -18,7 +18,7 @@ let AB: FaultyLlm; // Anthropic backup
 const MESSAGES = [{ role: 'user' as const, content: 'Count to sixty.' }];
 
 /** A gateway over the four upstreams; `failover` is merged into `routing.failover`. */
-async function gatewayWith(failover: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<RunningGateway & { openai: OpenAI; anthropic: Anthropic }> {
+async function gatewayWith(failover: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, backupPrefill: string | false = 'continue_final_message'): Promise<RunningGateway & { openai: OpenAI; anthropic: Anthropic }> {
   const gw = await startGateway({
     config: {
       storage: { sqlite_path: ':memory:' },
@@ -28,7 +28,7 @@ async function gatewayWith(failover: Record<string, unknown> = {}, extra: Record
         providers: [
           { name: 'o-main', type: 'openai-compatible', base_url: `${OM.url}/v1`, api_key: 'sk-om', models: ['gpt-main'] },
           { name: 'a-main', type: 'anthropic', base_url: AM.url, api_key: 'sk-am', models: ['claude-main'] },
-          { name: 'o-backup', type: 'openai-compatible', base_url: `${OB.url}/v1`, api_key: 'sk-ob', models: ['gpt-backup'], prefill: 'continue_final_message' },
+          { name: 'o-backup', type: 'openai-compatible', base_url: `${OB.url}/v1`, api_key: 'sk-ob', models: ['gpt-backup'], ...(backupPrefill ? { prefill: backupPrefill } : {}) },
           { name: 'a-backup', type: 'anthropic', base_url: AB.url, api_key: 'sk-ab', models: ['claude-backup'] },
         ],
         routing: {
@@ -428,6 +428,32 @@ describe('a cut with a fallback that rejects prefill', () => {
       } finally {
         await gw2.close();
       }
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('regenerate and match (no target can continue)', () => {
+  test('the regenerated answer is forwarded past what the client has only if it begins with exactly that; otherwise the honest in-band error', async () => {
+    const gw = await gatewayWith({ regenerate_and_match: true }, {}, false);
+    try {
+      OM.set({ do: 'break', afterWords: 20, how: 'cut' });
+      const same = await openaiStream(gw.openai, 'chat-o');
+      assert.equal(same.error, undefined, String(same.error));
+      assert.equal(same.text, ANSWER);
+      assert.equal(same.ids.size, 1);
+      assert.equal(same.roles, 1);
+      assert.equal(same.finishes, 1);
+      assert.equal(OB.requests.length, 1);
+      assert.equal(OB.requests[0]!.trailingAssistant, false, 'asked again without a prefill');
+
+      OM.set({ do: 'break', afterWords: 20, how: 'cut' });
+      OB.set({ do: 'answer', text: 'A different answer altogether, which must never be spliced onto the first one.' });
+      const other = await openaiStream(gw.openai, 'chat-o');
+      assert.ok(other.error instanceof OpenAI.APIError, String(other.error));
+      assert.equal(other.finishes, 0);
+      assert.equal(other.text, ANSWER.split(' ').slice(0, 20).join(' '));
     } finally {
       await gw.close();
     }
