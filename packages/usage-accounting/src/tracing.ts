@@ -89,7 +89,7 @@ export function traceExchanges(options: TracingOptions): () => void {
         'switchyard.attempt': (index < 0 ? exchange.attempts.length : index) + 1,
       };
       if (previous) {
-        attributes['switchyard.failover.kind'] = failoverKind(exchange, previous, attempt);
+        attributes['switchyard.failover.kind'] = failoverKind(previous, attempt);
         if (previous.failureKind) attributes['switchyard.failover.reason'] = previous.failureKind;
       }
       if (exchange.plan) attributes['switchyard.strategy'] = exchange.plan.strategy;
@@ -104,6 +104,9 @@ export function traceExchanges(options: TracingOptions): () => void {
       if (attempt.outcome === 'success') {
         const traced = exchanges.get(exchange);
         if (traced) return void (traced.served = { span, attempt });
+      } else if (attempt.hedgeLost) {
+        // Cancelled because the hedge answered first: not an error of this provider.
+        span.setAttribute('switchyard.hedge.lost', true);
       } else {
         const type = attempt.failureKind ?? attempt.outcome;
         span.setAttribute('error.type', type);
@@ -127,10 +130,11 @@ export function traceExchanges(options: TracingOptions): () => void {
 
 /**
  * Why `attempt` follows `previous`: `continuation` (a stream cut after its first event, carried
- * on from what was already sent), `retry` (same target) or `failover` (another target).
+ * on from what was already sent), `hedge` (raced against a slow first token), `retry` (same
+ * target) or `failover` (another target).
  */
-function failoverKind(exchange: Exchange, previous: Attempt, attempt: Attempt): 'continuation' | 'retry' | 'failover' {
-  if (exchange.stream && previous.firstByteAt !== undefined) return 'continuation';
+function failoverKind(previous: Attempt, attempt: Attempt): 'continuation' | 'hedge' | 'retry' | 'failover' {
+  if (attempt.role) return attempt.role;
   return previous.target.provider === attempt.target.provider && previous.target.model === attempt.target.model ? 'retry' : 'failover';
 }
 
@@ -175,9 +179,9 @@ function settle(span: Span, exchange: Exchange, settlement: Settlement, capture:
   if (served) {
     attributes['gen_ai.provider.name'] = served.target.provider;
     Object.assign(attributes, responseAttributes(exchange, served));
-    const kinds = exchange.attempts.slice(1).map((a, i) => failoverKind(exchange, exchange.attempts[i]!, a));
-    // The most telling of the request's moves: a continuation, else a failover, else a retry.
-    const kind = (['continuation', 'failover', 'retry'] as const).find((k) => kinds.includes(k));
+    const kinds = exchange.attempts.slice(1).map((a, i) => failoverKind(exchange.attempts[i]!, a));
+    // The most telling of the request's moves: a continuation, a hedge, a failover, a retry.
+    const kind = (['continuation', 'hedge', 'failover', 'retry'] as const).find((k) => kinds.includes(k));
     if (kind) attributes['switchyard.failover.kind'] = kind;
   }
   span.setAttributes(attributes);

@@ -152,3 +152,44 @@ test('a stream cut mid-answer and continued on a backup: the attempt is marked a
     await Promise.all([main.close(), backup.close()]);
   }
 });
+
+test('a hedged stream: the hedge attempt is marked, the cancelled loser is not an error', async () => {
+  const [main, backup] = await Promise.all([startFaultyLlm('tr-h-main', 'native'), startFaultyLlm('tr-h-backup', 'native')]);
+  main.set({ do: 'first-token-after', ms: 5000 });
+  backup.set({ do: 'answer' });
+  const hgw = await startGateway({
+    config: {
+      storage: { sqlite_path: ':memory:' },
+      ai_gateway: {
+        providers: [
+          { name: 'tr-h-main', type: 'anthropic', base_url: main.url, api_key: 'sk-am', models: ['claude-main'] },
+          { name: 'tr-h-backup', type: 'anthropic', base_url: backup.url, api_key: 'sk-ab', models: ['claude-backup'] },
+        ],
+        routing: { strategy: 'priority', providers: [{ name: 'tr-h-main', priority: 1 }, { name: 'tr-h-backup', priority: 2 }], failover: { hedge_after: '300ms' } },
+        model_mapping: { 'chat-h': { 'tr-h-main': 'claude-main', 'tr-h-backup': 'claude-backup' } },
+      },
+    },
+  });
+  exporter.reset();
+  try {
+    const client = new Anthropic({ baseURL: hgw.url, apiKey: 'sk-client', maxRetries: 0 });
+    let text = '';
+    const stream = await client.messages.create({ model: 'chat-h', max_tokens: 200, stream: true, messages: [{ role: 'user', content: 'Count to sixty.' }] });
+    for await (const ev of stream) if (ev.type === 'content_block_delta' && ev.delta.type === 'text_delta') text += ev.delta.text;
+    assert.equal(text, ANSWER);
+    for (let i = 0; i < 100 && !exporter.getFinishedSpans().some((s) => s.kind === 1); i++) await new Promise((r) => setTimeout(r, 20));
+    const spans = exporter.getFinishedSpans();
+    const root = spans.find((s) => s.kind === 1)!;
+    const attempts = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId).sort((a, b) => (a.attributes['switchyard.attempt'] as number) - (b.attributes['switchyard.attempt'] as number));
+    assert.deepEqual(attempts.map((a) => a.attributes['gen_ai.provider.name']), ['tr-h-main', 'tr-h-backup']);
+    assert.equal(attempts[0]!.attributes['switchyard.hedge.lost'], true);
+    assert.equal(attempts[0]!.attributes['error.type'], undefined);
+    assert.notEqual(attempts[0]!.status.code, 2 /* ERROR */);
+    assert.equal(attempts[1]!.attributes['switchyard.failover.kind'], 'hedge');
+    assert.equal(root.attributes['switchyard.failover.kind'], 'hedge');
+    assert.equal(root.status.code, 0);
+  } finally {
+    await hgw.close();
+    await Promise.all([main.close(), backup.close()]);
+  }
+});
