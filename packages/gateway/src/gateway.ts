@@ -8,6 +8,7 @@ import { koaMetrics } from '@switchyard/usage-accounting/koa';
 import { koaConsole } from '@switchyard/console/koa';
 import { mcpAdminRoutes } from '@switchyard/mcp';
 import { mcpKoa, mountMcpAdminRoutes } from '@switchyard/mcp/koa';
+import { koaExperimentsAdmin } from '@switchyard/experiments/koa';
 import { adminGuard, adminRouter } from './admin.js';
 import { drainable } from './draining.js';
 import { gatewayMcp } from './mcp.js';
@@ -119,6 +120,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     // The routes check the token themselves; the guard also answers 401 (not 404) to every
     // other spelling of an /admin path, so the admin surface looks the same to every probe.
     app.use(adminGuard('/admin', config.admin.token));
+    if (switchyard.stack.experiments) app.use(koaExperimentsAdmin(switchyard.stack.experiments, { prefix: '/admin', now: options.now }));
     app.use(admin.routes());
     app.use(admin.allowedMethods());
     if (config.console.enabled) {

@@ -29,6 +29,7 @@ import {
   type WorkerRequestLogSink,
   type UsageAccounting,
 } from '@switchyard/usage-accounting';
+import { experiments as experimentsPiece, experimentsOptionsFromConfig, postgresFeedbackStore, sqliteFeedbackStore, type Experiments } from '@switchyard/experiments';
 import type { GatewayConfig } from './config/schema.js';
 import type { Storage } from './storage.js';
 import { Worker } from 'node:worker_threads';
@@ -49,6 +50,8 @@ export interface Stack {
   performance: ProviderPerformance;
   /** Outcome counts and load per provider for the client status routes (in Redis when configured). */
   figures: ProviderFigures;
+  /** A/B tests and request ratings (`experiments:`), when enabled or when feedback has a request log to check against. */
+  experiments?: Experiments;
   registry: Registry;
   close(): Promise<void>;
 }
@@ -219,6 +222,17 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
       })
     : undefined;
 
+  // Ratings live next to the request log; a rating is checked against the log's key id.
+  const experiments =
+    config.experiments.enabled || (config.experiments.feedback.enabled && logStore)
+      ? experimentsPiece({
+          ...experimentsOptionsFromConfig(config.experiments),
+          ...(storage.postgres ? { feedbackStore: await postgresFeedbackStore(storage.postgres) } : storage.sqlite ? { feedbackStore: sqliteFeedbackStore(storage.sqlite) } : {}),
+          ...(logStore ? { lookup: requestLookup(logStore, accounting) } : {}),
+          ...(now ? { now } : {}),
+        })
+      : undefined;
+
   const executor = failover({
     adapters,
     transport,
@@ -252,6 +266,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
       now,
     }),
   );
+  if (experiments && config.experiments.enabled) pipeline.push(experiments.middleware); // rewrites the plan of enrolled requests
   if (Object.keys(providerLimitsFromConfig(ai.providers as never)).length > 0) pipeline.push(providerLimits({ limiter: providerLimiter, logger }));
   pipeline.push(executor);
 
@@ -268,6 +283,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     logStore,
     performance,
     figures,
+    ...(experiments ? { experiments } : {}),
     registry,
     async close() {
       health.stop();
@@ -278,5 +294,14 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
       await keys.close();
       await channel?.close();
     },
+  };
+}
+
+/** Who made a logged request and what served it (pending log writes are flushed first). */
+function requestLookup(store: RequestLogStore, accounting: UsageAccounting | undefined) {
+  return async (requestId: string) => {
+    await accounting?.flush();
+    const record = await store.get(requestId);
+    return record && { principalId: record.keyId, provider: record.provider, model: record.resolvedModel };
   };
 }

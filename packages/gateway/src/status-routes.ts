@@ -3,6 +3,7 @@ import { principalOf } from '@switchyard/auth-key';
 import { providerLimitsFromConfig } from '@switchyard/rate-limit';
 import { providerStatusRoutes, type ProviderStatusOptions } from '@switchyard/failover';
 import { costRoutes } from '@switchyard/model-mapping';
+import { feedbackRoutes } from '@switchyard/experiments';
 import type { GatewayConfig } from './config/schema.js';
 import type { Stack } from './stack.js';
 
@@ -48,5 +49,7 @@ export function clientRoutes(config: GatewayConfig, stack: Stack, access: Access
       // What routing honours: this instance's breakers and openings other instances shared.
       isAvailable: async (provider, model) => stack.health.report(provider)?.status !== 'down' && (await stack.executor.routingState({ provider, model })).state !== 'open',
     }),
+    // Clients rate their own requests: the caller is named as the request log names it.
+    ...(stack.experiments && config.experiments.feedback.enabled ? feedbackRoutes(stack.experiments, { identify: async (request) => (await access(request))?.id ?? null }) : []),
   ];
 }

@@ -3,6 +3,7 @@ import { rateLimitConfigSchema, type RateLimitConfig } from '@switchyard/rate-li
 import { checkProviderTimeouts, failoverConfigSchema, type FailoverConfig } from '@switchyard/failover';
 import { parseDuration, registerConfigFormats } from '@switchyard/core';
 import { mcpConfigSchema, type McpConfig } from '@switchyard/mcp';
+import { experimentsConfigSchema, type ExperimentsConfig } from '@switchyard/experiments';
 
 /** One entry of `ai_gateway.providers` (adapter-specific extras pass through). */
 export interface ProviderEntry {
@@ -31,6 +32,7 @@ export interface GatewayConfig {
   tracing: { enabled: boolean; capture_content: boolean; otlp_endpoint: string; otlp_headers: string; service_name: string };
   console: { enabled: boolean; path: string; session_ttl: number };
   mcp: McpConfig;
+  experiments: ExperimentsConfig;
   ai_gateway: {
     enabled: boolean;
     providers: ProviderEntry[];
@@ -284,6 +286,7 @@ export function gatewayConfigSchema() {
         session_ttl: { doc: 'How long a console sign-in lasts.', format: 'sy-duration', default: 8 * 3_600_000, env: 'SWITCHYARD_CONSOLE_SESSION_TTL' },
       },
       mcp: mcpConfigSchema('SWITCHYARD_MCP'),
+      experiments: experimentsConfigSchema('SWITCHYARD_EXPERIMENTS'),
       ai_gateway: {
         enabled: { doc: 'Serve the AI routes.', format: 'switch', default: true, env: 'SWITCHYARD_ENABLED' },
         providers: { doc: 'Upstream providers.', format: 'provider-list', default: [] },

@@ -1,0 +1,141 @@
+/**
+ * The experiments piece: A/B tests in the pipeline (after strategy selection, before the
+ * executor) and the ratings clients give their requests.
+ * @module
+ */
+import { GatewayError, type Exchange, type ExchangeMiddleware } from '@switchyard/core';
+import { AbTest, type ExperimentDefinition, type ExperimentReport } from './ab-test.js';
+import { parseFeedback, qualityGroups, rateRequest, type Feedback, type QualityGroup, type RatedRequest } from './feedback.js';
+import { resolveOptions, type ExperimentsOptions } from './options.js';
+
+/** The response header naming the experiment and arm that served a request. */
+export const EXPERIMENT_HEADER = 'x-switchyard-experiment';
+
+/** Requests remembered (per process) to credit a later rating to their arm. */
+const REMEMBERED = 100_000;
+
+interface Enrolment extends RatedRequest {
+  test: AbTest;
+  arm: string;
+}
+
+/** The experiments piece of a pipeline, and its operations (for routes and tests). */
+export interface Experiments {
+  /** The pipeline middleware: place it after strategy selection, before the executor. */
+  middleware: ExchangeMiddleware;
+  /** Start an experiment (409 when the id is taken by a running one). */
+  start(definition: ExperimentDefinition): ExperimentReport;
+  stop(id: string): ExperimentReport;
+  /** Record an operator's decision: stops the experiment and names the winning arm. */
+  declare(id: string, arm: string): ExperimentReport;
+  report(id: string): ExperimentReport;
+  list(): ExperimentReport[];
+  /** Rate a request on behalf of `principalId` (see {@link parseFeedback} for the body). */
+  rate(body: Record<string, unknown>, headerId: string | undefined, principalId: string | null): Promise<Feedback>;
+  /** Mean rating per provider/model/category over [from, to). */
+  quality(from: number, to: number): Promise<QualityGroup[]>;
+}
+
+/**
+ * Build the experiments piece.
+ * @example
+ * const exp = experiments({ tests: [{ id: 'mini-vs-haiku', match: { models: ['fast'] }, arms: [...] }] });
+ * pipeline.push(strategySelector(...), exp.middleware, failover(...));
+ */
+export function experiments(options: ExperimentsOptions = {}): Experiments {
+  const cfg = resolveOptions(options);
+  const tests = new Map<string, AbTest>();
+  const enrolled = new Map<string, Enrolment>();
+  const defaults = { minSamples: cfg.minSamples, alpha: cfg.alpha };
+
+  const find = (id: string): AbTest => {
+    const test = tests.get(id);
+    if (!test) throw new GatewayError(`No experiment "${id}"`, { status: 404, code: 'experiment_not_found', param: 'id' });
+    return test;
+  };
+  const start = (definition: ExperimentDefinition): ExperimentReport => {
+    const existing = tests.get(definition?.id);
+    if (existing?.status === 'running') throw new GatewayError(`Experiment "${definition.id}" is running`, { status: 409, code: 'experiment_exists', param: 'id' });
+    const test = new AbTest(definition, defaults);
+    tests.set(test.definition.id, test);
+    return test.report();
+  };
+  for (const definition of cfg.tests) start(definition);
+
+  const remember = (id: string, enrolment: Enrolment) => {
+    if (enrolled.size >= REMEMBERED) enrolled.delete(enrolled.keys().next().value!);
+    enrolled.set(id, enrolment);
+  };
+
+  const middleware = async function experiments(exchange: Exchange, next: () => Promise<void>): Promise<void> {
+    const principal = exchange.principal;
+    const metadata = isRecord(exchange.body.metadata) ? exchange.body.metadata : undefined;
+    const facts = { model: exchange.requestedModel, principalId: principal?.id, metadata };
+    for (const test of tests.values()) {
+      if (test.status !== 'running' || !test.matches(facts)) continue;
+      const arm = test.assign(stickyId(exchange, metadata), cfg.random);
+      // A key confined to some providers is not enrolled into an arm it may not reach.
+      if (principal?.allowedProviders && !principal.allowedProviders.includes(arm.provider)) continue;
+      const id = test.definition.id;
+      // The arm's target alone: failing over to another arm's target would blur the comparison.
+      exchange.plan = { strategy: `experiment:${id}`, targets: [{ provider: arm.provider, model: arm.model, reason: `experiment ${id}, arm ${arm.name}` }] };
+      exchange.responseHeaders[EXPERIMENT_HEADER] = `${id}/${arm.name}`;
+      remember(exchange.id, { test, arm: arm.name, principalId: principal?.id ?? null, provider: arm.provider, model: arm.model });
+      exchange.onSettled((ex, settlement) => {
+        if (settlement.outcome === 'aborted') return; // the client left: says nothing about the arm
+        const first = ex.attempts[0];
+        test.record(arm.name, {
+          success: settlement.outcome === 'completed' && settlement.status < 400,
+          latencyMs: settlement.endedAt - ex.startedAt,
+          ...(first?.firstByteAt !== undefined ? { ttftMs: first.firstByteAt - ex.startedAt } : {}),
+          ...(ex.cost && ex.cost.usd !== null ? { costUsd: ex.cost.usd } : {}),
+        });
+      });
+      break;
+    }
+    await next();
+  };
+
+  return {
+    middleware,
+    start,
+    stop(id) {
+      const test = find(id);
+      test.status = 'stopped';
+      return test.report();
+    },
+    declare(id, arm) {
+      const test = find(id);
+      if (!test.definition.arms.some((a) => a.name === arm)) throw new GatewayError(`Experiment "${id}" has no arm "${arm}"`, { status: 400, code: 'invalid_arm', param: 'arm' });
+      test.status = 'stopped';
+      test.declaredWinner = arm;
+      return test.report();
+    },
+    report: (id) => find(id).report(),
+    list: () => [...tests.values()].map((t) => t.report()),
+    async rate(body, headerId, principalId) {
+      const input = parseFeedback(body, headerId);
+      const local = enrolled.get(input.requestId);
+      const lookup = async (requestId: string) => (cfg.lookup ? ((await cfg.lookup(requestId)) ?? local) : local);
+      const previous = await cfg.feedbackStore.get(input.requestId);
+      const feedback = await rateRequest(input, principalId, { lookup, store: cfg.feedbackStore, now: cfg.now });
+      // A first rating counts towards its arm's quality; a changed rating does not count twice.
+      if (local && !previous) local.test.recordQuality(local.arm, feedback.score);
+      return feedback;
+    },
+    async quality(from, to) {
+      return qualityGroups(await cfg.feedbackStore.sums(from, to));
+    },
+  };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The id that keeps a caller on one arm: `x-session-id`, the body's `user`, or `metadata.user_id`. */
+function stickyId(exchange: Exchange, metadata: Record<string, unknown> | undefined): string | undefined {
+  const session = exchange.headers['x-session-id'];
+  if (typeof session === 'string' && session !== '') return `s:${session}`;
+  if (typeof exchange.body.user === 'string' && exchange.body.user !== '') return `u:${exchange.body.user}`;
+  if (typeof metadata?.user_id === 'string' && metadata.user_id !== '') return `u:${metadata.user_id}`;
+  return undefined;
+}

@@ -1,0 +1,52 @@
+import type { ExperimentDefinition } from './ab-test.js';
+import { MemoryFeedbackStore, type FeedbackStore, type RatedRequest } from './feedback.js';
+
+/** Options of {@link experiments}. */
+export interface ExperimentsOptions {
+  /** Where ratings are kept. Defaults to a {@link MemoryFeedbackStore}. */
+  feedbackStore?: FeedbackStore;
+  /**
+   * Look up a finished request by id (the request log): who made it and what served it. Without
+   * it, only requests this process saw through the experiments middleware can be rated.
+   * Defaults to undefined.
+   */
+  lookup?: (requestId: string) => Promise<RatedRequest | undefined>;
+  /** Experiments running from the start. Defaults to none. */
+  tests?: ExperimentDefinition[];
+  /** Requests every arm needs before a verdict. Defaults to 100. */
+  minSamples?: number;
+  /** Significance level of the tests. Defaults to 0.05. */
+  alpha?: number;
+  /** Random source for arm assignment without a sticky id. Defaults to Math.random. */
+  random?: () => number;
+  /** Clock, ms. Defaults to Date.now. */
+  now?: () => number;
+}
+
+/** @internal */
+export interface ResolvedExperimentsOptions {
+  feedbackStore: FeedbackStore;
+  lookup?: (requestId: string) => Promise<RatedRequest | undefined>;
+  tests: ExperimentDefinition[];
+  minSamples: number;
+  alpha: number;
+  random: () => number;
+  now: () => number;
+}
+
+/** @internal */
+export function resolveOptions(options: ExperimentsOptions = {}): ResolvedExperimentsOptions {
+  const minSamples = options.minSamples ?? 100;
+  if (!Number.isInteger(minSamples) || minSamples < 2) throw new TypeError('experiments: minSamples must be an integer of at least 2');
+  const alpha = options.alpha ?? 0.05;
+  if (!(alpha > 0 && alpha < 0.5)) throw new TypeError('experiments: alpha must be between 0 and 0.5');
+  return {
+    feedbackStore: options.feedbackStore ?? new MemoryFeedbackStore(),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+    tests: options.tests ?? [],
+    minSamples,
+    alpha,
+    random: options.random ?? Math.random,
+    now: options.now ?? Date.now,
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Ratings in SQLite or PostgreSQL, next to the request log (table `switchyard_feedback`,
+ * migrated through @switchyard/stores as component `experiments`).
+ * @module
+ */
+import { migratePostgres, migrateSqlite, type Migration, type SyncSql } from '@switchyard/stores';
+import type { Feedback, FeedbackStore } from './feedback.js';
+
+const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    description: 'request ratings',
+    up: [
+      `CREATE TABLE IF NOT EXISTS switchyard_feedback (
+        request_id TEXT PRIMARY KEY,
+        principal_id TEXT,
+        provider TEXT,
+        model TEXT,
+        category TEXT,
+        score DOUBLE PRECISION NOT NULL,
+        label TEXT,
+        comment TEXT,
+        time BIGINT NOT NULL
+      )`,
+      'CREATE INDEX IF NOT EXISTS switchyard_feedback_time ON switchyard_feedback (time)',
+    ],
+  },
+];
+
+const COLUMNS = 'request_id, principal_id, provider, model, category, score, label, comment, time';
+const params = (f: Feedback) => [f.requestId, f.principalId, f.provider, f.model, f.category, f.score, f.label, f.comment, f.time];
+const SUMS = `SELECT provider, model, category, COUNT(*) AS count, SUM(score) AS sum, SUM(score * score) AS sum_squares
+  FROM switchyard_feedback WHERE time >= $1 AND time < $2 GROUP BY provider, model, category`;
+
+function feedbackOf(row: Record<string, unknown>): Feedback {
+  return {
+    requestId: String(row.request_id),
+    principalId: (row.principal_id as string | null) ?? null,
+    provider: (row.provider as string | null) ?? null,
+    model: (row.model as string | null) ?? null,
+    category: (row.category as string | null) ?? null,
+    score: Number(row.score),
+    label: (row.label as string | null) ?? null,
+    comment: (row.comment as string | null) ?? null,
+    time: Number(row.time),
+  };
+}
+
+function sumsOf(rows: Record<string, unknown>[]) {
+  return rows.map((r) => ({
+    provider: (r.provider as string | null) ?? null,
+    model: (r.model as string | null) ?? null,
+    category: (r.category as string | null) ?? null,
+    count: Number(r.count),
+    sum: Number(r.sum),
+    sumSquares: Number(r.sum_squares),
+  }));
+}
+
+/** The part of a better-sqlite3 Database the store uses. */
+export interface SqliteLike extends SyncSql {
+  prepare(sql: string): { get(...params: unknown[]): unknown; all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
+}
+
+/**
+ * Ratings in a better-sqlite3 database (migrated on open).
+ * @example const store = sqliteFeedbackStore(new Database('switchyard.db'));
+ */
+export function sqliteFeedbackStore(db: SqliteLike): FeedbackStore {
+  migrateSqlite(db, 'experiments', MIGRATIONS);
+  const put = db.prepare(`INSERT OR REPLACE INTO switchyard_feedback (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const get = db.prepare(`SELECT ${COLUMNS} FROM switchyard_feedback WHERE request_id = ?`);
+  const sums = db.prepare(SUMS.replace('$1', '?').replace('$2', '?'));
+  return {
+    async put(feedback) {
+      put.run(...params(feedback));
+    },
+    async get(requestId) {
+      const row = get.get(requestId) as Record<string, unknown> | undefined;
+      return row && feedbackOf(row);
+    },
+    async sums(from, to) {
+      return sumsOf(sums.all(from, to) as Record<string, unknown>[]);
+    },
+  };
+}
+
+/** The part of a pg Pool the store uses. */
+export interface PgPoolLike {
+  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  connect(): Promise<{ query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>; release(): void }>;
+}
+
+/**
+ * Ratings in PostgreSQL (migrated on open, serialised across instances).
+ * @example const store = await postgresFeedbackStore(pool);
+ */
+export async function postgresFeedbackStore(pool: PgPoolLike): Promise<FeedbackStore> {
+  const client = await pool.connect();
+  try {
+    await migratePostgres(client, 'experiments', MIGRATIONS);
+  } finally {
+    client.release();
+  }
+  return {
+    async put(feedback) {
+      await pool.query(
+        `INSERT INTO switchyard_feedback (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (request_id) DO UPDATE SET score = EXCLUDED.score, label = EXCLUDED.label, comment = EXCLUDED.comment, time = EXCLUDED.time`,
+        params(feedback),
+      );
+    },
+    async get(requestId) {
+      const { rows } = await pool.query(`SELECT ${COLUMNS} FROM switchyard_feedback WHERE request_id = $1`, [requestId]);
+      return rows[0] && feedbackOf(rows[0]);
+    },
+    async sums(from, to) {
+      return sumsOf((await pool.query(SUMS, [from, to])).rows);
+    },
+  };
+}
