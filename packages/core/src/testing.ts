@@ -127,3 +127,18 @@ export function httpRequest(url: string, init: TestRequestInit = {}): Promise<Te
     req.end(init.body);
   });
 }
+
+/**
+ * A deterministic random source for simulations (mulberry32): the same seed, the same sequence.
+ * @example const random = seeded(42); random(); // 0.6011…
+ */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { seeded } from '@switchyard/core/testing';
 import { AbTest, type ExperimentDefinition } from './ab-test.js';
-
-/** A seeded generator (mulberry32): the same outcomes on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const definition: ExperimentDefinition = {
   id: 'mini-vs-sonnet',
