@@ -10,7 +10,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import Anthropic from '@anthropic-ai/sdk';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
-import { ANSWER, startFaultyLlm } from '../support/faulty-llm.js';
+import { ANSWER, startFaultyLlm, type FaultyLlm } from '../support/faulty-llm.js';
 import { startUpstream, type Upstream } from '../support/upstream.js';
 import { openaiCompletion, openaiError } from './helpers.js';
 
@@ -113,83 +113,64 @@ test('a request that failed over: span tree and GenAI attributes', async () => {
   assert.doesNotMatch(dump, new RegExp(secret));
 });
 
-test('a stream cut mid-answer and continued on a backup: the attempt is marked as a continuation', async () => {
-  const [main, backup] = await Promise.all([startFaultyLlm('tr-a-main', 'native'), startFaultyLlm('tr-a-backup', 'native')]);
-  main.set({ do: 'break', afterWords: 20, how: 'cut' });
+type ReadableSpan = ReturnType<InMemorySpanExporter['getFinishedSpans']>[number];
+
+/**
+ * Stream one Anthropic request through a gateway over two faulty upstreams (`main` misbehaving
+ * as `conduct`, `backup` answering); the answer must be whole. Returns the request span and its
+ * attempt spans in order.
+ */
+async function tracedStream(prefix: string, conduct: Parameters<FaultyLlm['set']>[0], failover: Record<string, unknown> = {}): Promise<{ root: ReadableSpan; attempts: ReadableSpan[] }> {
+  const [main, backup] = await Promise.all([startFaultyLlm(`${prefix}-main`, 'native'), startFaultyLlm(`${prefix}-backup`, 'native')]);
+  main.set(conduct);
   backup.set({ do: 'answer' });
-  const cgw = await startGateway({
+  const gateway = await startGateway({
     config: {
       storage: { sqlite_path: ':memory:' },
       ai_gateway: {
         providers: [
-          { name: 'tr-a-main', type: 'anthropic', base_url: main.url, api_key: 'sk-am', models: ['claude-main'] },
-          { name: 'tr-a-backup', type: 'anthropic', base_url: backup.url, api_key: 'sk-ab', models: ['claude-backup'] },
+          { name: `${prefix}-main`, type: 'anthropic', base_url: main.url, api_key: 'sk-am', models: ['claude-main'] },
+          { name: `${prefix}-backup`, type: 'anthropic', base_url: backup.url, api_key: 'sk-ab', models: ['claude-backup'] },
         ],
-        routing: { strategy: 'priority', providers: [{ name: 'tr-a-main', priority: 1 }, { name: 'tr-a-backup', priority: 2 }] },
-        model_mapping: { 'chat-a': { 'tr-a-main': 'claude-main', 'tr-a-backup': 'claude-backup' } },
+        routing: { strategy: 'priority', providers: [{ name: `${prefix}-main`, priority: 1 }, { name: `${prefix}-backup`, priority: 2 }], failover },
+        model_mapping: { chat: { [`${prefix}-main`]: 'claude-main', [`${prefix}-backup`]: 'claude-backup' } },
       },
     },
   });
   exporter.reset();
   try {
-    const client = new Anthropic({ baseURL: cgw.url, apiKey: 'sk-client', maxRetries: 0 });
+    const client = new Anthropic({ baseURL: gateway.url, apiKey: 'sk-client', maxRetries: 0 });
     let text = '';
-    const stream = await client.messages.create({ model: 'chat-a', max_tokens: 200, stream: true, messages: [{ role: 'user', content: 'Count to sixty.' }] });
+    const stream = await client.messages.create({ model: 'chat', max_tokens: 200, stream: true, messages: [{ role: 'user', content: 'Count to sixty.' }] });
     for await (const ev of stream) if (ev.type === 'content_block_delta' && ev.delta.type === 'text_delta') text += ev.delta.text;
     assert.equal(text, ANSWER);
     for (let i = 0; i < 100 && !exporter.getFinishedSpans().some((s) => s.kind === 1); i++) await new Promise((r) => setTimeout(r, 20));
     const spans = exporter.getFinishedSpans();
     const root = spans.find((s) => s.kind === 1)!;
     const attempts = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId).sort((a, b) => (a.attributes['switchyard.attempt'] as number) - (b.attributes['switchyard.attempt'] as number));
-    assert.deepEqual(attempts.map((a) => a.attributes['gen_ai.provider.name']), ['tr-a-main', 'tr-a-backup']);
-    assert.equal(attempts[0]!.status.code, 2 /* ERROR */);
-    assert.equal(attempts[1]!.attributes['switchyard.failover.kind'], 'continuation');
-    assert.equal(root.attributes['switchyard.failover.kind'], 'continuation');
-    assert.equal(root.attributes['switchyard.stream'], true);
-    assert.equal(root.attributes['gen_ai.provider.name'], 'tr-a-backup');
+    assert.deepEqual(attempts.map((a) => a.attributes['gen_ai.provider.name']), [`${prefix}-main`, `${prefix}-backup`]);
+    return { root, attempts };
   } finally {
-    await cgw.close();
+    await gateway.close();
     await Promise.all([main.close(), backup.close()]);
   }
+}
+
+test('a stream cut mid-answer and continued on a backup: the attempt is marked as a continuation', async () => {
+  const { root, attempts } = await tracedStream('tr-c', { do: 'break', afterWords: 20, how: 'cut' });
+  assert.equal(attempts[0]!.status.code, 2 /* ERROR */);
+  assert.equal(attempts[1]!.attributes['switchyard.failover.kind'], 'continuation');
+  assert.equal(root.attributes['switchyard.failover.kind'], 'continuation');
+  assert.equal(root.attributes['switchyard.stream'], true);
+  assert.equal(root.attributes['gen_ai.provider.name'], 'tr-c-backup');
 });
 
 test('a hedged stream: the hedge attempt is marked, the cancelled loser is not an error', async () => {
-  const [main, backup] = await Promise.all([startFaultyLlm('tr-h-main', 'native'), startFaultyLlm('tr-h-backup', 'native')]);
-  main.set({ do: 'first-token-after', ms: 5000 });
-  backup.set({ do: 'answer' });
-  const hgw = await startGateway({
-    config: {
-      storage: { sqlite_path: ':memory:' },
-      ai_gateway: {
-        providers: [
-          { name: 'tr-h-main', type: 'anthropic', base_url: main.url, api_key: 'sk-am', models: ['claude-main'] },
-          { name: 'tr-h-backup', type: 'anthropic', base_url: backup.url, api_key: 'sk-ab', models: ['claude-backup'] },
-        ],
-        routing: { strategy: 'priority', providers: [{ name: 'tr-h-main', priority: 1 }, { name: 'tr-h-backup', priority: 2 }], failover: { hedge_after: '300ms' } },
-        model_mapping: { 'chat-h': { 'tr-h-main': 'claude-main', 'tr-h-backup': 'claude-backup' } },
-      },
-    },
-  });
-  exporter.reset();
-  try {
-    const client = new Anthropic({ baseURL: hgw.url, apiKey: 'sk-client', maxRetries: 0 });
-    let text = '';
-    const stream = await client.messages.create({ model: 'chat-h', max_tokens: 200, stream: true, messages: [{ role: 'user', content: 'Count to sixty.' }] });
-    for await (const ev of stream) if (ev.type === 'content_block_delta' && ev.delta.type === 'text_delta') text += ev.delta.text;
-    assert.equal(text, ANSWER);
-    for (let i = 0; i < 100 && !exporter.getFinishedSpans().some((s) => s.kind === 1); i++) await new Promise((r) => setTimeout(r, 20));
-    const spans = exporter.getFinishedSpans();
-    const root = spans.find((s) => s.kind === 1)!;
-    const attempts = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId).sort((a, b) => (a.attributes['switchyard.attempt'] as number) - (b.attributes['switchyard.attempt'] as number));
-    assert.deepEqual(attempts.map((a) => a.attributes['gen_ai.provider.name']), ['tr-h-main', 'tr-h-backup']);
-    assert.equal(attempts[0]!.attributes['switchyard.hedge.lost'], true);
-    assert.equal(attempts[0]!.attributes['error.type'], undefined);
-    assert.notEqual(attempts[0]!.status.code, 2 /* ERROR */);
-    assert.equal(attempts[1]!.attributes['switchyard.failover.kind'], 'hedge');
-    assert.equal(root.attributes['switchyard.failover.kind'], 'hedge');
-    assert.equal(root.status.code, 0);
-  } finally {
-    await hgw.close();
-    await Promise.all([main.close(), backup.close()]);
-  }
+  const { root, attempts } = await tracedStream('tr-h', { do: 'first-token-after', ms: 5000 }, { hedge_after: '300ms' });
+  assert.equal(attempts[0]!.attributes['switchyard.hedge.lost'], true);
+  assert.equal(attempts[0]!.attributes['error.type'], undefined);
+  assert.notEqual(attempts[0]!.status.code, 2 /* ERROR */);
+  assert.equal(attempts[1]!.attributes['switchyard.failover.kind'], 'hedge');
+  assert.equal(root.attributes['switchyard.failover.kind'], 'hedge');
+  assert.equal(root.status.code, 0);
 });
