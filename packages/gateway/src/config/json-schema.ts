@@ -103,6 +103,8 @@ export function configJsonSchema(): JsonSchema {
 /** One row of the settings table: every leaf with its path, env var, default and doc. */
 export interface SettingRow {
   path: string;
+  /** The convict format's name (`sy-duration`, `switch`, …), or the constructor's name. */
+  format: string;
   env?: string;
   default?: unknown;
   doc: string;
@@ -115,11 +117,42 @@ export function configSettings(): SettingRow[] {
   const walk = (node: Record<string, unknown>, path: string) => {
     if (isLeaf(node)) {
       const leaf = node as Leaf;
-      rows.push({ path, env: leaf.env, default: leaf.default, doc: leaf.doc ?? '', sensitive: leaf.sensitive === true });
+      const format = typeof leaf.format === 'string' ? leaf.format : typeof leaf.format === 'function' ? leaf.format.name || 'checked' : Array.isArray(leaf.format) ? 'enum' : 'any';
+      rows.push({ path, format, env: leaf.env, default: leaf.default, doc: leaf.doc ?? '', sensitive: leaf.sensitive === true });
       return;
     }
     for (const [key, child] of Object.entries(node)) if (child && typeof child === 'object') walk(child as Record<string, unknown>, path ? `${path}.${key}` : key);
   };
   walk(gatewayConfigSchema() as Record<string, unknown>, '');
   return rows;
+}
+
+const DURATION_UNITS: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+
+/** A default as a reader would write it in the file (`30s`, `10mb`, `unset`). */
+function shownDefault(row: SettingRow): string {
+  const v = row.default;
+  if (row.sensitive || v === '' || v === undefined) return '';
+  if (v === null) return 'unset';
+  if (typeof v === 'number' && row.format === 'sy-duration' && v > 0) {
+    const unit = DURATION_UNITS.find(([, ms]) => v % ms === 0);
+    return unit ? `${v / unit[1]}${unit[0]}` : `${v}ms`;
+  }
+  if (typeof v === 'number' && row.format === 'sy-bytes' && v % 1024 === 0) return v % 1048576 === 0 ? `${v / 1048576}mb` : `${v / 1024}kb`;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/**
+ * The settings table of the gateway README, generated from the schema so the docs cannot drift
+ * (`npm run docs:config` writes it; a test compares).
+ */
+export function settingsTable(): string {
+  const lines = ['| key | env | default | what |', '|---|---|---|---|'];
+  for (const row of configSettings()) {
+    const d = shownDefault(row);
+    lines.push(`| \`${row.path}\` | ${row.env ? `\`${row.env}\`` : '—'} | ${d ? `\`${cell(d)}\`` : '—'} | ${cell(row.doc)} |`);
+  }
+  return lines.join('\n');
 }

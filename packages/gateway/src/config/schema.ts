@@ -180,7 +180,7 @@ export function gatewayConfigSchema() {
       server: {
         host: { doc: 'Interface to listen on.', format: String, default: '127.0.0.1', env: 'SWITCHYARD_HOST' },
         port: { doc: 'Port to listen on.', format: 'port', default: 8787, env: 'SWITCHYARD_PORT' },
-        body_limit: { doc: 'Largest accepted request body.', format: 'sy-bytes', default: 10 * 1024 * 1024, env: 'SWITCHYARD_BODY_LIMIT' },
+        body_limit: { doc: 'Largest accepted request body (larger: 413 in the client\'s format).', format: 'sy-bytes', default: 10 * 1024 * 1024, env: 'SWITCHYARD_BODY_LIMIT' },
         body_timeout: {
           doc: 'How long a request body may take to arrive; a slower one is answered 408 and its connection closed (0: no limit).',
           format: 'sy-duration',
@@ -231,7 +231,7 @@ export function gatewayConfigSchema() {
           default: '',
           env: 'SWITCHYARD_SQLITE_PATH',
         },
-        redis_url: { doc: 'Redis for counters shared by many instances (empty: in memory).', format: String, default: '', env: 'SWITCHYARD_REDIS_URL', sensitive: true },
+        redis_url: { doc: 'Redis for what many instances share: budgets, rates, leases, breakers, cursors, revocations (empty: in memory). Commands are never queued while it is unreachable: an outage answers at once through rate_limits.on_store_error.', format: String, default: '', env: 'SWITCHYARD_REDIS_URL', sensitive: true },
         postgres_url: { doc: 'PostgreSQL for keys and logs shared by many instances (empty: SQLite).', format: String, default: '', env: 'SWITCHYARD_POSTGRES_URL', sensitive: true },
       },
       auth: {
