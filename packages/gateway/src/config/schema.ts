@@ -200,7 +200,7 @@ export function gatewayConfigSchema() {
           env: 'SWITCHYARD_MAX_CONNECTIONS',
         },
         shutdown_timeout: {
-          doc: 'How long a graceful shutdown lets in-flight requests and streams finish.',
+          doc: 'How long a graceful shutdown lets in-flight requests and streams finish; meanwhile a request on an open keep-alive connection gets 503 shutting_down + Connection: close (client format) and idle connections are closed.',
           format: 'sy-duration',
           default: 10_000,
           env: 'SWITCHYARD_SHUTDOWN_TIMEOUT',
@@ -222,7 +222,7 @@ export function gatewayConfigSchema() {
         level: { doc: 'Log level.', format: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info', env: 'SWITCHYARD_LOG_LEVEL' },
       },
       admin: {
-        token: { doc: 'Bearer token of the admin API; empty disables /admin.', format: String, default: '', env: 'SWITCHYARD_ADMIN_TOKEN', sensitive: true },
+        token: { doc: 'Bearer token of the admin API and the console sign-in; empty disables /admin and /console.', format: String, default: '', env: 'SWITCHYARD_ADMIN_TOKEN', sensitive: true },
       },
       storage: {
         sqlite_path: {
