@@ -12,6 +12,7 @@ import { Playground } from './pages/playground.js';
 import { Models } from './pages/models.js';
 import { Usage } from './pages/usage.js';
 import { Providers } from './pages/providers.js';
+import { McpProfiles } from './pages/mcp.js';
 
 const NAV = [
   ['', 'Dashboard'],
@@ -21,6 +22,7 @@ const NAV = [
   ['models', 'Models'],
   ['usage', 'Usage'],
   ['providers', 'Providers'],
+  ['mcp', 'MCP'],
 ];
 
 function Page({ route, session }) {
@@ -40,6 +42,8 @@ function Page({ route, session }) {
       return html`<${Usage} />`;
     case 'providers':
       return html`<${Providers} />`;
+    case 'mcp':
+      return html`<${McpProfiles} />`;
     default:
       return html`<p>No page here. <a href="#/">Go to the dashboard</a>.</p>`;
   }

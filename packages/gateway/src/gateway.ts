@@ -112,11 +112,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     });
   }
   if (config.admin.token) {
-    const admin = adminRouter(switchyard.stack, {
-      prefix: '/admin',
-      token: config.admin.token,
-      ...(mcp ? { routes: (router: Parameters<typeof mountMcpAdminRoutes>[0]) => mountMcpAdminRoutes(router, mcpAdminRoutes(mcp)) } : {}),
-    });
+    // Routes of other packages, on both the token-guarded admin API and the console's.
+    const extraRoutes = mcp ? { routes: (router: Parameters<typeof mountMcpAdminRoutes>[0]) => mountMcpAdminRoutes(router, mcpAdminRoutes(mcp)) } : {};
+    const admin = adminRouter(switchyard.stack, { prefix: '/admin', token: config.admin.token, ...extraRoutes });
     // The routes check the token themselves; the guard also answers 401 (not 404) to every
     // other spelling of an /admin path, so the admin surface looks the same to every probe.
     app.use(adminGuard('/admin', config.admin.token));
@@ -125,7 +123,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     app.use(admin.allowedMethods());
     if (config.console.enabled) {
       // The console is the guard of its own admin router (session cookie + CSRF), so this one has no token check.
-      const consoleAdmin = adminRouter(switchyard.stack);
+      const consoleAdmin = adminRouter(switchyard.stack, extraRoutes);
       app.use(
         koaConsole({
           adminToken: config.admin.token,

@@ -8,6 +8,7 @@ import { Confirm } from '../components/dialog.js';
 import { LIMITS, LimitsFields, readLimits } from '../components/limits-fields.js';
 import { RoutingEditor } from '../components/routing-editor.js';
 import { LogTable } from '../components/log-table.js';
+import { McpAccess } from '../components/mcp-access.js';
 
 const path = (id, rest = '') => `/keys/${encodeURIComponent(id)}${rest}`;
 
@@ -104,6 +105,7 @@ export function KeyDetail({ id }) {
         ? html`<${RoutingEditor} routing=${routing.data.routing} models=${usable} onSave=${(body) => admin.put(path(id, '/routing'), body)} />`
         : null}
     </section>
+    <${McpAccess} key=${k.id} keyData=${k} onSave=${async (body) => { await admin.patch(path(id), body); key.reload(); }} />
     <${Credentials} id=${id} credentials=${k.credentials ?? []} onChange=${key.reload} />
     <section aria-labelledby="recent-title">
       <h2 id="recent-title">Recent requests</h2>
