@@ -32,11 +32,21 @@ before(async () => {
             min_samples: 12,
           },
         },
+        canaries: {
+          'broken-canary': {
+            models: ['sim-canary'],
+            baseline: { provider: 'sim-steady', model: 'sim-canary' },
+            candidate: { provider: 'sim-broken', model: 'sim-canary' },
+            steps: [50, 100],
+            min_samples: 10,
+            criteria: { max_error_rate: 0.05 },
+          },
+        },
       },
       ai_gateway: {
         providers: [
-          { name: 'sim-steady', type: 'simulated', models: ['sim-ab', 'sim-plain'], latency_ms: 1, tokens_per_second: 0, reply: 'steady answer' },
-          { name: 'sim-broken', type: 'simulated', models: ['sim-ab'], latency_ms: 1, tokens_per_second: 0, error_rate: 1 },
+          { name: 'sim-steady', type: 'simulated', models: ['sim-ab', 'sim-plain', 'sim-canary'], latency_ms: 1, tokens_per_second: 0, reply: 'steady answer' },
+          { name: 'sim-broken', type: 'simulated', models: ['sim-ab', 'sim-canary'], latency_ms: 1, tokens_per_second: 0, error_rate: 1 },
         ],
       },
     },
@@ -139,4 +149,29 @@ test('experiments are started and checked through the admin API', async () => {
   assert.equal((await admin('GET', '/experiments')).json.data.length, 2);
   assert.equal((await admin('POST', '/experiments/plain-split/stop')).json.status, 'stopped');
   assert.equal((await admin('GET', '/experiments/none')).status, 404);
+});
+
+test('a canary that fails is rolled back on its own: the SDK sees the baseline again, the admin API and a metric say why', async () => {
+  const key = await newKey('canary-client');
+  const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+  const served: string[] = [];
+  for (let i = 0; i < 60 && (await admin('GET', '/canaries/broken-canary')).json.state.status === 'ramping'; i++) {
+    try {
+      const { response } = await client.chat.completions.create({ model: 'sim-canary', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      served.push(response.headers.get('x-switchyard-canary')!);
+    } catch (err) {
+      served.push((err as InstanceType<typeof OpenAI.APIError>).headers?.get?.('x-switchyard-canary') ?? 'error');
+    }
+  }
+  assert.ok(served.includes('broken-canary/candidate') && served.includes('broken-canary/baseline'), served.join());
+  const canary = (await admin('GET', '/canaries/broken-canary')).json;
+  assert.equal(canary.state.status, 'rolled_back');
+  assert.match(canary.state.reason, /^error rate 100\.0% over \d+ requests exceeds 5\.0%$/);
+  assert.equal(canary.share, 0);
+  for (let i = 0; i < 5; i++) {
+    const { response } = await client.chat.completions.create({ model: 'sim-canary', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    assert.equal(response.headers.get('x-switchyard-canary'), 'broken-canary/baseline');
+  }
+  const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+  assert.match(metrics, /switchyard_canary_transitions_total\{canary="broken-canary",to="rolled_back",criterion="error_rate"\} 1/);
 });

@@ -1,5 +1,7 @@
 import type { ExperimentDefinition } from './ab-test.js';
 import type { ExperimentsOptions } from './options.js';
+import type { CanaryDefinition } from './canary.js';
+import { parseDuration } from '@switchyard/core';
 
 /** The validated `experiments:` block, as convict returns it. */
 export interface ExperimentsConfig {
@@ -9,6 +11,20 @@ export interface ExperimentsConfig {
   alpha: number;
   /** Experiment id -> definition (without `id`; `min_samples` as in the file). */
   tests: Record<string, Omit<ExperimentDefinition, 'id' | 'minSamples'> & { min_samples?: number }>;
+  /** Canary id -> { models, baseline, candidate, steps, step_duration, min_samples, criteria: { max_error_rate, max_p95_latency_ms, quality_margin } }. */
+  canaries: Record<string, CanaryConfig>;
+  canary_evaluation_interval: string | number;
+}
+
+/** One `experiments.canaries.<id>` entry as written in the config file. */
+export interface CanaryConfig {
+  models: string[];
+  baseline: { provider: string; model: string };
+  candidate: { provider: string; model: string };
+  steps?: number[];
+  step_duration?: string | number;
+  min_samples?: number;
+  criteria: { max_error_rate?: number; max_p95_latency_ms?: number; quality_margin?: number };
 }
 
 function checkAlpha(value: unknown): void {
@@ -34,6 +50,12 @@ export function experimentsConfigSchema(prefix = 'SWITCHYARD_EXPERIMENTS') {
       format: 'object',
       default: {},
     },
+    canaries: {
+      doc: 'Canary rollouts created at start (kept in the database): id -> { models, baseline, candidate, steps, step_duration, min_samples, criteria: { max_error_rate, max_p95_latency_ms, quality_margin } }.',
+      format: 'object',
+      default: {},
+    },
+    canary_evaluation_interval: { doc: 'How often canaries are re-read from the database and checked.', format: 'sy-duration', default: '15s', env: `${prefix}_CANARY_EVALUATION_INTERVAL` },
   } as const;
 }
 
@@ -43,5 +65,25 @@ export function experimentsConfigSchema(prefix = 'SWITCHYARD_EXPERIMENTS') {
  */
 export function experimentsOptionsFromConfig(config: ExperimentsConfig): ExperimentsOptions {
   const tests = Object.entries(config.tests).map(([id, { min_samples, ...rest }]) => ({ id, ...rest, ...(min_samples !== undefined ? { minSamples: min_samples } : {}) }));
-  return { minSamples: config.min_samples, alpha: config.alpha, tests };
+  const canaries: CanaryDefinition[] = Object.entries(config.canaries).map(([id, c]) => ({
+    id,
+    models: c.models,
+    baseline: c.baseline,
+    candidate: c.candidate,
+    ...(c.steps ? { steps: c.steps } : {}),
+    ...(c.step_duration !== undefined ? { stepDurationMs: parseDuration(c.step_duration, { path: `experiments.canaries.${id}.step_duration` }) } : {}),
+    ...(c.min_samples !== undefined ? { minSamples: c.min_samples } : {}),
+    criteria: {
+      ...(c.criteria?.max_error_rate !== undefined ? { maxErrorRate: c.criteria.max_error_rate } : {}),
+      ...(c.criteria?.max_p95_latency_ms !== undefined ? { maxP95LatencyMs: c.criteria.max_p95_latency_ms } : {}),
+      ...(c.criteria?.quality_margin !== undefined ? { qualityMargin: c.criteria.quality_margin } : {}),
+    },
+  }));
+  return {
+    minSamples: config.min_samples,
+    alpha: config.alpha,
+    tests,
+    canaries,
+    canaryEvaluationMs: parseDuration(config.canary_evaluation_interval, { path: 'experiments.canary_evaluation_interval' }),
+  };
 }

@@ -7,6 +7,7 @@ import { GatewayError, type Exchange, type ExchangeMiddleware } from '@switchyar
 import { AbTest, type ExperimentDefinition, type ExperimentReport } from './ab-test.js';
 import { parseFeedback, qualityGroups, rateRequest, type Feedback, type QualityGroup, type RatedRequest } from './feedback.js';
 import { resolveOptions, type ExperimentsOptions } from './options.js';
+import { canaries as canaryPiece, type Canaries } from './canaries.js';
 
 /** The response header naming the experiment and arm that served a request. */
 export const EXPERIMENT_HEADER = 'x-switchyard-experiment';
@@ -15,8 +16,8 @@ export const EXPERIMENT_HEADER = 'x-switchyard-experiment';
 const REMEMBERED = 100_000;
 
 interface Enrolment extends RatedRequest {
-  test: AbTest;
-  arm: string;
+  /** Credit a first rating to the arm (A/B test or canary) that served the request. */
+  credit(score: number): void;
 }
 
 /** The experiments piece of a pipeline, and its operations (for routes and tests). */
@@ -34,6 +35,12 @@ export interface Experiments {
   rate(body: Record<string, unknown>, headerId: string | undefined, principalId: string | null): Promise<Feedback>;
   /** Mean rating per provider/model/category over [from, to). */
   quality(from: number, to: number): Promise<QualityGroup[]>;
+  /** Canary rollouts. */
+  canaries: Canaries;
+  /** Load canaries from the store (creating configured ones) and start their periodic check. */
+  ready(): Promise<void>;
+  /** Stop the periodic check. */
+  close(): void;
 }
 
 /**
@@ -62,6 +69,15 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
   };
   for (const definition of cfg.tests) start(definition);
 
+  const canaryRoutes = canaryPiece({
+    ...(cfg.canaryStore ? { store: cfg.canaryStore } : {}),
+    ...(cfg.onCanaryTransition ? { onTransition: cfg.onCanaryTransition } : {}),
+    ...(cfg.logger ? { logger: cfg.logger } : {}),
+    random: cfg.random,
+    now: cfg.now,
+  });
+  let timer: NodeJS.Timeout | undefined;
+
   const remember = (id: string, enrolment: Enrolment) => {
     if (enrolled.size >= REMEMBERED) enrolled.delete(enrolled.keys().next().value!);
     enrolled.set(id, enrolment);
@@ -80,7 +96,7 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
       // The arm's target alone: failing over to another arm's target would blur the comparison.
       exchange.plan = { strategy: `experiment:${id}`, targets: [{ provider: arm.provider, model: arm.model, reason: `experiment ${id}, arm ${arm.name}` }] };
       exchange.responseHeaders[EXPERIMENT_HEADER] = `${id}/${arm.name}`;
-      remember(exchange.id, { test, arm: arm.name, principalId: principal?.id ?? null, provider: arm.provider, model: arm.model });
+      remember(exchange.id, { credit: (score) => test.recordQuality(arm.name, score), principalId: principal?.id ?? null, provider: arm.provider, model: arm.model });
       exchange.onSettled((ex, settlement) => {
         if (settlement.outcome === 'aborted') return; // the client left: says nothing about the arm
         const first = ex.attempts[0];
@@ -91,7 +107,13 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
           ...(ex.cost && ex.cost.usd !== null ? { costUsd: ex.cost.usd } : {}),
         });
       });
-      break;
+      return next();
+    }
+    const canaried = canaryRoutes.route(exchange);
+    if (canaried) {
+      const { canary, arm } = canaried;
+      const target = exchange.plan!.targets[0]!;
+      remember(exchange.id, { credit: (score) => canary.recordQuality(arm, score), principalId: principal?.id ?? null, provider: target.provider, model: target.model });
     }
     await next();
   };
@@ -120,11 +142,27 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
       const previous = await cfg.feedbackStore.get(input.requestId);
       const feedback = await rateRequest(input, principalId, { lookup, store: cfg.feedbackStore, now: cfg.now });
       // A first rating counts towards its arm's quality; a changed rating does not count twice.
-      if (local && !previous) local.test.recordQuality(local.arm, feedback.score);
+      if (local && !previous) local.credit(feedback.score);
       return feedback;
     },
     async quality(from, to) {
       return qualityGroups(await cfg.feedbackStore.sums(from, to));
+    },
+    canaries: canaryRoutes,
+    async ready() {
+      await canaryRoutes.refresh();
+      const known = new Set(canaryRoutes.list().map((c) => c.definition.id));
+      for (const definition of cfg.canaries) if (!known.has(definition.id)) await canaryRoutes.create(definition);
+      if (cfg.canaryEvaluationMs > 0 && !timer) {
+        timer = setInterval(() => {
+          canaryRoutes.evaluate().catch((err: unknown) => cfg.logger?.error({ err: String((err as Error)?.message ?? err) }, 'canary evaluation failed'));
+        }, cfg.canaryEvaluationMs);
+        timer.unref();
+      }
+    },
+    close() {
+      clearInterval(timer);
+      timer = undefined;
     },
   };
 }

@@ -4,5 +4,8 @@ export { AbTest, checkDefinition, type ArmDefinition, type ArmOutcome, type ArmR
 export { MemoryFeedbackStore, parseFeedback, qualityGroups, rateRequest, type Feedback, type FeedbackInput, type FeedbackStore, type QualityGroup, type RatedRequest } from './feedback.js';
 export { postgresFeedbackStore, sqliteFeedbackStore, type PgPoolLike } from './sql-feedback-store.js';
 export { experimentAdminRoutes, feedbackRoutes, type FeedbackRouteOptions } from './routes.js';
-export { experimentsConfigSchema, experimentsOptionsFromConfig, type ExperimentsConfig } from './config.js';
+export { experimentsConfigSchema, experimentsOptionsFromConfig, type CanaryConfig, type ExperimentsConfig } from './config.js';
 export { meanInterval, normalCdf, proportionInterval, quantile, RunningMean, studentTwoSidedP, twoProportionTest, welchTest, type Interval, type TestResult } from './stats.js';
+export { Canary, checkCanary, type CanaryCriteria, type CanaryDefinition, type CanaryState, type CanaryStatus, type CanaryStepFigures, type CanaryTarget, type CanaryTransition } from './canary.js';
+export { MemoryCanaryStore, postgresCanaryStore, sqliteCanaryStore, type CanaryStore, type StoredCanary } from './canary-store.js';
+export type { Canaries, CanaryReport } from './canaries.js';

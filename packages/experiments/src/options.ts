@@ -1,4 +1,7 @@
 import type { ExperimentDefinition } from './ab-test.js';
+import type { CanaryDefinition, CanaryTransition } from './canary.js';
+import type { CanaryStore } from './canary-store.js';
+import type { Logger } from '@switchyard/core';
 import { MemoryFeedbackStore, type FeedbackStore, type RatedRequest } from './feedback.js';
 
 /** Options of {@link experiments}. */
@@ -17,6 +20,16 @@ export interface ExperimentsOptions {
   minSamples?: number;
   /** Significance level of the tests. Defaults to 0.05. */
   alpha?: number;
+  /** Where canaries are kept (and agreed on across instances). Defaults to memory. */
+  canaryStore?: CanaryStore;
+  /** Canaries created at start unless the store already has them. Defaults to none. */
+  canaries?: CanaryDefinition[];
+  /** How often canaries are re-read from the store and checked (time-based steps), ms; 0: never. Defaults to 15000. */
+  canaryEvaluationMs?: number;
+  /** Told of every canary promotion, step and rollback. Defaults to none. */
+  onCanaryTransition?: (transition: CanaryTransition) => void;
+  /** Logs canary transitions. Defaults to none. */
+  logger?: Logger;
   /** Random source for arm assignment without a sticky id. Defaults to Math.random. */
   random?: () => number;
   /** Clock, ms. Defaults to Date.now. */
@@ -28,6 +41,11 @@ export interface ResolvedExperimentsOptions {
   feedbackStore: FeedbackStore;
   lookup?: (requestId: string) => Promise<RatedRequest | undefined>;
   tests: ExperimentDefinition[];
+  canaryStore?: CanaryStore;
+  canaries: CanaryDefinition[];
+  canaryEvaluationMs: number;
+  onCanaryTransition?: (transition: CanaryTransition) => void;
+  logger?: Logger;
   minSamples: number;
   alpha: number;
   random: () => number;
@@ -44,6 +62,11 @@ export function resolveOptions(options: ExperimentsOptions = {}): ResolvedExperi
     feedbackStore: options.feedbackStore ?? new MemoryFeedbackStore(),
     ...(options.lookup ? { lookup: options.lookup } : {}),
     tests: options.tests ?? [],
+    ...(options.canaryStore ? { canaryStore: options.canaryStore } : {}),
+    canaries: options.canaries ?? [],
+    canaryEvaluationMs: options.canaryEvaluationMs ?? 15_000,
+    ...(options.onCanaryTransition ? { onCanaryTransition: options.onCanaryTransition } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
     minSamples,
     alpha,
     random: options.random ?? Math.random,

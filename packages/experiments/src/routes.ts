@@ -5,6 +5,7 @@
  */
 import { GatewayError, type Route, type RouteRequest } from '@switchyard/core';
 import type { ExperimentDefinition } from './ab-test.js';
+import type { CanaryDefinition } from './canary.js';
 import type { Experiments } from './experiments.js';
 
 /** Options of {@link feedbackRoutes}. */
@@ -58,7 +59,8 @@ function window(query: URLSearchParams, now: number): { from: number; to: number
  * - `GET /quality?from&to`: mean rating per provider/model/category with 95% intervals;
  * - `GET|POST /experiments`: list, start (body: an experiment definition);
  * - `GET /experiments/:id`: the report (arms, comparisons, verdict);
- * - `POST /experiments/:id/stop`, `POST /experiments/:id/declare` (`{ "arm": "b" }`).
+ * - `POST /experiments/:id/stop`, `POST /experiments/:id/declare` (`{ "arm": "b" }`);
+ * - `GET|POST /canaries`, `GET /canaries/:id`, `POST /canaries/:id/rollback` (`{ "reason": "…" }`).
  */
 export function experimentAdminRoutes(experiments: Experiments, options: { now?: () => number } = {}): Route[] {
   const now = options.now ?? Date.now;
@@ -91,5 +93,23 @@ export function experimentAdminRoutes(experiments: Experiments, options: { now?:
         return { status: 200, body: experiments.declare(request.params.id!, arm) };
       },
     },
-  ];
+      { method: 'GET', path: '/canaries', handler: () => ({ status: 200, body: { object: 'list', data: experiments.canaries.list() } }) },
+    {
+      method: 'POST',
+      path: '/canaries',
+      async handler(request) {
+        return { status: 201, body: await experiments.canaries.create((await request.json()) as unknown as CanaryDefinition) };
+      },
+    },
+    { method: 'GET', path: '/canaries/:id', handler: (request) => ({ status: 200, body: experiments.canaries.report(request.params.id!) }) },
+    {
+      method: 'POST',
+      path: '/canaries/:id/rollback',
+      async handler(request) {
+        const { reason } = await request.json();
+        const why = typeof reason === 'string' && reason !== '' ? reason.slice(0, 200) : 'rolled back by an operator';
+        return { status: 200, body: await experiments.canaries.rollback(request.params.id!, why) };
+      },
+    },
+];
 }

@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { type EventBus, type ExchangeMiddleware, type Logger } from '@switchyard/core';
 import type { HttpTransport, ProviderAdapter } from '@switchyard/providers';
 import {
@@ -29,7 +29,7 @@ import {
   type WorkerRequestLogSink,
   type UsageAccounting,
 } from '@switchyard/usage-accounting';
-import { experiments as experimentsPiece, experimentsOptionsFromConfig, postgresFeedbackStore, sqliteFeedbackStore, type Experiments } from '@switchyard/experiments';
+import { experiments as experimentsPiece, experimentsOptionsFromConfig, postgresCanaryStore, postgresFeedbackStore, sqliteCanaryStore, sqliteFeedbackStore, type Experiments } from '@switchyard/experiments';
 import type { GatewayConfig } from './config/schema.js';
 import type { Storage } from './storage.js';
 import { Worker } from 'node:worker_threads';
@@ -223,15 +223,23 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     : undefined;
 
   // Ratings live next to the request log; a rating is checked against the log's key id.
+  // Canary states live in the same database, so every instance agrees on each canary's step.
+  const canaryTransitions = config.metrics.enabled
+    ? new Counter({ name: 'switchyard_canary_transitions_total', help: 'Canary steps, promotions and rollbacks, by what decided them.', labelNames: ['canary', 'to', 'criterion'], registers: [registry] })
+    : undefined;
   const experiments =
     config.experiments.enabled || (config.experiments.feedback.enabled && logStore)
       ? experimentsPiece({
           ...experimentsOptionsFromConfig(config.experiments),
-          ...(storage.postgres ? { feedbackStore: await postgresFeedbackStore(storage.postgres) } : storage.sqlite ? { feedbackStore: sqliteFeedbackStore(storage.sqlite) } : {}),
+          ...(storage.postgres ? { feedbackStore: await postgresFeedbackStore(storage.postgres), canaryStore: await postgresCanaryStore(storage.postgres) } : {}),
+          ...(storage.sqlite ? { feedbackStore: sqliteFeedbackStore(storage.sqlite), canaryStore: sqliteCanaryStore(storage.sqlite) } : {}),
           ...(logStore ? { lookup: requestLookup(logStore, accounting) } : {}),
+          onCanaryTransition: (t) => canaryTransitions?.inc({ canary: t.id, to: t.to, criterion: t.criterion }),
+          logger,
           ...(now ? { now } : {}),
         })
       : undefined;
+  if (config.experiments.enabled) await experiments?.ready();
 
   const executor = failover({
     adapters,
@@ -287,6 +295,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     registry,
     async close() {
       health.stop();
+      experiments?.close();
       await figures.stop().catch(() => undefined);
       catalog.close();
       await accounting?.close();
