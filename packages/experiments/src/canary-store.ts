@@ -3,10 +3,9 @@
  * instances never both move one canary; every instance re-reads them (see `refreshMs`).
  * @module
  */
-import { migratePostgres, migrateSqlite, type Migration } from '@switchyard/stores';
+import { migrateSqlite, type Migration } from '@switchyard/stores';
 import type { CanaryDefinition, CanaryState } from './canary.js';
-import type { PgPoolLike } from './sql-feedback-store.js';
-import type { SqliteLike } from './sql-feedback-store.js';
+import { migratePool, type PgPoolLike, type SqliteLike } from './sql-feedback-store.js';
 
 /** One stored canary. */
 export interface StoredCanary {
@@ -72,12 +71,7 @@ export function sqliteCanaryStore(db: SqliteLike): CanaryStore {
 
 /** Canaries in PostgreSQL (migrated on open). */
 export async function postgresCanaryStore(pool: PgPoolLike): Promise<CanaryStore> {
-  const client = await pool.connect();
-  try {
-    await migratePostgres(client, COMPONENT, MIGRATIONS);
-  } finally {
-    client.release();
-  }
+  await migratePool(pool, COMPONENT, MIGRATIONS);
   return {
     async list() {
       return (await pool.query('SELECT definition, state FROM switchyard_canaries ORDER BY id')).rows.map(rowOf);

@@ -96,12 +96,7 @@ export interface PgPoolLike {
  * @example const store = await postgresFeedbackStore(pool);
  */
 export async function postgresFeedbackStore(pool: PgPoolLike): Promise<FeedbackStore> {
-  const client = await pool.connect();
-  try {
-    await migratePostgres(client, 'experiments', MIGRATIONS);
-  } finally {
-    client.release();
-  }
+  await migratePool(pool, 'experiments', MIGRATIONS);
   return {
     async put(feedback) {
       await pool.query(
@@ -118,4 +113,14 @@ export async function postgresFeedbackStore(pool: PgPoolLike): Promise<FeedbackS
       return sumsOf((await pool.query(SUMS, [from, to])).rows);
     },
   };
+}
+
+/** Migrate on one client of the pool (the advisory lock and the transaction share a session). @internal */
+export async function migratePool(pool: PgPoolLike, component: string, migrations: readonly Migration[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await migratePostgres(client, component, migrations);
+  } finally {
+    client.release();
+  }
 }
