@@ -15,7 +15,7 @@ import { createProxyServer } from './proxy.js';
 import { createUpstreamServer } from './upstream.js';
 
 /** Roles a child can play. */
-export type ChildRole = 'upstream' | 'upstream-held' | 'proxy' | 'gateway-undici' | 'gateway-got';
+export type ChildRole = 'upstream' | 'upstream-held' | 'proxy' | 'koa-undici' | 'gateway-undici' | 'gateway-full' | 'gateway-got';
 
 /** A child's memory, from `process.memoryUsage()`, bytes. */
 export interface ChildMemory {
@@ -33,7 +33,7 @@ export type ChildRequest = { type: 'stats'; id: number; gc: boolean } | { type: 
 export type ChildMessage =
   | { type: 'ready'; port: number }
   | { type: 'error'; message: string }
-  | { type: 'stats'; id: number; memory: ChildMemory; gc: boolean; fds: number; openStreams?: number }
+  | { type: 'stats'; id: number; memory: ChildMemory; gc: boolean; fds: number; cpuUs: number; openStreams?: number }
   | { type: 'released'; id: number; count: number };
 
 interface Running {
@@ -76,12 +76,19 @@ async function start(role: string, upstreamPort: number, extra: readonly string[
       const port = await listen(server);
       return { port, close: () => new Promise((r) => { agent.destroy(); server.closeAllConnections(); server.close(() => r()); }) };
     }
+    case 'koa-undici': {
+      const { createKoaBaseline } = await import('./koa-baseline.js');
+      const { server, close } = createKoaBaseline(`http://127.0.0.1:${upstreamPort}`);
+      const port = await listen(server);
+      return { port, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => void close().finally(r)); }) };
+    }
     case 'gateway-undici':
+    case 'gateway-full':
     case 'gateway-got': {
       // Loaded only here, so the upstream and proxy children never load the gateway.
       const { startGateway } = await import('./gateway-target.js');
       const connections = Number(extra[0] ?? 0);
-      return startGateway(upstreamPort, role === 'gateway-undici' ? 'undici' : 'got', connections > 0 ? { upstreamConnections: connections } : {});
+      return startGateway(upstreamPort, role === 'gateway-got' ? 'got' : 'undici', { ...(connections > 0 ? { upstreamConnections: connections } : {}), fullStack: role === 'gateway-full' });
     }
     default:
       throw new Error(`unknown role ${role}`);
@@ -114,7 +121,8 @@ function answer(running: Running, request: ChildRequest): void {
     const collected = request.gc && gc !== undefined;
     if (collected) gc();
     const open = running.openStreams?.();
-    send({ type: 'stats', id: request.id, memory: memory(), gc: collected, fds: openFds(), ...(open === undefined ? {} : { openStreams: open }) });
+    const { user, system } = process.cpuUsage();
+    send({ type: 'stats', id: request.id, memory: memory(), gc: collected, fds: openFds(), cpuUs: user + system, ...(open === undefined ? {} : { openStreams: open }) });
   } else if (request.type === 'release') {
     send({ type: 'released', id: request.id, count: running.release?.() ?? 0 });
   }

@@ -88,3 +88,27 @@ export async function timeStreams(origin: string, options: { count: number; warm
     totalP99: percentile(total, 0.99),
   };
 }
+
+/**
+ * Times `count` JSON requests carrying a prompt of `promptBytes`, one after another over one
+ * keep-alive connection, after `warmup` unmeasured ones; returns the p50 in ms.
+ * @example
+ * const p50 = await timeJson('http://127.0.0.1:4000', { promptBytes: 102_400, count: 100, warmup: 10 });
+ */
+export async function timeJson(origin: string, options: { promptBytes: number; count: number; warmup: number }): Promise<number> {
+  const client = new Client(origin, { pipelining: 1 });
+  const body = requestBody('json', options.promptBytes);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < options.warmup + options.count; i++) {
+      const start = performance.now();
+      const res = await client.request({ path: CHAT_PATH, method: 'POST', headers: REQUEST_HEADERS, body });
+      await res.body.arrayBuffer();
+      if (res.statusCode !== 200) throw new Error(`${origin}: a ${options.promptBytes}-byte prompt answered ${res.statusCode}`);
+      if (i >= options.warmup) times.push(performance.now() - start);
+    }
+  } finally {
+    await client.close();
+  }
+  return percentile(times, 0.5);
+}

@@ -5,6 +5,7 @@
  */
 import { createGateway } from '@switchyard/gateway';
 import { createUndiciTransport, type HttpTransport } from '@switchyard/providers';
+import { BENCH_CLIENT_KEY } from './requests.js';
 
 /** The transports the gateway can call upstreams with. */
 export type GatewayTransport = 'undici' | 'got';
@@ -29,6 +30,26 @@ export function benchGatewayConfig(upstreamPort: number): Record<string, unknown
   };
 }
 
+/**
+ * The full stack (issue 14): client keys required, a token budget on every key, the SQLite
+ * request log (the default), metrics (the default), two providers in a priority chain at the same
+ * upstream, failover (the default). The budget is far above what a run spends, so it is checked
+ * and charged on every request but never refuses one.
+ */
+export function benchFullStackConfig(upstreamPort: number): Record<string, unknown> {
+  const provider = (name: string) => ({ name, type: 'openai-compatible', base_url: `http://127.0.0.1:${upstreamPort}/v1`, api_key: 'bench', models: ['bench-model'] });
+  return {
+    auth: { required: true, keys: [{ name: 'bench', key: BENCH_CLIENT_KEY }] },
+    usage: { enabled: true },
+    metrics: { enabled: true },
+    ai_gateway: {
+      providers: [provider('primary'), provider('secondary')],
+      routing: { strategy: 'priority', providers: [{ name: 'primary', priority: 1 }, { name: 'secondary', priority: 2 }] },
+      rate_limits: { default_limits: { total_tokens_per_hour: 1_000_000_000_000 } },
+    },
+  };
+}
+
 /** Settings of the gateway under test beyond the config. */
 export interface GatewayTargetOptions {
   /**
@@ -37,6 +58,8 @@ export interface GatewayTargetOptions {
    * upstream connection, as through the bare proxy.
    */
   upstreamConnections?: number;
+  /** Run {@link benchFullStackConfig} instead of {@link benchGatewayConfig}. Defaults to false. */
+  fullStack?: boolean;
 }
 
 async function buildTransport(transport: GatewayTransport, connections: number | undefined): Promise<GatewayTransport | HttpTransport> {
@@ -53,7 +76,7 @@ async function buildTransport(transport: GatewayTransport, connections: number |
  * await gw.close();
  */
 export async function startGateway(upstreamPort: number, transport: GatewayTransport, options: GatewayTargetOptions = {}): Promise<RunningGateway> {
-  const gateway = await createGateway({ config: benchGatewayConfig(upstreamPort), transport: await buildTransport(transport, options.upstreamConnections) });
+  const gateway = await createGateway({ config: (options.fullStack ? benchFullStackConfig : benchGatewayConfig)(upstreamPort), transport: await buildTransport(transport, options.upstreamConnections) });
   const server = await gateway.listen({ host: '127.0.0.1', port: 0 });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('gateway did not report a TCP port');

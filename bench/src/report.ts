@@ -8,14 +8,16 @@ import type { LoadResult } from './load.js';
 import type { Mode } from './requests.js';
 
 /** Systems under test, in the order they run and print. */
-export const SYSTEMS = ['direct', 'proxy', 'gateway-undici', 'gateway-got'] as const;
+export const SYSTEMS = ['direct', 'proxy', 'koa-undici', 'gateway-undici', 'gateway-full', 'gateway-got'] as const;
 export type SystemId = (typeof SYSTEMS)[number];
 
 /** How each system reaches the upstream. */
 export const TRANSPORTS: Record<SystemId, string> = {
   direct: '-',
   proxy: 'node:http',
+  'koa-undici': 'undici',
   'gateway-undici': 'undici',
+  'gateway-full': 'undici',
   'gateway-got': 'got',
 };
 
@@ -25,6 +27,10 @@ export interface Measurement {
   mode: Mode;
   load: LoadResult;
   streams?: StreamTiming;
+  /** The system's CPU time (user + system) over the measured part / responses, µs; absent for direct. */
+  cpuUsPerRequest?: number;
+  /** The system's RSS right after the measured part, bytes; absent for direct. */
+  rssAfter?: number;
 }
 
 /** Overhead of one system in one mode, against `direct` and against `proxy`. */
@@ -103,11 +109,13 @@ export function loadTable(measurements: readonly Measurement[]): string {
       o ? fmt(o.ratioP50, 2, 'x') : '',
       o ? fmt(o.ratioP99, 2, 'x') : '',
       o ? fmt(o.rpsRatio, 2, 'x') : '',
+      m.cpuUsPerRequest === undefined ? '' : fmt(m.cpuUsPerRequest, 0),
+      m.rssAfter === undefined ? '' : fmt(m.rssAfter / 1e6, 0),
       bad ? String(bad) : '0',
     ];
   });
   return table(
-    ['scenario', 'transport', 'mode', 'req/s', 'p50 ms', 'p99 ms', '+p50 ms', '+p99 ms', 'overhead p50', 'overhead p99', 'req/s vs proxy', 'errors'],
+    ['scenario', 'transport', 'mode', 'req/s', 'p50 ms', 'p99 ms', '+p50 ms', '+p99 ms', 'overhead p50', 'overhead p99', 'req/s vs proxy', 'CPU us/req', 'RSS MB', 'errors'],
     rows,
   );
 }
@@ -134,4 +142,30 @@ export function verdicts(measurements: readonly Measurement[], target = 1.5): st
       const met = Number.isNaN(worst) ? 'cannot tell (proxy added no latency)' : worst <= target ? 'met' : 'NOT met';
       return `${o.system} ${o.mode}: added latency ${fmt(o.ratioP50)}x (p50) / ${fmt(o.ratioP99)}x (p99) the bare proxy's, throughput ${fmt(o.rpsRatio)}x; target <= ${target}x: ${met}`;
     });
+}
+
+/** Sequential JSON requests with a prompt of a given size: p50 per system and size, ms. */
+export interface GrowthRow {
+  system: SystemId;
+  /** Prompt bytes -> p50 ms. */
+  p50: Record<number, number>;
+}
+
+/**
+ * The prompt growth table: added p50 over direct per prompt size, and that figure divided by
+ * the proxy's added p50 at the same size.
+ */
+export function growthTable(rows: readonly GrowthRow[], sizes: readonly number[]): string {
+  const direct = rows.find((r) => r.system === 'direct');
+  const proxy = rows.find((r) => r.system === 'proxy');
+  const added = (r: GrowthRow, size: number): number => (direct ? r.p50[size] - direct.p50[size] : Number.NaN);
+  const kb = (size: number): string => `${Math.round(size / 1024)} KB`;
+  const header = ['scenario', 'transport', ...sizes.flatMap((s) => [`${kb(s)} p50 ms`, `+${kb(s)}`, `vs proxy`])];
+  const body = rows.map((r) => [
+    r.system,
+    TRANSPORTS[r.system],
+    ...sizes.flatMap((s) => [fmt(r.p50[s], 3), r.system === 'direct' ? '' : fmt(added(r, s), 3), r.system === 'direct' || !proxy ? '' : fmt(added(r, s) / added(proxy, s), 2, 'x')]),
+  ]);
+  // table() left-aligns three columns; here the third is a number, which reads fine either way.
+  return table(header, body);
 }

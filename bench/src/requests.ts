@@ -9,19 +9,29 @@ export const MODES: readonly Mode[] = ['json', 'stream'];
 /** Path of the chat completions endpoint on every system under test. */
 export const CHAT_PATH = '/v1/chat/completions';
 
-/** Headers of every bench request. The bearer token is not a secret: nothing checks it. */
+/**
+ * The client key of every bench request. Not a secret: only the full-stack gateway checks it,
+ * against its own config.
+ */
+export const BENCH_CLIENT_KEY = 'sk-bench-00000000000000000000000000';
+
+/** Headers of every bench request. */
 export const REQUEST_HEADERS: Record<string, string> = {
   'content-type': 'application/json',
-  authorization: 'Bearer bench',
+  authorization: `Bearer ${BENCH_CLIENT_KEY}`,
 };
 
-/** The request body of a mode. */
-export function requestBody(mode: Mode): string {
+/**
+ * The request body of a mode. `promptBytes`, when given, pads the user message with prose-like
+ * words to about that many bytes (the prompt growth scenario).
+ */
+export function requestBody(mode: Mode, promptBytes?: number): string {
+  const user = promptBytes === undefined ? 'Say hello in one sentence.' : 'lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(promptBytes / 57)).slice(0, promptBytes);
   return JSON.stringify({
     model: 'bench-model',
     messages: [
       { role: 'system', content: 'You are a helpful assistant.' },
-      { role: 'user', content: 'Say hello in one sentence.' },
+      { role: 'user', content: user },
     ],
     max_tokens: 64,
     ...(mode === 'stream' ? { stream: true } : {}),

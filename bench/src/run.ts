@@ -5,7 +5,7 @@
  * their own child process; the load generator runs here.
  *
  * Flags: --quick (2 s per scenario), --json (also write results to --out, default
- * bench/results.json), --systems a,b (subset of direct,proxy,gateway-undici,gateway-got),
+ * bench/results.json), --systems a,b (subset of direct,proxy,koa-undici,gateway-undici,gateway-full,gateway-got),
  * --connections N (32), --duration S (6), --warmup S (1), --streams N (200).
  *
  * Opt-in scenarios (bench/README.md): --memory (memory over a constant load), --concurrency
@@ -19,9 +19,9 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { checkAnswer, timeStreams } from './client.js';
+import { checkAnswer, timeJson, timeStreams } from './client.js';
 import { runLoad } from './load.js';
-import { loadTable, overheads, streamTable, SYSTEMS, TRANSPORTS, verdicts, type Measurement, type SystemId } from './report.js';
+import { growthTable, loadTable, overheads, streamTable, SYSTEMS, TRANSPORTS, verdicts, type GrowthRow, type Measurement, type SystemId } from './report.js';
 import { MODES } from './requests.js';
 import { concurrencyTable, memoryTable, type ConcurrencyRow, type MemoryRow } from './scenario-report.js';
 import { concurrencyScenario, memoryScenario, type FdReport } from './scenarios.js';
@@ -63,7 +63,11 @@ const settings = {
   warmupS: positive('warmup', values.warmup ?? '1'),
   streams: positive('streams', values.streams ?? (values.quick ? '50' : '200')),
   streamWarmup: 20,
+  growthCount: values.quick ? 30 : 100,
 };
+// Prompt sizes of the growth scenario (issue 14: cost that grows like the proxy's).
+const GROWTH_SIZES = [1024, 100 * 1024, 400 * 1024] as const;
+const growth: GrowthRow[] = [];
 const systems = (values.systems ?? SYSTEMS.join(',')).split(',').map((s) => s.trim()) as SystemId[];
 for (const s of systems) if (!SYSTEMS.includes(s)) throw new TypeError(`unknown system ${s}; known: ${SYSTEMS.join(', ')}`);
 // Overheads are against direct and proxy, so they always run.
@@ -106,10 +110,19 @@ async function measure(system: SystemId, upstream: RunningChild): Promise<Measur
     const out: Measurement[] = [];
     for (const mode of MODES) {
       progress(`  ${system} ${mode}: ${settings.connections} connections, ${settings.warmupS} s warm-up + ${settings.durationS} s`);
-      const load = await runLoad({ origin, mode, connections: settings.connections, durationS: settings.durationS, warmupS: settings.warmupS });
+      // The warm-up runs on its own so that the child's CPU time can be read around the measured part.
+      if (settings.warmupS > 0) await runLoad({ origin, mode, connections: settings.connections, durationS: settings.warmupS, warmupS: 0 });
+      const cpuBefore = child ? (await child.stats(false)).cpuUs : 0;
+      const load = await runLoad({ origin, mode, connections: settings.connections, durationS: settings.durationS, warmupS: 0 });
+      const after = child ? await child.stats(false) : undefined;
+      const answered = load.requests + load.non2xx;
+      const cpu = after && answered > 0 ? { cpuUsPerRequest: (after.cpuUs - cpuBefore) / answered, rssAfter: after.memory.rss } : {};
       const streams = mode === 'stream' ? await timeStreams(origin, { count: settings.streams, warmup: settings.streamWarmup }) : undefined;
-      out.push({ system, mode, load, ...(streams ? { streams } : {}) });
+      out.push({ system, mode, load, ...cpu, ...(streams ? { streams } : {}) });
     }
+    const p50: Record<number, number> = {};
+    for (const promptBytes of GROWTH_SIZES) p50[promptBytes] = await timeJson(origin, { promptBytes, count: settings.growthCount, warmup: 5 });
+    growth.push({ system, p50 });
     return out;
   } finally {
     await child?.stop();
@@ -138,6 +151,8 @@ async function loadScenarios(skipped: Array<{ system: SystemId; reason: string }
   out.write(`${loadTable(measurements)}\n\n`);
   out.write(`Streams one at a time over one connection (${settings.streams} after ${settings.streamWarmup} warm-up), TTFB = request sent to first body byte\n\n`);
   out.write(`${streamTable(measurements)}\n\n`);
+  out.write(`Prompt growth: ${settings.growthCount} JSON requests per size one at a time over one connection (after 5 warm-up), p50 ms; +p50 = added over direct; vs proxy = added / proxy's added\n\n`);
+  out.write(`${growthTable(growth, GROWTH_SIZES)}\n\n`);
   for (const line of verdicts(measurements)) out.write(`${line}\n`);
   return measurements;
 }
@@ -197,6 +212,7 @@ async function main(): Promise<number> {
       transports: TRANSPORTS,
       measurements,
       overheads: overheads(measurements),
+      growth,
       ...(memory ? { memory: { settings: scenarioSettings.memory, rows: memory } } : {}),
       ...(concurrency ? { concurrency: { settings: scenarioSettings.concurrency, fds: concurrency.fds, rows: concurrency.rows } } : {}),
       skipped,

@@ -31,6 +31,8 @@ export interface ChildStats {
   gc: boolean;
   /** Open file descriptors (sockets included); -1 where /proc is not available. */
   fds: number;
+  /** CPU time the child used so far (user + system, from `process.cpuUsage()`), µs. */
+  cpuUs: number;
   /** Held upstream only: streams open. */
   openStreams?: number;
 }
@@ -161,12 +163,16 @@ function requester(child: ChildProcess): Pick<RunningChild, 'stats' | 'release'>
       };
       child.on('message', onMessage);
       child.once('exit', onExit);
-      child.send(request);
+      child.send(request, (error) => {
+        if (!error) return;
+        done();
+        reject(new Error(`child could not be asked for ${request.type}: ${error.message}`));
+      });
     });
   return {
     stats: async (gc) => {
-      const { memory, gc: collected, fds, openStreams } = await ask({ type: 'stats', id: nextId++, gc }, 'stats');
-      return { memory, gc: collected, fds, ...(openStreams === undefined ? {} : { openStreams }) };
+      const { memory, gc: collected, fds, cpuUs, openStreams } = await ask({ type: 'stats', id: nextId++, gc }, 'stats');
+      return { memory, gc: collected, fds, cpuUs, ...(openStreams === undefined ? {} : { openStreams }) };
     },
     release: async () => (await ask({ type: 'release', id: nextId++ }, 'released')).count,
   };

@@ -16,3 +16,4 @@ export * from './duration.js';
 export * from './config-formats.js';
 export * from './client-text.js';
 export * from './output-tokens.js';
+export * from './token-estimate.js';

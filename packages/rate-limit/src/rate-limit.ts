@@ -1,6 +1,7 @@
 import { BUDGET_MODES, GatewayError, type BudgetMode, type Exchange, type ExchangeMiddleware, type KeyLimits, type Logger, type Principal, silentLogger } from '@switchyard/core';
 import { estimateInputTokens, estimateOutputTokens, loadTokenizer } from './estimate.js';
 import { POLICY_NAMES, rateLimitHeaders, retryAfterSeconds } from './headers.js';
+import { InputSizing } from './input-sizing.js';
 import { hasAnyLimit, mergeLimits, toCounterLimits, validateKeyLimits } from './limits.js';
 import { RateLimiter, type RateLimiterOptions, type ReservationHandle } from './rate-limiter.js';
 import type { Decision } from './store.js';
@@ -33,7 +34,11 @@ export interface RateLimitOptions extends RateLimiterOptions {
   budgetMode?: BudgetMode;
   /** Output tokens reserved when the request sets no `max_tokens`. Defaults to 1024. */
   defaultOutputTokens?: number;
-  /** Input-token estimate for the reservation. Defaults to the o200k tokenizer over the prompt ({@link estimateInputTokens}). */
+  /**
+   * Input-token estimate for the reservation. Defaults to the o200k tokenizer over the prompt
+   * ({@link estimateInputTokens}), or, for prompts over 8 K bytes while the key's input budget is
+   * far from spent, the prompt's UTF-8 byte length (a bound never below the estimate, no tokenizing).
+   */
   estimateInputTokens?: (exchange: Exchange) => number;
   /**
    * Whether prompt-cache reads and writes count toward the input budget (they are input the
@@ -60,6 +65,7 @@ export function rateLimit(options: RateLimitOptions = {}): ExchangeMiddleware {
   const o = resolveOptions(options);
   const { limiter } = o;
   const tokenizer = options.estimateInputTokens ? undefined : loadTokenizer();
+  const sizing = options.estimateInputTokens ? undefined : new InputSizing();
 
   return async function rateLimit(exchange, next) {
     const key = keyOf(exchange, o.keyFor);
@@ -71,10 +77,11 @@ export function rateLimit(options: RateLimitOptions = {}): ExchangeMiddleware {
     if (tokenizer) await tokenizer;
     const free = exchange.format === 'anthropic.count_tokens';
     const ask = {
-      inputTokens: free ? 0 : Math.max(0, Math.ceil(o.estimateInputTokens(exchange))),
+      inputTokens: free ? 0 : Math.max(0, Math.ceil(sizing ? sizing.size(key, limits, exchange) : o.estimateInputTokens(exchange))),
       outputTokens: estimateOutputTokens(exchange, o.defaultOutputTokens),
     };
     const { decision, handle } = await limiter.reserve(key, limits, ask);
+    sizing?.learn(key, limits, decision.used);
     const held = decision.reserved ?? ask;
     const headers = rateLimitHeaders({
       limits: toCounterLimits(limits),

@@ -52,7 +52,7 @@ export function resolveUsage(exchange: Exchange, obs: Observation, count: TokenC
     if (reported && (phase === 'completed' || observer.sawFinalUsage)) return reported;
     if (!estimate) return reported;
     if (!count) return 'needs-tokenizer';
-    return estimateUsage(count, obs.clientBody, streamText(exchange.format, observer.data), reported);
+    return estimateUsage(count, exchange.format, obs.clientBody, streamText(exchange.format, observer.data), reported);
   }
   if (fromExchange) return fromExchange;
   if (response?.kind === 'json') {
@@ -60,7 +60,7 @@ export function resolveUsage(exchange: Exchange, obs: Observation, count: TokenC
     if (!isEmptyUsage(fromBody)) return fromBody;
     if (!estimate) return undefined;
     if (!count) return 'needs-tokenizer';
-    return estimateUsage(count, obs.clientBody, jsonText(exchange.format, response.body), undefined);
+    return estimateUsage(count, exchange.format, obs.clientBody, jsonText(exchange.format, response.body), undefined);
   }
   return undefined;
 }

@@ -1,32 +1,6 @@
-import { familyOf, type ClientFormat, type Usage } from '@switchyard/core';
+import { estimateInputTokens, familyOf, loadedTokenCounter, loadTokenCounter, type ClientFormat, type TokenCounter, type Usage } from '@switchyard/core';
 
-/** Counts the tokens of a text. */
-export type TokenCounter = (text: string) => number;
-type Counter = TokenCounter;
-
-let loading: Promise<Counter> | undefined;
-let loaded: Counter | undefined;
-
-/** The tokenizer if it has finished loading (so settlement can stay synchronous). */
-export function loadedTokenCounter(): TokenCounter | undefined {
-  return loaded;
-}
-
-/**
- * Load the tokenizer once, lazily (it is a few MB of tables the gateway never needs when
- * providers report usage). Falls back to ~4 characters per token if it cannot be loaded.
- */
-export function loadTokenCounter(): Promise<Counter> {
-  loading ??= import('gpt-tokenizer').then(
-    (mod) => {
-      // Special-token text sent by a user is ordinary text to us, not an error.
-      const options = { disallowedSpecial: new Set<string>() };
-      return (loaded = (text: string) => (text.length === 0 ? 0 : mod.countTokens(text, options)));
-    },
-    () => (loaded = (text: string) => Math.ceil(text.length / 4)),
-  );
-  return loading;
-}
+export { loadedTokenCounter, loadTokenCounter, type TokenCounter };
 
 type Json = Record<string, unknown>;
 
@@ -41,21 +15,6 @@ function collectStrings(value: unknown, out: string[], skipKeys: ReadonlySet<str
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) if (!skipKeys.has(k)) collectStrings(v, out, skipKeys, depth + 1);
   }
-}
-
-// Image and audio payloads are not text: counting base64 as tokens would be wildly wrong.
-const NON_TEXT = new Set(['image_url', 'url', 'data', 'input_audio', 'source', 'type', 'cache_control']);
-
-/** Text of a request that the model reads: messages, system prompt, tools, embeddings input. */
-export function requestText(body: Json): string {
-  const parts: string[] = [];
-  for (const field of ['system', 'messages', 'tools', 'input', 'prompt']) collectStrings(body[field], parts, NON_TEXT);
-  return parts.join('\n');
-}
-
-/** Number of messages, for per-message framing overhead. */
-function messageCount(body: Json): number {
-  return Array.isArray(body.messages) ? body.messages.length : 0;
 }
 
 /** Text the model produced, from the event data of a stream in the client's format. */
@@ -110,10 +69,10 @@ export function jsonText(format: ClientFormat, body: string): string {
  * percent, which is why the record is flagged `estimated`). Provider-reported input counts are
  * kept when there are any; otherwise all input is counted as uncached.
  */
-export function estimateUsage(count: TokenCounter, body: Json, outputText: string, reported: Usage | undefined): Usage {
+export function estimateUsage(count: TokenCounter, format: ClientFormat, body: Json, outputText: string, reported: Usage | undefined): Usage {
   const haveInput = reported !== undefined && reported.inputTokens + reported.cacheReadTokens + reported.cacheWriteTokens > 0;
-  // ~3 tokens of framing per message plus 3 to prime the reply, as OpenAI's cookbook counts them.
-  const input = haveInput ? reported.inputTokens : count(requestText(body)) + 3 * messageCount(body) + 3;
+  // The estimate budgets reserved with and count_tokens answers: the three agree.
+  const input = haveInput ? reported.inputTokens : estimateInputTokens({ format, body }, count);
   const output = Math.max(count(outputText), reported?.outputTokens ?? 0);
   return {
     inputTokens: input,

@@ -11,7 +11,7 @@ import Koa from 'koa';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { toKoa } from '@switchyard/core/koa';
-import type { SseEvent } from '@switchyard/core';
+import { estimateInputTokens, loadTokenCounter, type SseEvent } from '@switchyard/core';
 import type { ProviderAdapter } from '../adapter.js';
 import { isProviderError } from '../provider-error.js';
 import { createAdapter } from '../registry.js';
@@ -128,9 +128,17 @@ describe('Anthropic SDK -> OpenAI-format upstream (vLLM-like openai-compatible)'
 
   it('count_tokens is estimated locally and says so', async () => {
     const before = upstream.requests.length;
-    const { data, response } = await client.messages.countTokens({ model: 'claude-via-gpt', messages: [{ role: 'user', content: 'Hello there, how are you today?' }] }).withResponse();
+    const params = {
+      model: 'claude-via-gpt',
+      system: [{ type: 'text' as const, text: 'Be brief.', cache_control: { type: 'ephemeral' as const } }],
+      messages: [{ role: 'user' as const, content: 'Hello there, how are you today?' }],
+    };
+    const { data, response } = await client.messages.countTokens(params).withResponse();
     assertSchema(schemas.anthropicTokenCount, data, 'count');
     assert.ok(data.input_tokens >= 7 && data.input_tokens < 30, String(data.input_tokens));
+    // The one estimator budgets reserve with and accounting books: the three agree.
+    const { model: _model, ...body } = params;
+    assert.equal(data.input_tokens, estimateInputTokens({ format: 'anthropic.messages', body }, await loadTokenCounter()));
     assert.equal(response.headers.get('x-switchyard-estimated'), 'true');
     assert.equal(upstream.requests.length, before, 'no upstream call');
   });

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { estimateInputTokens, inputTokenBound, loadTokenCounter } from '@switchyard/core';
+import { InputSizing } from './input-sizing.js';
+
+const used = (inputTokens: number, outputTokens = 0) => ({ inputTokens, outputTokens, requests: 0, concurrent: 0 });
+const big = { format: 'openai.chat' as const, body: { messages: [{ role: 'user', content: 'lorem ipsum dolor sit amet. '.repeat(4000) }] } };
+const small = { format: 'openai.chat' as const, body: { messages: [{ role: 'user', content: 'Hello, world!' }] } };
+
+test('a large prompt far from its budget reserves the byte bound, not a tokenizer count', async () => {
+  await loadTokenCounter();
+  const sizing = new InputSizing();
+  const limits = { totalTokensPerHour: 100_000_000 };
+  // The first request of a key has no headroom to go by: counted exactly.
+  assert.equal(sizing.size('k', limits, big), estimateInputTokens(big));
+  sizing.learn('k', limits, used(1_000));
+  assert.equal(sizing.size('k', limits, big), inputTokenBound(big));
+  assert.ok(inputTokenBound(big) > estimateInputTokens(big), 'the bound over-reserves, so a strict budget never overspends');
+});
+
+test('near the budget, without an input budget, or for a small prompt, the reservation is the exact estimate', async () => {
+  await loadTokenCounter();
+  const sizing = new InputSizing();
+  const limits = { inputTokensPerHour: 400_000 };
+  sizing.learn('k', limits, used(100_000));
+  // 300,000 tokens left: the ~112,000-byte bound is over a quarter of that.
+  assert.equal(sizing.size('k', limits, big), estimateInputTokens(big));
+  sizing.learn('r', { requestsPerMinute: 10 }, used(0));
+  assert.equal(sizing.size('r', { requestsPerMinute: 10 }, big), estimateInputTokens(big));
+  sizing.learn('s', { totalTokensPerHour: 1e12 }, used(0));
+  assert.equal(sizing.size('s', { totalTokensPerHour: 1e12 }, small), estimateInputTokens(small));
+});

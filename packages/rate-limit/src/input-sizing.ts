@@ -1,0 +1,53 @@
+/**
+ * How many input tokens a budget reservation asks for, without tokenizing large prompts on the
+ * hot path: the exact estimate when the prompt is small (tokenizing it costs next to nothing),
+ * when the key has no input budget, or when its input budget is near; otherwise the cheap byte bound, which is never below the
+ * estimate, so a `strict` budget still never overspends. Settlement replaces either with the
+ * provider's real count.
+ * @module
+ */
+import { estimateInputTokens, inputTokenBound, type Exchange, type KeyLimits } from '@switchyard/core';
+import type { UsageSnapshot } from './store.js';
+
+/** Prompts under this many bytes of text are always tokenized: it takes microseconds. */
+export const EXACT_BELOW_TOKENS = 8 * 1024;
+/** The bound is used while it is at most this share of the input budget left at the key's last decision. */
+const BOUND_SHARE_OF_HEADROOM = 0.25;
+/** Keys whose last headroom is remembered (oldest forgotten first): a forgotten key is counted exactly once. */
+const REMEMBERED_KEYS = 10_000;
+
+/** Input tokens still available under the key's input and total budgets; Infinity with neither. */
+export function inputHeadroom(limits: KeyLimits, used: UsageSnapshot): number {
+  let headroom = Infinity;
+  if (limits.inputTokensPerHour !== undefined) headroom = Math.min(headroom, limits.inputTokensPerHour - used.inputTokens);
+  if (limits.totalTokensPerHour !== undefined) headroom = Math.min(headroom, limits.totalTokensPerHour - used.inputTokens - used.outputTokens);
+  return headroom;
+}
+
+/**
+ * Sizes the input side of reservations and learns each key's headroom from its decisions.
+ * @example
+ * const sizing = new InputSizing();
+ * const inputTokens = sizing.size(key, limits, exchange);
+ * sizing.learn(key, limits, decision.used);
+ */
+export class InputSizing {
+  readonly #headroom = new Map<string, number>();
+
+  /** Input tokens to reserve for `exchange` under `limits`. */
+  size(key: string, limits: KeyLimits, exchange: Pick<Exchange, 'format' | 'body'>): number {
+    const bound = inputTokenBound(exchange);
+    // Without an input budget the figure only feeds provider token limits: keep it exact.
+    if (bound < EXACT_BELOW_TOKENS || (limits.inputTokensPerHour === undefined && limits.totalTokensPerHour === undefined)) return estimateInputTokens(exchange);
+    const headroom = this.#headroom.get(key);
+    if (headroom !== undefined && bound <= headroom * BOUND_SHARE_OF_HEADROOM) return bound;
+    return estimateInputTokens(exchange);
+  }
+
+  /** Remembers the input headroom a decision left the key. */
+  learn(key: string, limits: KeyLimits, used: UsageSnapshot): void {
+    this.#headroom.delete(key);
+    if (this.#headroom.size >= REMEMBERED_KEYS) this.#headroom.delete(this.#headroom.keys().next().value as string);
+    this.#headroom.set(key, inputHeadroom(limits, used));
+  }
+}
