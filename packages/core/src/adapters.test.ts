@@ -249,6 +249,7 @@ for (const framework of FRAMEWORKS) {
           kind: 'stream',
           status: 200,
           headers: {},
+          // eslint-disable-next-line require-yield -- a stream that fails before its first event
           events: (async function* () {
             throw new GatewayError('Every target failed', { status: 503, expose: true });
           })(),

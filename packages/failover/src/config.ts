@@ -49,7 +49,7 @@ function duration(path: string) {
     try {
       parseDuration(value);
     } catch (err) {
-      throw new Error(`${path}: ${(err as Error).message}`);
+      throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
     }
   };
 }

@@ -427,7 +427,7 @@ class Run {
 
   /** One segment of the client's stream, ending its attempt (and updating usage) when it ends. */
   #guard(target: Target, entry: TargetEntry, result: StreamResult, attempt: Attempt, stopUpstream: () => void, segments: Array<() => Usage | undefined>, ended?: () => void): AsyncIterable<SseEvent> {
-    const { exchange, cfg } = this;
+    const { exchange } = this;
     return guardStream({
       result, provider: target.provider, format: exchange.format, exchangeSignal: exchange.signal, deadlineSignal: this.#deadline.signal,
       idleMs: this.#deadlines(target).idleMs, abortUpstream: stopUpstream,

@@ -68,8 +68,8 @@ export class TargetPolicies {
 
   entry(target: Target): TargetEntry {
     const key = `${target.provider}:${target.model}`;
-    let entry = this.#entries.get(key);
-    if (entry) return entry;
+    const existing = this.#entries.get(key);
+    if (existing) return existing;
     const plain: Target = { provider: target.provider, model: target.model };
     const countKinds = this.settings.countKinds;
     const breaker = circuitBreaker(

@@ -40,7 +40,7 @@ function defaultSafety(config: ProviderConfig): Json[] | undefined {
   try {
     return parseSafetySettings(config.safety_settings);
   } catch (error) {
-    throw new TypeError(`provider ${config.name}: safety_settings: ${(error as Error).message}`);
+    throw new TypeError(`provider ${config.name}: safety_settings: ${(error as Error).message}`, { cause: error });
   }
 }
 

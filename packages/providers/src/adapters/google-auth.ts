@@ -60,7 +60,7 @@ export function readServiceAccountFile(path: string): ServiceAccountCredentials 
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new TypeError(`cannot read service-account credentials file ${path}: ${(error as Error).message}`);
+    throw new TypeError(`cannot read service-account credentials file ${path}: ${(error as Error).message}`, { cause: error });
   }
   return validateCredentials(parsed, path);
 }
