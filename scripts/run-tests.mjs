@@ -3,7 +3,7 @@
 // against one real redis-server and one real PostgreSQL cluster on loopback that this script
 // starts and stops. Usage: node scripts/run-tests.mjs [path-filter ...]
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPostgres, startRedis } from '../packages/stores/dist/testing.js';
 
@@ -21,7 +21,8 @@ function collect(dir, out) {
     if (name === 'node_modules') continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) collect(path, out);
-    else if (name.endsWith('.test.js')) out.push(path);
+    // A compiled test whose source is gone (renamed or deleted) is stale output, not a test.
+    else if (name.endsWith('.test.js') && existsSync(path.replace(/\/dist\//, '/src/').replace(/\.js$/, '.ts'))) out.push(path);
   }
 }
 

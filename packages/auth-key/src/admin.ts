@@ -1,2 +1,2 @@
-export * from './admin-router.js';
+export * from './admin-routes.js';
 export * from './admin-input.js';

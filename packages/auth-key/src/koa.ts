@@ -27,5 +27,5 @@ export function appAuth(options: AppAuthOptions<Context>, exchangeOptions?: Exch
   };
 }
 
-export { keysAdminRouter, type KeysAdminRouterOptions } from './admin-router.js';
+
 export type { KeyUsageTotals } from '@switchyard/core';

@@ -8,8 +8,8 @@ import { readBody } from './read-body.js';
 export interface ExpressConsoleOptions extends ConsoleOptions<Request> {
   /**
    * The admin API the UI talks to: a Node/Express handler serving `/keys`, `/logs`, … at its
-   * root, e.g. `adminKoaApp.callback()` (a Koa app running the gateway's `adminRouter(stack)`)
-   * or an Express router. Required.
+   * root, e.g. `express().use(expressRoutes(adminRoutes(stack)))` (the gateway's admin route
+   * table, without its token: the console is the guard) or a Koa app's callback. Required.
    */
   admin: (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => unknown;
 }
@@ -18,8 +18,8 @@ export interface ExpressConsoleOptions extends ConsoleOptions<Request> {
  * The console as an Express handler; mount it at a path: `app.use('/console', expressConsole(…))`.
  *
  * @example
- * const adminApp = new Koa().use(adminRouter(stack).routes());
- * app.use('/console', expressConsole({ adminToken: process.env.SWITCHYARD_ADMIN_TOKEN, admin: adminApp.callback() }));
+ * const adminApp = express().use(expressRoutes(adminRoutes(stack)));
+ * app.use('/console', expressConsole({ adminToken: process.env.SWITCHYARD_ADMIN_TOKEN, admin: adminApp }));
  */
 export function expressConsole(options: ExpressConsoleOptions): RequestHandler {
   if (typeof options?.admin !== 'function') throw new TypeError('expressConsole: options.admin must be a handler serving the admin API');

@@ -7,7 +7,7 @@ import { readBody } from './read-body.js';
 export interface KoaConsoleOptions extends ConsoleOptions<Context> {
   /**
    * The admin API the UI talks to, as Koa middleware that serves `/keys`, `/logs`, … at its
-   * root, e.g. the gateway's `adminRouter(stack).routes()` without its token guard (the
+   * root, e.g. the gateway's `koaRoutes(adminRoutes(stack))` without its token guard (the
    * console is the guard). Required.
    */
   admin: Middleware<any, any>;
@@ -19,8 +19,8 @@ export interface KoaConsoleOptions extends ConsoleOptions<Context> {
  * The console as Koa middleware: requests under `basePath` are answered, others pass on.
  *
  * @example
- * const admin = adminRouter(gateway.switchyard.stack);
- * app.use(koaConsole({ adminToken: process.env.SWITCHYARD_ADMIN_TOKEN, admin: admin.routes() }));
+ * const admin = koaRoutes(adminRoutes(gateway.switchyard.stack));
+ * app.use(koaConsole({ adminToken: process.env.SWITCHYARD_ADMIN_TOKEN, admin }));
  */
 export function koaConsole(options: KoaConsoleOptions): Middleware {
   if (typeof options?.admin !== 'function') throw new TypeError('koaConsole: options.admin must be Koa middleware serving the admin API');

@@ -12,8 +12,11 @@ export interface RouteRequest {
   params: Record<string, string>;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
-  /** The JSON object body (a body parser's result is reused; 413 over 64 KiB, 400 when malformed). */
-  json(): Promise<Record<string, unknown>>;
+  /**
+   * The JSON object body (a body parser's result is reused; 400 when malformed or not an object).
+   * @param limit Largest body read, in bytes (413 above it). Defaults to 65536.
+   */
+  json(limit?: number): Promise<Record<string, unknown>>;
   /** The framework's own request context (Koa `ctx`, Express `req`), for an app's own auth. */
   context: unknown;
 }
@@ -87,10 +90,10 @@ export async function answerRoute(input: RouteInput): Promise<RouteResult> {
     params: input.params,
     query: new URLSearchParams(input.search),
     headers: req.headers,
-    async json() {
+    async json(limit = ROUTE_BODY_LIMIT) {
       const parsed = input.parsedBody;
       if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && Object.keys(parsed).length > 0) return parsed as Record<string, unknown>;
-      return parseJsonObject(await readRawBody(req, ROUTE_BODY_LIMIT));
+      return parseJsonObject(await readRawBody(req, limit));
     },
     context: input.context,
   };

@@ -7,6 +7,7 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExchangeMiddleware, ExchangeOptions } from './respond.js';
+import type { Route } from './route-table.js';
 
 /** The frameworks the contract suite runs against. */
 export type Framework = 'koa' | 'express';
@@ -71,6 +72,39 @@ export async function serve(framework: Framework, middlewares: ExchangeMiddlewar
     for (const middleware of middlewares) app.use(toExpress(middleware, exchangeOptions));
     server = createServer(app);
   }
+  return listen(server);
+}
+
+/** Options of {@link serveRoutes}. */
+export interface ServeRoutesOptions {
+  /** Where the table is mounted (`app.use(prefix, …)` on Express, `{ prefix }` on Koa). Defaults to the root. */
+  prefix?: string;
+}
+
+/**
+ * Start a Koa or Express app that mounts a framework-neutral route table through `koaRoutes` /
+ * `expressRoutes`, for the contract test every admin table runs on both frameworks.
+ * @example const server = await serveRoutes('express', keysAdminRoutes({ keys }), { prefix: '/admin' });
+ */
+export async function serveRoutes(framework: Framework, routes: readonly Route[], options: ServeRoutesOptions = {}): Promise<TestServer> {
+  const prefix = options.prefix ?? '';
+  if (framework === 'koa') {
+    const { default: Koa } = await import('koa');
+    const { koaRoutes } = await import('./koa-routes.js');
+    const app = new Koa();
+    app.silent = true;
+    app.use(koaRoutes(routes, { prefix }));
+    return listen(createServer(app.callback()));
+  }
+  const { default: express } = await import('express');
+  const { expressRoutes } = await import('./express-routes.js');
+  const app = express();
+  app.use(prefix || '/', expressRoutes(routes));
+  return listen(createServer(app));
+}
+
+/** Listen on 127.0.0.1, port 0. */
+async function listen(server: Server): Promise<TestServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

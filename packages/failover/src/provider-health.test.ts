@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { EventBus, Exchange, type Attempt } from '@switchyard/core';
 import { ProviderHealth } from './provider-health.js';
-import { providersAdminRouter } from './admin-router.js';
+import { koaRoutes } from '@switchyard/core/koa';
+import { providersAdminRoutes } from './admin-routes.js';
 
 function attemptEnd(events: EventBus, provider: string, ok: boolean, latency = 100) {
   const attempt: Attempt = { target: { provider, model: 'm1' }, startedAt: 0, firstByteAt: latency, endedAt: latency, outcome: ok ? 'success' : 'failure', ...(ok ? {} : { failureKind: 'server_error' as const }) };
@@ -53,13 +54,13 @@ describe('ProviderHealth', () => {
   });
 });
 
-describe('providersAdminRouter', () => {
+describe('providersAdminRoutes', () => {
   it('serves list, health, stats and an SSE stream of status changes', async () => {
     const events = new EventBus();
     const health = new ProviderHealth({ events, providers: ['a'], minSamples: 1 });
     const app = new Koa();
     app.silent = true; // the SSE client hangs up on purpose
-    app.use(providersAdminRouter({ health, breakerStates: () => [] }).routes());
+    app.use(koaRoutes(providersAdminRoutes({ health, breakerStates: () => [] })));
     const server = http.createServer(app.callback()).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,13 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Router from '@koa/router';
-import type { Context, Middleware, Next } from 'koa';
-import { ADMIN_ROUTER_OPTIONS, GatewayError, isUnderPath, renderOpenAIError, type RoutingConfig } from '@switchyard/core';
-import { keysAdminRouter } from '@switchyard/auth-key/admin';
-import { limitsAdminRouter } from '@switchyard/rate-limit/admin';
-import { catalogAdminRouter } from '@switchyard/model-mapping/admin';
-import { routingAdminRouter } from '@switchyard/strategy-selector/admin';
-import { providersAdminRouter } from '@switchyard/failover/admin';
-import { usageAdminRouter } from '@switchyard/usage-accounting/koa';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Context, Next } from 'koa';
+import { GatewayError, isUnderPath, renderOpenAIError, type Route, type RouteResult, type RoutingConfig } from '@switchyard/core';
+import { keysAdminRoutes } from '@switchyard/auth-key/admin';
+import { limitsAdminRoutes } from '@switchyard/rate-limit/admin';
+import { catalogAdminRoutes } from '@switchyard/model-mapping/admin';
+import { routingAdminRoutes } from '@switchyard/strategy-selector/admin';
+import { providersAdminRoutes } from '@switchyard/failover/admin';
+import { usageAdminRoutes } from '@switchyard/usage-accounting/admin';
 import type { Stack } from './stack.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -22,30 +22,61 @@ interface BearerTokenOptions {
   header?: string;
 }
 
-/** Middleware answering 401 unless the request presents `token`, compared in constant time. */
-export function bearerToken(token: string, options: BearerTokenOptions) {
+/**
+ * A framework-neutral check answering 401 unless the request headers present `token`, compared
+ * in constant time; undefined when the token is right.
+ */
+export function bearerCheck(token: string, options: BearerTokenOptions): (headers: IncomingHttpHeaders) => RouteResult | undefined {
   if (!token) throw new TypeError(`${options.realm}: a non-empty token is required`);
   const expected = digest(token);
-  const error = renderOpenAIError(new GatewayError('A valid token is required', { status: 401, code: options.code }));
+  const denied: RouteResult = {
+    status: 401,
+    headers: { 'www-authenticate': `Bearer realm="${options.realm}"` },
+    body: renderOpenAIError(new GatewayError('A valid token is required', { status: 401, code: options.code })),
+  };
+  const header = (headers: IncomingHttpHeaders, name: string) => {
+    const value = headers[name];
+    return (Array.isArray(value) ? value[0] : value) ?? '';
+  };
+  return function bearerCheck(headers) {
+    const authorization = header(headers, 'authorization');
+    const presented = authorization.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : options.header ? header(headers, options.header) : '';
+    return presented && timingSafeEqual(digest(presented), expected) ? undefined : denied;
+  };
+}
+
+/** Koa middleware answering 401 unless the request presents `token`, compared in constant time. */
+export function bearerToken(token: string, options: BearerTokenOptions) {
+  const check = bearerCheck(token, options);
   return async function bearerToken(ctx: Context, next: Next) {
-    const header = ctx.get('authorization');
-    const presented = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : options.header ? ctx.get(options.header) : '';
-    if (!presented || !timingSafeEqual(digest(presented), expected)) {
-      ctx.status = 401;
-      ctx.set('www-authenticate', `Bearer realm="${options.realm}"`);
-      ctx.body = error;
+    const denied = check(ctx.headers);
+    if (denied) {
+      ctx.status = denied.status;
+      ctx.set(denied.headers!);
+      ctx.body = (denied as { body: unknown }).body;
       return;
     }
     await next();
   };
 }
 
+const ADMIN_TOKEN: BearerTokenOptions = { realm: 'switchyard-admin', code: 'invalid_admin_token', header: 'x-admin-token' };
+
 /**
- * Require `Authorization: Bearer <token>` (or `x-admin-token`), compared in constant time.
+ * Koa middleware requiring `Authorization: Bearer <token>` (or `x-admin-token`), compared in constant time.
  * @example admin.use(adminToken(process.env.SWITCHYARD_ADMIN_TOKEN!))
  */
 export function adminToken(token: string) {
-  return bearerToken(token, { realm: 'switchyard-admin', code: 'invalid_admin_token', header: 'x-admin-token' });
+  return bearerToken(token, ADMIN_TOKEN);
+}
+
+/**
+ * The framework-neutral form of {@link adminToken}: the 401 answer, or undefined when the
+ * request headers present the admin token.
+ * @example const denied = adminCheck(token)(req.headers);
+ */
+export function adminCheck(token: string) {
+  return bearerCheck(token, ADMIN_TOKEN);
 }
 
 /**
@@ -54,7 +85,7 @@ export function adminToken(token: string) {
  * everything an admin router serves, so no spelling a router might accept reaches a route
  * unauthenticated, and every spelling gets the same 401.
  *
- * @example app.use(adminGuard('/admin', token)).use(adminRouter(stack, { prefix: '/admin', token }).routes());
+ * @example app.use(adminGuard('/admin', token)).use(koaRoutes(adminRoutes(stack, { token }), { prefix: '/admin' }));
  */
 export function adminGuard(prefix: string, token: string) {
   const check = adminToken(token);
@@ -63,24 +94,37 @@ export function adminGuard(prefix: string, token: string) {
   };
 }
 
-/**
- * Run `middleware` first in every route (layers with methods) from `router.stack[from]` on,
- * including routes mounted from other routers: it runs exactly when a route serves the request.
- */
-function prependToRoutes(router: Router, from: number, middleware: Middleware) {
-  for (const layer of router.stack.slice(from)) if (layer.methods.length > 0) layer.stack.unshift(middleware);
+/** `routes` with `before` run ahead of each handler; an answer from `before` is the response. */
+function before(routes: readonly Route[], check: (request: Parameters<Route['handler']>[0]) => RouteResult | undefined | Promise<RouteResult | undefined>): Route[] {
+  return routes.map((route) => ({
+    ...route,
+    async handler(request) {
+      return (await check(request)) ?? route.handler(request);
+    },
+  }));
+}
+
+/** Options of {@link adminRoutes}. */
+export interface AdminRoutesOptions {
+  /**
+   * Admin token every route checks itself, ahead of its handler (`Authorization: Bearer` or
+   * `x-admin-token`). Defaults to none: mount the table behind your own protection.
+   */
+  token?: string;
+  /** More routes (MCP profiles) behind the same token. Defaults to none. */
+  routes?: readonly Route[];
 }
 
 /**
- * The admin API as one @koa/router router: keys, limits, routing, catalog, cost analysis,
- * providers (health, stats, status events), request logs and usage. Mount it behind your own
- * protection, or pass `token`: then every route checks it itself, ahead of its own handlers
- * (not a path-matched `router.use`, whose matching could differ from the routes'). Routes
- * match case-sensitively and without an optional trailing slash.
+ * The whole admin API as one framework-neutral route table: keys, limits, routing, catalog,
+ * cost analysis, providers (health, stats, status events), request logs and usage. Mount it
+ * with `koaRoutes` (`@switchyard/core/koa`) or `expressRoutes` (`@switchyard/core/express`).
+ * Routes match case-sensitively and without an optional trailing slash.
+ *
+ * @example app.use('/admin', expressRoutes(adminRoutes(gateway.switchyard.stack, { token })));
  */
-export function adminRouter(stack: Stack, options: { prefix?: string; token?: string; routes?: (router: Router) => void } = {}): Router {
+export function adminRoutes(stack: Stack, options: AdminRoutesOptions = {}): Route[] {
   const { keys, limiter, catalog, mapper, health, executor, accounting, logStore, performance } = stack;
-  const router = new Router({ ...ADMIN_ROUTER_OPTIONS, ...(options.prefix ? { prefix: options.prefix } : {}) });
   const usageTotals = accounting
     ? async (ids: string[]) => Object.fromEntries(await accounting.usageTotals(ids))
     : undefined;
@@ -91,10 +135,15 @@ export function adminRouter(stack: Stack, options: { prefix?: string; token?: st
     change(policy);
     return (await keys.update(id, { policy })) !== undefined;
   };
-  const mount = (child: Router) => router.use(child.routes(), child.allowedMethods());
-  mount(keysAdminRouter({ keys, usageTotals }));
-  mount(
-    limitsAdminRouter({
+  // What routing honours: this instance's breakers, and openings other instances shared.
+  const breakers = (provider: string) => {
+    const targets = new Map(catalog.list({ provider }).map((m) => [m.model, { provider, model: m.model }]));
+    for (const b of executor.breakerStates()) if (b.provider === provider) targets.set(b.model, { provider, model: b.model });
+    return Promise.all([...targets.values()].map((t) => executor.routingState(t)));
+  };
+  const routes: Route[] = [
+    ...keysAdminRoutes({ keys, usageTotals }),
+    ...limitsAdminRoutes({
       getLimits: async (id) => {
         const record = await keys.get(id);
         return record ? (record.policy.limits ?? {}) : undefined;
@@ -102,9 +151,7 @@ export function adminRouter(stack: Stack, options: { prefix?: string; token?: st
       setLimits: (id, limits) => updatePolicy(id, (p) => void (p.limits = limits)),
       usage: (id) => limiter.usage(`k:${id}`),
     }),
-  );
-  mount(
-    routingAdminRouter({
+    ...routingAdminRoutes({
       getRouting: async (id) => {
         const record = await keys.get(id);
         return record ? (record.policy.routing ?? null) : undefined;
@@ -112,31 +159,19 @@ export function adminRouter(stack: Stack, options: { prefix?: string; token?: st
       setRouting: (id, routing: RoutingConfig) => updatePolicy(id, (p) => void (p.routing = routing)),
       hasKey: async (id) => (await keys.get(id)) !== undefined,
     }),
-  );
-  // What routing honours: this instance's breakers, and openings other instances shared.
-  const breakers = (provider: string) => {
-    const targets = new Map(catalog.list({ provider }).map((m) => [m.model, { provider, model: m.model }]));
-    for (const b of executor.breakerStates()) if (b.provider === provider) targets.set(b.model, { provider, model: b.model });
-    return Promise.all([...targets.values()].map((t) => executor.routingState(t)));
-  };
-  mount(
-    catalogAdminRouter({
+    ...catalogAdminRoutes({
       catalog,
       mapper,
       isAvailable: async (provider, model) => (await executor.routingState({ provider, model })).state !== 'open',
     }),
-  );
-  mount(providersAdminRouter({ health, breakerStates: breakers }));
+    ...providersAdminRoutes({ health, breakerStates: breakers }),
+  ];
   if (logStore) {
-    const from = router.stack.length;
-    mount(usageAdminRouter({ store: logStore, performance }));
     // Reads see every finished request: write the pending batch first (cheap when empty).
-    prependToRoutes(router, from, async function flushPendingLogs(_ctx, next) {
-      await accounting?.flush();
-      await next();
-    });
+    routes.push(...before(usageAdminRoutes({ store: logStore, performance }), async () => void (await accounting?.flush())));
   }
-  options.routes?.(router); // more routes (MCP profiles), behind the same token
-  if (options.token) prependToRoutes(router, 0, adminToken(options.token));
-  return router;
+  routes.push(...(options.routes ?? []));
+  if (!options.token) return routes;
+  const check = adminCheck(options.token);
+  return before(routes, (request) => check(request.headers));
 }

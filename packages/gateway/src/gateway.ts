@@ -7,9 +7,10 @@ import type { GatewayConfig } from './config/schema.js';
 import { koaMetrics } from '@switchyard/usage-accounting/koa';
 import { koaConsole } from '@switchyard/console/koa';
 import { mcpAdminRoutes } from '@switchyard/mcp';
-import { mcpKoa, mountMcpAdminRoutes } from '@switchyard/mcp/koa';
-import { koaExperimentsAdmin } from '@switchyard/experiments/koa';
-import { adminGuard, adminRouter } from './admin.js';
+import { mcpKoa } from '@switchyard/mcp/koa';
+import { koaRoutes } from '@switchyard/core/koa';
+import { experimentAdminRoutes } from '@switchyard/experiments';
+import { adminGuard, adminRoutes } from './admin.js';
 import { drainable } from './draining.js';
 import { gatewayMcp } from './mcp.js';
 import type { StatusWebSocket } from '@switchyard/failover/ws';
@@ -113,21 +114,19 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   }
   if (config.admin.token) {
     // Routes of other packages, on both the token-guarded admin API and the console's.
-    const extraRoutes = mcp ? { routes: (router: Parameters<typeof mountMcpAdminRoutes>[0]) => mountMcpAdminRoutes(router, mcpAdminRoutes(mcp)) } : {};
-    const admin = adminRouter(switchyard.stack, { prefix: '/admin', token: config.admin.token, ...extraRoutes });
+    const experiments = switchyard.stack.experiments;
+    const moreRoutes = [...(mcp ? mcpAdminRoutes(mcp) : []), ...(experiments ? experimentAdminRoutes(experiments, { now: options.now }) : [])];
     // The routes check the token themselves; the guard also answers 401 (not 404) to every
     // other spelling of an /admin path, so the admin surface looks the same to every probe.
     app.use(adminGuard('/admin', config.admin.token));
-    if (switchyard.stack.experiments) app.use(koaExperimentsAdmin(switchyard.stack.experiments, { prefix: '/admin', now: options.now }));
-    app.use(admin.routes());
-    app.use(admin.allowedMethods());
+    app.use(koaRoutes(adminRoutes(switchyard.stack, { token: config.admin.token, routes: moreRoutes }), { prefix: '/admin' }));
     if (config.console.enabled) {
       // The console is the guard of its own admin router (session cookie + CSRF), so this one has no token check.
-      const consoleAdmin = adminRouter(switchyard.stack, extraRoutes);
+      const consoleAdmin = koaRoutes(adminRoutes(switchyard.stack, { routes: moreRoutes }));
       app.use(
         koaConsole({
           adminToken: config.admin.token,
-          admin: consoleAdmin.routes(),
+          admin: consoleAdmin,
           basePath: config.console.path,
           sessionTtlMs: config.console.session_ttl,
           now: options.now,

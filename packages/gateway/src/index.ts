@@ -9,4 +9,4 @@ export { providerField, withProviderField } from './provider-field.js';
 export { buildStack, type Stack, type StackDeps } from './stack.js';
 export { openStorage, type Storage } from './storage.js';
 export { validateRequest } from './validate-request.js';
-export { adminGuard, adminRouter, adminToken, bearerToken } from './admin.js';
+export { adminCheck, adminGuard, adminRoutes, adminToken, bearerCheck, bearerToken, type AdminRoutesOptions } from './admin.js';

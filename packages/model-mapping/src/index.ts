@@ -1,4 +1,4 @@
-export * from './admin-router.js';
+export * from './admin-routes.js';
 export * from './config.js';
 export * from './prices.js';
 export * from './capabilities.js';
@@ -15,6 +15,5 @@ export * from './request-needs.js';
 export * from './mapper.js';
 export * from './filter.js';
 export * from './model-mapping.js';
-export * from './json-body.js';
 export * from './cost-analysis.js';
 export * from './cost-routes.js';

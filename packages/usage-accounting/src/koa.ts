@@ -6,8 +6,6 @@ import { usageAccounting as neutral, type UsageAccounting } from './middleware.j
 import { renderMetrics } from './metrics.js';
 import type { UsageAccountingOptions } from './options.js';
 
-export { usageAdminRouter, type UsageAdminOptions } from './admin-router.js';
-
 /**
  * Usage accounting as Koa middleware, plus its lifecycle (`close()` on shutdown) and
  * per-key totals. Mount it before the executor; for the cost header and stream usage, compose

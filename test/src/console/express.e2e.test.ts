@@ -1,15 +1,15 @@
 /**
  * The console mounted in an existing Express app (like bull-board): the app's own routes, the
- * AI routes under /ai, the console under /ops/console talking to the admin API through a Koa
- * app's callback. Driven in a real browser.
+ * AI routes under /ai, the console under /ops/console talking to the admin API mounted in
+ * Express too. Driven in a real browser.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import express from 'express';
-import Koa from 'koa';
 import OpenAI from 'openai';
 import type { Browser } from 'playwright-core';
-import { adminRouter, createSwitchyard, type Switchyard } from '@switchyard/gateway';
+import { expressRoutes } from '@switchyard/core/express';
+import { adminRoutes, createSwitchyard, type Switchyard } from '@switchyard/gateway';
 import { expressConsole } from '@switchyard/console/express';
 import { listen } from '../gateway/helpers.js';
 import { hasChromium, launch, openPage, shoot, signIn } from './browser.js';
@@ -28,10 +28,10 @@ before(async () => {
       ai_gateway: { providers: [{ name: 'sim', type: 'simulated', models: ['sim-1'], latency_ms: 1, tokens_per_second: 0 }] },
     },
   });
-  const adminApp = new Koa().use(adminRouter(switchyard.stack).routes());
+  const adminApp = express().use(expressRoutes(adminRoutes(switchyard.stack)));
   const app = express();
   app.get('/api/own', (_req, res) => void res.json({ app: 'express' }));
-  app.use('/ops/console', expressConsole({ adminToken: ADMIN, admin: adminApp.callback(), apiBase: '/ai/v1' }));
+  app.use('/ops/console', expressConsole({ adminToken: ADMIN, admin: adminApp, apiBase: '/ai/v1' }));
   app.use('/ai', switchyard.express());
   server = await listen(app);
   browser = await launch();

@@ -9,7 +9,8 @@ import express from 'express';
 import Koa from 'koa';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { adminRouter, createSwitchyard, type Switchyard } from '@switchyard/gateway';
+import { koaRoutes } from '@switchyard/core/koa';
+import { adminRoutes, createSwitchyard, type Switchyard } from '@switchyard/gateway';
 import { ADMIN_TOKEN, adminClient, listen } from './helpers.js';
 
 // Listed in an order that is none of the orders a strategy should produce.
@@ -42,8 +43,7 @@ before(async () => {
     },
   });
   const koa = new Koa();
-  const adminRoutes = adminRouter(switchyard.stack, { prefix: '/admin', token: ADMIN_TOKEN });
-  koa.use(adminRoutes.routes());
+  koa.use(koaRoutes(adminRoutes(switchyard.stack, { token: ADMIN_TOKEN }), { prefix: '/admin' }));
   koa.use(switchyard.koa());
   const app = express();
   app.use(switchyard.express());

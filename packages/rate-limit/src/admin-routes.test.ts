@@ -4,20 +4,21 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import Koa from 'koa';
 import type { KeyLimits } from '@switchyard/core';
-import { limitsAdminRouter } from './admin.js';
+import { koaRoutes } from '@switchyard/core/koa';
+import { limitsAdminRoutes } from './admin-routes.js';
 import { RateLimiter } from './rate-limiter.js';
 
 test('limits admin: read limits with current usage, update them, 400 naming the bad field, 404 for unknown keys', async () => {
   const keys = new Map<string, KeyLimits>([['key_1', { totalTokensPerHour: 1000 }]]);
   const limiter = new RateLimiter();
   await limiter.reserve('k:key_1', keys.get('key_1')!, { inputTokens: 120, outputTokens: 30 });
-  const router = limitsAdminRouter({
+  const routes = limitsAdminRoutes({
     getLimits: (id) => keys.get(id),
     setLimits: (id, limits) => (keys.has(id) ? void keys.set(id, limits) : false),
     usage: (id) => limiter.usage(`k:${id}`),
   });
   const app = new Koa();
-  app.use(router.routes()).use(router.allowedMethods());
+  app.use(koaRoutes(routes));
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import Koa from 'koa';
-import { keysAdminRouter } from './admin-router.js';
+import { koaRoutes } from '@switchyard/core/koa';
+import { keysAdminRoutes } from './admin-routes.js';
 import { captureLogger, listen } from './harness.test.js';
 import { createKeyManager, type KeyManager } from './key-manager.js';
 import { MemoryKeyStore } from './memory-key-store.js';
@@ -25,14 +26,13 @@ async function call(method: string, path: string, body?: unknown) {
 
 before(async () => {
   keys = createKeyManager({ store: new MemoryKeyStore(), masterKey: randomBytes(32).toString('hex'), logger });
-  const router = keysAdminRouter({
+  const routes = keysAdminRoutes({
     keys,
-    prefix: '/admin',
     logger,
     usageTotals: async (ids) => Object.fromEntries(ids.map((id) => [id, { requests: 3, inputTokens: 30, cacheReadTokens: 40, cacheWriteTokens: 20, cacheWrite1hTokens: 5, outputTokens: 12, spendUsd: 0.25, unpricedRequests: 1 }])),
   });
   const app = new Koa();
-  app.use(router.routes()).use(router.allowedMethods());
+  app.use(koaRoutes(routes, { prefix: '/admin' }));
   served = await listen(app.callback());
 });
 after(async () => {
@@ -143,9 +143,8 @@ test('BYOK credentials are write-only: add, replace, delete, only a masked hint 
 
 test('without a master key, credential writes fail with a clear error', async () => {
   const bare = createKeyManager({ store: new MemoryKeyStore() });
-  const router = keysAdminRouter({ keys: bare });
   const app = new Koa();
-  app.use(router.routes());
+  app.use(koaRoutes(keysAdminRoutes({ keys: bare })));
   const s = await listen(app.callback());
   try {
     const { record, secret } = await bare.create({ name: 'no-master' });
@@ -160,7 +159,7 @@ test('without a master key, credential writes fail with a clear error', async ()
 });
 
 test('options are validated at start-up', () => {
-  assert.throws(() => keysAdminRouter({} as never), TypeError);
+  assert.throws(() => keysAdminRoutes({} as never), TypeError);
   assert.throws(() => createKeyManager({ store: new MemoryKeyStore(), cacheTtlMs: -1 }), TypeError);
   assert.throws(() => createKeyManager({ store: new MemoryKeyStore(), masterKey: 'short' }), TypeError);
 });

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import type { RoutingConfig } from '@switchyard/core';
-import { routingAdminRouter } from './admin-router.js';
+import { koaRoutes } from '@switchyard/core/koa';
+import { routingAdminRoutes } from './admin-routes.js';
 
 test('get and set a key routing configuration; bad input is a 400 naming the field', async () => {
   const saved = new Map<string, RoutingConfig | null>([['key_1', null]]);
-  const router = routingAdminRouter({
+  const routes = routingAdminRoutes({
     getRouting: (id) => saved.get(id),
     setRouting: (id, cfg) => {
       if (!saved.has(id)) return false;
@@ -16,7 +17,7 @@ test('get and set a key routing configuration; bad input is a 400 naming the fie
     hasKey: (id) => saved.has(id),
   });
   const app = new Koa();
-  app.use(router.routes());
+  app.use(koaRoutes(routes));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import Koa from 'koa';
 import { EventBus, type Attempt, type Exchange } from '@switchyard/core';
-import { usageAdminRouter } from './admin-router.js';
+import { koaRoutes } from '@switchyard/core/koa';
+import { usageAdminRoutes } from './admin-routes.js';
 import { ProviderPerformance } from './provider-performance.js';
 import { sqliteRequestLogStore } from './sqlite-store.js';
 import { knownTraffic, T0 } from './store-contract.test.js';
@@ -28,7 +29,7 @@ test('admin API: logs with filters and paging, one log, usage by key/model/provi
   events.emit('attempt.start', { exchange, attempt: { target: { provider: 'openai', model: 'gpt-4o' }, startedAt: 0, outcome: 'pending' } });
 
   const app = new Koa();
-  app.use(usageAdminRouter({ store, performance, now: () => clock }).routes());
+  app.use(koaRoutes(usageAdminRoutes({ store, performance, now: () => clock })));
   const server = createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -80,6 +81,6 @@ test('admin API: logs with filters and paging, one log, usage by key/model/provi
   }
 });
 
-test('usageAdminRouter refuses a store it cannot query', () => {
-  assert.throws(() => usageAdminRouter({ store: { write: async () => {} } }), /queryable/);
+test('usageAdminRoutes refuses a store it cannot query', () => {
+  assert.throws(() => usageAdminRoutes({ store: { write: async () => {} } }), /queryable/);
 });

@@ -2,16 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { catalogAdminRouter } from './admin-router.js';
+import { koaRoutes } from '@switchyard/core/koa';
+import { catalogAdminRoutes } from './admin-routes.js';
 import { createCatalog, openCatalog, type Catalog } from './catalog.js';
 import { memoryCatalogStore, type CatalogOverrideStore } from './catalog-override-store.js';
 import { ModelMapper } from './mapper.js';
 import { SEED_CONFIG } from './fixtures.js';
 
 async function withAdmin(fn: (base: string) => Promise<void>, catalog: Catalog = createCatalog({ providers: SEED_CONFIG.providers })) {
-  const router = catalogAdminRouter({ catalog, mapper: new ModelMapper(SEED_CONFIG, catalog), isAvailable: (p) => p !== 'anthropic' });
   const app = new Koa();
-  app.use(router.routes()).use(router.allowedMethods());
+  app.use(koaRoutes(catalogAdminRoutes({ catalog, mapper: new ModelMapper(SEED_CONFIG, catalog), isAvailable: (p) => p !== 'anthropic' })));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   try {

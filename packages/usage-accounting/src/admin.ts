@@ -1,0 +1,2 @@
+export * from './admin-routes.js';
+export * from './admin-query.js';
