@@ -9,6 +9,7 @@ import { callDeadline, deadlinesFor, narrow, type Deadlines } from './deadlines.
 import { decide, type Decision } from './decision.js';
 import { finalError, type FailureRecord } from './final-error.js';
 import { resolveOptions, type FailoverOptions, type ResolvedOptions } from './options.js';
+import { resolveNamedTargets } from './named-targets.js';
 import { requestPlan, type RequestPlan, type RunTarget } from './request-plan.js';
 import { transcriptFor } from './prefill.js';
 import { continuedStream } from './stream-continuation.js';
@@ -37,7 +38,7 @@ const HOP_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection'
  * retry / fail over / stop by failure kind, and answers with the first target that served.
  * It is the terminal piece: it never calls `next`.
  *
- * Reads `plan` (else `candidates`), `body`, `stream`, `headers`, `signal`, `principal`;
+ * Reads `plan` (else `candidates`, else its own `targets` option), `body`, `stream`, `headers`, `signal`, `principal`;
  * writes `attempts`, `response`, `usage`, and `x-switchyard-provider` / `-model` / `-attempts`.
  *
  * @example
@@ -48,6 +49,7 @@ export function failover(options: FailoverOptions): FailoverMiddleware {
   const policies = new TargetPolicies(cfg.breaker, cfg.events, cfg.now, cfg.shared, cfg.logger);
   const hedge = cfg.hedge ? new HedgeState(cfg.hedge, cfg.now) : undefined;
   const middleware = async function failover(exchange: Exchange): Promise<void> {
+    if (cfg.targets && !exchange.plan && !exchange.candidates?.length) exchange.candidates = await resolveNamedTargets(cfg.targets, exchange);
     const plan = requestPlan(exchange, cfg);
     await new Run(exchange, plan, cfg, policies, hedge).execute();
   };

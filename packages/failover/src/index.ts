@@ -15,3 +15,4 @@ export * from './provider-figures.js';
 export * from './redis-figures-store.js';
 export * from './provider-status.js';
 export * from './provider-status-routes.js';
+export type { NamedTarget, NamedTargets } from './named-targets.js';

@@ -1,3 +1,4 @@
+import { checkNamedTargets, type NamedTargets } from './named-targets.js';
 import { FAILURE_KINDS, silentLogger, type EventBus, type Exchange, type FailureKind, type Logger, type Target } from '@switchyard/core';
 import { prefillStyle, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
 import { conditionKinds, DEFAULT_KIND_POLICY, type KindPolicyTable, type KindRule } from './kind-policy.js';
@@ -75,6 +76,14 @@ export interface ContinuationOptions {
 
 /** Options of {@link failover}. */
 export interface FailoverOptions {
+  /**
+   * Targets failover names itself, for apps without model-mapping / strategy-selector: a list
+   * (`[{ provider: 'openai', model: 'gpt-4o-mini' }, { provider: 'anthropic' }]`, tried in
+   * order; without `model` the client's model is passed on) or a function of the exchange. Used
+   * only when no earlier piece set `exchange.plan` or `exchange.candidates`. Defaults to none
+   * (a request without targets is a 404 `model_not_found`).
+   */
+  targets?: NamedTargets;
   /** Provider adapters by configured provider name, or a lookup. Required. */
   adapters: ReadonlyMap<string, ProviderAdapter> | ((provider: string) => ProviderAdapter | undefined);
   /** HTTP transport passed to every adapter call. Required. */
@@ -136,6 +145,7 @@ export interface FailoverOptions {
 
 /** The resolved configuration. */
 export interface ResolvedOptions {
+  targets?: NamedTargets;
   adapter: (provider: string) => ProviderAdapter | undefined;
   transport: HttpTransport;
   events?: EventBus;
@@ -220,6 +230,7 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
     : undefined;
   if (options.store && typeof (options.store as { get?: unknown }).get !== 'function') throw new TypeError('failover: `store` must be a KeyValueStore or a Redis client');
   return {
+    targets: checkNamedTargets(options.targets),
     adapter,
     transport: options.transport,
     events: options.events,
