@@ -41,7 +41,7 @@ function byokUnavailable(cause?: unknown): GatewayError {
   });
 }
 
-/** Whether the client asked for BYOK with `X-Use-BYOK: true` (or the seed's `X-Use-BYOAPI`). */
+/** Whether the client asked for BYOK with `X-Use-BYOK: true` (or its alias `X-Use-BYOAPI: true`). */
 export function byokRequested(exchange: Exchange): boolean {
   const value = exchange.headers['x-use-byok'] ?? exchange.headers['x-use-byoapi'];
   return value !== undefined && /^(true|1|yes)$/i.test(value.trim());

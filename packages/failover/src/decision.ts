@@ -19,7 +19,7 @@ export interface DecisionInput {
   attemptsLeft: number;
   /** Ms until the request's deadline. */
   deadlineLeftMs: number;
-  /** When set (seed `retry_codes`), the same target is retried only for these statuses. */
+  /** When set (config `retry_codes`), the same target is retried only for these statuses. */
   retryCodes?: ReadonlySet<number>;
   /** Longest `Retry-After` honoured by waiting; longer ones fail over. */
   maxRetryAfterMs: number;

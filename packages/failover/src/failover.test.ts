@@ -222,7 +222,7 @@ describe('failover executor (fake adapters)', () => {
     assert.equal(bad.status, 400);
   });
 
-  it('retry_codes restricts same-target retries (seed config)', async () => {
+  it('retry_codes restricts same-target retries (Loom-compatible config)', async () => {
     const a = fakeAdapter('a', [err('a', 'overloaded', { status: 529 })]);
     const b = fakeAdapter('b', ['ok']);
     const { run } = setup({ a: a.adapter, b: b.adapter }, { retryCodes: [429, 500, 502, 503], maxRetries: 2 });

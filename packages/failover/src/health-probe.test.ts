@@ -66,7 +66,7 @@ describe('active health check: the models endpoint', () => {
     assert.match(health.report('x')?.error ?? '', /timed out after 200 ms/);
     health.stop();
     assert.equal(modelsEndpointCheck(createAdapter({ name: 's', type: 'simulated' }), transport), undefined);
-    // The seed's `endpoint: /v1/models` resolves against the origin of base_url.
+    // A config's `endpoint: /v1/models` resolves against the origin of base_url.
     U.set((_req, res) => json(res, 200, { data: [] }));
     const custom = modelsEndpointCheck(createAdapter({ name: 'y', type: 'openai-compatible', base_url: `${U.url}/api/v1` }), transport, { endpoint: '/v1/models' })!;
     await custom.probe(AbortSignal.timeout(1000));

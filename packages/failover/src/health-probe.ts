@@ -8,7 +8,7 @@ export interface ModelsEndpointCheckOptions {
   /** Defaults to 5000. */
   timeoutMs?: number;
   /**
-   * The seed's `health_check.endpoint`: an absolute URL, or a path resolved against the origin
+   * The config's `health_check.endpoint`: an absolute URL, or a path resolved against the origin
    * of `base_url` (`/v1/models` works whether or not `base_url` ends in `/v1`). Defaults to
    * the provider's models endpoint.
    */

@@ -15,7 +15,7 @@ export interface HybridBreakerSettings {
 /**
  * A cockatiel {@link IBreaker} that opens on consecutive failures OR a failure ratio, and
  * keeps a probation after the half-open probe succeeded (cockatiel closes on one success;
- * the seed's `success_threshold` wants several).
+ * a config's `success_threshold` may want several).
  */
 export class HybridBreaker implements IBreaker {
   #consecutive = 0;

@@ -37,7 +37,7 @@ export const DEFAULT_KIND_POLICY: Readonly<KindPolicyTable> = Object.freeze({
 export const NEVER_RETRY: ReadonlySet<FailureKind> = new Set(['context_length', 'content_policy', 'bad_request', 'auth']);
 
 /**
- * Fallback conditions of the seed configs (`conditions`, `trigger`) and the kinds each covers.
+ * Fallback conditions a config or `X-Failover-Config` names (`conditions`, `trigger`) and the kinds each covers.
  * A raw failure kind is accepted as its own condition.
  */
 const CONDITIONS: Record<string, readonly FailureKind[]> = {
@@ -52,7 +52,7 @@ const CONDITIONS: Record<string, readonly FailureKind[]> = {
 };
 
 /**
- * Turn seed fallback conditions (`rate_limit`, `outage`, `timeout`, `model_unavailable`, `all`,
+ * Turn fallback conditions (`rate_limit`, `outage`, `timeout`, `model_unavailable`, `all`,
  * or a failure kind) into the set of kinds that may fail over to a target. Unknown names throw.
  *
  * @example conditionKinds(['rate_limit', 'outage']).has('server_error') // true
@@ -68,8 +68,12 @@ export function conditionKinds(conditions: readonly string[]): Set<FailureKind> 
   return kinds;
 }
 
-/** The seed's `fallback: { on_error, on_rate_limit }` as conditions. */
-export function seedFallbackConditions(fallback: { on_error?: boolean; on_rate_limit?: boolean }): string[] {
+/**
+ * A config's `routing.fallback: { on_error, on_rate_limit }` block as conditions.
+ *
+ * @example fallbackBlockConditions({ on_rate_limit: false }) // ['error']
+ */
+export function fallbackBlockConditions(fallback: { on_error?: boolean; on_rate_limit?: boolean }): string[] {
   const out: string[] = [];
   if (fallback.on_error !== false) out.push('error');
   if (fallback.on_rate_limit !== false) out.push('rate_limit');

@@ -33,7 +33,7 @@ export type TargetTimeouts = Omit<FailoverTimeouts, 'totalMs'>;
 
 /** Circuit breaker settings (one breaker per provider and model). */
 export interface FailoverBreakerOptions {
-  /** Consecutive failures that open the circuit (seed `failure_threshold`). Defaults to 5. */
+  /** Consecutive failures that open the circuit (config `failure_threshold`). Defaults to 5. */
   consecutiveFailures?: number;
   /** Failure ratio (0..1) over the recent window that opens it. Defaults to 0.5. */
   failureRatio?: number;
@@ -41,9 +41,9 @@ export interface FailoverBreakerOptions {
   minimumRequests?: number;
   /** Calls the ratio is computed over. Defaults to 50. */
   windowSize?: number;
-  /** How long an open circuit stays open before a probe (seed `timeout` / `recovery_timeout`). Defaults to 30000. */
+  /** How long an open circuit stays open before a probe (config `timeout` / `recovery_timeout`). Defaults to 30000. */
   coolDownMs?: number;
-  /** Successes after the probe before the circuit is trusted again (seed `success_threshold`). Defaults to 1. */
+  /** Successes after the probe before the circuit is trusted again (config `success_threshold`). Defaults to 1. */
   successThreshold?: number;
   /** Failure kinds that count against a target. Defaults to overloaded, server_error, network, timeout, model_unavailable. */
   countKinds?: FailureKind[];
@@ -100,9 +100,9 @@ export interface FailoverOptions {
   random?: () => number;
   /** Per-failure-kind rules, merged over {@link DEFAULT_KIND_POLICY}. Defaults to that table. */
   kinds?: Partial<Record<FailureKind, Partial<KindRule>>>;
-  /** Seed `max_retries`: retries of the same target for every kind that may retry. Defaults to each kind's own `retries`. */
+  /** Config `max_retries`: retries of the same target for every kind that may retry. Defaults to each kind's own `retries`. */
   maxRetries?: number;
-  /** Seed `retry_codes`: only these upstream statuses retry the same target (network = 502, timeout = 504). Defaults to no restriction. */
+  /** Config `retry_codes`: only these upstream statuses retry the same target (network = 502, timeout = 504). Defaults to no restriction. */
   retryCodes?: number[];
   /** Longest `Retry-After` / `retry-after-ms` worth waiting for; longer fails over. Defaults to 2000. */
   maxRetryAfterMs?: number;
@@ -110,7 +110,7 @@ export interface FailoverOptions {
   backoff?: { baseMs?: number; maxMs?: number };
   /** Total attempts per request across all targets (the retry budget). Defaults to 6. */
   maxAttempts?: number;
-  /** Seed `failover.enabled: false`: one attempt on the first target, nothing else. Defaults to true. */
+  /** Config `failover.enabled: false`: one attempt on the first target, nothing else. Defaults to true. */
   enabled?: boolean;
   /** Defaults to the values documented on {@link FailoverTimeouts}. */
   timeouts?: FailoverTimeouts;
@@ -126,7 +126,7 @@ export interface FailoverOptions {
   /** Key prefix in `store`. Defaults to "switchyard:failover:". */
   storePrefix?: string;
   /**
-   * Fallback conditions per provider (seed `fallbacks[].conditions`, `fallback.on_error` /
+   * Fallback conditions per provider (config `fallbacks[].conditions`, `fallback.on_error` /
    * `on_rate_limit`): that provider is failed over to only after a failure of a listed kind.
    * Defaults to none (any kind that may fail over).
    */

@@ -38,7 +38,7 @@ describe('ProviderHealth', () => {
     health.stop();
   });
 
-  it('active checks mark a provider down and report the seed health shape', async () => {
+  it('active checks mark a provider down and report the health shape', async () => {
     const events = new EventBus();
     let up = false;
     const health = new ProviderHealth({ events, checks: { b: { probe: async () => { if (!up) throw new Error('connect ECONNREFUSED'); } } } });

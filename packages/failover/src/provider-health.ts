@@ -49,7 +49,7 @@ export interface ProviderHealthOptions {
     intervalMs?: number;
     /** Defaults to 5000. */
     timeoutMs?: number;
-    /** Per-provider endpoint override (seed `health_check.endpoint`). Defaults to each provider's models endpoint. */
+    /** Per-provider endpoint override (config `health_check.endpoint`). Defaults to each provider's models endpoint. */
     endpoints?: Record<string, string>;
   };
 }
@@ -208,7 +208,7 @@ export class ProviderHealth {
     return errorRate >= this.#o.downErrorRate ? 'down' : errorRate >= this.#o.degradedErrorRate ? 'degraded' : 'healthy';
   }
 
-  /** The seed's `GET …/providers/:name/health` shape. */
+  /** The `GET …/providers/:name/health` body. */
   health(name: string): { name: string; status: HealthStatus; latency_ms: number | null; last_check: string | null; error: string | null } | undefined {
     const r = this.report(name);
     return r && { name: r.name, status: r.status, latency_ms: r.latency_ms, last_check: r.last_check, error: r.error };

@@ -24,7 +24,7 @@ export interface RequestPlan {
 /** The routing headers this piece reads (lower-cased). */
 const FAILOVER_HEADERS = ['x-failover-config', 'x-provider-fallbacks', 'x-max-provider-retries', 'x-retry-on-provider-error'] as const;
 
-/** `X-Failover-Config`: the seed's per-request failover config. */
+/** `X-Failover-Config`: the client's per-request failover config. */
 interface ClientFailoverConfig {
   primary_provider?: string;
   fallback_rules?: Array<{ provider?: string; trigger?: string[]; model_mapping?: Record<string, string>; max_additional_latency_ms?: number }>;

@@ -16,8 +16,8 @@ export function withProviderField(body: string, provider: string): string {
 }
 
 /**
- * ARCHITECTURE.md §4: the OpenAI JSON body names the provider that served it (the seed's
- * `response.provider`). Runs around the executor.
+ * ARCHITECTURE.md §4: the OpenAI JSON body names the provider that served it
+ * (`response.provider`). Runs around the executor.
  */
 export function providerField(): ExchangeMiddleware {
   return async function providerField(exchange, next) {

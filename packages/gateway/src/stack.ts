@@ -16,7 +16,7 @@ import {
 import { MemoryLimitStore, ProviderLimiter, RateLimiter, RedisLimitStore, providerLimits, providerLimitsFromConfig, rateLimit, rateLimitOptionsFromConfig, type LimitStore } from '@switchyard/rate-limit';
 import { modelMapping, ModelMapper, openCatalog, postgresCatalogStore, ratesFor, sqliteCatalogStore, totalInputTokens, type Catalog } from '@switchyard/model-mapping';
 import { RoutingStats, parseDuration as parseWindow, redisKeyValueStore, strategySelector } from '@switchyard/strategy-selector';
-import { failover, failoverHedgeOption, failoverTimeoutOptions, ProviderFigures, ProviderHealth, redisFiguresStore, seedFallbackConditions, type FailoverMiddleware } from '@switchyard/failover';
+import { failover, failoverHedgeOption, failoverTimeoutOptions, ProviderFigures, ProviderHealth, redisFiguresStore, fallbackBlockConditions, type FailoverMiddleware } from '@switchyard/failover';
 import {
   createMetrics,
   postgresRequestLogStore,
@@ -73,7 +73,7 @@ async function keyStore(config: GatewayConfig, storage: Storage): Promise<KeySto
     : storage.sqlite
       ? new SqliteKeyStore(storage.sqlite)
       : new MemoryKeyStore();
-  // Keys declared in the config are seeded into the store once (by hash: idempotent).
+  // Keys declared in the config are inserted into the store once (by hash: idempotent).
   if (config.auth.keys.length > 0) {
     const declared = MemoryKeyStore.fromConfig(config.auth.keys as never, { pepper: config.auth.pepper || undefined });
     for (const record of await declared.list()) {
@@ -88,7 +88,7 @@ function limitStore(storage: Storage, prefix: string): LimitStore {
   return storage.redis ? new RedisLimitStore({ client: storage.redis as never, prefix }) : new MemoryLimitStore();
 }
 
-/** The failover options the seed config forms (`routing.failover`, `routing.fallback`) ask for. */
+/** The failover options the config's `routing.failover` and `routing.fallback` blocks ask for. */
 function failoverSettings(routing: GatewayConfig['ai_gateway']['routing'], providerCount: number) {
   const f = routing.failover;
   const fb = routing.fallback as { provider?: string; on_error?: boolean; on_rate_limit?: boolean };
@@ -96,7 +96,7 @@ function failoverSettings(routing: GatewayConfig['ai_gateway']['routing'], provi
   return {
     enabled: f.enabled,
     maxRetries: f.max_retries ?? undefined,
-    // Enough attempts to walk the whole chain with every target's retries (the seed's
+    // Enough attempts to walk the whole chain with every target's retries (the config's
     // max_retries is per target), unless the config caps it explicitly.
     ...(f.max_attempts !== null
       ? { maxAttempts: f.max_attempts }
@@ -109,12 +109,12 @@ function failoverSettings(routing: GatewayConfig['ai_gateway']['routing'], provi
       ...(cb.success_threshold !== undefined ? { successThreshold: cb.success_threshold } : {}),
       ...(cb.timeout !== undefined ? { coolDownMs: parseWindow(String(cb.timeout)) } : {}),
     },
-    conditions: fb.provider ? { [fb.provider]: seedFallbackConditions(fb) } : undefined,
+    conditions: fb.provider ? { [fb.provider]: fallbackBlockConditions(fb) } : undefined,
   };
 }
 
 /**
- * The seed's per-provider `health_check:` blocks as active checks: a cheap models listing,
+ * The config's per-provider `health_check:` blocks as active checks: a cheap models listing,
  * never a paid completion, only for providers that enable it.
  */
 function activeChecks(providers: GatewayConfig['ai_gateway']['providers'], adapters: ReadonlyMap<string, ProviderAdapter>, transport: HttpTransport) {

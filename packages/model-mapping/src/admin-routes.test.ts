@@ -7,11 +7,11 @@ import { catalogAdminRoutes } from './admin-routes.js';
 import { createCatalog, openCatalog, type Catalog } from './catalog.js';
 import { memoryCatalogStore, type CatalogOverrideStore } from './catalog-override-store.js';
 import { ModelMapper } from './mapper.js';
-import { SEED_CONFIG } from './fixtures.js';
+import { LOOM_CONFIG } from './fixtures.js';
 
-async function withAdmin(fn: (base: string) => Promise<void>, catalog: Catalog = createCatalog({ providers: SEED_CONFIG.providers })) {
+async function withAdmin(fn: (base: string) => Promise<void>, catalog: Catalog = createCatalog({ providers: LOOM_CONFIG.providers })) {
   const app = new Koa();
-  app.use(koaRoutes(catalogAdminRoutes({ catalog, mapper: new ModelMapper(SEED_CONFIG, catalog), isAvailable: (p) => p !== 'anthropic' })));
+  app.use(koaRoutes(catalogAdminRoutes({ catalog, mapper: new ModelMapper(LOOM_CONFIG, catalog), isAvailable: (p) => p !== 'anthropic' })));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   try {
@@ -82,7 +82,7 @@ test('POST /costs/analyze returns cost and availability on each provider', async
 
 test('PATCH writes through to the store; null resets a field; DELETE …/override resets the model', async () => {
   const store = memoryCatalogStore();
-  const catalog = await openCatalog({ providers: SEED_CONFIG.providers, store, refreshMs: 0, now: () => Date.UTC(2025, 0, 2) });
+  const catalog = await openCatalog({ providers: LOOM_CONFIG.providers, store, refreshMs: 0, now: () => Date.UTC(2025, 0, 2) });
   await withAdmin(async (base) => {
     const patched = await fetch(`${base}/models/openai/gpt-4`, json('PATCH', { enabled: false, context_window: 16000 }));
     assert.equal(patched.status, 200);
@@ -109,7 +109,7 @@ test('PATCH writes through to the store; null resets a field; DELETE …/overrid
 
 test('a store failure on PATCH is a 500 and the model keeps its values', async () => {
   const failing: CatalogOverrideStore = { ...memoryCatalogStore(), put: () => Promise.reject(new Error('db down')) };
-  const catalog = await openCatalog({ providers: SEED_CONFIG.providers, store: failing, refreshMs: 0 });
+  const catalog = await openCatalog({ providers: LOOM_CONFIG.providers, store: failing, refreshMs: 0 });
   await withAdmin(async (base) => {
     const res = await fetch(`${base}/models/openai/gpt-4`, json('PATCH', { enabled: false }));
     assert.equal(res.status, 500);

@@ -10,9 +10,9 @@ import { createCatalog, openCatalog } from './catalog.js';
 import { memoryCatalogStore, type CatalogOverrideStore, type StoredOverride } from './catalog-override-store.js';
 import { sqliteCatalogStore } from './sqlite-catalog-store.js';
 import { postgresCatalogStore } from './postgres-catalog-store.js';
-import { SEED_CONFIG } from './fixtures.js';
+import { LOOM_CONFIG } from './fixtures.js';
 
-const providers = SEED_CONFIG.providers;
+const providers = LOOM_CONFIG.providers;
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-catalog-'));
 let pgServer: TestServer | undefined;
 

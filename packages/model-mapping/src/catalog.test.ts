@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createCatalog, costOf, pricesFromCost } from './catalog.js';
 import { calcPrice } from '@pydantic/genai-prices';
 import { genaiPriceLookup } from './prices.js';
-import { SEED_CONFIG } from './fixtures.js';
+import { LOOM_CONFIG } from './fixtures.js';
 
 test('prices and context windows default from the genai-prices table', () => {
   const catalog = createCatalog({ providers: [{ name: 'openai', type: 'openai', models: ['gpt-4'] }] });
@@ -15,7 +15,7 @@ test('prices and context windows default from the genai-prices table', () => {
 });
 
 test('a provider cost in the config (per 1k) overrides the table, converted to per million', () => {
-  const catalog = createCatalog({ providers: SEED_CONFIG.providers });
+  const catalog = createCatalog({ providers: LOOM_CONFIG.providers });
   const m = catalog.get('openai', 'gpt-4')!;
   assert.equal(m.priceSource, 'config');
   assert.ok(Math.abs(m.prices!.input - 10) < 1e-9 && Math.abs(m.prices!.output - 30) < 1e-9);
@@ -33,7 +33,7 @@ test('a model with no known price is marked unknown, never free', () => {
 
 test('per-model overrides and admin updates replace prices, window, capabilities and enabled', () => {
   const catalog = createCatalog({
-    providers: SEED_CONFIG.providers,
+    providers: LOOM_CONFIG.providers,
     models: [{ provider: 'local', model: 'llama-2-70b', context_window: 4096, capabilities: { tools: false } }],
   });
   const local = catalog.get('local', 'llama-2-70b')!;

@@ -23,7 +23,7 @@ const copyOf = (m: CatalogModel): CatalogModel => ({ ...m, capabilities: { ...m.
  *
  * @example
  * const catalog = await openCatalog({ providers: cfg.providers, models: cfg.models, store });
- * catalog.get('openai', 'gpt-4')?.prices // { input: 10, output: 30, … } with the seed's cost
+ * catalog.get('openai', 'gpt-4')?.prices // { input: 10, output: 30, … } with a per-1k config cost
  * await catalog.setOverride('openai', 'gpt-4', { enabled: false }); // persisted, survives restarts
  * catalog.close(); // stops the refresh timer
  */

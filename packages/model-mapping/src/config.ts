@@ -4,7 +4,7 @@
  * @module
  */
 
-/** Prices as they appear in a config: per 1k tokens (the seed's `cost`) or per million. */
+/** Prices as they appear in a config: per 1k tokens (Loom's `cost`) or per million. */
 export interface CostConfig {
   input_per_1k?: number;
   output_per_1k?: number;

@@ -1,8 +1,8 @@
 import { Exchange, type ClientFormat, type Principal } from '@switchyard/core';
 import type { MappingConfig } from './config.js';
 
-/** The seed's "Complete Example", as the lead's YAML loader hands it over (`ai_gateway`). */
-export const SEED_CONFIG: MappingConfig = {
+/** Loom's "Complete Example" (`ai_gateway`), as the gateway's config loader hands it over. */
+export const LOOM_CONFIG: MappingConfig = {
   providers: [
     { name: 'openai', type: 'openai', models: ['gpt-4', 'gpt-3.5-turbo'], cost: { input_per_1k: 0.01, output_per_1k: 0.03 } },
     { name: 'anthropic', type: 'anthropic', models: ['claude-3-opus', 'claude-3-sonnet'], cost: { input_per_1k: 0.015, output_per_1k: 0.075 } },

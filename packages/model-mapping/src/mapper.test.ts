@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { createCatalog } from './catalog.js';
 import { ModelMapper } from './mapper.js';
 import type { MappingConfig } from './config.js';
-import { SEED_CONFIG } from './fixtures.js';
+import { LOOM_CONFIG } from './fixtures.js';
 
 const mapperFor = (config: MappingConfig) => new ModelMapper(config, createCatalog({ providers: config.providers, models: config.models }));
 
 test('an alias maps per provider, with routing priorities attached', () => {
-  const r = mapperFor(SEED_CONFIG).resolve('gpt-4')!;
+  const r = mapperFor(LOOM_CONFIG).resolve('gpt-4')!;
   assert.equal(r.via, 'alias');
   assert.deepEqual(
     r.targets.map((t) => [t.provider, t.model, t.priority]),
@@ -21,7 +21,7 @@ test('an alias maps per provider, with routing priorities attached', () => {
 });
 
 test('exact upstream names and provider-prefixed names resolve', () => {
-  const mapper = mapperFor(SEED_CONFIG);
+  const mapper = mapperFor(LOOM_CONFIG);
   assert.deepEqual(mapper.resolve('claude-3-sonnet')?.targets.map((t) => t.provider), ['anthropic']);
   const prefixed = mapper.resolve('anthropic/claude-3-opus')!;
   assert.equal(prefixed.via, 'provider-prefix');
@@ -33,8 +33,8 @@ test('exact upstream names and provider-prefixed names resolve', () => {
 
 test('groups combine aliases, provider/model pairs and names', () => {
   const mapper = mapperFor({
-    ...SEED_CONFIG,
-    model_mapping: { ...SEED_CONFIG.model_mapping, fast: { openai: 'gpt-3.5-turbo', anthropic: 'claude-3-haiku-20240307' } },
+    ...LOOM_CONFIG,
+    model_mapping: { ...LOOM_CONFIG.model_mapping, fast: { openai: 'gpt-3.5-turbo', anthropic: 'claude-3-haiku-20240307' } },
     groups: { smart: ['gpt-4', 'anthropic/claude-3-sonnet'], cheap: [{ provider: 'local', model: 'llama-2-70b' }] },
   });
   assert.deepEqual(mapper.resolve('fast')?.targets.map((t) => `${t.provider}/${t.model}`), ['openai/gpt-3.5-turbo', 'anthropic/claude-3-haiku-20240307']);
@@ -50,7 +50,7 @@ test('groups combine aliases, provider/model pairs and names', () => {
 
 test('model_routes pin a model (or prefix) to a provider, and default catches unknown models', () => {
   const mapper = mapperFor({
-    providers: SEED_CONFIG.providers,
+    providers: LOOM_CONFIG.providers,
     routing: {
       strategy: 'model',
       model_routes: { 'gpt-4': 'openai', 'gpt-3.5-turbo': 'openai', 'claude-3-opus': 'anthropic', 'claude-3-sonnet': 'anthropic', default: 'openai' },
@@ -63,12 +63,12 @@ test('model_routes pin a model (or prefix) to a provider, and default catches un
 });
 
 test('with routing.providers configured, implicit resolution only uses providers listed there', () => {
-  const mapper = mapperFor({ ...SEED_CONFIG, routing: { strategy: 'round_robin', providers: [{ name: 'openai' }, { name: 'anthropic' }] } });
+  const mapper = mapperFor({ ...LOOM_CONFIG, routing: { strategy: 'round_robin', providers: [{ name: 'openai' }, { name: 'anthropic' }] } });
   assert.deepEqual(mapper.resolve('gpt-4')?.targets.map((t) => t.provider), ['openai', 'anthropic']);
   assert.equal(mapper.resolve('llama-2-70b'), undefined);
   assert.deepEqual(mapper.resolve('local/llama-2-70b')?.targets.map((t) => t.provider), ['local'], 'an explicit prefix still works');
 });
 
 test('bad routing.providers entries fail at start-up', () => {
-  assert.throws(() => mapperFor({ ...SEED_CONFIG, routing: { providers: [{ name: 'openai', weight: -1 }] } }), /routing.providers\[0\].weight/);
+  assert.throws(() => mapperFor({ ...LOOM_CONFIG, routing: { providers: [{ name: 'openai', weight: -1 }] } }), /routing.providers\[0\].weight/);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { isGatewayError, renderOpenAIError, type GatewayError } from '@switchyard/core';
 import { createCatalog } from './catalog.js';
 import { modelMapping, CANDIDATE_SOURCE, SKIPPED_TARGETS, type ModelMappingOptions } from './model-mapping.js';
-import { chat, SEED_CONFIG } from './fixtures.js';
+import { chat, LOOM_CONFIG } from './fixtures.js';
 import type { Exchange } from '@switchyard/core';
 
 async function run(options: ModelMappingOptions, ex: Exchange): Promise<Exchange> {
@@ -28,13 +28,13 @@ async function rejects(options: ModelMappingOptions, ex: Exchange): Promise<Gate
 const hi = [{ role: 'user', content: 'hi' }];
 
 test('writes candidates for an alias', async () => {
-  const ex = await run({ config: SEED_CONFIG }, chat({ model: 'gpt-4', messages: hi }));
+  const ex = await run({ config: LOOM_CONFIG }, chat({ model: 'gpt-4', messages: hi }));
   assert.deepEqual(ex.candidates?.map((t) => t.provider), ['openai', 'anthropic', 'local']);
   assert.equal(ex.locals.get(CANDIDATE_SOURCE), 'alias');
 });
 
 test('an unknown model is a 404 model_not_found listing names the client could use', async () => {
-  const err = await rejects({ config: SEED_CONFIG }, chat({ model: 'gpt-9', messages: hi }));
+  const err = await rejects({ config: LOOM_CONFIG }, chat({ model: 'gpt-9', messages: hi }));
   assert.equal(err.status, 404);
   assert.equal(err.code, 'model_not_found');
   assert.equal(err.param, 'model');
@@ -44,22 +44,22 @@ test('an unknown model is a 404 model_not_found listing names the client could u
 });
 
 test('the suggestion list is bounded', async () => {
-  const err = await rejects({ config: SEED_CONFIG, suggestionLimit: 2 }, chat({ model: 'nope', messages: hi }));
+  const err = await rejects({ config: LOOM_CONFIG, suggestionLimit: 2 }, chat({ model: 'nope', messages: hi }));
   assert.equal(err.message.split('Available: ')[1]!.split(', ').length, 2);
 });
 
 test('disabled models never become candidates', async () => {
-  const catalog = createCatalog({ providers: SEED_CONFIG.providers });
+  const catalog = createCatalog({ providers: LOOM_CONFIG.providers });
   catalog.update('openai', 'gpt-4-turbo-preview', { enabled: false });
-  const ex = await run({ config: SEED_CONFIG, catalog }, chat({ model: 'gpt-4', messages: hi }));
+  const ex = await run({ config: LOOM_CONFIG, catalog }, chat({ model: 'gpt-4', messages: hi }));
   assert.deepEqual(ex.candidates?.map((t) => t.provider), ['anthropic', 'local']);
   catalog.update('openai', 'gpt-3.5-turbo', { enabled: false });
-  const err = await rejects({ config: SEED_CONFIG, catalog }, chat({ model: 'gpt-3.5-turbo', messages: hi }));
+  const err = await rejects({ config: LOOM_CONFIG, catalog }, chat({ model: 'gpt-3.5-turbo', messages: hi }));
   assert.equal(err.status, 404);
 });
 
 test('tools, images and JSON schema only go to targets that support them', async () => {
-  const config = { ...SEED_CONFIG, models: [{ provider: 'local', model: 'llama-2-70b', capabilities: { tools: false } }] };
+  const config = { ...LOOM_CONFIG, models: [{ provider: 'local', model: 'llama-2-70b', capabilities: { tools: false } }] };
   const tools = [{ type: 'function', function: { name: 'f', parameters: {} } }];
   const withTools = await run({ config }, chat({ model: 'gpt-4', messages: hi, tools }));
   assert.deepEqual(withTools.candidates?.map((t) => t.provider), ['openai', 'anthropic']);
@@ -99,7 +99,7 @@ test('a model the catalog does not know has unknown capabilities: only known abs
 });
 
 test('a prompt larger than a context window skips that target; a larger-context model serves it', async () => {
-  const config = { providers: SEED_CONFIG.providers, model_mapping: { big: { openai: 'gpt-4', anthropic: 'claude-3-opus' } } };
+  const config = { providers: LOOM_CONFIG.providers, model_mapping: { big: { openai: 'gpt-4', anthropic: 'claude-3-opus' } } };
   const long = [{ role: 'user', content: 'x'.repeat(4 * 10_000) }];
   const ex = await run({ config }, chat({ model: 'big', messages: long }));
   assert.deepEqual(ex.candidates?.map((t) => `${t.provider}/${t.model}`), ['anthropic/claude-3-opus']);
@@ -111,11 +111,11 @@ test('a prompt larger than a context window skips that target; a larger-context 
 
 test('key permissions: allowed providers narrow; nothing allowed is a 403', async () => {
   const principal = { id: 'k1', name: 'k', kind: 'key' as const, allowedProviders: ['anthropic', 'local'] };
-  const ex = await run({ config: SEED_CONFIG }, chat({ model: 'gpt-4', messages: hi }, { principal }));
+  const ex = await run({ config: LOOM_CONFIG }, chat({ model: 'gpt-4', messages: hi }, { principal }));
   assert.deepEqual(ex.candidates?.map((t) => t.provider), ['anthropic', 'local']);
-  const err = await rejects({ config: SEED_CONFIG }, chat({ model: 'gpt-3.5-turbo', messages: hi }, { principal }));
+  const err = await rejects({ config: LOOM_CONFIG }, chat({ model: 'gpt-3.5-turbo', messages: hi }, { principal }));
   assert.equal(err.status, 403);
-  const models = await rejects({ config: SEED_CONFIG }, chat({ model: 'gpt-4', messages: hi }, { principal: { id: 'k2', name: 'k', kind: 'key', allowedModels: ['claude-*'] } }));
+  const models = await rejects({ config: LOOM_CONFIG }, chat({ model: 'gpt-4', messages: hi }, { principal: { id: 'k2', name: 'k', kind: 'key', allowedModels: ['claude-*'] } }));
   assert.equal(models.code, 'model_not_allowed');
 });
 
@@ -126,10 +126,10 @@ test('active key routing replaces the candidates; the model field is a hint', as
     kind: 'key' as const,
     routing: { active: true, strategy: 'priority', targets: [{ provider: 'anthropic', model: 'claude-3-sonnet' }, { provider: 'local', model: '*' }] },
   };
-  const ex = await run({ config: SEED_CONFIG }, chat({ model: 'gpt-4', messages: hi }, { principal }));
+  const ex = await run({ config: LOOM_CONFIG }, chat({ model: 'gpt-4', messages: hi }, { principal }));
   assert.deepEqual(ex.candidates?.map((t) => `${t.provider}/${t.model}`), ['anthropic/claude-3-sonnet', 'local/llama-2-70b']);
   assert.equal(ex.locals.get(CANDIDATE_SOURCE), 'routing');
-  const inactive = await run({ config: SEED_CONFIG }, chat({ model: 'gpt-4', messages: hi }, { principal: { ...principal, routing: { ...principal.routing, active: false } } }));
+  const inactive = await run({ config: LOOM_CONFIG }, chat({ model: 'gpt-4', messages: hi }, { principal: { ...principal, routing: { ...principal.routing, active: false } } }));
   assert.equal(inactive.candidates?.[0]?.provider, 'openai');
 });
 

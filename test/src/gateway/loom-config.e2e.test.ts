@@ -1,5 +1,5 @@
 /**
- * The seed's "Complete Example" (config/loom-complete.yaml), loaded as written through
+ * Loom's "Complete Example" (config/loom-complete.yaml), loaded as written through
  * createGateway({ configFile }), with its three providers pointed at local upstreams by the
  * `${…_BASE_URL:-…}` variables: it must route as written.
  */

@@ -22,7 +22,7 @@ test('the embedded default config has two simulated providers and listens on 127
   assert.equal(config.server.port, 8787);
 });
 
-test("the seed's Complete Example loads as written, with ${ENV} interpolation and defaults", async () => {
+test("Loom's Complete Example loads as written, with ${ENV} interpolation and defaults", async () => {
   const { config, warnings } = await loadConfig({ file: repoConfig('loom-complete.yaml'), env: { OPENAI_API_KEY: 'sk-test-openai' } });
   assert.deepEqual(config.ai_gateway.providers.map((p) => p.name), ['openai', 'anthropic', 'local']);
   assert.equal(config.ai_gateway.providers[0]!.api_key, 'sk-test-openai');
@@ -68,7 +68,7 @@ test('every scalar can be overridden from the environment, array items included'
   assert.equal(config.server.shutdown_timeout, 5000);
 });
 
-test('durations and sizes accept the seed forms', () => {
+test("durations and sizes accept Loom's forms", () => {
   const { config } = validateConfig({ server: { shutdown_timeout: '2m', body_limit: '512kb' } }, {});
   assert.equal(config.server.shutdown_timeout, 120_000);
   assert.equal(config.server.body_limit, 512 * 1024);

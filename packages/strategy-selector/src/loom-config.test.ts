@@ -6,7 +6,7 @@ import { createCatalog, modelMapping, type MappingConfig } from '@switchyard/mod
 import { strategySelector } from './strategy-selector.js';
 import { seeded } from './fixtures.js';
 
-// The seed's "Complete Example" (seeds/001), with local base URLs, as written.
+// Loom's "Complete Example" (config/loom-complete.yaml), with local base URLs, as written.
 const COMPLETE = `
 ai_gateway:
   enabled: true
@@ -144,7 +144,7 @@ model_routes:
   assert.equal(unknown.strategy, 'model');
 });
 
-test('round_robin and latency sections of the seed load', async () => {
+test("round_robin and latency sections of Loom's Complete Example load", async () => {
   const ai = parse(COMPLETE).ai_gateway as MappingConfig;
   ai.routing = parse(`
 strategy: round_robin
