@@ -105,6 +105,31 @@ describe('stream continuation with assistant prefill (anthropic)', () => {
     });
   });
 
+  it('usage of a continued stream keeps the one-hour cache writes of every segment (priced at the one-hour rate)', async () => {
+    await withGateway(async (gw) => {
+      const cacheWrites = (fiveMinute: number, oneHour: number) => ({
+        cache_creation_input_tokens: fiveMinute + oneHour,
+        cache_creation: { ephemeral_5m_input_tokens: fiveMinute, ephemeral_1h_input_tokens: oneHour },
+      });
+      A.set(async (_req, res) => {
+        sseHead(res);
+        res.write(anthropicOpening(10, cacheWrites(100, 300)) + anthropicText('Hello, '));
+        await delay(30);
+        res.socket?.destroy();
+      });
+      B.set((_req, res) => {
+        sseHead(res);
+        res.end(anthropicOpening(14, cacheWrites(20, 40)) + anthropicText('world!') + anthropicClosing(5));
+      });
+      const res = await post(`${gw.url}/v1/messages`, BODY, anthropicHeaders);
+      assert.equal(parseStream(res.text).text, 'Hello, world!');
+      const ex = await gw.settled();
+      assert.equal(ex.attempts.length, 2);
+      assert.equal(ex.usage?.cacheWriteTokens, 460);
+      assert.equal(ex.usage?.cacheWrite1hTokens, 340);
+    });
+  });
+
   it('trailing whitespace: cut from the prefill (the API refuses it) and not repeated to the client', async () => {
     await withGateway(async (gw) => {
       A.set(cutAfter('Hello, '));

@@ -114,10 +114,10 @@ export function anthropicEvent(type: string, data: Record<string, unknown>): str
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 }
 
-/** The opening of an Anthropic stream: message_start and an open text block. */
-export function anthropicOpening(inputTokens = 10): string {
+/** The opening of an Anthropic stream: message_start (its usage plus `usage`) and an open text block. */
+export function anthropicOpening(inputTokens = 10, usage: Record<string, unknown> = {}): string {
   return anthropicEvent('message_start', {
-    message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 1 } },
+    message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 1, ...usage } },
   }) + anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
 }
 

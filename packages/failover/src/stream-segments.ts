@@ -18,9 +18,16 @@ export async function checkFirstEvent(result: StreamResult, call: ProviderCall, 
 export function sumUsage(list: Array<Usage | undefined>): Usage | undefined {
   const seen = list.filter((u): u is Usage => u !== undefined);
   if (seen.length <= 1) return seen[0];
-  return seen.reduce((a, b) => ({
-    inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens,
-    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens, cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
-    reasoningTokens: a.reasoningTokens + b.reasoningTokens, source: a.source === 'provider' && b.source === 'provider' ? 'provider' : 'estimated',
-  }));
+  return seen.reduce((a, b) => {
+    const sum: Usage = {
+      inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens,
+      cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens, cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+      reasoningTokens: a.reasoningTokens + b.reasoningTokens, source: a.source === 'provider' && b.source === 'provider' ? 'provider' : 'estimated',
+    };
+    // One-hour writes are priced at their own rate: a segment that reported them keeps them.
+    if (a.cacheWrite1hTokens !== undefined || b.cacheWrite1hTokens !== undefined) {
+      sum.cacheWrite1hTokens = (a.cacheWrite1hTokens ?? 0) + (b.cacheWrite1hTokens ?? 0);
+    }
+    return sum;
+  });
 }
