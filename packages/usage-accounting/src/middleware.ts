@@ -6,7 +6,7 @@ import { formatUsd } from './pricing.js';
 import type { RequestLogRecord } from './record.js';
 import { redact } from './redact.js';
 import { addTotals, isQueryable, totalsOf, zeroTotals, type KeyUsageTotals, type RequestLogStore } from './store.js';
-import { StreamUsageObserver } from './usage-parse.js';
+import { STREAM_OBSERVER, StreamUsageObserver } from './usage-parse.js';
 import { RequestLogWriter } from './writer.js';
 
 /** The middleware, plus its lifecycle and the per-key totals it keeps. */
@@ -74,6 +74,7 @@ export function usageAccounting(options: UsageAccountingOptions = {}): UsageAcco
     if (response?.kind === 'stream') {
       const observer = new StreamUsageObserver(exchange.format, stripUsage, config.maxStreamChars);
       obs.stream = { observer, phase: 'pending' };
+      exchange.locals.set(STREAM_OBSERVER, observer);
       exchange.response = { ...response, events: observe(response, obs.stream, () => exchange.now()) };
     } else if (response?.kind === 'json' && config.costHeader && response.status < 400) {
       // JSON: the cost is known before the adapter writes headers. Streams: only at the end.

@@ -1,5 +1,6 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type { Attempt, ClientFormat, EventBus, Exchange, Settlement } from '@switchyard/core';
+import { STREAM_OBSERVER, type StreamUsageObserver } from './usage-parse.js';
 
 /** Options of {@link traceExchanges}. */
 export interface TracingOptions {
@@ -41,7 +42,8 @@ const headerGetter = {
  * OpenTelemetry traces of every exchange, following the GenAI semantic conventions: a `SERVER`
  * span per request (`chat gpt-4o`), continuing the client's W3C `traceparent`, and a `CLIENT`
  * child span per upstream attempt with `gen_ai.provider.name`, `gen_ai.request.model`,
- * `gen_ai.response.model`, `gen_ai.usage.*`, `gen_ai.response.finish_reasons`, `error.type`,
+ * `gen_ai.response.model`, `gen_ai.response.id`, `gen_ai.usage.*`, `gen_ai.response.finish_reasons`
+ * (streams too, when usage accounting is mounted), `error.type`,
  * plus `switchyard.*` (key id, strategy, attempt number, failover kind and the reason for it).
  * Only `@opentelemetry/api` is used: spans go to whatever SDK and exporter the app registered;
  * with none registered the tracer is a no-op and nothing past one non-recording span check runs.
@@ -162,6 +164,12 @@ function responseAttributes(exchange: Exchange, attempt: Attempt): Attributes {
     if (typeof parsed.id === 'string') out['gen_ai.response.id'] = parsed.id;
     const reasons = finishReasons(parsed);
     if (reasons.length) out['gen_ai.response.finish_reasons'] = reasons;
+  }
+  // A stream: what usage accounting's observer saw pass (usage accounting mounted).
+  const streamed = exchange.response?.kind === 'stream' ? (exchange.locals.get(STREAM_OBSERVER) as StreamUsageObserver | undefined) : undefined;
+  if (streamed) {
+    if (streamed.responseId !== undefined) out['gen_ai.response.id'] = streamed.responseId;
+    if (streamed.finishReasons.length) out['gen_ai.response.finish_reasons'] = [...streamed.finishReasons];
   }
   const usage = exchange.usage;
   if (usage) {

@@ -68,11 +68,27 @@ export function isEmptyUsage(u: Usage | undefined): boolean {
   return !u || u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens === 0;
 }
 
+/** Whether an OpenAI chunk's text gives a choice a finish reason (not `"finish_reason":null`), without parsing it. */
+function finishesChoice(data: string): boolean {
+  let at = data.indexOf('"finish_reason"');
+  while (at >= 0) {
+    let i = at + 15;
+    while (data[i] === ' ' || data[i] === ':') i++;
+    if (data[i] === '"') return true;
+    at = data.indexOf('"finish_reason"', i);
+  }
+  return false;
+}
+
+/** Key of the exchange's stream observer in `exchange.locals` (traces read the id and finish reasons there). */
+export const STREAM_OBSERVER = Symbol('switchyard.usage-accounting.stream-observer');
+
 /**
  * Watches a stream in the client's format as it passes: picks up the usage the provider
  * reported (OpenAI's usage chunk; Anthropic's `message_start` and cumulative `message_delta`),
  * keeps the event data for a tokenizer estimate if the stream is cut, and tells the caller
- * which events to drop or rewrite so a client that did not ask for usage never sees it.
+ * which events to drop or rewrite so a client that did not ask for usage never sees it. It also
+ * notes the response id and finish reasons, for traces.
  */
 export class StreamUsageObserver {
   readonly #family: 'openai' | 'anthropic';
@@ -86,6 +102,11 @@ export class StreamUsageObserver {
   #keptChars = 0;
   /** Data was dropped from `data` because of the cap. */
   truncated = false;
+  /** The response's id, as the stream states it (OpenAI chunk `id`, Anthropic `message.id`). */
+  responseId: string | undefined;
+  /** Why generation stopped, per choice (OpenAI `finish_reason`, Anthropic `stop_reason`). */
+  readonly finishReasons: string[] = [];
+  #sawFirst = false;
 
   /**
    * @param stripUsage drop OpenAI usage-only chunks and `usage` fields (the client did not ask).
@@ -115,10 +136,21 @@ export class StreamUsageObserver {
   }
 
   #openai(ev: SseEvent): SseEvent | undefined {
-    // Only chunks that mention usage are parsed: the rest pass through untouched.
-    if (!ev.data.includes('"usage"')) return ev;
+    // Only the first chunk (the id), chunks that finish a choice and chunks that mention usage
+    // are parsed: the rest pass through untouched.
+    const first = !this.#sawFirst;
+    this.#sawFirst = true;
+    const finishing = finishesChoice(ev.data);
+    if (!first && !finishing && !ev.data.includes('"usage"')) return ev;
     const chunk = obj(eventJson(ev));
     if (!chunk) return ev;
+    if (first && typeof chunk.id === 'string') this.responseId = chunk.id;
+    if (finishing && Array.isArray(chunk.choices)) {
+      for (const choice of chunk.choices) {
+        const reason = obj(choice)?.finish_reason;
+        if (typeof reason === 'string') this.finishReasons.push(reason);
+      }
+    }
     const usage = obj(chunk.usage);
     if (usage) {
       this.#usage = fromOpenAiUsage(usage);
@@ -135,7 +167,11 @@ export class StreamUsageObserver {
     const type = ev.event;
     if (type !== 'message_start' && type !== 'message_delta') return ev;
     const payload = obj(eventJson(ev));
-    const usage = type === 'message_start' ? obj(obj(payload?.message)?.usage) : obj(payload?.usage);
+    const message = type === 'message_start' ? obj(payload?.message) : undefined;
+    if (typeof message?.id === 'string') this.responseId ??= message.id;
+    const reason = type === 'message_delta' ? obj(payload?.delta)?.stop_reason : undefined;
+    if (typeof reason === 'string') this.finishReasons.splice(0, Infinity, reason);
+    const usage = message ? obj(message.usage) : obj(payload?.usage);
     if (!usage) return ev;
     const next = fromAnthropicUsage(usage);
     const prev = this.#usage;

@@ -11,7 +11,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import Anthropic from '@anthropic-ai/sdk';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { ANSWER, startFaultyLlm, type FaultyLlm } from '../support/faulty-llm.js';
-import { startUpstream, type Upstream } from '../support/upstream.js';
+import { sse, startUpstream, type Upstream } from '../support/upstream.js';
 import { openaiCompletion, openaiError } from './helpers.js';
 
 const exporter = new InMemorySpanExporter();
@@ -163,6 +163,53 @@ test('a stream cut mid-answer and continued on a backup: the attempt is marked a
   assert.equal(root.attributes['switchyard.failover.kind'], 'continuation');
   assert.equal(root.attributes['switchyard.stream'], true);
   assert.equal(root.attributes['gen_ai.provider.name'], 'tr-c-backup');
+  // Streams carry the response id (the one the client saw first) and the finish reason too.
+  for (const span of [root, attempts[1]!]) {
+    assert.equal(span.attributes['gen_ai.response.id'], 'msg_faulty');
+    assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['end_turn']);
+  }
+});
+
+test('an OpenAI stream: response id and the finish reason of every choice', async () => {
+  const chunk = (choices: unknown[]) => sse({ id: 'chatcmpl-streamed', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini-2024-07-18', choices });
+  const upstream = await startUpstream({
+    sse: [
+      chunk([{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }, { index: 1, delta: { role: 'assistant', content: 'Yo' }, finish_reason: null }]),
+      chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]),
+      chunk([{ index: 1, delta: {}, finish_reason: 'length' }]),
+      'data: [DONE]\n\n',
+    ],
+  });
+  const gateway = await startGateway({
+    config: {
+      storage: { sqlite_path: ':memory:' },
+      ai_gateway: {
+        providers: [{ name: 'tr-s', type: 'openai', base_url: `${upstream.url}/v1`, api_key: 'sk-s', models: ['gpt-4o-mini'] }],
+        model_mapping: { chat: { 'tr-s': 'gpt-4o-mini' } },
+      },
+    },
+  });
+  exporter.reset();
+  try {
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-client', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat', n: 2, stream: true, messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /\[DONE\]/);
+    for (let i = 0; i < 100 && !exporter.getFinishedSpans().some((s) => s.kind === 1); i++) await new Promise((r) => setTimeout(r, 20));
+    const spans = exporter.getFinishedSpans();
+    const root = spans.find((s) => s.kind === 1)!;
+    const served = spans.find((s) => s.parentSpanContext?.spanId === root.spanContext().spanId)!;
+    for (const span of [root, served]) {
+      assert.equal(span.attributes['gen_ai.response.id'], 'chatcmpl-streamed');
+      assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['stop', 'length']);
+    }
+  } finally {
+    await gateway.close();
+    await upstream.close();
+  }
 });
 
 test('a hedged stream: the hedge attempt is marked, the cancelled loser is not an error', async () => {
