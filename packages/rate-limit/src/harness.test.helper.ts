@@ -16,6 +16,11 @@ export function terminal(gate?: { wait(): Promise<void> }): ExchangeMiddleware {
     const mode = exchange.headers['x-mode'] ?? 'json';
     const [input, output] = (exchange.headers['x-usage'] ?? '10,5').split(',').map(Number) as [number, number];
     const target = exchange.plan?.targets[0] ?? exchange.candidates?.[0];
+    if (mode === 'not-sent') {
+      // The request could not be built for the target: it never left (a `rejected` attempt).
+      if (target) exchange.attempts.push({ target, startedAt: exchange.now(), outcome: 'rejected' });
+      throw new GatewayError('Request could not be translated', { status: 400 });
+    }
     if (target) exchange.attempts.push({ target, startedAt: exchange.now(), outcome: 'success' });
     if (mode === 'hold') await gate?.wait();
     if (mode === 'fail') throw new GatewayError('All providers failed', { status: 502 });

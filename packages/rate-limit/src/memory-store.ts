@@ -87,6 +87,11 @@ export class MemoryLimitStore implements LimitStore {
     const cur = Math.floor(input.now / tw.bucketMs);
     add(c.input, cur, input.actual.inputTokens);
     add(c.output, cur, input.actual.outputTokens);
+    const rw = input.refundRequestIn;
+    if (rw) {
+      const qb = Math.floor(input.reservedAt / rw.bucketMs);
+      if (qb >= Math.floor(input.now / rw.bucketMs) - rw.windowMs / rw.bucketMs) subtract(c.requests, qb, 1);
+    }
     c.leases.delete(input.id);
   }
 

@@ -123,6 +123,29 @@ for (const framework of ['koa', 'express'] as const) {
           await server.close();
         }
       });
+
+      test('a request that was never sent does not count against the requests per minute of its provider', async () => {
+        const options: ProviderLimiterOptions = { providers: { openai: { requestsPerMinute: 1 } } };
+        if (client) options.store = new RedisLimitStore({ client, prefix: `p:${randomUUID()}:` });
+        const limiter = new ProviderLimiter(options);
+        const server = await serve(framework, {
+          koa: [toKoa(plan), providerLimitsKoa({ limiter, estimateTokens: () => 10 }), toKoa(terminal())],
+          express: [toExpress(plan), providerLimitsExpress({ limiter, estimateTokens: () => 10 }), toExpress(terminal())],
+        });
+        try {
+          assert.equal((await chat(server.url, undefined, { 'x-mode': 'not-sent' })).status, 400);
+          assert.equal((await chat(server.url, undefined, { 'x-mode': 'not-sent' })).status, 400);
+          // Settlement runs just after the response: wait until the request is given back.
+          for (let i = 0; i < 100 && !(await limiter.hasRoom(A, 10)).ok; i++) await new Promise((r) => setTimeout(r, 20));
+          const res = await chat(server.url, undefined);
+          assert.equal(res.status, 200);
+          assert.equal(res.json().target.provider, 'openai', 'the provider still has its one request this minute');
+          const full = await chat(server.url, undefined);
+          assert.equal(full.json().target.provider, 'azure', 'a request that was sent counts');
+        } finally {
+          await server.close();
+        }
+      });
     });
   }
 }

@@ -43,8 +43,12 @@ export interface ProviderLease {
   retryAfterMs: number;
   /** Which limit was full (`openai: requests_per_minute`, `upstream tokens`, …). */
   reason?: string;
-  /** Settle the lease with the real usage (or none: nothing was consumed). Idempotent. */
-  release(usage?: Pick<Usage, 'inputTokens' | 'outputTokens'> & Partial<Usage>): Promise<void>;
+  /**
+   * Settle the lease with the real usage (or none: nothing was consumed). `notSent`: the request
+   * never left for this target (refused before it was sent), so it is taken back out of the
+   * requests-per-minute count too. Idempotent.
+   */
+  release(usage?: Pick<Usage, 'inputTokens' | 'outputTokens'> & Partial<Usage>, how?: { notSent?: boolean }): Promise<void>;
 }
 
 const MINUTE: WindowSpec = { windowMs: 60_000, bucketMs: 1_000 };
@@ -136,8 +140,8 @@ export class ProviderLimiter {
     for (const { key, limits, label } of scopes) {
       const decision = await this.#store.reserve({ ...this.#base(key, limits, now), id, inputTokens: tokens, outputTokens: 0, mode });
       if (!decision.allowed) {
-        // Undo the scopes already taken so a refused target holds nothing.
-        await Promise.all(held.map((h) => this.#settle(h.key, h.id, now, tokens, 0)));
+        // Undo the scopes already taken so a refused target holds nothing, its request included.
+        await Promise.all(held.map((h) => this.#settle(h.key, h.id, now, tokens, 0, true)));
         const what = decision.rejectedBy === 'totalTokens' ? 'tokens_per_minute' : decision.rejectedBy === 'concurrent' ? 'concurrent_requests' : 'requests_per_minute';
         return { ok: false, retryAfterMs: decision.retryAfterMs, reason: `${label}: ${what}`, release: NOOP_LEASE.release };
       }
@@ -149,12 +153,12 @@ export class ProviderLimiter {
     return {
       ok: true,
       retryAfterMs: 0,
-      release: async (usage) => {
+      release: async (usage, how) => {
         if (released) return;
         released = true;
         for (const h of held) this.#leases.release(h.key, h.id);
         const used = usage ? usage.inputTokens + (usage.cacheReadTokens ?? 0) + (usage.cacheWriteTokens ?? 0) + usage.outputTokens : 0;
-        await Promise.all(held.map((h) => this.#settle(h.key, h.id, now, tokens, used)));
+        await Promise.all(held.map((h) => this.#settle(h.key, h.id, now, tokens, used, how?.notSent === true)));
       },
     };
   }
@@ -196,8 +200,9 @@ export class ProviderLimiter {
     return { key, id: randomUUID(), now, tokenWindow: MINUTE, requestWindow: MINUTE, limits, leaseMs: this.#leaseMs };
   }
 
-  async #settle(key: string, id: string, reservedAt: number, reserved: number, used: number): Promise<void> {
+  async #settle(key: string, id: string, reservedAt: number, reserved: number, used: number, notSent = false): Promise<void> {
     await this.#store.settle({
+      ...(notSent ? { refundRequestIn: MINUTE } : {}),
       key,
       id,
       now: this.#now(),

@@ -85,11 +85,13 @@ export function providerLimits(options: ProviderLimitsOptions): ExchangeMiddlewa
       try {
         const served = ex.attempts.find((a) => a.outcome === 'success')?.target;
         const usage = ex.usage ?? undefined;
-        // No attempt record (no executor): the first target is the one that was used.
+        // No attempt record (no executor): the first target is the one that was used. Attempts
+        // that never left (`rejected`: the request could not be built) give the request back.
+        const sent = ex.attempts.length === 0 || ex.attempts.some((a) => sameTarget(a.target, first) && a.outcome !== 'rejected');
         if (!served || sameTarget(served, first)) {
-          await held.release(usage);
+          await held.release(usage, { notSent: !sent });
         } else {
-          await held.release(undefined);
+          await held.release(undefined, { notSent: !sent });
           await limiter.record(served, { inputTokens: (usage?.inputTokens ?? 0) + (usage?.cacheReadTokens ?? 0) + (usage?.cacheWriteTokens ?? 0), outputTokens: usage?.outputTokens ?? 0 });
         }
       } catch (err) {

@@ -117,7 +117,8 @@ return { allowed, rejected, wait, si, so, sr, sc, askIn, askOut }
 
 /**
  * ARGV: now, tokenBucketMs, tokenBuckets, reservedAt, reservedInput, reservedOutput,
- * actualInput, actualOutput, id.
+ * actualInput, actualOutput, id, requestBucketMs, requestBuckets (both 0: no request to refund;
+ * otherwise the request counted at reservedAt is taken back, the request was never sent).
  */
 export const SETTLE_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -135,6 +136,11 @@ end
 if rb >= tcur - tn then
   take('i' .. rb, resIn)
   take('o' .. rb, resOut)
+end
+local qbms, qn = tonumber(ARGV[10]), tonumber(ARGV[11])
+if qbms > 0 then
+  local qb = math.floor(tonumber(ARGV[4]) / qbms)
+  if qb >= math.floor(now / qbms) - qn then take('r' .. qb, 1) end
 end
 if actIn > 0 then redis.call('HINCRBY', KEYS[1], 'i' .. tcur, actIn) end
 if actOut > 0 then redis.call('HINCRBY', KEYS[1], 'o' .. tcur, actOut) end

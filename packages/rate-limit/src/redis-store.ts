@@ -94,6 +94,8 @@ export class RedisLimitStore implements LimitStore {
       Math.ceil(input.actual.inputTokens),
       Math.ceil(input.actual.outputTokens),
       input.id,
+      input.refundRequestIn?.bucketMs ?? 0,
+      input.refundRequestIn ? input.refundRequestIn.windowMs / input.refundRequestIn.bucketMs : 0,
     ]);
   }
 

@@ -86,6 +86,27 @@ export function storeContract(test: Test, makeStore: () => LimitStore): void {
     assert.equal((await ask(store, key, T0 + 6 * 60_000, limits, 3950)).allowed, true, '5000 - 1050 fits exactly');
   });
 
+  test('settling a request that was never sent gives its request back', async () => {
+    const store = makeStore();
+    const key = `refund-${randomUUID()}`;
+    const limits = { requests: 1 };
+    const id = randomUUID();
+    assert.equal((await ask(store, key, T0, limits, 10, 0, { id })).allowed, true);
+    assert.equal((await ask(store, key, T0 + 2_000, limits, 10)).rejectedBy, 'requests');
+    await store.settle({
+      key, id, now: T0 + 3_000, reservedAt: T0, tokenWindow: HOUR, refundRequestIn: MINUTE,
+      reserved: { inputTokens: 10, outputTokens: 0 }, actual: { inputTokens: 0, outputTokens: 0 },
+    });
+    assert.equal((await store.usage(key, T0 + 3_000, HOUR, MINUTE)).requests, 0);
+    assert.equal((await ask(store, key, T0 + 4_000, limits, 10)).allowed, true);
+    // A plain settlement keeps the request counted.
+    const kept = randomUUID();
+    const key2 = `kept-${randomUUID()}`;
+    await ask(store, key2, T0, limits, 10, 0, { id: kept });
+    await store.settle({ key: key2, id: kept, now: T0 + 3_000, reservedAt: T0, tokenWindow: HOUR, reserved: { inputTokens: 10, outputTokens: 0 }, actual: { inputTokens: 0, outputTokens: 0 } });
+    assert.equal((await store.usage(key2, T0 + 3_000, HOUR, MINUTE)).requests, 1);
+  });
+
   test('peek writes nothing; force writes past the limit', async () => {
     const store = makeStore();
     const key = `modes-${randomUUID()}`;

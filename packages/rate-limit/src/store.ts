@@ -94,6 +94,12 @@ export interface SettleInput {
   actual: { inputTokens: number; outputTokens: number };
   /** Route the settlement to the fallback store that made the reservation. */
   fallback?: boolean;
+  /**
+   * The request was never sent (refused before it left, e.g. it could not be built): take its
+   * request back out of this request window, from the bucket it was counted in at `reservedAt`.
+   * Defaults to none (the request stays counted).
+   */
+  refundRequestIn?: WindowSpec;
 }
 
 /** Extend a concurrency lease that is still held (a request still running). */
