@@ -99,14 +99,20 @@ for (const framework of ['koa', 'express'] as const) {
         await redis?.stop();
       });
 
-      test('a full provider is skipped, then 429 when every provider is full', async () => {
-        const options: ProviderLimiterOptions = { providers: { openai: { requestsPerMinute: 2 }, azure: { requestsPerMinute: 1 } } };
+      /** The plan, the provider limits (on this backend) and the terminal, on this framework. */
+      async function limitedServer(options: ProviderLimiterOptions) {
         if (client) options.store = new RedisLimitStore({ client, prefix: `p:${randomUUID()}:` });
         const limiter = new ProviderLimiter(options);
         const server = await serve(framework, {
           koa: [toKoa(plan), providerLimitsKoa({ limiter, estimateTokens: () => 10 }), toKoa(terminal())],
           express: [toExpress(plan), providerLimitsExpress({ limiter, estimateTokens: () => 10 }), toExpress(terminal())],
         });
+        return { limiter, server };
+      }
+
+      test('a full provider is skipped, then 429 when every provider is full', async () => {
+        const options: ProviderLimiterOptions = { providers: { openai: { requestsPerMinute: 2 }, azure: { requestsPerMinute: 1 } } };
+        const { server } = await limitedServer(options);
         try {
           const served: string[] = [];
           for (let i = 0; i < 3; i++) {
@@ -126,12 +132,7 @@ for (const framework of ['koa', 'express'] as const) {
 
       test('a request that was never sent does not count against the requests per minute of its provider', async () => {
         const options: ProviderLimiterOptions = { providers: { openai: { requestsPerMinute: 1 } } };
-        if (client) options.store = new RedisLimitStore({ client, prefix: `p:${randomUUID()}:` });
-        const limiter = new ProviderLimiter(options);
-        const server = await serve(framework, {
-          koa: [toKoa(plan), providerLimitsKoa({ limiter, estimateTokens: () => 10 }), toKoa(terminal())],
-          express: [toExpress(plan), providerLimitsExpress({ limiter, estimateTokens: () => 10 }), toExpress(terminal())],
-        });
+        const { limiter, server } = await limitedServer(options);
         try {
           assert.equal((await chat(server.url, undefined, { 'x-mode': 'not-sent' })).status, 400);
           assert.equal((await chat(server.url, undefined, { 'x-mode': 'not-sent' })).status, 400);
