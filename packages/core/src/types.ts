@@ -94,6 +94,11 @@ export interface Attempt {
    * `continuation`, finishing a stream that broke after its first byte.
    */
   role?: 'hedge' | 'continuation';
+  /**
+   * A continuation: how many characters of answer text the client already had when the stream
+   * was cut (this try carried on from there).
+   */
+  deliveredChars?: number;
   /** The try lost a hedge race and was cancelled (its outcome is `aborted`). */
   hedgeLost?: boolean;
 }

@@ -19,8 +19,9 @@ export interface ProvidersAdminRouterOptions {
 
 /**
  * Admin routes for providers, as a framework-neutral route table (mount it with `koaRoutes` or
- * `expressRoutes`, behind your own admin auth): `GET /providers`, `GET /providers/:name/health`,
- * `GET /providers/:name/stats`, and `GET /providers/events` (server-sent events of status changes).
+ * `expressRoutes`, behind your own admin auth): `GET /providers` and `GET /providers/:name/stats`
+ * (both with the circuits routing honours, from `breakerStates`), `GET /providers/:name/health`,
+ * and `GET /providers/events` (server-sent events of status changes).
  *
  * @example
  * app.use(koaRoutes(providersAdminRoutes({ health, breakerStates: fo.breakerStates }), { prefix: '/admin' }));
@@ -29,7 +30,11 @@ export function providersAdminRoutes(options: ProvidersAdminRouterOptions): Rout
   if (!options?.health) throw new TypeError('providersAdminRoutes: `health` is required');
   const { health } = options;
   return [
-    { method: 'GET', path: '/providers', handler: () => ({ status: 200, body: { providers: health.list() } }) },
+    {
+      method: 'GET',
+      path: '/providers',
+      handler: async () => ({ status: 200, body: { providers: await Promise.all(health.list().map((report) => routingView(report, options.breakerStates))) } }),
+    },
     {
       method: 'GET',
       path: '/providers/events',
@@ -64,12 +69,17 @@ export function providersAdminRoutes(options: ProvidersAdminRouterOptions): Rout
         const name = params.name!;
         const report = health.report(name);
         if (!report) return notFound(name);
-        if (!options.breakerStates) return { status: 200, body: { ...report, breakers: [] } };
-        const breakers = (await options.breakerStates(name)).filter((b) => b.provider === name);
-        return { status: 200, body: { ...withCircuits(report, breakers), breakers } };
+        return { status: 200, body: await routingView(report, options.breakerStates) };
       },
     },
   ];
+}
+
+/** A provider's report with its circuits as routing sees them, and those breakers. */
+async function routingView(report: ProviderReport, breakerStates: ProvidersAdminRouterOptions['breakerStates']): Promise<ProviderReport & { breakers: BreakerSnapshot[] }> {
+  if (!breakerStates) return { ...report, breakers: [] };
+  const breakers = (await breakerStates(report.name)).filter((b) => b.provider === report.name);
+  return { ...withCircuits(report, breakers), breakers };
 }
 
 /** The report's circuit fields as the given breaker states (what routing honours) say. */

@@ -420,8 +420,8 @@ class Run {
     const events = continuedStream({
       first: this.#guard(run.target, entry, result, attempt, served.stopUpstream, segments),
       transcript, body: exchange.body, kinds: cfg.continuation.kinds, maxContinuations: cfg.continuation.maxContinuations,
-      next: (body, cut) => this.#continue(menders, run.target, body, cut, segments),
-      ...(regenerators.length ? { regenerate: (cut: ProviderError) => this.#continue(regenerators, run.target, exchange.body, cut, segments, false) } : {}),
+      next: (body, cut, delivered) => this.#continue(menders, run.target, body, cut, delivered, segments),
+      ...(regenerators.length ? { regenerate: (cut: ProviderError, delivered: number) => this.#continue(regenerators, run.target, exchange.body, cut, delivered, segments, false) } : {}),
       usageBefore: () => sumUsage(segments.slice(0, -1).map((u) => u())),
     });
     exchange.response = { kind: 'stream', status: result.status, headers, events: this.#clearing(events) };
@@ -470,7 +470,7 @@ class Run {
    * of a continuation (a refused prefill included) only moves on to the next candidate;
    * undefined lets the client's stream end with the original error.
    */
-  async #continue(menders: RunTarget[], from: Target, body: Record<string, unknown>, cut: ProviderError, segments: Array<() => Usage | undefined>, prefill = true): Promise<AsyncIterable<SseEvent> | undefined> {
+  async #continue(menders: RunTarget[], from: Target, body: Record<string, unknown>, cut: ProviderError, deliveredChars: number, segments: Array<() => Usage | undefined>, prefill = true): Promise<AsyncIterable<SseEvent> | undefined> {
     const { exchange, cfg } = this;
     for (const { target } of menders) {
       if (this.#attempts >= this.plan.maxAttempts || this.#signal.aborted) return undefined;
@@ -481,6 +481,7 @@ class Run {
       if (await this.policies.skipReason(entry)) continue;
       cfg.events?.emit('failover', { exchange, from, to: target, kind: cut.failureKind });
       const { attempt, upstream } = this.#startAttempt(target, this.#signal, 'continuation');
+      attempt.deliveredChars = deliveredChars;
       const deadlines = this.#deadlines(target);
       try {
         const call = { ...(await this.#call(target, body)), continuation: prefill };

@@ -12,13 +12,13 @@ export interface ContinuedStreamOptions {
    * Start a continuation with this prefilled body: a guarded stream, or undefined when no
    * target would continue (none left, all refused the prefill, budget or deadline spent).
    */
-  next: (body: Record<string, unknown>, cut: ProviderError) => Promise<AsyncIterable<SseEvent> | undefined>;
+  next: (body: Record<string, unknown>, cut: ProviderError, deliveredChars: number) => Promise<AsyncIterable<SseEvent> | undefined>;
   body: Record<string, unknown>;
   /**
    * When nothing continues it: the request again without a prefill, on a target that may not
    * take one ("regenerate and match"), or undefined. Defaults to none.
    */
-  regenerate?: (cut: ProviderError) => Promise<AsyncIterable<SseEvent> | undefined>;
+  regenerate?: (cut: ProviderError, deliveredChars: number) => Promise<AsyncIterable<SseEvent> | undefined>;
   /** Usage of every segment before the one being spliced in (added to its final usage). */
   usageBefore: () => Usage | undefined;
 }
@@ -46,8 +46,10 @@ export async function* continuedStream(options: ContinuedStreamOptions): AsyncGe
     } catch (err) {
       if (!isProviderError(err) || !options.kinds.has(err.failureKind) || used >= options.maxContinuations) throw err;
       if (transcript.partial() === undefined) throw err;
-      const next = await options.next(transcript.continuationBody(options.body), err);
-      const again = next ? undefined : await options.regenerate?.(err);
+      // What the client already has: the continuation attempt records it (the log says where it cut).
+      const delivered = transcript.sent().length;
+      const next = await options.next(transcript.continuationBody(options.body), err, delivered);
+      const again = next ? undefined : await options.regenerate?.(err, delivered);
       if (!next && !again) throw err;
       used++;
       source = next ?? matchSent(again!, transcript, err);

@@ -91,6 +91,7 @@ export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Obs
     if (a.firstByteAt !== undefined) log.ttftMs = Math.max(0, a.firstByteAt - a.startedAt);
     log.startMs = Math.max(0, a.startedAt - start);
     if (a.role) log.role = a.role;
+    if (a.deliveredChars !== undefined) log.deliveredChars = a.deliveredChars;
     if (a.hedgeLost) log.hedgeLost = true;
     return log;
   });

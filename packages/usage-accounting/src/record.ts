@@ -16,6 +16,8 @@ export interface AttemptLog {
   startMs?: number;
   /** `hedge`: raced against a slow first token; `continuation`: finished a stream that broke. */
   role?: 'hedge' | 'continuation';
+  /** A continuation: characters of answer text the client already had at the cut it continued. */
+  deliveredChars?: number;
   /** Lost a hedge race and was cancelled (its outcome is `aborted`). */
   hedgeLost?: boolean;
 }

@@ -286,6 +286,9 @@ describe('hedged requests', () => {
       assert.equal(a.text, ANSWER);
       const log = await loggedAttempts(gw, a.headers.get('x-request-id'));
       assert.deepEqual(log.map((x) => [x.provider, x.outcome, x.failureKind ?? null, x.role ?? 'plan']), [['a-main', 'failure', 'network', 'plan'], ['a-backup', 'success', null, 'continuation']]);
+      // Where it was cut: the 20 words the client already had when the backup carried on.
+      assert.equal(log[1]!.deliveredChars, ANSWER.split(' ').slice(0, 20).join(' ').length);
+      assert.equal(log[0]!.deliveredChars, undefined);
       assert.ok(log.every((x) => typeof x.startMs === 'number' && typeof x.latencyMs === 'number'));
     } finally {
       await gw.close();

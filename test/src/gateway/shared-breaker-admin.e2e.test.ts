@@ -73,6 +73,10 @@ test("instance B's admin API shows the breaker instance A opened, as routing hon
     (stats.json.models as Array<{ name: string; circuit: string; status: string }>).map(({ name, circuit, status }) => ({ name, circuit, status })),
     [{ name: 'gpt-4o-mini', circuit: 'open', status: 'down' }],
   );
+  // The providers list shows the same view as the stats.
+  const listed = ((await adminB('GET', '/providers')).json.providers as Array<{ name: string; circuit: string; models: Array<{ name: string; circuit: string }> }>).find((p) => p.name === 'p-bad');
+  assert.equal(listed?.circuit, 'open');
+  assert.deepEqual(listed?.models.map(({ name, circuit }) => ({ name, circuit })), [{ name: 'gpt-4o-mini', circuit: 'open' }]);
   const costs = await adminB('POST', '/costs/analyze', { model: 'chat', input_tokens: 10, output_tokens: 10 });
   assert.equal(costs.status, 200);
   const byProvider = Object.fromEntries((costs.json.providers as Array<{ provider: string; available: boolean }>).map((p) => [p.provider, p.available]));

@@ -32,7 +32,7 @@ export function LogDetail({ id }) {
         <thead><tr><th scope="col">#</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">Failure</th><th scope="col">Status</th><th scope="col" class="num">Latency</th><th scope="col" class="num">First byte</th></tr></thead>
         <tbody>${r.attempts.map(
           (a, i) => html`<tr>
-            <td>${i + 1}</td><td>${a.provider} / ${a.model}</td><td><${Badge} value=${a.outcome} /></td>
+            <td>${i + 1}</td><td>${a.provider} / ${a.model}${a.role === 'continuation' ? html`<br /><span class="muted">continued after ${a.deliveredChars ?? '?'} characters</span>` : a.role === 'hedge' ? html`<br /><span class="muted">hedge</span>` : null}</td><td><${Badge} value=${a.outcome} /></td>
             <td>${a.failureKind ?? a.kind ?? '—'}${a.error ? html`<br /><span class="muted">${a.error}</span>` : null}</td>
             <td>${a.status ?? '—'}</td><td class="num">${fmtMs(a.latencyMs)}</td><td class="num">${fmtMs(a.ttftMs)}</td>
           </tr>`,
