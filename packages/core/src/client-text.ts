@@ -34,6 +34,21 @@ export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…[+${text.length - max}]`;
 }
 
+/** The one label of every model a catalog does not know (see {@link ModelLabel}). */
+export const OTHER_MODEL = 'other';
+
+/**
+ * The name under which per-model state and metric series are kept for a (provider, model):
+ * the model itself when it is a known one, else one shared bucket ({@link OTHER_MODEL}). A
+ * provider without a model list serves any name a client sends; keyed by raw names, its
+ * metrics, breakers and stats would grow with every name.
+ * @example const label: ModelLabel = (p, m) => (catalog.get(p, m) ? m : OTHER_MODEL);
+ */
+export type ModelLabel = (provider: string, model: string) => string;
+
+/** The identity {@link ModelLabel}: every model its own label (for pieces used with a fixed catalog). */
+export const everyModel: ModelLabel = (_provider, model) => model;
+
 /** Longest header value the gateway writes. */
 const MAX_HEADER_VALUE = 1024;
 const UNSAFE_HEADER_CHARS = /[^\t\x20-\x7e]/;

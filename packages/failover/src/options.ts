@@ -1,5 +1,5 @@
 import { checkNamedTargets, type NamedTargets } from './named-targets.js';
-import { FAILURE_KINDS, silentLogger, type EventBus, type Exchange, type FailureKind, type Logger, type Target } from '@switchyard/core';
+import { everyModel, FAILURE_KINDS, silentLogger, type EventBus, type Exchange, type FailureKind, type Logger, type ModelLabel, type Target } from '@switchyard/core';
 import { prefillStyle, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
 import { conditionKinds, DEFAULT_KIND_POLICY, type KindPolicyTable, type KindRule } from './kind-policy.js';
 import { sharedFlags, type BreakerStore, type SharedFlags } from './shared-state.js';
@@ -141,6 +141,12 @@ export interface FailoverOptions {
   continuation?: ContinuationOptions;
   /** Hedged streams: the next target raced against a slow first token. Defaults to off. */
   hedge?: HedgeOptions;
+  /**
+   * Which circuit breaker a target uses: one per provider and label. Map models outside your
+   * catalog to one bucket when a provider serves any name a client sends. Defaults to one
+   * breaker per model.
+   */
+  modelLabel?: ModelLabel;
 }
 
 /** The resolved configuration. */
@@ -209,6 +215,7 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
     coolDownMs: positive('breaker.coolDownMs', b.coolDownMs) ?? 30_000,
     successThreshold: positive('breaker.successThreshold', b.successThreshold) ?? 1,
     countKinds: new Set(b.countKinds ?? DEFAULT_COUNT_KINDS),
+    modelLabel: options.modelLabel ?? everyModel,
   };
   const conditions = new Map<string, Set<FailureKind>>();
   for (const [provider, list] of Object.entries(options.conditions ?? {})) conditions.set(provider, conditionKinds(list));

@@ -1,5 +1,5 @@
 import { SampleWindow, type Sample } from './sample-window.js';
-import type { EventBus, FailureKind } from '@switchyard/core';
+import { type EventBus, type FailureKind, everyModel, type ModelLabel } from '@switchyard/core';
 import type { HttpTransport, ProviderAdapter } from '@switchyard/providers';
 import { modelsEndpointCheck } from './health-probe.js';
 
@@ -34,6 +34,8 @@ export interface ProviderHealthOptions {
   downErrorRate?: number;
   /** Active checks per provider name. Defaults to none (passive health only). */
   checks?: Record<string, ActiveCheck>;
+  /** The name per-model health is kept under (models outside a catalog in one bucket). Defaults to the model as is. */
+  modelLabel?: ModelLabel;
   /**
    * Opt in to the default active check: list each provider's models (`GET {base_url}/models`,
    * Anthropic `GET {base}/v1/models`) through `transport` with the provider's credential. Never
@@ -82,7 +84,7 @@ const CLIENT_FAULTS = new Set<FailureKind>(['bad_request', 'content_policy', 'co
  * health.start(); // active checks, if any
  */
 export class ProviderHealth {
-  readonly #o: Required<Omit<ProviderHealthOptions, 'checks' | 'providers' | 'modelsCheck'>> & { checks: Record<string, ActiveCheck> };
+  readonly #o: Required<Omit<ProviderHealthOptions, 'checks' | 'providers' | 'modelsCheck' | 'modelLabel'>> & { checks: Record<string, ActiveCheck> };
   readonly #samples = new Map<string, SampleWindow>();
   readonly #circuits = new Map<string, Map<string, 'closed' | 'open' | 'half_open'>>();
   readonly #checks = new Map<string, { at: number; ok: boolean; latencyMs: number; error: string | null }>();
@@ -90,9 +92,11 @@ export class ProviderHealth {
   readonly #listeners = new Set<(change: { provider: string; status: HealthStatus; previous?: HealthStatus }) => void>();
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #unsubscribe: Array<() => void> = [];
+  readonly #label: ModelLabel;
 
   constructor(options: ProviderHealthOptions) {
     if (!options?.events) throw new TypeError('ProviderHealth: `events` is required');
+    this.#label = options.modelLabel ?? everyModel;
     this.#o = {
       events: options.events, now: options.now ?? Date.now, windowMs: options.windowMs ?? 300_000, minSamples: options.minSamples ?? 5,
       degradedErrorRate: options.degradedErrorRate ?? 0.1, downErrorRate: options.downErrorRate ?? 0.5,
@@ -106,11 +110,11 @@ export class ProviderHealth {
         if (attempt.failureKind && CLIENT_FAULTS.has(attempt.failureKind)) return;
         const ok = attempt.outcome === 'success';
         const latencyMs = attempt.firstByteAt !== undefined ? attempt.firstByteAt - attempt.startedAt : undefined;
-        this.record(attempt.target.provider, { ok, latencyMs, model: attempt.target.model });
+        this.record(attempt.target.provider, { ok, latencyMs, model: this.#label(attempt.target.provider, attempt.target.model) });
       }),
-      ev.on('breaker.open', ({ target }) => this.#circuit(target.provider, target.model, 'open')),
-      ev.on('breaker.half_open', ({ target }) => this.#circuit(target.provider, target.model, 'half_open')),
-      ev.on('breaker.close', ({ target }) => this.#circuit(target.provider, target.model, 'closed')),
+      ev.on('breaker.open', ({ target }) => this.#circuit(target.provider, this.#label(target.provider, target.model), 'open')),
+      ev.on('breaker.half_open', ({ target }) => this.#circuit(target.provider, this.#label(target.provider, target.model), 'half_open')),
+      ev.on('breaker.close', ({ target }) => this.#circuit(target.provider, this.#label(target.provider, target.model), 'closed')),
     );
   }
 

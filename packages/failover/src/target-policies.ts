@@ -2,7 +2,7 @@ import {
   BrokenCircuitError, CircuitState, ConstantBackoff, circuitBreaker, handleWhen, retry, timeout, TimeoutStrategy, wrap,
   type CircuitBreakerPolicy, type IPolicy, type TimeoutPolicy,
 } from 'cockatiel';
-import type { EventBus, FailureKind, Logger, Target } from '@switchyard/core';
+import type { EventBus, FailureKind, Logger, ModelLabel, Target } from '@switchyard/core';
 import { isProviderError } from '@switchyard/providers';
 import { HybridBreaker, type HybridBreakerSettings } from './hybrid-breaker.js';
 import type { SharedFlags } from './shared-state.js';
@@ -13,6 +13,8 @@ export interface BreakerSettings extends HybridBreakerSettings {
   coolDownMs: number;
   /** Failure kinds that count against a target's health. */
   countKinds: ReadonlySet<FailureKind>;
+  /** Which breaker a target uses: one per (provider, label). */
+  modelLabel: ModelLabel;
 }
 
 /** Errors the shared retry policy retries: marked by the per-request decision. */
@@ -67,10 +69,13 @@ export class TargetPolicies {
   ) {}
 
   entry(target: Target): TargetEntry {
-    const key = `${target.provider}:${target.model}`;
+    // Models outside the catalog share one breaker per provider: a client naming new models
+    // must not grow this map (or the shared store) without bound.
+    const model = this.settings.modelLabel(target.provider, target.model);
+    const key = `${target.provider}:${model}`;
     const existing = this.#entries.get(key);
     if (existing) return existing;
-    const plain: Target = { provider: target.provider, model: target.model };
+    const plain: Target = { provider: target.provider, model };
     const countKinds = this.settings.countKinds;
     const breaker = circuitBreaker(
       // A request that was never sent says nothing about the target.

@@ -10,7 +10,8 @@ import { mcpAdminRoutes } from '@switchyard/mcp';
 import { mcpKoa } from '@switchyard/mcp/koa';
 import { koaRoutes } from '@switchyard/core/koa';
 import { experimentAdminRoutes } from '@switchyard/experiments';
-import { adminGuard, adminRoutes } from './admin.js';
+import compose from 'koa-compose';
+import { adminGuard, adminRoutes, bearerToken } from './admin.js';
 import { drainable } from './draining.js';
 import { gatewayMcp } from './mcp.js';
 import type { StatusWebSocket } from '@switchyard/failover/ws';
@@ -107,8 +108,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   });
   if (config.metrics.enabled) {
     const metrics = koaMetrics(switchyard.stack.registry);
+    const scrape = config.metrics.token
+      ? compose([bearerToken(config.metrics.token, { realm: 'switchyard-metrics', code: 'invalid_metrics_token' }), metrics])
+      : metrics;
     app.use(async function metricsRoute(ctx, next) {
-      if (ctx.method === 'GET' && ctx.path === config.metrics.path) return metrics(ctx, next);
+      if (ctx.method === 'GET' && ctx.path === config.metrics.path) return scrape(ctx, next);
       await next();
     });
   }

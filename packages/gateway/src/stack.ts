@@ -1,5 +1,5 @@
 import { Counter, Registry } from 'prom-client';
-import { type EventBus, type ExchangeMiddleware, type Logger } from '@switchyard/core';
+import { OTHER_MODEL, type EventBus, type ExchangeMiddleware, type Logger, type ModelLabel } from '@switchyard/core';
 import type { HttpTransport, ProviderAdapter } from '@switchyard/providers';
 import {
   apiKeyAuth,
@@ -173,17 +173,20 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   const catalogStore = storage.postgres ? await postgresCatalogStore(storage.postgres) : storage.sqlite ? sqliteCatalogStore(storage.sqlite) : undefined;
   const catalog = await openCatalog({ providers: ai.providers as never, models: (ai.models as never) ?? undefined, store: catalogStore, logger, now });
   const mapper = new ModelMapper(ai as never, catalog);
+  // Metric labels, breakers, health and latency series per model only for models the catalog
+  // knows: a provider without a model list serves any name a client sends.
+  const modelLabel: ModelLabel = (provider, model) => (catalog.get(provider, model) ? model : OTHER_MODEL);
   const latency = (ai.routing.latency ?? {}) as { window?: string };
-  const stats = new RoutingStats({ windowMs: parseWindow(latency.window ?? '5m'), now });
+  const stats = new RoutingStats({ windowMs: parseWindow(latency.window ?? '5m'), now, modelLabel });
   stats.attach(events);
   const performance = new ProviderPerformance({ now });
   performance.subscribe(events);
   const figures = new ProviderFigures({ store: storage.redis ? redisFiguresStore({ client: storage.redis as never, now }) : undefined, now });
   figures.subscribe(events);
   figures.start();
-  const health = new ProviderHealth({ events, providers: ai.providers.map((p) => p.name), now, modelsCheck: activeChecks(ai.providers, adapters, transport) });
+  const health = new ProviderHealth({ events, providers: ai.providers.map((p) => p.name), now, modelLabel, modelsCheck: activeChecks(ai.providers, adapters, transport) });
 
-  const metrics = config.metrics.enabled ? createMetrics({ registry, events }) : undefined;
+  const metrics = config.metrics.enabled ? createMetrics({ registry, events, modelLabel }) : undefined;
   let logStore: RequestLogStore | undefined;
   let logWorker: WorkerRequestLogSink | undefined;
   if (config.usage.enabled) {
@@ -256,6 +259,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     store: storage.redis as never,
     credential: (exchange, target) => byokCredential(exchange, target),
     contextWindow: (target) => catalog.describe(target.provider, target.model).contextWindow,
+    modelLabel,
     continuation: { enabled: ai.routing.failover.stream_continuation, regenerate: ai.routing.failover.regenerate_and_match },
     hedge: failoverHedgeOption(ai.routing.failover),
   });

@@ -1,4 +1,4 @@
-import { parseDuration as parseCoreDuration, type Attempt, type EventBus, type GatewayEvents, type Target } from '@switchyard/core';
+import { everyModel, parseDuration as parseCoreDuration, type Attempt, type EventBus, type GatewayEvents, type ModelLabel, type Target } from '@switchyard/core';
 import { targetKey } from './strategy.js';
 
 /** Which measurement a latency percentile is over. */
@@ -12,6 +12,8 @@ export interface RoutingStatsOptions {
   windowMs?: number;
   /** Most samples kept per target (oldest dropped first). Defaults to 1000. */
   maxSamples?: number;
+  /** The name a target's series is kept under (models outside a catalog in one bucket). Defaults to the model as is. */
+  modelLabel?: ModelLabel;
 }
 
 interface Sample {
@@ -40,6 +42,7 @@ export class RoutingStats {
   readonly #now: () => number;
   readonly #windowMs: number;
   readonly #maxSamples: number;
+  readonly #label: ModelLabel;
   readonly #series = new Map<string, Series>();
   readonly #open = new WeakSet<Attempt>();
 
@@ -47,6 +50,7 @@ export class RoutingStats {
     this.#now = options.now ?? Date.now;
     this.#windowMs = options.windowMs ?? 300_000;
     this.#maxSamples = options.maxSamples ?? 1000;
+    this.#label = options.modelLabel ?? everyModel;
     if (!(this.#windowMs > 0)) throw new TypeError('RoutingStats: windowMs must be > 0');
     if (!Number.isInteger(this.#maxSamples) || this.#maxSamples < 1) throw new TypeError('RoutingStats: maxSamples must be an integer >= 1');
   }
@@ -94,7 +98,7 @@ export class RoutingStats {
    * there is no sample in the window.
    */
   percentile(target: Target, p: number, metric: LatencyMetric = 'latency', windowMs = this.#windowMs): number | undefined {
-    const series = this.#series.get(targetKey(target));
+    const series = this.#series.get(this.#key(target));
     if (!series) return undefined;
     const since = this.#now() - Math.min(windowMs, this.#windowMs);
     const firstLive = series.samples.findIndex((s) => s.at > this.#now() - this.#windowMs);
@@ -113,11 +117,15 @@ export class RoutingStats {
 
   /** Requests in flight to a target. */
   inFlight(target: Target): number {
-    return this.#series.get(targetKey(target))?.inFlight ?? 0;
+    return this.#series.get(this.#key(target))?.inFlight ?? 0;
+  }
+
+  #key(target: Target): string {
+    return targetKey({ provider: target.provider, model: this.#label(target.provider, target.model) });
   }
 
   #get(target: Target): Series {
-    const key = targetKey(target);
+    const key = this.#key(target);
     let series = this.#series.get(key);
     if (!series) {
       series = { samples: [], inFlight: 0 };

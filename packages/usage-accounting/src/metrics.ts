@@ -1,4 +1,4 @@
-import { isGatewayError, type EventBus, type GatewayEvents } from '@switchyard/core';
+import { everyModel, isGatewayError, type EventBus, type GatewayEvents, type ModelLabel } from '@switchyard/core';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RequestLogRecord } from './record.js';
 
@@ -17,6 +17,11 @@ export interface MetricsOptions {
    * name or secret). Turn off when keys are too many to label. Defaults to true.
    */
   keyLabels?: boolean;
+  /**
+   * The `model` label of a (provider, model): pass one that maps models outside your catalog
+   * to one bucket when a provider serves any name a client sends. Defaults to the model as is.
+   */
+  modelLabel?: ModelLabel;
 }
 
 /** Metrics fed by events and by the usage-accounting middleware (one observation per request). */
@@ -34,7 +39,7 @@ const CIRCUIT = { closed: 0, half_open: 1, open: 2 } as const;
 
 /**
  * Prometheus metrics of the gateway, on an injected registry. Every label is bounded: provider
- * names and models come from configuration, statuses and reasons from fixed sets, key ids only on
+ * names come from configuration, models through `modelLabel`, statuses and reasons from fixed sets, key ids only on
  * the `switchyard_key_*` series; no key name or secret, no requested model name, nothing a client typed. Names are listed in the package README.
  *
  * @example
@@ -48,6 +53,7 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
   const latencyBuckets = options.latencyBuckets ?? LATENCY;
   const overheadBuckets = options.overheadBuckets ?? OVERHEAD;
   const registers = [registry];
+  const label = options.modelLabel ?? everyModel;
 
   const requests = new Counter({ name: 'switchyard_requests_total', help: 'AI requests by serving provider, model, HTTP status and outcome', labelNames: ['provider', 'model', 'status', 'outcome'], registers });
   const tokens = new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by serving provider, model and class (input excludes cached; cache_write_1h is part of cache_write, reasoning part of output)', labelNames: ['provider', 'model', 'class'], registers });
@@ -74,7 +80,8 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
     offs.push(
       events.on('attempt.start', ({ attempt }) => inflight.inc({ provider: attempt.target.provider })),
       events.on('attempt.end', ({ exchange, attempt }) => {
-        const { provider, model } = attempt.target;
+        const { provider } = attempt.target;
+        const model = label(provider, attempt.target.model);
         inflight.dec({ provider });
         attempts.inc({ provider, outcome: attempt.hedgeLost ? 'hedge_lost' : attempt.outcome, kind: attempt.failureKind ?? 'none', role: attempt.role ?? 'plan' });
         if (attempt.endedAt !== undefined) attemptLatency.observe({ provider, model, outcome: attempt.outcome }, (attempt.endedAt - attempt.startedAt) / 1000);
@@ -82,9 +89,9 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
       }),
       events.on('failover', ({ from, to, kind }) => failovers.inc({ from: from.provider, to: to.provider, reason: kind })),
       events.on('retry', ({ target, kind }) => retries.inc({ provider: target.provider, reason: kind })),
-      events.on('breaker.open', ({ target }) => circuit.set({ provider: target.provider, model: target.model }, CIRCUIT.open)),
-      events.on('breaker.half_open', ({ target }) => circuit.set({ provider: target.provider, model: target.model }, CIRCUIT.half_open)),
-      events.on('breaker.close', ({ target }) => circuit.set({ provider: target.provider, model: target.model }, CIRCUIT.closed)),
+      events.on('breaker.open', ({ target }) => circuit.set({ provider: target.provider, model: label(target.provider, target.model) }, CIRCUIT.open)),
+      events.on('breaker.half_open', ({ target }) => circuit.set({ provider: target.provider, model: label(target.provider, target.model) }, CIRCUIT.half_open)),
+      events.on('breaker.close', ({ target }) => circuit.set({ provider: target.provider, model: label(target.provider, target.model) }, CIRCUIT.closed)),
       events.on('provider.status', ({ provider, status }) => health.set({ provider }, status === 'down' ? 0 : 1)),
       events.on('exchange.settled', ({ exchange, settlement }) => {
         if (exchange.attempts.length > 0) return;
@@ -99,7 +106,7 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
     registry,
     observeRequest(record, overheadMs) {
       const provider = record.provider ?? 'none';
-      const model = record.resolvedModel ?? 'none';
+      const model = record.provider && record.resolvedModel ? label(record.provider, record.resolvedModel) : 'none';
       requests.inc({ provider, model, status: String(record.status), outcome: record.outcome });
       if (overheadMs !== undefined) overhead.observe(overheadMs / 1000);
       const u = record.usage;

@@ -28,7 +28,7 @@ export interface GatewayConfig {
   storage: { sqlite_path: string; redis_url: string; postgres_url: string };
   auth: { required: boolean; keys: Record<string, unknown>[]; pepper: string; master_key: string; cache_ttl: number };
   usage: { enabled: boolean; retention: number; batch_size: number; flush_interval: number; capture_bodies: boolean; cost_header: boolean };
-  metrics: { enabled: boolean; path: string };
+  metrics: { enabled: boolean; path: string; token: string };
   tracing: { enabled: boolean; capture_content: boolean; otlp_endpoint: string; otlp_headers: string; service_name: string };
   console: { enabled: boolean; path: string; session_ttl: number };
   mcp: McpConfig;
@@ -274,6 +274,13 @@ export function gatewayConfigSchema() {
       metrics: {
         enabled: { doc: 'Serve Prometheus metrics.', format: 'switch', default: true, env: 'SWITCHYARD_METRICS_ENABLED' },
         path: { doc: 'Path of the Prometheus endpoint.', format: String, default: '/metrics', env: 'SWITCHYARD_METRICS_PATH' },
+        token: {
+          doc: 'Bearer token a scrape must present (Authorization: Bearer …); empty: no token (keep the port private then).',
+          format: String,
+          default: '',
+          env: 'SWITCHYARD_METRICS_TOKEN',
+          sensitive: true,
+        },
       },
       console: {
         enabled: {
