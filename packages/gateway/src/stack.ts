@@ -14,7 +14,7 @@ import {
   type KeyStore,
 } from '@switchyard/auth-key';
 import { MemoryLimitStore, ProviderLimiter, RateLimiter, RedisLimitStore, providerLimits, providerLimitsFromConfig, rateLimit, rateLimitOptionsFromConfig, type LimitStore } from '@switchyard/rate-limit';
-import { modelMapping, ModelMapper, openCatalog, postgresCatalogStore, ratesFor, sqliteCatalogStore, totalInputTokens, type Catalog } from '@switchyard/model-mapping';
+import { modelMapping, ModelMapper, openCatalog, type MappingConfig, postgresCatalogStore, ratesFor, sqliteCatalogStore, totalInputTokens, type Catalog } from '@switchyard/model-mapping';
 import { RoutingStats, parseDuration as parseWindow, redisKeyValueStore, strategySelector } from '@switchyard/strategy-selector';
 import { failover, failoverHedgeOption, failoverTimeoutOptions, ProviderFigures, ProviderHealth, redisFiguresStore, fallbackBlockConditions, type FailoverMiddleware } from '@switchyard/failover';
 import {
@@ -136,6 +136,18 @@ function activeChecks(providers: GatewayConfig['ai_gateway']['providers'], adapt
   };
 }
 
+/** `provider\nmodel` of every target the config's aliases (`model_mapping`) and groups name. */
+function configuredTargets(config: MappingConfig): Set<string> {
+  const out = new Set<string>();
+  for (const targets of Object.values(config.model_mapping ?? {})) {
+    for (const [provider, model] of Object.entries(targets ?? {})) out.add(`${provider}\n${model}`);
+  }
+  for (const members of Object.values(config.groups ?? {})) {
+    for (const m of members ?? []) if (typeof m === 'object' && m !== null) out.add(`${m.provider}\n${m.model}`);
+  }
+  return out;
+}
+
 /**
  * Build the composed pipeline: auth → budgets → accounting → model mapping → strategy →
  * provider limits → failover. Pieces are wired to the stores the config chose.
@@ -174,8 +186,10 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   const catalog = await openCatalog({ providers: ai.providers as never, models: (ai.models as never) ?? undefined, store: catalogStore, logger, now });
   const mapper = new ModelMapper(ai as never, catalog);
   // Metric labels, breakers, health and latency series per model only for models the catalog
-  // knows: a provider without a model list serves any name a client sends.
-  const modelLabel: ModelLabel = (provider, model) => (catalog.get(provider, model) ? model : OTHER_MODEL);
+  // or the config's aliases and groups name: a provider without a model list serves any name a
+  // client sends, and those share one bucket.
+  const configured = configuredTargets(ai as MappingConfig);
+  const modelLabel: ModelLabel = (provider, model) => (configured.has(`${provider}\n${model}`) || catalog.get(provider, model) ? model : OTHER_MODEL);
   const latency = (ai.routing.latency ?? {}) as { window?: string };
   const stats = new RoutingStats({ windowMs: parseWindow(latency.window ?? '5m'), now, modelLabel });
   stats.attach(events);
