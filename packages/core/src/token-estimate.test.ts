@@ -45,3 +45,15 @@ test('the cheap bound is never below the tokenizer estimate, whatever the script
     assert.ok(inputTokenBound(exchange) >= estimateInputTokens(exchange, count), `bound below estimate for ${JSON.stringify(text.slice(0, 20))}`);
   }
 });
+
+test('the prompt walk stops at a bounded depth instead of overflowing the stack', () => {
+  let deep: unknown = 'deepest';
+  for (let i = 0; i < 100_000; i++) deep = { a: deep };
+  const body = { system: 'sys', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi', extra: deep }] }] };
+  const parts = promptParts('anthropic.messages', body);
+  const text = parts.texts.join(' ');
+  assert.match(text, /sys/);
+  assert.match(text, /hi/);
+  assert.doesNotMatch(text, /deepest/);
+  assert.ok(Number.isFinite(estimateInputTokens({ format: 'anthropic.messages', body })));
+});
