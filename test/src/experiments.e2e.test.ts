@@ -32,6 +32,7 @@ before(async () => {
             min_samples: 12,
           },
         },
+        categories: { routes: { code: { targets: [{ provider: 'sim-coder', model: 'sim-code-model' }] } } },
         canaries: {
           'broken-canary': {
             models: ['sim-canary'],
@@ -46,6 +47,7 @@ before(async () => {
       ai_gateway: {
         providers: [
           { name: 'sim-steady', type: 'simulated', models: ['sim-ab', 'sim-plain', 'sim-canary'], latency_ms: 1, tokens_per_second: 0, reply: 'steady answer' },
+          { name: 'sim-coder', type: 'simulated', models: ['sim-code-model'], latency_ms: 1, tokens_per_second: 0, reply: 'coder answer' },
           { name: 'sim-broken', type: 'simulated', models: ['sim-ab', 'sim-canary'], latency_ms: 1, tokens_per_second: 0, error_rate: 1 },
         ],
       },
@@ -174,4 +176,19 @@ test('a canary that fails is rolled back on its own: the SDK sees the baseline a
   }
   const metrics = await (await fetch(`${gw.url}/metrics`)).text();
   assert.match(metrics, /switchyard_canary_transitions_total\{canary="broken-canary",to="rolled_back",criterion="error_rate"\} 1/);
+});
+
+test('category routing: a code prompt goes to the configured target, a chat prompt does not, and ratings are kept per category', async () => {
+  const key = await newKey('category-client');
+  const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+  const code = await client.chat.completions.create({ model: 'sim-plain', messages: [{ role: 'user', content: 'Why does this fail?\n```js\nconst x = y.z;\n```' }] }).withResponse();
+  assert.equal(code.response.headers.get('x-switchyard-category'), 'code');
+  assert.equal(code.response.headers.get('x-switchyard-provider'), 'sim-coder');
+  assert.equal(code.data.choices[0]!.message.content, 'coder answer');
+  const chat = await client.chat.completions.create({ model: 'sim-plain', messages: [{ role: 'user', content: 'Good morning!' }] }).withResponse();
+  assert.equal(chat.response.headers.get('x-switchyard-category'), 'chat');
+  assert.equal(chat.response.headers.get('x-switchyard-provider'), 'sim-steady');
+  assert.equal((await feedback(key, { request_id: code.response.headers.get('x-request-id'), score: 0.6 })).status, 201);
+  const row = (await admin('GET', '/quality')).json.data.find((g: any) => g.provider === 'sim-coder');
+  assert.deepEqual([row.category, row.count, row.mean], ['code', 1, 0.6]);
 });

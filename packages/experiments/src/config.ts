@@ -1,6 +1,7 @@
 import type { ExperimentDefinition } from './ab-test.js';
 import type { ExperimentsOptions } from './options.js';
 import type { CanaryDefinition } from './canary.js';
+import type { CategoryRoute, CategoryRule } from './categories.js';
 import { parseDuration } from '@switchyard/core';
 
 /** The validated `experiments:` block, as convict returns it. */
@@ -14,6 +15,11 @@ export interface ExperimentsConfig {
   /** Canary id -> { models, baseline, candidate, steps, step_duration, min_samples, criteria: { max_error_rate, max_p95_latency_ms, quality_margin } }. */
   canaries: Record<string, CanaryConfig>;
   canary_evaluation_interval: string | number;
+  categories: {
+    rules: CategoryRule[];
+    /** Category -> { targets: [{ provider, model, max_cost, fallback_only }], quality_min, optimization }. */
+    routes: Record<string, { targets: { provider: string; model: string; max_cost?: number; fallback_only?: boolean }[]; quality_min?: number; optimization?: 'ordered' | 'cost_quality_balance' }>;
+  };
 }
 
 /** One `experiments.canaries.<id>` entry as written in the config file. */
@@ -55,6 +61,14 @@ export function experimentsConfigSchema(prefix = 'SWITCHYARD_EXPERIMENTS') {
       format: 'object',
       default: {},
     },
+    categories: {
+      rules: { doc: 'Categoriser rules tried before the built-in ones: [{ category, content: [regex], system: [regex], tools, metadata }].', format: Array, default: [] as CategoryRule[] },
+      routes: {
+        doc: 'Category -> { targets: [{ provider, model, max_cost, fallback_only }], quality_min, optimization: ordered | cost_quality_balance }.',
+        format: 'object',
+        default: {},
+      },
+    },
     canary_evaluation_interval: { doc: 'How often canaries are re-read from the database and checked.', format: 'sy-duration', default: '15s', env: `${prefix}_CANARY_EVALUATION_INTERVAL` },
   } as const;
 }
@@ -79,7 +93,19 @@ export function experimentsOptionsFromConfig(config: ExperimentsConfig): Experim
       ...(c.criteria?.quality_margin !== undefined ? { qualityMargin: c.criteria.quality_margin } : {}),
     },
   }));
+  const categoryRoutes: Record<string, CategoryRoute> = Object.fromEntries(
+    Object.entries(config.categories.routes).map(([category, r]) => [
+      category,
+      {
+        targets: r.targets.map((t) => ({ provider: t.provider, model: t.model, ...(t.max_cost !== undefined ? { maxCost: t.max_cost } : {}), ...(t.fallback_only ? { fallbackOnly: true } : {}) })),
+        ...(r.quality_min !== undefined ? { qualityMin: r.quality_min } : {}),
+        ...(r.optimization ? { optimization: r.optimization } : {}),
+      },
+    ]),
+  );
   return {
+    categoryRules: config.categories.rules,
+    categoryRoutes,
     minSamples: config.min_samples,
     alpha: config.alpha,
     tests,

@@ -8,6 +8,7 @@ import { AbTest, type ExperimentDefinition, type ExperimentReport } from './ab-t
 import { parseFeedback, qualityGroups, rateRequest, type Feedback, type QualityGroup, type RatedRequest } from './feedback.js';
 import { resolveOptions, type ExperimentsOptions } from './options.js';
 import { canaries as canaryPiece, type Canaries } from './canaries.js';
+import { categoriser, routeByCategory } from './categories.js';
 
 /** The response header naming the experiment and arm that served a request. */
 export const EXPERIMENT_HEADER = 'x-switchyard-experiment';
@@ -77,6 +78,20 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
     now: cfg.now,
   });
   let timer: NodeJS.Timeout | undefined;
+  const categorise = cfg.categoryRules.length > 0 || Object.keys(cfg.categoryRoutes).length > 0 ? categoriser(cfg.categoryRules) : undefined;
+  // Measured quality per category/provider/model (last 30 days), refreshed at most once a minute, off the request path.
+  let qualityByTarget = new Map<string, number>();
+  let qualityReadAt = -Infinity;
+  const measuredQuality = (category: string, provider: string, model: string): number | undefined => {
+    if (cfg.now() - qualityReadAt > 60_000) {
+      qualityReadAt = cfg.now();
+      cfg.feedbackStore
+        .sums(cfg.now() - 30 * 86_400_000, cfg.now() + 1)
+        .then((rows) => void (qualityByTarget = new Map(rows.filter((r) => r.count > 0).map((r) => [`${r.category}|${r.provider}|${r.model}`, r.sum / r.count]))))
+        .catch((err: unknown) => cfg.logger?.warn({ err: String((err as Error)?.message ?? err) }, 'category quality not read'));
+    }
+    return qualityByTarget.get(`${category}|${provider}|${model}`);
+  };
 
   const remember = (id: string, enrolment: Enrolment) => {
     if (enrolled.size >= REMEMBERED) enrolled.delete(enrolled.keys().next().value!);
@@ -109,11 +124,16 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
       });
       return next();
     }
+    if (categorise) {
+      const category = routeByCategory(exchange, categorise, cfg.categoryRoutes, measuredQuality, cfg.price);
+      const target = exchange.plan?.targets[0];
+      remember(exchange.id, { credit: () => {}, principalId: principal?.id ?? null, provider: target?.provider ?? null, model: target?.model ?? null, category });
+    }
     const canaried = canaryRoutes.route(exchange);
     if (canaried) {
       const { canary, arm } = canaried;
       const target = exchange.plan!.targets[0]!;
-      remember(exchange.id, { credit: (score) => canary.recordQuality(arm, score), principalId: principal?.id ?? null, provider: target.provider, model: target.model });
+      remember(exchange.id, { credit: (score) => canary.recordQuality(arm, score), principalId: principal?.id ?? null, provider: target.provider, model: target.model, category: enrolled.get(exchange.id)?.category ?? null });
     }
     await next();
   };
@@ -138,7 +158,10 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
     async rate(body, headerId, principalId) {
       const input = parseFeedback(body, headerId);
       const local = enrolled.get(input.requestId);
-      const lookup = async (requestId: string) => (cfg.lookup ? ((await cfg.lookup(requestId)) ?? local) : local);
+      const lookup = async (requestId: string) => {
+        const found = cfg.lookup ? ((await cfg.lookup(requestId)) ?? local) : local;
+        return found && { ...found, category: found.category ?? local?.category ?? null };
+      };
       const previous = await cfg.feedbackStore.get(input.requestId);
       const feedback = await rateRequest(input, principalId, { lookup, store: cfg.feedbackStore, now: cfg.now });
       // A first rating counts towards its arm's quality; a changed rating does not count twice.

@@ -9,3 +9,4 @@ export { meanInterval, normalCdf, proportionInterval, quantile, RunningMean, stu
 export { Canary, checkCanary, type CanaryCriteria, type CanaryDefinition, type CanaryState, type CanaryStatus, type CanaryStepFigures, type CanaryTarget, type CanaryTransition } from './canary.js';
 export { MemoryCanaryStore, postgresCanaryStore, sqliteCanaryStore, type CanaryStore, type StoredCanary } from './canary-store.js';
 export type { Canaries, CanaryReport } from './canaries.js';
+export { categoriser, planCategory, routeByCategory, CATEGORY_HEADER, DEFAULT_CATEGORY_RULES, type CategoryRoute, type CategoryRule, type CategoryTarget } from './categories.js';

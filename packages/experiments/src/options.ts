@@ -2,6 +2,7 @@ import type { ExperimentDefinition } from './ab-test.js';
 import type { CanaryDefinition, CanaryTransition } from './canary.js';
 import type { CanaryStore } from './canary-store.js';
 import type { Logger } from '@switchyard/core';
+import type { CategoryRoute, CategoryRule } from './categories.js';
 import { MemoryFeedbackStore, type FeedbackStore, type RatedRequest } from './feedback.js';
 
 /** Options of {@link experiments}. */
@@ -30,6 +31,12 @@ export interface ExperimentsOptions {
   onCanaryTransition?: (transition: CanaryTransition) => void;
   /** Logs canary transitions. Defaults to none. */
   logger?: Logger;
+  /** Categoriser rules tried before the built-in ones. Defaults to none. */
+  categoryRules?: CategoryRule[];
+  /** Category -> its targets; a request of a listed category gets that plan. Categorising is on when this or `categoryRules` is set. Defaults to none. */
+  categoryRoutes?: Record<string, CategoryRoute>;
+  /** Price of a target for `cost_quality_balance` (e.g. USD per million output tokens). Defaults to unknown (listed order). */
+  price?: (provider: string, model: string) => number | undefined;
   /** Random source for arm assignment without a sticky id. Defaults to Math.random. */
   random?: () => number;
   /** Clock, ms. Defaults to Date.now. */
@@ -46,6 +53,9 @@ export interface ResolvedExperimentsOptions {
   canaryEvaluationMs: number;
   onCanaryTransition?: (transition: CanaryTransition) => void;
   logger?: Logger;
+  categoryRules: CategoryRule[];
+  categoryRoutes: Record<string, CategoryRoute>;
+  price: (provider: string, model: string) => number | undefined;
   minSamples: number;
   alpha: number;
   random: () => number;
@@ -64,6 +74,9 @@ export function resolveOptions(options: ExperimentsOptions = {}): ResolvedExperi
     tests: options.tests ?? [],
     ...(options.canaryStore ? { canaryStore: options.canaryStore } : {}),
     canaries: options.canaries ?? [],
+    categoryRules: options.categoryRules ?? [],
+    categoryRoutes: options.categoryRoutes ?? {},
+    price: options.price ?? (() => undefined),
     canaryEvaluationMs: options.canaryEvaluationMs ?? 15_000,
     ...(options.onCanaryTransition ? { onCanaryTransition: options.onCanaryTransition } : {}),
     ...(options.logger ? { logger: options.logger } : {}),

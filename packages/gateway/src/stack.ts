@@ -252,6 +252,8 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
           ...(storage.sqlite ? { feedbackStore: sqliteFeedbackStore(storage.sqlite), canaryStore: sqliteCanaryStore(storage.sqlite) } : {}),
           ...(logStore ? { lookup: requestLookup(logStore, accounting) } : {}),
           onCanaryTransition: (t) => canaryTransitions?.inc({ canary: t.id, to: t.to, criterion: t.criterion }),
+          // cost_quality_balance orders a category's targets by their output price.
+          price: (provider, model) => catalog.describe(provider, model).prices?.output,
           logger,
           ...(now ? { now } : {}),
         })
