@@ -188,3 +188,14 @@ test("the gateway's schema nests as a fragment in an app's own convict schema", 
   assert.equal(app.get('switchyard.metrics.enabled' as never), false);
   assert.equal(app.get('switchyard.server.port' as never), 8787);
 });
+
+test('the README settings table is the one the schema generates (run `npm run docs:config` after changing the schema)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { settingsTable } = await import('./json-schema.js');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const start = readme.indexOf('<!-- settings:start');
+  const end = readme.indexOf('<!-- settings:end -->');
+  assert.ok(start >= 0 && end > start, 'the settings markers are in packages/gateway/README.md');
+  const documented = readme.slice(readme.indexOf('\n', start) + 1, end).trim();
+  assert.equal(documented, settingsTable(), 'packages/gateway/README.md is out of date: run `npm run docs:config`');
+});
