@@ -27,6 +27,11 @@ async function waitForCount(locator: Locator, n: number): Promise<void> {
   for (let i = 0; i < 200 && (await locator.count()) !== n; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(await locator.count(), n);
 }
+/** Poll the page's URL (a hash change is a same-document navigation; no eval under the CSP). */
+async function waitForUrl(page: Page, pattern: RegExp): Promise<void> {
+  for (let i = 0; i < 300 && !pattern.test(page.url()); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(page.url(), pattern);
+}
 const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
 
 before(async () => {
@@ -216,7 +221,7 @@ describe('console pages', { skip }, () => {
     await filters.getByLabel('Key').selectOption(logsKey.id);
     await filters.getByLabel('Status').fill('200');
     await filters.getByRole('button', { name: 'Apply filters' }).click();
-    await page.waitForURL(new RegExp(`#/logs\\?key=${logsKey.id}&status=200$`));
+    await waitForUrl(page, new RegExp(`#/logs\\?key=${logsKey.id}&status=200$`));
     const rows = page.locator('table.logs tbody tr');
     await page.getByText('Page 1').waitFor();
     await waitForCount(rows, 50);
@@ -228,7 +233,7 @@ describe('console pages', { skip }, () => {
     await page.getByRole('button', { name: 'Newer' }).click();
     await waitForCount(rows, 50);
     await page.getByRole('link', { name: 'Clear' }).click();
-    await page.waitForURL(/#\/logs$/);
+    await waitForUrl(page, /#\/logs$/);
   });
 
   test('API keys: search and sort', async () => {
