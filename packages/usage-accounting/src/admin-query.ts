@@ -42,6 +42,23 @@ export function parseRange(params: Params, now: number): { from: number; to: num
   return { from, to };
 }
 
+/** Most buckets one `/usage?bucket=` answer may hold per group. */
+export const MAX_BUCKETS = 2000;
+
+/** `bucket=1h` (1 minute up to 31 days) of a usage query over [from, to), or undefined without one. */
+export function parseBucket(params: Params, range: { from: number; to: number }): number | undefined {
+  const raw = one(params, 'bucket');
+  if (raw === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = parseDuration(raw, { min: 60_000, max: 31 * 86_400_000 });
+  } catch {
+    throw new AdminQueryError('`bucket` must look like 5m, 1h or 1d (1 minute to 31 days)');
+  }
+  if (Math.ceil((range.to - range.from) / ms) > MAX_BUCKETS) throw new AdminQueryError(`\`bucket\` is too small for this range: at most ${MAX_BUCKETS} buckets`);
+  return ms;
+}
+
 export function parseGroupBy(params: Params): UsageGroupBy {
   const g = one(params, 'group_by') ?? 'key';
   if (g !== 'key' && g !== 'model' && g !== 'provider') throw new AdminQueryError('`group_by` must be key, model or provider');

@@ -69,6 +69,22 @@ test('admin API: logs with filters and paging, one log, usage by key/model/provi
       assert.equal((await get('/usage?group_by=colour')).status, 400);
       assert.equal((await get('/usage?window=forever')).status, 400);
     });
+    await t.test('GET /usage?bucket= answers every group per time bucket in one query; without it the answer is unchanged', async () => {
+      const plain = await get('/usage?group_by=provider&window=24h');
+      assert.deepEqual(Object.keys(plain.body), ['group_by', 'from', 'to', 'data', 'totals']);
+      const hourly = await get('/usage?group_by=provider&window=24h&bucket=1h');
+      assert.equal(hourly.status, 200);
+      assert.equal(hourly.body.bucket_ms, 3_600_000);
+      assert.deepEqual(hourly.body.totals, plain.body.totals, 'the buckets add up to the plain totals');
+      const iso = (ms: number) => new Date(T0 + ms).toISOString();
+      assert.deepEqual(
+        hourly.body.data.map((b: any) => [b.bucketStart, b.group ?? 'none', b.requests]).sort(),
+        [[iso(-3 * 3_600_000), 'openai', 1], [iso(-2 * 3_600_000), 'openai', 1], [iso(-3_600_000), 'openai', 1], [iso(-3_600_000), 'anthropic', 1], [iso(-3_600_000), 'none', 1]].sort(),
+      );
+      assert.equal((await get('/usage?bucket=soon')).status, 400);
+      assert.equal((await get('/usage?bucket=10s')).status, 400, 'under a minute');
+      assert.match((await get('/usage?window=30d&bucket=1m')).body.error.message, /at most 2000 buckets/);
+    });
     await t.test('GET /providers/performance: average and p95 latency, success rate, in-flight', async () => {
       const { body } = await get('/providers/performance');
       assert.deepEqual(body.data, [{ provider: 'openai', attempts: 20, successRate: 0.95, avgLatencyMs: 105, p95LatencyMs: 190, inFlight: 1 }]);

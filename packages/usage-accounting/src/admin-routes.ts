@@ -1,7 +1,8 @@
 import type { Route, RouteResult } from '@switchyard/core';
-import { AdminQueryError, parseGroupBy, parseLogQuery, parseRange } from './admin-query.js';
+import { AdminQueryError, parseLogQuery } from './admin-query.js';
 import type { ProviderPerformance } from './provider-performance.js';
 import { isQueryable, type RequestLogStore, type RequestLogSink } from './store.js';
+import { usageReport } from './usage-report.js';
 
 /** Options of {@link usageAdminRoutes}. */
 export interface UsageAdminOptions {
@@ -20,7 +21,7 @@ export interface UsageAdminOptions {
  * admin auth with `koaRoutes` or `expressRoutes` (the gateway mounts it at `/admin`):
  * - `GET /logs?key&from&to&model&provider&status&limit&cursor`: newest first, `next_cursor` to page;
  * - `GET /logs/:id`: one request in detail (attempts, cost breakdown, captured bodies);
- * - `GET /usage?group_by=key|model|provider&window=24h|7d|30d` (or `from`/`to`): requests, tokens, spend;
+ * - `GET /usage?group_by=key|model|provider&window=24h|7d|30d` (or `from`/`to`)`[&bucket=1h]`: requests, tokens, spend (per time bucket with `bucket`);
  * - `GET /providers/performance`: average and p95 latency, success rate, in-flight attempts.
  *
  * @example
@@ -54,27 +55,7 @@ export function usageAdminRoutes(options: UsageAdminOptions): Route[] {
     {
       method: 'GET',
       path: '/usage',
-      handler: ({ query }) =>
-        answer(async () => {
-          const params = queryParams(query);
-          const groupBy = parseGroupBy(params);
-          const { from, to } = parseRange(params, now());
-          const data = await store.aggregate(groupBy, from, to);
-          const totals = data.reduce(
-            (t, g) => ({
-              requests: t.requests + g.requests,
-              inputTokens: t.inputTokens + g.inputTokens,
-              cacheReadTokens: t.cacheReadTokens + g.cacheReadTokens,
-              cacheWriteTokens: t.cacheWriteTokens + g.cacheWriteTokens,
-              cacheWrite1hTokens: t.cacheWrite1hTokens + g.cacheWrite1hTokens,
-              outputTokens: t.outputTokens + g.outputTokens,
-              spendUsd: Math.round((t.spendUsd + g.spendUsd) * 1e12) / 1e12,
-              unpricedRequests: t.unpricedRequests + g.unpricedRequests,
-            }),
-            { requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, spendUsd: 0, unpricedRequests: 0 },
-          );
-          return { group_by: groupBy, from: new Date(from).toISOString(), to: new Date(to).toISOString(), data, totals };
-        }),
+      handler: ({ query }) => answer(() => usageReport(store, queryParams(query), now())),
     },
     {
       method: 'GET',

@@ -1,7 +1,7 @@
 import { migratePostgres } from '@switchyard/stores';
 import { COMPONENT, POSTGRES_MIGRATIONS } from './migrations.js';
 import {
-  aggregateSql, INSERT_COLUMNS, insertParams, keyDeltas, listSql, page, rowToGroup, rowToRecord, rowToTotals,
+  aggregateSql, INSERT_COLUMNS, insertParams, keyDeltas, listSql, page, rowToBucket, rowToGroup, rowToRecord, rowToTotals,
   upsertTotalsParams, upsertTotalsSql,
 } from './sql.js';
 import type { KeyUsageTotals, RequestLogStore, StoredRecord } from './store.js';
@@ -71,6 +71,10 @@ export async function postgresRequestLogStore(pool: PgPool): Promise<RequestLogS
     async aggregate(groupBy, from, to) {
       const { rows } = await pool.query(aggregateSql(dollar, groupBy), [from, to]);
       return rows.map((r) => rowToGroup(r, groupBy));
+    },
+    async aggregateByTime(groupBy, from, to, bucketMs) {
+      const { rows } = await pool.query(aggregateSql(dollar, groupBy, true), [bucketMs, from, to]);
+      return rows.map((r) => rowToBucket(r, groupBy));
     },
     async keyTotals(keyIds) {
       const out = new Map<string, KeyUsageTotals>();

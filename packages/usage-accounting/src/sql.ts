@@ -1,5 +1,5 @@
 import type { RequestLogRecord } from './record.js';
-import { addTotals, totalsOf, type KeyUsageTotals, type LogQuery, type StoredRecord, type UsageGroup, type UsageGroupBy } from './store.js';
+import { addTotals, totalsOf, type KeyUsageTotals, type LogQuery, type StoredRecord, type UsageBucket, type UsageGroup, type UsageGroupBy } from './store.js';
 
 /** SQL shared by the SQLite and PostgreSQL stores; only placeholders differ. */
 export type Placeholder = (index: number) => string;
@@ -114,18 +114,23 @@ export function listSql(ph: Placeholder, q: LogQuery): { sql: string; params: un
 
 const GROUP_COLUMN: Record<UsageGroupBy, string> = { key: 'key_id', model: 'resolved_model', provider: 'provider' };
 
-/** SELECT of usage grouped by key, model or provider over [from, to). */
-export function aggregateSql(ph: Placeholder, groupBy: UsageGroupBy): string {
+/**
+ * SELECT of usage grouped by key, model or provider over [from, to) (parameters `from, to`);
+ * with `bucketed`, also by time bucket (parameters `bucketMs, from, to`): `bucket` is the start
+ * of a bucket counted from the epoch (so buckets line up across queries), oldest first.
+ */
+export function aggregateSql(ph: Placeholder, groupBy: UsageGroupBy, bucketed = false): string {
   const col = GROUP_COLUMN[groupBy];
-  return `SELECT ${col} AS grp, MAX(key_name) AS name, COUNT(*) AS requests,
+  const at = bucketed ? 1 : 0;
+  return `SELECT ${bucketed ? `started_at - (started_at % ${ph(1)}) AS bucket, ` : ''}${col} AS grp, MAX(key_name) AS name, COUNT(*) AS requests,
     SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) AS failed,
     COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(cache_read_tokens), 0) AS cache_read_tokens,
     COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens, COALESCE(SUM(cache_write_1h_tokens), 0) AS cache_write_1h_tokens,
     COALESCE(SUM(output_tokens), 0) AS output_tokens,
     COALESCE(SUM(cost_usd), 0) AS spend, SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced,
     SUM(CASE WHEN usage_source = 'estimated' THEN 1 ELSE 0 END) AS estimated
-    FROM switchyard_request_logs WHERE started_at >= ${ph(1)} AND started_at < ${ph(2)}
-    GROUP BY ${col} ORDER BY spend DESC, requests DESC`;
+    FROM switchyard_request_logs WHERE started_at >= ${ph(1 + at)} AND started_at < ${ph(2 + at)}
+    GROUP BY ${bucketed ? 'bucket, ' : ''}${col} ORDER BY ${bucketed ? 'bucket, ' : ''}spend DESC, requests DESC`;
 }
 
 export function rowToGroup(row: Record<string, unknown>, groupBy: UsageGroupBy): UsageGroup {
@@ -144,6 +149,10 @@ export function rowToGroup(row: Record<string, unknown>, groupBy: UsageGroupBy):
   };
   if (groupBy === 'key') group.name = s(row.name);
   return group;
+}
+
+export function rowToBucket(row: Record<string, unknown>, groupBy: UsageGroupBy): UsageBucket {
+  return { bucketStart: n(row.bucket), ...rowToGroup(row, groupBy) };
 }
 
 /** Per-key increments of a batch (records without a key add nothing). */

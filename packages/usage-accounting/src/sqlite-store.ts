@@ -1,7 +1,7 @@
 import { migrateSqlite } from '@switchyard/stores';
 import { COMPONENT, SQLITE_MIGRATIONS } from './migrations.js';
 import {
-  aggregateSql, insertParams, insertSql, keyDeltas, listSql, page, rowToGroup, rowToRecord, rowToTotals,
+  aggregateSql, insertParams, insertSql, keyDeltas, listSql, page, rowToBucket, rowToGroup, rowToRecord, rowToTotals,
   upsertTotalsParams, upsertTotalsSql,
 } from './sql.js';
 import type { KeyUsageTotals, LogQuery, RequestLogStore, StoredRecord, UsageGroupBy } from './store.js';
@@ -37,7 +37,13 @@ export function sqliteRequestLogStore(db: SqliteDatabase): RequestLogStore {
   }) as () => void) as unknown as (batch: readonly StoredRecord[]) => void;
   const byId = db.prepare('SELECT * FROM switchyard_request_logs WHERE request_id = ? ORDER BY seq DESC LIMIT 1');
   const prune = db.prepare('DELETE FROM switchyard_request_logs WHERE started_at < ?');
-  const aggregates = new Map<UsageGroupBy, ReturnType<SqliteDatabase['prepare']>>();
+  const aggregates = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  const aggregateStmt = (groupBy: UsageGroupBy, bucketed: boolean) => {
+    const name = `${groupBy}:${bucketed}`;
+    let stmt = aggregates.get(name);
+    if (!stmt) aggregates.set(name, (stmt = db.prepare(aggregateSql(q, groupBy, bucketed))));
+    return stmt;
+  };
 
   return {
     async write(batch) {
@@ -53,9 +59,10 @@ export function sqliteRequestLogStore(db: SqliteDatabase): RequestLogStore {
       return row ? rowToRecord(row) : undefined;
     },
     async aggregate(groupBy, from, to) {
-      let stmt = aggregates.get(groupBy);
-      if (!stmt) aggregates.set(groupBy, (stmt = db.prepare(aggregateSql(q, groupBy))));
-      return (stmt.all(from, to) as Record<string, unknown>[]).map((r) => rowToGroup(r, groupBy));
+      return (aggregateStmt(groupBy, false).all(from, to) as Record<string, unknown>[]).map((r) => rowToGroup(r, groupBy));
+    },
+    async aggregateByTime(groupBy, from, to, bucketMs) {
+      return (aggregateStmt(groupBy, true).all(bucketMs, from, to) as Record<string, unknown>[]).map((r) => rowToBucket(r, groupBy));
     },
     async keyTotals(keyIds) {
       const out = new Map<string, KeyUsageTotals>();

@@ -112,6 +112,26 @@ export async function storeContract(t: TestContext, store: RequestLogStore): Pro
     assert.ok(Math.abs(byModel.find((g) => g.group === 'gpt-4o')!.spendUsd - 0.503) < 1e-12, 'the 48h window includes yesterday');
   });
 
+  await t.test('aggregateByTime: one row per group and epoch-aligned bucket, oldest first', async () => {
+    // T0 is on the hour: the 3 openai requests fall in the buckets of T0-3h, T0-2h and T0-1h,
+    // the failed one (no provider) in T0-1h, and 30 min buckets split T0-1h from T0-30min.
+    const hourly = await store.aggregateByTime('provider', T0 - 24 * HOUR, T0 + 1, HOUR);
+    const starts = hourly.map((b) => b.bucketStart);
+    assert.deepEqual(starts, [...starts].sort((a, b) => a - b), 'oldest bucket first');
+    assert.deepEqual(
+      hourly.map((b) => [b.bucketStart - T0, b.group ?? 'none', b.requests]).sort(),
+      [[-3 * HOUR, 'openai', 1], [-2 * HOUR, 'openai', 1], [-HOUR, 'openai', 1], [-HOUR, 'anthropic', 1], [-HOUR, 'none', 1]].sort(),
+    );
+    const k2 = (await store.aggregateByTime('key', T0 - 24 * HOUR, T0 + 1, HOUR)).find((b) => b.group === 'k2')!;
+    assert.deepEqual([k2.name, k2.bucketStart, k2.unpricedRequests, k2.estimatedRequests, k2.cacheWrite1hTokens], ['team-b', T0 - HOUR, 1, 1, 2]);
+    const daily = await store.aggregateByTime('model', T0 - 48 * HOUR, T0 + 1, 24 * HOUR);
+    const gpt = daily.filter((b) => b.group === 'gpt-4o');
+    assert.deepEqual(gpt.map((b) => b.bucketStart % (24 * HOUR)), [0, 0], 'buckets start at UTC midnight');
+    assert.ok(Math.abs(gpt.reduce((sum, b) => sum + b.spendUsd, 0) - 0.503) < 1e-12, 'the buckets add up to the ungrouped total');
+    const half = await store.aggregateByTime('provider', T0 - HOUR, T0, 30 * 60_000);
+    assert.deepEqual(half.map((b) => [b.bucketStart - T0, b.group ?? 'none']).sort(), [[-HOUR, 'anthropic'], [-HOUR, 'openai'], [-30 * 60_000, 'none']].sort());
+  });
+
   await t.test('key totals are lifetime sums per key', async () => {
     const totals = await store.keyTotals(['k1', 'k2', 'k3']);
     assert.deepEqual(totals.get('k1'), {

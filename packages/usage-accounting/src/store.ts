@@ -68,12 +68,20 @@ export interface UsageGroup {
   estimatedRequests: number;
 }
 
+/** Usage of one group in one time bucket. */
+export interface UsageBucket extends UsageGroup {
+  /** Start of the bucket in ms since the epoch (a multiple of the bucket size). */
+  bucketStart: number;
+}
+
 /** A request log store that can be queried (SQLite, PostgreSQL). */
 export interface RequestLogStore extends RequestLogSink {
   list(query: LogQuery): Promise<LogPage>;
   /** The latest record with this request id. */
   get(id: string): Promise<RequestLogRecord | undefined>;
   aggregate(groupBy: UsageGroupBy, from: number, to: number): Promise<UsageGroup[]>;
+  /** {@link aggregate} per group and `bucketMs` time bucket (aligned to the epoch), oldest bucket first; one query. */
+  aggregateByTime(groupBy: UsageGroupBy, from: number, to: number, bucketMs: number): Promise<UsageBucket[]>;
   /** Stored lifetime totals of these keys (keys with no traffic are absent). */
   keyTotals(keyIds: readonly string[]): Promise<Map<string, KeyUsageTotals>>;
   prune(time: number): Promise<number>;

@@ -141,6 +141,7 @@ export function withRequestLogSink(store: RequestLogStore, sink: RequestLogSink)
     list: (query) => store.list(query),
     get: (id) => store.get(id),
     aggregate: (groupBy, from, to) => store.aggregate(groupBy, from, to),
+    aggregateByTime: (groupBy, from, to, bucketMs) => store.aggregateByTime(groupBy, from, to, bucketMs),
     keyTotals: (keyIds) => store.keyTotals(keyIds),
   };
 }

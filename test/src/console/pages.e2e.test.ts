@@ -125,10 +125,18 @@ describe('console pages', { skip }, () => {
     assert.deepEqual([(await admin('GET', '/models/sim-b/sim-2')).prices_per_1m.input, (await admin('GET', '/models/sim-b/sim-2')).prices_per_1m.output], [0.5, 1.5]);
   });
 
-  test('usage: charts and table by key, CSV export', async () => {
+  test('usage: charts and table by key from one time-series query, CSV export', async () => {
+    const usageQueries: string[] = [];
+    const seen = (req: { url(): string }) => {
+      if (req.url().includes('/api/admin/usage')) usageQueries.push(new URL(req.url()).search);
+    };
+    page.on('request', seen);
     await nav(page, 'Usage');
     await page.locator('figure.chart svg').first().waitFor();
     await page.locator('tbody tr', { hasText: 'pages-key' }).waitFor();
+    assert.deepEqual(usageQueries, ['?group_by=key&window=7d&bucket=6h'], 'one request for the charts, the totals and the table');
+    // The requests of the last minutes are in the last bar: its tooltip names the key.
+    await page.locator('figure.chart').first().locator('g').last().locator('rect title', { hasText: 'pages-key' }).waitFor({ state: 'attached' });
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
     assert.equal(csv[0], 'key,requests,failed_requests,input_tokens,output_tokens,cache_read_tokens,spend_usd,unpriced_requests');
@@ -137,6 +145,10 @@ describe('console pages', { skip }, () => {
     await shoot(page, 'usage');
     await page.getByLabel('Group by').selectOption('provider');
     await page.locator('tbody tr', { hasText: 'sim-b' }).waitFor();
+    await page.getByRole('combobox', { name: /^Period/ }).selectOption('24h');
+    await page.locator('figure.chart svg[aria-label*="over 25 periods"], figure.chart svg[aria-label*="over 24 periods"]').first().waitFor();
+    page.off('request', seen);
+    assert.deepEqual(usageQueries.slice(1), ['?group_by=provider&window=7d&bucket=6h', '?group_by=provider&window=24h&bucket=1h']);
   });
 
   test('providers: status changes arrive live from the status stream', async () => {

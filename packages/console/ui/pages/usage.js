@@ -6,10 +6,12 @@ import { fmtCompact, fmtInt, fmtUsd } from '../lib/format.js';
 import { PageHeader, Spend, Status } from '../components/bits.js';
 import { StackedBars } from '../components/stacked-bars.js';
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const WINDOWS = {
-  '24h': { label: 'Last 24 hours', buckets: 12, ms: 86_400_000, tick: (d) => `${String(d.getHours()).padStart(2, '0')}:00` },
-  '7d': { label: 'Last 7 days', buckets: 7, ms: 7 * 86_400_000, tick: (d) => d.toLocaleDateString(undefined, { weekday: 'short' }) },
-  '30d': { label: 'Last 30 days', buckets: 15, ms: 30 * 86_400_000, tick: (d) => d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) },
+  '24h': { label: 'Last 24 hours', bucket: '1h', bucketMs: HOUR, tick: (d) => `${String(d.getHours()).padStart(2, '0')}:00` },
+  '7d': { label: 'Last 7 days', bucket: '6h', bucketMs: 6 * HOUR, tick: (d) => d.toLocaleDateString(undefined, { weekday: 'short' }) },
+  '30d': { label: 'Last 30 days', bucket: '1d', bucketMs: DAY, tick: (d) => d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) },
 };
 const GROUPS = [
   ['key', 'Key'],
@@ -18,20 +20,30 @@ const GROUPS = [
 ];
 const TOP = 6;
 
-/** One `/usage` query per bucket (indexed aggregates), so the chart needs no extra endpoint. */
+const SUMMED = ['requests', 'failedRequests', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'spendUsd', 'unpricedRequests', 'estimatedRequests'];
+
+/**
+ * One `/usage?bucket=` query: every group per time bucket (buckets start on multiples of the
+ * bucket size, so the first one may be partial). The table sums each group's buckets.
+ */
 async function loadSeries(groupBy, windowName) {
   const w = WINDOWS[windowName];
-  const to = Date.now();
-  const step = w.ms / w.buckets;
-  const ranges = Array.from({ length: w.buckets }, (_, i) => [to - w.ms + i * step, to - w.ms + (i + 1) * step]);
-  const [whole, ...parts] = await Promise.all([
-    admin.get(`/usage?group_by=${groupBy}&window=${windowName}`),
-    ...ranges.map(([from, end]) => admin.get(`/usage?group_by=${groupBy}&from=${Math.round(from)}&to=${Math.round(end)}`)),
-  ]);
+  const answer = await admin.get(`/usage?group_by=${groupBy}&window=${windowName}&bucket=${w.bucket}`);
   const name = (g) => g.name ?? g.group ?? '(none)';
-  const buckets = parts.map((p, i) => ({ label: w.tick(new Date(ranges[i][0])), rows: new Map(p.data.map((g) => [name(g), g])) }));
-  const ranked = [...whole.data].sort((a, b) => b.spendUsd - a.spendUsd || b.requests - a.requests);
-  return { whole, buckets, series: ranked.slice(0, TOP).map(name), rows: ranked.map((g) => ({ ...g, label: name(g) })) };
+  const starts = [];
+  for (let t = Math.floor(Date.parse(answer.from) / w.bucketMs) * w.bucketMs; t < Date.parse(answer.to); t += w.bucketMs) starts.push(t);
+  const byStart = new Map(starts.map((t) => [t, new Map()]));
+  const groups = new Map();
+  for (const row of answer.data) {
+    byStart.get(Date.parse(row.bucketStart))?.set(name(row), row);
+    const sum = groups.get(name(row)) ?? { label: name(row), group: row.group };
+    for (const field of SUMMED) sum[field] = (sum[field] ?? 0) + (row[field] ?? 0);
+    groups.set(name(row), sum);
+  }
+  const buckets = starts.map((t) => ({ label: w.tick(new Date(t)), rows: byStart.get(t) }));
+  for (const sum of groups.values()) sum.spendUsd = Math.round(sum.spendUsd * 1e12) / 1e12;
+  const rows = [...groups.values()].sort((a, b) => b.spendUsd - a.spendUsd || b.requests - a.requests);
+  return { totals: answer.totals, buckets, series: rows.slice(0, TOP).map((r) => r.label), rows };
 }
 
 function toCsv(groupBy, rows) {
@@ -65,9 +77,9 @@ export function Usage() {
     <${Status} loading=${usage.loading && !d} error=${usage.error} />
     ${d
       ? html`<div class="stats">
-          <div class="stat card"><span class="stat-label">Requests</span><span class="stat-value">${fmtInt(d.whole.totals.requests)}</span></div>
-          <div class="stat card"><span class="stat-label">Spend</span><span class="stat-value"><${Spend} usd=${d.whole.totals.spendUsd} unpriced=${d.whole.totals.unpricedRequests} /></span></div>
-          <div class="stat card"><span class="stat-label">Tokens</span><span class="stat-value">${fmtCompact(d.whole.totals.inputTokens + d.whole.totals.outputTokens)}</span></div>
+          <div class="stat card"><span class="stat-label">Requests</span><span class="stat-value">${fmtInt(d.totals.requests)}</span></div>
+          <div class="stat card"><span class="stat-label">Spend</span><span class="stat-value"><${Spend} usd=${d.totals.spendUsd} unpriced=${d.totals.unpricedRequests} /></span></div>
+          <div class="stat card"><span class="stat-label">Tokens</span><span class="stat-value">${fmtCompact(d.totals.inputTokens + d.totals.outputTokens)}</span></div>
         </div>
         <section class="card" aria-labelledby="spend-chart"><h2 id="spend-chart">Spend over time</h2>
           <${StackedBars} buckets=${d.buckets} series=${d.series} value=${(b, n) => b.rows.get(n)?.spendUsd ?? 0} label="Spend" format=${fmtUsd} />
