@@ -1,14 +1,5 @@
-/** Deterministic PRNG for tests (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG for tests (mulberry32): core's, so every package replays the same sequences. */
+export { seeded } from '@switchyard/core/testing';
 
 /** A random source that replays fixed values. */
 export function replay(...values: number[]): () => number {

@@ -45,25 +45,13 @@ export interface LogPage {
 
 export type UsageGroupBy = 'key' | 'model' | 'provider';
 
-/** Requests, tokens and spend of one group over a window. */
-export interface UsageGroup {
+/** Requests, tokens and spend of one group over a window: a key's totals, plus failures and estimates. */
+export interface UsageGroup extends KeyUsageTotals {
   /** The key id, resolved model or provider (null for requests with none, e.g. all attempts failed). */
   group: string | null;
   /** The key name, for `group_by=key`. */
   name?: string | null;
-  requests: number;
   failedRequests: number;
-  inputTokens: number;
-  cacheReadTokens: number;
-  /** Every cache write, one-hour writes included. */
-  cacheWriteTokens: number;
-  /** Part of `cacheWriteTokens` written to a one-hour cache. */
-  cacheWrite1hTokens: number;
-  outputTokens: number;
-  /** Sum of known costs. */
-  spendUsd: number;
-  /** Requests whose cost is unknown (null): spend is a lower bound when this is not 0. */
-  unpricedRequests: number;
   /** Requests whose usage was estimated by a tokenizer. */
   estimatedRequests: number;
 }

@@ -3,17 +3,10 @@ import { SseParser, type SseEvent } from '@switchyard/core';
 
 type Json = Record<string, any>;
 
-/** Deterministic PRNG (mulberry32), so a failing split can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, core's), so a failing split can be replayed from its seed. */
+import { seeded as rng } from '@switchyard/core/testing';
+
+export { rng };
 
 /** Parse SSE text fed in random-sized pieces (1..40 bytes); every event must come out whole. */
 export function parseInRandomPieces(text: string, seed: number): SseEvent[] {
