@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { RedisPubSubClient } from '@switchyard/stores';
 import { decodeNotice, encodeNotice, newOrigin } from './key-notice-codec.js';
 
 /**
@@ -43,18 +44,6 @@ export function localKeyChannel(): KeyChannel {
       emitter.removeAllListeners();
     },
   };
-}
-
-/** The part of an ioredis client the Redis channel uses. */
-export interface RedisPubSubClient {
-  publish(channel: string, message: string): Promise<unknown>;
-  subscribe(channel: string): Promise<unknown>;
-  unsubscribe(channel: string): Promise<unknown>;
-  on(event: 'message', listener: (channel: string, message: string) => void): unknown;
-  on(event: 'ready', listener: () => void): unknown;
-  off?(event: 'message' | 'ready', listener: (...args: any[]) => void): unknown;
-  quit(): Promise<unknown>;
-  duplicate?(): RedisPubSubClient;
 }
 
 /** Options of {@link redisKeyChannel}. */

@@ -1,4 +1,5 @@
 import { silentLogger, type Logger } from '@switchyard/core';
+import type { PgListenClient, PgListenPool } from '@switchyard/stores';
 import { localKeyChannel, type KeyChannel, type KeyNotice } from './key-events.js';
 import { encodeNotice, decodeNotice, newOrigin } from './key-notice-codec.js';
 
@@ -8,24 +9,10 @@ export interface PostgresNotification {
   payload?: string;
 }
 
-/** The part of a pg `PoolClient` the channel uses (it holds LISTEN on it). */
-export interface PostgresListenClient {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  removeListener(event: string, listener: (...args: any[]) => void): unknown;
-  release(err?: Error | boolean): void;
-}
-
-/** The part of a pg `Pool` the channel uses. */
-export interface PostgresNotifyPool {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-  connect(): Promise<PostgresListenClient>;
-}
-
 /** Options of {@link postgresKeyChannel}. */
 export interface PostgresKeyChannelOptions {
   /** The pg `Pool`: one client is held for LISTEN, publishes go through `pool.query`. Required. */
-  pool: PostgresNotifyPool;
+  pool: PgListenPool;
   /** NOTIFY channel name (at most 63 bytes; used quoted, so case-sensitive). Defaults to `switchyard_auth_key_events`. */
   channel?: string;
   /** Delay before the first reconnect attempt after the listening connection is lost, in ms; doubled per failure (with jitter). Defaults to 100. */
@@ -70,7 +57,7 @@ function deferred() {
 }
 
 interface Listening {
-  client: PostgresListenClient;
+  client: PgListenClient;
   /** Stop reacting to the client's events (it is being handed back). */
   detach(): void;
 }
@@ -140,7 +127,7 @@ export function postgresKeyChannel(options: PostgresKeyChannelOptions): KeyChann
 
   async function listen(): Promise<void> {
     if (closed) return;
-    let client: PostgresListenClient;
+    let client: PgListenClient;
     try {
       client = await pool.connect();
     } catch (err) {

@@ -1,23 +1,7 @@
-import { migratePostgres } from '@switchyard/stores';
+import { migratePostgresPool, type PgPool } from '@switchyard/stores';
 import type { KeyPatch, KeyRecord, KeyStore, StoredCredential } from './key-record.js';
 import { MIGRATION_COMPONENT, POSTGRES_MIGRATIONS } from './migrations.js';
 import { rowToCredential, rowToRecord, type CredentialRow, type KeyRow } from './sql-rows.js';
-
-interface QueryResult {
-  rows: Record<string, unknown>[];
-  rowCount?: number | null;
-}
-
-interface PoolClient {
-  query(sql: string, params?: unknown[]): Promise<QueryResult>;
-  release(): void;
-}
-
-/** The part of a pg `Pool` the key store uses. */
-export interface PostgresPool {
-  query(sql: string, params?: unknown[]): Promise<QueryResult>;
-  connect(): Promise<PoolClient>;
-}
 
 /**
  * The PostgreSQL {@link KeyStore}, for many gateway instances. Takes the user's pg `Pool`;
@@ -28,20 +12,15 @@ export interface PostgresPool {
  * const store = await PostgresKeyStore.open(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
  */
 export class PostgresKeyStore implements KeyStore {
-  readonly #pool: PostgresPool;
+  readonly #pool: PgPool;
 
-  private constructor(pool: PostgresPool) {
+  private constructor(pool: PgPool) {
     this.#pool = pool;
   }
 
   /** Migrate the schema and return the store. */
-  static async open(pool: PostgresPool): Promise<PostgresKeyStore> {
-    const client = await pool.connect();
-    try {
-      await migratePostgres(client, MIGRATION_COMPONENT, POSTGRES_MIGRATIONS);
-    } finally {
-      client.release();
-    }
+  static async open(pool: PgPool): Promise<PostgresKeyStore> {
+    await migratePostgresPool(pool, MIGRATION_COMPONENT, POSTGRES_MIGRATIONS);
     return new PostgresKeyStore(pool);
   }
 

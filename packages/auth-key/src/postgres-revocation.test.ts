@@ -7,7 +7,8 @@ import { Exchange } from '@switchyard/core';
 import { freePort, startPostgres, type TestServer } from '@switchyard/stores/testing';
 import type { KeyNotice } from './key-events.js';
 import { createKeyManager, type KeyManager } from './key-manager.js';
-import { postgresKeyChannel, type PostgresNotifyPool } from './postgres-key-channel.js';
+import type { PgListenPool } from '@switchyard/stores';
+import { postgresKeyChannel } from './postgres-key-channel.js';
 import { PostgresKeyStore } from './postgres-key-store.js';
 import type { KeyChannel } from './key-events.js';
 
@@ -17,7 +18,7 @@ function gatedPool(pool: pg.Pool) {
   let openGate = () => {};
   let attempted: (() => void) | undefined;
   let last: pg.PoolClient | undefined;
-  const wrapped: PostgresNotifyPool = {
+  const wrapped: PgListenPool = {
     query: (sql, params) => pool.query(sql, params as unknown[]),
     async connect() {
       attempted?.();

@@ -1,20 +1,7 @@
-import { migrateSqlite } from '@switchyard/stores';
+import { migrateSqlite, type SqliteDatabase, type SqliteStatement } from '@switchyard/stores';
 import type { KeyPatch, KeyRecord, KeyStore, StoredCredential } from './key-record.js';
 import { MIGRATION_COMPONENT, SQLITE_MIGRATIONS } from './migrations.js';
 import { rowToCredential, rowToRecord, type CredentialRow, type KeyRow } from './sql-rows.js';
-
-interface Statement {
-  get(...params: unknown[]): unknown;
-  all(...params: unknown[]): unknown[];
-  run(...params: unknown[]): { changes: number };
-}
-
-/** The part of a better-sqlite3 `Database` the key store uses. */
-export interface SqliteDatabase {
-  exec(sql: string): unknown;
-  prepare(sql: string): Statement;
-  transaction(fn: () => void): (...args: never[]) => unknown;
-}
 
 /**
  * The SQLite {@link KeyStore}: the gateway's embedded default, one file. Takes the user's
@@ -26,14 +13,14 @@ export interface SqliteDatabase {
  */
 export class SqliteKeyStore implements KeyStore {
   readonly #db: SqliteDatabase;
-  readonly #stmts: Record<string, Statement> = {};
+  readonly #stmts: Record<string, SqliteStatement> = {};
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
     migrateSqlite(db, MIGRATION_COMPONENT, SQLITE_MIGRATIONS);
   }
 
-  #stmt(sql: string): Statement {
+  #stmt(sql: string): SqliteStatement {
     return (this.#stmts[sql] ??= this.#db.prepare(sql));
   }
 

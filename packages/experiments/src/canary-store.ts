@@ -5,7 +5,7 @@
  */
 import { migrateSqlite, type Migration } from '@switchyard/stores';
 import type { CanaryDefinition, CanaryState } from './canary.js';
-import { migratePool, type PgPoolLike, type SqliteLike } from './sql-feedback-store.js';
+import { migratePostgresPool, type PgPool, type SqliteDatabase } from '@switchyard/stores';
 
 /** One stored canary. */
 export interface StoredCanary {
@@ -51,7 +51,7 @@ const COMPONENT = 'experiments-canaries';
 const rowOf = (r: Record<string, unknown>): StoredCanary => ({ definition: JSON.parse(String(r.definition)), state: JSON.parse(String(r.state)) });
 
 /** Canaries in a better-sqlite3 database (migrated on open). */
-export function sqliteCanaryStore(db: SqliteLike): CanaryStore {
+export function sqliteCanaryStore(db: SqliteDatabase): CanaryStore {
   migrateSqlite(db, COMPONENT, MIGRATIONS);
   const list = db.prepare('SELECT definition, state FROM switchyard_canaries ORDER BY id');
   const put = db.prepare('INSERT OR REPLACE INTO switchyard_canaries (id, definition, state, version) VALUES (?, ?, ?, ?)');
@@ -70,8 +70,8 @@ export function sqliteCanaryStore(db: SqliteLike): CanaryStore {
 }
 
 /** Canaries in PostgreSQL (migrated on open). */
-export async function postgresCanaryStore(pool: PgPoolLike): Promise<CanaryStore> {
-  await migratePool(pool, COMPONENT, MIGRATIONS);
+export async function postgresCanaryStore(pool: PgPool): Promise<CanaryStore> {
+  await migratePostgresPool(pool, COMPONENT, MIGRATIONS);
   return {
     async list() {
       return (await pool.query('SELECT definition, state FROM switchyard_canaries ORDER BY id')).rows.map(rowOf);

@@ -3,7 +3,7 @@
  * migrated through @switchyard/stores as component `experiments`).
  * @module
  */
-import { migratePostgres, migrateSqlite, type Migration, type SyncSql } from '@switchyard/stores';
+import { migratePostgresPool, migrateSqlite, type Migration, type PgPool, type SqliteDatabase } from '@switchyard/stores';
 import type { Feedback, FeedbackStore } from './feedback.js';
 
 const MIGRATIONS: Migration[] = [
@@ -57,16 +57,11 @@ function sumsOf(rows: Record<string, unknown>[]) {
   }));
 }
 
-/** The part of a better-sqlite3 Database the store uses. */
-export interface SqliteLike extends SyncSql {
-  prepare(sql: string): { get(...params: unknown[]): unknown; all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
-}
-
 /**
  * Ratings in a better-sqlite3 database (migrated on open).
  * @example const store = sqliteFeedbackStore(new Database('switchyard.db'));
  */
-export function sqliteFeedbackStore(db: SqliteLike): FeedbackStore {
+export function sqliteFeedbackStore(db: SqliteDatabase): FeedbackStore {
   migrateSqlite(db, 'experiments', MIGRATIONS);
   const put = db.prepare(`INSERT OR REPLACE INTO switchyard_feedback (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const get = db.prepare(`SELECT ${COLUMNS} FROM switchyard_feedback WHERE request_id = ?`);
@@ -85,18 +80,12 @@ export function sqliteFeedbackStore(db: SqliteLike): FeedbackStore {
   };
 }
 
-/** The part of a pg Pool the store uses. */
-export interface PgPoolLike {
-  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-  connect(): Promise<{ query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>; release(): void }>;
-}
-
 /**
  * Ratings in PostgreSQL (migrated on open, serialised across instances).
  * @example const store = await postgresFeedbackStore(pool);
  */
-export async function postgresFeedbackStore(pool: PgPoolLike): Promise<FeedbackStore> {
-  await migratePool(pool, 'experiments', MIGRATIONS);
+export async function postgresFeedbackStore(pool: PgPool): Promise<FeedbackStore> {
+  await migratePostgresPool(pool, 'experiments', MIGRATIONS);
   return {
     async put(feedback) {
       await pool.query(
@@ -113,14 +102,4 @@ export async function postgresFeedbackStore(pool: PgPoolLike): Promise<FeedbackS
       return sumsOf((await pool.query(SUMS, [from, to])).rows);
     },
   };
-}
-
-/** Migrate on one client of the pool (the advisory lock and the transaction share a session). @internal */
-export async function migratePool(pool: PgPoolLike, component: string, migrations: readonly Migration[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await migratePostgres(client, component, migrations);
-  } finally {
-    client.release();
-  }
 }

@@ -1,8 +1,8 @@
 import { checkNamedTargets, type NamedTargets } from './named-targets.js';
-import { everyModel, FAILURE_KINDS, silentLogger, type EventBus, type Exchange, type FailureKind, type Logger, type ModelLabel, type Target } from '@switchyard/core';
+import { everyModel, FAILURE_KINDS, silentLogger, type EventBus, type Exchange, type FailureKind, type KeyValueStore, type Logger, type ModelLabel, type Target } from '@switchyard/core';
 import { prefillStyle, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
 import { conditionKinds, DEFAULT_KIND_POLICY, type KindPolicyTable, type KindRule } from './kind-policy.js';
-import { sharedFlags, type BreakerStore, type SharedFlags } from './shared-state.js';
+import { sharedFlags, type SharedFlags } from './shared-state.js';
 import type { BreakerSettings } from './target-policies.js';
 import { resolveHedge, type HedgeOptions, type HedgeSettings } from './hedge.js';
 
@@ -121,8 +121,11 @@ export interface FailoverOptions {
   targetTimeouts?: (target: Target) => TargetTimeouts | undefined;
   /** Defaults to the values documented on {@link FailoverBreakerOptions}. */
   breaker?: FailoverBreakerOptions;
-  /** KeyValueStore or Redis client sharing breaker openings and cool-downs across instances. Defaults to none (per process). */
-  store?: BreakerStore;
+  /**
+   * Shares breaker openings and cool-downs across instances: a {@link KeyValueStore}, e.g.
+   * `redisKeyValueStore(redis, { prefix: '' })` from `@switchyard/stores`. Defaults to none (per process).
+   */
+  store?: KeyValueStore;
   /** Key prefix in `store`. Defaults to "switchyard:failover:". */
   storePrefix?: string;
   /**

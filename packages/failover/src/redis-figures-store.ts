@@ -1,22 +1,5 @@
+import type { RedisClient } from '@switchyard/stores';
 import { FIGURE_BUCKET_MS, MAX_FIGURE_WINDOW_MS, type FigureCounts, type ProviderFiguresStore } from './provider-figures.js';
-
-/** The part of an ioredis client the shared figures use. */
-export interface RedisFiguresClient {
-  multi(): RedisFiguresTransaction;
-  hgetall(key: string): Promise<Record<string, string>>;
-  zrangebyscore(key: string, min: number | string, max: number | string): Promise<string[]>;
-  mget(...keys: string[]): Promise<Array<string | null>>;
-}
-
-/** The chainable transaction of an ioredis client (`client.multi()`). */
-export interface RedisFiguresTransaction {
-  hincrby(key: string, field: string, increment: number): unknown;
-  pexpire(key: string, ms: number): unknown;
-  set(key: string, value: string, mode: 'PX', ms: number): unknown;
-  zadd(key: string, score: number, member: string): unknown;
-  zremrangebyscore(key: string, min: number | string, max: number | string): unknown;
-  exec(): Promise<unknown>;
-}
 
 const FIELDS = ['ok', 'fail', 'latencySum', 'latencyCount'] as const;
 
@@ -27,7 +10,7 @@ const FIELDS = ['ok', 'fail', 'latencySum', 'latencyCount'] as const;
  *
  * @example new ProviderFigures({ store: redisFiguresStore({ client: new Redis(url) }) })
  */
-export function redisFiguresStore(options: { client: RedisFiguresClient; prefix?: string; now?: () => number }): ProviderFiguresStore {
+export function redisFiguresStore(options: { client: RedisClient; prefix?: string; now?: () => number }): ProviderFiguresStore {
   const { client } = options;
   if (!client || typeof client.multi !== 'function') throw new TypeError('redisFiguresStore: `client` must be an ioredis client');
   const prefix = options.prefix ?? 'switchyard:figures:';

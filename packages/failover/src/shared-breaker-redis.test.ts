@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Target } from '@switchyard/core';
 import { createAdapter, createUndiciTransport, type ProviderAdapter } from '@switchyard/providers';
+import { redisKeyValueStore } from '@switchyard/stores';
 import { startRedis, type TestServer } from '@switchyard/stores/testing';
+import { failover } from './failover.js';
 import { healthy, openaiError, startFaultServer, type FaultServer } from './fault-upstream.test.util.js';
 import { post, startGateway, type Gateway } from './fault-harness.test.util.js';
 
@@ -40,7 +42,7 @@ function adapters(): Map<string, ProviderAdapter> {
 
 async function pair(): Promise<[Gateway, Gateway]> {
   const storePrefix = `test:failover:${randomBytes(4).toString('hex')}:`;
-  const options = { store: redis, storePrefix, breaker: { consecutiveFailures: 2, coolDownMs: 30_000 } };
+  const options = { store: redisKeyValueStore(redis, { prefix: '' }), storePrefix, breaker: { consecutiveFailures: 2, coolDownMs: 30_000 } };
   return Promise.all([0, 1].map(() => startGateway({ adapters: adapters(), targets: TARGETS, transport, options }))) as Promise<[Gateway, Gateway]>;
 }
 
@@ -84,5 +86,13 @@ describe('shared breaker state on a real Redis', () => {
     } finally {
       await Promise.all([one.close(), two.close()]);
     }
+  });
+
+  it('a bare Redis client as `store` is refused at start-up, naming the wrapper to use', () => {
+    // It used to be told apart from a KeyValueStore by the absence of `increment`.
+    assert.throws(
+      () => failover({ adapters: adapters(), transport, store: redis as never }),
+      (err: Error) => err instanceof TypeError && /redisKeyValueStore/.test(err.message),
+    );
   });
 });

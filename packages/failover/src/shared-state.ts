@@ -1,15 +1,5 @@
 import type { KeyValueStore } from '@switchyard/core';
 
-/** The part of an ioredis / node-redis client that shared breaker state uses. */
-export interface RedisLikeClient {
-  get(key: string): Promise<string | null>;
-  set(key: string, value: string, mode: 'PX', ttlMs: number): Promise<unknown>;
-  del(key: string): Promise<unknown>;
-}
-
-/** Where breaker openings and rate-limit cool-downs are shared between instances. */
-export type BreakerStore = KeyValueStore | RedisLikeClient;
-
 /**
  * "Target unavailable until t" flags with a TTL, in memory or shared. Every instance writes
  * `breaker:<provider>:<model>` (and `cooldown:…`) = until-timestamp with a PX expiry when it
@@ -22,28 +12,20 @@ export interface SharedFlags {
   delete(key: string): Promise<void>;
 }
 
-export function sharedFlags(store: BreakerStore, prefix: string): SharedFlags {
-  if ('increment' in store) {
-    return {
-      async get(key) {
-        const v = await store.get<number>(prefix + key);
-        return typeof v === 'number' ? v : undefined;
-      },
-      set: (key, until, ttlMs) => store.set(prefix + key, until, Math.max(1, Math.ceil(ttlMs))),
-      delete: (key) => store.delete(prefix + key),
-    };
+/**
+ * Flags in a {@link KeyValueStore} (for Redis: `redisKeyValueStore(client)` from
+ * `@switchyard/stores`). A bare Redis client is refused: the store is one contract, not a guess.
+ */
+export function sharedFlags(store: KeyValueStore, prefix: string): SharedFlags {
+  if (typeof store?.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function') {
+    throw new TypeError('failover: `store` must be a KeyValueStore (for Redis: redisKeyValueStore(client) from @switchyard/stores)');
   }
   return {
     async get(key) {
-      const v = await store.get(prefix + key);
-      const n = v === null ? NaN : Number(v);
-      return Number.isFinite(n) ? n : undefined;
+      const v = await store.get<number>(prefix + key);
+      return typeof v === 'number' ? v : undefined;
     },
-    async set(key, until, ttlMs) {
-      await store.set(prefix + key, String(until), 'PX', Math.max(1, Math.ceil(ttlMs)));
-    },
-    async delete(key) {
-      await store.del(prefix + key);
-    },
+    set: (key, until, ttlMs) => store.set(prefix + key, until, Math.max(1, Math.ceil(ttlMs))),
+    delete: (key) => store.delete(prefix + key),
   };
 }

@@ -15,7 +15,8 @@ import {
 } from '@switchyard/auth-key';
 import { MemoryLimitStore, ProviderLimiter, RateLimiter, RedisLimitStore, providerLimits, providerLimitsFromConfig, rateLimit, rateLimitOptionsFromConfig, type LimitStore } from '@switchyard/rate-limit';
 import { modelMapping, ModelMapper, openCatalog, type MappingConfig, postgresCatalogStore, ratesFor, sqliteCatalogStore, totalInputTokens, type Catalog } from '@switchyard/model-mapping';
-import { RoutingStats, parseDuration as parseWindow, redisKeyValueStore, strategySelector } from '@switchyard/strategy-selector';
+import { RoutingStats, parseDuration as parseWindow, strategySelector } from '@switchyard/strategy-selector';
+import { redisKeyValueStore } from '@switchyard/stores';
 import { failover, failoverHedgeOption, failoverTimeoutOptions, ProviderFigures, ProviderHealth, redisFiguresStore, fallbackBlockConditions, type FailoverMiddleware } from '@switchyard/failover';
 import {
   createMetrics,
@@ -272,7 +273,8 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
       totalMs: config.server.request_timeout,
       reasoning: (target) => catalog.describe(target.provider, target.model).capabilities.reasoning,
     }),
-    store: storage.redis as never,
+    // Breaker openings keep their keys (`switchyard:failover:…`, failover's `storePrefix`).
+    store: storage.redis ? redisKeyValueStore(storage.redis, { prefix: '' }) : undefined,
     credential: (exchange, target) => byokCredential(exchange, target),
     contextWindow: (target) => catalog.describe(target.provider, target.model).contextWindow,
     modelLabel,

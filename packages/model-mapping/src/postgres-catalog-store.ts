@@ -1,18 +1,7 @@
-import { migratePostgres } from '@switchyard/stores';
+import { migratePostgresPool, type PgPool } from '@switchyard/stores';
 import type { CatalogOverrideStore, StoredOverride } from './catalog-override-store.js';
 import { CATALOG_MIGRATION_COMPONENT, CATALOG_POSTGRES_MIGRATIONS } from './catalog-migrations.js';
 import type { ModelPatch } from './model-patch.js';
-
-interface QueryResult {
-  rows: Record<string, unknown>[];
-  rowCount?: number | null;
-}
-
-/** The part of a pg `Pool` the catalog store uses. */
-export interface CatalogPostgresPool {
-  query(sql: string, params?: unknown[]): Promise<QueryResult>;
-  connect(): Promise<{ query(sql: string, params?: unknown[]): Promise<QueryResult>; release(): void }>;
-}
 
 /**
  * A {@link CatalogOverrideStore} in PostgreSQL, shared by every gateway instance: the user's pg
@@ -22,17 +11,11 @@ export interface CatalogPostgresPool {
  * @example
  * const store = await postgresCatalogStore(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
  */
-export async function postgresCatalogStore(pool: CatalogPostgresPool): Promise<CatalogOverrideStore> {
+export async function postgresCatalogStore(pool: PgPool): Promise<CatalogOverrideStore> {
   if (!pool || typeof pool.query !== 'function' || typeof pool.connect !== 'function') {
     throw new TypeError('postgresCatalogStore: pool must be a pg Pool');
   }
-  // migratePostgres needs one session for the advisory lock and its transaction.
-  const client = await pool.connect();
-  try {
-    await migratePostgres(client, CATALOG_MIGRATION_COMPONENT, CATALOG_POSTGRES_MIGRATIONS);
-  } finally {
-    client.release();
-  }
+  await migratePostgresPool(pool, CATALOG_MIGRATION_COMPONENT, CATALOG_POSTGRES_MIGRATIONS);
   return {
     async list(): Promise<StoredOverride[]> {
       const { rows } = await pool.query('SELECT provider, model, patch, updated_at FROM model_catalog_overrides ORDER BY provider, model');

@@ -1,19 +1,7 @@
-import { migrateSqlite } from '@switchyard/stores';
+import { migrateSqlite, type SqliteDatabase } from '@switchyard/stores';
 import type { CatalogOverrideStore, StoredOverride } from './catalog-override-store.js';
 import { CATALOG_MIGRATION_COMPONENT, CATALOG_SQLITE_MIGRATIONS } from './catalog-migrations.js';
 import type { ModelPatch } from './model-patch.js';
-
-interface Statement {
-  all(...params: unknown[]): unknown[];
-  run(...params: unknown[]): { changes: number };
-}
-
-/** The part of a better-sqlite3 `Database` the catalog store uses. */
-export interface CatalogSqliteDatabase {
-  exec(sql: string): unknown;
-  prepare(sql: string): Statement;
-  transaction(fn: () => void): (...args: never[]) => unknown;
-}
 
 interface Row {
   provider: string;
@@ -31,7 +19,7 @@ interface Row {
  * import Database from 'better-sqlite3';
  * const store = sqliteCatalogStore(new Database('switchyard.db'));
  */
-export function sqliteCatalogStore(db: CatalogSqliteDatabase): CatalogOverrideStore {
+export function sqliteCatalogStore(db: SqliteDatabase): CatalogOverrideStore {
   if (!db || typeof db.prepare !== 'function' || typeof db.exec !== 'function') {
     throw new TypeError('sqliteCatalogStore: db must be a better-sqlite3 Database');
   }

@@ -1,20 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { RedisClient } from '@switchyard/stores';
 import { RENEW_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT, USAGE_SCRIPT } from './redis-scripts.js';
 import { LIMIT_ORDER, type Decision, type LimitStore, type RenewInput, type ReserveInput, type SettleInput, type UsageSnapshot, type WindowSpec } from './store.js';
-
-/**
- * The part of an ioredis client (or anything shaped like it) the store uses.
- * @example const client: RedisEvalClient = new Redis(url, { enableOfflineQueue: false });
- */
-export interface RedisEvalClient {
-  evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
-  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
-}
 
 /** Options of {@link RedisLimitStore}. */
 export interface RedisLimitStoreOptions {
   /** An ioredis client (or compatible). Required. */
-  client: RedisEvalClient;
+  client: RedisClient;
   /** Prefix of every Redis key. Defaults to `switchyard:rl:`. */
   prefix?: string;
   /**
@@ -37,7 +29,7 @@ const BUDGETS = { strict: 0, capped: 1, soft: 2 } as const;
  * const store = new RedisLimitStore({ client: new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false }) });
  */
 export class RedisLimitStore implements LimitStore {
-  readonly #client: RedisEvalClient;
+  readonly #client: RedisClient;
   readonly #prefix: string;
   readonly #timeoutMs: number;
 

@@ -4,6 +4,7 @@
  * `switchyard_migrations`, so several packages can share one database.
  * @module
  */
+import type { PgPool, PgQueryable, SqliteDatabase } from './clients.js';
 
 /** One schema change. Versions are consecutive integers starting at 1. */
 export interface Migration {
@@ -11,18 +12,6 @@ export interface Migration {
   description: string;
   /** SQL statements, run in order inside one transaction. */
   up: string[];
-}
-
-/** The minimal async SQL surface migrations need (a pg Pool/Client fits). */
-export interface AsyncSql {
-  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-}
-
-/** The minimal sync SQL surface migrations need (a better-sqlite3 Database fits). */
-export interface SyncSql {
-  exec(sql: string): unknown;
-  prepare(sql: string): { all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
-  transaction(fn: () => void): (...args: never[]) => unknown;
 }
 
 function check(migrations: readonly Migration[]): void {
@@ -43,7 +32,7 @@ const LEDGER = `CREATE TABLE IF NOT EXISTS switchyard_migrations (
  * Apply pending migrations of `component` to a SQLite database. Returns the versions applied.
  * @example migrateSqlite(db, 'auth-key', KEY_MIGRATIONS)
  */
-export function migrateSqlite(db: SyncSql, component: string, migrations: readonly Migration[]): number[] {
+export function migrateSqlite(db: SqliteDatabase, component: string, migrations: readonly Migration[]): number[] {
   check(migrations);
   db.exec(LEDGER);
   const done = new Set(
@@ -67,9 +56,9 @@ export function migrateSqlite(db: SyncSql, component: string, migrations: readon
  * Apply pending migrations of `component` to PostgreSQL, serialised across instances by an
  * advisory lock so two gateways starting together do not race. Returns the versions applied.
  * Pass a dedicated client (not a pool) so the lock and the transaction share one session.
- * @example const client = await pool.connect(); try { await migratePostgres(client, 'auth-key', M) } finally { client.release() }
+ * @example await migratePostgres(client, 'auth-key', M) // or migratePostgresPool(pool, …)
  */
-export async function migratePostgres(sql: AsyncSql, component: string, migrations: readonly Migration[]): Promise<number[]> {
+export async function migratePostgres(sql: PgQueryable, component: string, migrations: readonly Migration[]): Promise<number[]> {
   check(migrations);
   await sql.query("SELECT pg_advisory_lock(hashtext('switchyard_migrations'))");
   try {
@@ -95,5 +84,19 @@ export async function migratePostgres(sql: AsyncSql, component: string, migratio
     return applied;
   } finally {
     await sql.query("SELECT pg_advisory_unlock(hashtext('switchyard_migrations'))");
+  }
+}
+
+/**
+ * {@link migratePostgres} on one connection checked out of `pool` (the advisory lock and the
+ * transaction must share a session), released afterwards.
+ * @example await migratePostgresPool(new pg.Pool({ connectionString }), 'auth-key', M)
+ */
+export async function migratePostgresPool(pool: PgPool, component: string, migrations: readonly Migration[]): Promise<number[]> {
+  const client = await pool.connect();
+  try {
+    return await migratePostgres(client, component, migrations);
+  } finally {
+    client.release();
   }
 }

@@ -9,6 +9,5 @@ export * from './rules.js';
 export * from './stats.js';
 export * from './routing-headers.js';
 export * from './routing-settings.js';
-export * from './redis-store.js';
 export * from './planner.js';
 export * from './strategy-selector.js';

@@ -1,20 +1,10 @@
-import { migratePostgres } from '@switchyard/stores';
+import { migratePostgresPool, type PgPool } from '@switchyard/stores';
 import { COMPONENT, POSTGRES_MIGRATIONS } from './migrations.js';
 import {
   aggregateSql, INSERT_COLUMNS, insertParams, keyDeltas, listSql, page, rowToBucket, rowToGroup, rowToRecord, rowToTotals,
   upsertTotalsParams, upsertTotalsSql,
 } from './sql.js';
 import type { KeyUsageTotals, RequestLogStore, StoredRecord } from './store.js';
-
-/** A pg client or pool connection. */
-export interface PgClient {
-  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-}
-
-/** The part of a pg `Pool` the store uses. */
-export interface PgPool extends PgClient {
-  connect(): Promise<PgClient & { release(err?: unknown): void }>;
-}
 
 const dollar = (i: number) => `$${i}`;
 // PostgreSQL allows 65535 parameters per statement.
@@ -29,17 +19,12 @@ const ROWS_PER_INSERT = 500;
  * const store = await postgresRequestLogStore(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
  */
 export async function postgresRequestLogStore(pool: PgPool): Promise<RequestLogStore> {
-  const client = await pool.connect();
-  try {
-    await migratePostgres(client, COMPONENT, POSTGRES_MIGRATIONS);
-  } finally {
-    client.release();
-  }
+  await migratePostgresPool(pool, COMPONENT, POSTGRES_MIGRATIONS);
   return {
     async write(batch) {
       if (batch.length === 0) return;
       const conn = await pool.connect();
-      let failed: unknown;
+      let failed: Error | undefined;
       try {
         await conn.query('BEGIN');
         const inserted = new Set<string>();
@@ -53,7 +38,7 @@ export async function postgresRequestLogStore(pool: PgPool): Promise<RequestLogS
         }
         await conn.query('COMMIT');
       } catch (err) {
-        failed = err;
+        failed = err instanceof Error ? err : new Error(String(err));
         await conn.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {

@@ -1,21 +1,10 @@
-import { migrateSqlite } from '@switchyard/stores';
+import { migrateSqlite, type SqliteDatabase } from '@switchyard/stores';
 import { COMPONENT, SQLITE_MIGRATIONS } from './migrations.js';
 import {
   aggregateSql, insertParams, insertSql, keyDeltas, listSql, page, rowToBucket, rowToGroup, rowToRecord, rowToTotals,
   upsertTotalsParams, upsertTotalsSql,
 } from './sql.js';
 import type { KeyUsageTotals, LogQuery, RequestLogStore, StoredRecord, UsageGroupBy } from './store.js';
-
-/** The part of a better-sqlite3 `Database` the store uses. */
-export interface SqliteDatabase {
-  exec(sql: string): unknown;
-  prepare(sql: string): {
-    run(...params: unknown[]): { changes: number | bigint };
-    all(...params: unknown[]): unknown[];
-    get(...params: unknown[]): unknown;
-  };
-  transaction(fn: () => void): (...args: never[]) => unknown;
-}
 
 const q = () => '?';
 

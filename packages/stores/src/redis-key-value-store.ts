@@ -1,12 +1,5 @@
 import type { KeyValueStore } from '@switchyard/core';
-
-/** The part of an ioredis (or compatible) client the store uses. */
-export interface RedisLikeClient {
-  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
-  get(key: string): Promise<string | null>;
-  set(key: string, value: string): Promise<unknown>;
-  del(key: string): Promise<unknown>;
-}
+import type { RedisClient } from './clients.js';
 
 /** Options of {@link redisKeyValueStore}. */
 export interface RedisKeyValueStoreOptions {
@@ -25,14 +18,14 @@ const SET_PX = `return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`;
 
 /**
  * A {@link KeyValueStore} on a Redis client the caller owns (ioredis or compatible), so several
- * gateway instances share round-robin cursors and session affinity. Values are JSON; `increment`
+ * gateway instances share round-robin cursors, session affinity and breaker openings. Values are JSON; `increment`
  * is atomic (INCRBY + PEXPIRE in one Lua script) and takes whole numbers.
  *
  * @example
  * const store = redisKeyValueStore(new Redis(process.env.REDIS_URL));
- * strategySelector({ store });
+ * strategySelector({ store }); failover({ store });
  */
-export function redisKeyValueStore(client: RedisLikeClient, options: RedisKeyValueStoreOptions = {}): KeyValueStore {
+export function redisKeyValueStore(client: RedisClient, options: RedisKeyValueStoreOptions = {}): KeyValueStore {
   if (!client || typeof client.eval !== 'function' || typeof client.get !== 'function') {
     throw new TypeError('redisKeyValueStore: client must be a Redis client (eval, get, set, del)');
   }
