@@ -1,9 +1,12 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { jsonLogger } from '@switchyard/core';
 import { ConfigError, loadConfig } from './config/load.js';
 import { createGateway } from './gateway.js';
+import { runPrimary, workerCount, workerLogger, workerStopRequested } from './cluster.js';
+import { workerSharedState, type IpcEndpoint } from './shared-state.js';
 
 const USAGE = `Usage: switchyard [command] [options]
 
@@ -20,6 +23,9 @@ Options:
   --config FILE   YAML or JSON config (env: SWITCHYARD_CONFIG)
   --host HOST     Interface to listen on (env: SWITCHYARD_HOST, default 127.0.0.1)
   --port PORT     Port to listen on (env: SWITCHYARD_PORT, default 8787)
+  --workers N     Processes serving requests, or "auto" for one per core (env:
+                  SWITCHYARD_WORKERS, default 1); they share limits, breakers,
+                  cursors and revocations through the primary process (or Redis)
   -v, --version   Print the version
   -h, --help      Show this help
 `;
@@ -32,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -54,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
   // Flags win over the environment, which wins over the file.
   if (values.host) process.env.SWITCHYARD_HOST = values.host;
   if (values.port) process.env.SWITCHYARD_PORT = values.port;
+  if (values.workers) process.env.SWITCHYARD_WORKERS = values.workers;
   let loaded;
   try {
     loaded = await loadConfig({ file: values.config });
@@ -71,26 +79,49 @@ async function main(argv: string[]): Promise<number> {
   }
   const level = loaded.config.logging.level;
   const logger = jsonLogger(process.stderr, level === 'silent' ? 'error' : level);
+  const workers = workerCount(loaded.config.server.workers);
+  if (workers > 1 && cluster.isPrimary) {
+    if (!loaded.config.storage.postgres_url && loaded.config.storage.sqlite_path === ':memory:') {
+      process.stderr.write('switchyard: cannot start\nserver.workers > 1 needs a database every worker reads: set storage.sqlite_path to a file or storage.postgres_url\n');
+      return 1;
+    }
+    for (const w of loaded.warnings) logger.warn({ config: w }, 'config warning');
+    return runPrimary({
+      workers,
+      logger,
+      drainTimeoutMs: loaded.config.server.shutdown_timeout + 5000,
+      onListening: ({ address, port }) =>
+        process.stdout.write(`Switchyard listening on http://${address}:${port} (config: ${loaded.source}, ${workers} workers)\n`),
+    });
+  }
+  const worker = cluster.isWorker ? cluster.worker!.id : undefined;
+  const log = worker === undefined ? logger : workerLogger(logger, worker);
   let gateway;
   try {
-    gateway = await createGateway({ config: loaded.config, logger });
+    gateway = await createGateway({
+      config: loaded.config,
+      logger: log,
+      ...(worker !== undefined ? { worker, shared: workerSharedState(process as unknown as IpcEndpoint) } : {}),
+    });
   } catch (err) {
     process.stderr.write(`switchyard: cannot start\n${(err as Error).message}\n`);
     return 1;
   }
-  for (const w of loaded.warnings) logger.warn({ config: w }, 'config warning');
+  if (worker === undefined) for (const w of loaded.warnings) log.warn({ config: w }, 'config warning');
   const server = await gateway.listen();
   const address = server.address() as { address: string; port: number };
-  process.stdout.write(`Switchyard listening on http://${address.address}:${address.port} (config: ${loaded.source})\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      void gateway.close().then(resolve);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  if (worker === undefined) process.stdout.write(`Switchyard listening on http://${address.address}:${address.port} (config: ${loaded.source})\n`);
+  const reason = worker === undefined ? await stopSignal() : await workerStopRequested();
+  log.info({ signal: reason }, 'shutting down');
+  await gateway.close();
   return 0;
+}
+
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -27,6 +27,8 @@ export interface GatewayOptions extends Omit<SwitchyardOptions, 'config'> {
   config?: GatewayConfig | Record<string, unknown>;
   /** A YAML or JSON config file. Defaults to undefined. */
   configFile?: string;
+  /** This process's id among the CLI's cluster workers: answers carry it in `x-switchyard-worker`. Defaults to undefined (no header). */
+  worker?: number;
 }
 
 /** A standalone gateway: a Koa app plus its lifecycle. */
@@ -79,6 +81,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const app = new Koa();
   app.silent = true;
   app.on('error', (err: unknown) => logger.error({ err: String((err as Error)?.message ?? err) }, 'unhandled error'));
+  if (options.worker !== undefined) {
+    const worker = String(options.worker);
+    app.use(function workerHeader(ctx, next) {
+      ctx.set('x-switchyard-worker', worker);
+      return next();
+    });
+  }
   // Anything that escapes the routes (a bug, a throwing write) is still answered in the client's
   // format (Anthropic's on /v1/messages), never Koa's plain-text 500.
   app.use(async function clientFormatErrors(ctx, next) {

@@ -84,9 +84,9 @@ async function keyStore(config: GatewayConfig, storage: Storage): Promise<KeySto
   return store;
 }
 
-/** Counters live in Redis when configured (one limit across instances), else in memory. */
+/** Counters live in Redis when configured (one limit across instances), else in the cluster's primary or in memory. */
 function limitStore(storage: Storage, prefix: string): LimitStore {
-  return storage.redis ? new RedisLimitStore({ client: storage.redis as never, prefix }) : new MemoryLimitStore();
+  return storage.redis ? new RedisLimitStore({ client: storage.redis as never, prefix }) : (storage.shared?.limitStore(prefix) ?? new MemoryLimitStore());
 }
 
 /** The failover options the config's `routing.failover` and `routing.fallback` blocks ask for. */
@@ -159,12 +159,12 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   const registry = deps.registry ?? new Registry();
 
   // Revocations reach every instance at once: through Redis pub/sub when configured, else
-  // PostgreSQL LISTEN/NOTIFY when keys live there; one process needs neither.
+  // PostgreSQL LISTEN/NOTIFY when keys live there, else through the cluster's primary; one process needs none.
   const channel = storage.redis
     ? redisKeyChannel({ client: storage.redis as never, subscriber: storage.redisSubscriber as never })
     : storage.postgres
       ? postgresKeyChannel({ pool: storage.postgres as never, logger })
-      : undefined;
+      : storage.shared?.keyChannel();
   const keys = createKeyManager({
     store: await keyStore(config, storage),
     pepper: config.auth.pepper || undefined,
@@ -196,7 +196,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   stats.attach(events);
   const performance = new ProviderPerformance({ now });
   performance.subscribe(events);
-  const figures = new ProviderFigures({ store: storage.redis ? redisFiguresStore({ client: storage.redis as never, now }) : undefined, now });
+  const figures = new ProviderFigures({ store: storage.redis ? redisFiguresStore({ client: storage.redis as never, now }) : storage.shared?.figuresStore(), now });
   figures.subscribe(events);
   figures.start();
   const health = new ProviderHealth({ events, providers: ai.providers.map((p) => p.name), now, modelLabel, modelsCheck: activeChecks(ai.providers, adapters, transport) });
@@ -274,7 +274,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
       reasoning: (target) => catalog.describe(target.provider, target.model).capabilities.reasoning,
     }),
     // Breaker openings keep their keys (`switchyard:failover:…`, failover's `storePrefix`).
-    store: storage.redis ? redisKeyValueStore(storage.redis, { prefix: '' }) : undefined,
+    store: storage.redis ? redisKeyValueStore(storage.redis, { prefix: '' }) : storage.shared?.keyValueStore(''),
     credential: (exchange, target) => byokCredential(exchange, target),
     contextWindow: (target) => catalog.describe(target.provider, target.model).contextWindow,
     modelLabel,
@@ -292,7 +292,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
       routing: ai.routing as never,
       catalog,
       stats,
-      store: storage.redis ? redisKeyValueStore(storage.redis as never, { prefix: 'switchyard:routing:' }) : undefined,
+      store: storage.redis ? redisKeyValueStore(storage.redis as never, { prefix: 'switchyard:routing:' }) : storage.shared?.keyValueStore('switchyard:routing:'),
       now,
     }),
   );

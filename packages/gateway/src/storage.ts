@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '@switchyard/core';
 import type { GatewayConfig } from './config/schema.js';
+import type { SharedState } from './shared-state.js';
 
 /** The database and shared-counter clients the gateway opened from `storage:`. */
 export interface Storage {
@@ -21,6 +22,8 @@ export interface Storage {
   redis?: import('ioredis').Redis;
   /** A second Redis connection for subscriptions (key revocations); it queues while reconnecting. */
   redisSubscriber?: import('ioredis').Redis;
+  /** State shared with the other workers of a cluster, for what would otherwise be in this process's memory. */
+  shared?: SharedState;
   close(): Promise<void>;
 }
 
@@ -28,8 +31,8 @@ export interface Storage {
  * Open what the config asks for: SQLite by default (a file, or `:memory:`), PostgreSQL and
  * Redis when their URLs are set. The drivers for PostgreSQL and Redis are loaded only then.
  */
-export async function openStorage(config: GatewayConfig['storage'], logger: Logger): Promise<Storage> {
-  const storage: Storage = { close: async () => {} };
+export async function openStorage(config: GatewayConfig['storage'], logger: Logger, shared?: SharedState): Promise<Storage> {
+  const storage: Storage = { ...(shared ? { shared } : {}), close: async () => {} };
   if (config.postgres_url) {
     const { default: pg } = await import('pg');
     // One connection of the pool is held by the key revocation channel (LISTEN).

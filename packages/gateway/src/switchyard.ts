@@ -16,6 +16,7 @@ import { clientRoutes, keyAccess, statusOptions, type Access } from './status-ro
 import { attachStatusWebSocket, type StatusWebSocket } from '@switchyard/failover/ws';
 import { traceExchanges } from '@switchyard/usage-accounting';
 import { openStorage, type Storage } from './storage.js';
+import type { SharedState } from './shared-state.js';
 import { validateRequest } from './validate-request.js';
 
 /** Options of {@link createSwitchyard}. */
@@ -35,6 +36,11 @@ export interface SwitchyardOptions {
   registry?: Registry;
   /** Databases and Redis, when you opened them yourself. Defaults to what `storage:` in the config asks for. */
   storage?: Storage;
+  /**
+   * State shared with the other processes of a cluster (the CLI's `start --workers`): limits,
+   * breakers, cursors and key notices live there unless Redis is configured. Defaults to none.
+   */
+  shared?: SharedState;
   /**
    * Your own neutral middlewares, run after request validation and before Switchyard's
    * admission (e.g. an app-auth resolver). Defaults to none.
@@ -135,7 +141,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   });
   const transport = await resolveTransport(options.transport, config.server.upstream_connections);
   const ownStorage = !options.storage;
-  const storage = options.storage ?? (await openStorage(config.storage, logger));
+  const storage = options.storage ?? (await openStorage(config.storage, logger, options.shared));
   const stack = await buildStack({ config, storage, events, logger, adapters, transport, registry: options.registry, now: options.now });
   const [executor, ...admission] = [stack.pipeline.at(-1)!, ...stack.pipeline.slice(0, -1)];
   const pipeline = compose<Exchange>([validateRequest(), ...(options.before ?? []), ...admission, providerField(), executor]) as ExchangeMiddleware;

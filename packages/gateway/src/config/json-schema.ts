@@ -58,6 +58,8 @@ function formatSchema(format: unknown): JsonSchema {
       return DURATION;
     case 'sy-bytes':
       return SIZE;
+    case 'sy-workers':
+      return { anyOf: [{ type: 'integer', minimum: 1 }, { const: 'auto' }] };
     case 'provider-list':
       return { type: 'array', items: providerEntry() };
     case 'routing-provider-list':

@@ -21,7 +21,7 @@ export interface ProviderEntry {
 export interface GatewayConfig {
   server: {
     host: string; port: number; body_limit: number; body_timeout: number; max_json_depth: number; max_connections: number;
-    shutdown_timeout: number; request_timeout: number; upstream_connections: number;
+    shutdown_timeout: number; request_timeout: number; upstream_connections: number; workers: number | 'auto';
   };
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   admin: { token: string };
@@ -157,6 +157,13 @@ convict.addFormat({
   },
 });
 convict.addFormat({ name: 'routing-provider-list', validate: validateRoutingProviders });
+convict.addFormat({
+  name: 'sy-workers',
+  validate(value: unknown) {
+    if (value !== 'auto' && !(Number.isInteger(value) && (value as number) >= 1)) fail('server.workers', 'must be a whole number >= 1 or "auto"');
+  },
+  coerce: (value: unknown) => (value === 'auto' || typeof value !== 'string' || !/^\d+$/.test(value) ? value : Number(value)),
+});
 
 /**
  * The convict schema of the gateway. Every scalar has an environment variable; the
@@ -210,6 +217,12 @@ export function gatewayConfigSchema() {
           format: 'nat',
           default: 1024,
           env: 'SWITCHYARD_UPSTREAM_CONNECTIONS',
+        },
+        workers: {
+          doc: 'Processes serving requests (the CLI\'s `start --workers`), or "auto" for one per core. Several share the port (node:cluster) and keep one set of limits, breakers, cursors and revocations: in Redis when storage.redis_url is set, else in the primary process.',
+          format: 'sy-workers',
+          default: 1,
+          env: 'SWITCHYARD_WORKERS',
         },
         request_timeout: {
           doc: 'Total deadline of one upstream call (connect to last byte).',
