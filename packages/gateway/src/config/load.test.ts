@@ -199,3 +199,13 @@ test('the README settings table is the one the schema generates (run `npm run do
   const documented = readme.slice(readme.indexOf('\n', start) + 1, end).trim();
   assert.equal(documented, settingsTable(), 'packages/gateway/README.md is out of date: run `npm run docs:config`');
 });
+
+test('server.workers: a count or "auto", from the file or SWITCHYARD_WORKERS; 0 and words are refused', async () => {
+  assert.equal((await loadConfig({ env: {} })).config.server.workers, 1);
+  assert.equal((await loadConfig({ env: { SWITCHYARD_WORKERS: '3' } })).config.server.workers, 3);
+  assert.equal((await loadConfig({ env: { SWITCHYARD_WORKERS: 'auto' } })).config.server.workers, 'auto');
+  assert.equal(validateConfig({ server: { workers: 2 } }, {}).config.server.workers, 2);
+  for (const bad of ['0', 'two', '1.5']) {
+    await assert.rejects(loadConfig({ env: { SWITCHYARD_WORKERS: bad } }), (err: Error) => err instanceof ConfigError && /server\.workers/.test(err.message));
+  }
+});
