@@ -52,15 +52,17 @@ export interface ArmOutcome {
 }
 
 /** The samples kept per arm for quantiles (the most recent; means use every request). */
-const QUANTILE_WINDOW = 10_000;
+export const QUANTILE_WINDOW = 10_000;
 
-class ArmFigures {
+/** What an arm has collected: counted in the process, or summed up from the request log. */
+export class ArmFigures {
   requests = 0;
   successes = 0;
   latency = new RunningMean();
   ttft = new RunningMean();
   cost = new RunningMean();
   quality = new RunningMean();
+  /** The latest latencies (at most 10,000), for p50 and p95. */
   latencies: number[] = [];
 
   record(outcome: ArmOutcome): void {
@@ -108,6 +110,9 @@ export interface ExperimentReport {
   id: string;
   description?: string;
   status: 'running' | 'stopped';
+  /** When it was started, and stopped (ms since the epoch). */
+  startedAt: number;
+  stoppedAt?: number;
   match: ExperimentMatch;
   metric: PrimaryMetric;
   minSamples: number;
@@ -129,19 +134,34 @@ const METHODS: Record<PrimaryMetric, string> = {
   quality: "Welch's t-test on mean rating, Student-t 95% interval",
 };
 
+/** The lifecycle of an experiment, as stored (and agreed across instances through the store). */
+export interface ExperimentState {
+  status: 'running' | 'stopped';
+  startedAt: number;
+  stoppedAt?: number;
+  /** Set by an operator's declaration (which also stops the experiment). */
+  declaredWinner?: string;
+  /** Bumped on every change: a store write only succeeds over the version it read. */
+  version: number;
+}
+
 /** A running A/B test. */
 export class AbTest {
   readonly definition: Required<Omit<ExperimentDefinition, 'description'>> & { description?: string };
-  status: 'running' | 'stopped' = 'running';
-  declaredWinner?: string;
+  state: ExperimentState;
   readonly #figures: Map<string, ArmFigures>;
   readonly #total: number;
 
-  constructor(definition: ExperimentDefinition, defaults: { minSamples: number; alpha: number }) {
+  constructor(definition: ExperimentDefinition, defaults: { minSamples: number; alpha: number; now?: number }, state?: ExperimentState) {
     checkDefinition(definition);
     this.definition = { metric: 'success_rate', minSamples: defaults.minSamples, alpha: defaults.alpha, ...definition };
+    this.state = state ?? { status: 'running', startedAt: defaults.now ?? Date.now(), version: 1 };
     this.#figures = new Map(definition.arms.map((a) => [a.name, new ArmFigures()]));
     this.#total = definition.arms.reduce((sum, a) => sum + a.share, 0);
+  }
+
+  get status(): ExperimentState['status'] {
+    return this.state.status;
   }
 
   /** Whether a request with these facts belongs to the experiment. */
@@ -175,12 +195,14 @@ export class AbTest {
     this.#figures.get(arm)?.quality.add(score);
   }
 
-  report(): ExperimentReport {
+  /** The report over this process's own figures, or over `figures` (e.g. summed up from the request log). */
+  report(figures: ReadonlyMap<string, ArmFigures> = this.#figures): ExperimentReport {
     const { id, description, match, arms, metric, minSamples, alpha } = this.definition;
-    const figures = arms.map((a) => this.#figures.get(a.name)!);
-    const armReports = arms.map((a, i) => armReport(a, figures[i]!, this.#total));
-    const enough = figures.every((f) => f.requests >= minSamples && (metric !== 'quality' || f.quality.count >= minSamples));
-    const comparisons = enough ? figures.slice(1).flatMap((f, i) => compare(figures[0]!, f, arms[i + 1]!.name, alpha)) : [];
+    const { status, startedAt, stoppedAt, declaredWinner } = this.state;
+    const perArm = arms.map((a) => figures.get(a.name) ?? new ArmFigures());
+    const armReports = arms.map((a, i) => armReport(a, perArm[i]!, this.#total));
+    const enough = perArm.every((f) => f.requests >= minSamples && (metric !== 'quality' || f.quality.count >= minSamples));
+    const comparisons = enough ? perArm.slice(1).flatMap((f, i) => compare(perArm[0]!, f, arms[i + 1]!.name, alpha)) : [];
     const better = comparisons.filter((c) => c.metric === metric && c.significant && c.better);
     const worse = comparisons.filter((c) => c.metric === metric && c.significant && !c.better);
     let winner: string | undefined;
@@ -189,7 +211,9 @@ export class AbTest {
     return {
       id,
       ...(description ? { description } : {}),
-      status: this.status,
+      status,
+      startedAt,
+      ...(stoppedAt !== undefined ? { stoppedAt } : {}),
       match,
       metric,
       minSamples,
@@ -197,7 +221,7 @@ export class AbTest {
       arms: armReports,
       verdict: !enough ? 'insufficient_data' : winner ? 'winner' : 'no_significant_difference',
       ...(winner ? { winner } : {}),
-      ...(this.declaredWinner ? { declaredWinner: this.declaredWinner } : {}),
+      ...(declaredWinner ? { declaredWinner } : {}),
       comparisons,
       methods: METHODS,
     };

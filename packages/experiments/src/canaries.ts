@@ -37,6 +37,8 @@ export interface Canaries {
   list(): CanaryReport[];
   /** Roll a canary back by hand. */
   rollback(id: string, reason: string): Promise<CanaryReport>;
+  /** Pass the current step by hand (`full`: promote at once). */
+  promote(id: string, reason: string, full?: boolean): Promise<CanaryReport>;
   /** Check every canary now (time-based promotions); also re-reads the store. */
   evaluate(): Promise<CanaryTransition[]>;
   /** Re-read definitions and states from the store (another instance's changes). */
@@ -78,6 +80,13 @@ export function canaries(options: CanariesOptions): Canaries {
     return transition;
   };
 
+  /** An operator's decision, written like any transition (another instance's move wins a race). */
+  const decide = async (id: string, decision: 'rollback' | 'next' | 'promote', reason: string) => {
+    const canary = find(id);
+    await commit(canary, canary.decide(decision, options.now(), reason));
+    return report(canary);
+  };
+
   return {
     route(exchange) {
       for (const canary of all.values()) {
@@ -108,15 +117,8 @@ export function canaries(options: CanariesOptions): Canaries {
     },
     report: (id) => report(find(id)),
     list: () => [...all.values()].map(report),
-    async rollback(id, reason) {
-      const canary = find(id);
-      if (canary.state.status !== 'rolled_back') {
-        const from = canary.state.status;
-        canary.state = { ...canary.state, status: 'rolled_back', stepStartedAt: options.now(), reason, version: canary.state.version + 1 };
-        await commit(canary, { id, from, to: 'rolled_back', step: canary.state.step, share: 0, reason, criterion: 'operator' });
-      }
-      return report(canary);
-    },
+    rollback: (id, reason) => decide(id, 'rollback', reason),
+    promote: (id, reason, full = false) => decide(id, full ? 'promote' : 'next', reason),
     async evaluate() {
       await refresh();
       const done: CanaryTransition[] = [];

@@ -53,7 +53,18 @@ export interface CanaryState {
   reason?: string;
   /** Bumped on every change: a store write only succeeds over the version it read. */
   version: number;
+  /** The latest transitions, oldest first (at most {@link HISTORY_LIMIT}). */
+  history?: CanaryHistoryEntry[];
 }
+
+/** One transition in a canary's history. */
+export interface CanaryHistoryEntry extends Omit<CanaryTransition, 'id'> {
+  /** When it happened, ms since the epoch. */
+  at: number;
+}
+
+/** Transitions kept in a canary's state. */
+export const HISTORY_LIMIT = 50;
 
 /** A transition, as events, log lines and metrics report it. */
 export interface CanaryTransition {
@@ -181,11 +192,27 @@ export class Canary {
     return undefined;
   }
 
+  /**
+   * An operator's decision: roll back, pass the current step (`next`; promoted after the last),
+   * or promote at once. A promoted canary can still be rolled back; otherwise undefined when the
+   * canary is no longer ramping (nothing to decide).
+   */
+  decide(decision: 'rollback' | 'next' | 'promote', now: number, reason: string): CanaryTransition | undefined {
+    if (decision === 'rollback') return this.state.status === 'rolled_back' ? undefined : this.#move('rolled_back', this.state.step, now, reason, 'operator');
+    if (this.state.status !== 'ramping') return undefined;
+    const last = this.definition.steps.length - 1;
+    if (decision === 'promote' || this.state.step >= last) return this.#move('promoted', last, now, reason, 'operator');
+    return this.#move('ramping', this.state.step + 1, now, reason, 'operator');
+  }
+
   #move(to: CanaryStatus, step: number, now: number, reason: string, criterion: CanaryTransition['criterion'] = 'criteria_met'): CanaryTransition {
     const from = this.state.status;
-    this.state = { id: this.state.id, status: to, step, stepStartedAt: now, reason, version: this.state.version + 1 };
+    const history = this.state.history ?? [];
+    this.state = { id: this.state.id, status: to, step, stepStartedAt: now, reason, version: this.state.version + 1, history };
+    const transition: CanaryTransition = { id: this.state.id, from, to, step, share: this.share, reason, criterion };
+    this.state.history = [...history, { at: now, from, to, step, share: transition.share, reason, criterion }].slice(-HISTORY_LIMIT);
     this.#reset();
-    return { id: this.state.id, from, to, step, share: this.share, reason, criterion };
+    return transition;
   }
 
   #reset(): void {

@@ -52,7 +52,7 @@ export function experimentsConfigSchema(prefix = 'SWITCHYARD_EXPERIMENTS') {
     min_samples: { doc: 'Requests every arm needs before an A/B verdict.', format: 'nat', default: 100, env: `${prefix}_MIN_SAMPLES` },
     alpha: { doc: 'Significance level of the A/B tests.', format: checkAlpha, default: 0.05, env: `${prefix}_ALPHA` },
     tests: {
-      doc: 'A/B tests running from the start: id -> { match: { models, keys, metadata }, arms: [{ name, provider, model, share }], metric, min_samples, alpha }.',
+      doc: 'A/B tests created at the first start (then kept in the database): id -> { match: { models, keys, metadata }, arms: [{ name, provider, model, share }], metric, min_samples, alpha }.',
       format: 'object',
       default: {},
     },
@@ -69,7 +69,7 @@ export function experimentsConfigSchema(prefix = 'SWITCHYARD_EXPERIMENTS') {
         default: {},
       },
     },
-    canary_evaluation_interval: { doc: 'How often canaries are re-read from the database and checked.', format: 'sy-duration', default: '15s', env: `${prefix}_CANARY_EVALUATION_INTERVAL` },
+    canary_evaluation_interval: { doc: 'How often A/B tests and canaries are re-read from the database and canaries checked.', format: 'sy-duration', default: '15s', env: `${prefix}_CANARY_EVALUATION_INTERVAL` },
   } as const;
 }
 

@@ -3,8 +3,9 @@
  * executor) and the ratings clients give their requests.
  * @module
  */
-import { GatewayError, type Exchange, type ExchangeMiddleware } from '@switchyard/core';
-import { AbTest, type ExperimentDefinition, type ExperimentReport } from './ab-test.js';
+import type { Exchange, ExchangeMiddleware } from '@switchyard/core';
+import type { ExperimentDefinition, ExperimentReport } from './ab-test.js';
+import { abTests, armPlan } from './ab-tests.js';
 import { parseFeedback, qualityGroups, rateRequest, type Feedback, type QualityGroup, type RatedRequest } from './feedback.js';
 import { resolveOptions, type ExperimentsOptions } from './options.js';
 import { canaries as canaryPiece, type Canaries } from './canaries.js';
@@ -26,19 +27,19 @@ export interface Experiments {
   /** The pipeline middleware: place it after strategy selection, before the executor. */
   middleware: ExchangeMiddleware;
   /** Start an experiment (409 when the id is taken by a running one). */
-  start(definition: ExperimentDefinition): ExperimentReport;
-  stop(id: string): ExperimentReport;
+  start(definition: ExperimentDefinition): Promise<ExperimentReport>;
+  stop(id: string): Promise<ExperimentReport>;
   /** Record an operator's decision: stops the experiment and names the winning arm. */
-  declare(id: string, arm: string): ExperimentReport;
-  report(id: string): ExperimentReport;
-  list(): ExperimentReport[];
+  declare(id: string, arm: string): Promise<ExperimentReport>;
+  report(id: string): Promise<ExperimentReport>;
+  list(): Promise<ExperimentReport[]>;
   /** Rate a request on behalf of `principalId` (see {@link parseFeedback} for the body). */
   rate(body: Record<string, unknown>, headerId: string | undefined, principalId: string | null): Promise<Feedback>;
   /** Mean rating per provider/model/category over [from, to). */
   quality(from: number, to: number): Promise<QualityGroup[]>;
   /** Canary rollouts. */
   canaries: Canaries;
-  /** Load canaries from the store (creating configured ones) and start their periodic check. */
+  /** Load experiments and canaries from the stores (creating configured ones) and start their periodic re-read and check. */
   ready(): Promise<void>;
   /** Stop the periodic check. */
   close(): void;
@@ -52,23 +53,14 @@ export interface Experiments {
  */
 export function experiments(options: ExperimentsOptions = {}): Experiments {
   const cfg = resolveOptions(options);
-  const tests = new Map<string, AbTest>();
   const enrolled = new Map<string, Enrolment>();
-  const defaults = { minSamples: cfg.minSamples, alpha: cfg.alpha };
-
-  const find = (id: string): AbTest => {
-    const test = tests.get(id);
-    if (!test) throw new GatewayError(`No experiment "${id}"`, { status: 404, code: 'experiment_not_found', param: 'id' });
-    return test;
-  };
-  const start = (definition: ExperimentDefinition): ExperimentReport => {
-    const existing = tests.get(definition?.id);
-    if (existing?.status === 'running') throw new GatewayError(`Experiment "${definition.id}" is running`, { status: 409, code: 'experiment_exists', param: 'id' });
-    const test = new AbTest(definition, defaults);
-    tests.set(test.definition.id, test);
-    return test.report();
-  };
-  for (const definition of cfg.tests) start(definition);
+  const tests = abTests({
+    ...(cfg.experimentStore ? { store: cfg.experimentStore } : {}),
+    ...(cfg.beforeFigures ? { beforeFigures: cfg.beforeFigures } : {}),
+    tests: cfg.tests,
+    defaults: { minSamples: cfg.minSamples, alpha: cfg.alpha },
+    now: cfg.now,
+  });
 
   const canaryRoutes = canaryPiece({
     ...(cfg.canaryStore ? { store: cfg.canaryStore } : {}),
@@ -102,26 +94,30 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
     const principal = exchange.principal;
     const metadata = isRecord(exchange.body.metadata) ? exchange.body.metadata : undefined;
     const facts = { model: exchange.requestedModel, principalId: principal?.id, metadata };
-    for (const test of tests.values()) {
-      if (test.status !== 'running' || !test.matches(facts)) continue;
+    for (const test of tests.match(facts)) {
       const arm = test.assign(stickyId(exchange, metadata), cfg.random);
       // A key confined to some providers is not enrolled into an arm it may not reach.
       if (principal?.allowedProviders && !principal.allowedProviders.includes(arm.provider)) continue;
       const id = test.definition.id;
-      // The arm's target alone: failing over to another arm's target would blur the comparison.
-      exchange.plan = { strategy: `experiment:${id}`, targets: [{ provider: arm.provider, model: arm.model, reason: `experiment ${id}, arm ${arm.name}` }] };
+      armPlan(exchange, test, arm);
       exchange.responseHeaders[EXPERIMENT_HEADER] = `${id}/${arm.name}`;
-      remember(exchange.id, { credit: (score) => test.recordQuality(arm.name, score), principalId: principal?.id ?? null, provider: arm.provider, model: arm.model });
-      exchange.onSettled((ex, settlement) => {
-        if (settlement.outcome === 'aborted') return; // the client left: says nothing about the arm
-        const first = ex.attempts[0];
-        test.record(arm.name, {
-          success: settlement.outcome === 'completed' && settlement.status < 400,
-          latencyMs: settlement.endedAt - ex.startedAt,
-          ...(first?.firstByteAt !== undefined ? { ttftMs: first.firstByteAt - ex.startedAt } : {}),
-          ...(ex.cost && ex.cost.usd !== null ? { costUsd: ex.cost.usd } : {}),
+      const inProcess = tests.countsInProcess;
+      remember(exchange.id, { credit: (score) => {
+          if (inProcess) test.recordQuality(arm.name, score);
+        }, principalId: principal?.id ?? null, provider: arm.provider, model: arm.model });
+      // Figures read from the request log need no counting here.
+      if (inProcess) {
+        exchange.onSettled((ex, settlement) => {
+          if (settlement.outcome === 'aborted') return; // the client left: says nothing about the arm
+          const first = ex.attempts[0];
+          test.record(arm.name, {
+            success: settlement.outcome === 'completed' && settlement.status < 400,
+            latencyMs: settlement.endedAt - ex.startedAt,
+            ...(first?.firstByteAt !== undefined ? { ttftMs: first.firstByteAt - ex.startedAt } : {}),
+            ...(ex.cost && ex.cost.usd !== null ? { costUsd: ex.cost.usd } : {}),
+          });
         });
-      });
+      }
       return next();
     }
     if (categorise) {
@@ -140,21 +136,11 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
 
   return {
     middleware,
-    start,
-    stop(id) {
-      const test = find(id);
-      test.status = 'stopped';
-      return test.report();
-    },
-    declare(id, arm) {
-      const test = find(id);
-      if (!test.definition.arms.some((a) => a.name === arm)) throw new GatewayError(`Experiment "${id}" has no arm "${arm}"`, { status: 400, code: 'invalid_arm', param: 'arm' });
-      test.status = 'stopped';
-      test.declaredWinner = arm;
-      return test.report();
-    },
-    report: (id) => find(id).report(),
-    list: () => [...tests.values()].map((t) => t.report()),
+    start: (definition) => tests.start(definition),
+    stop: (id) => tests.stop(id),
+    declare: (id, arm) => tests.declare(id, arm),
+    report: (id) => tests.report(id),
+    list: () => tests.list(),
     async rate(body, headerId, principalId) {
       const input = parseFeedback(body, headerId);
       const local = enrolled.get(input.requestId);
@@ -173,12 +159,14 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
     },
     canaries: canaryRoutes,
     async ready() {
+      await tests.refresh();
       await canaryRoutes.refresh();
       const known = new Set(canaryRoutes.list().map((c) => c.definition.id));
       for (const definition of cfg.canaries) if (!known.has(definition.id)) await canaryRoutes.create(definition);
       if (cfg.canaryEvaluationMs > 0 && !timer) {
         timer = setInterval(() => {
           canaryRoutes.evaluate().catch((err: unknown) => cfg.logger?.error({ err: String((err as Error)?.message ?? err) }, 'canary evaluation failed'));
+          tests.refresh().catch((err: unknown) => cfg.logger?.error({ err: String((err as Error)?.message ?? err) }, 'experiments not re-read'));
         }, cfg.canaryEvaluationMs);
         timer.unref();
       }

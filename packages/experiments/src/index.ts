@@ -1,12 +1,23 @@
 export { experiments, EXPERIMENT_HEADER, type Experiments } from './experiments.js';
 export type { ExperimentsOptions } from './options.js';
-export { AbTest, checkDefinition, type ArmDefinition, type ArmOutcome, type ArmReport, type Comparison, type ExperimentDefinition, type ExperimentMatch, type ExperimentReport, type PrimaryMetric } from './ab-test.js';
+export { AbTest, ArmFigures, checkDefinition, type ArmDefinition, type ExperimentState, type ArmOutcome, type ArmReport, type Comparison, type ExperimentDefinition, type ExperimentMatch, type ExperimentReport, type PrimaryMetric } from './ab-test.js';
 export { MemoryFeedbackStore, parseFeedback, qualityGroups, rateRequest, type Feedback, type FeedbackInput, type FeedbackStore, type QualityGroup, type RatedRequest } from './feedback.js';
 export { postgresFeedbackStore, sqliteFeedbackStore } from './sql-feedback-store.js';
 export { experimentAdminRoutes, feedbackRoutes, type FeedbackRouteOptions } from './routes.js';
 export { experimentsConfigSchema, experimentsOptionsFromConfig, type CanaryConfig, type ExperimentsConfig } from './config.js';
 export { meanInterval, normalCdf, proportionInterval, quantile, RunningMean, studentTwoSidedP, twoProportionTest, welchTest, type Interval, type TestResult } from './stats.js';
-export { Canary, checkCanary, type CanaryCriteria, type CanaryDefinition, type CanaryState, type CanaryStatus, type CanaryStepFigures, type CanaryTarget, type CanaryTransition } from './canary.js';
+export { Canary, checkCanary, HISTORY_LIMIT, type CanaryCriteria, type CanaryHistoryEntry, type CanaryDefinition, type CanaryState, type CanaryStatus, type CanaryStepFigures, type CanaryTarget, type CanaryTransition } from './canary.js';
 export { MemoryCanaryStore, postgresCanaryStore, sqliteCanaryStore, type CanaryStore, type StoredCanary } from './canary-store.js';
 export type { Canaries, CanaryReport } from './canaries.js';
+export { abTests, type AbTests, type AbTestsOptions } from './ab-tests.js';
+export {
+  armStrategy,
+  MemoryExperimentStore,
+  postgresExperimentStore,
+  sqliteExperimentStore,
+  type ExperimentStore,
+  type FiguresQuery,
+  type SqlExperimentStoreOptions,
+  type StoredExperiment,
+} from './experiment-store.js';
 export { categoriser, planCategory, routeByCategory, CATEGORY_HEADER, DEFAULT_CATEGORY_RULES, type CategoryRoute, type CategoryRule, type CategoryTarget } from './categories.js';

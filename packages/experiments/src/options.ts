@@ -1,6 +1,7 @@
 import type { ExperimentDefinition } from './ab-test.js';
 import type { CanaryDefinition, CanaryTransition } from './canary.js';
 import type { CanaryStore } from './canary-store.js';
+import type { ExperimentStore } from './experiment-store.js';
 import type { Logger } from '@switchyard/core';
 import type { CategoryRoute, CategoryRule } from './categories.js';
 import { MemoryFeedbackStore, type FeedbackStore, type RatedRequest } from './feedback.js';
@@ -17,6 +18,13 @@ export interface ExperimentsOptions {
   lookup?: (requestId: string) => Promise<RatedRequest | undefined>;
   /** Experiments running from the start. Defaults to none. */
   tests?: ExperimentDefinition[];
+  /**
+   * Where A/B tests are kept (and agreed on across instances); a store that reads figures from
+   * the request log makes them survive restarts. Defaults to memory.
+   */
+  experimentStore?: ExperimentStore;
+  /** Called before A/B figures are read from the store, e.g. to flush pending request-log writes. Defaults to none. */
+  beforeFigures?: () => Promise<void>;
   /** Requests every arm needs before a verdict. Defaults to 100. */
   minSamples?: number;
   /** Significance level of the tests. Defaults to 0.05. */
@@ -48,6 +56,8 @@ export interface ResolvedExperimentsOptions {
   feedbackStore: FeedbackStore;
   lookup?: (requestId: string) => Promise<RatedRequest | undefined>;
   tests: ExperimentDefinition[];
+  experimentStore?: ExperimentStore;
+  beforeFigures?: () => Promise<void>;
   canaryStore?: CanaryStore;
   canaries: CanaryDefinition[];
   canaryEvaluationMs: number;
@@ -72,6 +82,8 @@ export function resolveOptions(options: ExperimentsOptions = {}): ResolvedExperi
     feedbackStore: options.feedbackStore ?? new MemoryFeedbackStore(),
     ...(options.lookup ? { lookup: options.lookup } : {}),
     tests: options.tests ?? [],
+    ...(options.experimentStore ? { experimentStore: options.experimentStore } : {}),
+    ...(options.beforeFigures ? { beforeFigures: options.beforeFigures } : {}),
     ...(options.canaryStore ? { canaryStore: options.canaryStore } : {}),
     canaries: options.canaries ?? [],
     categoryRules: options.categoryRules ?? [],

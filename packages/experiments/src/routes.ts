@@ -60,7 +60,8 @@ function window(query: URLSearchParams, now: number): { from: number; to: number
  * - `GET|POST /experiments`: list, start (body: an experiment definition);
  * - `GET /experiments/:id`: the report (arms, comparisons, verdict);
  * - `POST /experiments/:id/stop`, `POST /experiments/:id/declare` (`{ "arm": "b" }`);
- * - `GET|POST /canaries`, `GET /canaries/:id`, `POST /canaries/:id/rollback` (`{ "reason": "…" }`).
+ * - `GET|POST /canaries`, `GET /canaries/:id`, `POST /canaries/:id/rollback` (`{ "reason": "…" }`),
+ *   `POST /canaries/:id/promote` (`{ "full": true }` promotes at once; else the current step passes).
  */
 export function experimentAdminRoutes(experiments: Experiments, options: { now?: () => number } = {}): Route[] {
   const now = options.now ?? Date.now;
@@ -73,27 +74,27 @@ export function experimentAdminRoutes(experiments: Experiments, options: { now?:
         return { status: 200, body: { object: 'list', from, to, data: await experiments.quality(from, to) } };
       },
     },
-    { method: 'GET', path: '/experiments', handler: () => ({ status: 200, body: { object: 'list', data: experiments.list() } }) },
+    { method: 'GET', path: '/experiments', handler: async () => ({ status: 200, body: { object: 'list', data: await experiments.list() } }) },
     {
       method: 'POST',
       path: '/experiments',
       async handler(request) {
         const { min_samples, ...rest } = await request.json(); // the config file's spelling is accepted too
-        return { status: 201, body: experiments.start({ ...rest, ...(min_samples !== undefined ? { minSamples: min_samples } : {}) } as unknown as ExperimentDefinition) };
+        return { status: 201, body: await experiments.start({ ...rest, ...(min_samples !== undefined ? { minSamples: min_samples } : {}) } as unknown as ExperimentDefinition) };
       },
     },
-    { method: 'GET', path: '/experiments/:id', handler: (request) => ({ status: 200, body: experiments.report(request.params.id!) }) },
-    { method: 'POST', path: '/experiments/:id/stop', handler: (request) => ({ status: 200, body: experiments.stop(request.params.id!) }) },
+    { method: 'GET', path: '/experiments/:id', handler: async (request) => ({ status: 200, body: await experiments.report(request.params.id!) }) },
+    { method: 'POST', path: '/experiments/:id/stop', handler: async (request) => ({ status: 200, body: await experiments.stop(request.params.id!) }) },
     {
       method: 'POST',
       path: '/experiments/:id/declare',
       async handler(request) {
         const { arm } = await request.json();
         if (typeof arm !== 'string') throw new GatewayError('arm: the name of the winning arm is required', { status: 400, code: 'invalid_request', param: 'arm' });
-        return { status: 200, body: experiments.declare(request.params.id!, arm) };
+        return { status: 200, body: await experiments.declare(request.params.id!, arm) };
       },
     },
-      { method: 'GET', path: '/canaries', handler: () => ({ status: 200, body: { object: 'list', data: experiments.canaries.list() } }) },
+    { method: 'GET', path: '/canaries', handler: () => ({ status: 200, body: { object: 'list', data: experiments.canaries.list() } }) },
     {
       method: 'POST',
       path: '/canaries',
@@ -111,5 +112,15 @@ export function experimentAdminRoutes(experiments: Experiments, options: { now?:
         return { status: 200, body: await experiments.canaries.rollback(request.params.id!, why) };
       },
     },
-];
+    {
+      method: 'POST',
+      path: '/canaries/:id/promote',
+      async handler(request) {
+        const { reason, full } = await request.json();
+        if (full !== undefined && typeof full !== 'boolean') throw new GatewayError('full: true (promote at once) or false (pass the current step)', { status: 400, code: 'invalid_request', param: 'full' });
+        const why = typeof reason === 'string' && reason !== '' ? reason.slice(0, 200) : full ? 'promoted by an operator' : 'step passed by an operator';
+        return { status: 200, body: await experiments.canaries.promote(request.params.id!, why, full === true) };
+      },
+    },
+  ];
 }

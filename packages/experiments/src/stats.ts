@@ -17,6 +17,17 @@ export class RunningMean {
     this.#m2 += delta * (value - this.mean);
   }
 
+  /** The same figures from a count, a sum and a sum of squares (e.g. a SQL aggregate). */
+  static fromSums(count: number, sum: number, sumSquares: number): RunningMean {
+    const r = new RunningMean();
+    if (count > 0) {
+      r.count = count;
+      r.mean = sum / count;
+      r.#m2 = Math.max(0, sumSquares - (sum * sum) / count);
+    }
+    return r;
+  }
+
   /** Sample variance (n − 1); 0 below two values. */
   get variance(): number {
     return this.count > 1 ? this.#m2 / (this.count - 1) : 0;

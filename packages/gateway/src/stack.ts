@@ -30,7 +30,17 @@ import {
   type WorkerRequestLogSink,
   type UsageAccounting,
 } from '@switchyard/usage-accounting';
-import { experiments as experimentsPiece, experimentsOptionsFromConfig, postgresCanaryStore, postgresFeedbackStore, sqliteCanaryStore, sqliteFeedbackStore, type Experiments } from '@switchyard/experiments';
+import {
+  experiments as experimentsPiece,
+  experimentsOptionsFromConfig,
+  postgresCanaryStore,
+  postgresExperimentStore,
+  postgresFeedbackStore,
+  sqliteCanaryStore,
+  sqliteExperimentStore,
+  sqliteFeedbackStore,
+  type Experiments,
+} from '@switchyard/experiments';
 import type { GatewayConfig } from './config/schema.js';
 import type { Storage } from './storage.js';
 import { Worker } from 'node:worker_threads';
@@ -241,7 +251,8 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     : undefined;
 
   // Ratings live next to the request log; a rating is checked against the log's key id.
-  // Canary states live in the same database, so every instance agrees on each canary's step.
+  // Canary states and A/B tests live in the same database, so every instance agrees on them; an
+  // A/B test's figures are summed up from the request log there (they survive restarts).
   const canaryTransitions = config.metrics.enabled
     ? new Counter({ name: 'switchyard_canary_transitions_total', help: 'Canary steps, promotions and rollbacks, by what decided them.', labelNames: ['canary', 'to', 'criterion'], registers: [registry] })
     : undefined;
@@ -249,8 +260,21 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     config.experiments.enabled || (config.experiments.feedback.enabled && logStore)
       ? experimentsPiece({
           ...experimentsOptionsFromConfig(config.experiments),
-          ...(storage.postgres ? { feedbackStore: await postgresFeedbackStore(storage.postgres), canaryStore: await postgresCanaryStore(storage.postgres) } : {}),
-          ...(storage.sqlite ? { feedbackStore: sqliteFeedbackStore(storage.sqlite), canaryStore: sqliteCanaryStore(storage.sqlite) } : {}),
+          ...(storage.postgres
+            ? {
+                feedbackStore: await postgresFeedbackStore(storage.postgres),
+                canaryStore: await postgresCanaryStore(storage.postgres),
+                experimentStore: await postgresExperimentStore(storage.postgres, { figuresFromRequestLog: logStore !== undefined }),
+              }
+            : {}),
+          ...(storage.sqlite
+            ? {
+                feedbackStore: sqliteFeedbackStore(storage.sqlite),
+                canaryStore: sqliteCanaryStore(storage.sqlite),
+                experimentStore: sqliteExperimentStore(storage.sqlite, { figuresFromRequestLog: logStore !== undefined }),
+              }
+            : {}),
+          ...(accounting ? { beforeFigures: () => accounting.flush() } : {}),
           ...(logStore ? { lookup: requestLookup(logStore, accounting) } : {}),
           onCanaryTransition: (t) => canaryTransitions?.inc({ canary: t.id, to: t.to, criterion: t.criterion }),
           // cost_quality_balance orders a category's targets by their output price.

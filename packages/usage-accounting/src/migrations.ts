@@ -63,6 +63,13 @@ const v2 = (big: string): Migration => ({
   ],
 });
 
+/** Requests of one strategy over time (an A/B test's arms are summed up by their strategy). */
+const v3: Migration = {
+  version: 3,
+  description: 'index on strategy',
+  up: ['CREATE INDEX switchyard_request_logs_strategy ON switchyard_request_logs (strategy, started_at)'],
+};
+
 /** SQLite schema of the request log and per-key totals. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
@@ -75,6 +82,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     ],
   },
   v2('INTEGER'),
+  v3,
 ];
 
 /** PostgreSQL schema of the request log and per-key totals. */
@@ -89,4 +97,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     ],
   },
   v2('BIGINT'),
+  v3,
 ];
