@@ -5,10 +5,9 @@
  * survive restarts and count every instance's requests.
  * @module
  */
-import { migrateSqlite, type Migration } from '@switchyard/stores';
+import { migratePostgresPool, migrateSqlite, type Migration, type PgPool, type SqliteDatabase } from '@switchyard/stores';
 import { ArmFigures, QUANTILE_WINDOW, type ExperimentDefinition, type ExperimentState } from './ab-test.js';
 import { RunningMean } from './stats.js';
-import { migratePool, type PgPoolLike, type SqliteLike } from './sql-feedback-store.js';
 
 /** One stored experiment. */
 export interface StoredExperiment {
@@ -122,7 +121,7 @@ async function figuresOf(query: FiguresQuery, sums: Record<string, unknown>[], l
 }
 
 /** Experiments in a better-sqlite3 database (migrated on open). */
-export function sqliteExperimentStore(db: SqliteLike, options: SqlExperimentStoreOptions = {}): ExperimentStore {
+export function sqliteExperimentStore(db: SqliteDatabase, options: SqlExperimentStoreOptions = {}): ExperimentStore {
   migrateSqlite(db, COMPONENT, MIGRATIONS);
   const list = db.prepare('SELECT definition, state FROM switchyard_experiments ORDER BY id');
   const create = db.prepare(
@@ -157,8 +156,8 @@ export function sqliteExperimentStore(db: SqliteLike, options: SqlExperimentStor
 }
 
 /** Experiments in PostgreSQL (migrated on open). */
-export async function postgresExperimentStore(pool: PgPoolLike, options: SqlExperimentStoreOptions = {}): Promise<ExperimentStore> {
-  await migratePool(pool, COMPONENT, MIGRATIONS);
+export async function postgresExperimentStore(pool: PgPool, options: SqlExperimentStoreOptions = {}): Promise<ExperimentStore> {
+  await migratePostgresPool(pool, COMPONENT, MIGRATIONS);
   const store: ExperimentStore = {
     async list() {
       return (await pool.query('SELECT definition, state FROM switchyard_experiments ORDER BY id')).rows.map(rowOf);
@@ -187,7 +186,7 @@ export async function postgresExperimentStore(pool: PgPoolLike, options: SqlExpe
     async figures(query) {
       const strategies = Object.values(query.arms);
       const { rows } = await pool.query(sumsSql(strategies.length, q), [query.since, query.until, ...strategies]);
-      return figuresOf(query, rows, async (s) => (await pool.query(latenciesSql(q), [s, query.since, query.until])).rows.map((r) => Number(r.latency_ms)));
+      return figuresOf(query, rows, async (s) => (await pool.query(latenciesSql(q), [s, query.since, query.until])).rows.map((r: Record<string, unknown>) => Number(r.latency_ms)));
     },
   };
 }
