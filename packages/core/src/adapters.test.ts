@@ -332,6 +332,69 @@ for (const framework of FRAMEWORKS) {
       });
     });
 
+    it('closes the event source when the client leaves, even one that ignores exchange.signal', async () => {
+      const closed = deferred<boolean>();
+      const deaf: ExchangeMiddleware = async function deaf(exchange) {
+        let sent = false;
+        exchange.response = {
+          kind: 'stream',
+          status: 200,
+          headers: {},
+          events: {
+            [Symbol.asyncIterator]: () => ({
+              // One event, then a source that never yields again and never looks at the signal.
+              next: () => (sent ? new Promise<IteratorResult<SseEvent>>(() => {}) : ((sent = true), Promise.resolve({ done: false, value: { data: 'first' } }))),
+              return: async () => {
+                closed.resolve(true);
+                return { done: true, value: undefined };
+              },
+            }),
+          },
+        };
+      };
+      await withServer(framework, [deaf], async (url) => {
+        const req = request(url + CHAT, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } });
+        req.on('error', () => {});
+        req.end('{"model":"m","stream":true}');
+        const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+        res.on('error', () => {});
+        await once(res, 'data');
+        req.destroy();
+        assert.equal(await closed.promise, true);
+      });
+    });
+
+    it('pulls no further ahead of a client that stops reading than the socket buffers hold', async () => {
+      const EVENT = { data: 'x'.repeat(32 * 1024) };
+      const TOTAL = 2000; // 64 MB if the writer buffered everything
+      let pulled = 0;
+      const big: ExchangeMiddleware = async function big(exchange) {
+        exchange.response = {
+          kind: 'stream',
+          status: 200,
+          headers: {},
+          events: (async function* () {
+            for (; pulled < TOTAL; pulled++) yield EVENT;
+          })(),
+        };
+      };
+      await withServer(framework, [big], async (url) => {
+        const req = request(url + CHAT, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } });
+        req.end('{"model":"m","stream":true}');
+        const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+        res.pause();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const whilePaused = pulled;
+        assert.ok(whilePaused < TOTAL / 4, `pulled ${whilePaused} of ${TOTAL} events while the client read nothing`);
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.resume();
+        await once(res, 'end');
+        assert.equal(pulled, TOTAL);
+        assert.equal(bytes, TOTAL * ('data: \n\n'.length + EVENT.data.length));
+      });
+    });
+
     it('reuses a body a body parser already read', async () => {
       await withServer(
         framework,
@@ -437,5 +500,37 @@ describe('adapter contract: Koa and Express give the same bytes', () => {
     const express = results.get('express')!;
     assert.equal(koa.length, 9);
     assert.deepEqual(express, koa);
+  });
+});
+
+describe('toKoa streams', () => {
+  it('carry headers an outer Koa middleware sets after next(), and are written by Koa no more', async () => {
+    const { default: Koa } = await import('koa');
+    const { toKoa } = await import('./koa.js');
+    const { createServer } = await import('node:http');
+    const app = new Koa();
+    app.silent = true;
+    let bodyAfter: unknown = 'unset';
+    app.use(async (ctx, next) => {
+      await next();
+      ctx.set('x-response-time', '1ms');
+      bodyAfter = ctx.body;
+    });
+    app.use(toKoa(answerStream));
+    const server = createServer(app.callback()).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as import('node:net').AddressInfo;
+      const res = await httpRequest(`http://127.0.0.1:${port}${MESSAGES}`, { body: '{"model":"m","stream":true}' });
+      assert.equal(res.status, 200);
+      assert.equal(res.text, STREAM_BYTES);
+      assert.equal(res.headers['x-response-time'], '1ms');
+      assert.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8');
+      // The frames go straight to the socket: Koa has no body to pipe.
+      assert.equal(bodyAfter, undefined);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -1,10 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Exchange, ExchangeResponse, StreamResponse } from './exchange.js';
 import { failureResponse, runAdapted, type AdaptedRequest } from './framework-adapter.js';
-import { errorResponse, primeStream, responseHeaders, sseFrames, unanswered, type ExchangeMiddleware, type ExchangeOptions } from './respond.js';
+import { writeSseBody } from './sse-writer.js';
+import { errorResponse, primeStream, responseHeaders, unanswered, type ExchangeMiddleware, type ExchangeOptions } from './respond.js';
 
 /**
  * The exchange of an Express request, if a Switchyard middleware created one (`res.locals.switchyard`).
@@ -80,9 +79,7 @@ async function writeNodeStream(res: ServerResponse, exchange: Exchange, response
   }
   writeHead(res, exchange, ready);
   res.socket?.setNoDelay(true);
-  pipeline(Readable.from(sseFrames(exchange, ready), { objectMode: false }), res).catch(() => {
-    // The client went away mid-stream; settlement already recorded it.
-  });
+  await writeSseBody(res, exchange, ready);
 }
 
 function writeHead(res: ServerResponse, exchange: Exchange | undefined, response: ExchangeResponse): void {

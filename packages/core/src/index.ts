@@ -3,6 +3,8 @@ export * from './errors.js';
 export * from './exchange.js';
 export * from './events.js';
 export * from './sse.js';
+export { writeSseBody } from './sse-writer.js';
+export { hasKeyValue, isJsonObjectText, stringValue, valueIndex } from './json-scan.js';
 export * from './store.js';
 export * from './logger.js';
 export * from './body.js';

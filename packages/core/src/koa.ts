@@ -1,8 +1,8 @@
-import { Readable } from 'node:stream';
 import type { Context, Middleware, Next } from 'koa';
 import type { Exchange, ExchangeResponse } from './exchange.js';
 import { failureResponse, runAdapted, type AdaptedRequest } from './framework-adapter.js';
-import { errorResponse, primeStream, responseHeaders, sseFrames, unanswered, type ExchangeMiddleware, type ExchangeOptions } from './respond.js';
+import { writeSseBody } from './sse-writer.js';
+import { errorResponse, primeStream, responseHeaders, unanswered, type ExchangeMiddleware, type ExchangeOptions } from './respond.js';
 
 /**
  * The exchange of a Koa request, if a Switchyard middleware created one (`ctx.state.switchyard`).
@@ -74,6 +74,10 @@ function writeKoa(ctx: Context, exchange: Exchange | undefined, response: Exchan
     return;
   }
   ctx.req.socket.setNoDelay(true);
-  ctx.body = Readable.from(sseFrames(exchange, response), { objectMode: false });
+  // Written straight to the socket, not as a body Koa pipes (its stream.pipeline costs an
+  // AbortController and a DOMException per response). Started on the next tick, once the
+  // outer middlewares have returned: headers they set after `next()` still go out.
+  ctx.respond = false;
+  process.nextTick(() => void writeSseBody(ctx.res, exchange, response));
 }
 export { koaRoutes } from './koa-routes.js';

@@ -4,7 +4,7 @@ import { GatewayError, renderError, toGatewayError } from './errors.js';
 import { Exchange, type ExchangeResponse, type JsonResponse, type StreamResponse } from './exchange.js';
 import { prependItem } from './prepend.js';
 import { safeHeaders } from './client-text.js';
-import { formatSseEvent, type SseEvent } from './sse.js';
+import { formatSseEvent } from './sse.js';
 import { familyOf, type ClientFormat } from './types.js';
 
 /**
@@ -159,66 +159,6 @@ export function streamErrorFrame(format: ClientFormat, err: unknown, requestId?:
   return familyOf(format) === 'anthropic'
     ? formatSseEvent({ event: 'error', data: JSON.stringify(body) })
     : formatSseEvent({ data: JSON.stringify(body) });
-}
-
-/**
- * The wire frames of a stream response. Events that are already available together (one
- * upstream read often carries many) go out as one write; an event that arrives alone is written
- * at once. An error from the event source after the first frame is recorded on the exchange and
- * written as an in-band error event, after the frames that came before it.
- */
-export async function* sseFrames(exchange: Exchange, response: StreamResponse): AsyncGenerator<string> {
-  const events = response.events[Symbol.asyncIterator]();
-  let batch = '';
-  let done = false;
-  try {
-    let pending = events.next();
-    for (;;) {
-      const first = await pending;
-      if (first.done) {
-        done = true;
-        return;
-      }
-      batch = frameOf(first.value);
-      // Coalesce events that are already here (a burst from one upstream read) into one write;
-      // never wait for more: whatever is not ready by the next turn of the event loop goes later.
-      const turn = nextTurn(); // one per batch: once the loop has turned, stop gathering
-      for (;;) {
-        pending = events.next();
-        const next = await Promise.race([pending, turn]);
-        if (next === NOT_READY) break;
-        if (next.done) {
-          done = true;
-          break;
-        }
-        batch += frameOf(next.value);
-        if (batch.length >= MAX_BATCH_CHARS) break;
-      }
-      const out = batch;
-      batch = '';
-      yield out;
-      if (done) return;
-    }
-  } catch (err) {
-    done = true;
-    if (exchange.signal.aborted && exchange.settled) return; // the client is gone: nobody to tell
-    exchange.error = err;
-    yield batch + streamErrorFrame(exchange.format, err, exchange.id);
-  } finally {
-    // The consumer stopped early (client gone): let the upstream layers release their work.
-    if (!done) void events.return?.(undefined)?.catch(() => undefined);
-  }
-}
-
-const NOT_READY = Symbol('not ready');
-const MAX_BATCH_CHARS = 64 * 1024;
-
-function nextTurn(): Promise<typeof NOT_READY> {
-  return new Promise((resolve) => setImmediate(resolve, NOT_READY));
-}
-
-function frameOf(item: SseEvent | string): string {
-  return typeof item === 'string' ? item : formatSseEvent(item);
 }
 
 /**

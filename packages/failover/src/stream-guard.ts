@@ -43,8 +43,20 @@ class GuardedStream implements AsyncIterableIterator<SseEvent> {
   #closed = false;
   /** A stop (client gone, deadline, stall) that arrived; thrown by the wait in progress or the next call. */
   #stopReason: { error: unknown } | undefined;
-  /** Settles the wait in progress: rejects on a stop, resolves as done on an early `return()`. */
-  #interrupt: { reject: (err: unknown) => void; finish: () => void } | undefined;
+  /** Settle the wait in progress (set while one is): by the source, or early by a stop or `return()`. */
+  #resolve: ((result: IteratorResult<SseEvent>) => void) | undefined;
+  #reject: ((err: unknown) => void) | undefined;
+  /** The source's answer to the wait in progress, bound once: no closures per event. */
+  readonly #onResult = (result: IteratorResult<SseEvent>): void => {
+    const resolve = this.#resolve;
+    this.#release();
+    resolve?.(result);
+  };
+  readonly #onError = (err: unknown): void => {
+    const reject = this.#reject;
+    this.#release();
+    reject?.(err);
+  };
   /** While a wait is in progress; the idle timer only counts upstream silence, not a slow consumer. */
   #waiting = false;
   readonly #timer: NodeJS.Timeout | undefined;
@@ -101,9 +113,8 @@ class GuardedStream implements AsyncIterableIterator<SseEvent> {
   /** Ended early (client left, consumer broke out): release the upstream now. */
   async return(): Promise<IteratorResult<SseEvent>> {
     if (!this.#closed) {
-      const interrupt = this.#interrupt;
       this.#finish({ outcome: 'aborted', error: this.#options.exchangeSignal.reason ?? new Error('Stream closed early') });
-      interrupt?.finish();
+      this.#onResult(DONE);
     }
     return DONE;
   }
@@ -115,25 +126,24 @@ class GuardedStream implements AsyncIterableIterator<SseEvent> {
   #wait(): Promise<IteratorResult<SseEvent>> {
     this.#waiting = true;
     this.#timer?.refresh();
-    return new Promise<IteratorResult<SseEvent>>((resolve, reject) => {
-      const settle = () => {
-        this.#interrupt = undefined;
-        this.#waiting = false;
-      };
-      this.#interrupt = {
-        reject: (err) => { settle(); reject(err); },
-        finish: () => { settle(); resolve(DONE); },
-      };
-      this.#source.next().then(
-        (result) => { settle(); resolve(result); },
-        (err: unknown) => { settle(); reject(err); },
-      );
+    const wait = new Promise<IteratorResult<SseEvent>>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
+    this.#source.next().then(this.#onResult, this.#onError);
+    return wait;
+  }
+
+  /** The wait in progress is over; a late answer of the source (after a stop) settles nothing. */
+  #release(): void {
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    this.#waiting = false;
   }
 
   #stop(err: unknown): void {
     this.#stopReason ??= { error: err };
-    this.#interrupt?.reject(err);
+    if (this.#reject) this.#onError(err);
   }
 
   /** Report how the stream ended (once), stop listening, and release the upstream. */

@@ -1,4 +1,4 @@
-import { eventJson, type SseEvent, type Usage } from '@switchyard/core';
+import { eventJson, stringValue, type SseEvent, type Usage } from '@switchyard/core';
 import { parseObject, PartialText, withPrefill, type Transcript } from './prefill.js';
 
 interface BlockView { index: number; type: string; open: boolean }
@@ -19,6 +19,15 @@ export class AnthropicTranscript implements Transcript {
     if (!this.#continuable) return;
     const type = ev.event;
     if (type === 'ping' || type === 'message_start') return;
+    if (type === 'content_block_delta') {
+      // Most of a stream: a text delta's text is read by a scan, the event is not parsed. Only a
+      // text delta has a "text" key (thinking, signature and JSON deltas have others).
+      const text = ev.data.includes('"text_delta"') ? stringValue(ev.data, '"text"') : undefined;
+      if (text !== undefined) {
+        this.#text.append(text);
+        return;
+      }
+    }
     const data = eventJson(ev) as Record<string, any> | undefined;
     if (!data || typeof data !== 'object') return;
     switch (type ?? data.type) {

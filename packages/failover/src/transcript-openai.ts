@@ -1,4 +1,4 @@
-import { eventJson, type SseEvent, type Usage } from '@switchyard/core';
+import { eventJson, hasKeyValue, stringValue, valueIndex, type SseEvent, type Usage } from '@switchyard/core';
 import { parseObject, PartialText, withPrefill, type Transcript } from './prefill.js';
 
 /**
@@ -18,6 +18,12 @@ export class OpenAITranscript implements Transcript {
     if (!this.#continuable) return;
     if (ev.data === '[DONE]') {
       this.#continuable = false;
+      return;
+    }
+    if (this.#id !== undefined && isPlainDelta(ev.data)) {
+      // Most of a stream: choice 0's text, read by a scan; the chunk is not parsed.
+      const text = stringValue(ev.data, '"content"');
+      if (text !== undefined) this.#text.append(text);
       return;
     }
     const chunk = eventJson(ev) as Record<string, any> | undefined;
@@ -84,6 +90,23 @@ export class OpenAITranscript implements Transcript {
       return { ...ev, data: JSON.stringify(chunk) };
     };
   }
+}
+
+/** Keys whose value (anything but null) ends or changes what a continuation could carry on. */
+const STOPPING_KEYS = ['"finish_reason"', '"tool_calls"', '"function_call"', '"refusal"', '"logprobs"'];
+
+/**
+ * Whether a chunk can only be a plain text delta of choice 0 (or an empty one): every choice
+ * index is 0 and no key that stops a continuation holds a value, so its one "content" key, if
+ * any, is the delta's text. Anything else is parsed.
+ */
+function isPlainDelta(data: string): boolean {
+  for (const key of STOPPING_KEYS) if (hasKeyValue(data, key)) return false;
+  for (let i = valueIndex(data, '"index"'); i !== -1; i = valueIndex(data, '"index"', i)) {
+    const next = data.charCodeAt(i + 1);
+    if (data.charCodeAt(i) !== 48 /* 0 */ || (next >= 48 && next <= 57) || next === 46 /* . */) return false;
+  }
+  return true;
 }
 
 /** The final usage chunk with the earlier segments' tokens added (both calls are billed). */

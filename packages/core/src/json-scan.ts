@@ -1,0 +1,138 @@
+/**
+ * Cheap looks into JSON text without parsing it: most stream events only pass through, and
+ * building their object graph (then collecting it) is most of what a gateway spends on them.
+ * These scans decide which few events are worth a real `JSON.parse`.
+ *
+ * They rely on one property of JSON text: a quote inside a string is always escaped, so an
+ * unescaped `"name"` followed by `:` can only be an object key.
+ * @module
+ */
+
+const SPACE = 32;
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const COLON = 58;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+
+function isSpace(c: number): boolean {
+  return c === SPACE || c === LF || c === CR || c === TAB;
+}
+
+/**
+ * Where the value of the first `"key":` at or after `from` starts (its first non-space
+ * character), or -1 when there is none. `key` is given with its quotes, e.g. `'"usage"'`.
+ * @example valueIndex('{"index": 2}', '"index"') // 10
+ */
+export function valueIndex(text: string, key: string, from = 0): number {
+  let at = text.indexOf(key, from);
+  while (at !== -1) {
+    let i = at + key.length;
+    while (isSpace(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) === COLON) {
+      i++;
+      while (isSpace(text.charCodeAt(i))) i++;
+      return i;
+    }
+    at = text.indexOf(key, i);
+  }
+  return -1;
+}
+
+/**
+ * Whether some `"key": value` in the JSON text has a value other than `null` (at any depth).
+ * A prefilter: false means no such key holds a value; true means parse to see which one.
+ * @example hasKeyValue('{"usage":null}', '"usage"') // false
+ * @example hasKeyValue('{"choices":[],"usage":{"prompt_tokens":3}}', '"usage"') // true
+ */
+export function hasKeyValue(text: string, key: string): boolean {
+  for (let i = valueIndex(text, key); i !== -1; i = valueIndex(text, key, i)) {
+    if (!text.startsWith('null', i)) return true;
+  }
+  return false;
+}
+
+/**
+ * The string value of the first `"key": …` in the JSON text, decoded; undefined when the key
+ * is missing, its first value is not a string, or the string is not valid JSON. Only the string
+ * itself is parsed (and only when it holds an escape), never the text around it.
+ * @example stringValue('{"delta":{"text":"Hi \\"you\\""}}', '"text"') // 'Hi "you"'
+ */
+export function stringValue(text: string, key: string): string | undefined {
+  const start = valueIndex(text, key);
+  if (start === -1 || text.charCodeAt(start) !== QUOTE) return undefined;
+  let escaped = false;
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) return escaped ? parseString(text.slice(start, i + 1)) : text.slice(start + 1, i);
+    if (c === BACKSLASH) {
+      escaped = true;
+      i++;
+    }
+  }
+  return undefined; // never closed
+}
+
+function parseString(literal: string): string | undefined {
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the text has the shape of one JSON object: it opens with `{`, every string, array and
+ * object closes, and the object that opened it closes at its last non-space character. A
+ * structural check, not a validation (`{"a":tru}` passes): it catches what breaks a client's
+ * parser in practice, a cut-off or garbled event, without building anything.
+ * @example isJsonObjectText('{"choices":[{"delta":{"content":"}"}}]}') // true
+ * @example isJsonObjectText('{"choices":[{"delta":') // false
+ */
+export function isJsonObjectText(text: string): boolean {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isSpace(text.charCodeAt(start))) start++;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  if (text.charCodeAt(start) !== OPEN_BRACE || text.charCodeAt(end - 1) !== CLOSE_BRACE) return false;
+  // One bit per open container (1 = object), so `{]` is caught too; text nested deeper than
+  // the bits hold is judged by a parse.
+  let stack = 0;
+  let depth = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < end; i++) {
+        const s = text.charCodeAt(i);
+        if (s === BACKSLASH) i++;
+        else if (s === QUOTE) break;
+        else if (s < SPACE) return false; // a raw control character: not JSON
+      }
+      if (i >= end) return false;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (depth === 31) return parsesAsObject(text);
+      stack = (stack << 1) | (c === OPEN_BRACE ? 1 : 0);
+      depth++;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      if (depth === 0 || (stack & 1) !== (c === CLOSE_BRACE ? 1 : 0)) return false;
+      stack >>>= 1;
+      depth--;
+      if (depth === 0 && i !== end - 1) return false;
+    }
+  }
+  return depth === 0;
+}
+
+function parsesAsObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
