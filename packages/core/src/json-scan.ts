@@ -89,8 +89,9 @@ function parseString(literal: string): string | undefined {
 /**
  * Whether the text has the shape of one JSON object: it opens with `{`, every string, array and
  * object closes, and the object that opened it closes at its last non-space character. A
- * structural check, not a validation (`{"a":tru}` passes): it catches what breaks a client's
- * parser in practice, a cut-off or garbled event, without building anything.
+ * structural check, not a validation (`{"a":tru}` passes; text with a line break is parsed):
+ * it catches what breaks a client's parser in practice, a cut-off or garbled event, without
+ * building anything.
  * @example isJsonObjectText('{"choices":[{"delta":{"content":"}"}}]}') // true
  * @example isJsonObjectText('{"choices":[{"delta":') // false
  */
@@ -100,6 +101,9 @@ export function isJsonObjectText(text: string): boolean {
   while (start < end && isSpace(text.charCodeAt(start))) start++;
   while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
   if (text.charCodeAt(start) !== OPEN_BRACE || text.charCodeAt(end - 1) !== CLOSE_BRACE) return false;
+  // Data spread over several `data:` lines holds a line break, which no JSON string may: rare
+  // enough to be judged by a parse.
+  if (text.indexOf('\n') !== -1 || text.indexOf('\r') !== -1) return parsesAsObject(text);
   // One bit per open container (1 = object), so `{]` is caught too; text nested deeper than
   // the bits hold is judged by a parse.
   let stack = 0;
@@ -107,13 +111,11 @@ export function isJsonObjectText(text: string): boolean {
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      for (i++; i < end; i++) {
-        const s = text.charCodeAt(i);
-        if (s === BACKSLASH) i++;
-        else if (s === QUOTE) break;
-        else if (s < SPACE) return false; // a raw control character: not JSON
-      }
-      if (i >= end) return false;
+      // Jump to the closing quote (native indexOf; most of an event is strings).
+      let close = text.indexOf('"', i + 1);
+      while (close !== -1 && isEscaped(text, close)) close = text.indexOf('"', close + 1);
+      if (close === -1 || close >= end) return false;
+      i = close;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       if (depth === 31) return parsesAsObject(text);
       stack = (stack << 1) | (c === OPEN_BRACE ? 1 : 0);
@@ -126,6 +128,13 @@ export function isJsonObjectText(text: string): boolean {
     }
   }
   return depth === 0;
+}
+
+/** Whether the quote at `at` is escaped (an odd number of backslashes before it). */
+function isEscaped(text: string, at: number): boolean {
+  let n = 0;
+  while (text.charCodeAt(at - 1 - n) === BACKSLASH) n++;
+  return (n & 1) === 1;
 }
 
 function parsesAsObject(text: string): boolean {
