@@ -72,6 +72,16 @@ function observed(res: TestResponse) {
   return { status: res.status, body: mask(res.body.toString('utf8')), headers: Object.fromEntries(pick.map((h) => [h, mask(res.headers[h])])) };
 }
 
+/** A streamed chat request on its own connection, once its response head has arrived. */
+async function openStream(url: string) {
+  const req = request(url + CHAT, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } });
+  req.on('error', () => {});
+  req.end('{"model":"m","stream":true}');
+  const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+  res.on('error', () => {});
+  return { req, res };
+}
+
 function sse(text: string): SseEvent[] {
   return new SseParser().push(text);
 }
@@ -317,11 +327,7 @@ for (const framework of FRAMEWORKS) {
         };
       };
       await withServer(framework, [endless], async (url) => {
-        const req = request(url + CHAT, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } });
-        req.on('error', () => {});
-        req.end('{"model":"m","stream":true}');
-        const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
-        res.on('error', () => {});
+        const { req, res } = await openStream(url);
         const [chunk] = (await once(res, 'data')) as [Buffer];
         assert.equal(chunk.toString(), 'data: first\n\n');
         req.destroy();
@@ -353,11 +359,7 @@ for (const framework of FRAMEWORKS) {
         };
       };
       await withServer(framework, [deaf], async (url) => {
-        const req = request(url + CHAT, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } });
-        req.on('error', () => {});
-        req.end('{"model":"m","stream":true}');
-        const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
-        res.on('error', () => {});
+        const { req, res } = await openStream(url);
         await once(res, 'data');
         req.destroy();
         assert.equal(await closed.promise, true);
@@ -379,9 +381,7 @@ for (const framework of FRAMEWORKS) {
         };
       };
       await withServer(framework, [big], async (url) => {
-        const req = request(url + CHAT, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } });
-        req.end('{"model":"m","stream":true}');
-        const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+        const { res } = await openStream(url);
         res.pause();
         await new Promise((resolve) => setTimeout(resolve, 300));
         const whilePaused = pulled;
