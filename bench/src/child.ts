@@ -1,7 +1,8 @@
 /**
  * Entry point of the child processes: `node child.js <role> [upstreamPort] [extra...]`, role one
  * of `upstream`, `upstream-held` (extra: intervalMs maxHoldMs), `proxy`, `gateway-undici`,
- * `gateway-got` (extra: upstream connections, 0 for the transport's default). The child listens
+ * `gateway-got` (extra: upstream connections, 0 for the transport's default), `gateway-workers` (the
+ * CLI with `--workers 2` as a grandchild process tree, whose CPU and RSS the stats add). The child listens
  * on 127.0.0.1 port 0, reports `{ port }` over IPC, answers `stats` (its memory, after a forced
  * GC when asked and run with `--expose-gc`) and `release` (held upstream) requests, and exits
  * when told (`SIGTERM`) or when the parent goes away (the IPC channel closes), so no server
@@ -15,7 +16,7 @@ import { createProxyServer } from './proxy.js';
 import { createUpstreamServer } from './upstream.js';
 
 /** Roles a child can play. */
-export type ChildRole = 'upstream' | 'upstream-held' | 'proxy' | 'koa-undici' | 'gateway-undici' | 'gateway-full' | 'gateway-got';
+export type ChildRole = 'upstream' | 'upstream-held' | 'proxy' | 'koa-undici' | 'gateway-undici' | 'gateway-full' | 'gateway-got' | 'gateway-workers';
 
 /** A child's memory, from `process.memoryUsage()`, bytes. */
 export interface ChildMemory {
@@ -41,6 +42,8 @@ interface Running {
   close(): Promise<void>;
   openStreams?(): number;
   release?(): number;
+  /** CPU µs and RSS bytes of processes this child started (the cluster's), added to its own. */
+  descendants?: { cpuUs(): number; rss(): number };
 }
 
 function listen(server: Server): Promise<number> {
@@ -90,6 +93,11 @@ async function start(role: string, upstreamPort: number, extra: readonly string[
       const connections = Number(extra[0] ?? 0);
       return startGateway(upstreamPort, role === 'gateway-got' ? 'got' : 'undici', { ...(connections > 0 ? { upstreamConnections: connections } : {}), fullStack: role === 'gateway-full' });
     }
+    case 'gateway-workers': {
+      const { startCluster } = await import('./cluster-target.js');
+      const cluster = await startCluster(upstreamPort, 2, process.cwd());
+      return { port: cluster.port, close: () => cluster.close(), descendants: cluster };
+    }
     default:
       throw new Error(`unknown role ${role}`);
   }
@@ -122,7 +130,11 @@ function answer(running: Running, request: ChildRequest): void {
     if (collected) gc();
     const open = running.openStreams?.();
     const { user, system } = process.cpuUsage();
-    send({ type: 'stats', id: request.id, memory: memory(), gc: collected, fds: openFds(), cpuUs: user + system, ...(open === undefined ? {} : { openStreams: open }) });
+    const own = memory();
+    const extra = running.descendants;
+    const mem = extra ? { ...own, rss: own.rss + extra.rss() } : own;
+    const cpuUs = user + system + (extra?.cpuUs() ?? 0);
+    send({ type: 'stats', id: request.id, memory: mem, gc: collected, fds: openFds(), cpuUs, ...(open === undefined ? {} : { openStreams: open }) });
   } else if (request.type === 'release') {
     send({ type: 'released', id: request.id, count: running.release?.() ?? 0 });
   }

@@ -8,7 +8,7 @@ import type { LoadResult } from './load.js';
 import type { Mode } from './requests.js';
 
 /** Systems under test, in the order they run and print. */
-export const SYSTEMS = ['direct', 'proxy', 'koa-undici', 'gateway-undici', 'gateway-full', 'gateway-got'] as const;
+export const SYSTEMS = ['direct', 'proxy', 'koa-undici', 'gateway-undici', 'gateway-full', 'gateway-workers', 'gateway-got'] as const;
 export type SystemId = (typeof SYSTEMS)[number];
 
 /** How each system reaches the upstream. */
@@ -18,6 +18,7 @@ export const TRANSPORTS: Record<SystemId, string> = {
   'koa-undici': 'undici',
   'gateway-undici': 'undici',
   'gateway-full': 'undici',
+  'gateway-workers': 'undici',
   'gateway-got': 'got',
 };
 

@@ -5,7 +5,7 @@
  * their own child process; the load generator runs here.
  *
  * Flags: --quick (2 s per scenario), --json (also write results to --out, default
- * bench/results.json), --systems a,b (subset of direct,proxy,koa-undici,gateway-undici,gateway-full,gateway-got),
+ * bench/results.json), --systems a,b (subset of direct,proxy,koa-undici,gateway-undici,gateway-full,gateway-workers,gateway-got),
  * --connections N (32), --duration S (6), --warmup S (1), --streams N (200).
  *
  * Opt-in scenarios (bench/README.md): --memory (memory over a constant load), --concurrency
