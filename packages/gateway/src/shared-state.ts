@@ -10,7 +10,8 @@
 import { MemoryStore, type KeyValueStore, type Logger } from '@switchyard/core';
 import { MemoryLimitStore, type LimitStore } from '@switchyard/rate-limit';
 import { memoryFiguresStore, type ProviderFiguresStore } from '@switchyard/failover';
-import type { KeyChannel, KeyNotice } from '@switchyard/auth-key';
+import type { KeyChannel } from '@switchyard/auth-key';
+import type { CatalogOverrideStore } from '@switchyard/model-mapping';
 
 /** Stores a worker uses instead of its own memory, so every worker sees the same state. */
 export interface SharedState {
@@ -22,6 +23,17 @@ export interface SharedState {
   figuresStore(): ProviderFiguresStore;
   /** Key changes (revocations, limit edits), applied by every worker before `publish` resolves. */
   keyChannel(): KeyChannel;
+  /** A named broadcast between the workers (see {@link Topic}). */
+  topic(name: string): Topic;
+}
+
+/**
+ * Notices to every worker (the sender included). `publish` resolves once every live worker's
+ * listeners have run, and waited for the promises they returned (or after a delivery timeout).
+ */
+export interface Topic {
+  publish(payload: unknown): Promise<void>;
+  subscribe(listener: (payload: unknown) => unknown): () => void;
 }
 
 /** The part of a cluster worker (or of `process` in a worker) the IPC uses. */
@@ -33,12 +45,12 @@ export interface IpcEndpoint {
 }
 
 /** What a worker asks the primary: run a store operation, or deliver a key notice to every worker. */
-type Request = { sy: 'call'; object: string; method: string; args: unknown[] } | { sy: 'publish'; notice: KeyNotice };
+type Request = { sy: 'call'; object: string; method: string; args: unknown[] } | { sy: 'publish'; topic: string; payload: unknown };
 
 type Message =
   | (Request & { id: number })
   | { sy: 'result'; id: number; value?: unknown; error?: string }
-  | { sy: 'notice'; id: number; notice: KeyNotice }
+  | { sy: 'notice'; id: number; topic: string; payload: unknown }
   | { sy: 'delivered'; id: number };
 
 /**
@@ -66,7 +78,7 @@ const FIGURES_METHODS = ['add', 'read', 'putLoad', 'readLoad'] as const;
 export function workerSharedState(primary: IpcEndpoint): SharedState {
   let nextId = 0;
   const pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
-  const listeners = new Set<(notice: KeyNotice) => void>();
+  const listeners = new Map<string, Set<(payload: unknown) => unknown>>();
   let connected = true;
   primary.on('message', (message) => {
     if (!isMessage(message)) return;
@@ -76,8 +88,9 @@ export function workerSharedState(primary: IpcEndpoint): SharedState {
       if (message.error !== undefined) call?.reject(new Error(message.error));
       else call?.resolve(message.value);
     } else if (message.sy === 'notice') {
-      for (const listener of listeners) listener(message.notice);
-      post(primary, { sy: 'delivered', id: message.id });
+      const { id, topic, payload } = message;
+      const applied = [...(listeners.get(topic) ?? [])].map(async (listener) => listener(payload));
+      void Promise.allSettled(applied).then(() => post(primary, { sy: 'delivered', id }));
     }
   });
   primary.on('disconnect', () => {
@@ -102,18 +115,25 @@ export function workerSharedState(primary: IpcEndpoint): SharedState {
     limitStore: (prefix) => remote<LimitStore>(`limit:${prefix}`, LIMIT_METHODS),
     keyValueStore: (prefix) => remote<KeyValueStore>(`kv:${prefix}`, KV_METHODS),
     figuresStore: () => remote<ProviderFiguresStore>('figures', FIGURES_METHODS),
-    keyChannel: () => ({
-      async publish(notice) {
-        await request({ sy: 'publish', notice });
+    topic,
+    keyChannel() {
+      const keys = topic('keys');
+      return { publish: (notice) => keys.publish(notice), subscribe: (listener) => keys.subscribe(listener as never), ready: async () => {}, close: async () => {} };
+    },
+  };
+  function topic(name: string): Topic {
+    return {
+      async publish(payload) {
+        await request({ sy: 'publish', topic: name, payload });
       },
       subscribe(listener) {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
+        const set = listeners.get(name) ?? new Set();
+        listeners.set(name, set);
+        set.add(listener);
+        return () => set.delete(listener);
       },
-      ready: async () => {},
-      close: async () => {},
-    }),
-  };
+    };
+  }
 }
 
 /** Options of {@link hostSharedState}. */
@@ -149,7 +169,7 @@ export function hostSharedState(options: HostSharedStateOptions) {
     return found;
   }
 
-  async function deliver(notice: KeyNotice): Promise<void> {
+  async function deliver(topic: string, payload: unknown): Promise<void> {
     const receipts = [...options.workers()].map(
       (worker) =>
         new Promise<void>((resolve) => {
@@ -161,7 +181,7 @@ export function hostSharedState(options: HostSharedStateOptions) {
             resolve();
           }
           deliveries.set(id, done);
-          post(worker, { sy: 'notice', id, notice }, done);
+          post(worker, { sy: 'notice', id, topic, payload }, done);
         }),
     );
     await Promise.all(receipts);
@@ -176,7 +196,7 @@ export function hostSharedState(options: HostSharedStateOptions) {
         if (message.sy !== 'call' && message.sy !== 'publish') return;
         const { id } = message;
         const run = async () => {
-          if (message.sy === 'publish') return deliver(message.notice);
+          if (message.sy === 'publish') return deliver(message.topic, message.payload);
           const target = object(message.object);
           if (typeof target?.[message.method] !== 'function') throw new Error(`no shared ${message.object}.${message.method}`);
           return target[message.method]!(...message.args);
@@ -189,6 +209,26 @@ export function hostSharedState(options: HostSharedStateOptions) {
           },
         );
       });
+    },
+  };
+}
+
+/**
+ * A catalog override store that tells every worker after each change, so their catalogs re-read
+ * it (`onChange`) before the admin call that made the change is answered.
+ * @example const store = announcingCatalogStore(sqliteCatalogStore(db), shared.topic('catalog'));
+ */
+export function announcingCatalogStore(store: CatalogOverrideStore, changes: Topic): CatalogOverrideStore {
+  return {
+    list: () => store.list(),
+    async put(override) {
+      await store.put(override);
+      await changes.publish(null);
+    },
+    async delete(provider, model) {
+      const removed = await store.delete(provider, model);
+      await changes.publish(null);
+      return removed;
     },
   };
 }

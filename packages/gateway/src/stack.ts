@@ -43,6 +43,7 @@ import {
 } from '@switchyard/experiments';
 import type { GatewayConfig } from './config/schema.js';
 import type { Storage } from './storage.js';
+import { announcingCatalogStore } from './shared-state.js';
 import { Worker } from 'node:worker_threads';
 
 /** Every piece of the composed gateway, built once from the config. */
@@ -192,9 +193,17 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   const providerLimiter = new ProviderLimiter({ providers: providerLimitsFromConfig(ai.providers as never), store: limitStore(storage, 'switchyard:pl:'), onStoreError: rl.onStoreError, leaseMs: rl.leaseMs, now });
 
   // Admin changes to the catalog persist in the same database as keys and logs; every instance
-  // re-reads them periodically.
+  // re-reads them periodically, a cluster's workers as soon as one of them changes it.
   const catalogStore = storage.postgres ? await postgresCatalogStore(storage.postgres) : storage.sqlite ? sqliteCatalogStore(storage.sqlite) : undefined;
-  const catalog = await openCatalog({ providers: ai.providers as never, models: (ai.models as never) ?? undefined, store: catalogStore, logger, now });
+  const catalogChanges = catalogStore && storage.shared?.topic('catalog');
+  const catalog = await openCatalog({
+    providers: ai.providers as never,
+    models: (ai.models as never) ?? undefined,
+    store: catalogChanges ? announcingCatalogStore(catalogStore, catalogChanges) : catalogStore,
+    logger,
+    now,
+  });
+  catalogChanges?.subscribe(() => catalog.refresh().catch(() => undefined));
   const mapper = new ModelMapper(ai as never, catalog);
   // Metric labels, breakers, health and latency series per model only for models the catalog
   // or the config's aliases and groups name: a provider without a model list serves any name a

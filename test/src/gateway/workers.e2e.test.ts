@@ -87,32 +87,28 @@ interface Answer {
   body: string;
 }
 
-/** One chat completion on a new connection (so the cluster may hand it to either worker). */
-function chat(key: string, options: { model?: string; stream?: boolean; requestId?: string } = {}): Promise<Answer> {
-  const body = JSON.stringify({ model: options.model ?? 'sim-1', max_tokens: 8, stream: options.stream ?? false, messages: [{ role: 'user', content: 'hi' }] });
+/** One request on a new connection (so the cluster may hand it to either worker). */
+function send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}/v1/chat/completions`, {
-      method: 'POST',
-      agent: false,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(options.requestId ? { 'x-request-id': options.requestId } : {}) },
-    });
+    const req = request(`${base}${path}`, { method, agent: false, headers });
     req.on('response', (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (text += d));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode!,
-          worker: String(res.headers['x-switchyard-worker'] ?? ''),
-          provider: String(res.headers['x-switchyard-provider'] ?? ''),
-          body: text,
-        }),
-      );
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
       res.on('error', reject);
     });
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** One chat completion on a new connection. */
+async function chat(key: string, options: { model?: string; stream?: boolean; requestId?: string } = {}): Promise<Answer> {
+  const body = JSON.stringify({ model: options.model ?? 'sim-1', max_tokens: 8, stream: options.stream ?? false, messages: [{ role: 'user', content: 'hi' }] });
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(options.requestId ? { 'x-request-id': options.requestId } : {}) };
+  const res = await send('POST', '/v1/chat/completions', headers, body);
+  return { status: res.status, worker: String(res.headers['x-switchyard-worker'] ?? ''), provider: String(res.headers['x-switchyard-provider'] ?? ''), body: res.body };
 }
 
 const admin = () => adminClient(base);
@@ -183,6 +179,14 @@ test("the request log read through either worker holds both workers' rows", asyn
     5000,
     100,
   );
+});
+
+test('a catalog change made through one worker is seen by every worker once it is answered', async () => {
+  const patched = await admin()('PATCH', '/models/sim-a/sim-1', { context_window: 12_345 });
+  assert.equal(patched.status, 200, JSON.stringify(patched.json));
+  const reads = await Promise.all(Array.from({ length: 8 }, () => send('GET', '/admin/models/sim-a/sim-1', { authorization: `Bearer ${ADMIN_TOKEN}` })));
+  assert.deepEqual(new Set(reads.map((r) => r.headers['x-switchyard-worker'])), new Set(['1', '2']));
+  for (const r of reads) assert.equal((JSON.parse(r.body) as { context_window: number }).context_window, 12_345, r.body);
 });
 
 test('a crashed worker is logged and restarted; the gateway keeps serving', async () => {
