@@ -91,9 +91,11 @@ export interface Attempt {
   retryAfterMs?: number;
   /**
    * Why this try was made besides walking the plan: `hedge`, raced against a slow first token;
-   * `continuation`, finishing a stream that broke after its first byte.
+   * `continuation`, finishing a stream that broke after its first byte; `consensus`, one of
+   * several targets asked the same request in parallel (the answer chosen by agreement is the
+   * last successful one).
    */
-  role?: 'hedge' | 'continuation';
+  role?: 'hedge' | 'continuation' | 'consensus';
   /**
    * A continuation: how many characters of answer text the client already had when the stream
    * was cut (this try carried on from there).
@@ -101,6 +103,11 @@ export interface Attempt {
   deliveredChars?: number;
   /** The try lost a hedge race and was cancelled (its outcome is `aborted`). */
   hedgeLost?: boolean;
+  /**
+   * Usage billed for this try on its own, when several tries of one request are all billed
+   * (consensus): the request's cost is then the sum of every try's usage at its own target's price.
+   */
+  usage?: Usage;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ExperimentsOptions } from './options.js';
 import type { CanaryDefinition } from './canary.js';
 import type { CategoryRoute, CategoryRule } from './categories.js';
 import { parseDuration } from '@switchyard/core';
+import { consensusConfigSchema, type ConsensusConfig } from './consensus/config.js';
 
 /** The validated `experiments:` block, as convict returns it. */
 export interface ExperimentsConfig {
@@ -15,6 +16,8 @@ export interface ExperimentsConfig {
   /** Canary id -> { models, baseline, candidate, steps, step_duration, min_samples, criteria: { max_error_rate, max_p95_latency_ms, quality_margin } }. */
   canaries: Record<string, CanaryConfig>;
   canary_evaluation_interval: string | number;
+  /** Consensus routing (see `consensusOptionsFromConfig`). */
+  consensus: ConsensusConfig;
   categories: {
     rules: CategoryRule[];
     /** Category -> { targets: [{ provider, model, max_cost, fallback_only }], quality_min, optimization }. */
@@ -70,6 +73,7 @@ export function experimentsConfigSchema(prefix = 'SWITCHYARD_EXPERIMENTS') {
       },
     },
     canary_evaluation_interval: { doc: 'How often A/B tests and canaries are re-read from the database and canaries checked.', format: 'sy-duration', default: '15s', env: `${prefix}_CANARY_EVALUATION_INTERVAL` },
+    consensus: consensusConfigSchema(`${prefix}_CONSENSUS`),
   } as const;
 }
 

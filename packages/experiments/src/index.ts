@@ -21,3 +21,10 @@ export {
   type StoredExperiment,
 } from './experiment-store.js';
 export { categoriser, planCategory, routeByCategory, CATEGORY_HEADER, DEFAULT_CATEGORY_RULES, type CategoryRoute, type CategoryRule, type CategoryTarget } from './categories.js';
+export { consensus, CONSENSUS_REQUEST_HEADER } from './consensus/consensus.js';
+export type { ConsensusEmbedding, ConsensusOptions, ConsensusRoute, NoQuorum } from './consensus/options.js';
+export { CONSENSUS_HEADER, consensusHeader, type ConsensusSummary } from './consensus/header.js';
+export { answerKey, canonicalJson, chooseMethod, normaliseText, readAnswer, tally, type Answer, type ConsensusMethod, type Vote } from './consensus/agreement.js';
+export { capTargets, type CappedTargets, type CostEstimator } from './consensus/cost-cap.js';
+export { synthesiseStream } from './consensus/synthesise-stream.js';
+export { consensusConfigSchema, consensusOptionsFromConfig, type ConsensusConfig } from './consensus/config.js';

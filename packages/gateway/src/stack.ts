@@ -31,6 +31,8 @@ import {
   type UsageAccounting,
 } from '@switchyard/usage-accounting';
 import {
+  consensus,
+  consensusOptionsFromConfig,
   experiments as experimentsPiece,
   experimentsOptionsFromConfig,
   postgresCanaryStore,
@@ -330,7 +332,25 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     }),
   );
   if (experiments && config.experiments.enabled) pipeline.push(experiments.middleware); // rewrites the plan of enrolled requests
-  if (Object.keys(providerLimitsFromConfig(ai.providers as never)).length > 0) pipeline.push(providerLimits({ limiter: providerLimiter, logger }));
+  const limits = Object.keys(providerLimitsFromConfig(ai.providers as never)).length > 0 ? providerLimits({ limiter: providerLimiter, logger }) : undefined;
+  if (config.experiments.consensus.enabled) {
+    // Each target of a consensus request is one upstream call through provider limits and the executor.
+    const done = async () => {};
+    pipeline.push(
+      consensus({
+        ...consensusOptionsFromConfig(config.experiments.consensus),
+        execute: (child) => (limits ? limits(child, () => executor(child, done)) : executor(child, done)),
+        estimateCost: (target, tokens) => {
+          const prices = catalog.describe(target.provider, target.model).prices;
+          if (!prices) return undefined;
+          const r = ratesFor(prices, tokens.inputTokens);
+          return (tokens.inputTokens * r.input + tokens.outputTokens * r.output) / 1e6;
+        },
+        logger,
+      }),
+    );
+  }
+  if (limits) pipeline.push(limits);
   pipeline.push(executor);
 
   return {

@@ -71,12 +71,33 @@ export function resolveCost(exchange: Exchange, usage: Usage | undefined, prices
   const serving = servingAttempt(exchange);
   if (!serving) return { usd: null, reason: 'no attempt recorded: provider and model unknown' };
   if (!usage) return { usd: null, reason: 'no usage reported and estimation is off' };
+  if (exchange.attempts.some((a) => a.usage)) return billedTriesCost(exchange.attempts, prices, fallback);
   const { provider, model } = serving.target;
   return computeCost(usage, prices(provider, model, usage), `${provider}/${model}`, fallback);
 }
 
+/** Cost of a request whose tries are each billed (consensus): every try's usage at its own target's price. */
+function billedTriesCost(attempts: readonly Attempt[], prices: PriceLookup, fallback: CachePriceFallback): Cost {
+  let usd = 0;
+  const breakdown: Record<string, number> = {};
+  for (const a of attempts) {
+    if (!a.usage) continue;
+    const cost = attemptCost(a, prices, fallback)!;
+    if (cost.usd === null) return cost;
+    usd += cost.usd;
+    for (const [k, v] of Object.entries(cost.breakdown ?? {})) breakdown[k] = (breakdown[k] ?? 0) + v;
+  }
+  return { usd: Math.round(usd * 1e12) / 1e12, currency: 'USD', breakdown };
+}
+
+function attemptCost(a: Attempt, prices: PriceLookup, fallback: CachePriceFallback): Cost | undefined {
+  if (!a.usage) return undefined;
+  const { provider, model } = a.target;
+  return computeCost(a.usage, prices(provider, model, a.usage), `${provider}/${model}`, fallback);
+}
+
 /** Build the log record of a settled exchange. */
-export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Observation, usage: Usage | undefined, cost: Cost): RequestLogRecord {
+export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Observation, usage: Usage | undefined, cost: Cost, prices?: PriceLookup, fallback: CachePriceFallback = 'null'): RequestLogRecord {
   const serving = servingAttempt(exchange);
   const start = exchange.startedAt;
   const attempts: AttemptLog[] = exchange.attempts.map((a) => {
@@ -93,6 +114,10 @@ export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Obs
     if (a.role) log.role = a.role;
     if (a.deliveredChars !== undefined) log.deliveredChars = a.deliveredChars;
     if (a.hedgeLost) log.hedgeLost = true;
+    if (a.usage) {
+      log.usage = { input: a.usage.inputTokens, output: a.usage.outputTokens };
+      if (prices) log.costUsd = attemptCost(a, prices, fallback)!.usd;
+    }
     return log;
   });
   const firstAt = obs.stream ? obs.stream.firstEventAt : serving?.firstByteAt ?? obs.readyAt;

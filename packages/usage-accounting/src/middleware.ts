@@ -95,7 +95,7 @@ export function usageAccounting(options: UsageAccountingOptions = {}): UsageAcco
     if (billedUsage) exchange.usage = billedUsage;
     const cost = resolveCost(exchange, billedUsage, config.prices, config.cachePriceFallback);
     exchange.cost = cost;
-    const record = buildRecord(exchange, settlement, obs, billedUsage, cost);
+    const record = buildRecord(exchange, settlement, obs, billedUsage, cost, config.prices, config.cachePriceFallback);
     capture(record, exchange, obs, config);
     // A request refused for want of a valid key is counted, not stored: without a key, a client
     // must not be able to grow the request log.

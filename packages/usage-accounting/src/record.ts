@@ -14,12 +14,16 @@ export interface AttemptLog {
   ttftMs?: number;
   /** From the start of the request to the start of this try. */
   startMs?: number;
-  /** `hedge`: raced against a slow first token; `continuation`: finished a stream that broke. */
-  role?: 'hedge' | 'continuation';
+  /** `hedge`: raced against a slow first token; `continuation`: finished a stream that broke; `consensus`: one of several targets asked in parallel. */
+  role?: 'hedge' | 'continuation' | 'consensus';
   /** A continuation: characters of answer text the client already had at the cut it continued. */
   deliveredChars?: number;
   /** Lost a hedge race and was cancelled (its outcome is `aborted`). */
   hedgeLost?: boolean;
+  /** A try billed on its own (consensus): its input and output tokens… */
+  usage?: { input: number; output: number };
+  /** …and its cost in USD at its own target's price (null when unpriced). */
+  costUsd?: number | null;
 }
 
 /** Token counts of one request, by class. `input` excludes cached tokens, so each class is priced once. */

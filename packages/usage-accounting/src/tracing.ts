@@ -131,11 +131,11 @@ export function traceExchanges(options: TracingOptions): () => void {
 }
 
 /**
- * Why `attempt` follows `previous`: `continuation` (a stream cut after its first event, carried
+ * Why `attempt` follows `previous`: `consensus` (one of several targets asked at once), `continuation` (a stream cut after its first event, carried
  * on from what was already sent), `hedge` (raced against a slow first token), `retry` (same
  * target) or `failover` (another target).
  */
-function failoverKind(previous: Attempt, attempt: Attempt): 'continuation' | 'hedge' | 'retry' | 'failover' {
+function failoverKind(previous: Attempt, attempt: Attempt): 'continuation' | 'hedge' | 'consensus' | 'retry' | 'failover' {
   if (attempt.role) return attempt.role;
   return previous.target.provider === attempt.target.provider && previous.target.model === attempt.target.model ? 'retry' : 'failover';
 }
