@@ -340,12 +340,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
       consensus({
         ...consensusOptionsFromConfig(config.experiments.consensus),
         execute: (child) => (limits ? limits(child, () => executor(child, done)) : executor(child, done)),
-        estimateCost: (target, tokens) => {
-          const prices = catalog.describe(target.provider, target.model).prices;
-          if (!prices) return undefined;
-          const r = ratesFor(prices, tokens.inputTokens);
-          return (tokens.inputTokens * r.input + tokens.outputTokens * r.output) / 1e6;
-        },
+        estimateCost: (target, tokens) => catalog.cost(target.provider, target.model, tokens) ?? undefined,
         logger,
       }),
     );

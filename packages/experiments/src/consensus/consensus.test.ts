@@ -160,6 +160,25 @@ describe('consensus routing', () => {
     await assert.rejects(run(middleware, planned({ 'x-switchyard-consensus': '9' })), (err: { status: number }) => err.status === 400);
   });
 
+  it('free text: grouped by embedding similarity through a configured embedding model, the call billed with the rest', async () => {
+    const long = 'Paris is the capital of France and its largest city';
+    const { execute } = executorFor([sim('a', long), sim('b', long), sim('c', 'Lyon is a large city in the south-east of France'), sim('emb', '')]);
+    const middleware = consensus({ execute, shortAnswerChars: 20, embedding: { provider: 'emb', model: 'embed-1' }, routes: [{ id: 'prose', models: ['smart'], targets: three }] });
+    const exchange = request({});
+    await run(middleware, exchange);
+    assert.equal(exchange.responseHeaders['x-switchyard-consensus'], 'agreement=0.67; votes=2/3; ci95=0.21-0.94; method=embedding; failed=0');
+    assert.equal(text(exchange), long);
+    assert.deepEqual(exchange.attempts.map((a) => a.target.provider), ['emb', 'b', 'c', 'a'], 'the embedding call first, the chosen answer last');
+    assert.ok(exchange.attempts[0]!.usage!.inputTokens > 0);
+
+    // Without a working embedding model the vote falls back to normalised text.
+    const broken = executorFor([sim('a', long), sim('b', long), sim('c', 'Lyon'), sim('emb', '', { error_rate: 1 })]);
+    const fallback = consensus({ execute: broken.execute, shortAnswerChars: 20, embedding: { provider: 'emb', model: 'embed-1' }, routes: [{ id: 'prose', models: ['smart'], targets: three }] });
+    const again = request({});
+    await run(fallback, again);
+    assert.match(again.responseHeaders['x-switchyard-consensus']!, /votes=2\/3; .*method=normalised/);
+  });
+
   it('a streaming client gets the chosen answer as a complete stream in its format, with usage', async () => {
     const { execute } = executorFor([sim('a', 'Paris is the capital'), sim('b', 'paris is the capital.'), sim('c', 'Lyon')]);
     const middleware = consensus({ execute, routes: [{ id: 'vote', models: ['smart'], targets: three }] });

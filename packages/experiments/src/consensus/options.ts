@@ -62,6 +62,8 @@ export interface ConsensusOptions {
   logger?: Logger;
 }
 
+const METHODS: readonly ConsensusMethod[] = ['auto', 'exact', 'normalised', 'json', 'embedding'];
+
 /** @internal */
 export type ResolvedConsensusOptions = Required<Omit<ConsensusOptions, 'embedding' | 'logger'>> & Pick<ConsensusOptions, 'embedding' | 'logger'>;
 
@@ -77,6 +79,8 @@ export function resolveConsensusOptions(options: ConsensusOptions): ResolvedCons
     if (route.targets && (route.targets.length < 2 || route.targets.length > maxTargets)) throw new TypeError(`${where}: targets must list 2 to ${maxTargets} targets`);
     if (route.quorum !== undefined && (!Number.isInteger(route.quorum) || route.quorum < 1)) throw new TypeError(`${where}: quorum must be a positive integer`);
     if (route.maxCostUsd !== undefined && !(route.maxCostUsd > 0)) throw new TypeError(`${where}: maxCostUsd must be positive`);
+    if (route.method !== undefined && !METHODS.includes(route.method)) throw new TypeError(`${where}: method must be one of ${METHODS.join(', ')}`);
+    if (route.onNoQuorum !== undefined && route.onNoQuorum !== 'best_available' && route.onNoQuorum !== 'error') throw new TypeError(`${where}: onNoQuorum must be best_available or error`);
     if (route.method === 'embedding' && !options.embedding) throw new TypeError(`${where}: method embedding needs an embedding model`);
   }
   const threshold = options.embedding?.threshold ?? 0.9;
