@@ -51,6 +51,14 @@ export interface CategoryRoute {
 const text = (content: unknown): string =>
   typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => (typeof p === 'object' && p && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('\n') : '';
 
+/** The user messages' and the system prompt's text (OpenAI or Anthropic shape), each bounded to `max` characters. */
+export function promptText(body: Record<string, unknown>, max = 20_000): { user: string; system: string } {
+  const messages = Array.isArray(body.messages) ? (body.messages as { role?: string; content?: unknown }[]) : [];
+  const user = messages.filter((m) => m.role === 'user').map((m) => text(m.content)).join('\n').slice(0, max);
+  const system = [text(body.system), ...messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => text(m.content))].join('\n').slice(0, max);
+  return { user, system };
+}
+
 /** Compile rules once; returns the categoriser. */
 export function categoriser(rules: readonly CategoryRule[]): (body: Record<string, unknown>) => string {
   const compiled = [...rules, ...DEFAULT_CATEGORY_RULES].map((r) => ({
@@ -59,9 +67,7 @@ export function categoriser(rules: readonly CategoryRule[]): (body: Record<strin
     systemRe: r.system?.map((p) => new RegExp(p, 'i')),
   }));
   return function categorise(body) {
-    const messages = Array.isArray(body.messages) ? (body.messages as { role?: string; content?: unknown }[]) : [];
-    const user = messages.filter((m) => m.role === 'user').map((m) => text(m.content)).join('\n').slice(0, 20_000);
-    const system = [text(body.system), ...messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => text(m.content))].join('\n').slice(0, 20_000);
+    const { user, system } = promptText(body);
     const hasTools = (Array.isArray(body.tools) && body.tools.length > 0) || (typeof body.response_format === 'object' && body.response_format !== null && (body.response_format as { type?: string }).type !== 'text');
     const metadata = typeof body.metadata === 'object' && body.metadata !== null ? (body.metadata as Record<string, unknown>) : {};
     for (const r of compiled) {
@@ -99,16 +105,14 @@ export function planCategory(
 /** The category of a request, as pieces and ratings read it. */
 export const CATEGORY_HEADER = 'x-switchyard-category';
 
-/** Label the exchange and, when its category has a route, write the plan. Returns the category. */
+/** When the exchange's category has a route, write the plan. Returns the category. */
 export function routeByCategory(
   exchange: Exchange,
-  categorise: (body: Record<string, unknown>) => string,
+  category: string,
   routes: Record<string, CategoryRoute>,
   quality: (category: string, provider: string, model: string) => number | undefined,
   price: (provider: string, model: string) => number | undefined,
 ): string {
-  const category = categorise(exchange.body);
-  exchange.responseHeaders[CATEGORY_HEADER] = category;
   const route = routes[category];
   if (route) {
     let targets = planCategory(category, route, (p, m) => quality(category, p, m), price);

@@ -86,13 +86,17 @@ const rowOf = (r: Record<string, unknown>): StoredExperiment => ({ definition: J
 
 // Placeholders appear in the order they are numbered (SQLite binds `?` by position).
 // `* 1.0`: squares of integer columns in floating point (PostgreSQL's INTEGER would overflow).
+// A request holds one rating per source (the client's, the judge's): one join each keeps one row per request.
 const sumsSql = (arms: number, p: (i: number) => string) => `SELECT l.strategy AS strategy, COUNT(*) AS requests,
     SUM(CASE WHEN l.outcome = 'completed' AND l.status < 400 THEN 1 ELSE 0 END) AS successes,
     SUM(l.latency_ms) AS latency_sum, SUM(l.latency_ms * 1.0 * l.latency_ms) AS latency_sq,
     COUNT(l.ttft_ms) AS ttft_n, SUM(l.ttft_ms) AS ttft_sum, SUM(l.ttft_ms * 1.0 * l.ttft_ms) AS ttft_sq,
     COUNT(l.cost_usd) AS cost_n, SUM(l.cost_usd) AS cost_sum, SUM(l.cost_usd * l.cost_usd) AS cost_sq,
-    COUNT(f.score) AS quality_n, SUM(f.score) AS quality_sum, SUM(f.score * f.score) AS quality_sq
-  FROM switchyard_request_logs l LEFT JOIN switchyard_feedback f ON f.request_id = l.request_id
+    COUNT(f.score) + COUNT(j.score) AS quality_n, COALESCE(SUM(f.score), 0) + COALESCE(SUM(j.score), 0) AS quality_sum,
+    COALESCE(SUM(f.score * f.score), 0) + COALESCE(SUM(j.score * j.score), 0) AS quality_sq
+  FROM switchyard_request_logs l
+    LEFT JOIN switchyard_feedback f ON f.request_id = l.request_id AND f.source = 'user'
+    LEFT JOIN switchyard_feedback j ON j.request_id = l.request_id AND j.source = 'judge'
   WHERE l.started_at >= ${p(1)} AND l.started_at <= ${p(2)} AND l.strategy IN (${Array.from({ length: arms }, (_, i) => p(i + 3)).join(', ')}) AND l.outcome <> 'aborted'
   GROUP BY l.strategy`;
 const latenciesSql = (p: (i: number) => string) => `SELECT latency_ms FROM switchyard_request_logs

@@ -9,13 +9,20 @@ import { abTests, armPlan } from './ab-tests.js';
 import { parseFeedback, qualityGroups, rateRequest, type Feedback, type QualityGroup, type RatedRequest } from './feedback.js';
 import { resolveOptions, type ExperimentsOptions } from './options.js';
 import { canaries as canaryPiece, type Canaries } from './canaries.js';
-import { categoriser, routeByCategory } from './categories.js';
+import { categoriser, routeByCategory, CATEGORY_HEADER } from './categories.js';
+import { classifier as buildClassifier, type Classifier } from './classifier.js';
+import { judge as buildJudge, type Judge } from './judge.js';
+import { measuredQuality as qualityReader } from './measured-quality.js';
+import { STRATEGY_OVERRIDE } from './strategy-override.js';
 
 /** The response header naming the experiment and arm that served a request. */
 export const EXPERIMENT_HEADER = 'x-switchyard-experiment';
 
 /** Requests remembered (per process) to credit a later rating to their arm. */
 const REMEMBERED = 100_000;
+
+/** Where an exchange keeps its category (a promise: the classifier may be asked). */
+const CATEGORY = Symbol('switchyard.experiments.category');
 
 interface Enrolment extends RatedRequest {
   /** Credit a first rating to the arm (A/B test or canary) that served the request. */
@@ -39,6 +46,17 @@ export interface Experiments {
   quality(from: number, to: number): Promise<QualityGroup[]>;
   /** Canary rollouts. */
   canaries: Canaries;
+  /**
+   * The request's category (cached on the exchange; sets `x-switchyard-category`; ratings of the
+   * request carry it): the classifier model's answer when configured, else the rules.
+   */
+  categorise(exchange: Exchange): Promise<string>;
+  /** Measured mean rating of a target for a category (last 30 days, all sources), undefined when unmeasured. */
+  measuredQuality(category: string, provider: string, model: string): number | undefined;
+  /** The classifier model, when configured. */
+  classifier?: Classifier;
+  /** The judge model, when configured. */
+  judge?: Judge;
   /** Load experiments and canaries from the stores (creating configured ones) and start their periodic re-read and check. */
   ready(): Promise<void>;
   /** Stop the periodic check. */
@@ -70,20 +88,23 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
     now: cfg.now,
   });
   let timer: NodeJS.Timeout | undefined;
-  const categorise = cfg.categoryRules.length > 0 || Object.keys(cfg.categoryRoutes).length > 0 ? categoriser(cfg.categoryRules) : undefined;
-  // Measured quality per category/provider/model (last 30 days), refreshed at most once a minute, off the request path.
-  let qualityByTarget = new Map<string, number>();
-  let qualityReadAt = -Infinity;
-  const measuredQuality = (category: string, provider: string, model: string): number | undefined => {
-    if (cfg.now() - qualityReadAt > 60_000) {
-      qualityReadAt = cfg.now();
-      cfg.feedbackStore
-        .sums(cfg.now() - 30 * 86_400_000, cfg.now() + 1)
-        .then((rows) => void (qualityByTarget = new Map(rows.filter((r) => r.count > 0).map((r) => [`${r.category}|${r.provider}|${r.model}`, r.sum / r.count]))))
-        .catch((err: unknown) => cfg.logger?.warn({ err: String((err as Error)?.message ?? err) }, 'category quality not read'));
+  const rules = categoriser(cfg.categoryRules);
+  const classifier = cfg.classifier && cfg.call ? buildClassifier(cfg.classifier, { call: cfg.call, rules, random: cfg.random, now: cfg.now, ...(cfg.logger ? { logger: cfg.logger } : {}) }) : undefined;
+  const judge = cfg.judge && cfg.call ? buildJudge(cfg.judge, { call: cfg.call, store: cfg.feedbackStore, random: cfg.random, now: cfg.now, ...(cfg.logger ? { logger: cfg.logger } : {}) }) : undefined;
+  const categorising = cfg.categoryRules.length > 0 || Object.keys(cfg.categoryRoutes).length > 0 || classifier !== undefined;
+  const categorise = (exchange: Exchange): Promise<string> => {
+    let found = exchange.locals.get(CATEGORY) as Promise<string> | undefined;
+    if (!found) {
+      found = (classifier ? classifier.classify(exchange.body).then((r) => r.category) : Promise.resolve(rules(exchange.body))).then((category) => {
+        exchange.responseHeaders[CATEGORY_HEADER] = category;
+        return category;
+      });
+      exchange.locals.set(CATEGORY, found);
     }
-    return qualityByTarget.get(`${category}|${provider}|${model}`);
+    return found;
   };
+  // Measured quality per category/provider/model (last 30 days, every source), off the request path.
+  const measuredQuality = qualityReader(cfg.feedbackStore, { now: cfg.now, ...(cfg.logger ? { logger: cfg.logger } : {}) });
 
   const remember = (id: string, enrolment: Enrolment) => {
     if (enrolled.size >= REMEMBERED) enrolled.delete(enrolled.keys().next().value!);
@@ -92,46 +113,53 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
 
   const middleware = async function experiments(exchange: Exchange, next: () => Promise<void>): Promise<void> {
     const principal = exchange.principal;
+    // Labelled when categorising is on, or when an earlier piece (the strategy override) asked.
+    const category = categorising || exchange.locals.has(CATEGORY) ? await categorise(exchange) : undefined;
+    // The client's own strategy (when its key may override routing) is not re-planned here.
+    const overridden = exchange.locals.has(STRATEGY_OVERRIDE);
+    let credit = overridden ? undefined : enrolInTest(exchange);
+    if (credit === undefined && !overridden) {
+      if (category !== undefined) routeByCategory(exchange, category, cfg.categoryRoutes, measuredQuality, cfg.price);
+      const canaried = canaryRoutes.route(exchange);
+      if (canaried) credit = (score) => canaried.canary.recordQuality(canaried.arm, score);
+    }
+    const target = exchange.plan?.targets[0];
+    const remembered: Enrolment = { credit: credit ?? (() => {}), principalId: principal?.id ?? null, provider: target?.provider ?? null, model: target?.model ?? null, category: category ?? null };
+    if (credit || category !== undefined) remember(exchange.id, remembered);
+    const tap = judge?.consider(exchange, () => category ?? null, (score) => {
+      remembered.credit(score);
+      measuredQuality.stale();
+    });
+    await next();
+    tap?.();
+  };
+
+  /** Enrol the exchange into the first running A/B test it matches (its arm's target alone); returns how to credit its ratings. */
+  const enrolInTest = (exchange: Exchange): ((score: number) => void) | undefined => {
+    const principal = exchange.principal;
     const metadata = isRecord(exchange.body.metadata) ? exchange.body.metadata : undefined;
     const facts = { model: exchange.requestedModel, principalId: principal?.id, metadata };
     for (const test of tests.match(facts)) {
       const arm = test.assign(stickyId(exchange, metadata), cfg.random);
       // A key confined to some providers is not enrolled into an arm it may not reach.
       if (principal?.allowedProviders && !principal.allowedProviders.includes(arm.provider)) continue;
-      const id = test.definition.id;
       armPlan(exchange, test, arm);
-      exchange.responseHeaders[EXPERIMENT_HEADER] = `${id}/${arm.name}`;
-      const inProcess = tests.countsInProcess;
-      remember(exchange.id, { credit: (score) => {
-          if (inProcess) test.recordQuality(arm.name, score);
-        }, principalId: principal?.id ?? null, provider: arm.provider, model: arm.model });
+      exchange.responseHeaders[EXPERIMENT_HEADER] = `${test.definition.id}/${arm.name}`;
       // Figures read from the request log need no counting here.
-      if (inProcess) {
-        exchange.onSettled((ex, settlement) => {
-          if (settlement.outcome === 'aborted') return; // the client left: says nothing about the arm
-          const first = ex.attempts[0];
-          test.record(arm.name, {
-            success: settlement.outcome === 'completed' && settlement.status < 400,
-            latencyMs: settlement.endedAt - ex.startedAt,
-            ...(first?.firstByteAt !== undefined ? { ttftMs: first.firstByteAt - ex.startedAt } : {}),
-            ...(ex.cost && ex.cost.usd !== null ? { costUsd: ex.cost.usd } : {}),
-          });
+      if (!tests.countsInProcess) return () => {};
+      exchange.onSettled((ex, settlement) => {
+        if (settlement.outcome === 'aborted') return; // the client left: says nothing about the arm
+        const first = ex.attempts[0];
+        test.record(arm.name, {
+          success: settlement.outcome === 'completed' && settlement.status < 400,
+          latencyMs: settlement.endedAt - ex.startedAt,
+          ...(first?.firstByteAt !== undefined ? { ttftMs: first.firstByteAt - ex.startedAt } : {}),
+          ...(ex.cost && ex.cost.usd !== null ? { costUsd: ex.cost.usd } : {}),
         });
-      }
-      return next();
+      });
+      return (score) => test.recordQuality(arm.name, score);
     }
-    if (categorise) {
-      const category = routeByCategory(exchange, categorise, cfg.categoryRoutes, measuredQuality, cfg.price);
-      const target = exchange.plan?.targets[0];
-      remember(exchange.id, { credit: () => {}, principalId: principal?.id ?? null, provider: target?.provider ?? null, model: target?.model ?? null, category });
-    }
-    const canaried = canaryRoutes.route(exchange);
-    if (canaried) {
-      const { canary, arm } = canaried;
-      const target = exchange.plan!.targets[0]!;
-      remember(exchange.id, { credit: (score) => canary.recordQuality(arm, score), principalId: principal?.id ?? null, provider: target.provider, model: target.model, category: enrolled.get(exchange.id)?.category ?? null });
-    }
-    await next();
+    return undefined;
   };
 
   return {
@@ -152,12 +180,17 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
       const feedback = await rateRequest(input, principalId, { lookup, store: cfg.feedbackStore, now: cfg.now });
       // A first rating counts towards its arm's quality; a changed rating does not count twice.
       if (local && !previous) local.credit(feedback.score);
+      measuredQuality.stale();
       return feedback;
     },
     async quality(from, to) {
       return qualityGroups(await cfg.feedbackStore.sums(from, to));
     },
     canaries: canaryRoutes,
+    categorise,
+    measuredQuality,
+    ...(classifier ? { classifier } : {}),
+    ...(judge ? { judge } : {}),
     async ready() {
       await tests.refresh();
       await canaryRoutes.refresh();

@@ -45,6 +45,17 @@ async function storeContract(t: TestContext, store: FeedbackStore) {
     assert.deepEqual([sonnet.count, sonnet.mean, sonnet.ci95], [1, 0.9, undefined]);
     assert.deepEqual(await exp.quality(clock + 1, clock + 2), []);
   });
+  await t.test("a judge's grade is kept beside the client's rating of the same request and summed up as its own source", async () => {
+    const judged = { requestId: 'req-a2', principalId: null, provider: 'openai', model: 'gpt-4o-mini', category: 'code', score: 0.2, label: 'judge', comment: 'misses the edge case', time: clock++, source: 'judge' as const };
+    await store.put(judged);
+    assert.equal((await store.get('req-a2'))!.score, 0.5, "the client's rating is untouched");
+    assert.deepEqual(await store.get('req-a2', 'judge'), judged);
+    await store.put({ ...judged, score: 0.4, time: clock++ }); // graded again: replaces the judge's grade only
+    const groups = await exp.quality(0, clock + 1);
+    const judge = groups.filter((g) => g.source === 'judge');
+    assert.deepEqual(judge.map((g) => [g.provider, g.model, g.category, g.count, g.mean]), [['openai', 'gpt-4o-mini', 'code', 1, 0.4]]);
+    assert.equal(groups.find((g) => g.source === 'user' && g.model === 'gpt-4o-mini')!.count, 2);
+  });
 }
 
 test('feedback in memory', (t) => storeContract(t, new MemoryFeedbackStore()));
@@ -61,6 +72,21 @@ test('feedback in a SQLite file survives reopening', async (t) => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('migrating a version-1 ratings table keeps its rows as client ratings', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-feedback-v1-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = new Database(join(dir, 'db.sqlite'));
+  db.exec(`CREATE TABLE switchyard_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, description TEXT, applied_at TEXT, PRIMARY KEY (component, version))`);
+  db.exec(`CREATE TABLE switchyard_feedback (request_id TEXT PRIMARY KEY, principal_id TEXT, provider TEXT, model TEXT, category TEXT, score DOUBLE PRECISION NOT NULL, label TEXT, comment TEXT, time BIGINT NOT NULL)`);
+  db.prepare('INSERT INTO switchyard_migrations (component, version, description, applied_at) VALUES (?, ?, ?, ?)').run('experiments', 1, 'request ratings', 'then');
+  db.prepare('INSERT INTO switchyard_feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run('old-1', 'key_a', 'openai', 'gpt-4o', null, 0.7, null, null, 5);
+  const store = sqliteFeedbackStore(db);
+  return store.get('old-1').then((f) => {
+    assert.deepEqual([f!.score, f!.source, f!.principalId], [0.7, 'user', 'key_a']);
+    db.close();
+  });
 });
 
 test('feedback in PostgreSQL (real server on loopback)', async (t) => {

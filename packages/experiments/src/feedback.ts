@@ -22,6 +22,22 @@ export interface Feedback {
   comment: string | null;
   /** When the rating was given, ms since the epoch. */
   time: number;
+  /** Who gave it: the client (`user`, through `POST /v1/feedback`) or the judge model (`judge`). A request holds one rating per source. Defaults to `user`. */
+  source?: RatingSource;
+}
+
+/** Who gave a rating. */
+export type RatingSource = 'user' | 'judge';
+
+/** Count, sum and sum of squares of the ratings of one provider/model/category from one source. */
+export interface RatingSums {
+  provider: string | null;
+  model: string | null;
+  category: string | null;
+  source: RatingSource;
+  count: number;
+  sum: number;
+  sumSquares: number;
 }
 
 /** Mean quality of one provider/model/category, with its 95% confidence interval. */
@@ -29,6 +45,8 @@ export interface QualityGroup {
   provider: string | null;
   model: string | null;
   category: string | null;
+  /** `user` (client ratings) or `judge` (the judge model's grades). */
+  source: RatingSource;
   count: number;
   mean: number;
   /** Student-t 95% interval of the mean; absent below two ratings. */
@@ -37,11 +55,12 @@ export interface QualityGroup {
 
 /** Where ratings are kept: in memory, SQLite or PostgreSQL. */
 export interface FeedbackStore {
-  /** Insert or replace the rating of `feedback.requestId`. */
+  /** Insert or replace the rating of `feedback.requestId` from `feedback.source`. */
   put(feedback: Feedback): Promise<void>;
-  get(requestId: string): Promise<Feedback | undefined>;
-  /** Count, sum and sum of squares per provider/model/category, over ratings given in [from, to). */
-  sums(from: number, to: number): Promise<Array<{ provider: string | null; model: string | null; category: string | null; count: number; sum: number; sumSquares: number }>>;
+  /** The rating of a request from one source. `source` defaults to `user`. */
+  get(requestId: string, source?: RatingSource): Promise<Feedback | undefined>;
+  /** Count, sum and sum of squares per provider/model/category/source, over ratings given in [from, to). */
+  sums(from: number, to: number): Promise<RatingSums[]>;
 }
 
 /** Aggregate sums into means with intervals, most-rated first. */
@@ -51,7 +70,7 @@ export function qualityGroups(rows: Awaited<ReturnType<FeedbackStore['sums']>>):
       const mean = r.count > 0 ? r.sum / r.count : 0;
       const variance = r.count > 1 ? Math.max(0, (r.sumSquares - r.count * mean * mean) / (r.count - 1)) : 0;
       const ci95 = meanInterval({ count: r.count, mean, variance });
-      return { provider: r.provider, model: r.model, category: r.category, count: r.count, mean, ...(ci95 ? { ci95 } : {}) };
+      return { provider: r.provider, model: r.model, category: r.category, source: r.source, count: r.count, mean, ...(ci95 ? { ci95 } : {}) };
     })
     .sort((a, b) => b.count - a.count);
 }
@@ -61,20 +80,22 @@ export class MemoryFeedbackStore implements FeedbackStore {
   readonly #ratings = new Map<string, Feedback>();
 
   async put(feedback: Feedback): Promise<void> {
-    this.#ratings.set(feedback.requestId, { ...feedback });
+    const source = feedback.source ?? 'user';
+    this.#ratings.set(`${source}\n${feedback.requestId}`, { ...feedback, source });
   }
 
-  async get(requestId: string): Promise<Feedback | undefined> {
-    const found = this.#ratings.get(requestId);
+  async get(requestId: string, source: RatingSource = 'user'): Promise<Feedback | undefined> {
+    const found = this.#ratings.get(`${source}\n${requestId}`);
     return found && { ...found };
   }
 
-  async sums(from: number, to: number) {
-    const groups = new Map<string, { provider: string | null; model: string | null; category: string | null; count: number; sum: number; sumSquares: number }>();
+  async sums(from: number, to: number): Promise<RatingSums[]> {
+    const groups = new Map<string, RatingSums>();
     for (const f of this.#ratings.values()) {
       if (f.time < from || f.time >= to) continue;
-      const key = JSON.stringify([f.provider, f.model, f.category]);
-      const g = groups.get(key) ?? { provider: f.provider, model: f.model, category: f.category, count: 0, sum: 0, sumSquares: 0 };
+      const source = f.source ?? 'user';
+      const key = JSON.stringify([f.provider, f.model, f.category, source]);
+      const g = groups.get(key) ?? { provider: f.provider, model: f.model, category: f.category, source, count: 0, sum: 0, sumSquares: 0 };
       g.count += 1;
       g.sum += f.score;
       g.sumSquares += f.score * f.score;
@@ -159,6 +180,7 @@ export async function rateRequest(
     label: input.label,
     comment: input.comment,
     time: deps.now(),
+    source: 'user',
   };
   await deps.store.put(feedback);
   return feedback;

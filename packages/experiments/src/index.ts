@@ -1,7 +1,7 @@
 export { experiments, EXPERIMENT_HEADER, type Experiments } from './experiments.js';
 export type { ExperimentsOptions } from './options.js';
 export { AbTest, ArmFigures, checkDefinition, type ArmDefinition, type ExperimentState, type ArmOutcome, type ArmReport, type Comparison, type ExperimentDefinition, type ExperimentMatch, type ExperimentReport, type PrimaryMetric } from './ab-test.js';
-export { MemoryFeedbackStore, parseFeedback, qualityGroups, rateRequest, type Feedback, type FeedbackInput, type FeedbackStore, type QualityGroup, type RatedRequest } from './feedback.js';
+export { MemoryFeedbackStore, parseFeedback, qualityGroups, rateRequest, type Feedback, type FeedbackInput, type FeedbackStore, type QualityGroup, type RatedRequest, type RatingSource, type RatingSums } from './feedback.js';
 export { postgresFeedbackStore, sqliteFeedbackStore } from './sql-feedback-store.js';
 export { experimentAdminRoutes, feedbackRoutes, type FeedbackRouteOptions } from './routes.js';
 export { experimentsConfigSchema, experimentsOptionsFromConfig, type CanaryConfig, type ExperimentsConfig } from './config.js';
@@ -20,7 +20,7 @@ export {
   type SqlExperimentStoreOptions,
   type StoredExperiment,
 } from './experiment-store.js';
-export { categoriser, planCategory, routeByCategory, CATEGORY_HEADER, DEFAULT_CATEGORY_RULES, type CategoryRoute, type CategoryRule, type CategoryTarget } from './categories.js';
+export { categoriser, planCategory, promptText, routeByCategory, CATEGORY_HEADER, DEFAULT_CATEGORY_RULES, type CategoryRoute, type CategoryRule, type CategoryTarget } from './categories.js';
 export { consensus, CONSENSUS_REQUEST_HEADER } from './consensus/consensus.js';
 export type { ConsensusEmbedding, ConsensusOptions, ConsensusRoute, NoQuorum } from './consensus/options.js';
 export { CONSENSUS_HEADER, consensusHeader, type ConsensusSummary } from './consensus/header.js';
@@ -28,3 +28,10 @@ export { answerKey, canonicalJson, chooseMethod, normaliseText, readAnswer, tall
 export { capTargets, type CappedTargets, type CostEstimator } from './consensus/cost-cap.js';
 export { synthesiseStream } from './consensus/synthesise-stream.js';
 export { consensusConfigSchema, consensusOptionsFromConfig, type ConsensusConfig } from './consensus/config.js';
+export { parseStrategyOverride, MAX_OVERRIDE_PROVIDERS, type OverrideProvider, type OverrideType, type StrategyOverride } from './strategy-input.js';
+export { planOverride, strategyOverride, STRATEGY_OVERRIDE, type StrategyOverrideOptions } from './strategy-override.js';
+export { classifier, DEFAULT_CLASSIFIER_PROMPT, type Classifier, type ClassifierOptions, type CategorySource } from './classifier.js';
+export { judge, DEFAULT_JUDGE_RUBRIC, type Judge, type JudgeOptions, type JudgedRequest } from './judge.js';
+export { measuredQuality, type MeasuredQuality } from './measured-quality.js';
+export { SpendCap, type SpendCapOptions } from './spend-cap.js';
+export type { ModelCall, ModelCallRequest, ModelCallResult } from './model-call.js';

@@ -5,6 +5,9 @@ import type { ExperimentStore } from './experiment-store.js';
 import type { Logger } from '@switchyard/core';
 import type { CategoryRoute, CategoryRule } from './categories.js';
 import { MemoryFeedbackStore, type FeedbackStore, type RatedRequest } from './feedback.js';
+import type { ClassifierOptions } from './classifier.js';
+import type { JudgeOptions } from './judge.js';
+import type { ModelCall } from './model-call.js';
 
 /** Options of {@link experiments}. */
 export interface ExperimentsOptions {
@@ -45,7 +48,13 @@ export interface ExperimentsOptions {
   categoryRoutes?: Record<string, CategoryRoute>;
   /** Price of a target for `cost_quality_balance` (e.g. USD per million output tokens). Defaults to unknown (listed order). */
   price?: (provider: string, model: string) => number | undefined;
-  /** Random source for arm assignment without a sticky id. Defaults to Math.random. */
+  /** How the classifier and the judge ask a model (the gateway passes one over its providers). Without it neither runs. Defaults to none. */
+  call?: ModelCall;
+  /** A classifier model for the categoriser (needs `call`); the rules are its fallback. Defaults to none: rules only. */
+  classifier?: ClassifierOptions;
+  /** A judge model grading a sampled share of served answers (needs `call`). Defaults to none. */
+  judge?: JudgeOptions;
+  /** Random source for arm assignment without a sticky id, and for sampling. Defaults to Math.random. */
   random?: () => number;
   /** Clock, ms. Defaults to Date.now. */
   now?: () => number;
@@ -66,6 +75,9 @@ export interface ResolvedExperimentsOptions {
   categoryRules: CategoryRule[];
   categoryRoutes: Record<string, CategoryRoute>;
   price: (provider: string, model: string) => number | undefined;
+  call?: ModelCall;
+  classifier?: ClassifierOptions;
+  judge?: JudgeOptions;
   minSamples: number;
   alpha: number;
   random: () => number;
@@ -78,6 +90,7 @@ export function resolveOptions(options: ExperimentsOptions = {}): ResolvedExperi
   if (!Number.isInteger(minSamples) || minSamples < 2) throw new TypeError('experiments: minSamples must be an integer of at least 2');
   const alpha = options.alpha ?? 0.05;
   if (!(alpha > 0 && alpha < 0.5)) throw new TypeError('experiments: alpha must be between 0 and 0.5');
+  if ((options.classifier || options.judge) && !options.call) throw new TypeError('experiments: a classifier or a judge needs `call` (how to ask a model)');
   return {
     feedbackStore: options.feedbackStore ?? new MemoryFeedbackStore(),
     ...(options.lookup ? { lookup: options.lookup } : {}),
@@ -89,6 +102,9 @@ export function resolveOptions(options: ExperimentsOptions = {}): ResolvedExperi
     categoryRules: options.categoryRules ?? [],
     categoryRoutes: options.categoryRoutes ?? {},
     price: options.price ?? (() => undefined),
+    ...(options.call ? { call: options.call } : {}),
+    ...(options.classifier ? { classifier: options.classifier } : {}),
+    ...(options.judge ? { judge: options.judge } : {}),
     canaryEvaluationMs: options.canaryEvaluationMs ?? 15_000,
     ...(options.onCanaryTransition ? { onCanaryTransition: options.onCanaryTransition } : {}),
     ...(options.logger ? { logger: options.logger } : {}),

@@ -41,8 +41,10 @@ import {
   sqliteCanaryStore,
   sqliteExperimentStore,
   sqliteFeedbackStore,
+  strategyOverride,
   type Experiments,
 } from '@switchyard/experiments';
+import { modelCalls } from './model-calls.js';
 import type { GatewayConfig } from './config/schema.js';
 import type { Storage } from './storage.js';
 import { announcingCatalogStore } from './shared-state.js';
@@ -267,10 +269,16 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   const canaryTransitions = config.metrics.enabled
     ? new Counter({ name: 'switchyard_canary_transitions_total', help: 'Canary steps, promotions and rollbacks, by what decided them.', labelNames: ['canary', 'to', 'criterion'], registers: [registry] })
     : undefined;
+  const experimentOptions = experimentsOptionsFromConfig(config.experiments);
+  for (const [key, model] of [['categories.classifier', experimentOptions.classifier], ['judge', experimentOptions.judge]] as const) {
+    if (model && !adapters.has(model.provider)) throw new Error(`experiments.${key}.provider: no configured provider "${model.provider}"`);
+  }
   const experiments =
     config.experiments.enabled || (config.experiments.feedback.enabled && logStore)
       ? experimentsPiece({
-          ...experimentsOptionsFromConfig(config.experiments),
+          ...experimentOptions,
+          // The classifier and the judge call their models past the pipeline (no breaker, no health); each call is its own usage row.
+          ...(experimentOptions.classifier || experimentOptions.judge ? { call: modelCalls({ adapters, transport, catalog, accounting, logger, now }) } : {}),
           ...(storage.postgres
             ? {
                 feedbackStore: await postgresFeedbackStore(storage.postgres),
@@ -331,6 +339,14 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
       now,
     }),
   );
+  // A client's request-body `strategy` (when its key may override routing) re-plans the request; always mounted so the field never goes upstream.
+  pipeline.push(
+    strategyOverride({
+      providers: ai.providers.map((p) => p.name),
+      cost: (provider, model, tokens) => catalog.cost(provider, model, tokens),
+      ...(experiments ? { categorise: (exchange) => experiments.categorise(exchange), quality: experiments.measuredQuality } : {}),
+    }),
+  );
   if (experiments && config.experiments.enabled) pipeline.push(experiments.middleware); // rewrites the plan of enrolled requests
   const limits = Object.keys(providerLimitsFromConfig(ai.providers as never)).length > 0 ? providerLimits({ limiter: providerLimiter, logger }) : undefined;
   if (config.experiments.consensus.enabled) {
@@ -366,6 +382,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     async close() {
       health.stop();
       experiments?.close();
+      await experiments?.judge?.idle(); // gradings under way write their usage rows before the log closes
       await figures.stop().catch(() => undefined);
       catalog.close();
       await accounting?.close();
