@@ -1,10 +1,10 @@
-import { TaskCancelledError } from 'cockatiel';
 import type { Attempt, Exchange, ExchangeMiddleware, FailureKind, SseEvent, Target, Usage } from '@switchyard/core';
 import { linkAbort, type LinkedAbort } from '@switchyard/core';
 import {
   isProviderError, ProviderError, TransportError,
   type ProviderAdapter, type ProviderCall, type ProviderResult, type StreamResult, type TransportTimeouts,
 } from '@switchyard/providers';
+import { AttemptDeadlineError, withinDeadline } from './attempt-deadline.js';
 import { callDeadline, deadlinesFor, narrow, type Deadlines } from './deadlines.js';
 import { decide, type Decision } from './decision.js';
 import { finalError, type FailureRecord } from './final-error.js';
@@ -58,7 +58,8 @@ export function failover(options: FailoverOptions): FailoverMiddleware {
 
 const targetKey = (t: Target) => `${t.provider}:${t.model}`;
 
-type Served = { result: ProviderResult; attempt: Attempt; stopUpstream: () => void };
+/** A try that answered: `stopUpstream` cuts its upstream call, `release` lets go of it once read to the end. */
+type Served = { result: ProviderResult; attempt: Attempt; stopUpstream: () => void; release: () => void };
 type Outcome = { served: Served } | { error: ProviderError; decision: Decision };
 /** A plan target ready to be tried. */
 type Candidate = { index: number; run: RunTarget; adapter: ProviderAdapter; entry: TargetEntry };
@@ -67,10 +68,9 @@ const HEDGE_LOST = new Error('Lost the hedge race');
 
 /** One request's walk through its targets. */
 class Run {
-  readonly #deadline = new AbortController();
+  /** The client's abort and the request's deadline, as one signal (one controller per request). */
   readonly #link: LinkedAbort;
   readonly #signal: AbortSignal;
-  readonly #timer?: NodeJS.Timeout;
   readonly #startedAt: number;
   /** The request's deadline (the configured total, narrowed by the client's). */
   readonly #totalMs: number;
@@ -92,14 +92,10 @@ class Run {
     private readonly hedge?: HedgeState,
   ) {
     this.#startedAt = cfg.now();
-    // linkAbort, not AbortSignal.any: Node 20's any() costs weak refs and finalizers per call.
-    this.#link = linkAbort([exchange.signal, this.#deadline.signal]);
-    this.#signal = this.#link.signal;
     this.#totalMs = narrow(cfg.timeouts.totalMs, plan.timeouts?.totalMs);
-    if (this.#totalMs > 0) {
-      this.#timer = setTimeout(() => this.#deadline.abort(new Error('Request deadline exceeded')), this.#totalMs);
-      this.#timer.unref();
-    }
+    // linkAbort, not AbortSignal.any: Node 20's any() costs weak refs and finalizers per call.
+    this.#link = linkAbort([exchange.signal], this.#totalMs, deadlineExceeded);
+    this.#signal = this.#link.signal;
     exchange.onSettled(() => this.#clear());
   }
 
@@ -176,7 +172,6 @@ class Run {
     const call = await this.#call(target, exchange.body);
     const deadlines = this.#deadlines(target);
     const attemptMs = narrow(callDeadline(deadlines, exchange.stream), run.maxLatencyMs);
-    const timeoutPolicy = this.policies.timeout(entry, attemptMs);
     let retries = 0;
     let delayMs = 0;
     let lastKind: FailureKind = 'server_error';
@@ -192,9 +187,9 @@ class Run {
         if (cancel?.aborted) throw HEDGE_LOST;
         const { attempt, upstream } = this.#startAttempt(target, signal, role);
         try {
-          const result = await this.#invoke(adapter, call, upstream.signal, timeoutPolicy, deadlines);
+          const result = await this.#invoke(adapter, call, upstream, attemptMs, deadlines);
           attempt.firstByteAt = result.firstByteAt;
-          return { result, attempt, stopUpstream: () => upstream.abort() };
+          return { result, attempt, stopUpstream: () => upstream.abort(), release: () => upstream.dispose() };
         } catch (err) {
           if (cancel?.aborted && !exchange.signal.aborted) {
             upstream.abort();
@@ -217,7 +212,7 @@ class Run {
             attemptsLeft: this.plan.maxAttempts - this.#attempts,
             deadlineLeftMs: this.#totalMs > 0 ? this.#startedAt + this.#totalMs - cfg.now() : Infinity,
             retryCodes: cfg.retryCodes, maxRetryAfterMs: cfg.maxRetryAfterMs, backoff: cfg.backoff, random: cfg.random,
-            aborted: this.#signal.aborted && !this.#deadline.signal.aborted ? true : false,
+            aborted: this.#signal.aborted && !this.#link.timedOut,
           });
           last = { error, decision };
           lastKind = error.failureKind;
@@ -235,10 +230,10 @@ class Run {
       if (cancel?.aborted) return { error: new ProviderError(HEDGE_LOST.message, { kind: 'timeout', provider: target.provider }), decision: { action: 'failover' } };
       if (last && err === last.error) return last;
       // The breaker refused (opened by a concurrent request) or the retry wait was cut short.
-      const error = this.#deadline.signal.aborted
+      const error = this.#link.timedOut
         ? new ProviderError('Request deadline exceeded', { kind: 'timeout', provider: target.provider })
         : last?.error ?? new ProviderError('Circuit open', { kind: 'overloaded', provider: target.provider, cause: err });
-      return { error, decision: this.#deadline.signal.aborted ? { action: 'stop', reason: 'deadline' } : last?.decision ?? { action: 'failover' } };
+      return { error, decision: this.#link.timedOut ? { action: 'stop', reason: 'deadline' } : last?.decision ?? { action: 'failover' } };
     } finally {
       tries?.dispose();
     }
@@ -316,8 +311,11 @@ class Run {
     return deadlinesFor(this.cfg.timeouts, this.cfg.targetTimeouts?.(target), this.plan.timeouts);
   }
 
-  /** One upstream call; a stream's first event is checked before anything is committed. */
-  async #invoke(adapter: ProviderAdapter, call: ProviderCall, signal: AbortSignal, timeoutPolicy: ReturnType<TargetPolicies['timeout']>, d: Deadlines): Promise<ProviderResult> {
+  /**
+   * One upstream call under the attempt's deadline (`attemptMs`, 0: none); a stream's first event
+   * is checked before anything is committed.
+   */
+  async #invoke(adapter: ProviderAdapter, call: ProviderCall, upstream: LinkedAbort, attemptMs: number, d: Deadlines): Promise<ProviderResult> {
     const { cfg } = this;
     // A stream's headers come before any thinking, so a silent upstream is caught early; a
     // non-stream call's headers come with its whole answer.
@@ -327,11 +325,11 @@ class Run {
     const timeouts: Partial<TransportTimeouts> = {
       connectMs: d.connectMs, firstByteMs: call.stream ? narrow(d.firstByteMs, d.firstTokenMs) : d.responseMs, idleMs: firstWait ? d.firstTokenMs : d.idleMs,
     };
-    const invoke = async (s: AbortSignal) => {
-      const result = await adapter.invoke(call, { transport: cfg.transport, signal: s, timeouts, now: cfg.now });
+    const invoke = async () => {
+      const result = await adapter.invoke(call, { transport: cfg.transport, signal: upstream.signal, timeouts, now: cfg.now });
       return result.kind === 'stream' ? checkFirstEvent(result, call, adapter.name) : result;
     };
-    return timeoutPolicy ? timeoutPolicy.execute(({ signal: s }) => invoke(s), signal) : invoke(signal);
+    return withinDeadline(invoke(), attemptMs, upstream.abort);
   }
 
   /** Count, record and announce an attempt at `target`; its upstream gets an abort of its own, to stop it alone. */
@@ -361,9 +359,9 @@ class Run {
   }
 
   #classify(err: unknown, provider: string, attemptMs: number): ProviderError {
-    if (this.#deadline.signal.aborted) return new ProviderError('Request deadline exceeded', { kind: 'timeout', provider, cause: err });
+    if (this.#link.timedOut) return new ProviderError('Request deadline exceeded', { kind: 'timeout', provider, cause: err });
     if (isProviderError(err)) return err;
-    if (err instanceof TaskCancelledError) {
+    if (err instanceof AttemptDeadlineError) {
       return new ProviderError(`No first token within ${attemptMs} ms`, { kind: 'timeout', provider, cause: err });
     }
     if (err instanceof TransportError) {
@@ -398,7 +396,8 @@ class Run {
     for (const [name, value] of Object.entries(result.headers)) if (!HOP_HEADERS.has(name)) headers[name] = value;
     if (result.kind === 'json') {
       this.#clear();
-      served.stopUpstream();
+      // The answer was read to its end: nothing to abort, only listeners to drop.
+      served.release();
       const usage = sumUsage([result.usage, ...this.#lostUsage.map((u) => u())]);
       if (usage) exchange.usage = usage;
       this.#endAttempt(attempt, 'success');
@@ -430,8 +429,10 @@ class Run {
   /** One segment of the client's stream, ending its attempt (and updating usage) when it ends. */
   #guard(target: Target, entry: TargetEntry, result: StreamResult, attempt: Attempt, stopUpstream: () => void, segments: Array<() => Usage | undefined>, ended?: () => void): AsyncIterable<SseEvent> {
     const { exchange } = this;
+    // The run's one signal stands for the deadline: it also aborts when the client leaves, which
+    // the guard tells apart by the exchange's own signal.
     return guardStream({
-      result, provider: target.provider, format: exchange.format, exchangeSignal: exchange.signal, deadlineSignal: this.#deadline.signal,
+      result, provider: target.provider, format: exchange.format, exchangeSignal: exchange.signal, deadlineSignal: this.#signal,
       idleMs: this.#deadlines(target).idleMs, abortUpstream: stopUpstream,
       onEnd: (end) => {
         const usage = sumUsage(segments.map((u) => u()));
@@ -485,7 +486,7 @@ class Run {
       const deadlines = this.#deadlines(target);
       try {
         const call = { ...(await this.#call(target, body)), continuation: prefill };
-        const result = await this.#invoke(adapter, call, upstream.signal, this.policies.timeout(entry, deadlines.firstTokenMs), deadlines);
+        const result = await this.#invoke(adapter, call, upstream, deadlines.firstTokenMs, deadlines);
         if (result.kind !== 'stream') throw new ProviderError('Continuation answered without a stream', { kind: 'server_error', provider: target.provider });
         attempt.firstByteAt = result.firstByteAt;
         attempt.status = result.status;
@@ -507,8 +508,9 @@ class Run {
   }
 
   #clear(): void {
-    if (this.#timer) clearTimeout(this.#timer);
     this.#link.dispose();
   }
 }
+
+const deadlineExceeded = () => new Error('Request deadline exceeded');
 

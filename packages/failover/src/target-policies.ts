@@ -1,6 +1,6 @@
 import {
-  BrokenCircuitError, CircuitState, ConstantBackoff, circuitBreaker, handleWhen, retry, timeout, TimeoutStrategy, wrap,
-  type CircuitBreakerPolicy, type IPolicy, type TimeoutPolicy,
+  BrokenCircuitError, CircuitState, ConstantBackoff, circuitBreaker, handleWhen, retry, wrap,
+  type CircuitBreakerPolicy, type IPolicy,
 } from 'cockatiel';
 import type { EventBus, FailureKind, Logger, ModelLabel, Target } from '@switchyard/core';
 import { isProviderError } from '@switchyard/providers';
@@ -29,9 +29,8 @@ export interface TargetEntry {
   readonly key: string;
   readonly target: Target;
   readonly breaker: CircuitBreakerPolicy;
-  /** `wrap(retry, circuitBreaker)`, built once; the timeout runs inside each attempt. */
+  /** `wrap(retry, circuitBreaker)`, built once; each attempt's deadline runs inside (attempt-deadline.ts). */
   readonly policy: IPolicy;
-  readonly timeouts: Map<number, TimeoutPolicy>;
   openUntil?: number;
   cooldownUntil?: number;
 }
@@ -83,7 +82,7 @@ export class TargetPolicies {
       { halfOpenAfter: this.settings.coolDownMs, breaker: new HybridBreaker(this.settings) },
     );
     const retryPolicy = retry(handleWhen((err) => RETRY_MARKED.has(err)), { maxAttempts: 1000, backoff: new ConstantBackoff(0) });
-    const created: TargetEntry = { key, target: plain, breaker, policy: wrap(retryPolicy, breaker), timeouts: new Map() };
+    const created: TargetEntry = { key, target: plain, breaker, policy: wrap(retryPolicy, breaker) };
     breaker.onBreak(() => {
       const until = this.now() + this.settings.coolDownMs;
       created.openUntil = until;
@@ -98,19 +97,6 @@ export class TargetPolicies {
     });
     this.#entries.set(key, created);
     return created;
-  }
-
-  /** A cockatiel timeout of `ms`, cached per target (0 disables). */
-  timeout(entry: TargetEntry, ms: number): TimeoutPolicy | undefined {
-    if (!(ms > 0)) return undefined;
-    let policy = entry.timeouts.get(ms);
-    if (!policy) {
-      // abortOnReturn: false — the signal also carries the stream that outlives invoke(); cockatiel
-      // would otherwise abort it the moment the first event has been returned.
-      policy = timeout(ms, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
-      if (entry.timeouts.size < 16) entry.timeouts.set(ms, policy);
-    }
-    return policy;
   }
 
   /** Whether the target must be skipped without a request, and until when. */

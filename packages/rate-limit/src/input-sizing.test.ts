@@ -18,7 +18,16 @@ test('a large prompt far from its budget reserves the byte bound, not a tokenize
   assert.ok(inputTokenBound(big) > estimateInputTokens(big), 'the bound over-reserves, so a strict budget never overspends');
 });
 
-test('near the budget, without an input budget, or for a small prompt, the reservation is the exact estimate', async () => {
+test('a small prompt far from its budget reserves the byte bound too: no tokenizer on the hot path', async () => {
+  await loadTokenCounter();
+  const sizing = new InputSizing();
+  const limits = { totalTokensPerHour: 1e12 };
+  sizing.learn('s', limits, used(0));
+  assert.equal(sizing.size('s', limits, small), inputTokenBound(small));
+  assert.ok(inputTokenBound(small) >= estimateInputTokens(small));
+});
+
+test('near the budget or without an input budget, the reservation is the exact estimate', async () => {
   await loadTokenCounter();
   const sizing = new InputSizing();
   const limits = { inputTokensPerHour: 400_000 };
@@ -27,6 +36,6 @@ test('near the budget, without an input budget, or for a small prompt, the reser
   assert.equal(sizing.size('k', limits, big), estimateInputTokens(big));
   sizing.learn('r', { requestsPerMinute: 10 }, used(0));
   assert.equal(sizing.size('r', { requestsPerMinute: 10 }, big), estimateInputTokens(big));
-  sizing.learn('s', { totalTokensPerHour: 1e12 }, used(0));
-  assert.equal(sizing.size('s', { totalTokensPerHour: 1e12 }, small), estimateInputTokens(small));
+  sizing.learn('s', { totalTokensPerHour: 1_000 }, used(990));
+  assert.equal(sizing.size('s', { totalTokensPerHour: 1_000 }, small), estimateInputTokens(small));
 });

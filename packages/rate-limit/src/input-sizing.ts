@@ -1,16 +1,14 @@
 /**
- * How many input tokens a budget reservation asks for, without tokenizing large prompts on the
- * hot path: the exact estimate when the prompt is small (tokenizing it costs next to nothing),
- * when the key has no input budget, or when its input budget is near; otherwise the cheap byte bound, which is never below the
- * estimate, so a `strict` budget still never overspends. Settlement replaces either with the
- * provider's real count.
+ * How many input tokens a budget reservation asks for, without tokenizing prompts on the hot
+ * path: the cheap byte bound (never below the estimate, so a `strict` budget still never
+ * overspends) while the key's budget is far; the exact estimate for a key's first request (no
+ * headroom known yet), when the key has no input budget, or when its input budget is near.
+ * Settlement replaces either with the provider's real count.
  * @module
  */
 import { estimateInputTokens, inputTokenBound, type Exchange, type KeyLimits } from '@switchyard/core';
 import type { UsageSnapshot } from './store.js';
 
-/** Prompts under this many bytes of text are always tokenized: it takes microseconds. */
-export const EXACT_BELOW_TOKENS = 8 * 1024;
 /** The bound is used while it is at most this share of the input budget left at the key's last decision. */
 const BOUND_SHARE_OF_HEADROOM = 0.25;
 /** Keys whose last headroom is remembered (oldest forgotten first): a forgotten key is counted exactly once. */
@@ -36,9 +34,10 @@ export class InputSizing {
 
   /** Input tokens to reserve for `exchange` under `limits`. */
   size(key: string, limits: KeyLimits, exchange: Pick<Exchange, 'format' | 'body'>): number {
-    const bound = inputTokenBound(exchange);
     // Without an input budget the figure only feeds provider token limits: keep it exact.
-    if (bound < EXACT_BELOW_TOKENS || (limits.inputTokensPerHour === undefined && limits.totalTokensPerHour === undefined)) return estimateInputTokens(exchange);
+    if (limits.inputTokensPerHour === undefined && limits.totalTokensPerHour === undefined) return estimateInputTokens(exchange);
+    // Even a 1 KB prompt costs ~20 µs to tokenize (o200k), several percent of a request's CPU.
+    const bound = inputTokenBound(exchange);
     const headroom = this.#headroom.get(key);
     if (headroom !== undefined && bound <= headroom * BOUND_SHARE_OF_HEADROOM) return bound;
     return estimateInputTokens(exchange);

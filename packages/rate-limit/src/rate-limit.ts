@@ -36,8 +36,8 @@ export interface RateLimitOptions extends RateLimiterOptions {
   defaultOutputTokens?: number;
   /**
    * Input-token estimate for the reservation. Defaults to the o200k tokenizer over the prompt
-   * ({@link estimateInputTokens}), or, for prompts over 8 K bytes while the key's input budget is
-   * far from spent, the prompt's UTF-8 byte length (a bound never below the estimate, no tokenizing).
+   * ({@link estimateInputTokens}), or, while the key's input budget is far from spent, the
+   * prompt's UTF-8 byte length (a bound never below the estimate, no tokenizing).
    */
   estimateInputTokens?: (exchange: Exchange) => number;
   /**
