@@ -285,4 +285,28 @@ describe('failover executor (fake adapters)', () => {
     assert.throws(() => failover({ adapters: new Map(), transport, continuation: { enabled: true, kinds: ['cut' as never] } }), TypeError);
     assert.throws(() => failover({ adapters: new Map(), transport, continuation: { enabled: true, maxContinuations: 0 } }), TypeError);
   });
+
+  it('a JSON answer read to its end releases its upstream signal without aborting it', async () => {
+    const signals: AbortSignal[] = [];
+    const a = fakeAdapter('a', ['ok']);
+    const invoke = a.adapter.invoke;
+    a.adapter.invoke = (call, ctx) => (signals.push(ctx.signal), invoke(call, ctx));
+    const { run } = setup({ a: a.adapter });
+    await run(exchangeFor([A]));
+    assert.equal(signals.length, 1);
+    assert.equal(signals[0]!.aborted, false, 'no abort (and no abort event) on normal completion');
+  });
+
+  it('an adapter that ignores its abort still loses the attempt at the response deadline, then fails over', async () => {
+    const deaf: ProviderAdapter = { ...fakeAdapter('a', ['ok']).adapter, invoke: () => new Promise<never>(() => {}) };
+    const b = fakeAdapter('b', ['ok']);
+    const { run } = setup({ a: deaf, b: b.adapter }, { timeouts: { responseMs: 50 } });
+    const ex = exchangeFor([A, B]);
+    await run(ex);
+    assert.equal(ex.responseHeaders['x-switchyard-provider'], 'b');
+    assert.deepEqual(ex.attempts.map((x) => [x.target.provider, x.outcome, x.failureKind, x.message]), [
+      ['a', 'failure', 'timeout', 'No first token within 50 ms'],
+      ['b', 'success', undefined, undefined],
+    ]);
+  });
 });
