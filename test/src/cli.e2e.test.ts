@@ -74,3 +74,55 @@ test('switchyard config schema prints a JSON Schema that the shipped configs sat
   assert.equal(validate({ usage: { capture_bodies: 'no' } }), false);
   assert.equal(validate({ ai_gateway: { providers: [{ name: 'o', type: 'openia' }] } }), false);
 });
+
+test('switchyard start logs one line per request asynchronously, and a SIGTERM shutdown writes every line out', async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'sy-cli-log-'));
+  const file = configFile(`ai_gateway:\n  providers:\n    - name: sim\n      type: simulated\n      latency_ms: 0\n      tokens_per_second: 0\n      models: [sim-model]\n`);
+  const child = spawn(process.execPath, [cli, 'start', '--config', file, '--port', '0'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', SWITCHYARD_LOG_LEVEL: 'info', SWITCHYARD_SQLITE_PATH: join(dir, 'sy.db') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const origin = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line\n${stdout}\n${stderr}`)), 30_000);
+      child.stdout.on('data', () => {
+        const m = /listening on (http:\/\/[^\s]+)/.exec(stdout);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+    const N = 40;
+    await Promise.all(Array.from({ length: N }, async (_, i) => {
+      const res = await fetch(`${origin}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: `hello ${i}` }] }),
+      });
+      assert.equal(res.status, 200, await res.text());
+      await res.arrayBuffer().catch(() => undefined);
+    }));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    const lines = stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const requests = lines.filter((l) => l.msg === 'request');
+    assert.equal(requests.length, N, stderr);
+    for (const line of requests) {
+      assert.equal(line.level, 'info');
+      assert.match(String(line.time), /^\d{4}-\d\d-\d\dT/);
+      assert.equal(line.status, 200);
+      assert.equal(line.provider, 'sim');
+    }
+    assert.ok(lines.some((l) => l.msg === 'shutting down'), 'the shutdown line is written too');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});

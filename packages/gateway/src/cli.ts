@@ -2,10 +2,10 @@
 import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { jsonLogger } from '@switchyard/core';
 import { ConfigError, loadConfig } from './config/load.js';
 import { createGateway } from './gateway.js';
 import { runPrimary, workerCount, workerLogger, workerStopRequested } from './cluster.js';
+import { processLogger, type ProcessLogger } from './process-logger.js';
 import { workerSharedState, type IpcEndpoint } from './shared-state.js';
 
 const USAGE = `Usage: switchyard [command] [options]
@@ -78,7 +78,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const level = loaded.config.logging.level;
-  const logger = jsonLogger(process.stderr, level === 'silent' ? 'error' : level);
+  const logger = processLogger({ level: level === 'silent' ? 'error' : level });
+  exitLogger = logger;
   const workers = workerCount(loaded.config.server.workers);
   if (workers > 1 && cluster.isPrimary) {
     if (!loaded.config.storage.postgres_url && loaded.config.storage.sqlite_path === ':memory:') {
@@ -124,9 +125,16 @@ function stopSignal(): Promise<string> {
   });
 }
 
+/** The running gateway's logger: its buffered lines are written out before the process exits. */
+let exitLogger: ProcessLogger | undefined;
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    exitLogger?.flushSync();
+    process.exit(code);
+  },
   (err: Error) => {
+    exitLogger?.flushSync();
     process.stderr.write(`switchyard: ${err.message}\n`);
     process.exit(1);
   },
