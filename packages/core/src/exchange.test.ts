@@ -1,6 +1,6 @@
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Exchange, clientRequestIdFrom, type Settlement } from './exchange.js';
+import { Exchange, clientRequestIdFrom, unchangedBodyBytes, type Settlement } from './exchange.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -109,4 +109,16 @@ describe('Exchange', () => {
     assert.equal(new Exchange({ format: 'openai.chat', body: {}, headers: { 'x-request-id': 'abc' }, id: 'given' }).id, 'given');
     assert.equal(clientRequestIdFrom({ 'x-request-id': 'abc' }), 'abc');
   });
+});
+
+test('unchangedBodyBytes: the client bytes while the body is the parsed object, none once a piece assigned another', () => {
+  const bytes = Buffer.from('{ "model": "m" }');
+  const body = { model: 'm' };
+  const exchange = new Exchange({ format: 'openai.chat', body, bodyBytes: bytes, headers: {} });
+  assert.equal(unchangedBodyBytes(exchange), bytes);
+  assert.equal(unchangedBodyBytes({ body, bodySource: exchange.bodySource }), bytes, 'a call built from the exchange keeps them');
+  assert.equal(unchangedBodyBytes({ body: { ...body }, bodySource: exchange.bodySource }), undefined, 'a copy is another body');
+  exchange.body = { ...body, stream_options: { include_usage: true } };
+  assert.equal(unchangedBodyBytes(exchange), undefined);
+  assert.equal(unchangedBodyBytes(new Exchange({ format: 'openai.chat', body, headers: {} })), undefined);
 });

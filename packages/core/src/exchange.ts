@@ -48,12 +48,19 @@ export interface Reservation {
   readonly id: string;
   inputTokens: number;
   outputTokens: number;
+  /** Set when `inputTokens` is the prompt's byte bound (above the token count), not a count. */
+  inputIsBound?: true;
 }
 
 /** Everything needed to start an exchange. */
 export interface ExchangeInit {
   format: ClientFormat;
   body: Record<string, unknown>;
+  /**
+   * The bytes `body` was parsed from, exactly as the client sent them. Upstream calls forward
+   * them instead of serialising `body` again while no piece has replaced it. Defaults to none.
+   */
+  bodyBytes?: Uint8Array;
   headers: HeaderMap;
   /** Request id; defaults to a new UUID (a client's `x-request-id` becomes `clientRequestId`). */
   id?: string;
@@ -61,6 +68,21 @@ export interface ExchangeInit {
   path?: string;
   /** Clock; defaults to Date.now. */
   now?: () => number;
+}
+
+/** A parsed request body and the exact bytes it was parsed from. */
+export interface BodySource {
+  readonly body: Record<string, unknown>;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The client's body bytes while `holder.body` is still the object parsed from them (an
+ * exchange, or a provider call built from one); undefined once something assigned another body.
+ * @example const bytes = unchangedBodyBytes(call) ?? JSON.stringify(call.body);
+ */
+export function unchangedBodyBytes(holder: { body: object; bodySource?: BodySource }): Uint8Array | undefined {
+  return holder.bodySource !== undefined && holder.body === holder.bodySource.body ? holder.bodySource.bytes : undefined;
 }
 
 type SettleListener = (exchange: Exchange, settlement: Settlement) => void | Promise<void>;
@@ -94,8 +116,14 @@ export class Exchange {
   readonly format: ClientFormat;
   readonly startedAt: number;
   readonly path: string;
-  /** The request body, parsed. Pieces may rewrite it (e.g. adding `stream_options`). */
+  /**
+   * The request body, parsed. Pieces change it by assigning a new object (e.g. a copy with
+   * `stream_options` added), never by editing it in place: while `body` is the object parsed
+   * from the client's bytes, those bytes are what upstream calls forward ({@link unchangedBodyBytes}).
+   */
   body: Record<string, unknown>;
+  /** The object first parsed into `body` and the bytes it came from, when the adapter read them. */
+  readonly bodySource?: BodySource;
   readonly requestedModel: string;
   readonly stream: boolean;
   readonly headers: HeaderMap;
@@ -129,6 +157,7 @@ export class Exchange {
     this.format = init.format;
     this.path = init.path ?? '';
     this.body = init.body;
+    if (init.bodyBytes) this.bodySource = { body: init.body, bytes: init.bodyBytes };
     this.headers = init.headers;
     this.requestedModel = typeof init.body.model === 'string' ? init.body.model : '';
     this.stream = init.body.stream === true;

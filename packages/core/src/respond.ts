@@ -73,26 +73,28 @@ export async function createExchange(
   res: ServerResponse,
   init: { path: string; format: ClientFormat; parsedBody?: unknown; now?: () => number } & BodyReading,
 ): Promise<Exchange> {
-  const body = await requestBody(req, init.parsedBody, init);
-  const exchange = new Exchange({ format: init.format, body, headers: headerMap(req.headers), path: init.path, now: init.now });
+  const { body, bytes } = await requestBody(req, init.parsedBody, init);
+  const exchange = new Exchange({ format: init.format, body, bodyBytes: bytes, headers: headerMap(req.headers), path: init.path, now: init.now });
   bindSettlement(exchange, res);
   return exchange;
 }
 
-async function requestBody(req: IncomingMessage, parsed: unknown, reading: BodyReading): Promise<Record<string, unknown>> {
+/** The parsed body, and the bytes it came from when they were read here. */
+async function requestBody(req: IncomingMessage, parsed: unknown, reading: BodyReading): Promise<{ body: Record<string, unknown>; bytes?: Buffer }> {
   assertJsonContentType(req.headers['content-type']);
   const depth = reading.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const consumed = req.readableEnded;
-  if (isPlainObject(parsed) && (consumed || Object.keys(parsed).length > 0)) return parsed;
+  if (isPlainObject(parsed) && (consumed || Object.keys(parsed).length > 0)) return { body: parsed };
   if (consumed && parsed !== undefined && parsed !== null) {
     // A parser read the stream and left text or bytes (express.text/raw), or a JSON value that
     // is not an object (an array): judge what it produced, the stream has nothing left.
-    if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) return parseJsonObject(parsed, depth);
+    if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) return { body: parseJsonObject(parsed, depth) };
     throw new GatewayError('Request body must be a JSON object', { status: 400, code: 'invalid_json' });
   }
   // Body parsers that skip a request (another content type) leave `{}` or undefined and the
-  // stream unread: read it ourselves.
-  return parseJsonObject(await readRawBody(req, reading.bodyLimit ?? DEFAULT_BODY_LIMIT, reading.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS), depth);
+  // stream unread: read it ourselves, and keep the bytes to forward unchanged.
+  const bytes = await readRawBody(req, reading.bodyLimit ?? DEFAULT_BODY_LIMIT, reading.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
+  return { body: parseJsonObject(bytes, depth), bytes };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

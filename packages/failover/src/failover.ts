@@ -300,9 +300,10 @@ class Run {
   async #call(target: Target, body: Record<string, unknown>): Promise<ProviderCall> {
     const { exchange, cfg } = this;
     const apiKey = cfg.credential ? await cfg.credential(exchange, target) : undefined;
+    const { bodySource } = exchange;
     return {
       format: exchange.format, body, model: target.model, stream: exchange.stream,
-      headers: exchange.headers, requestId: exchange.id, ...(apiKey ? { apiKey } : {}),
+      headers: exchange.headers, requestId: exchange.id, ...(apiKey ? { apiKey } : {}), ...(bodySource ? { bodySource } : {}),
     };
   }
 

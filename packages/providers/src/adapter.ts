@@ -1,4 +1,4 @@
-import type { ClientFormat, FailureKind, HeaderMap, SseEvent, Usage } from '@switchyard/core';
+import type { BodySource, ClientFormat, FailureKind, HeaderMap, SseEvent, Usage } from '@switchyard/core';
 import type { HttpTransport, TransportTimeouts } from './transport.js';
 
 /**
@@ -30,6 +30,13 @@ export interface ProviderCall {
   format: ClientFormat;
   /** Request body in the client's format. Adapters must not mutate it. */
   body: Record<string, unknown>;
+  /**
+   * The client's body as parsed and the bytes it came from. While `body` is that same object
+   * ({@link unchangedBodyBytes}), an adapter whose upstream takes the client's body as is (same
+   * format, same model) sends the bytes instead of serialising `body` again; a call copied with
+   * another `body` (translation, presets) no longer matches. Defaults to none.
+   */
+  bodySource?: BodySource;
   /** Upstream model name to put in the request. */
   model: string;
   stream: boolean;

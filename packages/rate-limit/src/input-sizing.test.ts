@@ -7,14 +7,14 @@ const used = (inputTokens: number, outputTokens = 0) => ({ inputTokens, outputTo
 const big = { format: 'openai.chat' as const, body: { messages: [{ role: 'user', content: 'lorem ipsum dolor sit amet. '.repeat(4000) }] } };
 const small = { format: 'openai.chat' as const, body: { messages: [{ role: 'user', content: 'Hello, world!' }] } };
 
-test('a large prompt far from its budget reserves the byte bound, not a tokenizer count', async () => {
+test('a prompt far from its budget (or a key not seen yet) reserves the byte bound, not a tokenizer count', async () => {
   await loadTokenCounter();
   const sizing = new InputSizing();
   const limits = { totalTokensPerHour: 100_000_000 };
-  // The first request of a key has no headroom to go by: counted exactly.
-  assert.equal(sizing.size('k', limits, big), estimateInputTokens(big));
+  // The first request of a key has no headroom to go by: the bound, which rate-limit re-asks exactly if refused.
+  assert.equal(sizing.bound('k', limits, big), inputTokenBound(big));
   sizing.learn('k', limits, used(1_000));
-  assert.equal(sizing.size('k', limits, big), inputTokenBound(big));
+  assert.equal(sizing.bound('k', limits, big), inputTokenBound(big));
   assert.ok(inputTokenBound(big) > estimateInputTokens(big), 'the bound over-reserves, so a strict budget never overspends');
 });
 
@@ -23,19 +23,18 @@ test('a small prompt far from its budget reserves the byte bound too: no tokeniz
   const sizing = new InputSizing();
   const limits = { totalTokensPerHour: 1e12 };
   sizing.learn('s', limits, used(0));
-  assert.equal(sizing.size('s', limits, small), inputTokenBound(small));
+  assert.equal(sizing.bound('s', limits, small), inputTokenBound(small));
   assert.ok(inputTokenBound(small) >= estimateInputTokens(small));
 });
 
-test('near the budget or without an input budget, the reservation is the exact estimate', async () => {
-  await loadTokenCounter();
+test('near the budget or without an input budget, the count must be exact (no bound)', () => {
   const sizing = new InputSizing();
   const limits = { inputTokensPerHour: 400_000 };
   sizing.learn('k', limits, used(100_000));
   // 300,000 tokens left: the ~112,000-byte bound is over a quarter of that.
-  assert.equal(sizing.size('k', limits, big), estimateInputTokens(big));
+  assert.equal(sizing.bound('k', limits, big), undefined);
   sizing.learn('r', { requestsPerMinute: 10 }, used(0));
-  assert.equal(sizing.size('r', { requestsPerMinute: 10 }, big), estimateInputTokens(big));
+  assert.equal(sizing.bound('r', { requestsPerMinute: 10 }, big), undefined);
   sizing.learn('s', { totalTokensPerHour: 1_000 }, used(990));
-  assert.equal(sizing.size('s', { totalTokensPerHour: 1_000 }, small), estimateInputTokens(small));
+  assert.equal(sizing.bound('s', { totalTokensPerHour: 1_000 }, small), undefined);
 });

@@ -1,12 +1,13 @@
 /**
  * How many input tokens a budget reservation asks for, without tokenizing prompts on the hot
  * path: the cheap byte bound (never below the estimate, so a `strict` budget still never
- * overspends) while the key's budget is far; the exact estimate for a key's first request (no
- * headroom known yet), when the key has no input budget, or when its input budget is near.
- * Settlement replaces either with the provider's real count.
+ * overspends) while the key's budget is far or not known yet (a key's first request: should
+ * the bound be refused, rate-limit asks again with the exact count); the exact estimate when
+ * the key has no input budget or its input budget is near. Settlement replaces either with the
+ * provider's real count. So the tokenizer (~20 MB of tables) loads only once some key needs it.
  * @module
  */
-import { estimateInputTokens, inputTokenBound, type Exchange, type KeyLimits } from '@switchyard/core';
+import { inputTokenBound, type Exchange, type KeyLimits } from '@switchyard/core';
 import type { UsageSnapshot } from './store.js';
 
 /** The bound is used while it is at most this share of the input budget left at the key's last decision. */
@@ -32,15 +33,17 @@ export function inputHeadroom(limits: KeyLimits, used: UsageSnapshot): number {
 export class InputSizing {
   readonly #headroom = new Map<string, number>();
 
-  /** Input tokens to reserve for `exchange` under `limits`. */
-  size(key: string, limits: KeyLimits, exchange: Pick<Exchange, 'format' | 'body'>): number {
+  /**
+   * The byte bound to reserve for `exchange` under `limits`, or undefined when the count must be
+   * exact ({@link estimateInputTokens}, once the tokenizer has loaded).
+   */
+  bound(key: string, limits: KeyLimits, exchange: Pick<Exchange, 'format' | 'body'>): number | undefined {
     // Without an input budget the figure only feeds provider token limits: keep it exact.
-    if (limits.inputTokensPerHour === undefined && limits.totalTokensPerHour === undefined) return estimateInputTokens(exchange);
+    if (limits.inputTokensPerHour === undefined && limits.totalTokensPerHour === undefined) return undefined;
     // Even a 1 KB prompt costs ~20 µs to tokenize (o200k), several percent of a request's CPU.
     const bound = inputTokenBound(exchange);
     const headroom = this.#headroom.get(key);
-    if (headroom !== undefined && bound <= headroom * BOUND_SHARE_OF_HEADROOM) return bound;
-    return estimateInputTokens(exchange);
+    return headroom === undefined || bound <= headroom * BOUND_SHARE_OF_HEADROOM ? bound : undefined;
   }
 
   /** Remembers the input headroom a decision left the key. */

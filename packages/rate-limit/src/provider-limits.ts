@@ -37,7 +37,9 @@ export function providerLimits(options: ProviderLimitsOptions): ExchangeMiddlewa
   const estimate =
     options.estimateTokens ??
     ((ex: Exchange) =>
-      ex.reservation ? ex.reservation.inputTokens + ex.reservation.outputTokens : estimateInputTokens(ex) + estimateOutputTokens(ex, 1024));
+      ex.reservation
+        ? (ex.reservation.inputIsBound ? estimateInputTokens(ex) : ex.reservation.inputTokens) + ex.reservation.outputTokens
+        : estimateInputTokens(ex) + estimateOutputTokens(ex, 1024));
 
   const tokenizer = options.estimateTokens ? undefined : loadTokenizer();
 

@@ -147,6 +147,26 @@ describe('rateLimit settlement rules', () => {
     assert.equal((await limiter.usage('k:k1')).totalTokens, 500);
   });
 
+  test('the default sizing reserves the byte bound; a bound the budget refuses is asked again with the exact count', async () => {
+    const { estimateInputTokens, inputTokenBound, loadTokenCounter } = await import('@switchyard/core');
+    await loadTokenCounter();
+    const prose = 'The quick brown fox jumps over the lazy dog. '.repeat(40);
+    const far = exchange({ messages: [{ role: 'user', content: prose }] });
+    await rateLimit({ limiter: limiterAt() })(far, async () => {});
+    assert.equal(far.reservation?.inputTokens, inputTokenBound(far));
+    assert.equal(far.reservation?.inputIsBound, true, 'marked, so provider token limits count exactly');
+
+    const exact = estimateInputTokens(far);
+    const tight = exchange({ messages: [{ role: 'user', content: prose }] });
+    // Room for the exact count plus max_tokens, not for the byte bound.
+    tight.principal!.limits = { totalTokensPerHour: exact + 200 };
+    assert.ok(inputTokenBound(tight) > exact);
+    const limiter = limiterAt();
+    await rateLimit({ limiter })(tight, async () => {});
+    assert.deepEqual({ i: tight.reservation?.inputTokens, bound: tight.reservation?.inputIsBound }, { i: exact, bound: undefined });
+    assert.equal((await limiter.usage('k:k1')).totalTokens, exact + 200);
+  });
+
   test('an aborted stream with usage counts what was used; without usage the reservation stands', async () => {
     const limiter = limiterAt();
     const a = exchange();

@@ -64,8 +64,11 @@ const HANDLE = Symbol('switchyard.rate-limit.reservation');
 export function rateLimit(options: RateLimitOptions = {}): ExchangeMiddleware {
   const o = resolveOptions(options);
   const { limiter } = o;
-  const tokenizer = options.estimateInputTokens ? undefined : loadTokenizer();
   const sizing = options.estimateInputTokens ? undefined : new InputSizing();
+  const exactInput = async (exchange: Exchange) => {
+    await loadTokenizer();
+    return estimateInputTokens(exchange);
+  };
 
   return async function rateLimit(exchange, next) {
     const key = keyOf(exchange, o.keyFor);
@@ -74,13 +77,19 @@ export function rateLimit(options: RateLimitOptions = {}): ExchangeMiddleware {
     const limits = mergeLimits(o.defaultLimits, own ?? exchange.principal?.limits);
     if (!hasAnyLimit(limits)) return next();
 
-    if (tokenizer) await tokenizer;
     const free = exchange.format === 'anthropic.count_tokens';
-    const ask = {
-      inputTokens: free ? 0 : Math.max(0, Math.ceil(sizing ? sizing.size(key, limits, exchange) : o.estimateInputTokens(exchange))),
-      outputTokens: estimateOutputTokens(exchange, o.defaultOutputTokens),
-    };
-    const { decision, handle } = await limiter.reserve(key, limits, ask);
+    const bound = free || !sizing ? undefined : sizing.bound(key, limits, exchange);
+    const input = free ? 0 : bound ?? (sizing ? await exactInput(exchange) : o.estimateInputTokens(exchange));
+    let ask = { inputTokens: Math.max(0, Math.ceil(input)), outputTokens: estimateOutputTokens(exchange, o.defaultOutputTokens) };
+    let { decision, handle } = await limiter.reserve(key, limits, ask);
+    if (!handle && bound !== undefined) {
+      // The bound over-asks: before refusing, ask again with the exact count (a refusal holds nothing).
+      const exact = Math.max(0, Math.ceil(await exactInput(exchange)));
+      if (exact < ask.inputTokens) {
+        ask = { ...ask, inputTokens: exact };
+        ({ decision, handle } = await limiter.reserve(key, limits, ask));
+      }
+    }
     sizing?.learn(key, limits, decision.used);
     const held = decision.reserved ?? ask;
     const headers = rateLimitHeaders({
@@ -94,7 +103,7 @@ export function rateLimit(options: RateLimitOptions = {}): ExchangeMiddleware {
     });
     if (!handle) throw rejection(decision, limits, ask, headers, exchange.principal);
 
-    exchange.reservation = { id: handle.id, inputTokens: handle.inputTokens, outputTokens: handle.outputTokens };
+    exchange.reservation = { id: handle.id, inputTokens: handle.inputTokens, outputTokens: handle.outputTokens, ...(bound === ask.inputTokens ? { inputIsBound: true as const } : {}) };
     exchange.locals.set(HANDLE, handle);
     Object.assign(exchange.responseHeaders, headers);
     exchange.onSettled(async (ex, settlement) => {

@@ -50,7 +50,7 @@ export function usageAccounting(options: UsageAccountingOptions = {}): UsageAcco
   const sinceStart = new Map<string, KeyUsageTotals>();
   const settling = new Set<Promise<void>>();
   const queryable = config.store !== undefined && isQueryable(config.store);
-  if (config.estimate) void loadTokenCounter();
+  // The tokenizer (~20 MB of tables) loads the first time an answer without usage needs it.
 
   async function usageAccounting(exchange: Exchange, next: () => Promise<void>): Promise<void> {
     const obs: Observation = { clientBody: exchange.body };
@@ -78,11 +78,10 @@ export function usageAccounting(options: UsageAccountingOptions = {}): UsageAcco
       exchange.response = { ...response, events: observe(response, obs.stream, () => exchange.now()) };
     } else if (response?.kind === 'json' && config.costHeader && response.status < 400) {
       // JSON: the cost is known before the adapter writes headers. Streams: only at the end.
-      const usage = resolveUsage(exchange, obs, loadedTokenCounter(), config.estimate);
-      if (usage !== 'needs-tokenizer') {
-        const cost = resolveCost(exchange, usage, config.prices, config.cachePriceFallback);
-        if (cost.usd !== null) exchange.responseHeaders['x-switchyard-cost-usd'] = formatUsd(cost.usd);
-      }
+      let usage = resolveUsage(exchange, obs, loadedTokenCounter(), config.estimate);
+      if (usage === 'needs-tokenizer') usage = resolveUsage(exchange, obs, await loadTokenCounter(), config.estimate) as Usage | undefined;
+      const cost = resolveCost(exchange, usage, config.prices, config.cachePriceFallback);
+      if (cost.usd !== null) exchange.responseHeaders['x-switchyard-cost-usd'] = formatUsd(cost.usd);
     }
   }
 

@@ -14,7 +14,7 @@ import { TransportError, type TransportResponse, type TransportTimeouts } from '
 export interface UpstreamRequest {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  body: string | Uint8Array;
 }
 
 /** A stream failure an adapter protocol detects (in-stream error event, truncation). */

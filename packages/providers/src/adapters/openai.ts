@@ -4,7 +4,7 @@
  * @see https://platform.openai.com/docs/api-reference/chat
  * @module
  */
-import type { ClientFormat, Usage } from '@switchyard/core';
+import { unchangedBodyBytes, type ClientFormat, type Usage } from '@switchyard/core';
 import type { ProviderAdapter, ProviderCall, ProviderConfig } from '../adapter.js';
 import { ProviderError } from '../provider-error.js';
 import { openAIUsage } from '../usage.js';
@@ -68,6 +68,8 @@ function openAIFamilyAdapter(config: ProviderConfig, type: string, keyRequired: 
     if (organization) headers['openai-organization'] = organization;
     if (project) headers['openai-project'] = project;
     for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
+    const bytes = call.continuation || call.body.model !== call.model ? undefined : unchangedBodyBytes(call);
+    if (bytes) return { url: base + PATHS[call.format]!, headers, body: bytes };
     const body = call.continuation ? continuationBody(call.body, prefill) : call.body;
     return { url: base + PATHS[call.format]!, headers, body: withModel(body, call.model) };
   }
