@@ -141,12 +141,17 @@ function prune(c: Counters, now: number): void {
   for (const b of c.input.keys()) if (b < tmin) c.input.delete(b);
   for (const b of c.output.keys()) if (b < tmin) c.output.delete(b);
   for (const b of c.requests.keys()) if (b < rmin) c.requests.delete(b);
-  for (const [id, exp] of c.leases) if (exp <= now) c.leases.delete(id);
+  // forEach, not for-of with destructuring: no entry array per lease, on every decision.
+  c.leases.forEach((exp, id) => {
+    if (exp <= now) c.leases.delete(id);
+  });
 }
 
 function sumFrom(map: Map<number, number>, min: number): number {
   let s = 0;
-  for (const [b, v] of map) if (b >= min) s += v;
+  map.forEach((v, b) => {
+    if (b >= min) s += v;
+  });
   return s;
 }
 

@@ -90,17 +90,23 @@ export function zeroTotals(): KeyUsageTotals {
  * a served request whose cost is unknown adds nothing to the spend and one to `unpricedRequests`.
  */
 export function totalsOf(r: RequestLogRecord): KeyUsageTotals {
+  return addRecord(zeroTotals(), r, 1);
+}
+
+/** Adds (`sign` 1) or takes away (-1) one record's totals in place; returns `into`. */
+export function addRecord(into: KeyUsageTotals, r: RequestLogRecord, sign: 1 | -1): KeyUsageTotals {
   const u = r.usage;
-  return {
-    requests: 1,
-    inputTokens: u ? u.input : 0,
-    cacheReadTokens: u ? u.cacheRead : 0,
-    cacheWriteTokens: u ? u.cacheWrite : 0,
-    cacheWrite1hTokens: u ? u.cacheWrite1h : 0,
-    outputTokens: u ? u.output : 0,
-    spendUsd: r.costUsd ?? 0,
-    unpricedRequests: r.costUsd === null ? 1 : 0,
-  };
+  into.requests += sign;
+  if (u) {
+    into.inputTokens += sign * u.input;
+    into.cacheReadTokens += sign * u.cacheRead;
+    into.cacheWriteTokens += sign * u.cacheWrite;
+    into.cacheWrite1hTokens += sign * u.cacheWrite1h;
+    into.outputTokens += sign * u.output;
+  }
+  into.spendUsd += sign * (r.costUsd ?? 0);
+  if (r.costUsd === null) into.unpricedRequests += sign;
+  return into;
 }
 
 /** a + b, field by field. */

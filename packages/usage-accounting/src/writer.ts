@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { silentLogger, type Logger } from '@switchyard/core';
 import type { RequestLogRecord } from './record.js';
-import { addTotals, totalsOf, zeroTotals, type KeyUsageTotals, type RequestLogSink, type StoredRecord } from './store.js';
+import { addRecord, zeroTotals, type KeyUsageTotals, type RequestLogSink, type StoredRecord } from './store.js';
 
 /** Options of {@link RequestLogWriter}. */
 export interface RequestLogWriterOptions {
@@ -94,7 +94,8 @@ export class RequestLogWriter {
 
   /** Unwritten totals of a key (buffered and in-flight records). */
   pendingTotals(keyId: string): KeyUsageTotals {
-    return this.#pending.get(keyId) ?? zeroTotals();
+    const totals = this.#pending.get(keyId);
+    return totals ? { ...totals } : zeroTotals();
   }
 
   /** Write everything buffered now. Rejects if the store fails (the records stay buffered). */
@@ -142,18 +143,13 @@ export class RequestLogWriter {
     await this.flush();
   }
 
+  /** Counts a record in (or out of) its key's pending totals, in place: no objects per record. */
   #track(r: StoredRecord, sign: 1 | -1): void {
     if (r.keyId === null) return;
-    const t = totalsOf(r);
-    const delta = sign === 1 ? t : negated(t);
-    const next = addTotals(this.#pending.get(r.keyId) ?? zeroTotals(), delta);
-    if (next.requests === 0) this.#pending.delete(r.keyId);
-    else this.#pending.set(r.keyId, next);
+    let totals = this.#pending.get(r.keyId);
+    if (!totals) this.#pending.set(r.keyId, (totals = zeroTotals()));
+    if (addRecord(totals, r, sign).requests === 0) this.#pending.delete(r.keyId);
   }
-}
-
-function negated(t: KeyUsageTotals): KeyUsageTotals {
-  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, -v])) as unknown as KeyUsageTotals;
 }
 
 function positiveInt(value: number, name: string): number {
