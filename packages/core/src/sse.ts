@@ -33,7 +33,11 @@ export class SseParser {
   #decoder = new TextDecoder();
   /** Text after the last line break, not yet a whole line. */
   #parts: string[] = [];
-  #data: string[] = [];
+  /**
+   * The event's data so far: one string for the usual single `data:` line (no array, no join
+   * per event), lines joined with LF as more arrive. Undefined before the first.
+   */
+  #data: string | undefined;
   #event: string | undefined;
   #id: string | undefined;
   #retry: number | undefined;
@@ -88,14 +92,14 @@ export class SseParser {
     this.#pendingCR = false;
     if (rest.length > 0) this.#line(rest);
     if (!this.#sawField) return { complete: true };
-    const pending: SseEvent = { data: this.#data.join('\n') };
+    const pending: SseEvent = { data: this.#data ?? '' };
     if (this.#event !== undefined) pending.event = this.#event;
     this.#reset();
     return { complete: false, pending };
   }
 
   #reset(): void {
-    this.#data = [];
+    this.#data = undefined;
     this.#event = undefined;
     this.#retry = undefined;
     this.#sawField = false;
@@ -104,8 +108,8 @@ export class SseParser {
   #line(line: string): SseEvent | undefined {
     if (line.length === 0) {
       if (!this.#sawField) return undefined;
-      const hasData = this.#data.length > 0;
-      const ev: SseEvent = { data: this.#data.join('\n') };
+      const hasData = this.#data !== undefined;
+      const ev: SseEvent = { data: this.#data ?? '' };
       if (this.#event !== undefined) ev.event = this.#event;
       if (this.#id !== undefined) ev.id = this.#id;
       if (this.#retry !== undefined) ev.retry = this.#retry;
@@ -114,12 +118,19 @@ export class SseParser {
       return hasData ? ev : undefined;
     }
     if (line.charCodeAt(0) === 58 /* : */) return undefined; // comment
+    if (line.startsWith('data:')) {
+      // Most lines: the value in one slice, no field name cut out.
+      const value = line.slice(line.charCodeAt(5) === 32 ? 6 : 5);
+      this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`;
+      this.#sawField = true;
+      return undefined;
+    }
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     switch (field) {
-      case 'data': this.#data.push(value); this.#sawField = true; break;
+      case 'data': this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`; this.#sawField = true; break; // `data` alone
       case 'event': this.#event = value; this.#sawField = true; break;
       case 'id': if (!value.includes('\0')) this.#id = value; this.#sawField = true; break;
       case 'retry': if (/^\d+$/.test(value)) this.#retry = Number(value); this.#sawField = true; break;

@@ -143,31 +143,30 @@ function observe(response: StreamResponse, state: NonNullable<Observation['strea
   const settled = (phase: 'completed' | 'errored' | 'aborted') => {
     if (state.phase === 'streaming' || state.phase === 'pending') state.phase = phase;
   };
-  const pull = (): Promise<IteratorResult<SseEvent | string>> =>
-    source!.next().then(
-      (next) => {
-        if (next.done) {
-          settled('completed');
-          return next;
-        }
-        state.firstEventAt ??= now();
-        const item = next.value;
-        if (typeof item === 'string') return next;
-        let out: SseEvent | undefined;
-        try {
-          out = state.observer.observe(item);
-        } catch (err) {
-          settled('errored');
-          throw err;
-        }
-        // A dropped event (usage the client did not ask for): read on.
-        return out ? { done: false, value: out } : pull();
-      },
-      (err: unknown) => {
-        settled('errored');
-        throw err;
-      },
-    );
+  // Both handlers made once per stream, not per event.
+  const onNext = (next: IteratorResult<SseEvent | string>): IteratorResult<SseEvent | string> | Promise<IteratorResult<SseEvent | string>> => {
+    if (next.done) {
+      settled('completed');
+      return next;
+    }
+    state.firstEventAt ??= now();
+    const item = next.value;
+    if (typeof item === 'string') return next;
+    let out: SseEvent | undefined;
+    try {
+      out = state.observer.observe(item);
+    } catch (err) {
+      settled('errored');
+      throw err;
+    }
+    // A dropped event (usage the client did not ask for): read on. An unchanged one keeps its result object.
+    return out === item ? next : out ? { done: false, value: out } : pull();
+  };
+  const onError = (err: unknown): never => {
+    settled('errored');
+    throw err;
+  };
+  const pull = (): Promise<IteratorResult<SseEvent | string>> => source!.next().then(onNext, onError);
   const iterator: AsyncIterableIterator<SseEvent | string> = {
     next() {
       if (!source) {
