@@ -3,9 +3,10 @@ import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayError } from './errors.js';
-import type { Exchange, Settlement } from './exchange.js';
+import type { Exchange, Settlement, StreamResponse } from './exchange.js';
 import type { ExchangeMiddleware } from './respond.js';
 import { SseParser, type SseEvent } from './sse.js';
+import type { SyncPull } from './prepend.js';
 import { FRAMEWORKS, httpRequest, serve, type Framework, type ServeOptions, type TestResponse } from './testing.js';
 
 const CHAT = '/v1/chat/completions';
@@ -70,6 +71,11 @@ function observed(res: TestResponse) {
   const id = String(res.headers['x-request-id']);
   const mask = (v: unknown) => (typeof v === 'string' ? v.split(id).join('<id>') : v);
   return { status: res.status, body: mask(res.body.toString('utf8')), headers: Object.fromEntries(pick.map((h) => [h, mask(res.headers[h])])) };
+}
+
+/** A 200 stream response over one iterator. */
+function streamOf(iterator: AsyncIterator<SseEvent | string> & Partial<SyncPull<SseEvent | string>>): StreamResponse {
+  return { kind: 'stream', status: 200, headers: {}, events: { [Symbol.asyncIterator]: () => iterator } };
 }
 
 /** A streamed chat request on its own connection, once its response head has arrived. */
@@ -338,25 +344,38 @@ for (const framework of FRAMEWORKS) {
       });
     });
 
+    it('takes events a source already has without a promise each (tryNext), same bytes', async () => {
+      let nextCalls = 0;
+      const ready: ExchangeMiddleware = async function ready(exchange) {
+        const items = STREAM_EVENTS.slice();
+        exchange.response = streamOf({
+          tryNext: () => (items.length > 0 ? { done: false as const, value: items.shift()! } : undefined),
+          next: async () => {
+            nextCalls++;
+            return items.length > 0 ? { done: false as const, value: items.shift()! } : { done: true as const, value: undefined };
+          },
+        });
+      };
+      await withServer(framework, [ready], async (url) => {
+        const res = await httpRequest(url + MESSAGES, { body: '{"model":"m","stream":true}' });
+        assert.equal(res.text, STREAM_BYTES);
+        // One to prime the stream before the head is written, one for its end.
+        assert.equal(nextCalls, 2);
+      });
+    });
+
     it('closes the event source when the client leaves, even one that ignores exchange.signal', async () => {
       const closed = deferred<boolean>();
       const deaf: ExchangeMiddleware = async function deaf(exchange) {
         let sent = false;
-        exchange.response = {
-          kind: 'stream',
-          status: 200,
-          headers: {},
-          events: {
-            [Symbol.asyncIterator]: () => ({
-              // One event, then a source that never yields again and never looks at the signal.
-              next: () => (sent ? new Promise<IteratorResult<SseEvent>>(() => {}) : ((sent = true), Promise.resolve({ done: false, value: { data: 'first' } }))),
-              return: async () => {
-                closed.resolve(true);
-                return { done: true, value: undefined };
-              },
-            }),
+        exchange.response = streamOf({
+          // One event, then a source that never yields again and never looks at the signal.
+          next: () => (sent ? new Promise<IteratorResult<SseEvent>>(() => {}) : ((sent = true), Promise.resolve({ done: false, value: { data: 'first' } }))),
+          return: async () => {
+            closed.resolve(true);
+            return { done: true, value: undefined };
           },
-        };
+        });
       };
       await withServer(framework, [deaf], async (url) => {
         const { req, res } = await openStream(url);

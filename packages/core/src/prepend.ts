@@ -16,10 +16,17 @@
  * const head = await it.next();
  * if (!head.done) for await (const ev of prependItem(head.value, it)) write(ev);
  */
-export function prependItem<T>(first: T, rest: AsyncIterator<T>, close: 'await' | 'detach' = 'await'): AsyncIterableIterator<T> {
+export function prependItem<T>(first: T, rest: AsyncIterator<T>, close: 'await' | 'detach' = 'await'): AsyncIterableIterator<T> & SyncPull<T> {
   let pending = true;
   let closed = false;
-  const iterator: AsyncIterableIterator<T> = {
+  const iterator: AsyncIterableIterator<T> & SyncPull<T> = {
+    tryNext() {
+      if (pending) {
+        pending = false;
+        return { done: false, value: first };
+      }
+      return closed ? undefined : tryNext(rest);
+    },
     next() {
       if (pending) {
         pending = false;
@@ -42,4 +49,24 @@ export function prependItem<T>(first: T, rest: AsyncIterator<T>, close: 'await' 
     },
   };
   return iterator;
+}
+
+/**
+ * An async iterator that can also hand out an item that is already here, without a promise:
+ * a burst of events from one upstream read then crosses every layer as plain calls instead of
+ * a promise and a microtask turn per layer and per event. `tryNext()` returns the next item
+ * when it is ready now, else undefined (then `next()` is the way). It only ever hands out
+ * items: the end and failures always come through `next()`. Never call it while a `next()` is
+ * pending. A layer that cannot answer synchronously simply does not have it.
+ */
+export interface SyncPull<T> {
+  tryNext(): IteratorYieldResult<T> | undefined;
+}
+
+/**
+ * The next item of `iterator` if it is already here ({@link SyncPull}), else undefined.
+ * @example const next = tryNext(events) ?? (await events.next());
+ */
+export function tryNext<T>(iterator: AsyncIterator<T>): IteratorYieldResult<T> | undefined {
+  return (iterator as Partial<SyncPull<T>>).tryNext?.();
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Exchange, StreamResponse } from './exchange.js';
+import { tryNext } from './prepend.js';
 import { streamErrorFrame } from './respond.js';
 import { formatSseEvent, type SseEvent } from './sse.js';
 
@@ -52,7 +53,8 @@ class SseBodyWriter {
       for (;;) {
         if (res.writableNeedDrain) await drained(res);
         if (this.#done) return;
-        const next = await this.#events.next();
+        // Events already here (a burst from one upstream read) are taken without a promise.
+        const next = tryNext(this.#events) ?? (await this.#events.next());
         if (this.#done) return;
         if (next.done) break;
         const item = next.value;

@@ -1,4 +1,4 @@
-import type { ClientFormat, SseEvent } from '@switchyard/core';
+import { tryNext, type ClientFormat, type SseEvent, type SyncPull } from '@switchyard/core';
 import { isMalformedEvent } from './event-check.js';
 import { isProviderError, ProviderError, type StreamResult } from '@switchyard/providers';
 
@@ -32,11 +32,11 @@ export interface GuardOptions {
  * (a generator's would wait behind a pending `next()`, i.e. for the upstream's next event): the
  * upstream is released and a pending `next()` resolves as done.
  */
-export function guardStream(options: GuardOptions): AsyncIterableIterator<SseEvent> {
+export function guardStream(options: GuardOptions): AsyncIterableIterator<SseEvent> & SyncPull<SseEvent> {
   return new GuardedStream(options);
 }
 
-class GuardedStream implements AsyncIterableIterator<SseEvent> {
+class GuardedStream implements AsyncIterableIterator<SseEvent>, SyncPull<SseEvent> {
   readonly #options: GuardOptions;
   readonly #source: AsyncIterator<SseEvent>;
   /** Set once the stream has ended one way or another; later calls answer done. */
@@ -94,7 +94,7 @@ class GuardedStream implements AsyncIterableIterator<SseEvent> {
         return DONE;
       }
       if (isMalformedEvent(this.#options.format, next.value)) {
-        throw midStream(this.#options.provider, 'Upstream sent a malformed stream event', 'server_error');
+        throw midStream(this.#options.provider, MALFORMED, 'server_error');
       }
       return next;
     } catch (err) {
@@ -108,6 +108,18 @@ class GuardedStream implements AsyncIterableIterator<SseEvent> {
       this.#finish({ outcome: 'failure', error });
       throw error;
     }
+  }
+
+  /**
+   * An event the source already has, checked like one from `next()`, without a promise. A
+   * malformed one is kept as the stop that the following `next()` throws (and reports).
+   */
+  tryNext(): IteratorYieldResult<SseEvent> | undefined {
+    if (this.#closed || this.#stopReason || this.#waiting) return undefined;
+    const next = tryNext(this.#source);
+    if (next === undefined || !isMalformedEvent(this.#options.format, next.value)) return next;
+    this.#stopReason = { error: midStream(this.#options.provider, MALFORMED, 'server_error') };
+    return undefined;
   }
 
   /** Ended early (client left, consumer broke out): release the upstream now. */
@@ -164,6 +176,7 @@ class GuardedStream implements AsyncIterableIterator<SseEvent> {
 }
 
 const DONE: IteratorResult<SseEvent> = Object.freeze({ done: true, value: undefined });
+const MALFORMED = 'Upstream sent a malformed stream event';
 
 function midStream(provider: string, message: string, kind: 'timeout' | 'network' | 'server_error', cause?: unknown): ProviderError {
   return new ProviderError(message, { kind, provider, afterFirstByte: true, cause });

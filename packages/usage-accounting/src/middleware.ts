@@ -1,4 +1,4 @@
-import type { Exchange, ExchangeMiddleware, Settlement, SseEvent, StreamResponse, Usage } from '@switchyard/core';
+import { tryNext, type Exchange, type ExchangeMiddleware, type Settlement, type SseEvent, type StreamResponse, type SyncPull, type Usage } from '@switchyard/core';
 import { buildRecord, overheadMs, resolveCost, resolveUsage, type Observation } from './account.js';
 import { loadedTokenCounter, loadTokenCounter } from './estimate.js';
 import { resolveOptions, type ResolvedOptions, type UsageAccountingOptions } from './options.js';
@@ -143,37 +143,48 @@ function observe(response: StreamResponse, state: NonNullable<Observation['strea
   const settled = (phase: 'completed' | 'errored' | 'aborted') => {
     if (state.phase === 'streaming' || state.phase === 'pending') state.phase = phase;
   };
+  /** What to hand on for an item of the source: itself, a rewrite, or undefined to drop it. */
+  const pass = (item: SseEvent | string): SseEvent | string | undefined => {
+    state.firstEventAt ??= now();
+    if (typeof item === 'string') return item;
+    try {
+      return state.observer.observe(item);
+    } catch (err) {
+      settled('errored');
+      throw err;
+    }
+  };
   // Both handlers made once per stream, not per event.
   const onNext = (next: IteratorResult<SseEvent | string>): IteratorResult<SseEvent | string> | Promise<IteratorResult<SseEvent | string>> => {
     if (next.done) {
       settled('completed');
       return next;
     }
-    state.firstEventAt ??= now();
-    const item = next.value;
-    if (typeof item === 'string') return next;
-    let out: SseEvent | undefined;
-    try {
-      out = state.observer.observe(item);
-    } catch (err) {
-      settled('errored');
-      throw err;
-    }
+    const out = pass(next.value);
     // A dropped event (usage the client did not ask for): read on. An unchanged one keeps its result object.
-    return out === item ? next : out ? { done: false, value: out } : pull();
+    return out === next.value ? next : out !== undefined ? { done: false, value: out } : pull();
   };
   const onError = (err: unknown): never => {
     settled('errored');
     throw err;
   };
   const pull = (): Promise<IteratorResult<SseEvent | string>> => source!.next().then(onNext, onError);
-  const iterator: AsyncIterableIterator<SseEvent | string> = {
+  const iterator: AsyncIterableIterator<SseEvent | string> & SyncPull<SseEvent | string> = {
     next() {
       if (!source) {
         source = response.events[Symbol.asyncIterator]();
         state.phase = 'streaming';
       }
       return pull();
+    },
+    // Events the source already has, observed the same way, without a promise (see SyncPull).
+    tryNext() {
+      if (!source) return undefined;
+      for (let next = tryNext(source); next !== undefined; next = tryNext(source)) {
+        const out = pass(next.value);
+        if (out !== undefined) return out === next.value ? next : { done: false, value: out };
+      }
+      return undefined;
     },
     async return(value?: unknown) {
       if (source) settled('aborted');

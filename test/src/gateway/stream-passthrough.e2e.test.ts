@@ -96,6 +96,16 @@ describe('same-format streams pass through', () => {
     assert.equal(res.text, OPENAI_STREAM);
   });
 
+  test('OpenAI client that did not ask for usage: the same bytes without the usage chunk the gateway asked for', async () => {
+    cutAfterFrames = undefined;
+    const { stream_options: _asked, ...request } = openaiRequest;
+    const res = await post('/v1/chat/completions', request);
+    assert.equal(res.status, 200);
+    const frames = framesOf(OPENAI_STREAM);
+    assert.match(frames.at(-2)!, /"choices":\[\],"usage":\{/);
+    assert.equal(res.text, [...frames.slice(0, -2), frames.at(-1)!].join(''));
+  });
+
   test('Anthropic client, Anthropic provider: the recorded stream arrives byte for byte', async () => {
     cutAfterFrames = undefined;
     const res = await post('/v1/messages', anthropicRequest);

@@ -4,7 +4,7 @@
  * Adapters only describe their request and their stream protocol.
  * @module
  */
-import { prependItem, SseParser, type ClientFormat, type SseEvent, type Usage, type WireFamily } from '@switchyard/core';
+import { prependItem, SseParser, type ClientFormat, type SseEvent, type SyncPull, type Usage, type WireFamily } from '@switchyard/core';
 import type { FailureInfo, InvokeContext, JsonResult, ProviderAdapter, ProviderCall, ProviderConfig, ProviderResult, StreamResult } from '../adapter.js';
 import { classifyFailure, type DetailedClassification } from '../classify.js';
 import { ProviderError, isProviderError, notSentError } from '../provider-error.js';
@@ -204,7 +204,7 @@ function isWholeData(data: string): boolean {
   }
 }
 
-class EventPump implements AsyncIterator<SseEvent> {
+class EventPump implements AsyncIterator<SseEvent>, SyncPull<SseEvent> {
   readonly #parser = new SseParser();
   readonly #chunks: AsyncIterator<Uint8Array>;
   /** Events parsed but not handed out yet, from `#head` on. */
@@ -223,6 +223,11 @@ class EventPump implements AsyncIterator<SseEvent> {
     private readonly toError: (error: unknown) => ProviderError,
   ) {
     this.#chunks = response.body[Symbol.asyncIterator]();
+  }
+
+  /** An event already parsed, without a promise (see SyncPull). */
+  tryNext(): IteratorYieldResult<SseEvent> | undefined {
+    return this.#head < this.#queue.length ? { done: false, value: this.#queue[this.#head++]! } : undefined;
   }
 
   next(): Promise<IteratorResult<SseEvent>> {
