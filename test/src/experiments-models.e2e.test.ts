@@ -304,3 +304,58 @@ describe('a failing judge and a stalled classifier (real HTTP upstream on 127.0.
     assert.equal(next.choices[0]!.message.content, 'client answer');
   });
 });
+
+describe('judge grades in an A/B test whose figures come from the request log (SQLite)', () => {
+  let gw: RunningGateway;
+  const admin = adminOf(() => gw);
+  before(async () => {
+    gw = await startGateway({
+      config: {
+        admin: { token: ADMIN },
+        auth: { required: true },
+        storage: { sqlite_path: db() },
+        usage: { flush_interval: 50 },
+        experiments: { enabled: true, judge: { provider: 'grader', model: 'sim-grade', sample_rate: 1 } },
+        ai_gateway: {
+          providers: [
+            { name: 'arm-a', type: 'simulated', models: ['sim-ab'], latency_ms: 1, tokens_per_second: 0, reply: 'a' },
+            { name: 'arm-b', type: 'simulated', models: ['sim-ab'], latency_ms: 1, tokens_per_second: 0, reply: 'b' },
+            { name: 'grader', type: 'simulated', models: ['sim-grade'], latency_ms: 1, tokens_per_second: 0, reply: '{"score": 0.5}' },
+          ],
+        },
+      },
+    });
+  });
+  after(() => gw?.close());
+
+  test("a request rated by its client and graded by the judge counts once, with both ratings in its arm's quality", async () => {
+    const started = await admin('POST', '/experiments', {
+      id: 'a-vs-b',
+      match: { models: ['sim-ab'] },
+      arms: [
+        { name: 'a', provider: 'arm-a', model: 'sim-ab', share: 1 },
+        { name: 'b', provider: 'arm-b', model: 'sim-ab', share: 1 },
+      ],
+      min_samples: 2,
+    });
+    assert.equal(started.status, 201);
+    const key = (await admin('POST', '/keys', { name: 'ab-judged' })).json.key;
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { response } = await client.chat.completions.create({ model: 'sim-ab', user: `u${i}`, messages: [{ role: 'user', content: `question ${i}` }] }).withResponse();
+      ids.push(response.headers.get('x-request-id')!);
+    }
+    await eventually(
+      async () => (await admin('GET', '/quality')).json.data.filter((g: any) => g.source === 'judge').reduce((n: number, g: any) => n + g.count, 0),
+      (n) => n === 6,
+      'six judge grades',
+    );
+    const rated = await fetch(`${gw.url}/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ request_id: ids[0], score: 1 }) });
+    assert.equal(rated.status, 201);
+    const report = (await admin('GET', '/experiments/a-vs-b')).json;
+    const arms = report.arms.map((a: any) => [a.requests, a.qualityRatings]);
+    assert.equal(arms[0][0] + arms[1][0], 6, `six requests, each counted once: ${JSON.stringify(arms)}`);
+    assert.equal(arms[0][1] + arms[1][1], 7, `six judge grades and one client rating: ${JSON.stringify(arms)}`);
+  });
+});

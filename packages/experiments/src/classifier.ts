@@ -68,9 +68,14 @@ export function classifier(
   const pending = new Map<string, Promise<string | undefined>>();
 
   const ask = async (prompt: string): Promise<string | undefined> => {
-    const answer = await deps.call({ purpose: 'classifier', provider: options.provider, model: options.model, system, prompt, maxTokens: 8, signal: AbortSignal.timeout(timeoutMs) });
-    cap.spend(answer.costUsd);
-    return labelOf(answer.text, labels);
+    const done = cap.begin();
+    try {
+      const answer = await deps.call({ purpose: 'classifier', provider: options.provider, model: options.model, system, prompt, maxTokens: 8, signal: AbortSignal.timeout(timeoutMs) });
+      done(answer.costUsd);
+      return labelOf(answer.text, labels);
+    } finally {
+      done(null); // a failed call (a second call of done is a no-op)
+    }
   };
 
   return {

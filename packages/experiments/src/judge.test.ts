@@ -99,6 +99,16 @@ test('seeded sampling grades about the configured share; the daily budget stops 
   }
   assert.equal(priced.calls.length, 3, '0.02 + 0.02 + 0.02 reaches the 0.05 budget; nothing more is graded today');
   assert.deepEqual(capped.judge!.stats(), { calls: 3, spentUsd: 0.06, inFlight: 0 });
+
+  // A burst: four answers go out before any of their gradings started. Gradings under way count
+  // at the last grading's cost, so the burst stops at the budget instead of running past it.
+  const burst = judgeModel(() => '{"score": 0.5}', 0.02);
+  const bursty = experiments({ call: burst.call, judge: { provider: 'a', model: 'j', sampleRate: 1, dailyBudgetUsd: 0.05, maxConcurrent: 8 } });
+  await serve(bursty, 'first');
+  await bursty.judge!.idle();
+  for (let i = 0; i < 4; i++) await serve(bursty, `burst ${i}`);
+  await bursty.judge!.idle();
+  assert.equal(burst.calls.length, 3, '0.02 spent, then two more fit under 0.05 while under way; the other two are not graded');
 });
 
 test('judge failures (errors, answers that are no score) leave the client answer alone and store nothing', async () => {

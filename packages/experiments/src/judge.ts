@@ -74,10 +74,13 @@ export function judge(options: JudgeOptions, deps: { call: ModelCall; store: Fee
   const running = new Set<Promise<unknown>>();
 
   const grade = async (r: JudgedRequest): Promise<Feedback | undefined> => {
+    // Sampled when the request came in; the budget is checked again now (gradings before it may have spent it).
+    if (!cap.affordable()) return undefined;
+    const done = cap.begin();
     try {
       const prompt = `Request:\n${r.prompt.slice(0, maxChars)}\n\nAnswer:\n${r.answer.slice(0, maxChars)}`;
       const answer = await deps.call({ purpose: 'judge', provider: options.provider, model: options.model, system, prompt, maxTokens: 200, signal: AbortSignal.timeout(timeoutMs) });
-      cap.spend(answer.costUsd);
+      done(answer.costUsd);
       const verdict = parseVerdict(answer.text);
       if (!verdict) throw new Error('the judge did not answer a score from 0 to 1');
       const feedback: Feedback = {
@@ -95,6 +98,7 @@ export function judge(options: JudgeOptions, deps: { call: ModelCall; store: Fee
       await deps.store.put(feedback);
       return feedback;
     } catch (err) {
+      done(null);
       deps.logger?.warn({ err: String((err as Error)?.message ?? err).slice(0, 200), requestId: r.requestId, judge: `${options.provider}/${options.model}` }, 'judge grading failed');
       return undefined;
     }

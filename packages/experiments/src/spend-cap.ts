@@ -16,14 +16,17 @@ export interface SpendCapOptions {
 }
 
 /**
- * Admits a request to a paid model call when the sampled share and the day's budget allow.
- * @example const cap = new SpendCap({ maxShare: 0.1, dailyBudgetUsd: 5, random, now }); if (cap.admit()) cap.spend(await call());
+ * Admits a request to a paid model call when the sampled share and the day's budget allow. Calls
+ * under way count against the budget at the last call's cost, so a burst does not overshoot it.
+ * @example const cap = new SpendCap({ maxShare: 0.1, dailyBudgetUsd: 5, random, now }); if (cap.admit()) { const done = cap.begin(); done((await call()).costUsd); }
  */
 export class SpendCap {
-  readonly #o: SpendCapOptions;
+  readonly #o: SpendCapOptions & { maxShare: number };
   #day = -1;
   #spent = 0;
   #calls = 0;
+  #inFlight = 0;
+  #lastCost = 0;
 
   constructor(options: SpendCapOptions) {
     const share = options.maxShare ?? 1;
@@ -41,18 +44,34 @@ export class SpendCap {
     }
   }
 
-  /** Whether this request is sampled and the day's budget is not spent. */
-  admit(): boolean {
+  /** Whether the day's budget has room for one more call (calls under way counted at the last call's cost). */
+  affordable(): boolean {
     this.#roll();
-    if (this.#o.dailyBudgetUsd !== undefined && this.#spent >= this.#o.dailyBudgetUsd) return false;
-    return this.#o.maxShare! >= 1 || this.#o.random() < this.#o.maxShare!;
+    const budget = this.#o.dailyBudgetUsd;
+    return budget === undefined || this.#spent + this.#inFlight * this.#lastCost < budget;
   }
 
-  /** Count a call's cost (unpriced calls count as free). */
-  spend(usd: number | null): void {
-    this.#roll();
-    this.#calls += 1;
-    this.#spent += usd ?? 0;
+  /** Whether this request is sampled and the day's budget is not spent. */
+  admit(): boolean {
+    if (!this.affordable()) return false;
+    return this.#o.maxShare >= 1 || this.#o.random() < this.#o.maxShare;
+  }
+
+  /** A call starts; call the returned function with its cost (null: unpriced or failed) when it ends. */
+  begin(): (usd: number | null) => void {
+    this.#inFlight += 1;
+    let ended = false;
+    return (usd) => {
+      if (ended) return;
+      ended = true;
+      this.#inFlight -= 1;
+      this.#roll();
+      this.#calls += 1;
+      if (usd !== null) {
+        this.#spent += usd;
+        this.#lastCost = usd;
+      }
+    };
   }
 
   /** Today's calls and spend. */
