@@ -1,2 +1,1 @@
-export * from './admin-routes.js';
-export * from './admin-input.js';
+export { type KeysAdminOptions, keysAdminRoutes } from './admin-routes.js';

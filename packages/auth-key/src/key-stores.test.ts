@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { startPostgres, type TestServer } from '@switchyard/stores/testing';
+import { startPostgres, type TestStoreServer } from '@switchyard/stores/testing';
 import type { KeyRecord, KeyStore } from './key-record.js';
 import { MemoryKeyStore } from './memory-key-store.js';
 import { PostgresKeyStore } from './postgres-key-store.js';
@@ -108,7 +108,7 @@ test('sqlite migrations are versioned and applied once per file', () => {
 });
 
 describe('postgres', () => {
-  let server: TestServer;
+  let server: TestStoreServer;
   let pool: pg.Pool;
   before(async () => {
     server = await startPostgres();

@@ -26,6 +26,3 @@ export function appAuth(options: AppAuthOptions<Context>, exchangeOptions?: Exch
     await perRequest(ctx, next);
   };
 }
-
-
-export type { KeyUsageTotals } from '@switchyard/core';

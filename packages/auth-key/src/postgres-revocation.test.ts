@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { Exchange } from '@switchyard/core';
-import { freePort, startPostgres, type TestServer } from '@switchyard/stores/testing';
+import { freePort, startPostgres, type TestStoreServer } from '@switchyard/stores/testing';
 import type { KeyNotice } from './key-events.js';
 import { createKeyManager, type KeyManager } from './key-manager.js';
 import type { PgListenPool } from '@switchyard/stores';
@@ -68,7 +68,7 @@ const abortedWithin = (exchange: Exchange, ms: number) =>
 
 const newExchange = () => new Exchange({ format: 'openai.chat', body: { model: 'sim-1' }, headers: {} });
 
-let server: TestServer;
+let server: TestStoreServer;
 let poolA: pg.Pool;
 let poolB: pg.Pool;
 let gateB: ReturnType<typeof gatedPool>;

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { startRedis, type TestServer } from '@switchyard/stores/testing';
+import { startRedis, type TestStoreServer } from '@switchyard/stores/testing';
 import { redisKeyChannel, type KeyChannel, type KeyNotice } from './key-events.js';
 import { createKeyManager, type KeyManager } from './key-manager.js';
 import { MemoryKeyStore } from './memory-key-store.js';
 
-let redis: TestServer;
+let redis: TestStoreServer;
 let client: Redis;
 let subscriber: Redis;
 let channel: KeyChannel;

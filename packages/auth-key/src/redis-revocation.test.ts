@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
-import { startRedis, type TestServer } from '@switchyard/stores/testing';
+import { startRedis, type TestStoreServer } from '@switchyard/stores/testing';
 import { openStream, post } from './harness.test.js';
 import { redisKeyChannel, type KeyChannel } from './key-events.js';
 import { createKeyManager, type KeyManager } from './key-manager.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
 
-let redis: TestServer;
+let redis: TestStoreServer;
 let client: Redis;
 let channel: KeyChannel;
 let db: Database.Database;

@@ -1,13 +1,4 @@
 /**
- * Route matching every Switchyard admin router uses (`new Router({ ...ADMIN_ROUTER_OPTIONS })`):
- * case-sensitive and without an optional trailing slash, so each admin route answers to exactly
- * one spelling of its path and a guard never sees a different path than the route it protects.
- *
- * @example const router = new Router({ ...ADMIN_ROUTER_OPTIONS, prefix: '/admin' });
- */
-export const ADMIN_ROUTER_OPTIONS: { readonly sensitive: true; readonly strict: true } = Object.freeze({ sensitive: true, strict: true });
-
-/**
  * Whether a request path is `prefix` or below it under any spelling a lenient router or proxy
  * could resolve to it: any letter case, percent-encoded characters (also double-encoded),
  * repeated slashes and trailing slashes. Use it to guard a whole path space (an admin API)

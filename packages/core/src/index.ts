@@ -1,21 +1,32 @@
-export * from './types.js';
-export * from './errors.js';
-export * from './exchange.js';
-export * from './events.js';
-export * from './sse.js';
+export {
+  type Attempt, BUDGET_MODES, type BudgetMode, type ClientFormat, type Cost, emptyUsage, FAILURE_KINDS, type FailureKind, familyOf, type KeyLimits,
+  type KeyUsageTotals, type Plan, type PlannedTarget, type Principal, type RoutingConfig, type Target, type Usage, type WireFamily,
+} from './types.js';
+export { GatewayError, type GatewayErrorOptions, isGatewayError, renderAnthropicError, renderError, renderOpenAIError, toGatewayError } from './errors.js';
+export {
+  clientRequestIdFrom, Exchange, type ExchangeInit, type ExchangeResponse, type HeaderMap, type JsonResponse, type Reservation, type Settlement,
+  type StreamResponse,
+} from './exchange.js';
+export { EventBus, type EventBusOptions, type GatewayEvents } from './events.js';
+export { eventJson, formatSseComment, formatSseEvent, parseSseStream, type SseEvent, SseParser, SseTruncatedError } from './sse.js';
 export { writeSseBody } from './sse-writer.js';
 export { hasKeyValue, isJsonObjectText, stringValue, valueIndex } from './json-scan.js';
-export * from './store.js';
-export * from './logger.js';
-export * from './body.js';
-export * from './route-table.js';
-export * from './principal-access.js';
-export * from './respond.js';
-export * from './abort.js';
-export * from './prepend.js';
-export * from './admin-routing.js';
-export * from './duration.js';
-export * from './config-formats.js';
-export * from './client-text.js';
-export * from './output-tokens.js';
-export * from './token-estimate.js';
+export { type KeyValueStore, MemoryStore, type MemoryStoreOptions } from './store.js';
+export { jsonLogger, type Logger, silentLogger } from './logger.js';
+export { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_JSON_DEPTH, formatForPath, headerMap, readRawBody } from './body.js';
+export { answerRoute, matchRoute, type Route, type RouteInput, type RouteRequest, type RouteResult } from './route-table.js';
+export { listAllows, principalAllows } from './principal-access.js';
+export { errorResponse, type ExchangeMiddleware, type ExchangeOptions, responseHeaders } from './respond.js';
+export { linkAbort, type LinkedAbort } from './abort.js';
+export { prependItem } from './prepend.js';
+export { isUnderPath } from './admin-routing.js';
+export { type DurationOptions, parseBytes, parseDuration } from './duration.js';
+export { CONFIG_FORMATS, type ConfigFormat, registerConfigFormats } from './config-formats.js';
+export {
+  clientJson, clip, everyModel, headerValue, MAX_MODEL_NAME_LENGTH, type ModelLabel, modelNameProblem, OTHER_MODEL, safeHeaders,
+} from './client-text.js';
+export { requestedOutputTokens } from './output-tokens.js';
+export {
+  approximateTokens, estimateInputTokens, inputTokenBound, loadedTokenCounter, loadTokenCounter, MESSAGE_TOKENS, promptParts, type PromptParts,
+  type TokenCounter,
+} from './token-estimate.js';

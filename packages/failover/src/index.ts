@@ -1,18 +1,20 @@
-export * from './failover.js';
-export * from './options.js';
-export * from './config.js';
-export { HedgeState, resolveHedge, type HedgeOptions, type HedgeSettings } from './hedge.js';
-export { parseTimeoutsHeader, deadlinesFor, type Deadlines } from './deadlines.js';
-export * from './kind-policy.js';
-export * from './decision.js';
-export * from './final-error.js';
-export * from './shared-state.js';
-export type { BreakerSnapshot, BreakerSettings, SkipReason } from './target-policies.js';
-export type { RunTarget, RequestPlan } from './request-plan.js';
-export * from './provider-health.js';
-export * from './health-probe.js';
-export * from './provider-figures.js';
-export * from './redis-figures-store.js';
-export * from './provider-status.js';
-export * from './provider-status-routes.js';
+export { failover, type FailoverMiddleware } from './failover.js';
+export type { ContinuationOptions, FailoverBreakerOptions, FailoverOptions, FailoverTimeouts, TargetTimeouts } from './options.js';
+export {
+  checkFailoverConfig, checkProviderTimeouts, type FailoverConfig, type FailoverConfigContext, failoverConfigSchema, failoverHedgeOption,
+  failoverTimeoutOptions, type TimeoutsConfig, timeoutsFromConfig,
+} from './config.js';
+export type { HedgeOptions } from './hedge.js';
+export { DEFAULT_KIND_POLICY, fallbackBlockConditions, type KindPolicyTable, type KindRule } from './kind-policy.js';
+export type { BreakerSnapshot, SkipReason } from './target-policies.js';
+export { type ActiveCheck, type HealthStatus, ProviderHealth, type ProviderHealthOptions, type ProviderReport } from './provider-health.js';
+export { modelsEndpointCheck, type ModelsEndpointCheckOptions } from './health-probe.js';
+export {
+  type FigureCounts, memoryFiguresStore, ProviderFigures, type ProviderFiguresOptions, type ProviderFiguresStore, type ProviderWindowFigures,
+} from './provider-figures.js';
+export { redisFiguresStore } from './redis-figures-store.js';
+export {
+  providerHealthView, type ProviderHealthView, providerPerformanceView, type ProviderPerformanceView, type ProviderStatusOptions, type StatusMessage,
+} from './provider-status.js';
+export { providerStatusRoutes } from './provider-status-routes.js';
 export type { NamedTarget, NamedTargets } from './named-targets.js';

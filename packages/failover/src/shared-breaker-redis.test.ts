@@ -6,13 +6,13 @@ import { Redis } from 'ioredis';
 import type { Target } from '@switchyard/core';
 import { createAdapter, createUndiciTransport, type ProviderAdapter } from '@switchyard/providers';
 import { redisKeyValueStore } from '@switchyard/stores';
-import { startRedis, type TestServer } from '@switchyard/stores/testing';
+import { startRedis, type TestStoreServer } from '@switchyard/stores/testing';
 import { failover } from './failover.js';
 import { healthy, openaiError, startFaultServer, type FaultServer } from './fault-upstream.test.util.js';
 import { post, startGateway, type Gateway } from './fault-harness.test.util.js';
 
 const transport = createUndiciTransport({ connections: 8 });
-let redisServer: TestServer;
+let redisServer: TestStoreServer;
 let redis: Redis;
 let P: FaultServer;
 let S: FaultServer;

@@ -15,7 +15,7 @@ import {
 } from '@switchyard/auth-key';
 import { MemoryLimitStore, ProviderLimiter, RateLimiter, RedisLimitStore, providerLimits, providerLimitsFromConfig, rateLimit, rateLimitOptionsFromConfig, type LimitStore } from '@switchyard/rate-limit';
 import { modelMapping, ModelMapper, openCatalog, type MappingConfig, postgresCatalogStore, ratesFor, sqliteCatalogStore, totalInputTokens, type Catalog } from '@switchyard/model-mapping';
-import { RoutingStats, parseDuration as parseWindow, strategySelector } from '@switchyard/strategy-selector';
+import { RoutingStats, parseLatencyWindow as parseWindow, strategySelector } from '@switchyard/strategy-selector';
 import { redisKeyValueStore } from '@switchyard/stores';
 import { failover, failoverHedgeOption, failoverTimeoutOptions, ProviderFigures, ProviderHealth, redisFiguresStore, fallbackBlockConditions, type FailoverMiddleware } from '@switchyard/failover';
 import {

@@ -1,13 +1,6 @@
+import type { Route } from '@switchyard/core';
 import type { McpProfiles } from './mcp.js';
 import type { ProfileView } from './profile-runtime.js';
-
-/** A framework-neutral admin route: the Koa and Express mounts translate it. */
-export interface McpAdminRoute {
-  method: 'GET' | 'POST';
-  /** Path with `:name` parameters, relative to where the table is mounted. */
-  path: string;
-  handler(req: { params: Record<string, string> }): Promise<{ status: number; body: unknown }>;
-}
 
 /** The wire (snake_case) form of a profile. */
 function wire(profile: ProfileView) {
@@ -35,9 +28,9 @@ const notFound = (name: string) => ({ status: 404, body: { error: { message: `Un
  * health), `GET /mcp/profiles/:name`, and `POST /mcp/profiles/:name/probe` (contact every
  * member now). Mount them behind your own admin auth.
  *
- * @example mountMcpAdminRoutes(adminRouter, mcpAdminRoutes(mcp)); // '@switchyard/mcp/koa'
+ * @example app.use(koaRoutes(mcpAdminRoutes(mcp), { prefix: '/admin' })); // koaRoutes from '@switchyard/core/koa'
  */
-export function mcpAdminRoutes(mcp: McpProfiles): McpAdminRoute[] {
+export function mcpAdminRoutes(mcp: McpProfiles): Route[] {
   return [
     { method: 'GET', path: '/mcp/profiles', handler: async () => ({ status: 200, body: { profiles: mcp.list().map(wire) } }) },
     {

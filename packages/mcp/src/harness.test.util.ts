@@ -1,17 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { Router } from '@koa/router';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { EventBus } from '@switchyard/core';
+import { expressRoutes } from '@switchyard/core/express';
+import { koaRoutes } from '@switchyard/core/koa';
 import { createKeyManager, MemoryKeyStore, type KeyManager, type KeyPolicy } from '@switchyard/auth-key';
 import { RateLimiter } from '@switchyard/rate-limit';
 import { mcpAdminRoutes } from './admin-routes.js';
-import { mcpExpress, mountMcpAdminRoutes as mountExpress } from './express.js';
-import { mcpKoa, mountMcpAdminRoutes as mountKoa } from './koa.js';
+import { mcpExpress } from './express.js';
+import { mcpKoa } from './koa.js';
 import { mcpProfiles, type McpProfiles } from './mcp.js';
 import type { McpOptions } from './options.js';
 import type { ToolCallRecord } from './tool-call-log.js';
@@ -83,18 +84,14 @@ export async function startHarness(overrides: Partial<McpOptions> = {}, framewor
   let server: Server;
   if (framework === 'koa') {
     const app = new Koa();
-    const admin = new Router({ prefix: '/admin' });
-    mountKoa(admin, mcpAdminRoutes(mcp));
-    app.use(admin.routes());
+    app.use(koaRoutes(mcpAdminRoutes(mcp), { prefix: '/admin' }));
     app.use(mcpKoa(mcp));
     server = createServer(app.callback());
   } else {
     const app = express();
     app.use(express.json());
     app.use(mcpExpress(mcp));
-    const admin = express.Router();
-    mountExpress(admin, mcpAdminRoutes(mcp));
-    app.use('/admin', admin);
+    app.use('/admin', expressRoutes(mcpAdminRoutes(mcp)));
     server = createServer(app);
   }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,10 +1,10 @@
-export * from './options.js';
-export * from './config.js';
-export * from './mcp.js';
-export * from './admin-routes.js';
-export * from './errors.js';
-export * from './metrics.js';
-export * from './tool-call-log.js';
+export type { McpAuth, McpByok, McpMember, McpOptions, McpProfile, McpRemoteMember, McpStdioMember } from './options.js';
+export { checkMcpConfig, type McpConfig, mcpConfigSchema, type McpMemberConfig, mcpOptionsFromConfig } from './config.js';
+export { mcpProfiles, type McpProfiles } from './mcp.js';
+export { mcpAdminRoutes } from './admin-routes.js';
+export { McpErrorCode } from './errors.js';
+export { createMcpMetrics, type McpMetrics } from './metrics.js';
+export type { ToolCallOutcome, ToolCallRecord } from './tool-call-log.js';
 export { UNAVAILABLE_META_KEY } from './member-listing.js';
 export type { ProfileView, MemberView } from './profile-runtime.js';
 export type { MemberHealthView, MemberStatus } from './member-health.js';

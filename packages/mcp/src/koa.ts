@@ -1,5 +1,4 @@
 import type { Context, Middleware, Next } from 'koa';
-import type { McpAdminRoute } from './admin-routes.js';
 import type { McpProfiles } from './mcp.js';
 
 /** Mount options of {@link mcpKoa} / `mcpExpress`. */
@@ -29,25 +28,4 @@ export function mcpKoa(mcp: McpProfiles, options: McpMountOptions = {}): Middlew
     ctx.respond = false;
     await mcp.handle(ctx.req, ctx.res, profile, (ctx.request as { body?: unknown }).body);
   };
-}
-
-/** A router with Koa-style route registration (@koa/router). */
-export interface KoaRouterLike {
-  get(path: string, ...middleware: Middleware[]): unknown;
-  post(path: string, ...middleware: Middleware[]): unknown;
-}
-
-/**
- * Register the neutral admin routes on a @koa/router router (behind whatever protects it).
- * @example mountMcpAdminRoutes(adminRouter, mcpAdminRoutes(mcp));
- */
-export function mountMcpAdminRoutes(router: KoaRouterLike, routes: McpAdminRoute[]): void {
-  for (const route of routes) {
-    const register = route.method === 'GET' ? router.get.bind(router) : router.post.bind(router);
-    register(route.path, async (ctx: Context) => {
-      const { status, body } = await route.handler({ params: (ctx as Context & { params?: Record<string, string> }).params ?? {} });
-      ctx.status = status;
-      ctx.body = body;
-    });
-  }
 }

@@ -1,1 +1,1 @@
-export * from './admin-routes.js';
+export { type CatalogAdminOptions, catalogAdminRoutes } from './admin-routes.js';

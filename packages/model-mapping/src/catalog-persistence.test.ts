@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { startPostgres, type TestServer } from '@switchyard/stores/testing';
+import { startPostgres, type TestStoreServer } from '@switchyard/stores/testing';
 import { createCatalog, openCatalog } from './catalog.js';
 import { memoryCatalogStore, type CatalogOverrideStore, type StoredOverride } from './catalog-override-store.js';
 import { sqliteCatalogStore } from './sqlite-catalog-store.js';
@@ -14,7 +14,7 @@ import { LOOM_CONFIG } from './fixtures.js';
 
 const providers = LOOM_CONFIG.providers;
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-catalog-'));
-let pgServer: TestServer | undefined;
+let pgServer: TestStoreServer | undefined;
 
 before(async () => {
   pgServer = await startPostgres();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { startPostgres, type TestServer } from '@switchyard/stores/testing';
+import { startPostgres, type TestStoreServer } from '@switchyard/stores/testing';
 import { memoryCatalogStore, type CatalogOverrideStore } from './catalog-override-store.js';
 import { sqliteCatalogStore } from './sqlite-catalog-store.js';
 import { postgresCatalogStore } from './postgres-catalog-store.js';
@@ -60,7 +60,7 @@ function storeContract(name: string, open: () => Promise<CatalogOverrideStore>) 
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-catalog-'));
 const sqliteDbs: Database.Database[] = [];
-let pgServer: TestServer | undefined;
+let pgServer: TestStoreServer | undefined;
 const pools: pg.Pool[] = [];
 
 before(async () => {

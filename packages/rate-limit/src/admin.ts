@@ -1,1 +1,1 @@
-export * from './admin-routes.js';
+export { type LimitsAdminOptions, limitsAdminRoutes } from './admin-routes.js';

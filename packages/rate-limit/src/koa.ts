@@ -19,5 +19,3 @@ export function rateLimit(options: RateLimitOptions = {}, exchange: ExchangeOpti
 export function providerLimits(options: ProviderLimitsOptions, exchange: ExchangeOptions = {}): Middleware {
   return toKoa(providerLimitsCore(options), exchange);
 }
-
-export * from './index.js';

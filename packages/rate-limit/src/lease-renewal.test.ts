@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { startRedis, type TestServer } from '@switchyard/stores/testing';
+import { startRedis, type TestStoreServer } from '@switchyard/stores/testing';
 import { rateLimitOptionsFromConfig } from './config.js';
 import { ProviderLimiter } from './provider-limiter.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RedisLimitStore } from './redis-store.js';
 
-let server: TestServer;
+let server: TestStoreServer;
 before(async () => {
   server = await startRedis();
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { startRedis, type TestServer } from '@switchyard/stores/testing';
+import { startRedis, type TestStoreServer } from '@switchyard/stores/testing';
 import { toExpress } from '@switchyard/core/express';
 import { toKoa } from '@switchyard/core/koa';
 import type { ExchangeMiddleware, Target } from '@switchyard/core';
@@ -87,7 +87,7 @@ const plan: ExchangeMiddleware = async function plan(exchange, next) {
 for (const framework of ['koa', 'express'] as const) {
   for (const backend of ['memory', 'redis'] as const) {
     describe(`providerLimits failover (${framework}, ${backend})`, () => {
-      let redis: TestServer | undefined;
+      let redis: TestStoreServer | undefined;
       let client: Redis | undefined;
       before(async () => {
         if (backend !== 'redis') return;

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { startRedis, type TestServer } from '@switchyard/stores/testing';
+import { startRedis, type TestStoreServer } from '@switchyard/stores/testing';
 import { FallbackLimitStore } from './fallback-store.js';
 import { RedisLimitStore } from './redis-store.js';
 import { storeContract } from './store-contract.test.helper.js';
 
 describe('RedisLimitStore (real redis-server)', () => {
-  let server: TestServer;
+  let server: TestStoreServer;
   let client: Redis;
   before(async () => {
     server = await startRedis();

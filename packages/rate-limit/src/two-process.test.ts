@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { startRedis, type TestServer } from '@switchyard/stores/testing';
+import { startRedis, type TestStoreServer } from '@switchyard/stores/testing';
 
 const SCRIPT = fileURLToPath(new URL('./limit-server.test.helper.js', import.meta.url));
 const LIMIT = 5000;
@@ -50,7 +50,7 @@ async function hammer(urls: string[], total: number) {
 }
 
 describe('two gateway processes on one redis-server', () => {
-  let redis: TestServer;
+  let redis: TestStoreServer;
   before(async () => {
     redis = await startRedis();
   });

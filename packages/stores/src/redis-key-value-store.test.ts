@@ -2,10 +2,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startRedis, type TestServer } from './testing.js';
+import { startRedis, type TestStoreServer } from './testing.js';
 import { redisKeyValueStore } from './redis-key-value-store.js';
 
-let server: TestServer;
+let server: TestStoreServer;
 let client: Redis;
 const prefix = `sy-test-${randomBytes(4).toString('hex')}:`;
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** A running test server. */
-export interface TestServer {
+export interface TestStoreServer {
   /** Connection URL (`redis://127.0.0.1:port/db` or `postgres://…/database`). */
   url: string;
   port: number;
@@ -78,7 +78,7 @@ function stopChild(child: ChildProcess): Promise<void> {
  * may stop to simulate an outage).
  * @example const redis = await startRedis(); const client = new Redis(redis.url); … await redis.stop();
  */
-export async function startRedis(options: { own?: boolean } = {}): Promise<TestServer> {
+export async function startRedis(options: { own?: boolean } = {}): Promise<TestStoreServer> {
   const shared = options.own ? undefined : process.env.SWITCHYARD_TEST_REDIS_URL;
   if (shared) return { url: shared, port: Number(new URL(shared).port), stop: async () => {} };
   const port = await freePort();
@@ -116,7 +116,7 @@ function runAs(): { uid?: number; gid?: number } {
  * reuse `SWITCHYARD_TEST_PG_URL`. Either way the returned URL names a fresh database.
  * @example const pg = await startPostgres(); const pool = new pg.Pool({ connectionString: pg.url });
  */
-export async function startPostgres(): Promise<TestServer> {
+export async function startPostgres(): Promise<TestStoreServer> {
   const shared = process.env.SWITCHYARD_TEST_PG_URL;
   if (shared) return { ...(await createDatabase(shared)), stop: async () => {} };
   const bin = postgresBinDir();

@@ -1,1 +1,1 @@
-export * from './admin-routes.js';
+export { type RoutingAdminOptions, routingAdminRoutes } from './admin-routes.js';

@@ -1,6 +1,6 @@
 import type { Target } from '@switchyard/core';
 import { validateRules, validateTargets, type RoutingRule } from './rules.js';
-import { parseDuration, type LatencyMetric } from './stats.js';
+import { parseLatencyWindow, type LatencyMetric } from './stats.js';
 import { normalizeStrategy, type StrategyName } from './strategy.js';
 
 /** Routing settings after validation: a key's RoutingConfig or the gateway's `routing` section. */
@@ -89,7 +89,7 @@ export function validateRoutingSettings(raw: unknown, path = 'routing'): Routing
     if (typeof percentile !== 'number' || !(percentile > 0 && percentile <= 100)) fail(`${path}.latency.percentile`, 'must be a number in (0, 100]');
     const metric = l.metric ?? 'latency';
     if (metric !== 'latency' && metric !== 'ttft') fail(`${path}.latency.metric`, 'must be latency or ttft');
-    out.latency = { percentile, metric, windowMs: l.window === undefined ? 300_000 : parseDuration(l.window, `${path}.latency.window`) };
+    out.latency = { percentile, metric, windowMs: l.window === undefined ? 300_000 : parseLatencyWindow(l.window, `${path}.latency.window`) };
   }
   return out;
 }

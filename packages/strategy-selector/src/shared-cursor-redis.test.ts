@@ -4,10 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Exchange } from '@switchyard/core';
 import { redisKeyValueStore } from '@switchyard/stores';
-import { startRedis, type TestServer } from '@switchyard/stores/testing';
+import { startRedis, type TestStoreServer } from '@switchyard/stores/testing';
 import { strategySelector } from './strategy-selector.js';
 
-let server: TestServer;
+let server: TestStoreServer;
 let client: Redis;
 const prefix = `sy-test-${randomBytes(4).toString('hex')}:`;
 

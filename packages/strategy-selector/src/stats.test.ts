@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventBus, Exchange, type Attempt } from '@switchyard/core';
-import { parseDuration, RoutingStats } from './stats.js';
+import { parseLatencyWindow, RoutingStats } from './stats.js';
 
 const fast = { provider: 'fast', model: 'm' };
 const slow = { provider: 'slow', model: 'm' };
@@ -42,9 +42,9 @@ test('failures other than timeouts are not latency samples', () => {
   assert.equal(stats.percentile(fast, 50), 30_000);
 });
 
-test('parseDuration', () => {
-  assert.equal(parseDuration('5m'), 300_000);
-  assert.equal(parseDuration('30s'), 30_000);
-  assert.equal(parseDuration(250), 250);
-  assert.throws(() => parseDuration('soon'), /duration/);
+test('parseLatencyWindow', () => {
+  assert.equal(parseLatencyWindow('5m'), 300_000);
+  assert.equal(parseLatencyWindow('30s'), 30_000);
+  assert.equal(parseLatencyWindow(250), 250);
+  assert.throws(() => parseLatencyWindow('soon'), /duration/);
 });

@@ -1,4 +1,4 @@
-import { everyModel, parseDuration as parseCoreDuration, type Attempt, type EventBus, type GatewayEvents, type ModelLabel, type Target } from '@switchyard/core';
+import { everyModel, parseDuration, type Attempt, type EventBus, type GatewayEvents, type ModelLabel, type Target } from '@switchyard/core';
 import { targetKey } from './strategy.js';
 
 /** Which measurement a latency percentile is over. */
@@ -138,8 +138,8 @@ export class RoutingStats {
 /**
  * Parse a window like `5m`, `30s`, `250ms`, `1h` or a number of ms (longer than 0), with core's
  * duration reader.
- * @example parseDuration('5m') // 300000
+ * @example parseLatencyWindow('5m') // 300000
  */
-export function parseDuration(value: unknown, path = 'duration'): number {
-  return parseCoreDuration(value, { path, min: 1 });
+export function parseLatencyWindow(value: unknown, path = 'duration'): number {
+  return parseDuration(value, { path, min: 1 });
 }

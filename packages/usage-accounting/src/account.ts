@@ -1,7 +1,7 @@
 import type { Attempt, Cost, Exchange, Settlement, Usage } from '@switchyard/core';
 import { clip, MAX_MODEL_NAME_LENGTH } from '@switchyard/core';
 import { estimateUsage, jsonText, streamText, type TokenCounter } from './estimate.js';
-import { computeCost, type CachePriceFallback, type PriceLookup } from './pricing.js';
+import { computeCost, type CachePriceFallback, type UsagePriceLookup } from './pricing.js';
 import type { AttemptLog, RequestLogRecord } from './record.js';
 import { isEmptyUsage, usageFromJson, type StreamUsageObserver } from './usage-parse.js';
 
@@ -66,7 +66,7 @@ export function resolveUsage(exchange: Exchange, obs: Observation, count: TokenC
 }
 
 /** Cost of an exchange's usage at the price of the target that served it. */
-export function resolveCost(exchange: Exchange, usage: Usage | undefined, prices: PriceLookup, fallback: CachePriceFallback): Cost {
+export function resolveCost(exchange: Exchange, usage: Usage | undefined, prices: UsagePriceLookup, fallback: CachePriceFallback): Cost {
   if (!wasServed(exchange)) return { usd: 0, currency: 'USD', breakdown: {} };
   const serving = servingAttempt(exchange);
   if (!serving) return { usd: null, reason: 'no attempt recorded: provider and model unknown' };

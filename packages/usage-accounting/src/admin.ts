@@ -1,2 +1,1 @@
-export * from './admin-routes.js';
-export * from './admin-query.js';
+export { type UsageAdminOptions, usageAdminRoutes } from './admin-routes.js';

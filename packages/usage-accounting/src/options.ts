@@ -1,6 +1,6 @@
 import { silentLogger, type Logger } from '@switchyard/core';
 import type { UsageMetrics } from './metrics.js';
-import { noPrices, type CachePriceFallback, type PriceLookup } from './pricing.js';
+import { noPrices, type CachePriceFallback, type UsagePriceLookup } from './pricing.js';
 import type { RequestLogRecord } from './record.js';
 import { redactionSet } from './redact.js';
 import type { RequestLogSink } from './store.js';
@@ -12,7 +12,7 @@ export interface UsageAccountingOptions {
    * one. Unknown models cost `null` with a reason, never 0. Defaults to a lookup that knows no
    * price.
    */
-  prices?: PriceLookup;
+  prices?: UsagePriceLookup;
   /**
    * Cache tokens on a price without a cache price: `null` makes the cost unknown, `input`
    * prices them at the input price. Defaults to `'null'`.
@@ -62,7 +62,7 @@ export interface UsageAccountingOptions {
 }
 
 export interface ResolvedOptions {
-  prices: PriceLookup;
+  prices: UsagePriceLookup;
   cachePriceFallback: CachePriceFallback;
   store: RequestLogSink | undefined;
   batchSize: number;

@@ -18,9 +18,9 @@ export interface ModelPrice {
  * Look up the price of the model a provider served, for this request's usage: a model with
  * long-context tiers returns the rates of the tier the usage falls in. Return undefined when
  * the price is not known: the cost is then null with a reason, never 0.
- * @example const price: PriceLookup = (provider, model, usage) => myPrices(provider, model, usage.inputTokens);
+ * @example const price: UsagePriceLookup = (provider, model, usage) => myPrices(provider, model, usage.inputTokens);
  */
-export type PriceLookup = (provider: string, model: string, usage: Usage) => ModelPrice | undefined;
+export type UsagePriceLookup = (provider: string, model: string, usage: Usage) => ModelPrice | undefined;
 
 /**
  * What to do when a request has cache tokens but the price has no cache price for that class.
@@ -31,7 +31,7 @@ export type PriceLookup = (provider: string, model: string, usage: Usage) => Mod
 export type CachePriceFallback = 'null' | 'input';
 
 /** A price lookup that knows no model: every cost is null with a reason. */
-export const noPrices: PriceLookup = () => undefined;
+export const noPrices: UsagePriceLookup = () => undefined;
 
 /**
  * Cost of a request's usage at a price. Each token class is priced once: `inputTokens`

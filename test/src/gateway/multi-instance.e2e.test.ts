@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
-import { freePort, startPostgres, startRedis, type TestServer } from '@switchyard/stores/testing';
+import { freePort, startPostgres, startRedis, type TestStoreServer } from '@switchyard/stores/testing';
 import { ADMIN_TOKEN, adminClient, poll } from './helpers.js';
 
 const root = new URL('../../../', import.meta.url);
@@ -22,8 +22,8 @@ interface Instance {
   stderr(): string;
 }
 
-let redis: TestServer | undefined;
-let postgres: TestServer | undefined;
+let redis: TestStoreServer | undefined;
+let postgres: TestStoreServer | undefined;
 let dir: string;
 const instances: Instance[] = [];
 let A: Instance;

@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startRedis, type TestServer } from '@switchyard/stores/testing';
+import { startRedis, type TestStoreServer } from '@switchyard/stores/testing';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startUpstream, type Upstream } from '../support/upstream.js';
 import { ADMIN_TOKEN, adminClient, openaiCompletion, openaiError } from './helpers.js';
 
-let redis: TestServer;
+let redis: TestStoreServer;
 let bad: Upstream;
 let good: Upstream;
 let A: RunningGateway;

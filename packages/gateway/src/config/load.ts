@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { checkConfig } from './check.js';
 import { checkFailoverConfig } from '@switchyard/failover';
 import { DEFAULT_CONFIG } from './default-config.js';
-import { parseBytes, parseDuration } from './duration.js';
+import { parseBytes, parseDuration } from '@switchyard/core';
 import { applyEnvOverrides, interpolateEnv } from './interpolate.js';
 import { checkUnknownKeys } from './unknown-keys.js';
 import { gatewayConfigSchema, gatewaySchema, validateModelMapping, type GatewayConfig } from './schema.js';
