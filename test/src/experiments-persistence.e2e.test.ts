@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { startPostgres, type TestServer } from '@switchyard/stores/testing';
+import { startPostgres, type TestStoreServer } from '@switchyard/stores/testing';
 import { startGateway, type RunningGateway } from './support/gateway.js';
 
 const ADMIN = 'admin-token-experiments-persist-0123';
@@ -143,7 +143,7 @@ describe('SQLite: a restart is a new gateway on the same file', () => {
 });
 
 describe('PostgreSQL: two gateways on one database see the same experiments', () => {
-  let pg: TestServer;
+  let pg: TestStoreServer;
   let a: RunningGateway;
   let b: RunningGateway;
   before(async () => {
