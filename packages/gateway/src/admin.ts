@@ -8,6 +8,7 @@ import { catalogAdminRoutes } from '@switchyard/model-mapping/admin';
 import { routingAdminRoutes } from '@switchyard/strategy-selector/admin';
 import { providersAdminRoutes } from '@switchyard/failover/admin';
 import { usageAdminRoutes } from '@switchyard/usage-accounting/admin';
+import type { KoaMiddleware } from './framework-types.js';
 import type { Stack } from './stack.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -46,9 +47,9 @@ export function bearerCheck(token: string, options: BearerTokenOptions): (header
 }
 
 /** Koa middleware answering 401 unless the request presents `token`, compared in constant time. */
-export function bearerToken(token: string, options: BearerTokenOptions) {
+export function bearerToken(token: string, options: BearerTokenOptions): KoaMiddleware {
   const check = bearerCheck(token, options);
-  return async function bearerToken(ctx: Context, next: Next) {
+  const middleware = async function bearerToken(ctx: Context, next: Next) {
     const denied = check(ctx.headers);
     if (denied) {
       ctx.status = denied.status;
@@ -58,6 +59,8 @@ export function bearerToken(token: string, options: BearerTokenOptions) {
     }
     await next();
   };
+  // Koa calls it with its own context.
+  return middleware as KoaMiddleware;
 }
 
 const ADMIN_TOKEN: BearerTokenOptions = { realm: 'switchyard-admin', code: 'invalid_admin_token', header: 'x-admin-token' };
@@ -66,7 +69,7 @@ const ADMIN_TOKEN: BearerTokenOptions = { realm: 'switchyard-admin', code: 'inva
  * Koa middleware requiring `Authorization: Bearer <token>` (or `x-admin-token`), compared in constant time.
  * @example admin.use(adminToken(process.env.SWITCHYARD_ADMIN_TOKEN!))
  */
-export function adminToken(token: string) {
+export function adminToken(token: string): KoaMiddleware {
   return bearerToken(token, ADMIN_TOKEN);
 }
 
@@ -87,11 +90,13 @@ export function adminCheck(token: string) {
  *
  * @example app.use(adminGuard('/admin', token)).use(koaRoutes(adminRoutes(stack, { token }), { prefix: '/admin' }));
  */
-export function adminGuard(prefix: string, token: string) {
+export function adminGuard(prefix: string, token: string): KoaMiddleware {
   const check = adminToken(token);
-  return function adminGuard(ctx: Context, next: Next) {
-    return isUnderPath(ctx.path, prefix) ? check(ctx, next) : next();
+  const guard = async function adminGuard(ctx: Context, next: Next) {
+    await (isUnderPath(ctx.path, prefix) ? check(ctx, next) : next());
   };
+  // Koa calls it with its own context.
+  return guard as KoaMiddleware;
 }
 
 /** `routes` with `before` run ahead of each handler; an answer from `before` is the response. */

@@ -17,6 +17,7 @@ import { gatewayMcp } from './mcp.js';
 import type { StatusWebSocket } from '@switchyard/failover/ws';
 import { startOtlpTracing } from './otlp-tracing.js';
 import { createSwitchyard, type Switchyard, type SwitchyardOptions } from './switchyard.js';
+import type { KoaApp } from './framework-types.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions extends Omit<SwitchyardOptions, 'config'> {
@@ -33,7 +34,7 @@ export interface GatewayOptions extends Omit<SwitchyardOptions, 'config'> {
 
 /** A standalone gateway: a Koa app plus its lifecycle. */
 export interface Gateway {
-  readonly app: Koa;
+  readonly app: KoaApp;
   readonly config: GatewayConfig;
   readonly switchyard: Switchyard;
   /** Config warnings (unset variables, unknown keys). */

@@ -1,5 +1,6 @@
 export { createGateway, type Gateway, type GatewayOptions, STANDALONE_SQLITE_PATH } from './gateway.js';
 export { createSwitchyard, type MountOptions, type Switchyard, type SwitchyardOptions } from './switchyard.js';
+export type { ExpressMiddleware, KoaApp, KoaMiddleware } from './framework-types.js';
 export { ConfigError, loadConfig, type LoadConfigOptions, type LoadedConfig, validateConfig } from './config/load.js';
 export { type GatewayConfig, gatewayConfigSchema, gatewaySchema, validateModelMapping } from './config/schema.js';
 export { DEFAULT_CONFIG } from './config/default-config.js';

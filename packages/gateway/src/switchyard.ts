@@ -1,13 +1,14 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { Registry } from 'prom-client';
 import { clip, EventBus, headerMap, MAX_MODEL_NAME_LENGTH, renderError, silentLogger, toGatewayError, type ClientFormat, type Exchange, type ExchangeMiddleware, type Logger } from '@switchyard/core';
 import { koaRoutes, toKoa } from '@switchyard/core/koa';
 import { expressRoutes, toExpress } from '@switchyard/core/express';
 import { createAdapter, createUndiciTransport, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
 import { validateConfig } from './config/load.js';
+import type { ExpressMiddleware, KoaMiddleware } from './framework-types.js';
 import type { GatewayConfig } from './config/schema.js';
 import { renderModelList, servedModels, type ServedModel } from './models.js';
 import { providerField } from './provider-field.js';
@@ -83,9 +84,9 @@ export interface Switchyard {
    */
   websocket(server: Server, options?: MountOptions): StatusWebSocket;
   /** Koa middleware serving the client API; other paths fall through to `next`. */
-  koa(options?: MountOptions): Middleware;
+  koa(options?: MountOptions): KoaMiddleware;
   /** Express middleware serving the client API; other paths fall through to `next`. */
-  express(options?: MountOptions): RequestHandler;
+  express(options?: MountOptions): ExpressMiddleware;
   /** Resolves when every in-flight exchange has settled (true), or after `timeoutMs` (false). */
   drain(timeoutMs: number): Promise<boolean>;
   /** Flush logs, stop health checks, close upstream pools and the stores this instance opened. */
@@ -232,7 +233,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
         Object.entries(ROUTES).map(([path, format]) => [prefix + path, toKoa(pipeline, { format, ...reading, onExchange, now: options.now })]),
       );
       const statusRoutes = koaRoutes(routes, { prefix });
-      return async function switchyard(ctx: Context, next: Next) {
+      const handler: Middleware = async function switchyard(ctx: Context, next: Next) {
         if (ctx.method === 'POST') {
           const handler = handlers.get(ctx.path);
           if (handler) return handler(ctx, next);
@@ -245,6 +246,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
         }
         return statusRoutes(ctx, next);
       };
+      // Koa calls it with its own context.
+      return handler as KoaMiddleware;
     },
     express(mount = {}) {
       const prefix = mount.prefix ?? '';
@@ -252,7 +255,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
         Object.entries(ROUTES).map(([path, format]) => [prefix + path, toExpress(pipeline, { format, ...reading, onExchange, now: options.now })]),
       );
       const statusRoutes = expressRoutes(routes);
-      return function switchyard(req: Request, res: Response, next: NextFunction) {
+      const handler = function switchyard(req: Request, res: Response, next: NextFunction) {
         if (req.method === 'POST') {
           const handler = handlers.get(req.path);
           if (handler) return void handler(req, res, next);
@@ -260,7 +263,9 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
           return void listModels(req.headers).then((answer) => sendJson(res, answer), next);
         }
         statusRoutes(req, res, next);
-      } as RequestHandler;
+      };
+      // Express calls it with its own request and response (node's, extended).
+      return handler as (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
     },
     drain(timeoutMs) {
       if (inFlight === 0) return Promise.resolve(true);
