@@ -77,7 +77,7 @@ export function resolveCost(exchange: Exchange, usage: Usage | undefined, prices
 }
 
 /** Cost of a request whose tries are each billed (consensus): every try's usage at its own target's price. */
-function billedTriesCost(attempts: readonly Attempt[], prices: PriceLookup, fallback: CachePriceFallback): Cost {
+function billedTriesCost(attempts: readonly Attempt[], prices: UsagePriceLookup, fallback: CachePriceFallback): Cost {
   let usd = 0;
   const breakdown: Record<string, number> = {};
   for (const a of attempts) {
@@ -90,14 +90,14 @@ function billedTriesCost(attempts: readonly Attempt[], prices: PriceLookup, fall
   return { usd: Math.round(usd * 1e12) / 1e12, currency: 'USD', breakdown };
 }
 
-function attemptCost(a: Attempt, prices: PriceLookup, fallback: CachePriceFallback): Cost | undefined {
+function attemptCost(a: Attempt, prices: UsagePriceLookup, fallback: CachePriceFallback): Cost | undefined {
   if (!a.usage) return undefined;
   const { provider, model } = a.target;
   return computeCost(a.usage, prices(provider, model, a.usage), `${provider}/${model}`, fallback);
 }
 
 /** Build the log record of a settled exchange. */
-export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Observation, usage: Usage | undefined, cost: Cost, prices?: PriceLookup, fallback: CachePriceFallback = 'null'): RequestLogRecord {
+export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Observation, usage: Usage | undefined, cost: Cost, prices?: UsagePriceLookup, fallback: CachePriceFallback = 'null'): RequestLogRecord {
   const serving = servingAttempt(exchange);
   const start = exchange.startedAt;
   const attempts: AttemptLog[] = exchange.attempts.map((a) => {
