@@ -1,4 +1,4 @@
-export type { Strategy, StrategyName } from './strategy.js';
+export { type Strategy, type StrategyName, weightedOrder } from './strategy.js';
 export { type PriorityContext, priorityStrategy } from './priority.js';
 export { type WeightedContext, weightedStrategy } from './weighted.js';
 export { type RoundRobinContext, roundRobinStrategy } from './round-robin.js';
