@@ -4,8 +4,8 @@ export {
 } from './types.js';
 export { GatewayError, type GatewayErrorOptions, isGatewayError, renderAnthropicError, renderError, renderOpenAIError, toGatewayError } from './errors.js';
 export {
-  clientRequestIdFrom, Exchange, type ExchangeInit, type ExchangeResponse, type HeaderMap, type JsonResponse, type Reservation, type Settlement,
-  type StreamResponse,
+  type BodySource, clientRequestIdFrom, Exchange, type ExchangeInit, type ExchangeResponse, type HeaderMap, type JsonResponse, type Reservation,
+  type Settlement, type StreamResponse, unchangedBodyBytes,
 } from './exchange.js';
 export { EventBus, type EventBusOptions, type GatewayEvents } from './events.js';
 export { eventJson, formatSseComment, formatSseEvent, parseSseStream, type SseEvent, SseParser, SseTruncatedError } from './sse.js';
@@ -18,7 +18,7 @@ export { answerRoute, matchRoute, type Route, type RouteInput, type RouteRequest
 export { listAllows, principalAllows } from './principal-access.js';
 export { errorResponse, type ExchangeMiddleware, type ExchangeOptions, responseHeaders } from './respond.js';
 export { linkAbort, type LinkedAbort } from './abort.js';
-export { prependItem } from './prepend.js';
+export { prependItem, type SyncPull, tryNext } from './prepend.js';
 export { isUnderPath } from './admin-routing.js';
 export { type DurationOptions, parseBytes, parseDuration } from './duration.js';
 export { CONFIG_FORMATS, type ConfigFormat, registerConfigFormats } from './config-formats.js';
