@@ -53,18 +53,43 @@ type Message =
   | { sy: 'notice'; id: number; topic: string; payload: unknown }
   | { sy: 'delivered'; id: number };
 
+interface Outbox {
+  messages: Message[];
+  failed: (() => void)[];
+}
+const outboxes = new WeakMap<IpcEndpoint, Outbox>();
+
 /**
- * Send; `failed` runs when the channel is closed (a worker that exited, a primary that died): a
- * send without a callback would raise an unhandled 'error' event instead.
+ * Queue a message for `to`. What is queued for one endpoint in one turn of the event loop goes
+ * as one IPC message: under load that is many calls per pipe write and per (de)serialisation, not
+ * one each. `failed` runs when the channel is closed (a worker that exited, a primary that died).
  */
 function post(to: IpcEndpoint, message: Message, failed: () => void = () => {}): void {
   if (to.connected === false) return failed();
-  to.send(message, (err: Error | null) => {
-    if (err) failed();
-  });
+  let box = outboxes.get(to);
+  if (!box) {
+    const queued: Outbox = { messages: [], failed: [] };
+    outboxes.set(to, (box = queued));
+    setImmediate(() => {
+      outboxes.delete(to);
+      // With a callback, a send on a closed channel reports to it instead of raising an unhandled 'error' event.
+      if (to.connected === false) return queued.failed.forEach((f) => f());
+      to.send({ sy: 'batch', messages: queued.messages }, (err: Error | null) => {
+        if (err) queued.failed.forEach((f) => f());
+      });
+    });
+  }
+  box.messages.push(message);
+  box.failed.push(failed);
 }
 
-const isMessage = (m: unknown): m is Message => typeof m === 'object' && m !== null && typeof (m as { sy?: unknown }).sy === 'string';
+/** Call `handle` with every message of every batch `from` sends. */
+function receive(from: IpcEndpoint, handle: (message: Message) => void): void {
+  from.on('message', (batch) => {
+    const { sy, messages } = (batch ?? {}) as { sy?: unknown; messages?: Message[] };
+    if (sy === 'batch' && Array.isArray(messages)) for (const message of messages) handle(message);
+  });
+}
 
 const LIMIT_METHODS = ['reserve', 'settle', 'renew', 'usage'] as const;
 const KV_METHODS = ['get', 'set', 'delete', 'increment'] as const;
@@ -80,8 +105,7 @@ export function workerSharedState(primary: IpcEndpoint): SharedState {
   const pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
   const listeners = new Map<string, Set<(payload: unknown) => unknown>>();
   let connected = true;
-  primary.on('message', (message) => {
-    if (!isMessage(message)) return;
+  receive(primary, (message) => {
     if (message.sy === 'result') {
       const call = pending.get(message.id);
       pending.delete(message.id);
@@ -190,8 +214,7 @@ export function hostSharedState(options: HostSharedStateOptions) {
   return {
     /** Answer this worker's calls. */
     serve(worker: IpcEndpoint): void {
-      worker.on('message', (message) => {
-        if (!isMessage(message)) return;
+      receive(worker, (message) => {
         if (message.sy === 'delivered') return deliveries.get(message.id)?.();
         if (message.sy !== 'call' && message.sy !== 'publish') return;
         const { id } = message;
