@@ -26,6 +26,10 @@ const completion = (content: string) => ({
   usage: { prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 },
 });
 
+/** A gateway with the admin token, required keys, a fresh SQLite file and quick log flushes, plus `experiments` and `ai_gateway`. */
+const start = (config: { experiments: Record<string, unknown>; ai_gateway: Record<string, unknown> }) =>
+  startGateway({ config: { admin: { token: ADMIN }, auth: { required: true }, storage: { sqlite_path: db() }, usage: { flush_interval: 50 }, ...config } });
+
 function adminOf(gw: () => RunningGateway) {
   return async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${gw().url}/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -56,21 +60,16 @@ describe('the request-body strategy override', () => {
   const admin = adminOf(() => gw);
   before(async () => {
     google = await startUpstream((r) => ({ json: completion(`google saw ${Object.keys(r.body).sort().join(',')}`) }));
-    gw = await startGateway({
-      config: {
-        admin: { token: ADMIN },
-        auth: { required: true },
-        storage: { sqlite_path: db() },
-        experiments: { enabled: true },
-        ai_gateway: {
-          providers: [
-            // anthropic is the cheaper of the two main providers; google (a real upstream) the cheapest.
-            { name: 'openai', type: 'simulated', models: ['smart'], latency_ms: 1, tokens_per_second: 0, reply: 'from openai', cost: { input_per_1k: 0.01, output_per_1k: 0.03 } },
-            { name: 'anthropic', type: 'simulated', models: ['smart'], latency_ms: 1, tokens_per_second: 0, reply: 'from anthropic', cost: { input_per_1k: 0.003, output_per_1k: 0.015 } },
-            { name: 'google', type: 'openai', base_url: `${google.url}/v1`, api_key: 'sk-google-upstream', models: ['smart'], cost: { input_per_1k: 0.0001, output_per_1k: 0.0004 } },
-          ],
-          routing: { strategy: 'priority', providers: [{ name: 'google', priority: 1 }, { name: 'openai', priority: 2 }, { name: 'anthropic', priority: 3 }] },
-        },
+    gw = await start({
+      experiments: { enabled: true },
+      ai_gateway: {
+        providers: [
+          // anthropic is the cheaper of the two main providers; google (a real upstream) the cheapest.
+          { name: 'openai', type: 'simulated', models: ['smart'], latency_ms: 1, tokens_per_second: 0, reply: 'from openai', cost: { input_per_1k: 0.01, output_per_1k: 0.03 } },
+          { name: 'anthropic', type: 'simulated', models: ['smart'], latency_ms: 1, tokens_per_second: 0, reply: 'from anthropic', cost: { input_per_1k: 0.003, output_per_1k: 0.015 } },
+          { name: 'google', type: 'openai', base_url: `${google.url}/v1`, api_key: 'sk-google-upstream', models: ['smart'], cost: { input_per_1k: 0.0001, output_per_1k: 0.0004 } },
+        ],
+        routing: { strategy: 'priority', providers: [{ name: 'google', priority: 1 }, { name: 'openai', priority: 2 }, { name: 'anthropic', priority: 3 }] },
       },
     });
   });
@@ -175,29 +174,23 @@ describe('the classifier model and the judge model (simulated providers answerin
   let gw: RunningGateway;
   const admin = adminOf(() => gw);
   before(async () => {
-    gw = await startGateway({
-      config: {
-        admin: { token: ADMIN },
-        auth: { required: true },
-        storage: { sqlite_path: db() },
-        usage: { flush_interval: 50 },
-        experiments: {
-          enabled: true,
-          categories: {
-            routes: { legal: { targets: [{ provider: 'lawyer', model: 'sim-law' }] } },
-            classifier: { provider: 'labeller', model: 'sim-label', categories: ['legal', 'code', 'chat'] },
-          },
-          // One grading costs more than the day's budget: the first is the last (the judge test runs first).
-          judge: { provider: 'grader', model: 'sim-grade', sample_rate: 1, daily_budget_usd: 0.5, rubric: 'Legal answers must cite the law.' },
+    gw = await start({
+      experiments: {
+        enabled: true,
+        categories: {
+          routes: { legal: { targets: [{ provider: 'lawyer', model: 'sim-law' }] } },
+          classifier: { provider: 'labeller', model: 'sim-label', categories: ['legal', 'code', 'chat'] },
         },
-        ai_gateway: {
-          providers: [
-            { name: 'general', type: 'simulated', models: ['auto'], latency_ms: 1, tokens_per_second: 0, reply: 'general answer' },
-            { name: 'lawyer', type: 'simulated', models: ['sim-law'], latency_ms: 1, tokens_per_second: 0, reply: 'see the Housing Act' },
-            { name: 'labeller', type: 'simulated', models: ['sim-label'], latency_ms: 1, tokens_per_second: 0, reply: 'legal', cost: { input_per_1k: 0.0001, output_per_1k: 0.0001 } },
-            { name: 'grader', type: 'simulated', models: ['sim-grade'], latency_ms: 1, tokens_per_second: 0, reply: '{"score": 0.9, "reason": "cites the act"}', cost: { input_per_1k: 100, output_per_1k: 100 } },
-          ],
-        },
+        // One grading costs more than the day's budget: the first is the last (the judge test runs first).
+        judge: { provider: 'grader', model: 'sim-grade', sample_rate: 1, daily_budget_usd: 0.5, rubric: 'Legal answers must cite the law.' },
+      },
+      ai_gateway: {
+        providers: [
+          { name: 'general', type: 'simulated', models: ['auto'], latency_ms: 1, tokens_per_second: 0, reply: 'general answer' },
+          { name: 'lawyer', type: 'simulated', models: ['sim-law'], latency_ms: 1, tokens_per_second: 0, reply: 'see the Housing Act' },
+          { name: 'labeller', type: 'simulated', models: ['sim-label'], latency_ms: 1, tokens_per_second: 0, reply: 'legal', cost: { input_per_1k: 0.0001, output_per_1k: 0.0001 } },
+          { name: 'grader', type: 'simulated', models: ['sim-grade'], latency_ms: 1, tokens_per_second: 0, reply: '{"score": 0.9, "reason": "cites the act"}', cost: { input_per_1k: 100, output_per_1k: 100 } },
+        ],
       },
     });
   });
@@ -258,20 +251,15 @@ describe('a failing judge and a stalled classifier (real HTTP upstream on 127.0.
       if (system.includes('You label requests')) return { sse: ['data: {}\n\n', 'data: {}\n\n'], delayMs: 10_000 };
       return { json: completion('client answer') };
     });
-    gw = await startGateway({
-      config: {
-        admin: { token: ADMIN },
-        auth: { required: true },
-        storage: { sqlite_path: db() },
-        experiments: {
-          enabled: true,
-          categories: { classifier: { provider: 'flaky', model: 'smart', timeout: '300ms' } },
-          judge: { provider: 'flaky', model: 'smart', sample_rate: 1 },
-        },
-        ai_gateway: {
-          routing: { failover: { circuit_breaker: { failure_threshold: 2 } } },
-          providers: [{ name: 'flaky', type: 'openai', base_url: `${flaky.url}/v1`, api_key: 'sk-flaky-upstream', models: ['smart'] }],
-        },
+    gw = await start({
+      experiments: {
+        enabled: true,
+        categories: { classifier: { provider: 'flaky', model: 'smart', timeout: '300ms' } },
+        judge: { provider: 'flaky', model: 'smart', sample_rate: 1 },
+      },
+      ai_gateway: {
+        routing: { failover: { circuit_breaker: { failure_threshold: 2 } } },
+        providers: [{ name: 'flaky', type: 'openai', base_url: `${flaky.url}/v1`, api_key: 'sk-flaky-upstream', models: ['smart'] }],
       },
     });
   });
@@ -309,20 +297,14 @@ describe('judge grades in an A/B test whose figures come from the request log (S
   let gw: RunningGateway;
   const admin = adminOf(() => gw);
   before(async () => {
-    gw = await startGateway({
-      config: {
-        admin: { token: ADMIN },
-        auth: { required: true },
-        storage: { sqlite_path: db() },
-        usage: { flush_interval: 50 },
-        experiments: { enabled: true, judge: { provider: 'grader', model: 'sim-grade', sample_rate: 1 } },
-        ai_gateway: {
-          providers: [
-            { name: 'arm-a', type: 'simulated', models: ['sim-ab'], latency_ms: 1, tokens_per_second: 0, reply: 'a' },
-            { name: 'arm-b', type: 'simulated', models: ['sim-ab'], latency_ms: 1, tokens_per_second: 0, reply: 'b' },
-            { name: 'grader', type: 'simulated', models: ['sim-grade'], latency_ms: 1, tokens_per_second: 0, reply: '{"score": 0.5}' },
-          ],
-        },
+    gw = await start({
+      experiments: { enabled: true, judge: { provider: 'grader', model: 'sim-grade', sample_rate: 1 } },
+      ai_gateway: {
+        providers: [
+          { name: 'arm-a', type: 'simulated', models: ['sim-ab'], latency_ms: 1, tokens_per_second: 0, reply: 'a' },
+          { name: 'arm-b', type: 'simulated', models: ['sim-ab'], latency_ms: 1, tokens_per_second: 0, reply: 'b' },
+          { name: 'grader', type: 'simulated', models: ['sim-grade'], latency_ms: 1, tokens_per_second: 0, reply: '{"score": 0.5}' },
+        ],
       },
     });
   });
@@ -357,5 +339,19 @@ describe('judge grades in an A/B test whose figures come from the request log (S
     const arms = report.arms.map((a: any) => [a.requests, a.qualityRatings]);
     assert.equal(arms[0][0] + arms[1][0], 6, `six requests, each counted once: ${JSON.stringify(arms)}`);
     assert.equal(arms[0][1] + arms[1][1], 7, `six judge grades and one client rating: ${JSON.stringify(arms)}`);
+  });
+
+  test('streamed answers (OpenAI and Anthropic SDKs) are graded on the text the client received, after the stream ended', async () => {
+    const judged = async () => (await admin('GET', '/quality')).json.data.filter((g: any) => g.source === 'judge').reduce((n: number, g: any) => n + g.count, 0);
+    const before = await judged();
+    const key = (await admin('POST', '/keys', { name: 'streams-judged' })).json.key;
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    let text = '';
+    for await (const chunk of await openai.chat.completions.create({ model: 'sim-ab', stream: true, messages: [{ role: 'user', content: 'stream me' }] })) text += chunk.choices[0]?.delta?.content ?? '';
+    assert.match(text, /^[ab]$/);
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
+    const message = await anthropic.messages.stream({ model: 'sim-ab', max_tokens: 20, messages: [{ role: 'user', content: 'stream me too' }] }).finalMessage();
+    assert.match((message.content[0] as { text: string }).text, /^[ab]$/);
+    assert.equal(await eventually(judged, (n) => n === before + 2, 'two more judge grades'), before + 2);
   });
 });
