@@ -23,7 +23,8 @@ export {
 } from './experiment-store.js';
 export { CATEGORY_HEADER, DEFAULT_CATEGORY_RULES, type CategoryRoute, type CategoryRule, type CategoryTarget } from './categories.js';
 export { consensus, CONSENSUS_REQUEST_HEADER } from './consensus/consensus.js';
-export type { ConsensusEmbedding, ConsensusOptions, ConsensusRoute, NoQuorum } from './consensus/options.js';
+export type { ConsensusEmbedding, ConsensusJudge, ConsensusOptions, ConsensusRoute, NoQuorum } from './consensus/options.js';
+export { DEFAULT_CONSENSUS_RUBRIC, parseScores } from './consensus/judge-pick.js';
 export { CONSENSUS_HEADER, consensusHeader, type ConsensusSummary } from './consensus/header.js';
 export {
   answerKey, canonicalJson, chooseMethod, normaliseText, readAnswer, tally, type Answer, type ConsensusMethod, type Vote,

@@ -21,14 +21,17 @@ test('JSON deep equality: key order is irrelevant, values and array order are no
   assert.equal(readAnswer('anthropic.messages', JSON.stringify({ content: [{ type: 'tool_use', id: 't', name: 'f', input: { b: 1, a: 2 } }] })).tools[0]!.name, 'f');
 });
 
-test('auto chooses json for tools or JSON output, normalised for short answers, embedding for long ones when configured', () => {
+test('auto chooses json for tools or JSON output, normalised for short answers, embedding or judge for long ones when configured', () => {
   const short = [{ text: 'Paris', tools: [] }];
   const long = [{ text: 'x'.repeat(500), tools: [] }];
-  assert.equal(chooseMethod([{ text: '', tools: [{ name: 'f', arguments: {} }] }], {}, 280, false), 'json');
-  assert.equal(chooseMethod(short, { response_format: { type: 'json_object' } }, 280, false), 'json');
-  assert.equal(chooseMethod(short, {}, 280, true), 'normalised');
-  assert.equal(chooseMethod(long, {}, 280, true), 'embedding');
-  assert.equal(chooseMethod(long, {}, 280, false), 'normalised');
+  assert.equal(chooseMethod([{ text: '', tools: [{ name: 'f', arguments: {} }] }], {}, 280, { embedding: true, judge: true }), 'json');
+  assert.equal(chooseMethod(short, { response_format: { type: 'json_object' } }, 280, { embedding: false, judge: false }), 'json');
+  const both = { embedding: true, judge: true };
+  const none = { embedding: false, judge: false };
+  assert.equal(chooseMethod(short, {}, 280, both), 'normalised');
+  assert.equal(chooseMethod(long, {}, 280, both), 'embedding');
+  assert.equal(chooseMethod(long, {}, 280, { embedding: false, judge: true }), 'judge');
+  assert.equal(chooseMethod(long, {}, 280, none), 'normalised');
 });
 
 test('the largest group wins, a tie goes to the earliest answer; similarity groups by cosine', () => {

@@ -6,7 +6,7 @@
 import type { ClientFormat } from '@switchyard/core';
 
 /** How answers are compared. `auto` picks per request (see {@link chooseMethod}). */
-export type ConsensusMethod = 'auto' | 'exact' | 'normalised' | 'json' | 'embedding';
+export type ConsensusMethod = 'auto' | 'exact' | 'normalised' | 'json' | 'embedding' | 'judge';
 
 /** What one answer says, read from its body in the client's format. */
 export interface Answer {
@@ -103,7 +103,7 @@ function textJson(text: string): unknown {
 }
 
 /** The comparison key of an answer under a key-based method: equal keys agree. */
-export function answerKey(answer: Answer, method: Exclude<ConsensusMethod, 'auto' | 'embedding'>): string {
+export function answerKey(answer: Answer, method: 'exact' | 'normalised' | 'json'): string {
   // Parallel tool calls are a set: their order does not change what the model asked for.
   const tools = answer.tools.map((t) => canonicalJson(t)).sort();
   if (method === 'exact') return JSON.stringify([answer.text, tools]);
@@ -118,13 +118,13 @@ export function answerKey(answer: Answer, method: Exclude<ConsensusMethod, 'auto
 /**
  * The method `auto` stands for: `json` when an answer calls tools or the request asks for JSON
  * output; `normalised` when every answer is short; else `embedding` when an embedding model is
- * configured, `normalised` otherwise.
+ * configured, `judge` when a judge model is, `normalised` otherwise.
  */
-export function chooseMethod(answers: readonly Answer[], body: Json, shortChars: number, embedding: boolean): Exclude<ConsensusMethod, 'auto'> {
+export function chooseMethod(answers: readonly Answer[], body: Json, shortChars: number, models: { embedding: boolean; judge: boolean }): Exclude<ConsensusMethod, 'auto'> {
   const format = isObject(body.response_format) ? body.response_format.type : undefined;
   if (answers.some((a) => a.tools.length > 0) || format === 'json_object' || format === 'json_schema') return 'json';
   if (answers.every((a) => a.text.length <= shortChars)) return 'normalised';
-  return embedding ? 'embedding' : 'normalised';
+  return models.embedding ? 'embedding' : models.judge ? 'judge' : 'normalised';
 }
 
 /** Group answers by equal keys. */

@@ -9,6 +9,8 @@ export interface ConsensusConfig {
   short_answer_chars: number;
   /** `{ provider, model, threshold }`, or null. */
   embedding: { provider: string; model: string; threshold?: number } | null;
+  /** `{ provider, model, rubric }`, or null. */
+  judge: { provider: string; model: string; rubric?: string } | null;
   /** Route id -> { models, targets: [{ provider, model }], n, method, quorum, on_no_quorum, max_cost_usd }. */
   routes: Record<string, { models: string[]; targets?: { provider: string; model: string }[]; n?: number; method?: ConsensusMethod; quorum?: number; on_no_quorum?: NoQuorum; max_cost_usd?: number }>;
 }
@@ -25,8 +27,9 @@ export function consensusConfigSchema(prefix = 'SWITCHYARD_EXPERIMENTS_CONSENSUS
     default_output_tokens: { doc: 'Output tokens assumed by the cost cap when a request sets no max_tokens.', format: 'nat', default: 1024, env: `${prefix}_DEFAULT_OUTPUT_TOKENS` },
     short_answer_chars: { doc: 'Answers up to this length are compared as normalised text by the auto method.', format: 'nat', default: 280, env: `${prefix}_SHORT_ANSWER_CHARS` },
     embedding: { doc: 'Embedding model that groups long free-text answers by similarity: { provider, model, threshold } (cosine, default 0.9), or null.', format: '*', default: null as ConsensusConfig['embedding'] },
+    judge: { doc: 'Judge model that scores long free-text answers (the best score wins): { provider, model, rubric }, or null.', format: '*', default: null as ConsensusConfig['judge'] },
     routes: {
-      doc: 'Route id -> { models, targets: [{ provider, model }], n, method: auto | exact | normalised | json | embedding, quorum, on_no_quorum: best_available | error, max_cost_usd }.',
+      doc: 'Route id -> { models, targets: [{ provider, model }], n, method: auto | exact | normalised | json | embedding | judge, quorum, on_no_quorum: best_available | error, max_cost_usd }.',
       format: 'object',
       default: {},
     },
@@ -43,6 +46,7 @@ export function consensusOptionsFromConfig(config: ConsensusConfig): Omit<Consen
     defaultOutputTokens: config.default_output_tokens,
     shortAnswerChars: config.short_answer_chars,
     ...(config.embedding ? { embedding: config.embedding } : {}),
+    ...(config.judge ? { judge: config.judge } : {}),
     routes: Object.entries(config.routes).map(([id, r]) => ({
       id,
       models: r.models,

@@ -179,6 +179,26 @@ describe('consensus routing', () => {
     assert.match(again.responseHeaders['x-switchyard-consensus']!, /votes=2\/3; .*method=normalised/);
   });
 
+  it('best score: a judge model scores the answers in one call and the best one wins', async () => {
+    const { execute } = executorFor([
+      sim('a', 'Paris is in France'), sim('b', 'Paris is the capital of France'), sim('c', 'It is Lyon'),
+      sim('judge', '{"scores": [0.4, 0.9, 0.1]}'),
+    ]);
+    const middleware = consensus({ execute, judge: { provider: 'judge', model: 'grader' }, routes: [{ id: 'graded', models: ['smart'], targets: three, method: 'judge' }] });
+    const exchange = request({});
+    await run(middleware, exchange);
+    assert.equal(text(exchange), 'Paris is the capital of France');
+    assert.equal(exchange.responseHeaders['x-switchyard-consensus'], 'agreement=0.33; votes=1/3; ci95=0.06-0.79; method=judge; failed=0; score=0.90');
+    assert.equal(exchange.attempts[0]!.target.provider, 'judge', 'the judge call is billed with the request');
+
+    // A judge answering something else: the vote falls back to equality.
+    const confused = executorFor([sim('a', 'Paris'), sim('b', 'paris'), sim('c', 'Lyon'), sim('judge', 'I think the second one')]);
+    const fallback = consensus({ execute: confused.execute, judge: { provider: 'judge', model: 'grader' }, routes: [{ id: 'graded', models: ['smart'], targets: three, method: 'judge' }] });
+    const again = request({});
+    await run(fallback, again);
+    assert.equal(again.responseHeaders['x-switchyard-consensus'], 'agreement=0.67; votes=2/3; ci95=0.21-0.94; method=normalised; failed=0');
+  });
+
   it('a streaming client gets the chosen answer as a complete stream in its format, with usage', async () => {
     const { execute } = executorFor([sim('a', 'Paris is the capital'), sim('b', 'paris is the capital.'), sim('c', 'Lyon')]);
     const middleware = consensus({ execute, routes: [{ id: 'vote', models: ['smart'], targets: three }] });

@@ -5,6 +5,7 @@
  */
 import { GatewayError, type Exchange, type ExchangeMiddleware, type Target } from '@switchyard/core';
 import { answerKey, chooseMethod, groupByKey, groupBySimilarity, readAnswer, tally, type Answer, type ConsensusMethod } from './agreement.js';
+import { judgeAnswers } from './judge-pick.js';
 import { capTargets } from './cost-cap.js';
 import { addUsage, callTarget, type CallResult } from './fan-out.js';
 import { CONSENSUS_HEADER, consensusHeader } from './header.js';
@@ -101,11 +102,13 @@ async function vote(exchange: Exchange, cfg: ResolvedConsensusOptions, setup: Se
   }
   const answers = answered.map((c) => readAnswer(exchange.format, c.response!.body));
   const method = resolveMethod(route.method ?? 'auto', answers, body, cfg);
-  const grouped = await group(exchange, cfg, answers, method);
-  const result = tally(grouped.groups);
-  const chosen = answered[result.chosen]!;
-  record(exchange, calls, grouped.extra, chosen);
-  exchange.responseHeaders[CONSENSUS_HEADER] = consensusHeader({ votes: result.votes, answered: answered.length, failed: n - answered.length, method: grouped.method, quorumMet: answered.length >= quorum });
+  const decided = await decide(exchange, cfg, answers, method, body);
+  const chosen = answered[decided.chosen]!;
+  record(exchange, calls, decided.extra, chosen);
+  exchange.responseHeaders[CONSENSUS_HEADER] = consensusHeader({
+    votes: decided.votes, answered: answered.length, failed: n - answered.length, method: decided.method, quorumMet: answered.length >= quorum,
+    ...(decided.score !== undefined ? { score: decided.score } : {}),
+  });
   exchange.responseHeaders['x-switchyard-provider'] = chosen.target.provider;
   exchange.responseHeaders['x-switchyard-model'] = chosen.target.model;
   exchange.responseHeaders['x-switchyard-attempts'] = String(exchange.attempts.length);
@@ -119,21 +122,52 @@ async function vote(exchange: Exchange, cfg: ResolvedConsensusOptions, setup: Se
 }
 
 function resolveMethod(method: ConsensusMethod, answers: Answer[], body: Record<string, unknown>, cfg: ResolvedConsensusOptions): Exclude<ConsensusMethod, 'auto'> {
-  return method === 'auto' ? chooseMethod(answers, body, cfg.shortAnswerChars, cfg.embedding !== undefined) : method;
+  return method === 'auto' ? chooseMethod(answers, body, cfg.shortAnswerChars, { embedding: cfg.embedding !== undefined, judge: cfg.judge !== undefined }) : method;
 }
 
-/** Group the answers by the method; an embedding call that fails falls back to `normalised`. */
-async function group(exchange: Exchange, cfg: ResolvedConsensusOptions, answers: Answer[], method: Exclude<ConsensusMethod, 'auto'>) {
-  if (method !== 'embedding' || !cfg.embedding) return { groups: groupByKey(answers.map((a) => answerKey(a, method === 'embedding' ? 'normalised' : method))), method, extra: [] as CallResult[] };
+/** How the answer was decided: the chosen answer's index, its group's size, the extra model calls made. */
+interface Decision {
+  chosen: number;
+  votes: number;
+  method: Exclude<ConsensusMethod, 'auto'>;
+  extra: CallResult[];
+  score?: number;
+}
+
+/** By equality of keys: the largest group wins. */
+function byKey(answers: Answer[], method: 'exact' | 'normalised' | 'json', extra: CallResult[] = []): Decision {
+  const vote = tally(groupByKey(answers.map((a) => answerKey(a, method))));
+  return { chosen: vote.chosen, votes: vote.votes, method, extra };
+}
+
+/**
+ * Decide by the method. `embedding`: the largest group of similar answers; `judge`: the answer the
+ * judge scores best (its agreement counted by equality); either falls back to equality when its
+ * model call fails.
+ */
+async function decide(exchange: Exchange, cfg: ResolvedConsensusOptions, answers: Answer[], method: Exclude<ConsensusMethod, 'auto'>, body: Record<string, unknown>): Promise<Decision> {
+  const equality = answers.some((a) => a.tools.length > 0) ? 'json' : 'normalised';
+  if (method === 'judge' && cfg.judge) {
+    const { call, scores } = await judgeAnswers(exchange, cfg.execute, cfg.judge, answers, body);
+    if (!scores) {
+      cfg.logger?.warn({ provider: cfg.judge.provider, model: cfg.judge.model, requestId: exchange.id }, 'consensus: judge call failed; answers compared by equality');
+      return byKey(answers, equality, [call]);
+    }
+    const chosen = scores.indexOf(Math.max(...scores));
+    const groups = groupByKey(answers.map((a) => answerKey(a, equality)));
+    return { chosen, votes: groups.filter((g) => g === groups[chosen]).length, method, extra: [call], score: scores[chosen]! };
+  }
+  if (method !== 'embedding' || !cfg.embedding) return byKey(answers, method === 'embedding' || method === 'judge' ? equality : method);
   const { provider, model, threshold } = cfg.embedding;
   const input = answers.map((a) => a.text || JSON.stringify(a.tools));
   const call = await callTarget(exchange, cfg.execute, { provider, model }, { format: 'openai.embeddings', body: { model, input }, strategy: 'consensus:embedding', reason: 'consensus embedding', index: 0 });
   const vectors = call.response ? embeddingsOf(call.response.body, input.length) : undefined;
   if (!vectors) {
-    cfg.logger?.warn({ provider, model, requestId: exchange.id }, 'consensus: embedding call failed; answers compared as normalised text');
-    return { groups: groupByKey(answers.map((a) => answerKey(a, 'normalised'))), method: 'normalised' as const, extra: [call] };
+    cfg.logger?.warn({ provider, model, requestId: exchange.id }, 'consensus: embedding call failed; answers compared by equality');
+    return byKey(answers, equality, [call]);
   }
-  return { groups: groupBySimilarity(vectors, threshold!), method, extra: [call] };
+  const vote = tally(groupBySimilarity(vectors, threshold!));
+  return { chosen: vote.chosen, votes: vote.votes, method, extra: [call] };
 }
 
 function embeddingsOf(body: string, count: number): number[][] | undefined {

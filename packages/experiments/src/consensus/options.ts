@@ -33,6 +33,14 @@ export interface ConsensusEmbedding {
   threshold?: number;
 }
 
+/** A judge model that scores free-text answers (`judge` method: the best score wins). */
+export interface ConsensusJudge {
+  provider: string;
+  model: string;
+  /** What a good answer is. Defaults to a rubric of correctness, completeness, clarity and safety. */
+  rubric?: string;
+}
+
 /** Options of {@link consensus}. */
 export interface ConsensusOptions {
   /**
@@ -52,20 +60,22 @@ export interface ConsensusOptions {
   shortAnswerChars?: number;
   /** Embedding model for free-text agreement (`embedding` method; `auto` for long answers). Defaults to none. */
   embedding?: ConsensusEmbedding;
+  /** Judge model for best-score selection (`judge` method; `auto` for long answers without an embedding model). Defaults to none. */
+  judge?: ConsensusJudge;
   /**
    * Whether a request may ask for consensus itself (`x-switchyard-consensus: <n>`) and cap its
    * cost (`x-max-cost-per-request`). Defaults to: no principal (no auth), or a key allowed to send
    * routing headers.
    */
   allowRequest?: (exchange: Exchange) => boolean;
-  /** Logs a failed embedding call (the vote falls back to `normalised`). Defaults to none. */
+  /** Logs a failed embedding or judge call (the vote falls back to equality). Defaults to none. */
   logger?: Logger;
 }
 
-const METHODS: readonly ConsensusMethod[] = ['auto', 'exact', 'normalised', 'json', 'embedding'];
+const METHODS: readonly ConsensusMethod[] = ['auto', 'exact', 'normalised', 'json', 'embedding', 'judge'];
 
 /** @internal */
-export type ResolvedConsensusOptions = Required<Omit<ConsensusOptions, 'embedding' | 'logger'>> & Pick<ConsensusOptions, 'embedding' | 'logger'>;
+export type ResolvedConsensusOptions = Required<Omit<ConsensusOptions, 'embedding' | 'judge' | 'logger'>> & Pick<ConsensusOptions, 'embedding' | 'judge' | 'logger'>;
 
 /** @internal */
 export function resolveConsensusOptions(options: ConsensusOptions): ResolvedConsensusOptions {
@@ -82,6 +92,7 @@ export function resolveConsensusOptions(options: ConsensusOptions): ResolvedCons
     if (route.method !== undefined && !METHODS.includes(route.method)) throw new TypeError(`${where}: method must be one of ${METHODS.join(', ')}`);
     if (route.onNoQuorum !== undefined && route.onNoQuorum !== 'best_available' && route.onNoQuorum !== 'error') throw new TypeError(`${where}: onNoQuorum must be best_available or error`);
     if (route.method === 'embedding' && !options.embedding) throw new TypeError(`${where}: method embedding needs an embedding model`);
+    if (route.method === 'judge' && !options.judge) throw new TypeError(`${where}: method judge needs a judge model`);
   }
   const threshold = options.embedding?.threshold ?? 0.9;
   if (options.embedding && !(threshold > 0 && threshold <= 1)) throw new TypeError('consensus: embedding.threshold must be in (0, 1]');
@@ -93,6 +104,7 @@ export function resolveConsensusOptions(options: ConsensusOptions): ResolvedCons
     defaultOutputTokens: options.defaultOutputTokens ?? 1024,
     shortAnswerChars: options.shortAnswerChars ?? 280,
     ...(options.embedding ? { embedding: { ...options.embedding, threshold } } : {}),
+    ...(options.judge ? { judge: options.judge } : {}),
     allowRequest: options.allowRequest ?? ((exchange) => !exchange.principal || exchange.principal.allowRoutingHeaders === true),
     ...(options.logger ? { logger: options.logger } : {}),
   };
