@@ -8,3 +8,4 @@ export { renderModelList, type ServedModel, servedModels } from './models.js';
 export type { Stack } from './stack.js';
 export type { Storage } from './storage.js';
 export { adminGuard, adminRoutes, type AdminRoutesOptions } from './admin.js';
+export type { SharedState, Topic } from './shared-state.js';
