@@ -13,6 +13,9 @@ import { Models } from './pages/models.js';
 import { Usage } from './pages/usage.js';
 import { Providers } from './pages/providers.js';
 import { McpProfiles } from './pages/mcp.js';
+import { Experiments } from './pages/experiments.js';
+import { ExperimentDetail } from './pages/experiment-detail.js';
+import { CanaryDetail } from './pages/canary-detail.js';
 
 const NAV = [
   ['', 'Dashboard'],
@@ -23,6 +26,7 @@ const NAV = [
   ['usage', 'Usage'],
   ['providers', 'Providers'],
   ['mcp', 'MCP'],
+  ['experiments', 'Experiments'],
 ];
 
 function Page({ route, session }) {
@@ -44,6 +48,10 @@ function Page({ route, session }) {
       return html`<${Providers} />`;
     case 'mcp':
       return html`<${McpProfiles} />`;
+    case 'experiments':
+      if (id === 'ab' && route.parts[2]) return html`<${ExperimentDetail} id=${route.parts[2]} />`;
+      if (id === 'canary' && route.parts[2]) return html`<${CanaryDetail} id=${route.parts[2]} />`;
+      return html`<${Experiments} create=${route.params.has('new')} />`;
     default:
       return html`<p>No page here. <a href="#/">Go to the dashboard</a>.</p>`;
   }

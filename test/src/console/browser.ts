@@ -1,7 +1,8 @@
 /** A real, headless Chromium for the console tests (not a test file itself). */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 
 /** Debian's chromium; `.ci/run` installs it where missing. Override with `SWITCHYARD_CHROMIUM`. */
 export const CHROMIUM = process.env.SWITCHYARD_CHROMIUM ?? '/usr/bin/chromium';
@@ -42,4 +43,15 @@ export async function signIn(page: Page, consoleUrl: string, token: string): Pro
   await page.getByLabel('Admin token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+}
+
+/** Poll a locator's count (the console's CSP forbids Playwright's eval-based waitForFunction). */
+export async function waitForCount(locator: Locator, n: number): Promise<void> {
+  for (let i = 0; i < 200 && (await locator.count()) !== n; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await locator.count(), n);
+}
+/** Poll the page's URL (a hash change is a same-document navigation; no eval under the CSP). */
+export async function waitForUrl(page: Page, pattern: RegExp): Promise<void> {
+  for (let i = 0; i < 300 && !pattern.test(page.url()); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(page.url(), pattern);
 }

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
-import { hasChromium, launch, openPage, shoot, signIn } from './browser.js';
+import { hasChromium, launch, openPage, shoot, signIn, waitForCount, waitForUrl } from './browser.js';
 
 const ADMIN = 'console-pages-token-0123456789abcdef';
 const skip = !hasChromium && 'chromium is not installed';
@@ -22,16 +22,6 @@ const admin = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${gw.url}/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   return (await res.json()) as any;
 };
-/** Poll a locator's count (the console's CSP forbids Playwright's eval-based waitForFunction). */
-async function waitForCount(locator: Locator, n: number): Promise<void> {
-  for (let i = 0; i < 200 && (await locator.count()) !== n; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.equal(await locator.count(), n);
-}
-/** Poll the page's URL (a hash change is a same-document navigation; no eval under the CSP). */
-async function waitForUrl(page: Page, pattern: RegExp): Promise<void> {
-  for (let i = 0; i < 300 && !pattern.test(page.url()); i++) await new Promise((r) => setTimeout(r, 100));
-  assert.match(page.url(), pattern);
-}
 const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
 
 before(async () => {

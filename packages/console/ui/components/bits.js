@@ -55,9 +55,9 @@ export function Spend({ usd, unpriced }) {
 
 export function Badge({ value }) {
   const v = String(value);
-  const tone = /^(healthy|up|active|enabled|closed|completed|2\d\d|success)$/.test(v)
+  const tone = /^(healthy|up|active|enabled|closed|completed|2\d\d|success|running|promoted)$/.test(v)
     ? 'ok'
-    : /^(degraded|unknown|disabled|half-open|half_open|aborted|4\d\d)$/.test(v)
+    : /^(degraded|unknown|disabled|half-open|half_open|aborted|4\d\d|stopped|ramping)$/.test(v)
       ? 'warn'
       : 'bad';
   return html`<span class=${`badge ${tone}`}>${v}</span>`;
