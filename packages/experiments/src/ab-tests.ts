@@ -52,9 +52,11 @@ export function abTests(options: AbTestsOptions): AbTests {
 
   const refresh = async () => {
     if (!configuredSaved) {
+      // A configured experiment is stored at the first start only: afterwards the stored one (maybe stopped) wins.
+      const stored = new Set((await store.list()).map((e) => e.definition.id));
       for (const definition of options.tests ?? []) {
         const test = all.get(definition.id)!;
-        await store.create({ definition: test.definition, state: test.state }); // false: the store's own (earlier) run is kept
+        if (!stored.has(definition.id)) await store.create({ definition: test.definition, state: test.state }); // false: another instance was first
       }
       configuredSaved = true;
     }
