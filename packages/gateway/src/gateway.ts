@@ -6,7 +6,6 @@ import { loadConfig, validateConfig } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { koaMetrics } from '@switchyard/usage-accounting/koa';
 import { koaConsole } from '@switchyard/console/koa';
-import { mcpAdminRoutes } from '@switchyard/mcp';
 import { mcpKoa } from '@switchyard/mcp/koa';
 import { koaRoutes } from '@switchyard/core/koa';
 import { experimentAdminRoutes } from '@switchyard/experiments';
@@ -76,7 +75,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   for (const warning of warnings) logger.warn({ config: warning }, 'config warning');
   const otlp = await startOtlpTracing(config.tracing);
   const switchyard = await createSwitchyard({ ...options, config, logger });
-  const mcp = config.mcp.enabled ? gatewayMcp(switchyard, config, logger) : undefined;
+  const mcp = config.mcp.enabled ? await gatewayMcp(switchyard, config, logger) : undefined;
 
   let accepting = true;
   const app = new Koa();
@@ -129,7 +128,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   if (config.admin.token) {
     // Routes of other packages, on both the token-guarded admin API and the console's.
     const experiments = switchyard.stack.experiments;
-    const moreRoutes = [...(mcp ? mcpAdminRoutes(mcp) : []), ...(experiments ? experimentAdminRoutes(experiments, { now: options.now }) : [])];
+    const moreRoutes = [...(mcp ? mcp.adminRoutes : []), ...(experiments ? experimentAdminRoutes(experiments, { now: options.now }) : [])];
     // The routes check the token themselves; the guard also answers 401 (not 404) to every
     // other spelling of an /admin path, so the admin surface looks the same to every probe.
     app.use(adminGuard('/admin', config.admin.token));
@@ -150,7 +149,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   } else {
     logger.info({}, 'admin API disabled: set SWITCHYARD_ADMIN_TOKEN to enable /admin');
   }
-  if (mcp) app.use(mcpKoa(mcp, { prefix: config.mcp.path }));
+  if (mcp) app.use(mcpKoa(mcp.profiles, { prefix: config.mcp.path }));
   app.use(switchyard.koa());
   app.use(async function notFound(ctx) {
     const error = new GatewayError(`No route for ${ctx.method} ${ctx.path}`, { status: 404, code: 'unknown_route' });
@@ -193,7 +192,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     close() {
       closing ??= (async () => {
         accepting = false;
-        await mcp?.close(); // MCP sessions are long-lived: end them (and their upstream sessions) first
+        await mcp?.profiles.close(); // MCP sessions are long-lived: end them (and their upstream sessions) first
         if (server) {
           const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
           await statusSocket?.close(); // status watchers hold no work: they go first

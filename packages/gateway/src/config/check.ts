@@ -7,7 +7,7 @@
  */
 import { createAdapter } from '@switchyard/providers';
 import { validateRoutingSettings } from '@switchyard/strategy-selector';
-import { checkMcpConfig } from '@switchyard/mcp';
+import { checkMcpConfig } from '@switchyard/mcp/config';
 import type { GatewayConfig } from './schema.js';
 import { didYouMean } from './suggest.js';
 

@@ -2,7 +2,7 @@ import convict from 'convict';
 import { rateLimitConfigSchema, type RateLimitConfig } from '@switchyard/rate-limit';
 import { checkProviderTimeouts, failoverConfigSchema, type FailoverConfig } from '@switchyard/failover';
 import { parseDuration, registerConfigFormats } from '@switchyard/core';
-import { mcpConfigSchema, type McpConfig } from '@switchyard/mcp';
+import { mcpConfigSchema, type McpConfig } from '@switchyard/mcp/config';
 import { experimentsConfigSchema, type ExperimentsConfig } from '@switchyard/experiments';
 
 /** One entry of `ai_gateway.providers` (adapter-specific extras pass through). */
