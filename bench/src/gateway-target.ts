@@ -5,7 +5,8 @@
  */
 import { createGateway } from '@switchyard/gateway';
 import { createUndiciTransport, type HttpTransport } from '@switchyard/providers';
-import { BENCH_CLIENT_KEY } from './requests.js';
+import { BENCH_CLIENT_KEYS } from './requests.js';
+import { HEALTHY_PREFIX } from './upstream.js';
 
 /** The transports the gateway can call upstreams with. */
 export type GatewayTransport = 'undici' | 'got';
@@ -31,19 +32,22 @@ export function benchGatewayConfig(upstreamPort: number): Record<string, unknown
 }
 
 /**
- * The full stack (issue 14): client keys required, a token budget on every key, the SQLite
+ * The full stack (issue 14): client keys required (the soak's eight), a token budget on every key, the SQLite
  * request log (the default), metrics (the default), two providers in a priority chain at the same
- * upstream, failover (the default). The budget is far above what a run spends, so it is checked
+ * upstream (the secondary under {@link HEALTHY_PREFIX}, so it answers what the soak's faults make the
+ * primary fail), failover (the default). The budget is far above what a run spends, so it is checked
  * and charged on every request but never refuses one.
  */
 export function benchFullStackConfig(upstreamPort: number): Record<string, unknown> {
-  const provider = (name: string) => ({ name, type: 'openai-compatible', base_url: `http://127.0.0.1:${upstreamPort}/v1`, api_key: 'bench', models: ['bench-model'] });
+  const provider = (name: string, prefix = '') => ({
+    name, type: 'openai-compatible', base_url: `http://127.0.0.1:${upstreamPort}${prefix}/v1`, api_key: 'bench', models: ['bench-model'],
+  });
   return {
-    auth: { required: true, keys: [{ name: 'bench', key: BENCH_CLIENT_KEY }] },
+    auth: { required: true, keys: BENCH_CLIENT_KEYS.map((key, i) => ({ name: `bench-${i}`, key })) },
     usage: { enabled: true },
     metrics: { enabled: true },
     ai_gateway: {
-      providers: [provider('primary'), provider('secondary')],
+      providers: [provider('primary'), provider('secondary', HEALTHY_PREFIX)],
       routing: { strategy: 'priority', providers: [{ name: 'primary', priority: 1 }, { name: 'secondary', priority: 2 }] },
       rate_limits: { default_limits: { total_tokens_per_hour: 1_000_000_000_000 } },
     },

@@ -4,11 +4,13 @@ import { createServer, type Server } from 'node:http';
 import { test } from 'node:test';
 import { checkAnswer, timeStreams } from './client.js';
 import { runConcurrency } from './concurrency.js';
-import { leakSuspected, runMemory } from './memory.js';
+import { NOISE_FLOOR, runMemory } from './memory.js';
 import { createProxyServer } from './proxy.js';
 import { overheads, type Measurement } from './report.js';
 import { removeBenchWorkDir, startChild } from './spawn.js';
-import { percentile, trend } from './stats.js';
+import { soakBody } from './soak-traffic.js';
+import { percentile, slopeVerdict, t975, trend } from './stats.js';
+import { UPSTREAM_FAULTS } from './upstream.js';
 import { createUpstreamServer } from './upstream.js';
 
 async function listen(server: Server): Promise<string> {
@@ -101,14 +103,18 @@ test('concurrent streams through the proxy: held open, released, completed; memo
   }
 });
 
-test('memory run: samples every interval under load, after a forced GC', async () => {
+test('memory soak: mixed traffic (JSON, streams, upstream faults, client drops), sampled after a forced GC', async () => {
   const upstream = await startChild('upstream');
   const proxy = await startChild('proxy', upstream.port, { execArgv: [...process.execArgv, '--expose-gc'] });
   try {
-    const r = await runMemory({ origin: `http://127.0.0.1:${proxy.port}`, target: proxy, connections: 2, durationS: 1, sampleMs: 200, gc: true });
+    const r = await runMemory({ origin: `http://127.0.0.1:${proxy.port}`, target: proxy, connections: 4, durationS: 1.5, sampleMs: 200, gc: true });
     assert.equal(r.errors, 0);
     assert.ok(r.samples.length >= 2 && r.rps > 0 && r.gc);
     assert.ok(r.rss.max >= r.rss.start && r.heapUsed.max >= r.heapUsed.end);
+    // Every kind was sent; the proxy passes the upstream's 500s through and the client dropped streams.
+    assert.ok(Object.values(r.counts.sent).every((n) => n > 0), JSON.stringify(r.counts.sent));
+    assert.ok(r.counts.ok > 0 && r.counts.non2xx > 0 && r.counts.disconnects > 0, JSON.stringify(r.counts));
+    assert.ok(soakBody('json-upstream-error').includes(UPSTREAM_FAULTS.error) && soakBody('stream-upstream-cut').includes(UPSTREAM_FAULTS.cut));
   } finally {
     await proxy.stop();
     await upstream.stop();
@@ -116,13 +122,36 @@ test('memory run: samples every interval under load, after a forced GC', async (
   }
 });
 
-test('trend fits a slope and the leak verdict needs a slope clearly above noise', () => {
+test('trend fits a slope and its standard error', () => {
   const t = trend([0, 1, 2, 3], [10, 12, 14, 16]);
   assert.equal(t.slope, 2);
   assert.equal(t.slopeError, 0);
-  const noisy = trend([0, 1, 2, 3, 4], [100, 300, 50, 250, 120]);
-  assert.ok(Math.abs(noisy.slope) < noisy.slopeError * 3);
-  assert.equal(leakSuspected(50 * 1024, 5 * 1024), true);
-  assert.equal(leakSuspected(50 * 1024, 20 * 1024), false);
-  assert.equal(leakSuspected(5 * 1024, 0), false);
+  // y = 1 + 2x + e with e = (1, -1, -1, 1): slope 2, residual sum 4, sxx 5, se = sqrt(4 / 2 / 5).
+  const e = trend([0, 1, 2, 3], [2, 2, 4, 8]);
+  assert.ok(Math.abs(e.slope - 2) < 1e-12 && Math.abs(e.slopeError - Math.sqrt(0.4)) < 1e-12);
+});
+
+test("t975 matches Student's t table values", () => {
+  const table: Array<[number, number]> = [[1, 12.706], [2, 4.303], [4, 2.776], [10, 2.228], [11, 2.201], [15, 2.131], [28, 2.048], [58, 2.002], [1000, 1.962]];
+  for (const [df, t] of table) assert.ok(Math.abs(t975(df) - t) < 0.001, `df ${df}: ${t975(df)} vs ${t}`);
+  assert.ok(Number.isNaN(t975(0)));
+});
+
+test('slope verdict: flat when the 95% interval reaches 0 or the slope is under the floor, growing otherwise', () => {
+  const xs = Array.from({ length: 30 }, (_, i) => 150 + 5 * i);
+  const wobble = (i: number): number => (i % 3 === 0 ? 400_000 : i % 3 === 1 ? -250_000 : -150_000);
+  // A flat heap with a few hundred KB of wobble: the interval straddles 0.
+  const flat = slopeVerdict(xs, xs.map((_, i) => 40e6 + wobble(i)), NOISE_FLOOR.heapUsed);
+  assert.ok(flat.low < 0 && flat.high > 0 && flat.flat);
+  // 5 KB/s of steady growth under the same wobble: the interval excludes 0 and the slope is above 1 KB/s.
+  const leak = slopeVerdict(xs, xs.map((x, i) => 40e6 + 5 * 1024 * x + wobble(i)), NOISE_FLOOR.heapUsed);
+  assert.ok(leak.low > 0 && Math.abs(leak.slope - 5 * 1024) < 1024 && !leak.flat);
+  // Clear but tiny growth (0.5 KB/s, no noise): significant, yet under the floor, so flat.
+  const tiny = slopeVerdict(xs, xs.map((x) => 40e6 + 512 * x), NOISE_FLOOR.heapUsed);
+  assert.ok(tiny.low > 0 && tiny.flat);
+  // The interval is slope ± t(n-2) * standard error.
+  assert.ok(Math.abs(leak.high - leak.slope - t975(28) * leak.slopeError) < 1e-6);
+  // Shrinking is not growing; too few points is no verdict.
+  assert.equal(slopeVerdict(xs, xs.map((x) => 1e8 - 1e4 * x), 0).flat, true);
+  assert.equal(slopeVerdict([0, 1], [0, 1e6], 0).flat, false);
 });

@@ -1,23 +1,22 @@
 /**
- * Memory over a run: constant moderate load (half the connections JSON, half streams) for a
- * fixed time, sampling the system under test's RSS and heapUsed every second, to tell a flat
- * line from a leak.
+ * Memory over a run (the soak): mixed traffic (bench/src/soak-traffic.ts) for a fixed time,
+ * sampling the system under test's RSS and heapUsed every few seconds, and a verdict on the
+ * second half's slope (after warm-up): flat, or growing.
  * @module
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon from 'autocannon';
 import type { ChildMemory } from './child.js';
-import { CHAT_PATH, REQUEST_HEADERS, requestBody, type Mode } from './requests.js';
+import { runSoakTraffic, type SoakCounts } from './soak-traffic.js';
 import type { RunningChild } from './spawn.js';
-import { trend } from './stats.js';
+import { slopeVerdict, type SlopeVerdict } from './stats.js';
 
 /** How to run the memory scenario against one system. */
 export interface MemoryRunOptions {
   origin: string;
   /** The system under test's child: its memory is sampled. */
   target: RunningChild;
-  /** Connections in all, split evenly between JSON and streams. */
+  /** Connections in all, each cycling through the soak's mix of requests. */
   connections: number;
   durationS: number;
   /** Time between two samples, ms. */
@@ -36,9 +35,11 @@ export interface MemorySample {
 /** What the memory scenario measured; bytes, and bytes per second for slopes. */
 export interface MemoryRunResult {
   durationS: number;
-  /** 2xx responses per second, JSON and streams together. */
+  /** Answers per second: 2xx, non-2xx and streams the client dropped. */
   rps: number;
-  /** Socket errors, timeouts and non-2xx answers. */
+  /** What the soak's requests got. */
+  counts: SoakCounts;
+  /** Client-side failures (connection errors, timeouts) that were not deliberate drops. */
   errors: number;
   /** Before the load (after a forced GC when `gc`). */
   idleBefore: ChildMemory;
@@ -47,52 +48,43 @@ export interface MemoryRunResult {
   samples: MemorySample[];
   rss: { start: number; end: number; max: number };
   heapUsed: { start: number; end: number; max: number };
-  /** Least-squares slope of heapUsed over the second half of the run, and its standard error. */
-  heapSlope: number;
-  heapSlopeError: number;
+  /** Least-squares slope of heapUsed over the second half of the run (bytes/s), its 95% interval and verdict. */
+  heap: SlopeVerdict;
   /** Same for RSS. */
-  rssSlope: number;
-  /** heapSlope / rps: bytes of heap kept per request, if the slope were a leak. */
+  rssTrend: SlopeVerdict;
+  /** heap slope / rps: bytes of heap kept per request, if the slope were a leak. */
   heapBytesPerRequest: number;
   /** Whether every sample followed a forced GC. */
   gc: boolean;
-  /** heapUsed grows over the second half by more than noise: see {@link leakSuspected}. */
-  leak: boolean;
+  /** Both the heap and RSS are flat over the second half (see {@link slopeVerdict} and {@link NOISE_FLOOR}). */
+  flat: boolean;
 }
 
 /**
- * The leak verdict: the heapUsed slope over the second half is above 10 KB/s and more than three
- * standard errors above zero. Under load a live heap wobbles by hundreds of KB with what is in
- * flight; a real per-request leak at hundreds of requests per second climbs far faster than that.
+ * Growth the verdict calls noise, in bytes per second, whatever the 95% interval says.
+ *
+ * heapUsed, 1 KB/s (3.6 MB an hour): at the soak's hundreds of requests per second that is a few
+ * bytes per request, less than the smallest thing a per-request leak keeps (a map entry or a
+ * closure, 50+ bytes), so any per-request leak lands above it, while below it a 150 s window
+ * cannot tell growth from compiled code and caches still settling.
+ *
+ * RSS, 16 KB/s (58 MB an hour): RSS moves in steps of V8 pages (256 KB) and malloc arenas
+ * (up to 64 MB reserved, touched gradually) that the process keeps once grown; two or three such
+ * steps in the 150 s second half of a 5-minute soak read as several KB/s with no live object
+ * added. A leak that matters for a long-running process (tens of MB an hour) still shows.
  */
-export function leakSuspected(slope: number, slopeError: number): boolean {
-  return slope > 10 * 1024 && (Number.isNaN(slopeError) || slope > 3 * slopeError);
-}
-
-function load(origin: string, mode: Mode, connections: number, durationS: number): ReturnType<typeof autocannon> {
-  return autocannon({
-    url: `${origin}${CHAT_PATH}`,
-    method: 'POST',
-    headers: REQUEST_HEADERS,
-    body: requestBody(mode),
-    connections,
-    duration: durationS,
-    timeout: 10,
-  });
-}
+export const NOISE_FLOOR = { heapUsed: 1024, rss: 16 * 1024 } as const;
 
 /**
  * Runs the load and the sampling together; resolves when both are done.
  * @example
- * const r = await runMemory({ origin, target, connections: 16, durationS: 30, sampleMs: 1_000, gc: true });
+ * const r = await runMemory({ origin, target, connections: 16, durationS: 300, sampleMs: 5_000, gc: true });
  */
 export async function runMemory(options: MemoryRunOptions): Promise<MemoryRunResult> {
   const idleBefore = await options.target.stats(options.gc);
-  const half = Math.max(1, Math.floor(options.connections / 2));
-  const instances = [load(options.origin, 'json', half, options.durationS), load(options.origin, 'stream', options.connections - half || 1, options.durationS)];
   const started = performance.now();
   let running = true;
-  const finished = Promise.all(instances).finally(() => {
+  const finished = runSoakTraffic({ origin: options.origin, connections: options.connections, durationS: options.durationS }).finally(() => {
     running = false;
   });
   const samples: MemorySample[] = [];
@@ -104,16 +96,15 @@ export async function runMemory(options: MemoryRunOptions): Promise<MemoryRunRes
     allGc &&= gc;
     samples.push({ t: (performance.now() - started) / 1000, rss: memory.rss, heapUsed: memory.heapUsed });
   }
-  const results = await finished;
+  const { durationS, ...counts } = await finished;
   await sleep(1_000);
   const idleAfter = await options.target.stats(options.gc);
 
-  const durationS = Math.max(...results.map((r) => r.duration));
-  const ok = results.reduce((n, r) => n + r['2xx'], 0);
   const secondHalf = samples.filter((s) => s.t >= options.durationS / 2);
-  const heap = trend(secondHalf.map((s) => s.t), secondHalf.map((s) => s.heapUsed));
-  const rss = trend(secondHalf.map((s) => s.t), secondHalf.map((s) => s.rss));
-  const rps = ok / durationS;
+  const times = secondHalf.map((s) => s.t);
+  const heap = slopeVerdict(times, secondHalf.map((s) => s.heapUsed), NOISE_FLOOR.heapUsed);
+  const rssTrend = slopeVerdict(times, secondHalf.map((s) => s.rss), NOISE_FLOOR.rss);
+  const rps = (counts.ok + counts.non2xx + counts.disconnects) / durationS;
   const summary = (key: 'rss' | 'heapUsed'): { start: number; end: number; max: number } => ({
     start: samples[0]?.[key] ?? Number.NaN,
     end: samples.at(-1)?.[key] ?? Number.NaN,
@@ -122,17 +113,17 @@ export async function runMemory(options: MemoryRunOptions): Promise<MemoryRunRes
   return {
     durationS,
     rps,
-    errors: results.reduce((n, r) => n + r.errors + r.non2xx, 0),
+    counts,
+    errors: counts.failures,
     idleBefore: idleBefore.memory,
     idleAfter: idleAfter.memory,
     samples,
     rss: summary('rss'),
     heapUsed: summary('heapUsed'),
-    heapSlope: heap.slope,
-    heapSlopeError: heap.slopeError,
-    rssSlope: rss.slope,
+    heap,
+    rssTrend,
     heapBytesPerRequest: rps > 0 ? heap.slope / rps : Number.NaN,
     gc: allGc && idleBefore.gc && idleAfter.gc,
-    leak: leakSuspected(heap.slope, heap.slopeError),
+    flat: heap.flat && rssTrend.flat,
   };
 }

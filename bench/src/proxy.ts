@@ -38,6 +38,10 @@ export function createProxyServer(upstream: string): { server: Server; agent: Ag
       (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode ?? 502, endToEnd(upstreamRes.headers));
         upstreamRes.pipe(res);
+        // An answer the upstream cut short is cut short to the client too (pipe alone would leave it open).
+        upstreamRes.on('close', () => {
+          if (!upstreamRes.complete) res.destroy();
+        });
       },
     );
     outgoing.on('error', () => {

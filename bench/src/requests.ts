@@ -15,6 +15,12 @@ export const CHAT_PATH = '/v1/chat/completions';
  */
 export const BENCH_CLIENT_KEY = 'sk-bench-00000000000000000000000000';
 
+/**
+ * The client keys of the soak (several keys, so per-key state is exercised): the first is
+ * {@link BENCH_CLIENT_KEY}; the full-stack gateway accepts all of them.
+ */
+export const BENCH_CLIENT_KEYS: readonly string[] = Array.from({ length: 8 }, (_, i) => `${BENCH_CLIENT_KEY.slice(0, -1)}${i}`);
+
 /** Headers of every bench request. */
 export const REQUEST_HEADERS: Record<string, string> = {
   'content-type': 'application/json',

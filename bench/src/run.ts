@@ -8,10 +8,10 @@
  * bench/results.json), --systems a,b (subset of direct,proxy,koa-undici,gateway-undici,gateway-full,gateway-workers,gateway-got),
  * --connections N (32), --duration S (6), --warmup S (1), --streams N (200).
  *
- * Opt-in scenarios (bench/README.md): --memory (memory over a constant load), --concurrency
+ * Opt-in scenarios (bench/README.md): --memory (the memory soak: mixed traffic), --concurrency
  * (10,000 concurrent streams), --all (the default run, then both). --memory and --concurrency
- * alone skip the default run. Their settings: --memory-duration S (30, 10 with --quick),
- * --memory-connections N (16), --concurrent K (10000, 1000 with --quick), --ramp N (200),
+ * alone skip the default run. Their settings: --memory-duration S (300, 20 with --quick),
+ * --memory-connections N (16), --memory-interval S (5, 1 under 60 s), --concurrent K (10000, 1000 with --quick), --ramp N (200),
  * --interval S (2), --plateau S (5), --upstream-connections N (K; 0 for the transport default).
  * @module
  */
@@ -21,10 +21,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { checkAnswer, timeJson, timeStreams } from './client.js';
 import { runLoad } from './load.js';
+import { NOISE_FLOOR } from './memory.js';
 import { growthTable, loadTable, overheads, streamTable, SYSTEMS, TRANSPORTS, verdicts, type GrowthRow, type Measurement, type SystemId } from './report.js';
-import { MODES } from './requests.js';
+import { BENCH_CLIENT_KEYS, MODES } from './requests.js';
 import { concurrencyTable, memoryTable, type ConcurrencyRow, type MemoryRow } from './scenario-report.js';
 import { concurrencyScenario, memoryScenario, type FdReport } from './scenarios.js';
+import { SOAK_MIX } from './soak-traffic.js';
 import { benchWorkDir, removeBenchWorkDir, startChild, type RunningChild } from './spawn.js';
 import { UPSTREAM_SIZES } from './upstream.js';
 
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     all: { type: 'boolean', default: false },
     'memory-duration': { type: 'string' },
     'memory-connections': { type: 'string', default: '16' },
+    'memory-interval': { type: 'string' },
     concurrent: { type: 'string' },
     ramp: { type: 'string', default: '200' },
     interval: { type: 'string', default: '2' },
@@ -78,14 +81,16 @@ const runs = {
   memory: values.all || values.memory,
   concurrency: values.all || values.concurrency,
 };
-// The memory scenarios compare the gateway with undici against the bare proxy unless --systems
+// The memory scenarios compare the full-stack gateway against the bare proxy unless --systems
 // names others (direct has no process of its own to measure).
-const memorySystems: SystemId[] = values.systems ? systems.filter((s) => s !== 'direct') : ['proxy', 'gateway-undici'];
+const memorySystems: SystemId[] = values.systems ? systems.filter((s) => s !== 'direct') : ['proxy', 'gateway-full'];
+const memoryDurationS = positive('memory-duration', values['memory-duration'] ?? (values.quick ? '20' : '300'));
 const concurrent = positive('concurrent', values.concurrent ?? (values.quick ? '1000' : '10000'));
 const scenarioSettings = {
   memory: {
     connections: positive('memory-connections', values['memory-connections']),
-    durationS: positive('memory-duration', values['memory-duration'] ?? (values.quick ? '10' : '30')),
+    durationS: memoryDurationS,
+    sampleS: Math.max(0.1, positive('memory-interval', values['memory-interval'] ?? (memoryDurationS >= 60 ? '5' : '1'))),
   },
   concurrency: {
     streams: concurrent,
@@ -158,8 +163,11 @@ async function loadScenarios(skipped: Array<{ system: SystemId; reason: string }
 }
 
 function printMemory(rows: readonly MemoryRow[]): void {
-  const { connections, durationS } = scenarioSettings.memory;
-  process.stdout.write(`\nMemory over a run: ${connections} connections (half JSON, half streams), ${durationS} s; RSS and heapUsed sampled every second after a forced GC (child run with --expose-gc); slopes over the second half; leak = heap slope > 10 KB/s and > 3 standard errors\n\n`);
+  const { connections, durationS, sampleS } = scenarioSettings.memory;
+  const mix = `${SOAK_MIX.length}-request cycle: ${[...new Set(SOAK_MIX)].map((k) => `${SOAK_MIX.filter((x) => x === k).length} ${k}`).join(', ')}`;
+  process.stdout.write(`\nMemory soak: ${connections} connections of mixed traffic (${mix}; ${BENCH_CLIENT_KEYS.length} client keys) for ${durationS} s\n`);
+  process.stdout.write(`RSS and heapUsed sampled every ${sampleS} s after a forced GC (child run with --expose-gc); slope = least squares over the second half (after warm-up), with its 95% interval;\n`);
+  process.stdout.write(`flat = the interval reaches 0, or the slope is at most the noise floor (heap ${NOISE_FLOOR.heapUsed / 1024} KB/s, RSS ${NOISE_FLOOR.rss / 1024} KB/s: bench/src/memory.ts says why)\n\n`);
   process.stdout.write(`${memoryTable(rows)}\n`);
 }
 

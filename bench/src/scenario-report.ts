@@ -2,6 +2,7 @@
 import type { ConcurrencyResult } from './concurrency.js';
 import type { MemoryRunResult } from './memory.js';
 import { fmt, table, TRANSPORTS, type SystemId } from './report.js';
+import type { SlopeVerdict } from './stats.js';
 
 const MB = 1024 * 1024;
 const mb = (bytes: number): string => fmt(bytes / MB, 1);
@@ -43,27 +44,38 @@ export function concurrencyTable(rows: readonly ConcurrencyRow[]): string {
   );
 }
 
-/** RSS and heapUsed start / end / max under load, the second-half heap slope and the verdict. */
+const kbs = (bytes: number): string => fmt(bytes / 1024, 1);
+const interval = (v: SlopeVerdict): string => `${kbs(v.low)} .. ${kbs(v.high)}`;
+
+/**
+ * The soak: answers, RSS and heapUsed start / end / max, each one's second-half slope with its
+ * 95% interval and verdict, RSS at the end against the proxy's (issue 14's target 4: <= 2x).
+ */
 export function memoryTable(rows: readonly MemoryRow[]): string {
+  const proxy = rows.find((r) => r.system === 'proxy')?.result;
   return table(
-    ['system', 'transport', 'req/s', 'errors', 'RSS start MB', 'RSS end MB', 'RSS max MB', 'heap start MB', 'heap end MB', 'heap max MB', 'heap slope KB/s', '± KB/s', 'RSS slope KB/s', 'B/req', 'idle heap before/after MB', 'leak'],
+    ['system', 'transport', 'answers/s', 'ok/non-2xx/dropped/failed', 'RSS start MB', 'RSS end MB', 'RSS max MB', 'RSS end / proxy', 'RSS slope KB/s', 'RSS 95% KB/s', 'RSS',
+      'heap start MB', 'heap end MB', 'heap max MB', 'heap slope KB/s', 'heap 95% KB/s', 'heap', 'B/req', 'idle heap before/after MB'],
     rows.map(({ system, result: r }) => [
       system,
       TRANSPORTS[system],
       fmt(r.rps, 0),
-      String(r.errors),
+      `${r.counts.ok}/${r.counts.non2xx}/${r.counts.disconnects}/${r.counts.failures}`,
       mb(r.rss.start),
       mb(r.rss.end),
       mb(r.rss.max),
+      proxy ? fmt(r.rss.end / proxy.rss.end, 2, 'x') : 'n/a',
+      kbs(r.rssTrend.slope),
+      interval(r.rssTrend),
+      r.rssTrend.flat ? 'flat' : 'GROWING',
       mb(r.heapUsed.start),
       mb(r.heapUsed.end),
       mb(r.heapUsed.max),
-      fmt(r.heapSlope / 1024, 1),
-      fmt(r.heapSlopeError / 1024, 1),
-      fmt(r.rssSlope / 1024, 1),
+      kbs(r.heap.slope),
+      interval(r.heap),
+      r.heap.flat ? 'flat' : 'GROWING',
       fmt(r.heapBytesPerRequest, 1),
       `${mb(r.idleBefore.heapUsed)} / ${mb(r.idleAfter.heapUsed)}`,
-      r.leak ? 'SUSPECTED' : 'no',
     ]),
   );
 }

@@ -30,6 +30,8 @@ export interface ConcurrencySettings {
 export interface MemorySettings {
   connections: number;
   durationS: number;
+  /** Seconds between two memory samples. */
+  sampleS: number;
 }
 
 // Sockets aside, a Node process holds a few dozen descriptors (epoll, pipes, the IPC channel,
@@ -108,7 +110,7 @@ export async function concurrencyScenario(
 /**
  * Runs the memory scenario against each system in turn, with a forced GC before every sample.
  * @example
- * const rows = await memoryScenario(['proxy', 'gateway-undici'], { connections: 16, durationS: 30 }, progress, skip);
+ * const rows = await memoryScenario(['proxy', 'gateway-full'], { connections: 16, durationS: 300, sampleS: 5 }, progress, skip);
  */
 export async function memoryScenario(
   systems: readonly SystemId[],
@@ -127,8 +129,9 @@ export async function memoryScenario(
         const origin = `http://127.0.0.1:${child.port}`;
         await checkAnswer(origin, 'json');
         await checkAnswer(origin, 'stream');
-        progress(`  ${system}: ${settings.connections} connections (half JSON, half streams) for ${settings.durationS} s, memory sampled every second after a forced GC`);
-        rows.push({ system, result: await runMemory({ origin, target: child, connections: settings.connections, durationS: settings.durationS, sampleMs: 1_000, gc: true }) });
+        progress(`  ${system}: ${settings.connections} connections of mixed traffic for ${settings.durationS} s, memory sampled every ${settings.sampleS} s after a forced GC`);
+        const sampleMs = settings.sampleS * 1000;
+        rows.push({ system, result: await runMemory({ origin, target: child, connections: settings.connections, durationS: settings.durationS, sampleMs, gc: true }) });
       } catch (error) {
         skip(system, error instanceof Error ? error.message : String(error));
       } finally {

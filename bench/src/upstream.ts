@@ -73,6 +73,19 @@ export const UPSTREAM_SIZES = {
   stream: STREAM_EVENTS.reduce((n, b) => n + b.length, 0),
 };
 
+/**
+ * Markers the soak (bench/src/soak-traffic.ts) puts in a user message to make this upstream fail:
+ * `error` answers 500 before any byte of the answer; `cut` (streams) sends the first few events,
+ * then destroys the connection mid-stream. Under {@link HEALTHY_PREFIX} the markers are ignored,
+ * so a gateway's second provider pointed there answers what its first one failed.
+ */
+export const UPSTREAM_FAULTS = { error: '[bench-upstream-error]', cut: '[bench-upstream-cut]' } as const;
+const CUT_AFTER_EVENTS = 5;
+
+/** A path prefix under which the upstream answers the same, but never fails on purpose. */
+export const HEALTHY_PREFIX = '/healthy';
+const upstreamError = Buffer.from('{"error":{"message":"bench upstream failure","type":"server_error"}}');
+
 const models = Buffer.from(JSON.stringify({ object: 'list', data: [{ id: MODEL, object: 'model', created: CREATED, owned_by: 'bench' }] }));
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -94,21 +107,31 @@ function send(res: ServerResponse, status: number, body: Buffer): void {
  * when given, writes the stream instead (after the 200 and its headers).
  */
 export async function handleUpstream(req: IncomingMessage, res: ServerResponse, streamBody?: (res: ServerResponse) => void): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const full = (req.url ?? '/').split('?')[0];
+  const healthy = full.startsWith(`${HEALTHY_PREFIX}/`);
+  const path = healthy ? full.slice(HEALTHY_PREFIX.length) : full;
   if (req.method === 'GET' && path === '/v1/models') return send(res, 200, models);
   if (req.method !== 'POST' || path !== '/v1/chat/completions') {
     req.resume();
     return send(res, 404, Buffer.from('{"error":{"message":"not found","type":"invalid_request_error"}}'));
   }
   let stream = false;
+  let text: string;
   try {
-    stream = (JSON.parse(await readBody(req)) as { stream?: unknown }).stream === true;
+    text = await readBody(req);
+    stream = (JSON.parse(text) as { stream?: unknown }).stream === true;
   } catch {
     return send(res, 400, Buffer.from('{"error":{"message":"invalid JSON","type":"invalid_request_error"}}'));
   }
+  if (!healthy && text.includes(UPSTREAM_FAULTS.error)) return send(res, 500, upstreamError);
   if (!stream) return send(res, 200, completion);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   if (streamBody) return streamBody(res);
+  if (!healthy && text.includes(UPSTREAM_FAULTS.cut)) {
+    for (const event of STREAM_EVENTS.slice(0, CUT_AFTER_EVENTS)) res.write(event);
+    setImmediate(() => res.destroy());
+    return;
+  }
   // One write per event, all in the same tick: "sent at once", but still separate chunks.
   for (const event of STREAM_EVENTS) res.write(event);
   res.end();
