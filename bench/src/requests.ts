@@ -29,10 +29,12 @@ export const REQUEST_HEADERS: Record<string, string> = {
 
 /**
  * The request body of a mode. `promptBytes`, when given, pads the user message with prose-like
- * words to about that many bytes (the prompt growth scenario).
+ * words to about that many bytes (the prompt growth scenario); `suffix` ends the user message
+ * (the soak's upstream fault markers).
  */
-export function requestBody(mode: Mode, promptBytes?: number): string {
-  const user = promptBytes === undefined ? 'Say hello in one sentence.' : 'lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(promptBytes / 57)).slice(0, promptBytes);
+export function requestBody(mode: Mode, promptBytes?: number, suffix = ''): string {
+  const prompt = promptBytes === undefined ? 'Say hello in one sentence.' : 'lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(promptBytes / 57)).slice(0, promptBytes);
+  const user = `${prompt}${suffix}`;
   return JSON.stringify({
     model: 'bench-model',
     messages: [

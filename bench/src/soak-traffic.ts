@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
-import { BENCH_CLIENT_KEYS, CHAT_PATH, type Mode } from './requests.js';
+import { BENCH_CLIENT_KEYS, CHAT_PATH, requestBody, type Mode } from './requests.js';
 import { UPSTREAM_FAULTS } from './upstream.js';
 
 /** One kind of soak request. */
@@ -54,15 +54,7 @@ export interface SoakTrafficOptions {
 export function soakBody(kind: SoakKind): string {
   const mode: Mode = kind.startsWith('stream') ? 'stream' : 'json';
   const marker = kind === 'json-upstream-error' ? ` ${UPSTREAM_FAULTS.error}` : kind === 'stream-upstream-cut' ? ` ${UPSTREAM_FAULTS.cut}` : '';
-  return JSON.stringify({
-    model: 'bench-model',
-    messages: [
-      { role: 'system', content: 'You are a helpful assistant.' },
-      { role: 'user', content: `Say hello in one sentence.${marker}` },
-    ],
-    max_tokens: 64,
-    ...(mode === 'stream' ? { stream: true } : {}),
-  });
+  return requestBody(mode, undefined, marker);
 }
 
 const BODIES = Object.fromEntries(SOAK_MIX.map((kind) => [kind, soakBody(kind)])) as Record<SoakKind, string>;
