@@ -49,6 +49,9 @@ class SseBodyWriter {
   async run(): Promise<void> {
     const res = this.#res;
     res.once('close', this.#onClose);
+    // `stream.pipeline` used to listen for errors of the response; a write racing a reset
+    // connection must not become an unhandled 'error' event (the close settles the exchange).
+    if (res.listenerCount('error') === 0) res.on('error', ignore);
     try {
       for (;;) {
         if (res.writableNeedDrain) await drained(res);
@@ -98,6 +101,8 @@ class SseBodyWriter {
     void Promise.resolve(this.#events.return?.()).catch(() => undefined);
   }
 }
+
+function ignore(): void {}
 
 /** Resolves once `res` can take more, or has closed. */
 function drained(res: ServerResponse): Promise<void> {
