@@ -151,7 +151,7 @@ test('without a master key, credential writes fail with a clear error', async ()
     secrets.push(secret);
     const res = await fetch(`${s.url}/keys/${record.id}/credentials/openai`, { method: 'PUT', body: JSON.stringify({ api_key: 'sk-whatever-123456' }) });
     assert.equal(res.status, 501);
-    assert.match(((await res.json()) as { error: { message: string } }).error.message, /SWITCHYARD_MASTER_KEY/);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /SWITCHYARD_AUTH_MASTER_KEY/);
   } finally {
     await s.close();
     await bare.close();

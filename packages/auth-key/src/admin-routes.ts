@@ -165,7 +165,7 @@ export function keysAdminRoutes(options: KeysAdminOptions): Route[] {
       const name = provider(request);
       const secret = parseCredential(await readBody(request));
       if (!keys.cipher) {
-        throw new GatewayError('BYOK credentials need a master key: set SWITCHYARD_MASTER_KEY', { status: 501, code: 'byok_not_configured', expose: true });
+        throw new GatewayError('BYOK credentials need a master key: set SWITCHYARD_AUTH_MASTER_KEY', { status: 501, code: 'byok_not_configured', expose: true });
       }
       return { status: 200, body: credentialView(await keys.putCredential(record.id, name, secret)) };
     }),

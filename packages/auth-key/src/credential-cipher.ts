@@ -15,7 +15,7 @@ const VERSION = 'v1';
 /**
  * Parse a master key given as 64 hex characters or base64 / base64url of 32 bytes.
  * Throws a TypeError naming the expected shape (never echoing the value).
- * @example parseMasterKey(process.env.SWITCHYARD_MASTER_KEY!)
+ * @example parseMasterKey(process.env.SWITCHYARD_AUTH_MASTER_KEY!)
  */
 export function parseMasterKey(value: string | Uint8Array): Buffer {
   if (typeof value !== 'string') {
@@ -33,7 +33,7 @@ export function parseMasterKey(value: string | Uint8Array): Buffer {
 
 /**
  * Build the cipher for a master key.
- * @example const cipher = createCredentialCipher(process.env.SWITCHYARD_MASTER_KEY!);
+ * @example const cipher = createCredentialCipher(process.env.SWITCHYARD_AUTH_MASTER_KEY!);
  */
 export function createCredentialCipher(masterKey: string | Uint8Array): CredentialCipher {
   const key = parseMasterKey(masterKey);

@@ -11,3 +11,4 @@ export { appAuth, type AppAuthOptions, type PrincipalInput, type PrincipalResolv
 export { type ConfiguredKey, MemoryKeyStore } from './memory-key-store.js';
 export { SqliteKeyStore } from './sqlite-key-store.js';
 export { PostgresKeyStore } from './postgres-key-store.js';
+export { authKeyConfigSchema, type AuthKeyConfig, type AuthKeyConfigOptions, authKeyOptionsFromConfig, declaredKeys } from './config.js';

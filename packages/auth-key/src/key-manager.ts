@@ -110,7 +110,7 @@ function resolveOptions(options: KeyManagerOptions) {
 /**
  * Build the key manager.
  * @example
- * const keys = createKeyManager({ store: new SqliteKeyStore(db), masterKey: process.env.SWITCHYARD_MASTER_KEY });
+ * const keys = createKeyManager({ store: new SqliteKeyStore(db), masterKey: process.env.SWITCHYARD_AUTH_MASTER_KEY });
  * app.use(apiKeyAuth({ keys }));
  */
 export function createKeyManager(options: KeyManagerOptions): KeyManager {
@@ -239,7 +239,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       return (await store.credentials(id)).map(hintOf);
     },
     async putCredential(id, provider, credential) {
-      if (!o.cipher) throw new Error('BYOK credentials need a master key (set SWITCHYARD_MASTER_KEY)');
+      if (!o.cipher) throw new Error('BYOK credentials need a master key (set SWITCHYARD_AUTH_MASTER_KEY)');
       const now = o.now();
       const existing = (await store.credentials(id)).find((c) => c.provider === provider);
       const stored: StoredCredential = {

@@ -36,7 +36,7 @@ export function isWellFormedSecret(value: string): boolean {
  * The stored form of a secret: hex HMAC-SHA256 under an optional server pepper. Keys carry
  * at least 128 random bits, so a fast keyed hash is enough (no password stretching); the
  * pepper means a leaked database alone does not allow offline checking of guessed keys.
- * @example hashSecret('sk-…', process.env.SWITCHYARD_KEY_PEPPER ?? '')
+ * @example hashSecret('sk-…', process.env.SWITCHYARD_AUTH_PEPPER ?? '')
  */
 export function hashSecret(secret: string, pepper = ''): string {
   return createHmac('sha256', pepper).update(secret, 'utf8').digest('hex');

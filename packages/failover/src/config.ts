@@ -18,7 +18,7 @@ export interface FailoverConfig {
   max_retries: number | null;
   max_attempts: number | null;
   retry_codes: number[] | null;
-  circuit_breaker: { failure_threshold?: number; success_threshold?: number; timeout?: string | number };
+  circuit_breaker: { failure_threshold?: number | null; success_threshold?: number | null; timeout?: string | number | null };
   stream_continuation: boolean;
   timeouts: TimeoutsConfig;
   /** Per-model deadlines: keyed by `provider/model` or by the upstream model name. */
@@ -83,7 +83,14 @@ export function failoverConfigSchema(prefix = 'SWITCHYARD_FAILOVER') {
     max_retries: { doc: 'Retries of the same target (each kind that may retry).', format: 'nat', default: null, nullable: true, env: `${prefix}_MAX_RETRIES` },
     max_attempts: { doc: 'Attempts per request across all targets (default: the whole chain with its retries).', format: 'nat', default: null, nullable: true, env: `${prefix}_MAX_ATTEMPTS` },
     retry_codes: { doc: 'Only these upstream statuses retry the same target.', format: Array, default: null, nullable: true },
-    circuit_breaker: { doc: 'failure_threshold, success_threshold, timeout (how long it stays open).', format: 'object', default: {} },
+    circuit_breaker: {
+      failure_threshold: { doc: 'Consecutive failures that open a target\'s breaker (default 5).', format: 'nat', default: null, nullable: true, env: `${prefix}_BREAKER_FAILURE_THRESHOLD` },
+      success_threshold: { doc: 'Successful probes that close a half-open breaker (default 1).', format: 'nat', default: null, nullable: true, env: `${prefix}_BREAKER_SUCCESS_THRESHOLD` },
+      timeout: {
+        doc: 'How long an open breaker stays open before a probe (default 30s).',
+        format: duration('ai_gateway.routing.failover.circuit_breaker.timeout'), default: null, nullable: true, env: `${prefix}_BREAKER_TIMEOUT`,
+      },
+    },
     stream_continuation: {
       doc: 'Continue a stream broken after its first byte on a target that takes an assistant prefill (Anthropic; OpenAI-compatible providers declaring `prefill:`).',
       format: 'switch', default: true, env: `${prefix}_STREAM_CONTINUATION`,
@@ -116,6 +123,27 @@ export function failoverConfigSchema(prefix = 'SWITCHYARD_FAILOVER') {
     // convict takes a nested mapping as one value only under a format named 'object' (the
     // gateway registers it); its shape is checked by checkFailoverConfig after loading.
     model_timeouts: { doc: "Deadlines per model (`provider/model` or model name) over the provider's and the global ones.", format: 'object', default: {} },
+  } as const;
+}
+
+/** The validated `routing.fallback:` block: one provider tried last, and what sends requests there. */
+export interface FallbackConfig {
+  /** Empty: no fallback provider. */
+  provider: string;
+  on_error?: boolean;
+  on_rate_limit?: boolean;
+}
+
+/**
+ * The convict schema fragment of the `routing.fallback:` block (one environment variable per
+ * scalar, `<prefix>_<KEY>`). Uses core's `switch` format.
+ * @example convict({ fallback: fallbackConfigSchema('SWITCHYARD_FALLBACK') })
+ */
+export function fallbackConfigSchema(prefix = 'SWITCHYARD_FALLBACK') {
+  return {
+    provider: { doc: 'Provider tried after the others (empty: none).', format: String, default: '', env: `${prefix}_PROVIDER` },
+    on_error: { doc: 'Fall back to it when the others fail.', format: 'switch', default: true, env: `${prefix}_ON_ERROR` },
+    on_rate_limit: { doc: 'Fall back to it when the others are rate-limited.', format: 'switch', default: true, env: `${prefix}_ON_RATE_LIMIT` },
   } as const;
 }
 

@@ -2,8 +2,9 @@ export { failover, type FailoverMiddleware } from './failover.js';
 export type { ContinuationOptions, FailoverBreakerOptions, FailoverOptions, FailoverTimeouts, TargetTimeouts } from './options.js';
 export {
   checkFailoverConfig, checkProviderTimeouts, type FailoverConfig, type FailoverConfigContext, failoverConfigSchema, failoverHedgeOption,
-  failoverTimeoutOptions, type TimeoutsConfig, timeoutsFromConfig,
+  failoverTimeoutOptions, type FallbackConfig, fallbackConfigSchema, type TimeoutsConfig, timeoutsFromConfig,
 } from './config.js';
+export { type FailoverConfigOptions, failoverOptionsFromConfig, type HealthCheckConfig, healthCheckOptionsFromConfig } from './config-options.js';
 export type { HedgeOptions } from './hedge.js';
 export { DEFAULT_KIND_POLICY, fallbackBlockConditions, type KindPolicyTable, type KindRule } from './kind-policy.js';
 export type { BreakerSnapshot, SkipReason } from './target-policies.js';

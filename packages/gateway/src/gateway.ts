@@ -4,6 +4,7 @@ import Koa from 'koa';
 import { errorResponse, formatForPath, GatewayError, renderOpenAIError, silentLogger, toGatewayError, type Logger } from '@switchyard/core';
 import { loadConfig, validateConfig } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
+import { isValidatedConfig } from './config/validated.js';
 import { koaMetrics } from '@switchyard/usage-accounting/koa';
 import { koaConsole } from '@switchyard/console/koa';
 import { mcpKoa } from '@switchyard/mcp/koa';
@@ -21,8 +22,9 @@ import type { KoaApp } from './framework-types.js';
 /** Options of {@link createGateway}. */
 export interface GatewayOptions extends Omit<SwitchyardOptions, 'config'> {
   /**
-   * A validated config, a raw `ai_gateway:`-shaped object, or undefined to load
-   * `SWITCHYARD_CONFIG` / the embedded default. Defaults to undefined.
+   * What `loadConfig` / `validateConfig` returned (branded, taken as it is), a raw object in the
+   * config file's shape (validated here), or undefined to load `SWITCHYARD_CONFIG` / the embedded
+   * default. Defaults to undefined.
    */
   config?: GatewayConfig | Record<string, unknown>;
   /** A YAML or JSON config file. Defaults to undefined. */
@@ -64,7 +66,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const { config, warnings } = options.configFile
     ? await loadConfig({ file: options.configFile })
     : options.config
-      ? isValidated(options.config)
+      ? isValidatedConfig(options.config)
         ? { config: options.config, warnings: [] }
         : validateConfig(options.config, process.env)
       : await loadConfig();
@@ -210,7 +212,3 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   };
 }
 
-function isValidated(config: GatewayOptions['config']): config is GatewayConfig {
-  const c = config as GatewayConfig | undefined;
-  return !!c && typeof c.server === 'object' && typeof c.ai_gateway?.routing === 'object';
-}

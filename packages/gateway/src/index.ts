@@ -2,10 +2,11 @@ export { createGateway, type Gateway, type GatewayOptions, STANDALONE_SQLITE_PAT
 export { createSwitchyard, type MountOptions, type Switchyard, type SwitchyardOptions } from './switchyard.js';
 export type { ExpressMiddleware, KoaApp, KoaMiddleware } from './framework-types.js';
 export { ConfigError, loadConfig, type LoadConfigOptions, type LoadedConfig, validateConfig } from './config/load.js';
-export { type GatewayConfig, gatewayConfigSchema, gatewaySchema, validateModelMapping } from './config/schema.js';
+export { type AiGatewayConfig, type GatewayConfig, gatewayConfigSchema, gatewaySchema } from './config/schema.js';
+export { isValidatedConfig, type ValidatedConfig } from './config/validated.js';
 export { DEFAULT_CONFIG } from './config/default-config.js';
 export { renderModelList, type ServedModel, servedModels } from './models.js';
-export type { Stack } from './stack.js';
+export { type Admission, admissionOrder, type Stack } from './stack.js';
 export type { Storage } from './storage.js';
 export { adminGuard, adminRoutes, type AdminRoutesOptions } from './admin.js';
 export type { SharedState, Topic } from './shared-state.js';

@@ -3,6 +3,7 @@ import { OTHER_MODEL, type EventBus, type ExchangeMiddleware, type Logger, type 
 import type { HttpTransport, ProviderAdapter } from '@switchyard/providers';
 import {
   apiKeyAuth,
+  authKeyOptionsFromConfig,
   byokCredential,
   createKeyManager,
   MemoryKeyStore,
@@ -10,20 +11,41 @@ import {
   postgresKeyChannel,
   redisKeyChannel,
   SqliteKeyStore,
+  type AuthKeyConfigOptions,
   type KeyManager,
   type KeyStore,
 } from '@switchyard/auth-key';
 import { MemoryLimitStore, ProviderLimiter, RateLimiter, RedisLimitStore, providerLimits, providerLimitsFromConfig, rateLimit, rateLimitOptionsFromConfig, type LimitStore } from '@switchyard/rate-limit';
-import { modelMapping, ModelMapper, openCatalog, type MappingConfig, postgresCatalogStore, ratesFor, sqliteCatalogStore, totalInputTokens, type Catalog } from '@switchyard/model-mapping';
-import { RoutingStats, parseLatencyWindow as parseWindow, strategySelector } from '@switchyard/strategy-selector';
+import {
+  modelMapping,
+  ModelMapper,
+  modelMappingOptionsFromConfig,
+  openCatalog,
+  type MappingConfig,
+  postgresCatalogStore,
+  ratesFor,
+  sqliteCatalogStore,
+  totalInputTokens,
+  type Catalog,
+} from '@switchyard/model-mapping';
+import { RoutingStats, routingStatsOptionsFromConfig, strategySelector, strategySelectorOptionsFromConfig } from '@switchyard/strategy-selector';
 import { redisKeyValueStore } from '@switchyard/stores';
-import { failover, failoverHedgeOption, failoverTimeoutOptions, ProviderFigures, ProviderHealth, redisFiguresStore, fallbackBlockConditions, type FailoverMiddleware } from '@switchyard/failover';
+import {
+  failover,
+  failoverOptionsFromConfig,
+  healthCheckOptionsFromConfig,
+  ProviderFigures,
+  ProviderHealth,
+  redisFiguresStore,
+  type FailoverMiddleware,
+} from '@switchyard/failover';
 import {
   createMetrics,
   postgresRequestLogStore,
   ProviderPerformance,
   sqliteRequestLogStore,
   usageAccounting,
+  usageAccountingOptionsFromConfig,
   withRequestLogSink,
   workerRequestLogSink,
   type RequestLogStore,
@@ -50,17 +72,54 @@ import type { Storage } from './storage.js';
 import { announcingCatalogStore } from './shared-state.js';
 import { Worker } from 'node:worker_threads';
 
+/**
+ * The pieces that admit a request before any upstream call, by name, each absent when the config
+ * leaves it out. They run in {@link admissionOrder}.
+ */
+export interface Admission {
+  /** Usage accounting: first, so a request refused by auth or a budget is logged too. */
+  accounting?: UsageAccounting;
+  /** API key auth (`auth.required`). */
+  auth?: ExchangeMiddleware;
+  /** Per-key budgets and rates. */
+  rateLimit: ExchangeMiddleware;
+  /** Requested model -> candidate targets. */
+  modelMapping: ExchangeMiddleware;
+  /** Candidates -> ordered plan. */
+  strategy: ExchangeMiddleware;
+  /** A client's request-body `strategy` (when its key may override routing) re-plans the request. */
+  strategyOverride: ExchangeMiddleware;
+  /** A/B tests and canaries rewrite the plan of enrolled requests (`experiments.enabled`). */
+  experiments?: ExchangeMiddleware;
+  /** Consensus requests fan out to several targets, each through provider limits and the executor (`experiments.consensus.enabled`). */
+  consensus?: ExchangeMiddleware;
+  /** Per-provider limits (providers with a `rate_limit:` block). */
+  providerLimits?: ExchangeMiddleware;
+}
+
+/**
+ * The admission pieces in the order they run: accounting → auth → budgets → mapping → strategy →
+ * request-body strategy → experiments → consensus → provider limits.
+ */
+export function admissionOrder(admission: Admission): ExchangeMiddleware[] {
+  const { accounting, auth, rateLimit, modelMapping, strategy, strategyOverride, experiments, consensus, providerLimits } = admission;
+  return [accounting, auth, rateLimit, modelMapping, strategy, strategyOverride, experiments, consensus, providerLimits].filter(
+    (m): m is ExchangeMiddleware => m !== undefined,
+  );
+}
+
 /** Every piece of the composed gateway, built once from the config. */
 export interface Stack {
-  /** Neutral middlewares in pipeline order (after request validation). */
-  pipeline: ExchangeMiddleware[];
+  /** What runs before the executor, by name. */
+  admission: Admission;
+  /** Failover: calls the plan's targets; the last piece of every pipeline. */
+  executor: FailoverMiddleware;
   keys: KeyManager;
   limiter: RateLimiter;
   catalog: Catalog;
   mapper: ModelMapper;
   stats: RoutingStats;
   health: ProviderHealth;
-  executor: FailoverMiddleware;
   accounting?: UsageAccounting;
   logStore?: RequestLogStore;
   performance: ProviderPerformance;
@@ -83,15 +142,15 @@ export interface StackDeps {
   now?: () => number;
 }
 
-async function keyStore(config: GatewayConfig, storage: Storage): Promise<KeyStore> {
+async function keyStore(auth: AuthKeyConfigOptions, storage: Storage): Promise<KeyStore> {
   const store: KeyStore = storage.postgres
     ? await PostgresKeyStore.open(storage.postgres)
     : storage.sqlite
       ? new SqliteKeyStore(storage.sqlite)
       : new MemoryKeyStore();
   // Keys declared in the config are inserted into the store once (by hash: idempotent).
-  if (config.auth.keys.length > 0) {
-    const declared = MemoryKeyStore.fromConfig(config.auth.keys as never, { pepper: config.auth.pepper || undefined });
+  if (auth.keys.length > 0) {
+    const declared = MemoryKeyStore.fromConfig(auth.keys, auth);
     for (const record of await declared.list()) {
       if (!(await store.findByHash(record.hash))) await store.insert(record);
     }
@@ -101,55 +160,7 @@ async function keyStore(config: GatewayConfig, storage: Storage): Promise<KeySto
 
 /** Counters live in Redis when configured (one limit across instances), else in the cluster's primary or in memory. */
 function limitStore(storage: Storage, prefix: string): LimitStore {
-  return storage.redis ? new RedisLimitStore({ client: storage.redis as never, prefix }) : (storage.shared?.limitStore(prefix) ?? new MemoryLimitStore());
-}
-
-/** The failover options the config's `routing.failover` and `routing.fallback` blocks ask for. */
-function failoverSettings(routing: GatewayConfig['ai_gateway']['routing'], providerCount: number) {
-  const f = routing.failover;
-  const fb = routing.fallback as { provider?: string; on_error?: boolean; on_rate_limit?: boolean };
-  const cb = f.circuit_breaker ?? {};
-  return {
-    enabled: f.enabled,
-    maxRetries: f.max_retries ?? undefined,
-    // Enough attempts to walk the whole chain with every target's retries (the config's
-    // max_retries is per target), unless the config caps it explicitly.
-    ...(f.max_attempts !== null
-      ? { maxAttempts: f.max_attempts }
-      : f.max_retries !== null
-        ? { maxAttempts: Math.max(6, (f.max_retries + 1) * providerCount) }
-        : {}),
-    retryCodes: f.retry_codes ?? undefined,
-    breaker: {
-      ...(cb.failure_threshold !== undefined ? { consecutiveFailures: cb.failure_threshold } : {}),
-      ...(cb.success_threshold !== undefined ? { successThreshold: cb.success_threshold } : {}),
-      ...(cb.timeout !== undefined ? { coolDownMs: parseWindow(String(cb.timeout)) } : {}),
-    },
-    conditions: fb.provider ? { [fb.provider]: fallbackBlockConditions(fb) } : undefined,
-  };
-}
-
-/**
- * The config's per-provider `health_check:` blocks as active checks: a cheap models listing,
- * never a paid completion, only for providers that enable it.
- */
-function activeChecks(providers: GatewayConfig['ai_gateway']['providers'], adapters: ReadonlyMap<string, ProviderAdapter>, transport: HttpTransport) {
-  const enabled = providers.filter((p) => (p.health_check as { enabled?: boolean } | undefined)?.enabled === true);
-  if (enabled.length === 0) return undefined;
-  const first = enabled[0]!.health_check as { interval?: string | number; timeout?: string | number };
-  const endpoints: Record<string, string> = {};
-  for (const p of enabled) {
-    const endpoint = (p.health_check as { endpoint?: string }).endpoint;
-    if (endpoint) endpoints[p.name] = endpoint;
-  }
-  return {
-    adapters,
-    transport,
-    providers: enabled.map((p) => p.name),
-    intervalMs: first.interval !== undefined ? parseWindow(String(first.interval)) : undefined,
-    timeoutMs: first.timeout !== undefined ? parseWindow(String(first.timeout)) : undefined,
-    endpoints,
-  };
+  return storage.redis ? new RedisLimitStore({ client: storage.redis, prefix }) : (storage.shared?.limitStore(prefix) ?? new MemoryLimitStore());
 }
 
 /** `provider\nmodel` of every target the config's aliases (`model_mapping`) and groups name. */
@@ -165,8 +176,9 @@ function configuredTargets(config: MappingConfig): Set<string> {
 }
 
 /**
- * Build the composed pipeline: auth → budgets → accounting → model mapping → strategy →
- * provider limits → failover. Pieces are wired to the stores the config chose.
+ * Build the composed gateway: the admission pieces (see {@link admissionOrder}) and the
+ * executor, each configured through its package's `…OptionsFromConfig` and wired to the stores
+ * the config chose.
  */
 export async function buildStack(deps: StackDeps): Promise<Stack> {
   const { config, storage, events, logger, adapters, transport, now } = deps;
@@ -176,15 +188,16 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   // Revocations reach every instance at once: through Redis pub/sub when configured, else
   // PostgreSQL LISTEN/NOTIFY when keys live there, else through the cluster's primary; one process needs none.
   const channel = storage.redis
-    ? redisKeyChannel({ client: storage.redis as never, subscriber: storage.redisSubscriber as never })
+    ? redisKeyChannel({ client: storage.redis, subscriber: storage.redisSubscriber })
     : storage.postgres
-      ? postgresKeyChannel({ pool: storage.postgres as never, logger })
+      ? postgresKeyChannel({ pool: storage.postgres, logger })
       : storage.shared?.keyChannel();
+  const auth = authKeyOptionsFromConfig(config.auth);
   const keys = createKeyManager({
-    store: await keyStore(config, storage),
-    pepper: config.auth.pepper || undefined,
-    masterKey: config.auth.master_key || undefined,
-    cacheTtlMs: config.auth.cache_ttl,
+    store: await keyStore(auth, storage),
+    pepper: auth.pepper,
+    masterKey: auth.masterKey,
+    cacheTtlMs: auth.cacheTtlMs,
     channel,
     events,
     logger,
@@ -194,40 +207,42 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
 
   const rl = rateLimitOptionsFromConfig(ai.rate_limits);
   const limiter = new RateLimiter({ store: limitStore(storage, 'switchyard:rl:'), onStoreError: rl.onStoreError, leaseMs: rl.leaseMs, now });
-  const providerLimiter = new ProviderLimiter({ providers: providerLimitsFromConfig(ai.providers as never), store: limitStore(storage, 'switchyard:pl:'), onStoreError: rl.onStoreError, leaseMs: rl.leaseMs, now });
+  const perProvider = providerLimitsFromConfig(ai.providers);
+  const providerLimiter = new ProviderLimiter({ providers: perProvider, store: limitStore(storage, 'switchyard:pl:'), onStoreError: rl.onStoreError, leaseMs: rl.leaseMs, now });
 
   // Admin changes to the catalog persist in the same database as keys and logs; every instance
   // re-reads them periodically, a cluster's workers as soon as one of them changes it.
   const catalogStore = storage.postgres ? await postgresCatalogStore(storage.postgres) : storage.sqlite ? sqliteCatalogStore(storage.sqlite) : undefined;
+  const mapping = modelMappingOptionsFromConfig(ai);
   const catalogChanges = catalogStore && storage.shared?.topic('catalog');
   const catalog = await openCatalog({
-    providers: ai.providers as never,
-    models: (ai.models as never) ?? undefined,
+    providers: mapping.config.providers,
+    models: mapping.config.models,
     store: catalogChanges ? announcingCatalogStore(catalogStore, catalogChanges) : catalogStore,
     logger,
     now,
   });
   catalogChanges?.subscribe(() => catalog.refresh().catch(() => undefined));
-  const mapper = new ModelMapper(ai as never, catalog);
+  const mapper = new ModelMapper(mapping.config, catalog);
   // Metric labels, breakers, health and latency series per model only for models the catalog
   // or the config's aliases and groups name: a provider without a model list serves any name a
   // client sends, and those share one bucket.
-  const configured = configuredTargets(ai as MappingConfig);
+  const configured = configuredTargets(mapping.config);
   const modelLabel: ModelLabel = (provider, model) => (configured.has(`${provider}\n${model}`) || catalog.get(provider, model) ? model : OTHER_MODEL);
-  const latency = (ai.routing.latency ?? {}) as { window?: string };
-  const stats = new RoutingStats({ windowMs: parseWindow(latency.window ?? '5m'), now, modelLabel });
+  const stats = new RoutingStats({ ...routingStatsOptionsFromConfig(ai.routing, 'ai_gateway.routing'), now, modelLabel });
   stats.attach(events);
   const performance = new ProviderPerformance({ now });
   performance.subscribe(events);
-  const figures = new ProviderFigures({ store: storage.redis ? redisFiguresStore({ client: storage.redis as never, now }) : storage.shared?.figuresStore(), now });
+  const figures = new ProviderFigures({ store: storage.redis ? redisFiguresStore({ client: storage.redis, now }) : storage.shared?.figuresStore(), now });
   figures.subscribe(events);
   figures.start();
-  const health = new ProviderHealth({ events, providers: ai.providers.map((p) => p.name), now, modelLabel, modelsCheck: activeChecks(ai.providers, adapters, transport) });
+  const health = new ProviderHealth({ events, providers: ai.providers.map((p) => p.name), now, modelLabel, modelsCheck: healthCheckOptionsFromConfig(ai.providers, { adapters, transport }) });
 
   const metrics = config.metrics.enabled ? createMetrics({ registry, events, modelLabel }) : undefined;
   let logStore: RequestLogStore | undefined;
   let logWorker: WorkerRequestLogSink | undefined;
-  if (config.usage.enabled) {
+  const { enabled: usageEnabled, ...usage } = usageAccountingOptionsFromConfig(config.usage);
+  if (usageEnabled) {
     if (storage.postgres) logStore = await postgresRequestLogStore(storage.postgres);
     else if (storage.sqlite) {
       // Migrates the file first, so the worker's connection finds the tables.
@@ -241,8 +256,9 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
       }
     }
   }
-  const accounting = config.usage.enabled
+  const accounting = usageEnabled
     ? usageAccounting({
+        ...usage,
         prices: (provider, model, usage) => {
           const prices = catalog.describe(provider, model).prices;
           if (!prices) return undefined;
@@ -252,11 +268,6 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
           return { inputPerMTok: r.input, outputPerMTok: r.output, cacheReadPerMTok: known(r.cacheRead), cacheWritePerMTok: known(r.cacheWrite), cacheWrite1hPerMTok: known(r.cacheWrite1h) };
         },
         store: logStore,
-        batchSize: config.usage.batch_size,
-        flushIntervalMs: config.usage.flush_interval,
-        retentionMs: config.usage.retention,
-        capture: { request: config.usage.capture_bodies, response: config.usage.capture_bodies },
-        costHeader: config.usage.cost_header,
         metrics,
         now,
         logger,
@@ -310,9 +321,8 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     events,
     logger,
     now,
-    ...failoverSettings(ai.routing, ai.providers.length),
-    ...failoverTimeoutOptions(ai.routing.failover, {
-      providers: ai.providers as never,
+    ...failoverOptionsFromConfig(ai.routing, {
+      providers: ai.providers,
       totalMs: config.server.request_timeout,
       reasoning: (target) => catalog.describe(target.provider, target.model).capabilities.reasoning,
     }),
@@ -321,51 +331,44 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     credential: (exchange, target) => byokCredential(exchange, target),
     contextWindow: (target) => catalog.describe(target.provider, target.model).contextWindow,
     modelLabel,
-    continuation: { enabled: ai.routing.failover.stream_continuation, regenerate: ai.routing.failover.regenerate_and_match },
-    hedge: failoverHedgeOption(ai.routing.failover),
   });
 
-  const pipeline: ExchangeMiddleware[] = [];
-  if (accounting) pipeline.push(accounting);
-  if (config.auth.required) pipeline.push(apiKeyAuth({ keys }));
-  pipeline.push(rateLimit({ limiter, defaultLimits: rl.defaultLimits, defaultOutputTokens: rl.defaultOutputTokens, budgetMode: rl.budgetMode, logger, now }));
-  pipeline.push(modelMapping({ config: ai as never, catalog }));
-  pipeline.push(
-    strategySelector({
-      routing: ai.routing as never,
-      catalog,
-      stats,
-      store: storage.redis ? redisKeyValueStore(storage.redis as never, { prefix: 'switchyard:routing:' }) : storage.shared?.keyValueStore('switchyard:routing:'),
-      now,
-    }),
-  );
-  // A client's request-body `strategy` (when its key may override routing) re-plans the request; always mounted so the field never goes upstream.
-  pipeline.push(
-    strategyOverride({
-      providers: ai.providers.map((p) => p.name),
-      cost: (provider, model, tokens) => catalog.cost(provider, model, tokens),
-      ...(experiments ? { categorise: (exchange) => experiments.categorise(exchange), quality: experiments.measuredQuality } : {}),
-    }),
-  );
-  if (experiments && config.experiments.enabled) pipeline.push(experiments.middleware); // rewrites the plan of enrolled requests
-  const limits = Object.keys(providerLimitsFromConfig(ai.providers as never)).length > 0 ? providerLimits({ limiter: providerLimiter, logger }) : undefined;
-  if (config.experiments.consensus.enabled) {
-    // Each target of a consensus request is one upstream call through provider limits and the executor.
-    const done = async () => {};
-    pipeline.push(
-      consensus({
+  const limits = Object.keys(perProvider).length > 0 ? providerLimits({ limiter: providerLimiter, logger }) : undefined;
+  // Each target of a consensus request is one upstream call through provider limits and the executor.
+  const done = async () => {};
+  const consensusPiece = config.experiments.consensus.enabled
+    ? consensus({
         ...consensusOptionsFromConfig(config.experiments.consensus),
         execute: (child) => (limits ? limits(child, () => executor(child, done)) : executor(child, done)),
         estimateCost: (target, tokens) => catalog.cost(target.provider, target.model, tokens) ?? undefined,
         logger,
-      }),
-    );
-  }
-  if (limits) pipeline.push(limits);
-  pipeline.push(executor);
+      })
+    : undefined;
+  const admission: Admission = {
+    ...(accounting ? { accounting } : {}),
+    ...(auth.required ? { auth: apiKeyAuth({ keys }) } : {}),
+    rateLimit: rateLimit({ limiter, defaultLimits: rl.defaultLimits, defaultOutputTokens: rl.defaultOutputTokens, budgetMode: rl.budgetMode, logger, now }),
+    modelMapping: modelMapping({ ...mapping, catalog }),
+    strategy: strategySelector({
+      ...strategySelectorOptionsFromConfig(ai.routing, 'ai_gateway.routing'),
+      catalog,
+      stats,
+      store: storage.redis ? redisKeyValueStore(storage.redis, { prefix: 'switchyard:routing:' }) : storage.shared?.keyValueStore('switchyard:routing:'),
+      now,
+    }),
+    // Always mounted, so a request-body `strategy` never goes upstream.
+    strategyOverride: strategyOverride({
+      providers: ai.providers.map((p) => p.name),
+      cost: (provider, model, tokens) => catalog.cost(provider, model, tokens),
+      ...(experiments ? { categorise: (exchange) => experiments.categorise(exchange), quality: experiments.measuredQuality } : {}),
+    }),
+    ...(experiments && config.experiments.enabled ? { experiments: experiments.middleware } : {}),
+    ...(consensusPiece ? { consensus: consensusPiece } : {}),
+    ...(limits ? { providerLimits: limits } : {}),
+  };
 
   return {
-    pipeline,
+    admission,
     keys,
     limiter,
     catalog,

@@ -24,7 +24,7 @@ export function keyAccess(config: GatewayConfig, stack: Stack): Access {
 
 /** The status options the gateway's pieces provide (shared by the routes and the WebSocket). */
 export function statusOptions(config: GatewayConfig, stack: Stack, access: Access, events: EventBus): ProviderStatusOptions {
-  const limits = providerLimitsFromConfig(config.ai_gateway.providers as never);
+  const limits = providerLimitsFromConfig(config.ai_gateway.providers);
   return {
     health: stack.health,
     figures: stack.figures,

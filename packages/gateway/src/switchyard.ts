@@ -9,10 +9,11 @@ import { expressRoutes, toExpress } from '@switchyard/core/express';
 import { createAdapter, createUndiciTransport, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
 import { validateConfig } from './config/load.js';
 import type { ExpressMiddleware, KoaMiddleware } from './framework-types.js';
+import { isValidatedConfig } from './config/validated.js';
 import type { GatewayConfig } from './config/schema.js';
 import { renderModelList, servedModels, type ServedModel } from './models.js';
 import { providerField } from './provider-field.js';
-import { buildStack, type Stack } from './stack.js';
+import { admissionOrder, buildStack, type Stack } from './stack.js';
 import { clientRoutes, keyAccess, statusOptions, type Access } from './status-routes.js';
 import { attachStatusWebSocket, type StatusWebSocket } from '@switchyard/failover/ws';
 import { traceExchanges } from '@switchyard/usage-accounting';
@@ -23,8 +24,9 @@ import { validateRequest } from './validate-request.js';
 /** Options of {@link createSwitchyard}. */
 export interface SwitchyardOptions {
   /**
-   * The configuration: an already validated {@link GatewayConfig}, or a raw object in the
-   * `ai_gateway:` shape (validated here, `${ENV}` interpolated). Defaults to `{}` (no providers).
+   * The configuration: what `loadConfig` / `validateConfig` returned (branded, taken as it is),
+   * or a raw object in the config file's shape (validated here, `${ENV}` interpolated), however
+   * complete it looks. Defaults to `{}` (no providers).
    */
   config?: GatewayConfig | Record<string, unknown>;
   /** Upstream HTTP transport: `undici`, `got`, or your own. Defaults to `undici`. */
@@ -72,7 +74,12 @@ export interface Switchyard {
   readonly stack: Stack;
   /** Who may call the provider status and cost routes (the `access` option or the key). */
   readonly access: Access;
-  /** The composed neutral pipeline (validation → auth → budgets → accounting → mapping → strategy → failover). */
+  /**
+   * The composed neutral pipeline: request validation → the `before` middlewares → the stack's
+   * admission (accounting → auth → budgets → mapping → strategy → request-body strategy → experiments →
+   * consensus → provider limits)
+   * → the provider field → the executor (failover).
+   */
   readonly pipeline: ExchangeMiddleware;
   /** Number of exchanges not yet settled. */
   readonly inFlight: number;
@@ -100,11 +107,6 @@ const ROUTES: Record<string, ClientFormat> = {
   '/v1/embeddings': 'openai.embeddings',
 };
 
-function isValidated(config: SwitchyardOptions['config']): config is GatewayConfig {
-  const c = config as GatewayConfig | undefined;
-  return !!c && typeof c.server === 'object' && typeof c.ai_gateway?.routing === 'object';
-}
-
 async function resolveTransport(choice: SwitchyardOptions['transport'], connections: number): Promise<HttpTransport> {
   // Each concurrent upstream request (a stream can last minutes) holds one connection.
   const options = { connections: Math.max(1, connections) };
@@ -126,7 +128,7 @@ async function resolveTransport(choice: SwitchyardOptions['transport'], connecti
  * app.use('/ai', switchyard.express()); // Express
  */
 export async function createSwitchyard(options: SwitchyardOptions = {}): Promise<Switchyard> {
-  const config = isValidated(options.config) ? options.config : validateConfig(options.config ?? {}, process.env).config;
+  const config = isValidatedConfig(options.config) ? options.config : validateConfig(options.config ?? {}, process.env).config;
   const logger = options.logger ?? silentLogger;
   const appEvents = options.events ?? new EventBus({ onListenerError: (err, event) => logger.error({ event, err: String((err as Error)?.message ?? err) }, 'event listener failed') });
   // Everything this instance subscribes goes through a scope that close() disposes, so an
@@ -144,8 +146,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const ownStorage = !options.storage;
   const storage = options.storage ?? (await openStorage(config.storage, logger, options.shared));
   const stack = await buildStack({ config, storage, events, logger, adapters, transport, registry: options.registry, now: options.now });
-  const [executor, ...admission] = [stack.pipeline.at(-1)!, ...stack.pipeline.slice(0, -1)];
-  const pipeline = compose<Exchange>([validateRequest(), ...(options.before ?? []), ...admission, providerField(), executor]) as ExchangeMiddleware;
+  const pipeline = compose<Exchange>([validateRequest(), ...(options.before ?? []), ...admissionOrder(stack.admission), providerField(), stack.executor]) as ExchangeMiddleware;
   Object.defineProperty(pipeline, 'name', { value: 'switchyard' });
   stack.health.start();
 

@@ -1,4 +1,5 @@
 export type { Capabilities, CostConfig, GroupMember, MappingConfig, ModelOverride, ProviderEntry, RoutingProviderEntry, RoutingSection } from './config.js';
+export { checkModelMappingConfig, type ModelMappingConfig, modelMappingConfigSchema, modelMappingOptionsFromConfig, modelOverrides } from './config.js';
 export { genaiPriceLookup, type ModelPrices, type PriceLookup, type PriceTableEntry, type PriceTier, ratesFor, type TokenRates } from './prices.js';
 export { defaultCapabilities } from './capabilities.js';
 export { costOf, pricesFromCost, type TokenCounts, totalInputTokens } from './cost.js';

@@ -7,46 +7,48 @@ const limit = (doc: string, env: string) => ({ doc, format: 'nat', default: null
 /**
  * The convict schema fragment of the gateway's `rate_limit:` block (snake_case, like the
  * config file). Provider limits live under each provider's own `rate_limit:` block (read them
- * with {@link providerLimitsFromConfig}).
+ * with {@link providerLimitsFromConfig}). One environment variable per scalar, `<prefix>_<KEY>`.
  *
- * @example const config = convict({ rate_limit: rateLimitConfigSchema }); config.validate({ allowed: 'strict' });
+ * @example const config = convict({ rate_limit: rateLimitConfigSchema('MYAPP_RATE_LIMIT') }); config.validate({ allowed: 'strict' });
  */
-export const rateLimitConfigSchema = {
-  on_store_error: {
-    doc: "What to do when the shared (Redis) store is unreachable: 'open' (local limiter) or 'closed' (503).",
-    format: ['open', 'closed'],
-    default: 'open',
-    env: 'SWITCHYARD_RATE_LIMIT_ON_STORE_ERROR',
-  },
-  lease: {
-    doc: "How long a concurrency slot lives without renewal (a running request renews it every third of this): a crashed instance's slots free up within one lease. A duration ('30s') or milliseconds.",
-    format: (value: unknown) => void leaseMs(value),
-    // A string default: convict coerces by the default's type, and '2s' must not become 2.
-    default: '30s',
-    env: 'SWITCHYARD_RATE_LIMIT_LEASE',
-  },
-  budget_mode: {
-    doc:
-      "How token budgets admit requests, for keys that set no limits.budget_mode: 'strict' reserves the full max_tokens (never overspends, " +
-      "fewer requests at once), 'capped' reserves max_tokens capped by what the budget still holds, 'soft' admits while usage is under the limit.",
-    format: [...BUDGET_MODES],
-    default: 'strict',
-    env: 'SWITCHYARD_RATE_LIMIT_BUDGET_MODE',
-  },
-  default_output_tokens: {
-    doc: 'Output tokens reserved for a request that sets no max_tokens.',
-    format: 'nat',
-    default: 1024,
-    env: 'SWITCHYARD_RATE_LIMIT_DEFAULT_OUTPUT_TOKENS',
-  },
-  default_limits: {
-    total_tokens_per_hour: limit('Default rolling-hour total token budget per key (null: off).', 'SWITCHYARD_RATE_LIMIT_TOTAL_TOKENS_PER_HOUR'),
-    input_tokens_per_hour: limit('Default rolling-hour input token budget per key (null: off).', 'SWITCHYARD_RATE_LIMIT_INPUT_TOKENS_PER_HOUR'),
-    output_tokens_per_hour: limit('Default rolling-hour output token budget per key (null: off).', 'SWITCHYARD_RATE_LIMIT_OUTPUT_TOKENS_PER_HOUR'),
-    requests_per_minute: limit('Default requests per rolling minute per key (null: off).', 'SWITCHYARD_RATE_LIMIT_REQUESTS_PER_MINUTE'),
-    concurrent_requests: limit('Default concurrent requests per key (null: off).', 'SWITCHYARD_RATE_LIMIT_CONCURRENT_REQUESTS'),
-  },
-} as const;
+export function rateLimitConfigSchema(prefix = 'SWITCHYARD_RATE_LIMIT') {
+  return {
+    on_store_error: {
+      doc: "What to do when the shared (Redis) store is unreachable: 'open' (local limiter) or 'closed' (503).",
+      format: ['open', 'closed'],
+      default: 'open',
+      env: `${prefix}_ON_STORE_ERROR`,
+    },
+    lease: {
+      doc: "How long a concurrency slot lives without renewal (a running request renews it every third of this): a crashed instance's slots free up within one lease. A duration ('30s') or milliseconds.",
+      format: (value: unknown) => void leaseMs(value),
+      // A string default: convict coerces by the default's type, and '2s' must not become 2.
+      default: '30s',
+      env: `${prefix}_LEASE`,
+    },
+    budget_mode: {
+      doc:
+        "How token budgets admit requests, for keys that set no limits.budget_mode: 'strict' reserves the full max_tokens (never overspends, " +
+        "fewer requests at once), 'capped' reserves max_tokens capped by what the budget still holds, 'soft' admits while usage is under the limit.",
+      format: [...BUDGET_MODES],
+      default: 'strict',
+      env: `${prefix}_BUDGET_MODE`,
+    },
+    default_output_tokens: {
+      doc: 'Output tokens reserved for a request that sets no max_tokens.',
+      format: 'nat',
+      default: 1024,
+      env: `${prefix}_DEFAULT_OUTPUT_TOKENS`,
+    },
+    default_limits: {
+      total_tokens_per_hour: limit('Default rolling-hour total token budget per key (null: off).', `${prefix}_TOTAL_TOKENS_PER_HOUR`),
+      input_tokens_per_hour: limit('Default rolling-hour input token budget per key (null: off).', `${prefix}_INPUT_TOKENS_PER_HOUR`),
+      output_tokens_per_hour: limit('Default rolling-hour output token budget per key (null: off).', `${prefix}_OUTPUT_TOKENS_PER_HOUR`),
+      requests_per_minute: limit('Default requests per rolling minute per key (null: off).', `${prefix}_REQUESTS_PER_MINUTE`),
+      concurrent_requests: limit('Default concurrent requests per key (null: off).', `${prefix}_CONCURRENT_REQUESTS`),
+    },
+  } as const;
+}
 
 /** The validated `rate_limit:` block, as convict returns it. */
 export interface RateLimitConfig {

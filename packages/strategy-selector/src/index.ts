@@ -1,4 +1,4 @@
-export { type Strategy, type StrategyName, weightedOrder } from './strategy.js';
+export { type Strategy, type StrategyName, STRATEGY_SPELLINGS, weightedOrder } from './strategy.js';
 export { type PriorityContext, priorityStrategy } from './priority.js';
 export { type WeightedContext, weightedStrategy } from './weighted.js';
 export { type RoundRobinContext, roundRobinStrategy } from './round-robin.js';
@@ -10,3 +10,6 @@ export { type LatencyMetric, parseLatencyWindow, RoutingStats, type RoutingStats
 export { ROUTING_HEADERS, type RoutingDirectives } from './routing-headers.js';
 export { type RoutingSettings, validateRoutingSettings } from './routing-settings.js';
 export { STRATEGY_HEADER, strategySelector, type StrategySelectorOptions } from './strategy-selector.js';
+export {
+  percentile, routingProviders, routingStatsOptionsFromConfig, type StrategySelectorConfig, strategySelectorConfigSchema, strategySelectorOptionsFromConfig, strategyName,
+} from './config.js';

@@ -11,3 +11,4 @@ export { createMetrics, type MetricsOptions, renderMetrics, type UsageMetrics } 
 export { traceExchanges, type TracingOptions } from './tracing.js';
 export { ProviderPerformance, type ProviderPerformanceOptions, type ProviderStats } from './provider-performance.js';
 export { serveRequestLogSink, type SinkPort, type SinkWorker, withRequestLogSink, workerRequestLogSink, type WorkerRequestLogSink } from './worker-sink.js';
+export { type UsageAccountingConfig, type UsageAccountingConfigOptions, usageAccountingConfigSchema, usageAccountingOptionsFromConfig } from './config.js';

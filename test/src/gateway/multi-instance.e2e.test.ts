@@ -40,7 +40,7 @@ async function startInstance(name: string, configFile: string): Promise<Instance
       SWITCHYARD_AUTH_REQUIRED: 'true',
       SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN,
       SWITCHYARD_SQLITE_PATH: join(dir, `${name}.db`),
-      SWITCHYARD_LOG_FLUSH_INTERVAL: '100ms',
+      SWITCHYARD_USAGE_FLUSH_INTERVAL: '100ms',
       SWITCHYARD_LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

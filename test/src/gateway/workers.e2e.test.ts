@@ -45,7 +45,7 @@ before(async () => {
       SWITCHYARD_AUTH_REQUIRED: 'true',
       SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN,
       SWITCHYARD_SQLITE_PATH: join(dir, 'switchyard.db'),
-      SWITCHYARD_LOG_FLUSH_INTERVAL: '100ms',
+      SWITCHYARD_USAGE_FLUSH_INTERVAL: '100ms',
       SWITCHYARD_LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

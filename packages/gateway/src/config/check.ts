@@ -48,8 +48,7 @@ function checkReferences(config: GatewayConfig): void {
   };
   ai.routing.providers.forEach((p, i) => check(`ai_gateway.routing.providers[${i}].name`, p.name));
   for (const [model, provider] of Object.entries(ai.routing.model_routes)) check(`ai_gateway.routing.model_routes.${model}`, provider);
-  const fallback = ai.routing.fallback as { provider?: unknown };
-  if (fallback.provider !== undefined) check('ai_gateway.routing.fallback.provider', fallback.provider);
+  if (ai.routing.fallback.provider) check('ai_gateway.routing.fallback.provider', ai.routing.fallback.provider);
   for (const [alias, targets] of Object.entries(ai.model_mapping)) {
     for (const provider of Object.keys(targets)) check(`ai_gateway.model_mapping.${alias}.${provider}`, provider);
   }

@@ -3,7 +3,10 @@
  * editors (`# yaml-language-server: $schema=…`) and for the generated settings table.
  * @module
  */
+import { declaredKeys } from '@switchyard/auth-key';
+import { modelOverrides } from '@switchyard/model-mapping';
 import { adapterTypes } from '@switchyard/providers';
+import { percentile, routingProviders, STRATEGY_SPELLINGS, strategyName } from '@switchyard/strategy-selector';
 import { gatewayConfigSchema } from './schema.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -62,10 +65,16 @@ function formatSchema(format: unknown): JsonSchema {
       return { anyOf: [{ type: 'integer', minimum: 1 }, { const: 'auto' }] };
     case 'provider-list':
       return { type: 'array', items: providerEntry() };
-    case 'routing-provider-list':
+    case routingProviders:
       return { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, priority: { type: 'number', minimum: 0 }, weight: { type: 'number', minimum: 0 } } } };
-    case 'key-list':
+    case declaredKeys:
       return { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, key: { type: 'string' }, keyHash: { type: 'string' } } } };
+    case strategyName:
+      return { enum: [...STRATEGY_SPELLINGS] };
+    case percentile:
+      return { type: 'number', exclusiveMinimum: 0, maximum: 100 };
+    case modelOverrides:
+      return { type: 'array', items: { type: 'object', required: ['provider', 'model'] } };
     default:
       // A validation function or a format only convict knows: any value, checked at load.
       return {};

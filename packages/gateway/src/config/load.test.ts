@@ -129,10 +129,10 @@ test('booleans are read strictly: "no", "off" and "yes please" are errors naming
   assert.equal(validateConfig({ ai_gateway: sim, metrics: { enabled: '0' } }, {}).config.metrics.enabled, false);
   assert.equal(validateConfig({ ai_gateway: sim }, { SWITCHYARD_METRICS_ENABLED: '0' }).config.metrics.enabled, false);
   for (const spelling of ['no', 'off', 'yes please', '']) {
-    assert.throws(() => validateConfig({ ai_gateway: sim }, { SWITCHYARD_LOG_BODIES: spelling }), /usage\.capture_bodies/, spelling);
+    assert.throws(() => validateConfig({ ai_gateway: sim }, { SWITCHYARD_USAGE_CAPTURE_BODIES: spelling }), /usage\.capture_bodies/, spelling);
   }
-  assert.equal(validateConfig({ ai_gateway: sim }, { SWITCHYARD_LOG_BODIES: 'false' }).config.usage.capture_bodies, false);
-  assert.equal(validateConfig({ ai_gateway: sim }, { SWITCHYARD_LOG_BODIES: '1' }).config.usage.capture_bodies, true);
+  assert.equal(validateConfig({ ai_gateway: sim }, { SWITCHYARD_USAGE_CAPTURE_BODIES: 'false' }).config.usage.capture_bodies, false);
+  assert.equal(validateConfig({ ai_gateway: sim }, { SWITCHYARD_USAGE_CAPTURE_BODIES: '1' }).config.usage.capture_bodies, true);
   assert.equal(validateConfig({ ai_gateway: sim, metrics: { enabled: false } }, {}).config.metrics.enabled, false);
 });
 

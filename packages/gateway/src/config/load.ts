@@ -3,11 +3,13 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { checkConfig } from './check.js';
 import { checkFailoverConfig } from '@switchyard/failover';
+import { checkModelMappingConfig } from '@switchyard/model-mapping';
 import { DEFAULT_CONFIG } from './default-config.js';
 import { parseBytes, parseDuration } from '@switchyard/core';
 import { applyEnvOverrides, interpolateEnv } from './interpolate.js';
 import { checkUnknownKeys } from './unknown-keys.js';
-import { gatewayConfigSchema, gatewaySchema, validateModelMapping, type GatewayConfig } from './schema.js';
+import { gatewayConfigSchema, gatewaySchema, type GatewayConfig } from './schema.js';
+import { brandValidated, type ValidatedConfig } from './validated.js';
 
 /** A configuration that failed validation; the message starts with the bad field's path. */
 export class ConfigError extends Error {
@@ -29,7 +31,8 @@ export interface LoadConfigOptions {
 
 /** The loaded configuration and what the loader noticed on the way. */
 export interface LoadedConfig {
-  config: GatewayConfig;
+  /** Branded: `createGateway` / `createSwitchyard` take it as it is. */
+  config: ValidatedConfig;
   /** Human-readable warnings (unset variables, unknown keys); never secret values. */
   warnings: string[];
   source: string;
@@ -69,8 +72,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   return validateConfig(raw as Record<string, unknown>, env, source);
 }
 
-/** Validate a parsed config object (after interpolation and overrides). */
-export function validateConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, source = 'object'): LoadedConfig {
+/** Validate a parsed config object (after interpolation and overrides); the result is branded (see `isValidatedConfig`). */
+export function validateConfig(raw: object, env: NodeJS.ProcessEnv, source = 'object'): LoadedConfig {
   const warnings: string[] = [];
   const { value, missing } = interpolateEnv(raw, env);
   for (const m of missing) warnings.push(`${m.path}: environment variable ${m.variable} is not set`);
@@ -93,8 +96,8 @@ export function validateConfig(raw: Record<string, unknown>, env: NodeJS.Process
         warnings.push(message.replace(/^Warning:\s*/, '').trim());
       },
     });
-    validateModelMapping(schema.get('ai_gateway.model_mapping'));
     checkFailoverConfig(schema.get('ai_gateway.routing.failover'));
+    checkModelMappingConfig(schema.get('ai_gateway'));
   } catch (err) {
     throw new ConfigError(tidyConvictMessage((err as Error).message), { cause: err });
   }
@@ -113,7 +116,7 @@ export function validateConfig(raw: Record<string, unknown>, env: NodeJS.Process
   } catch (err) {
     throw new ConfigError((err as Error).message, { cause: err });
   }
-  return { config, warnings, source };
+  return { config: brandValidated(config), warnings, source };
 }
 
 function normalise(path: string, parse: (v: unknown) => number, value: unknown): number {
@@ -128,6 +131,12 @@ function normalise(path: string, parse: (v: unknown) => number, value: unknown):
 function tidyConvictMessage(message: string): string {
   return message
     .split('\n')
-    .map((line) => line.replace(/^([\w.]+): (ai_gateway\.[^:]+: )/, '$2').replace(/: value was .*$/, ''))
+    .map((line) =>
+      line
+        .replace(/^([\w.]+): (ai_gateway\.[^:]+: )/, '$2')
+        // A format's message may go on with the path inside the value (`[2].name: …`, `.alias.provider: …`).
+        .replace(/^([\w.]+): ([.[][^:\s]*: )/, '$1$2')
+        .replace(/: value was .*$/, ''),
+    )
     .join('\n');
 }

@@ -1,6 +1,19 @@
 import convict from 'convict';
+import { authKeyConfigSchema, type AuthKeyConfig } from '@switchyard/auth-key';
 import { rateLimitConfigSchema, type RateLimitConfig } from '@switchyard/rate-limit';
-import { checkProviderTimeouts, failoverConfigSchema, type FailoverConfig } from '@switchyard/failover';
+import {
+  checkProviderTimeouts,
+  failoverConfigSchema,
+  fallbackConfigSchema,
+  type FailoverConfig,
+  type FallbackConfig,
+  type HealthCheckConfig,
+  type TimeoutsConfig,
+} from '@switchyard/failover';
+import type { TransportTimeouts } from '@switchyard/providers';
+import { modelMappingConfigSchema, type CostConfig, type ModelMappingConfig } from '@switchyard/model-mapping';
+import { strategySelectorConfigSchema, type StrategySelectorConfig } from '@switchyard/strategy-selector';
+import { usageAccountingConfigSchema, type UsageAccountingConfig } from '@switchyard/usage-accounting';
 import { parseDuration, registerConfigFormats } from '@switchyard/core';
 import { mcpConfigSchema, type McpConfig } from '@switchyard/mcp/config';
 import { experimentsConfigSchema, type ExperimentsConfig } from '@switchyard/experiments';
@@ -14,10 +27,29 @@ export interface ProviderEntry {
   models?: string[];
   headers?: Record<string, string>;
   region?: string;
+  /** This provider's own limits (rate-limit's `providerLimitsFromConfig`). */
+  rate_limit?: { requests_per_minute?: number; tokens_per_minute?: number; concurrent_requests?: number };
+  /**
+   * This provider's deadlines over the global ones, read by failover. (The adapters' own
+   * `timeouts` are in ms with camelCase names, none of which a config block sets.)
+   */
+  timeouts?: TimeoutsConfig & Partial<TransportTimeouts>;
+  /** Active checks of this provider (failover's `healthCheckOptionsFromConfig`). */
+  health_check?: HealthCheckConfig;
+  /** Prices of every model of this provider over the price table (model-mapping). */
+  cost?: CostConfig;
   [extra: string]: unknown;
 }
 
-/** The validated configuration the gateway runs on. */
+/** The `ai_gateway:` section: providers plus each piece's own keys. */
+export interface AiGatewayConfig extends ModelMappingConfig {
+  enabled: boolean;
+  providers: ProviderEntry[];
+  routing: StrategySelectorConfig & { failover: FailoverConfig; fallback: FallbackConfig };
+  rate_limits: RateLimitConfig;
+}
+
+/** The validated configuration the gateway runs on (durations in ms). */
 export interface GatewayConfig {
   server: {
     host: string; port: number; body_limit: number; body_timeout: number; max_json_depth: number; max_connections: number;
@@ -26,29 +58,14 @@ export interface GatewayConfig {
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   admin: { token: string };
   storage: { sqlite_path: string; redis_url: string; postgres_url: string };
-  auth: { required: boolean; keys: Record<string, unknown>[]; pepper: string; master_key: string; cache_ttl: number };
-  usage: { enabled: boolean; retention: number; batch_size: number; flush_interval: number; capture_bodies: boolean; cost_header: boolean };
+  auth: AuthKeyConfig & { cache_ttl: number };
+  usage: UsageAccountingConfig & { retention: number; flush_interval: number };
   metrics: { enabled: boolean; path: string; token: string };
   tracing: { enabled: boolean; capture_content: boolean; otlp_endpoint: string; otlp_headers: string; service_name: string };
   console: { enabled: boolean; path: string; session_ttl: number };
   mcp: McpConfig;
   experiments: ExperimentsConfig;
-  ai_gateway: {
-    enabled: boolean;
-    providers: ProviderEntry[];
-    routing: {
-      strategy: string;
-      providers: { name: string; priority?: number; weight?: number; [k: string]: unknown }[];
-      model_routes: Record<string, string>;
-      failover: FailoverConfig;
-      fallback: Record<string, unknown>;
-      latency: Record<string, unknown>;
-      [k: string]: unknown;
-    };
-    model_mapping: Record<string, Record<string, string>>;
-    rate_limits: RateLimitConfig;
-    [section: string]: unknown;
-  };
+  ai_gateway: AiGatewayConfig;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -123,40 +140,7 @@ function validateProviders(list: unknown): void {
   });
 }
 
-function validateRoutingProviders(list: unknown): void {
-  const base = 'ai_gateway.routing.providers';
-  if (!Array.isArray(list)) fail(base, 'must be a list');
-  list.forEach((entry, i) => {
-    const p = `${base}[${i}]`;
-    if (!isObject(entry) || typeof entry.name !== 'string') fail(`${p}.name`, 'is required');
-    checkNumber(`${p}.priority`, entry.priority);
-    checkNumber(`${p}.weight`, entry.weight);
-  });
-}
-
-/** Check `ai_gateway.model_mapping`: alias -> { provider: model }. */
-export function validateModelMapping(value: unknown): void {
-  if (!isObject(value)) fail('ai_gateway.model_mapping', 'must map model names to { provider: model }');
-  for (const [alias, targets] of Object.entries(value)) {
-    if (!isObject(targets)) fail(`ai_gateway.model_mapping.${alias}`, 'must map provider names to model names');
-    for (const [provider, model] of Object.entries(targets)) {
-      if (typeof model !== 'string' || !model) fail(`ai_gateway.model_mapping.${alias}.${provider}`, 'must be a model name');
-    }
-  }
-}
-
 convict.addFormat({ name: 'provider-list', validate: validateProviders });
-convict.addFormat({
-  name: 'key-list',
-  validate(list: unknown) {
-    if (!Array.isArray(list)) fail('auth.keys', 'must be a list');
-    list.forEach((k, i) => {
-      if (!isObject(k) || typeof k.name !== 'string' || !k.name) fail(`auth.keys[${i}].name`, 'is required');
-      if (typeof k.key !== 'string' && typeof k.keyHash !== 'string') fail(`auth.keys[${i}]`, 'needs "key" (usually ${ENV}) or "keyHash"');
-    });
-  },
-});
-convict.addFormat({ name: 'routing-provider-list', validate: validateRoutingProviders });
 convict.addFormat({
   name: 'sy-workers',
   validate(value: unknown) {
@@ -247,26 +231,8 @@ export function gatewayConfigSchema() {
         redis_url: { doc: 'Redis for what many instances share: budgets, rates, leases, breakers, cursors, revocations (empty: in memory). Commands are never queued while it is unreachable: an outage answers at once through rate_limits.on_store_error.', format: String, default: '', env: 'SWITCHYARD_REDIS_URL', sensitive: true },
         postgres_url: { doc: 'PostgreSQL for keys and logs shared by many instances (empty: SQLite).', format: String, default: '', env: 'SWITCHYARD_POSTGRES_URL', sensitive: true },
       },
-      auth: {
-        required: {
-          doc: 'Require a Switchyard API key on every AI request. Off: requests are anonymous and keys are not checked.',
-          format: 'switch',
-          default: false,
-          env: 'SWITCHYARD_AUTH_REQUIRED',
-        },
-        keys: { doc: 'Keys declared in the config ({ name, key: ${ENV} | keyHash, policy fields }).', format: 'key-list', default: [] },
-        pepper: { doc: 'Server secret mixed into key hashes.', format: String, default: '', env: 'SWITCHYARD_KEY_PEPPER', sensitive: true },
-        master_key: { doc: 'AES-256-GCM master key for BYOK credentials (32 bytes, base64 or hex).', format: String, default: '', env: 'SWITCHYARD_MASTER_KEY', sensitive: true },
-        cache_ttl: { doc: 'How long a resolved key is cached (revocation bypasses the cache).', format: 'sy-duration', default: 60_000, env: 'SWITCHYARD_KEY_CACHE_TTL' },
-      },
-      usage: {
-        enabled: { doc: 'Usage and cost accounting with request logs.', format: 'switch', default: true, env: 'SWITCHYARD_USAGE_ENABLED' },
-        retention: { doc: 'How long request logs are kept.', format: 'sy-duration', default: 30 * 86_400_000, env: 'SWITCHYARD_LOG_RETENTION' },
-        batch_size: { doc: 'Request log records written per batch.', format: 'nat', default: 200, env: 'SWITCHYARD_LOG_BATCH_SIZE' },
-        flush_interval: { doc: 'Longest a record waits before it is written (what a crash can lose).', format: 'sy-duration', default: 1000, env: 'SWITCHYARD_LOG_FLUSH_INTERVAL' },
-        capture_bodies: { doc: 'Store request and response bodies (secrets redacted) in the log.', format: 'switch', default: false, env: 'SWITCHYARD_LOG_BODIES' },
-        cost_header: { doc: 'Send x-switchyard-cost-usd on JSON responses.', format: 'switch', default: true, env: 'SWITCHYARD_COST_HEADER' },
-      },
+      auth: authKeyConfigSchema('SWITCHYARD_AUTH'),
+      usage: usageAccountingConfigSchema('SWITCHYARD_USAGE'),
       tracing: {
         enabled: {
           doc: 'OpenTelemetry spans per request and per upstream attempt (GenAI conventions), through the globally registered tracer provider; a no-op without one.',
@@ -311,22 +277,12 @@ export function gatewayConfigSchema() {
         enabled: { doc: 'Serve the AI routes.', format: 'switch', default: true, env: 'SWITCHYARD_ENABLED' },
         providers: { doc: 'Upstream providers.', format: 'provider-list', default: [] },
         routing: {
-          strategy: { doc: 'Default routing strategy.', format: String, default: 'priority', env: 'SWITCHYARD_ROUTING_STRATEGY' },
-          providers: { doc: 'Provider order and weights.', format: 'routing-provider-list', default: [] },
-          model_routes: { doc: 'Model name to provider, with a `default`.', format: 'object', default: {} },
+          ...strategySelectorConfigSchema('SWITCHYARD_ROUTING'),
           failover: failoverConfigSchema('SWITCHYARD_FAILOVER'),
-          fallback: { doc: 'Fallback provider and its triggers.', format: 'object', default: {} },
-          latency: { doc: 'Latency strategy window and percentile.', format: 'object', default: {} },
+          fallback: fallbackConfigSchema('SWITCHYARD_FALLBACK'),
         },
-        // convict only treats a nested object as one value when its format is named 'object';
-        // the mapping's own shape is checked by validateModelMapping after loading.
-        model_mapping: { doc: 'Generic model names mapped per provider.', format: 'object', default: {} },
-        models: {
-          doc: 'Catalog entries per model ({ provider, model, enabled, context_window, max_output_tokens, cost, capabilities, region }) over the price table.',
-          format: Array,
-          default: [],
-        },
-        rate_limits: rateLimitConfigSchema,
+        ...modelMappingConfigSchema(),
+        rate_limits: rateLimitConfigSchema('SWITCHYARD_RATE_LIMIT'),
       },
     }
   );

@@ -9,13 +9,6 @@
 import { providerSettingNames } from '@switchyard/providers';
 import { didYouMean } from './suggest.js';
 
-/** Mappings whose shape the code knows although the schema takes them as one value. */
-const OBJECT_SHAPES: Record<string, readonly string[]> = {
-  'ai_gateway.routing.fallback': ['provider', 'on_error', 'on_rate_limit'],
-  'ai_gateway.routing.latency': ['window', 'percentile', 'metric'],
-  'ai_gateway.routing.failover.circuit_breaker': ['failure_threshold', 'success_threshold', 'timeout'],
-};
-
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isLeaf = (node: Record<string, unknown>) => 'default' in node;
 
@@ -47,8 +40,6 @@ export function checkUnknownKeys(raw: Record<string, unknown>, definition: Recor
         continue;
       }
       if (node.format === 'provider-list' && Array.isArray(child)) child.forEach((entry, i) => checkProvider(entry, `${childPath}[${i}]`));
-      const shape = OBJECT_SHAPES[childPath];
-      if (shape && isObject(child)) for (const k of Object.keys(child)) if (!shape.includes(k)) errors.push(unknownKey(childPath, k, shape));
     }
   };
   const checkProvider = (entry: unknown, path: string) => {
