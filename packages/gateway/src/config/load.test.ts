@@ -103,6 +103,19 @@ test('unknown keys are errors with their path and the nearest known key; a setti
   assert.ok(warnings.some((w) => w.startsWith('ai_gateway.providers[0].vendor_notes')), warnings.join('\n'));
 });
 
+test('a variable under its pre-fragment name stops start-up and names the new one (it would set nothing)', () => {
+  const raw = { ai_gateway: { providers: [{ name: 'sim', type: 'simulated' }] } };
+  assert.throws(
+    () => validateConfig(raw, { SWITCHYARD_MASTER_KEY: 'sk-admin', SWITCHYARD_LOG_BODIES: 'false' }),
+    (err: Error) =>
+      err instanceof ConfigError &&
+      /^SWITCHYARD_MASTER_KEY: this variable was renamed; set SWITCHYARD_AUTH_MASTER_KEY instead$/m.test(err.message) &&
+      /^SWITCHYARD_LOG_BODIES: .* set SWITCHYARD_USAGE_CAPTURE_BODIES instead$/m.test(err.message) &&
+      !err.message.includes('sk-admin'),
+  );
+  assert.equal(validateConfig(raw, { SWITCHYARD_AUTH_MASTER_KEY: 'sk-admin' }).config.auth.master_key, 'sk-admin');
+});
+
 test('every boolean setting is read strictly (no convict Boolean left in the schema)', async () => {
   const { gatewayConfigSchema } = await import('./schema.js');
   const loose: string[] = [];

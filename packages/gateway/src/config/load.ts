@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG } from './default-config.js';
 import { parseBytes, parseDuration } from '@switchyard/core';
 import { applyEnvOverrides, interpolateEnv } from './interpolate.js';
 import { checkUnknownKeys } from './unknown-keys.js';
+import { renamedEnvErrors } from './renamed-env.js';
 import { gatewayConfigSchema, gatewaySchema, type GatewayConfig } from './schema.js';
 import { brandValidated, type ValidatedConfig } from './validated.js';
 
@@ -74,6 +75,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
 
 /** Validate a parsed config object (after interpolation and overrides); the result is branded (see `isValidatedConfig`). */
 export function validateConfig(raw: object, env: NodeJS.ProcessEnv, source = 'object'): LoadedConfig {
+  const renamed = renamedEnvErrors(env);
+  if (renamed.length > 0) throw new ConfigError(renamed.join('\n'));
   const warnings: string[] = [];
   const { value, missing } = interpolateEnv(raw, env);
   for (const m of missing) warnings.push(`${m.path}: environment variable ${m.variable} is not set`);
