@@ -19,7 +19,11 @@ let browser: Browser;
 let key: { id: string; key: string };
 
 const admin = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${gw.url}/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${gw.url}/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return (await res.json()) as any;
 };
 const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
@@ -33,7 +37,14 @@ before(async () => {
       storage: { sqlite_path: ':memory:' },
       ai_gateway: {
         providers: [
-          { name: 'sim-a', type: 'simulated', models: ['sim-1', 'snap', 'snap-2024-08-06', 'snap-2025-01-15'], latency_ms: 1, tokens_per_second: 0, cost: { input_per_1k: 0.001, output_per_1k: 0.002 } },
+          {
+            name: 'sim-a',
+            type: 'simulated',
+            models: ['sim-1', 'snap', 'snap-2024-08-06', 'snap-2025-01-15'],
+            latency_ms: 1,
+            tokens_per_second: 0,
+            cost: { input_per_1k: 0.001, output_per_1k: 0.002 },
+          },
           { name: 'sim-b', type: 'simulated', models: ['sim-1', 'sim-2'], latency_ms: 1, tokens_per_second: 0 },
           { name: 'sim-flaky', type: 'simulated', models: ['flaky-1'], error_rate: 1, latency_ms: 1, tokens_per_second: 0 },
         ],
@@ -94,7 +105,10 @@ describe('console pages', { skip }, () => {
     await nav(page, 'Models');
     await page.locator('tr[data-model="sim-b/sim-2"]').waitFor();
     const names = () => page.locator('tbody th').allInnerTexts();
-    assert.deepEqual((await names()).filter((n) => n.includes('snap')), ['snap', '↳ snap-2025-01-15', '↳ snap-2024-08-06']);
+    assert.deepEqual(
+      (await names()).filter((n) => n.includes('snap')),
+      ['snap', '↳ snap-2025-01-15', '↳ snap-2024-08-06'],
+    );
     await shoot(page, 'models');
     await page.getByLabel('Search').fill('sim-2');
     assert.deepEqual(await names(), ['sim-2']);
@@ -112,7 +126,10 @@ describe('console pages', { skip }, () => {
     await detail.getByLabel('Output').fill('1.5');
     await detail.getByRole('button', { name: 'Save prices' }).click();
     await page.locator('tr[data-model="sim-b/sim-2"]').getByText('$1.50').waitFor();
-    assert.deepEqual([(await admin('GET', '/models/sim-b/sim-2')).prices_per_1m.input, (await admin('GET', '/models/sim-b/sim-2')).prices_per_1m.output], [0.5, 1.5]);
+    assert.deepEqual(
+      [(await admin('GET', '/models/sim-b/sim-2')).prices_per_1m.input, (await admin('GET', '/models/sim-b/sim-2')).prices_per_1m.output],
+      [0.5, 1.5],
+    );
   });
 
   test('usage: charts and table by key from one time-series query, CSV export', async () => {
@@ -129,10 +146,15 @@ describe('console pages', { skip }, () => {
     // be 0: sim-b has no price): its tooltip names the key.
     await page.locator('figure.chart').nth(1).locator('g').last().locator('rect title', { hasText: 'pages-key' }).waitFor({ state: 'attached' });
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
-    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(csv[0], 'key,requests,failed_requests,input_tokens,output_tokens,cache_read_tokens,spend_usd,unpriced_requests');
     const unpriced = (await admin('GET', '/usage?group_by=key&window=24h')).data.find((g: any) => g.name === 'pages-key').unpricedRequests;
-    assert.match(csv.find((l) => l.startsWith('pages-key,'))!, new RegExp(`^pages-key,4,0,\\d+,\\d+,0,[\\d.e-]+,${unpriced}$`));
+    assert.match(
+      csv.find((l) => l.startsWith('pages-key,'))!,
+      new RegExp(`^pages-key,4,0,\\d+,\\d+,0,[\\d.e-]+,${unpriced}$`),
+    );
     await shoot(page, 'usage');
     await page.getByLabel('Group by').selectOption('provider');
     await page.locator('tbody tr', { hasText: 'sim-b' }).waitFor();
@@ -176,7 +198,13 @@ describe('console pages', { skip }, () => {
     await page.getByText('Routing saved.').waitFor();
     const routing = (await admin('GET', `/keys/${key.id}/routing`)).routing;
     assert.equal(routing.strategy, 'weighted');
-    assert.deepEqual(routing.targets.map((t: any) => [t.provider, t.weight]), [['sim-a', 3], ['sim-b', 1]]);
+    assert.deepEqual(
+      routing.targets.map((t: any) => [t.provider, t.weight]),
+      [
+        ['sim-a', 3],
+        ['sim-b', 1],
+      ],
+    );
 
     // Advanced rules, one row per rule: a header condition routes to its own target, the rest to the default.
     await page.getByLabel('Advanced rules').check();
@@ -201,7 +229,9 @@ describe('console pages', { skip }, () => {
     assert.match(await page.getByLabel('Rules and default (JSON)').inputValue(), /"field": "header.x-tier"/);
     const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key.key, maxRetries: 0 });
     const served = async (headers: Record<string, string>) =>
-      (await openai.chat.completions.create({ model: 'sim-1', messages: [{ role: 'user', content: 'rules' }] }, { headers }).withResponse()).response.headers.get('x-switchyard-provider');
+      (
+        await openai.chat.completions.create({ model: 'sim-1', messages: [{ role: 'user', content: 'rules' }] }, { headers }).withResponse()
+      ).response.headers.get('x-switchyard-provider');
     assert.equal(await served({ 'x-tier': 'gold' }), 'sim-b');
     assert.equal(await served({}), 'sim-a');
 
@@ -242,7 +272,9 @@ describe('console pages', { skip }, () => {
   test('API keys: search and sort', async () => {
     await nav(page, 'API keys');
     const names = () => page.locator('tbody th').allInnerTexts();
-    await page.locator('tr', { hasText: 'logs-key' }).waitFor();
+    // The request-log rows of the previous test also name logs-key: wait for the keys page itself.
+    await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
+    await page.locator('tbody th', { hasText: 'logs-key' }).waitFor();
     await page.getByLabel('Sort by').selectOption('requests');
     assert.deepEqual(await names(), ['logs-key', 'pages-key']);
     await page.getByLabel('Sort by').selectOption('name');
@@ -262,7 +294,16 @@ test('at 360 px every page fits the width, and sign-in works with the keyboard a
   await page.keyboard.type(ADMIN);
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-  const pages: [string, string][] = [['', 'Dashboard'], ['keys', 'API keys'], [`keys/${key.id}`, 'pages-key'], ['logs', 'Request logs'], ['playground', 'Playground'], ['models', 'Models'], ['usage', 'Usage'], ['providers', 'Providers']];
+  const pages: [string, string][] = [
+    ['', 'Dashboard'],
+    ['keys', 'API keys'],
+    [`keys/${key.id}`, 'pages-key'],
+    ['logs', 'Request logs'],
+    ['playground', 'Playground'],
+    ['models', 'Models'],
+    ['usage', 'Usage'],
+    ['providers', 'Providers'],
+  ];
   for (const [hash, title] of pages) {
     await page.goto(`${gw.url}/console/#/${hash}`);
     await page.getByRole('heading', { level: 1, name: title }).waitFor();
