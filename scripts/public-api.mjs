@@ -121,7 +121,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const a = text.indexOf(API_START);
     const b = text.indexOf(API_END);
     const block = `${API_START}\n${apiSection(pkg)}\n${API_END}`;
-    const next = a < 0 || b < a ? `${text.trimEnd()}\n\n## API\n\nWhat each entry point exports (the names are described above).\n\n${block}\n` : text.slice(0, a) + block + text.slice(b + API_END.length);
+    const next =
+      a < 0 || b < a
+        ? `${text.trimEnd()}\n\n## API\n\nWhat each entry point exports (the names are described above).\n\n${block}\n`
+        : text.slice(0, a) + block + text.slice(b + API_END.length);
     if (next !== text) {
       writeFileSync(path, next);
       process.stdout.write(`packages/${pkg.dir}/README.md: API section written\n`);

@@ -62,7 +62,14 @@ async function start(role: string, upstreamPort: number, extra: readonly string[
     case 'upstream': {
       const server = createUpstreamServer();
       const port = await listen(server);
-      return { port, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+      return {
+        port,
+        close: () =>
+          new Promise((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
+      };
     }
     case 'upstream-held': {
       const held = createHeldUpstreamServer({ intervalMs: Number(extra[0] ?? 2_000), maxHoldMs: Number(extra[1] ?? 60_000) });
@@ -71,19 +78,39 @@ async function start(role: string, upstreamPort: number, extra: readonly string[
         port,
         openStreams: held.open,
         release: held.release,
-        close: () => new Promise((r) => { held.release(); held.server.closeAllConnections(); held.server.close(() => r()); }),
+        close: () =>
+          new Promise((r) => {
+            held.release();
+            held.server.closeAllConnections();
+            held.server.close(() => r());
+          }),
       };
     }
     case 'proxy': {
       const { server, agent } = createProxyServer(`http://127.0.0.1:${upstreamPort}`);
       const port = await listen(server);
-      return { port, close: () => new Promise((r) => { agent.destroy(); server.closeAllConnections(); server.close(() => r()); }) };
+      return {
+        port,
+        close: () =>
+          new Promise((r) => {
+            agent.destroy();
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
+      };
     }
     case 'koa-undici': {
       const { createKoaBaseline } = await import('./koa-baseline.js');
       const { server, close } = createKoaBaseline(`http://127.0.0.1:${upstreamPort}`);
       const port = await listen(server);
-      return { port, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => void close().finally(r)); }) };
+      return {
+        port,
+        close: () =>
+          new Promise((r) => {
+            server.closeAllConnections();
+            server.close(() => void close().finally(r));
+          }),
+      };
     }
     case 'gateway-undici':
     case 'gateway-full':
@@ -91,7 +118,10 @@ async function start(role: string, upstreamPort: number, extra: readonly string[
       // Loaded only here, so the upstream and proxy children never load the gateway.
       const { startGateway } = await import('./gateway-target.js');
       const connections = Number(extra[0] ?? 0);
-      return startGateway(upstreamPort, role === 'gateway-got' ? 'got' : 'undici', { ...(connections > 0 ? { upstreamConnections: connections } : {}), fullStack: role === 'gateway-full' });
+      return startGateway(upstreamPort, role === 'gateway-got' ? 'got' : 'undici', {
+        ...(connections > 0 ? { upstreamConnections: connections } : {}),
+        fullStack: role === 'gateway-full',
+      });
     }
     case 'gateway-workers': {
       const { startCluster } = await import('./cluster-target.js');

@@ -59,7 +59,9 @@ function rssOf(pid: number): number {
 export async function startCluster(upstreamPort: number, workers: number, dir: string): Promise<RunningCluster> {
   const configFile = join(dir, 'cluster-config.json');
   writeFileSync(configFile, JSON.stringify({ ...benchFullStackConfig(upstreamPort), logging: { level: 'warn' } }));
-  const cli = createRequire(import.meta.url).resolve('@switchyard/gateway').replace(/index\.js$/, 'cli.js');
+  const cli = createRequire(import.meta.url)
+    .resolve('@switchyard/gateway')
+    .replace(/index\.js$/, 'cli.js');
   const child = spawn(process.execPath, [cli, 'start', '--workers', String(workers), '--host', '127.0.0.1', '--port', '0', '--config', configFile], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'inherit'],

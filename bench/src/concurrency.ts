@@ -122,32 +122,30 @@ export async function runConcurrency(options: ConcurrencyOptions): Promise<Concu
       else settleEstablishment();
       changed();
     };
-    client
-      .request({ path: CHAT_PATH, method: 'POST', headers: REQUEST_HEADERS, body })
-      .then((res) => {
-        if (res.statusCode !== 200) {
-          res.body.resume();
-          return fail(new Error(`status ${res.statusCode}`));
+    client.request({ path: CHAT_PATH, method: 'POST', headers: REQUEST_HEADERS, body }).then((res) => {
+      if (res.statusCode !== 200) {
+        res.body.resume();
+        return fail(new Error(`status ${res.statusCode}`));
+      }
+      res.body.on('data', (chunk: Buffer) => {
+        if (!state.established) {
+          state.established = true;
+          lastEstablishedAt = performance.now();
+          open++;
+          if (open > peakOpen) peakOpen = open;
+          settleEstablishment();
         }
-        res.body.on('data', (chunk: Buffer) => {
-          if (!state.established) {
-            state.established = true;
-            lastEstablishedAt = performance.now();
-            open++;
-            if (open > peakOpen) peakOpen = open;
-            settleEstablishment();
-          }
-          tail = (tail + chunk.toString('latin1')).slice(-64);
-        });
-        res.body.on('error', fail);
-        res.body.on('end', () => {
-          if (!tail.includes(DONE)) return fail(new Error('ended without data: [DONE]'));
-          if (state.ended) return;
-          state.ended = true;
-          open--;
-          changed();
-        });
-      }, fail);
+        tail = (tail + chunk.toString('latin1')).slice(-64);
+      });
+      res.body.on('error', fail);
+      res.body.on('end', () => {
+        if (!tail.includes(DONE)) return fail(new Error('ended without data: [DONE]'));
+        if (state.ended) return;
+        state.ended = true;
+        open--;
+        changed();
+      });
+    }, fail);
   };
   const launch = (): void => {
     while (!giveUp && establishing < options.ramp && sent < options.streams) {
@@ -221,7 +219,10 @@ export async function runConcurrency(options: ConcurrencyOptions): Promise<Concu
       established,
       completed,
       failed: options.streams - completed,
-      errors: [...errors].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([m, n]) => `${m}: ${n}`),
+      errors: [...errors]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([m, n]) => `${m}: ${n}`),
       establishMs,
       peakOpen,
       upstreamOpen,

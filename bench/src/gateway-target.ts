@@ -24,9 +24,7 @@ export interface RunningGateway {
 export function benchGatewayConfig(upstreamPort: number): Record<string, unknown> {
   return {
     ai_gateway: {
-      providers: [
-        { name: 'upstream', type: 'openai-compatible', base_url: `http://127.0.0.1:${upstreamPort}/v1`, api_key: 'bench', models: ['bench-model'] },
-      ],
+      providers: [{ name: 'upstream', type: 'openai-compatible', base_url: `http://127.0.0.1:${upstreamPort}/v1`, api_key: 'bench', models: ['bench-model'] }],
     },
   };
 }
@@ -40,7 +38,11 @@ export function benchGatewayConfig(upstreamPort: number): Record<string, unknown
  */
 export function benchFullStackConfig(upstreamPort: number): Record<string, unknown> {
   const provider = (name: string, prefix = '') => ({
-    name, type: 'openai-compatible', base_url: `http://127.0.0.1:${upstreamPort}${prefix}/v1`, api_key: 'bench', models: ['bench-model'],
+    name,
+    type: 'openai-compatible',
+    base_url: `http://127.0.0.1:${upstreamPort}${prefix}/v1`,
+    api_key: 'bench',
+    models: ['bench-model'],
   });
   return {
     auth: { required: true, keys: BENCH_CLIENT_KEYS.map((key, i) => ({ name: `bench-${i}`, key })) },
@@ -48,7 +50,13 @@ export function benchFullStackConfig(upstreamPort: number): Record<string, unkno
     metrics: { enabled: true },
     ai_gateway: {
       providers: [provider('primary'), provider('secondary', HEALTHY_PREFIX)],
-      routing: { strategy: 'priority', providers: [{ name: 'primary', priority: 1 }, { name: 'secondary', priority: 2 }] },
+      routing: {
+        strategy: 'priority',
+        providers: [
+          { name: 'primary', priority: 1 },
+          { name: 'secondary', priority: 2 },
+        ],
+      },
       rate_limits: { default_limits: { total_tokens_per_hour: 1_000_000_000_000 } },
     },
   };
@@ -80,7 +88,10 @@ async function buildTransport(transport: GatewayTransport, connections: number |
  * await gw.close();
  */
 export async function startGateway(upstreamPort: number, transport: GatewayTransport, options: GatewayTargetOptions = {}): Promise<RunningGateway> {
-  const gateway = await createGateway({ config: (options.fullStack ? benchFullStackConfig : benchGatewayConfig)(upstreamPort), transport: await buildTransport(transport, options.upstreamConnections) });
+  const gateway = await createGateway({
+    config: (options.fullStack ? benchFullStackConfig : benchGatewayConfig)(upstreamPort),
+    transport: await buildTransport(transport, options.upstreamConnections),
+  });
   const server = await gateway.listen({ host: '127.0.0.1', port: 0 });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('gateway did not report a TCP port');

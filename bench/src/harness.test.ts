@@ -70,7 +70,16 @@ test('a child upstream reports its port, answers, and stops', async () => {
 
 test('overhead is added latency over direct, relative to the proxy', () => {
   const load = (p50: number, p99: number, rps: number): Measurement['load'] => ({
-    requests: 1, durationS: 1, rps, p50, p90: p50, p99, max: p99, errors: 0, timeouts: 0, non2xx: 0,
+    requests: 1,
+    durationS: 1,
+    rps,
+    p50,
+    p90: p50,
+    p99,
+    max: p99,
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
   });
   const m: Measurement[] = [
     { system: 'direct', mode: 'json', load: load(1, 2, 1000) },
@@ -89,8 +98,16 @@ test('concurrent streams through the proxy: held open, released, completed; memo
   const proxy = await startChild('proxy', upstream.port, { execArgv: [...process.execArgv, '--expose-gc'] });
   try {
     const result = await runConcurrency({
-      origin: `http://127.0.0.1:${proxy.port}`, target: proxy, upstream, streams: 20, ramp: 5, plateauMs: 150,
-      establishTimeoutMs: 5_000, finishTimeoutMs: 5_000, sampleMs: 50, progress: () => {},
+      origin: `http://127.0.0.1:${proxy.port}`,
+      target: proxy,
+      upstream,
+      streams: 20,
+      ramp: 5,
+      plateauMs: 150,
+      establishTimeoutMs: 5_000,
+      finishTimeoutMs: 5_000,
+      sampleMs: 50,
+      progress: () => {},
     });
     assert.deepEqual([result.established, result.completed, result.failed, result.peakOpen, result.upstreamOpen], [20, 20, 0, 20, 20]);
     assert.equal(result.gc, true);
@@ -113,7 +130,10 @@ test('memory soak: mixed traffic (JSON, streams, upstream faults, client drops),
     assert.ok(r.samples.length >= 2 && r.rps > 0 && r.gc);
     assert.ok(r.rss.max >= r.rss.start && r.heapUsed.max >= r.heapUsed.end);
     // Every kind was sent; the proxy passes the upstream's 500s through and the client dropped streams.
-    assert.ok(Object.values(r.counts.sent).every((n) => n > 0), JSON.stringify(r.counts.sent));
+    assert.ok(
+      Object.values(r.counts.sent).every((n) => n > 0),
+      JSON.stringify(r.counts.sent),
+    );
     assert.ok(r.counts.ok > 0 && r.counts.non2xx > 0 && r.counts.disconnects > 0, JSON.stringify(r.counts));
     assert.ok(soakBody('json-upstream-error').includes(UPSTREAM_FAULTS.error) && soakBody('stream-upstream-cut').includes(UPSTREAM_FAULTS.cut));
   } finally {
@@ -133,7 +153,17 @@ test('trend fits a slope and its standard error', () => {
 });
 
 test("t975 matches Student's t table values", () => {
-  const table: Array<[number, number]> = [[1, 12.706], [2, 4.303], [4, 2.776], [10, 2.228], [11, 2.201], [15, 2.131], [28, 2.048], [58, 2.002], [1000, 1.962]];
+  const table: Array<[number, number]> = [
+    [1, 12.706],
+    [2, 4.303],
+    [4, 2.776],
+    [10, 2.228],
+    [11, 2.201],
+    [15, 2.131],
+    [28, 2.048],
+    [58, 2.002],
+    [1000, 1.962],
+  ];
   for (const [df, t] of table) assert.ok(Math.abs(t975(df) - t) < 0.001, `df ${df}: ${t975(df)} vs ${t}`);
   assert.ok(Number.isNaN(t975(0)));
 });
@@ -142,17 +172,36 @@ test('slope verdict: flat when the 95% interval reaches 0 or the slope is under 
   const xs = Array.from({ length: 30 }, (_, i) => 150 + 5 * i);
   const wobble = (i: number): number => (i % 3 === 0 ? 400_000 : i % 3 === 1 ? -250_000 : -150_000);
   // A flat heap with a few hundred KB of wobble: the interval straddles 0.
-  const flat = slopeVerdict(xs, xs.map((_, i) => 40e6 + wobble(i)), NOISE_FLOOR.heapUsed);
+  const flat = slopeVerdict(
+    xs,
+    xs.map((_, i) => 40e6 + wobble(i)),
+    NOISE_FLOOR.heapUsed,
+  );
   assert.ok(flat.low < 0 && flat.high > 0 && flat.flat);
   // 5 KB/s of steady growth under the same wobble: the interval excludes 0 and the slope is above 1 KB/s.
-  const leak = slopeVerdict(xs, xs.map((x, i) => 40e6 + 5 * 1024 * x + wobble(i)), NOISE_FLOOR.heapUsed);
+  const leak = slopeVerdict(
+    xs,
+    xs.map((x, i) => 40e6 + 5 * 1024 * x + wobble(i)),
+    NOISE_FLOOR.heapUsed,
+  );
   assert.ok(leak.low > 0 && Math.abs(leak.slope - 5 * 1024) < 1024 && !leak.flat);
   // Clear but tiny growth (0.5 KB/s, no noise): significant, yet under the floor, so flat.
-  const tiny = slopeVerdict(xs, xs.map((x) => 40e6 + 512 * x), NOISE_FLOOR.heapUsed);
+  const tiny = slopeVerdict(
+    xs,
+    xs.map((x) => 40e6 + 512 * x),
+    NOISE_FLOOR.heapUsed,
+  );
   assert.ok(tiny.low > 0 && tiny.flat);
   // The interval is slope ± t(n-2) * standard error.
   assert.ok(Math.abs(leak.high - leak.slope - t975(28) * leak.slopeError) < 1e-6);
   // Shrinking is not growing; too few points is no verdict.
-  assert.equal(slopeVerdict(xs, xs.map((x) => 1e8 - 1e4 * x), 0).flat, true);
+  assert.equal(
+    slopeVerdict(
+      xs,
+      xs.map((x) => 1e8 - 1e4 * x),
+      0,
+    ).flat,
+    true,
+  );
   assert.equal(slopeVerdict([0, 1], [0, 1e6], 0).flat, false);
 });

@@ -102,8 +102,16 @@ export async function runMemory(options: MemoryRunOptions): Promise<MemoryRunRes
 
   const secondHalf = samples.filter((s) => s.t >= options.durationS / 2);
   const times = secondHalf.map((s) => s.t);
-  const heap = slopeVerdict(times, secondHalf.map((s) => s.heapUsed), NOISE_FLOOR.heapUsed);
-  const rssTrend = slopeVerdict(times, secondHalf.map((s) => s.rss), NOISE_FLOOR.rss);
+  const heap = slopeVerdict(
+    times,
+    secondHalf.map((s) => s.heapUsed),
+    NOISE_FLOOR.heapUsed,
+  );
+  const rssTrend = slopeVerdict(
+    times,
+    secondHalf.map((s) => s.rss),
+    NOISE_FLOOR.rss,
+  );
   const rps = (counts.ok + counts.non2xx + counts.disconnects) / durationS;
   const summary = (key: 'rss' | 'heapUsed'): { start: number; end: number; max: number } => ({
     start: samples[0]?.[key] ?? Number.NaN,

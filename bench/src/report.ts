@@ -116,7 +116,22 @@ export function loadTable(measurements: readonly Measurement[]): string {
     ];
   });
   return table(
-    ['scenario', 'transport', 'mode', 'req/s', 'p50 ms', 'p99 ms', '+p50 ms', '+p99 ms', 'overhead p50', 'overhead p99', 'req/s vs proxy', 'CPU us/req', 'RSS MB', 'errors'],
+    [
+      'scenario',
+      'transport',
+      'mode',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      '+p50 ms',
+      '+p99 ms',
+      'overhead p50',
+      'overhead p99',
+      'req/s vs proxy',
+      'CPU us/req',
+      'RSS MB',
+      'errors',
+    ],
     rows,
   );
 }
@@ -129,7 +144,16 @@ export function streamTable(measurements: readonly Measurement[]): string {
     .map((m) => {
       const s = m.streams as StreamTiming;
       const o = over.find((x) => x.system === m.system && x.mode === m.mode);
-      return [m.system, TRANSPORTS[m.system], String(s.count), fmt(s.ttfbP50, 3), fmt(s.ttfbP99, 3), o ? fmt(o.addedTtfbP50, 3) : '', fmt(s.totalP50, 3), fmt(s.totalP99, 3)];
+      return [
+        m.system,
+        TRANSPORTS[m.system],
+        String(s.count),
+        fmt(s.ttfbP50, 3),
+        fmt(s.ttfbP99, 3),
+        o ? fmt(o.addedTtfbP50, 3) : '',
+        fmt(s.totalP50, 3),
+        fmt(s.totalP99, 3),
+      ];
     });
   return table(['scenario', 'transport', 'streams', 'TTFB p50 ms', 'TTFB p99 ms', '+TTFB p50 ms', 'total p50 ms', 'total p99 ms'], rows);
 }
@@ -165,7 +189,11 @@ export function growthTable(rows: readonly GrowthRow[], sizes: readonly number[]
   const body = rows.map((r) => [
     r.system,
     TRANSPORTS[r.system],
-    ...sizes.flatMap((s) => [fmt(r.p50[s], 3), r.system === 'direct' ? '' : fmt(added(r, s), 3), r.system === 'direct' || !proxy ? '' : fmt(added(r, s) / added(proxy, s), 2, 'x')]),
+    ...sizes.flatMap((s) => [
+      fmt(r.p50[s], 3),
+      r.system === 'direct' ? '' : fmt(added(r, s), 3),
+      r.system === 'direct' || !proxy ? '' : fmt(added(r, s) / added(proxy, s), 2, 'x'),
+    ]),
   ]);
   // table() left-aligns three columns; here the third is a number, which reads fine either way.
   return table(header, body);

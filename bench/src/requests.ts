@@ -33,7 +33,10 @@ export const REQUEST_HEADERS: Record<string, string> = {
  * (the soak's upstream fault markers).
  */
 export function requestBody(mode: Mode, promptBytes?: number, suffix = ''): string {
-  const prompt = promptBytes === undefined ? 'Say hello in one sentence.' : 'lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(promptBytes / 57)).slice(0, promptBytes);
+  const prompt =
+    promptBytes === undefined
+      ? 'Say hello in one sentence.'
+      : 'lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(promptBytes / 57)).slice(0, promptBytes);
   const user = `${prompt}${suffix}`;
   return JSON.stringify({
     model: 'bench-model',

@@ -152,11 +152,17 @@ async function loadScenarios(skipped: Array<{ system: SystemId; reason: string }
     await upstream.stop();
   }
   const out = process.stdout;
-  out.write(`\nLoad: ${settings.connections} connections, ${settings.durationS} s per scenario after ${settings.warmupS} s warm-up; latency in ms over 2xx responses; +p50/+p99 = added over direct; overhead = added(system) / added(proxy)\n\n`);
+  out.write(
+    `\nLoad: ${settings.connections} connections, ${settings.durationS} s per scenario after ${settings.warmupS} s warm-up; latency in ms over 2xx responses; +p50/+p99 = added over direct; overhead = added(system) / added(proxy)\n\n`,
+  );
   out.write(`${loadTable(measurements)}\n\n`);
-  out.write(`Streams one at a time over one connection (${settings.streams} after ${settings.streamWarmup} warm-up), TTFB = request sent to first body byte\n\n`);
+  out.write(
+    `Streams one at a time over one connection (${settings.streams} after ${settings.streamWarmup} warm-up), TTFB = request sent to first body byte\n\n`,
+  );
   out.write(`${streamTable(measurements)}\n\n`);
-  out.write(`Prompt growth: ${settings.growthCount} JSON requests per size one at a time over one connection (after 5 warm-up), p50 ms; +p50 = added over direct; vs proxy = added / proxy's added\n\n`);
+  out.write(
+    `Prompt growth: ${settings.growthCount} JSON requests per size one at a time over one connection (after 5 warm-up), p50 ms; +p50 = added over direct; vs proxy = added / proxy's added\n\n`,
+  );
   out.write(`${growthTable(growth, GROWTH_SIZES)}\n\n`);
   for (const line of verdicts(measurements)) out.write(`${line}\n`);
   return measurements;
@@ -166,16 +172,29 @@ function printMemory(rows: readonly MemoryRow[]): void {
   const { connections, durationS, sampleS } = scenarioSettings.memory;
   const mix = `${SOAK_MIX.length}-request cycle: ${[...new Set(SOAK_MIX)].map((k) => `${SOAK_MIX.filter((x) => x === k).length} ${k}`).join(', ')}`;
   process.stdout.write(`\nMemory soak: ${connections} connections of mixed traffic (${mix}; ${BENCH_CLIENT_KEYS.length} client keys) for ${durationS} s\n`);
-  process.stdout.write(`RSS and heapUsed sampled every ${sampleS} s after a forced GC (child run with --expose-gc); slope = least squares over the second half (after warm-up), with its 95% interval;\n`);
-  process.stdout.write(`flat = the interval reaches 0, or the slope is at most the noise floor (heap ${NOISE_FLOOR.heapUsed / 1024} KB/s, RSS ${NOISE_FLOOR.rss / 1024} KB/s: bench/src/memory.ts says why)\n\n`);
+  process.stdout.write(
+    `RSS and heapUsed sampled every ${sampleS} s after a forced GC (child run with --expose-gc); slope = least squares over the second half (after warm-up), with its 95% interval;\n`,
+  );
+  process.stdout.write(
+    `flat = the interval reaches 0, or the slope is at most the noise floor (heap ${NOISE_FLOOR.heapUsed / 1024} KB/s, RSS ${NOISE_FLOOR.rss / 1024} KB/s: bench/src/memory.ts says why)\n\n`,
+  );
   process.stdout.write(`${memoryTable(rows)}\n`);
 }
 
 function printConcurrency(rows: readonly ConcurrencyRow[], fds: FdReport): void {
   const c = scenarioSettings.concurrency;
-  const limits = [`ulimit -n at start ${fds.initial ?? 'unknown'}`, `client ${fds.client ?? '?'}`, `upstream ${fds.upstream ?? '?'}`, ...Object.entries(fds.systems).map(([s, n]) => `${s} ${n ?? '?'}`)];
-  process.stdout.write(`\nConcurrent streams: one client connection per stream, ${c.ramp} being established at a time; the upstream sends a chunk every ${c.intervalMs / 1000} s and ends every stream ${c.plateauMs / 1000} s after the last one is established; gateway transport: ${c.upstreamConnections || 'default (128)'} upstream sockets per origin\n`);
-  process.stdout.write(`RSS peak: largest of samples every 0.5 s; heap open: heapUsed after a forced GC with every stream open; RSS/stream = (peak - before) / established; before/after: after a forced GC\n`);
+  const limits = [
+    `ulimit -n at start ${fds.initial ?? 'unknown'}`,
+    `client ${fds.client ?? '?'}`,
+    `upstream ${fds.upstream ?? '?'}`,
+    ...Object.entries(fds.systems).map(([s, n]) => `${s} ${n ?? '?'}`),
+  ];
+  process.stdout.write(
+    `\nConcurrent streams: one client connection per stream, ${c.ramp} being established at a time; the upstream sends a chunk every ${c.intervalMs / 1000} s and ends every stream ${c.plateauMs / 1000} s after the last one is established; gateway transport: ${c.upstreamConnections || 'default (128)'} upstream sockets per origin\n`,
+  );
+  process.stdout.write(
+    `RSS peak: largest of samples every 0.5 s; heap open: heapUsed after a forced GC with every stream open; RSS/stream = (peak - before) / established; before/after: after a forced GC\n`,
+  );
   process.stdout.write(`open-file limits: ${limits.join(', ')}\n\n`);
   process.stdout.write(`${concurrencyTable(rows)}\n`);
   for (const { system, result } of rows) if (result.errors.length > 0) process.stdout.write(`${system} errors: ${result.errors.join('; ')}\n`);

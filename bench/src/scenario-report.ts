@@ -22,7 +22,24 @@ export interface MemoryRow {
 /** Streams established and completed, establishment time, RSS before / peak / after. */
 export function concurrencyTable(rows: readonly ConcurrencyRow[]): string {
   return table(
-    ['system', 'transport', 'streams', 'established', 'completed', 'failed', 'establish s', 'RSS before MB', 'RSS peak MB', 'RSS after MB', 'RSS/stream KB', 'heap before MB', 'heap open MB', 'heap after MB', 'heap/stream KB', 'fds before/open/after'],
+    [
+      'system',
+      'transport',
+      'streams',
+      'established',
+      'completed',
+      'failed',
+      'establish s',
+      'RSS before MB',
+      'RSS peak MB',
+      'RSS after MB',
+      'RSS/stream KB',
+      'heap before MB',
+      'heap open MB',
+      'heap after MB',
+      'heap/stream KB',
+      'fds before/open/after',
+    ],
     rows.map(({ system, result: r }) => [
       system,
       TRANSPORTS[system],
@@ -54,8 +71,27 @@ const interval = (v: SlopeVerdict): string => `${kbs(v.low)} .. ${kbs(v.high)}`;
 export function memoryTable(rows: readonly MemoryRow[]): string {
   const proxy = rows.find((r) => r.system === 'proxy')?.result;
   return table(
-    ['system', 'transport', 'answers/s', 'ok/non-2xx/dropped/failed', 'RSS start MB', 'RSS end MB', 'RSS max MB', 'RSS end / proxy', 'RSS slope KB/s', 'RSS 95% KB/s', 'RSS',
-      'heap start MB', 'heap end MB', 'heap max MB', 'heap slope KB/s', 'heap 95% KB/s', 'heap', 'B/req', 'idle heap before/after MB'],
+    [
+      'system',
+      'transport',
+      'answers/s',
+      'ok/non-2xx/dropped/failed',
+      'RSS start MB',
+      'RSS end MB',
+      'RSS max MB',
+      'RSS end / proxy',
+      'RSS slope KB/s',
+      'RSS 95% KB/s',
+      'RSS',
+      'heap start MB',
+      'heap end MB',
+      'heap max MB',
+      'heap slope KB/s',
+      'heap 95% KB/s',
+      'heap',
+      'B/req',
+      'idle heap before/after MB',
+    ],
     rows.map(({ system, result: r }) => [
       system,
       TRANSPORTS[system],

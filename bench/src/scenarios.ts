@@ -83,14 +83,28 @@ export async function concurrencyScenario(
         const limit = raiseFdLimit(child.pid, 2 * k + held + SPARE_FDS)?.soft;
         fds.systems[system] = limit;
         // One socket per stream in the client and the upstream, two in the system under test.
-        const fit = Math.min(k, ...[fds.client, fds.upstream].map((l) => (l ?? Infinity) - 2 * SPARE_FDS), Math.floor(((limit ?? Infinity) - held - SPARE_FDS) / 2));
+        const fit = Math.min(
+          k,
+          ...[fds.client, fds.upstream].map((l) => (l ?? Infinity) - 2 * SPARE_FDS),
+          Math.floor(((limit ?? Infinity) - held - SPARE_FDS) / 2),
+        );
         if (fit < k) progress(`  ${system}: open-file limits allow ${fit} streams, not ${k}`);
         const origin = `http://127.0.0.1:${child.port}`;
         await checkAnswer(origin, 'json');
-        progress(`  ${system}: ${fit} concurrent streams (ramp ${settings.ramp}, a chunk every ${settings.intervalMs / 1000} s, held ${settings.plateauMs / 1000} s once all are open)`);
+        progress(
+          `  ${system}: ${fit} concurrent streams (ramp ${settings.ramp}, a chunk every ${settings.intervalMs / 1000} s, held ${settings.plateauMs / 1000} s once all are open)`,
+        );
         const result = await runConcurrency({
-          origin, target: child, upstream, streams: Math.max(1, fit), ramp: settings.ramp, plateauMs: settings.plateauMs,
-          establishTimeoutMs: settings.establishTimeoutMs, finishTimeoutMs: settings.finishTimeoutMs, sampleMs: 500, progress,
+          origin,
+          target: child,
+          upstream,
+          streams: Math.max(1, fit),
+          ramp: settings.ramp,
+          plateauMs: settings.plateauMs,
+          establishTimeoutMs: settings.establishTimeoutMs,
+          finishTimeoutMs: settings.finishTimeoutMs,
+          sampleMs: 500,
+          progress,
         });
         rows.push({ system, result });
       } catch (error) {
@@ -129,9 +143,14 @@ export async function memoryScenario(
         const origin = `http://127.0.0.1:${child.port}`;
         await checkAnswer(origin, 'json');
         await checkAnswer(origin, 'stream');
-        progress(`  ${system}: ${settings.connections} connections of mixed traffic for ${settings.durationS} s, memory sampled every ${settings.sampleS} s after a forced GC`);
+        progress(
+          `  ${system}: ${settings.connections} connections of mixed traffic for ${settings.durationS} s, memory sampled every ${settings.sampleS} s after a forced GC`,
+        );
         const sampleMs = settings.sampleS * 1000;
-        rows.push({ system, result: await runMemory({ origin, target: child, connections: settings.connections, durationS: settings.durationS, sampleMs, gc: true }) });
+        rows.push({
+          system,
+          result: await runMemory({ origin, target: child, connections: settings.connections, durationS: settings.durationS, sampleMs, gc: true }),
+        });
       } catch (error) {
         skip(system, error instanceof Error ? error.message : String(error));
       } finally {

@@ -23,8 +23,22 @@ export type SoakKind = 'json' | 'stream' | 'stream-disconnect' | 'json-upstream-
  * proxy the client gets the 500s and the cut streams.
  */
 export const SOAK_MIX: readonly SoakKind[] = [
-  'json', 'stream', 'json', 'stream-disconnect', 'stream', 'json', 'json-upstream-error', 'stream',
-  'json', 'stream', 'json', 'stream-disconnect', 'stream', 'json', 'stream-upstream-cut', 'stream',
+  'json',
+  'stream',
+  'json',
+  'stream-disconnect',
+  'stream',
+  'json',
+  'json-upstream-error',
+  'stream',
+  'json',
+  'stream',
+  'json',
+  'stream-disconnect',
+  'stream',
+  'json',
+  'stream-upstream-cut',
+  'stream',
 ];
 
 /** Answers per outcome over the whole run. */
@@ -97,7 +111,13 @@ async function send(client: Client, kind: SoakKind, key: string, counts: SoakCou
  */
 export async function runSoakTraffic(options: SoakTrafficOptions): Promise<SoakCounts & { durationS: number }> {
   const keys = options.keys ?? BENCH_CLIENT_KEYS;
-  const counts: SoakCounts = { ok: 0, non2xx: 0, disconnects: 0, failures: 0, sent: Object.fromEntries(SOAK_MIX.map((k) => [k, 0])) as Record<SoakKind, number> };
+  const counts: SoakCounts = {
+    ok: 0,
+    non2xx: 0,
+    disconnects: 0,
+    failures: 0,
+    sent: Object.fromEntries(SOAK_MIX.map((k) => [k, 0])) as Record<SoakKind, number>,
+  };
   const started = performance.now();
   const deadline = started + options.durationS * 1000;
   let sent = 0;

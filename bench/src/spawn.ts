@@ -113,7 +113,12 @@ export function startChild(role: ChildRole, upstreamPort = 0, options: ChildOpti
   });
   closeSync(log);
   live.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { live.delete(child); resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      live.delete(child);
+      resolve();
+    }),
+  );
 
   return new Promise<RunningChild>((resolve, reject) => {
     let started = false;

@@ -64,7 +64,9 @@ export function t975(df: number): number {
   if (!(df >= 1)) return Number.NaN;
   if (df < T975_SMALL.length) return T975_SMALL[Math.floor(df)];
   const z = Z975;
-  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2) + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * df ** 3);
+  return (
+    z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2) + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * df ** 3)
+  );
 }
 
 /** A slope with its 95% interval, and whether it says "not growing". */

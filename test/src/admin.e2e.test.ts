@@ -51,7 +51,11 @@ test('a key is shown once, works with both SDKs, is accounted, and revocation is
   assertSchema(schemas.anthropicMessage, message, 'message');
 
   const listed = (await (await admin('/keys')).json()) as { data?: unknown[]; keys?: unknown[] } | unknown[];
-  const rows = (Array.isArray(listed) ? listed : (listed.data ?? listed.keys ?? [])) as { id: string; name: string; usage: { requests: number; input_tokens?: number; inputTokens?: number } }[];
+  const rows = (Array.isArray(listed) ? listed : (listed.data ?? listed.keys ?? [])) as {
+    id: string;
+    name: string;
+    usage: { requests: number; input_tokens?: number; inputTokens?: number };
+  }[];
   const row = rows.find((r) => r.id === id)!;
   assert.equal(row.name, 'checkout-service-prod');
   assert.equal(row.usage.requests, 2);
@@ -65,7 +69,11 @@ test('a key is shown once, works with both SDKs, is accounted, and revocation is
 
 test('missing and unknown keys get the same 401 in the client format', async () => {
   const post = (headers: Record<string, string>, path = '/v1/chat/completions') =>
-    fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'sim-1', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }) });
+    fetch(`${gw.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ model: 'sim-1', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+    });
   const none = await post({});
   const unknown = await post({ authorization: 'Bearer sk-0000000000000000000000000000' });
   assert.equal(none.status, 401);
@@ -77,7 +85,9 @@ test('missing and unknown keys get the same 401 in the client format', async () 
 });
 
 test('per-key hourly token budgets answer 429 with Retry-After', async () => {
-  const { key, id } = (await (await admin('/keys', { method: 'POST', body: JSON.stringify({ name: 'tiny', limits: { total_tokens_per_hour: 400 } }) })).json()) as { key: string; id: string };
+  const { key, id } = (await (
+    await admin('/keys', { method: 'POST', body: JSON.stringify({ name: 'tiny', limits: { total_tokens_per_hour: 400 } }) })
+  ).json()) as { key: string; id: string };
   const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
   let limited: InstanceType<typeof OpenAI.RateLimitError> | undefined;
   for (let i = 0; i < 10 && !limited; i++) {
@@ -117,7 +127,12 @@ test('GET /v1/models needs a key when keys are required, and shows a key only it
   const anthropic401 = await fetch(`${gw.url}/v1/models`, { headers: { 'anthropic-version': '2023-06-01' } });
   assert.equal(anthropic401.status, 401);
   assertSchema(schemas.anthropicError, await anthropic401.json(), 'anthropic 401');
-  const { key } = (await (await admin('/keys', { method: 'POST', body: JSON.stringify({ name: 'narrow', allowed_models: ['sim-2'] }) })).json()) as { key: string };
+  const { key } = (await (await admin('/keys', { method: 'POST', body: JSON.stringify({ name: 'narrow', allowed_models: ['sim-2'] }) })).json()) as {
+    key: string;
+  };
   const list = await new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 }).models.list();
-  assert.deepEqual(list.data.map((m) => m.id), ['sim-2']);
+  assert.deepEqual(
+    list.data.map((m) => m.id),
+    ['sim-2'],
+  );
 });

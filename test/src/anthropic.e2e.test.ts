@@ -26,7 +26,9 @@ for (const [label, options] of [
   test(`messages.create (JSON) with ${label} passes through unchanged`, async () => {
     const client = new Anthropic({ baseURL: gw.url, maxRetries: 0, ...options });
     upstream.respond({ json: recorded.response.body, headers: { 'anthropic-ratelimit-requests-remaining': '41' } });
-    const { data, response } = await client.messages.create({ ...(recorded.request as unknown as Anthropic.MessageCreateParamsNonStreaming), model: 'claude-opus-4-8' }).withResponse();
+    const { data, response } = await client.messages
+      .create({ ...(recorded.request as unknown as Anthropic.MessageCreateParamsNonStreaming), model: 'claude-opus-4-8' })
+      .withResponse();
     assertSchema(schemas.anthropicMessage, data, 'message');
     assert.deepEqual(data.content, recorded.response.body.content);
     assert.equal(data.stop_reason, 'tool_use');
@@ -66,7 +68,11 @@ test('a stream cut after the first byte surfaces as an error in the Anthropic SD
   await assert.rejects(stream.finalMessage());
   // The raw wire ends with `event: error`, never a clean message_stop.
   upstream.respond({ sse: frames, cutAfter: 3 });
-  const res = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-opus-4-8', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
+  const res = await fetch(`${gw.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'claude-opus-4-8', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+  });
   const text = await res.text();
   assert.match(text, /event: error\ndata: \{"type":"error"/);
   assert.doesNotMatch(text, /message_stop/);
@@ -75,8 +81,16 @@ test('a stream cut after the first byte surfaces as an error in the Anthropic SD
 });
 
 test('upstream 429 comes back as an Anthropic rate_limit_error with retry-after', async () => {
-  upstream.respond({ status: 429, headers: { 'retry-after': '7' }, json: { type: 'error', error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' } } });
-  const res = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'claude-opus-4-8', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) });
+  upstream.respond({
+    status: 429,
+    headers: { 'retry-after': '7' },
+    json: { type: 'error', error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' } },
+  });
+  const res = await fetch(`${gw.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'claude-opus-4-8', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+  });
   assert.equal(res.status, 429);
   assert.equal(res.headers.get('retry-after'), '7');
   const body = (await res.json()) as any;
@@ -85,7 +99,11 @@ test('upstream 429 comes back as an Anthropic rate_limit_error with retry-after'
 });
 
 test('bad input gets a 400 in Anthropic format naming the field', async () => {
-  const res = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-opus-4-8', messages: [{ role: 'user', content: 'hi' }] }) });
+  const res = await fetch(`${gw.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'claude-opus-4-8', messages: [{ role: 'user', content: 'hi' }] }),
+  });
   assert.equal(res.status, 400);
   const body = (await res.json()) as any;
   assertSchema(schemas.anthropicError, body, 'error');

@@ -31,7 +31,13 @@ before(async () => {
       storage: { sqlite_path: join(mkdtempSync(join(tmpdir(), 'sy-billing-')), 'switchyard.db') },
       ai_gateway: {
         providers: [
-          { name: 'anthropic', type: 'anthropic', base_url: anthropicUp.url, api_key: 'sk-ant-billing', models: ['claude-sonnet-4-5', 'claude-sonnet-4-20250514'] },
+          {
+            name: 'anthropic',
+            type: 'anthropic',
+            base_url: anthropicUp.url,
+            api_key: 'sk-ant-billing',
+            models: ['claude-sonnet-4-5', 'claude-sonnet-4-20250514'],
+          },
           { name: 'gemini', type: 'gemini', base_url: `${geminiUp.url}/v1beta`, api_key: 'AIza-billing', models: ['gemini-2.5-pro'] },
           { name: 'openai', type: 'openai', base_url: `${openaiUp.url}/v1`, api_key: 'sk-billing', models: ['gpt-4o', 'house-model-unpriced'] },
         ],
@@ -58,8 +64,14 @@ function expectedUsd(provider: GenaiProvider, model: string, upstreamBody: unkno
 
 function anthropicMessage(model: string, usage: Record<string, unknown>) {
   return {
-    id: 'msg_billing', type: 'message', role: 'assistant', model, stop_reason: 'end_turn', stop_sequence: null,
-    content: [{ type: 'text', text: 'priced' }], usage,
+    id: 'msg_billing',
+    type: 'message',
+    role: 'assistant',
+    model,
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    content: [{ type: 'text', text: 'priced' }],
+    usage,
   };
 }
 
@@ -81,15 +93,22 @@ function geminiResponse(model: string, usageMetadata: Record<string, unknown>) {
 
 function openaiCompletion(model: string, usage: Record<string, unknown>) {
   return {
-    id: 'chatcmpl-billing', object: 'chat.completion', created: 1_700_000_000, model,
-    choices: [{ index: 0, message: { role: 'assistant', content: 'priced' }, finish_reason: 'stop', logprobs: null }], usage,
+    id: 'chatcmpl-billing',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content: 'priced' }, finish_reason: 'stop', logprobs: null }],
+    usage,
   };
 }
 
 // ---------------------------------------------------------------- where the figure appears
 
 const admin = async (path: string, init: RequestInit = {}) => {
-  const res = await fetch(`${gw.url}/admin${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  const res = await fetch(`${gw.url}/admin${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
   assert.ok(res.status < 300, `${path}: ${res.status}`);
   return (await res.json()) as any;
 };
@@ -157,12 +176,16 @@ test('long-context requests are priced at the tier their input falls in (claude-
   anthropicUp.respond({ json: claudeBody });
   const before = await counter('switchyard_cost_usd_total', { provider: 'anthropic', model: 'claude-sonnet-4-5' });
   const client = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
-  const { response } = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 2000, messages: [{ role: 'user', content: 'long' }] }).withResponse();
+  const { response } = await client.messages
+    .create({ model: 'claude-sonnet-4-5', max_tokens: 2000, messages: [{ role: 'user', content: 'long' }] })
+    .withResponse();
   seen.requestIds.push(requestIdOf(response.headers));
   seen.headers.push(response.headers.get('x-switchyard-cost-usd'));
   expected.push(expectedUsd('anthropic', 'claude-sonnet-4-5', claudeBody)!);
   // The base rate would be about half: the check really tells the tiers apart.
-  assert.ok(expected[0]! > 1.4 * expectedUsd('anthropic', 'claude-sonnet-4-5', anthropicMessage('claude-sonnet-4-5', { ...claudeUsage, input_tokens: 190_000 }))!);
+  assert.ok(
+    expected[0]! > 1.4 * expectedUsd('anthropic', 'claude-sonnet-4-5', anthropicMessage('claude-sonnet-4-5', { ...claudeUsage, input_tokens: 190_000 }))!,
+  );
   await checkEverywhere(id, seen, expected, { provider: 'anthropic', model: 'claude-sonnet-4-5', before });
 
   // Gemini 2.5 Pro through the OpenAI SDK (cross-format), 250k prompt tokens.
@@ -175,7 +198,9 @@ test('long-context requests are priced at the tier their input falls in (claude-
   const geminiExpected = expectedUsd('google', 'gemini-2.5-pro', geminiBody)!;
   close(geminiExpected, 0.64, 'genai-prices itself'); // the figure the issue quotes
   await checkEverywhere(id2, { requestIds: [requestIdOf(r2.headers)], headers: [r2.headers.get('x-switchyard-cost-usd')] }, [geminiExpected], {
-    provider: 'gemini', model: 'gemini-2.5-pro', before: beforeGemini,
+    provider: 'gemini',
+    model: 'gemini-2.5-pro',
+    before: beforeGemini,
   });
 });
 
@@ -185,7 +210,10 @@ test('one-hour cache writes are priced at their own rate and carried through row
   const { id, key } = await newKey('billing-1h');
   const model = 'claude-sonnet-4-20250514';
   const usage = {
-    input_tokens: 1_000, cache_read_input_tokens: 0, cache_creation_input_tokens: 2_000, output_tokens: 500,
+    input_tokens: 1_000,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 2_000,
+    output_tokens: 500,
     cache_creation: { ephemeral_5m_input_tokens: 500, ephemeral_1h_input_tokens: 1_500 },
   };
   const body = anthropicMessage(model, usage);
@@ -234,9 +262,17 @@ test('one-hour cache writes are priced at their own rate and carried through row
 
 test('GET /admin/keys and /admin/keys/:id show every token class, equal to what the upstreams reported', async () => {
   const { id, key } = await newKey('billing-classes');
-  const gptBody = openaiCompletion('gpt-4o', { prompt_tokens: 1_000, completion_tokens: 100, total_tokens: 1_100, prompt_tokens_details: { cached_tokens: 400 } });
+  const gptBody = openaiCompletion('gpt-4o', {
+    prompt_tokens: 1_000,
+    completion_tokens: 100,
+    total_tokens: 1_100,
+    prompt_tokens_details: { cached_tokens: 400 },
+  });
   const claudeBody = anthropicMessage('claude-sonnet-4-20250514', {
-    input_tokens: 100, cache_read_input_tokens: 3_000, cache_creation_input_tokens: 2_000, output_tokens: 50,
+    input_tokens: 100,
+    cache_read_input_tokens: 3_000,
+    cache_creation_input_tokens: 2_000,
+    output_tokens: 50,
     cache_creation: { ephemeral_5m_input_tokens: 2_000, ephemeral_1h_input_tokens: 0 },
   });
   openaiUp.respond({ json: gptBody });

@@ -23,8 +23,12 @@ function holdingUpstream() {
       held.push(() =>
         res.writeHead(200, { 'content-type': 'application/json' }).end(
           JSON.stringify({
-            id: 'chatcmpl-held', object: 'chat.completion', created: 1_700_000_000, model: 'gpt-4o',
-            choices: [{ index: 0, message: { role: 'assistant', content: 'done' }, finish_reason: 'stop', logprobs: null }], usage: USED,
+            id: 'chatcmpl-held',
+            object: 'chat.completion',
+            created: 1_700_000_000,
+            model: 'gpt-4o',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'done' }, finish_reason: 'stop', logprobs: null }],
+            usage: USED,
           }),
         ),
       );
@@ -101,7 +105,8 @@ async function keyWith(limits: Record<string, unknown>): Promise<BudgetKey> {
   };
 }
 
-const ask = (client: OpenAI) => client.chat.completions.create({ model: 'gpt-4o', max_tokens: 4_000, messages: [{ role: 'user', content: 'use 1500 tokens' }] });
+const ask = (client: OpenAI) =>
+  client.chat.completions.create({ model: 'gpt-4o', max_tokens: 4_000, messages: [{ role: 'user', content: 'use 1500 tokens' }] });
 
 /** Whether a request is refused with a 429 right away (the upstream is never reached). */
 async function refused(client: OpenAI): Promise<boolean> {

@@ -30,7 +30,10 @@ test('switchyard validate exits 1 with the bad path for every config start would
     [`${SIM}  model_mapping:\n    smart:\n      anthropic: claude\n`, /ai_gateway\.model_mapping\.smart\.anthropic/],
     [`usage:\n  capture_bodies: no\n${SIM}`, /usage\.capture_bodies/],
     ['ai_gateway:\n  provders:\n    - name: sim\n      type: simulated\n', /ai_gateway\.provders: unknown key; did you mean "providers"/],
-    ['ai_gateway:\n  providers:\n    - name: o\n      type: openai\n      api_kye: sk-x\n', /ai_gateway\.providers\[0\]\.api_kye: unknown key; did you mean "api_key"/],
+    [
+      'ai_gateway:\n  providers:\n    - name: o\n      type: openai\n      api_kye: sk-x\n',
+      /ai_gateway\.providers\[0\]\.api_kye: unknown key; did you mean "api_key"/,
+    ],
     [`${SIM}      modles: [a]\n`, /ai_gateway\.providers\[0\]\.modles: unknown key; did you mean "models"/],
     [`${SIM}  routing:\n    failover:\n      max_retires: 3\n`, /ai_gateway\.routing\.failover\.max_retires: unknown key; did you mean "max_retries"/],
     [`${SIM}  rate_limit:\n    default_limits: {}\n`, /ai_gateway\.rate_limit: unknown key; did you mean "rate_limits"/],
@@ -78,7 +81,9 @@ test('switchyard config schema prints a JSON Schema that the shipped configs sat
 test('switchyard start logs one line per request asynchronously, and a SIGTERM shutdown writes every line out', async () => {
   const { spawn } = await import('node:child_process');
   const dir = mkdtempSync(join(tmpdir(), 'sy-cli-log-'));
-  const file = configFile(`ai_gateway:\n  providers:\n    - name: sim\n      type: simulated\n      latency_ms: 0\n      tokens_per_second: 0\n      models: [sim-model]\n`);
+  const file = configFile(
+    `ai_gateway:\n  providers:\n    - name: sim\n      type: simulated\n      latency_ms: 0\n      tokens_per_second: 0\n      models: [sim-model]\n`,
+  );
   const child = spawn(process.execPath, [cli, 'start', '--config', file, '--port', '0'], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', SWITCHYARD_LOG_LEVEL: 'info', SWITCHYARD_SQLITE_PATH: join(dir, 'sy.db') },
@@ -101,18 +106,23 @@ test('switchyard start logs one line per request asynchronously, and a SIGTERM s
       });
     });
     const N = 40;
-    await Promise.all(Array.from({ length: N }, async (_, i) => {
-      const res = await fetch(`${origin}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: `hello ${i}` }] }),
-      });
-      assert.equal(res.status, 200, await res.text());
-      await res.arrayBuffer().catch(() => undefined);
-    }));
+    await Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        const res = await fetch(`${origin}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: `hello ${i}` }] }),
+        });
+        assert.equal(res.status, 200, await res.text());
+        await res.arrayBuffer().catch(() => undefined);
+      }),
+    );
     child.kill('SIGTERM');
     assert.equal(await exited, 0, stderr);
-    const lines = stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const requests = lines.filter((l) => l.msg === 'request');
     assert.equal(requests.length, N, stderr);
     for (const line of requests) {
@@ -121,7 +131,10 @@ test('switchyard start logs one line per request asynchronously, and a SIGTERM s
       assert.equal(line.status, 200);
       assert.equal(line.provider, 'sim');
     }
-    assert.ok(lines.some((l) => l.msg === 'shutting down'), 'the shutdown line is written too');
+    assert.ok(
+      lines.some((l) => l.msg === 'shutting down'),
+      'the shutdown line is written too',
+    );
   } finally {
     child.kill('SIGKILL');
   }

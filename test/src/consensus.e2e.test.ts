@@ -19,7 +19,14 @@ let key: string;
 let routingKey: string;
 
 const sim = (name: string, reply: string, extra: Record<string, unknown> = {}) => ({
-  name, type: 'simulated', models: ['vote-model', 'plain-model'], latency_ms: 1, tokens_per_second: 0, reply, cost: { input_per_1k: 0.001, output_per_1k: 0.002 }, ...extra,
+  name,
+  type: 'simulated',
+  models: ['vote-model', 'plain-model'],
+  latency_ms: 1,
+  tokens_per_second: 0,
+  reply,
+  cost: { input_per_1k: 0.001, output_per_1k: 0.002 },
+  ...extra,
 });
 
 before(async () => {
@@ -51,7 +58,11 @@ before(async () => {
     },
   });
   const newKey = async (body: Record<string, unknown>) => {
-    const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${gw.url}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return ((await res.json()) as { key: string }).key;
   };
   key = await newKey({ name: 'consensus-client' });
@@ -72,7 +83,9 @@ async function logRecord(id: string): Promise<any> {
 
 test('OpenAI SDK: the majority answer, its agreement in the header, every call in the request log', async () => {
   const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
-  const { data, response } = await client.chat.completions.create({ model: 'vote-model', messages: [{ role: 'user', content: 'Capital of France?' }] }).withResponse();
+  const { data, response } = await client.chat.completions
+    .create({ model: 'vote-model', messages: [{ role: 'user', content: 'Capital of France?' }] })
+    .withResponse();
   assert.equal(data.choices[0]!.message.content, 'Paris.');
   assert.equal(response.headers.get('x-switchyard-consensus'), EXPECTED);
   assert.equal(response.headers.get('x-switchyard-provider'), 'sim-paris');
@@ -81,17 +94,31 @@ test('OpenAI SDK: the majority answer, its agreement in the header, every call i
   assert.equal(record.provider, 'sim-paris');
   assert.equal(record.strategy, 'consensus:vote');
   const calls = record.attempts.map((a: any) => [a.provider, a.role, a.outcome]);
-  assert.deepEqual(calls.sort(), [['sim-down', 'consensus', 'failure'], ['sim-lyon', 'consensus', 'success'], ['sim-paris', 'consensus', 'success'], ['sim-paris-too', 'consensus', 'success']].sort());
+  assert.deepEqual(
+    calls.sort(),
+    [
+      ['sim-down', 'consensus', 'failure'],
+      ['sim-lyon', 'consensus', 'success'],
+      ['sim-paris', 'consensus', 'success'],
+      ['sim-paris-too', 'consensus', 'success'],
+    ].sort(),
+  );
   const billed = record.attempts.filter((a: any) => a.usage);
   assert.equal(billed.length, 3);
-  assert.equal(record.usage.output, billed.reduce((s: number, a: any) => s + a.usage.output, 0), "the request's usage is every call's");
+  assert.equal(
+    record.usage.output,
+    billed.reduce((s: number, a: any) => s + a.usage.output, 0),
+    "the request's usage is every call's",
+  );
   assert.ok(Math.abs(record.costUsd - billed.reduce((s: number, a: any) => s + a.costUsd, 0)) < 1e-12, "the request's cost is every call's");
   assert.ok(billed.every((a: any) => a.costUsd > 0));
 });
 
 test('OpenAI SDK streaming: the chosen answer as a valid stream, with usage', async () => {
   const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
-  const { data: stream, response } = await client.chat.completions.create({ model: 'vote-model', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Capital of France?' }] }).withResponse();
+  const { data: stream, response } = await client.chat.completions
+    .create({ model: 'vote-model', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Capital of France?' }] })
+    .withResponse();
   assert.equal(response.headers.get('x-switchyard-consensus'), EXPECTED);
   let text = '';
   let usage: OpenAI.CompletionUsage | null | undefined;
@@ -107,7 +134,10 @@ test('Anthropic SDK streaming on /v1/messages: the chosen answer as a valid even
   const client = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
   const stream = client.messages.stream({ model: 'vote-model', max_tokens: 100, messages: [{ role: 'user', content: 'Capital of France?' }] });
   const message = await stream.finalMessage();
-  assert.deepEqual(message.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['Paris.']);
+  assert.deepEqual(
+    message.content.map((b) => (b.type === 'text' ? b.text : b.type)),
+    ['Paris.'],
+  );
   assert.equal(message.stop_reason, 'end_turn');
   assert.ok(message.usage.output_tokens > 0);
 });

@@ -75,15 +75,23 @@ test("the gateway's types compile with skipLibCheck false in an app without driv
       join(app, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          strict: true, skipLibCheck: false, noEmit: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022',
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
           // Resolve from the app's node_modules (the links), not from where the packages really are.
-          preserveSymlinks: true, types: ['node'],
+          preserveSymlinks: true,
+          types: ['node'],
         },
         files: ['app.ts'],
       }),
     );
     const tsc = require.resolve('typescript/bin/tsc');
-    const result = await run(process.execPath, [tsc, '-p', app], { cwd: app, timeout: 170_000, maxBuffer: 4 << 20 }).catch((err: { stdout?: string; code?: number }) => err);
+    const result = await run(process.execPath, [tsc, '-p', app], { cwd: app, timeout: 170_000, maxBuffer: 4 << 20 }).catch(
+      (err: { stdout?: string; code?: number }) => err,
+    );
     assert.equal((result as { code?: number }).code ?? 0, 0, `tsc failed:\n${(result as { stdout?: string }).stdout ?? ''}`);
   } finally {
     rmSync(app, { recursive: true, force: true });

@@ -32,7 +32,11 @@ const start = (config: { experiments: Record<string, unknown>; ai_gateway: Recor
 
 function adminOf(gw: () => RunningGateway) {
   return async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${gw().url}/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${gw().url}/admin${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, json: (await res.json()) as any };
   };
 }
@@ -65,11 +69,41 @@ describe('the request-body strategy override', () => {
       ai_gateway: {
         providers: [
           // anthropic is the cheaper of the two main providers; google (a real upstream) the cheapest.
-          { name: 'openai', type: 'simulated', models: ['smart'], latency_ms: 1, tokens_per_second: 0, reply: 'from openai', cost: { input_per_1k: 0.01, output_per_1k: 0.03 } },
-          { name: 'anthropic', type: 'simulated', models: ['smart'], latency_ms: 1, tokens_per_second: 0, reply: 'from anthropic', cost: { input_per_1k: 0.003, output_per_1k: 0.015 } },
-          { name: 'google', type: 'openai', base_url: `${google.url}/v1`, api_key: 'sk-google-upstream', models: ['smart'], cost: { input_per_1k: 0.0001, output_per_1k: 0.0004 } },
+          {
+            name: 'openai',
+            type: 'simulated',
+            models: ['smart'],
+            latency_ms: 1,
+            tokens_per_second: 0,
+            reply: 'from openai',
+            cost: { input_per_1k: 0.01, output_per_1k: 0.03 },
+          },
+          {
+            name: 'anthropic',
+            type: 'simulated',
+            models: ['smart'],
+            latency_ms: 1,
+            tokens_per_second: 0,
+            reply: 'from anthropic',
+            cost: { input_per_1k: 0.003, output_per_1k: 0.015 },
+          },
+          {
+            name: 'google',
+            type: 'openai',
+            base_url: `${google.url}/v1`,
+            api_key: 'sk-google-upstream',
+            models: ['smart'],
+            cost: { input_per_1k: 0.0001, output_per_1k: 0.0004 },
+          },
         ],
-        routing: { strategy: 'priority', providers: [{ name: 'google', priority: 1 }, { name: 'openai', priority: 2 }, { name: 'anthropic', priority: 3 }] },
+        routing: {
+          strategy: 'priority',
+          providers: [
+            { name: 'google', priority: 1 },
+            { name: 'openai', priority: 2 },
+            { name: 'anthropic', priority: 3 },
+          ],
+        },
       },
     });
   });
@@ -120,7 +154,10 @@ describe('the request-body strategy override', () => {
   test('OpenAI SDK: strict checks answer 400 naming the path; a key without the permission gets 403', async () => {
     const allowed = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: await key({ name: 'override-strict', allow_routing_headers: true }), maxRetries: 0 });
     const fail = async (client: OpenAI, strategy: unknown) =>
-      (await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'hi' }], strategy } as never).then(() => assert.fail('expected an error'), (e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      (await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'hi' }], strategy } as never).then(
+        () => assert.fail('expected an error'),
+        (e: unknown) => e,
+      )) as InstanceType<typeof OpenAI.APIError>;
     for (const [strategy, param] of [
       [{ type: 'weighted', providers: { mistral: { weight: 1 } } }, 'strategy.providers.mistral'],
       [{ type: 'weighted', providers: { openai: { weight: 'lots' } } }, 'strategy.providers.openai.weight'],
@@ -137,7 +174,14 @@ describe('the request-body strategy override', () => {
     assert.equal(denied.status, 403);
     assert.equal((denied.error as any).code, 'routing_headers_not_allowed');
     assert.equal((denied.error as any).param, 'strategy');
-    const confined = await fail(new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: await key({ name: 'override-confined', allow_routing_headers: true, allowed_providers: ['openai'] }), maxRetries: 0 }), EXAMPLE);
+    const confined = await fail(
+      new OpenAI({
+        baseURL: `${gw.url}/v1`,
+        apiKey: await key({ name: 'override-confined', allow_routing_headers: true, allowed_providers: ['openai'] }),
+        maxRetries: 0,
+      }),
+      EXAMPLE,
+    );
     assert.equal(confined.status, 403);
     assert.equal((confined.error as any).param, 'strategy.providers.anthropic');
   });
@@ -146,7 +190,12 @@ describe('the request-body strategy override', () => {
     const client = new Anthropic({ baseURL: gw.url, apiKey: await key({ name: 'override-anthropic', allow_routing_headers: true }), maxRetries: 0 });
     const before = google.requests.length;
     const { data, response } = await client.messages
-      .create({ model: 'smart', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }], strategy: { type: 'priority', providers: { google: {}, openai: { fallback_only: true } } } } as never)
+      .create({
+        model: 'smart',
+        max_tokens: 50,
+        messages: [{ role: 'user', content: 'hello' }],
+        strategy: { type: 'priority', providers: { google: {}, openai: { fallback_only: true } } },
+      } as never)
       .withResponse();
     assert.equal(response.headers.get('x-switchyard-provider'), 'google');
     assert.equal((data.content[0] as { text: string }).text.startsWith('google saw'), true);
@@ -154,8 +203,16 @@ describe('the request-body strategy override', () => {
     assert.equal('strategy' in google.requests.at(-1)!.body, false);
 
     const bad = (await client.messages
-      .create({ model: 'smart', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }], strategy: { type: 'weighted', providers: { vertex: {} } } } as never)
-      .then(() => assert.fail('expected a 400'), (e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      .create({
+        model: 'smart',
+        max_tokens: 50,
+        messages: [{ role: 'user', content: 'hello' }],
+        strategy: { type: 'weighted', providers: { vertex: {} } },
+      } as never)
+      .then(
+        () => assert.fail('expected a 400'),
+        (e: unknown) => e,
+      )) as InstanceType<typeof Anthropic.APIError>;
     assert.equal(bad.status, 400);
     assert.equal((bad.error as any).type, 'error');
     assert.equal((bad.error as any).error.type, 'invalid_request_error');
@@ -164,7 +221,10 @@ describe('the request-body strategy override', () => {
     const deniedClient = new Anthropic({ baseURL: gw.url, apiKey: await key({ name: 'override-anthropic-denied' }), maxRetries: 0 });
     const denied = (await deniedClient.messages
       .create({ model: 'smart', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }], strategy: EXAMPLE } as never)
-      .then(() => assert.fail('expected a 403'), (e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      .then(
+        () => assert.fail('expected a 403'),
+        (e: unknown) => e,
+      )) as InstanceType<typeof Anthropic.APIError>;
     assert.equal(denied.status, 403);
     assert.equal((denied.error as any).error.type, 'permission_error');
   });
@@ -188,8 +248,24 @@ describe('the classifier model and the judge model (simulated providers answerin
         providers: [
           { name: 'general', type: 'simulated', models: ['auto'], latency_ms: 1, tokens_per_second: 0, reply: 'general answer' },
           { name: 'lawyer', type: 'simulated', models: ['sim-law'], latency_ms: 1, tokens_per_second: 0, reply: 'see the Housing Act' },
-          { name: 'labeller', type: 'simulated', models: ['sim-label'], latency_ms: 1, tokens_per_second: 0, reply: 'legal', cost: { input_per_1k: 0.0001, output_per_1k: 0.0001 } },
-          { name: 'grader', type: 'simulated', models: ['sim-grade'], latency_ms: 1, tokens_per_second: 0, reply: '{"score": 0.9, "reason": "cites the act"}', cost: { input_per_1k: 100, output_per_1k: 100 } },
+          {
+            name: 'labeller',
+            type: 'simulated',
+            models: ['sim-label'],
+            latency_ms: 1,
+            tokens_per_second: 0,
+            reply: 'legal',
+            cost: { input_per_1k: 0.0001, output_per_1k: 0.0001 },
+          },
+          {
+            name: 'grader',
+            type: 'simulated',
+            models: ['sim-grade'],
+            latency_ms: 1,
+            tokens_per_second: 0,
+            reply: '{"score": 0.9, "reason": "cites the act"}',
+            cost: { input_per_1k: 100, output_per_1k: 100 },
+          },
         ],
       },
     });
@@ -205,7 +281,10 @@ describe('the classifier model and the judge model (simulated providers answerin
       (g) => g.length > 0,
       'the judge rating',
     );
-    assert.deepEqual(quality.map((g: any) => [g.provider, g.model, g.category, g.count, g.mean]), [['lawyer', 'sim-law', 'legal', 1, 0.9]]);
+    assert.deepEqual(
+      quality.map((g: any) => [g.provider, g.model, g.category, g.count, g.mean]),
+      [['lawyer', 'sim-law', 'legal', 1, 0.9]],
+    );
     // The judge's own usage row carries its cost, past the day's budget: nothing more is graded.
     const judgeRows = await eventually(
       async () => (await admin('GET', '/logs?limit=100')).json.data.filter((r: any) => r.strategy === 'judge'),
@@ -216,13 +295,18 @@ describe('the classifier model and the judge model (simulated providers answerin
     for (let i = 0; i < 4; i++) await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: `Question ${i} about my lease` }] });
     await new Promise((r) => setTimeout(r, 300));
     const later = (await admin('GET', '/quality')).json.data.filter((g: any) => g.source === 'judge');
-    assert.equal(later.reduce((n: number, g: any) => n + g.count, 0), 1, 'the budget stopped grading');
+    assert.equal(
+      later.reduce((n: number, g: any) => n + g.count, 0),
+      1,
+      'the budget stopped grading',
+    );
     assert.equal((await admin('GET', '/logs?limit=100')).json.data.filter((r: any) => r.strategy === 'judge').length, 1);
   });
 
   test('the classifier labels a prompt the rules call chat, the label routes it, and a repeated prompt is answered from the cache', async () => {
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: (await admin('POST', '/keys', { name: 'classified' })).json.key, maxRetries: 0 });
-    const ask = () => client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Can my landlord keep the deposit?' }] }).withResponse();
+    const ask = () =>
+      client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Can my landlord keep the deposit?' }] }).withResponse();
     const classifierRows = async () => (await admin('GET', '/logs?limit=100')).json.data.filter((r: any) => r.strategy === 'classifier');
     const earlier = (await classifierRows()).length; // the judge test's prompts were classified too
     const first = await ask();
@@ -272,7 +356,9 @@ describe('a failing judge and a stalled classifier (real HTTP upstream on 127.0.
     const key = (await admin('POST', '/keys', { name: 'flaky-client' })).json.key;
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
     for (let i = 0; i < 5; i++) {
-      const { data, response } = await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: `Fix this bug: \`\`\`const x${i} = 1\`\`\`` }] }).withResponse();
+      const { data, response } = await client.chat.completions
+        .create({ model: 'smart', messages: [{ role: 'user', content: `Fix this bug: \`\`\`const x${i} = 1\`\`\`` }] })
+        .withResponse();
       assert.equal(data.choices[0]!.message.content, 'client answer');
       assert.equal(response.headers.get('x-switchyard-category'), 'code', 'the rules decided');
     }
@@ -325,7 +411,9 @@ describe('judge grades in an A/B test whose figures come from the request log (S
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const { response } = await client.chat.completions.create({ model: 'sim-ab', user: `u${i}`, messages: [{ role: 'user', content: `question ${i}` }] }).withResponse();
+      const { response } = await client.chat.completions
+        .create({ model: 'sim-ab', user: `u${i}`, messages: [{ role: 'user', content: `question ${i}` }] })
+        .withResponse();
       ids.push(response.headers.get('x-request-id')!);
     }
     await eventually(
@@ -333,7 +421,11 @@ describe('judge grades in an A/B test whose figures come from the request log (S
       (n) => n === 6,
       'six judge grades',
     );
-    const rated = await fetch(`${gw.url}/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ request_id: ids[0], score: 1 }) });
+    const rated = await fetch(`${gw.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ request_id: ids[0], score: 1 }),
+    });
     assert.equal(rated.status, 201);
     const report = (await admin('GET', '/experiments/a-vs-b')).json;
     const arms = report.arms.map((a: any) => [a.requests, a.qualityRatings]);
@@ -342,12 +434,14 @@ describe('judge grades in an A/B test whose figures come from the request log (S
   });
 
   test('streamed answers (OpenAI and Anthropic SDKs) are graded on the text the client received, after the stream ended', async () => {
-    const judged = async () => (await admin('GET', '/quality')).json.data.filter((g: any) => g.source === 'judge').reduce((n: number, g: any) => n + g.count, 0);
+    const judged = async () =>
+      (await admin('GET', '/quality')).json.data.filter((g: any) => g.source === 'judge').reduce((n: number, g: any) => n + g.count, 0);
     const before = await judged();
     const key = (await admin('POST', '/keys', { name: 'streams-judged' })).json.key;
     const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
     let text = '';
-    for await (const chunk of await openai.chat.completions.create({ model: 'sim-ab', stream: true, messages: [{ role: 'user', content: 'stream me' }] })) text += chunk.choices[0]?.delta?.content ?? '';
+    for await (const chunk of await openai.chat.completions.create({ model: 'sim-ab', stream: true, messages: [{ role: 'user', content: 'stream me' }] }))
+      text += chunk.choices[0]?.delta?.content ?? '';
     assert.match(text, /^[ab]$/);
     const anthropic = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
     const message = await anthropic.messages.stream({ model: 'sim-ab', max_tokens: 20, messages: [{ role: 'user', content: 'stream me too' }] }).finalMessage();

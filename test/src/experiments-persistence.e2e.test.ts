@@ -49,7 +49,11 @@ const CANARY = {
 };
 
 const admin = async (gw: RunningGateway, method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${gw.url}/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${gw.url}/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as any };
 };
 
@@ -91,7 +95,11 @@ describe('SQLite: a restart is a new gateway on the same file', () => {
       assert.ok(answer.arm?.startsWith('steady-vs-broken/'), String(answer.arm));
       if (answer.ok) steadyId = answer.id;
     }
-    const rated = await fetch(`${gw.url}/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ request_id: steadyId, score: 0.9 }) });
+    const rated = await fetch(`${gw.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ request_id: steadyId, score: 0.9 }),
+    });
     assert.equal(rated.status, 201);
     const before = (await admin(gw, 'GET', '/experiments/steady-vs-broken')).json;
     assert.equal(before.arms[0].requests + before.arms[1].requests, 30, JSON.stringify(figures(before)));
@@ -160,7 +168,10 @@ describe('PostgreSQL: two gateways on one database see the same experiments', ()
   test('started on one, listed, counted and stopped on the other', async () => {
     const key = (await admin(a, 'POST', '/keys', { name: 'pg-client' })).json.key as string;
     assert.equal((await admin(a, 'POST', '/experiments', EXPERIMENT)).status, 201);
-    assert.deepEqual((await admin(b, 'GET', '/experiments')).json.data.map((e: any) => [e.id, e.status]), [['steady-vs-broken', 'running']]);
+    assert.deepEqual(
+      (await admin(b, 'GET', '/experiments')).json.data.map((e: any) => [e.id, e.status]),
+      [['steady-vs-broken', 'running']],
+    );
     assert.equal((await admin(b, 'POST', '/experiments', EXPERIMENT)).status, 409, 'the other instance knows the id is running');
 
     for (let i = 0; i < 10; i++) {
@@ -169,12 +180,20 @@ describe('PostgreSQL: two gateways on one database see the same experiments', ()
     }
     // Each instance's request log flushes on its own (100 ms); both reports count all 20 requests.
     for (const gw of [a, b]) {
-      await poll('requests of both instances', async () => (await admin(gw, 'GET', '/experiments/steady-vs-broken')).json, (r) => r.arms[0].requests + r.arms[1].requests === 20);
+      await poll(
+        'requests of both instances',
+        async () => (await admin(gw, 'GET', '/experiments/steady-vs-broken')).json,
+        (r) => r.arms[0].requests + r.arms[1].requests === 20,
+      );
     }
 
     assert.equal((await admin(b, 'POST', '/experiments/steady-vs-broken/stop')).json.status, 'stopped');
     assert.equal((await admin(a, 'GET', '/experiments/steady-vs-broken')).json.status, 'stopped', 'A reads the stop at once');
-    await poll('A stops enrolling within one refresh interval', () => ask(a, key, 'a-late'), (answer) => answer.arm === null);
+    await poll(
+      'A stops enrolling within one refresh interval',
+      () => ask(a, key, 'a-late'),
+      (answer) => answer.arm === null,
+    );
     assert.equal((await admin(a, 'POST', '/experiments', EXPERIMENT)).status, 201, 'a stopped experiment can be started again');
     const fresh = (await admin(b, 'GET', '/experiments/steady-vs-broken')).json;
     assert.deepEqual([fresh.status, fresh.arms[0].requests + fresh.arms[1].requests], ['running', 0], 'a new run counts from its own start');

@@ -57,12 +57,20 @@ before(async () => {
 after(() => gw?.close());
 
 const admin = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${gw.url}/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${gw.url}/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as any };
 };
 const newKey = async (name: string): Promise<string> => (await admin('POST', '/keys', { name })).json.key;
 const feedback = (key: string | undefined, body: unknown) =>
-  fetch(`${gw.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) });
+  fetch(`${gw.url}/v1/feedback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify(body),
+  });
 
 test('a client rates its own request; another key, or no key, cannot; quality is aggregated per provider/model', async () => {
   const [alice, bob] = [await newKey('alice'), await newKey('bob')];
@@ -183,7 +191,9 @@ test('a canary that fails is rolled back on its own: the SDK sees the baseline a
 test('category routing: a code prompt goes to the configured target, a chat prompt does not, and ratings are kept per category', async () => {
   const key = await newKey('category-client');
   const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
-  const code = await client.chat.completions.create({ model: 'sim-plain', messages: [{ role: 'user', content: 'Why does this fail?\n```js\nconst x = y.z;\n```' }] }).withResponse();
+  const code = await client.chat.completions
+    .create({ model: 'sim-plain', messages: [{ role: 'user', content: 'Why does this fail?\n```js\nconst x = y.z;\n```' }] })
+    .withResponse();
   assert.equal(code.response.headers.get('x-switchyard-category'), 'code');
   assert.equal(code.response.headers.get('x-switchyard-provider'), 'sim-coder');
   assert.equal(code.data.choices[0]!.message.content, 'coder answer');

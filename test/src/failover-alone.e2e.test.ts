@@ -67,7 +67,8 @@ async function listen(server: Server): Promise<string> {
 // Tried in order; a target without `model` passes the client's model on.
 const LIST: FailoverOptions['targets'] = [{ provider: 'primary', model: 'primary-model' }, { provider: 'secondary' }];
 // Or a function of the exchange: `cheap` goes to a named small model, anything else is unknown.
-const BY_MODEL: FailoverOptions['targets'] = (exchange) => (exchange.requestedModel === 'cheap' ? [{ provider: 'secondary', model: 'small-model' }] : undefined);
+const BY_MODEL: FailoverOptions['targets'] = (exchange) =>
+  exchange.requestedModel === 'cheap' ? [{ provider: 'secondary', model: 'small-model' }] : undefined;
 
 function newcomerApp(framework: 'koa' | 'express', keys: KeyManager, limiter: RateLimiter, targets: FailoverOptions['targets']): Server {
   const defaultLimits = { requestsPerMinute: 2 };

@@ -50,7 +50,9 @@ async function newKey(body: Record<string, unknown>): Promise<{ id: string; key:
 
 async function connect(profile: string, key: string): Promise<Client> {
   const client = new Client({ name: 'e2e', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/${profile}`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/${profile}`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }),
+  );
   return client;
 }
 
@@ -64,10 +66,18 @@ test('the gateway serves a configured profile at /mcp/<profile> to a key allowed
   assert.ok(alpha.state.authorization.includes('Bearer alpha-upstream-token'), 'the configured ${ENV} credential reached the member');
   await assert.rejects(connect('ops', key), (err: { code?: number }) => err.code === 403);
 
-  const listed = (await (await admin('/mcp/profiles')).json()) as { profiles: { name: string; sessions: number; members: { name: string; status: string; target: string }[] }[] };
+  const listed = (await (await admin('/mcp/profiles')).json()) as {
+    profiles: { name: string; sessions: number; members: { name: string; status: string; target: string }[] }[];
+  };
   const dev = listed.profiles.find((p) => p.name === 'dev')!;
   assert.equal(dev.sessions, 1);
-  assert.deepEqual(dev.members.map((m) => [m.name, m.status]), [['alpha', 'up'], ['beta', 'up']]);
+  assert.deepEqual(
+    dev.members.map((m) => [m.name, m.status]),
+    [
+      ['alpha', 'up'],
+      ['beta', 'up'],
+    ],
+  );
   assert.ok(!JSON.stringify(listed).includes('alpha-upstream-token'), 'member credentials are never shown');
   assert.equal((await fetch(`${gw.url}/admin/mcp/profiles`)).status, 401);
   assert.equal((await admin('/mcp/profiles/nope')).status, 404);

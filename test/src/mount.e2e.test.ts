@@ -54,11 +54,26 @@ after(async () => {
 
 async function both(path: string, body: unknown, headers: Record<string, string> = {}) {
   const call = async (base: string) => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-fixed-1', ...headers }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'req-fixed-1', ...headers },
+      body: JSON.stringify(body),
+    });
     // Request ids are generated per request: compare where they appear, not their value.
     const id = res.headers.get('x-request-id') ?? '<none>';
     const mask = (v: string | null) => v?.split(id).join('<id>') ?? null;
-    const picked = Object.fromEntries(['content-type', 'x-request-id', 'request-id', 'x-client-request-id', 'x-switchyard-provider', 'x-switchyard-model', 'x-switchyard-attempts', 'cache-control'].map((h) => [h, mask(res.headers.get(h))]));
+    const picked = Object.fromEntries(
+      [
+        'content-type',
+        'x-request-id',
+        'request-id',
+        'x-client-request-id',
+        'x-switchyard-provider',
+        'x-switchyard-model',
+        'x-switchyard-attempts',
+        'cache-control',
+      ].map((h) => [h, mask(res.headers.get(h))]),
+    );
     return { status: res.status, headers: picked, bytes: Buffer.from(mask(Buffer.from(await res.arrayBuffer()).toString('utf8'))!) };
   };
   return { koa: await call(koaUrl), express: await call(expressUrl) };

@@ -25,7 +25,11 @@ const recordedStream = fixture<{ request: Record<string, unknown>; response_sse:
 test('chat.completions.create (JSON) passes through unchanged, with Switchyard headers and provider', async () => {
   upstream.respond({ json: recordedJson.response, headers: { 'x-ratelimit-remaining-requests': '99', 'set-cookie': 'upstream=1' } });
   const { data, response } = await client.chat.completions
-    .create({ ...(recordedJson.request as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming), model: 'gpt-4o-2024-08-06', switchyard_unknown_field: { keep: true } } as never)
+    .create({
+      ...(recordedJson.request as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming),
+      model: 'gpt-4o-2024-08-06',
+      switchyard_unknown_field: { keep: true },
+    } as never)
     .withResponse();
   assertSchema(schemas.openaiChatCompletion, data, 'chat completion');
   assert.equal(data.id, recordedJson.response.id);
@@ -47,24 +51,42 @@ test('chat.completions.create (JSON) passes through unchanged, with Switchyard h
 test('chat.completions.create (stream) forwards the recorded chunks as they arrive', async () => {
   const frames = framesOf(recordedStream.response_sse);
   upstream.respond({ sse: frames });
-  const stream = await client.chat.completions.create({ ...(recordedStream.request as object), model: 'gpt-4o-2024-08-06', stream: true } as OpenAI.ChatCompletionCreateParamsStreaming);
+  const stream = await client.chat.completions.create({
+    ...(recordedStream.request as object),
+    model: 'gpt-4o-2024-08-06',
+    stream: true,
+  } as OpenAI.ChatCompletionCreateParamsStreaming);
   const chunks: OpenAI.ChatCompletionChunk[] = [];
   for await (const chunk of stream) {
     assertSchema(schemas.openaiChatChunk, chunk, 'stream chunk');
     chunks.push(chunk);
   }
-  const recorded = frames.map((f) => f.replace(/^data: /, '').trim()).filter((d) => d !== '[DONE]').map((d) => JSON.parse(d));
+  const recorded = frames
+    .map((f) => f.replace(/^data: /, '').trim())
+    .filter((d) => d !== '[DONE]')
+    .map((d) => JSON.parse(d));
   // The usage-only chunk is Switchyard's to read (it asks for it); a client that did not ask
   // for usage does not get it. Everything else arrives unchanged.
   const isUsageChunk = (c: { choices: unknown[]; usage?: unknown }) => c.choices.length === 0 && c.usage;
-  assert.deepEqual(chunks, recorded.filter((c) => !isUsageChunk(c)));
-  assert.equal(upstream.requests.at(-1)!.body.stream_options && (upstream.requests.at(-1)!.body.stream_options as { include_usage: boolean }).include_usage, true);
+  assert.deepEqual(
+    chunks,
+    recorded.filter((c) => !isUsageChunk(c)),
+  );
+  assert.equal(
+    upstream.requests.at(-1)!.body.stream_options && (upstream.requests.at(-1)!.body.stream_options as { include_usage: boolean }).include_usage,
+    true,
+  );
   const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
   assert.deepEqual(JSON.parse(text), { city: 'San Francisco', units: 'c' });
 
   // A client that asks for usage gets the chunk.
   upstream.respond({ sse: frames });
-  const withUsage = await client.chat.completions.create({ model: 'gpt-4o-2024-08-06', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] });
+  const withUsage = await client.chat.completions.create({
+    model: 'gpt-4o-2024-08-06',
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'hi' }],
+  });
   let usage: unknown;
   for await (const chunk of withUsage) if (chunk.usage) usage = chunk.usage;
   assert.deepEqual(usage, recorded.find(isUsageChunk)!.usage);
@@ -76,7 +98,10 @@ test('tool calls come back unchanged (JSON)', async () => {
   const response = structuredClone(example.response) as { choices: { message: Record<string, unknown> }[] };
   response.choices[0]!.message.refusal = null;
   upstream.respond({ json: response });
-  const completion = await client.chat.completions.create({ ...(example.request as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming), model: 'gpt-4o-mini' });
+  const completion = await client.chat.completions.create({
+    ...(example.request as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming),
+    model: 'gpt-4o-mini',
+  });
   assertSchema(schemas.openaiChatCompletion, completion, 'tool call completion');
   const call = completion.choices[0]!.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
   assert.equal(call.function.name, 'get_current_weather');
@@ -97,7 +122,11 @@ test('streamed tool calls keep their argument deltas', async () => {
       sse('[DONE]'),
     ],
   });
-  const stream = client.chat.completions.stream({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'weather?' }], tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }] });
+  const stream = client.chat.completions.stream({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'weather?' }],
+    tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }],
+  });
   const final = await stream.finalChatCompletion();
   const call = final.choices[0]!.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
   assert.equal(call.function.name, 'lookup');
@@ -119,8 +148,22 @@ test('an upstream stream that breaks after the first byte ends with an error, ne
 });
 
 test('upstream errors come back in OpenAI format, without any secret', async () => {
-  upstream.respond({ status: 400, json: { error: { message: `This model's maximum context length is 8192 tokens (key ${OPENAI_UPSTREAM_KEY})`, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } } });
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }) });
+  upstream.respond({
+    status: 400,
+    json: {
+      error: {
+        message: `This model's maximum context length is 8192 tokens (key ${OPENAI_UPSTREAM_KEY})`,
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'context_length_exceeded',
+      },
+    },
+  });
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
+  });
   const text = await res.text();
   assert.equal(res.status, 400);
   assertSchema(schemas.openaiError, JSON.parse(text), 'error body');

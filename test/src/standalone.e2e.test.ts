@@ -15,7 +15,11 @@ const cli = new URL('packages/gateway/dist/cli.js', root).pathname;
 async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   // Each run gets its own SQLite file: test files run in parallel.
   const sqlite = join(mkdtempSync(join(tmpdir(), 'sy-cli-')), 'switchyard.db');
-  const child = spawn(process.execPath, [cli, ...args], { cwd: root.pathname, env: { ...process.env, SWITCHYARD_SQLITE_PATH: sqlite, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd: root.pathname,
+    env: { ...process.env, SWITCHYARD_SQLITE_PATH: sqlite, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -93,7 +97,9 @@ test('graceful shutdown lets an in-flight stream finish, then exits', async () =
 });
 
 test('a bad config stops start-up with the path of the bad field', async () => {
-  const child = spawn(process.execPath, [cli, 'start', '--config', new URL('test/fixtures/bad-config.yaml', root).pathname], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'start', '--config', new URL('test/fixtures/bad-config.yaml', root).pathname], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const [code] = await once(child, 'exit');

@@ -24,7 +24,10 @@ after(async () => {
 async function signIn(user: string): Promise<string> {
   const res = await fetch(`${base}/login/${user}`, { method: 'POST' });
   assert.equal(res.status, 200);
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
 }
 
 const chat = (model: string, stream = false) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Hello' }] });

@@ -21,7 +21,16 @@ const LIMIT_FIELDS: Record<string, NumericLimit> = {
 };
 
 /** Policy fields an admin body may set, in their wire (snake_case) names. */
-const POLICY_FIELDS = ['allowed_models', 'allowed_providers', 'allowed_mcp_profiles', 'allowed_mcp_tools', 'allow_routing_headers', 'limits', 'routing', 'metadata'] as const;
+const POLICY_FIELDS = [
+  'allowed_models',
+  'allowed_providers',
+  'allowed_mcp_profiles',
+  'allowed_mcp_tools',
+  'allow_routing_headers',
+  'limits',
+  'routing',
+  'metadata',
+] as const;
 
 function stringList(value: unknown, field: string): string[] {
   if (!Array.isArray(value)) throw badField(field, 'must be an array of strings or null');
@@ -84,7 +93,8 @@ function applyPolicy(base: KeyPolicy, body: Json): KeyPolicy {
   };
   if ('allowed_models' in body) set('allowedModels', body.allowed_models === null ? null : stringList(body.allowed_models, 'allowed_models'));
   if ('allowed_providers' in body) set('allowedProviders', body.allowed_providers === null ? null : stringList(body.allowed_providers, 'allowed_providers'));
-  if ('allowed_mcp_profiles' in body) set('allowedMcpProfiles', body.allowed_mcp_profiles === null ? null : stringList(body.allowed_mcp_profiles, 'allowed_mcp_profiles'));
+  if ('allowed_mcp_profiles' in body)
+    set('allowedMcpProfiles', body.allowed_mcp_profiles === null ? null : stringList(body.allowed_mcp_profiles, 'allowed_mcp_profiles'));
   if ('allowed_mcp_tools' in body) set('allowedMcpTools', body.allowed_mcp_tools === null ? null : stringList(body.allowed_mcp_tools, 'allowed_mcp_tools'));
   if ('allow_routing_headers' in body) {
     const v = body.allow_routing_headers;
@@ -139,7 +149,9 @@ export function parseCredential(body: unknown): string {
 export function policyView(policy: KeyPolicy): Json {
   const limits = policy.limits
     ? Object.fromEntries(
-        [...Object.entries(LIMIT_FIELDS), ['budget_mode', 'budgetMode'] as const].filter(([, k]) => policy.limits![k] !== undefined).map(([w, k]) => [w, policy.limits![k]]),
+        [...Object.entries(LIMIT_FIELDS), ['budget_mode', 'budgetMode'] as const]
+          .filter(([, k]) => policy.limits![k] !== undefined)
+          .map(([w, k]) => [w, policy.limits![k]]),
       )
     : null;
   return {

@@ -29,7 +29,22 @@ before(async () => {
   const routes = keysAdminRoutes({
     keys,
     logger,
-    usageTotals: async (ids) => Object.fromEntries(ids.map((id) => [id, { requests: 3, inputTokens: 30, cacheReadTokens: 40, cacheWriteTokens: 20, cacheWrite1hTokens: 5, outputTokens: 12, spendUsd: 0.25, unpricedRequests: 1 }])),
+    usageTotals: async (ids) =>
+      Object.fromEntries(
+        ids.map((id) => [
+          id,
+          {
+            requests: 3,
+            inputTokens: 30,
+            cacheReadTokens: 40,
+            cacheWriteTokens: 20,
+            cacheWrite1hTokens: 5,
+            outputTokens: 12,
+            spendUsd: 0.25,
+            unpricedRequests: 1,
+          },
+        ]),
+      ),
   });
   const app = new Koa();
   app.use(koaRoutes(routes, { prefix: '/admin' }));
@@ -43,7 +58,12 @@ after(async () => {
 });
 
 test('create returns the secret exactly once; get and list never show it', async () => {
-  const created = await call('POST', '/admin/keys', { name: 'ci', allowed_models: ['sim-1'], limits: { requests_per_minute: 10 }, routing: { active: false, strategy: 'cost' } });
+  const created = await call('POST', '/admin/keys', {
+    name: 'ci',
+    allowed_models: ['sim-1'],
+    limits: { requests_per_minute: 10 },
+    routing: { active: false, strategy: 'cost' },
+  });
   assert.equal(created.status, 201);
   assert.match(created.json.key, /^sk-/);
   secrets.push(created.json.key);
@@ -54,12 +74,21 @@ test('create returns the secret exactly once; get and list never show it', async
   assert.equal(one.json.key, undefined);
   assert.equal(one.json.status, 'active');
   assert.deepEqual(one.json.usage, {
-    requests: 3, input_tokens: 30, cache_read_tokens: 40, cache_write_tokens: 20, cache_write_1h_tokens: 5, output_tokens: 12, spend_usd: 0.25, unpriced_requests: 1,
+    requests: 3,
+    input_tokens: 30,
+    cache_read_tokens: 40,
+    cache_write_tokens: 20,
+    cache_write_1h_tokens: 5,
+    output_tokens: 12,
+    spend_usd: 0.25,
+    unpriced_requests: 1,
   });
   const list = await call('GET', '/admin/keys');
   const row = list.json.data.find((k: { id: string }) => k.id === created.json.id);
   assert.deepEqual(
-    Object.keys(row).filter((k) => ['name', 'created_at', 'last_used_at', 'status', 'usage'].includes(k)).sort(),
+    Object.keys(row)
+      .filter((k) => ['name', 'created_at', 'last_used_at', 'status', 'usage'].includes(k))
+      .sort(),
     ['created_at', 'last_used_at', 'name', 'status', 'usage'],
   );
   assert.ok(!list.text.includes(created.json.key));
@@ -91,8 +120,14 @@ test('update name, policy, limits and routing; null clears a field', async () =>
   const { json: created } = await call('POST', '/admin/keys', { name: 'before', allowed_models: ['a'], metadata: { team: 't' } });
   secrets.push(created.key);
   const patched = await call('PATCH', `/admin/keys/${created.id}`, {
-    name: 'after', allowed_models: null, allowed_providers: ['openai'], allow_routing_headers: true, allowed_mcp_profiles: ['dev'], allowed_mcp_tools: ['dev/search'],
-    limits: { total_tokens_per_hour: 1000 }, routing: { active: true, strategy: 'weighted', targets: [{ provider: 'openai', model: 'gpt-4o', weight: 2 }] },
+    name: 'after',
+    allowed_models: null,
+    allowed_providers: ['openai'],
+    allow_routing_headers: true,
+    allowed_mcp_profiles: ['dev'],
+    allowed_mcp_tools: ['dev/search'],
+    limits: { total_tokens_per_hour: 1000 },
+    routing: { active: true, strategy: 'weighted', targets: [{ provider: 'openai', model: 'gpt-4o', weight: 2 }] },
   });
   assert.equal(patched.status, 200);
   assert.equal(patched.json.name, 'after');
@@ -133,7 +168,10 @@ test('BYOK credentials are write-only: add, replace, delete, only a masked hint 
   assert.equal(put.json.hint, `…${first.slice(-4)}`);
   await call('PUT', `/admin/keys/${created.id}/credentials/openai`, { api_key: second });
   const shown = await call('GET', `/admin/keys/${created.id}`);
-  assert.deepEqual(shown.json.credentials.map((c: { hint: string }) => c.hint), [`…${second.slice(-4)}`]);
+  assert.deepEqual(
+    shown.json.credentials.map((c: { hint: string }) => c.hint),
+    [`…${second.slice(-4)}`],
+  );
   assert.ok(!JSON.stringify(await keys.store.credentials(created.id)).includes(second), 'stored encrypted');
   assert.equal((await call('PUT', `/admin/keys/${created.id}/credentials/openai`, { key: 'x' })).json.error.param, 'key');
   assert.equal((await call('PUT', `/admin/keys/${created.id}/credentials/openai`, {})).json.error.param, 'api_key');

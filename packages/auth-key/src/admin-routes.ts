@@ -1,4 +1,13 @@
-import { GatewayError, toGatewayError, type KeyUsageTotals, type Logger, type Route, type RouteRequest, type RouteResult, silentLogger } from '@switchyard/core';
+import {
+  GatewayError,
+  toGatewayError,
+  type KeyUsageTotals,
+  type Logger,
+  type Route,
+  type RouteRequest,
+  type RouteResult,
+  silentLogger,
+} from '@switchyard/core';
 import { badField, parseCreateKey, parseCredential, parseUpdateKey, policyView } from './admin-input.js';
 import type { KeyManager } from './key-manager.js';
 import type { KeyRecord, StoredCredential } from './key-record.js';
@@ -146,9 +155,7 @@ export function keysAdminRoutes(options: KeysAdminOptions): Route[] {
     route('GET', '/keys', async () => {
       const records = await keys.list();
       const usage = await totals(records.map((r) => r.id));
-      const data = await Promise.all(
-        records.map(async (r) => keyView(r, await keys.credentialHints(r.id), usage[r.id] ?? (usageTotals ? undefined : null))),
-      );
+      const data = await Promise.all(records.map(async (r) => keyView(r, await keys.credentialHints(r.id), usage[r.id] ?? (usageTotals ? undefined : null))));
       return { status: 200, body: { object: 'list', data } };
     }),
     route('GET', '/keys/:id', async (request) => ({ status: 200, body: await view(await existing(request.params.id!)) })),
@@ -165,7 +172,11 @@ export function keysAdminRoutes(options: KeysAdminOptions): Route[] {
       const name = provider(request);
       const secret = parseCredential(await readBody(request));
       if (!keys.cipher) {
-        throw new GatewayError('BYOK credentials need a master key: set SWITCHYARD_AUTH_MASTER_KEY', { status: 501, code: 'byok_not_configured', expose: true });
+        throw new GatewayError('BYOK credentials need a master key: set SWITCHYARD_AUTH_MASTER_KEY', {
+          status: 501,
+          code: 'byok_not_configured',
+          expose: true,
+        });
       }
       return { status: 200, body: credentialView(await keys.putCredential(record.id, name, secret)) };
     }),

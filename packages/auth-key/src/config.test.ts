@@ -27,7 +27,10 @@ test('auth-key from env through its convict fragment, mounted in Express: the va
   const server = await serve('express', [apiKeyAuth({ keys }), principal]);
   try {
     assert.equal((await httpRequest(`${server.url}/v1/chat/completions`, { body: '{}' })).status, 401);
-    const res = await httpRequest(`${server.url}/v1/chat/completions`, { body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` } });
+    const res = await httpRequest(`${server.url}/v1/chat/completions`, {
+      body: '{}',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+    });
     assert.deepEqual(res.json(), { name: 'ci' }, 'the key was hashed with the pepper from the environment');
   } finally {
     await server.close();
@@ -39,6 +42,9 @@ test('auth-key fragment: a bad value fails naming the field; two prefixes do not
   assert.throws(() => load({ APP_AUTH_REQUIRED: 'yes please' }), /auth\.required/);
   assert.throws(() => load({ APP_AUTH_CACHE_TTL: 'soon' }), /auth\.cache_ttl/);
   assert.throws(() => load({}, { auth: { keys: [{ key: SECRET }] } }), /auth\.keys: \[0\]\.name/);
-  const both = convict({ a: authKeyConfigSchema('A_AUTH'), b: authKeyConfigSchema('B_AUTH') }, { env: { A_AUTH_REQUIRED: '1', B_AUTH_REQUIRED: '0' }, args: [] });
+  const both = convict(
+    { a: authKeyConfigSchema('A_AUTH'), b: authKeyConfigSchema('B_AUTH') },
+    { env: { A_AUTH_REQUIRED: '1', B_AUTH_REQUIRED: '0' }, args: [] },
+  );
   assert.deepEqual([both.get('a.required'), both.get('b.required')], [true, false]);
 });

@@ -101,12 +101,24 @@ function authContract(adapter: Adapter) {
     }
 
     test('a key is accepted as Authorization: Bearer and as x-api-key; the principal carries its policy', async () => {
-      const { record, secret } = await newKey({ allowedModels: ['sim-1'], allowRoutingHeaders: true, limits: { requestsPerMinute: 5 }, routing: { active: true, strategy: 'cost' }, metadata: { team: 'x' } });
+      const { record, secret } = await newKey({
+        allowedModels: ['sim-1'],
+        allowRoutingHeaders: true,
+        limits: { requestsPerMinute: 5 },
+        routing: { active: true, strategy: 'cost' },
+        metadata: { team: 'x' },
+      });
       const bearer = await post(`${served.url}/v1/chat/completions`, chat(), { authorization: `Bearer ${secret}` });
       assert.equal(bearer.status, 200);
       const expected: Principal = {
-        id: record.id, name: 'test key', kind: 'key', allowedModels: ['sim-1'], allowRoutingHeaders: true,
-        limits: { requestsPerMinute: 5 }, routing: { active: true, strategy: 'cost' }, metadata: { team: 'x' },
+        id: record.id,
+        name: 'test key',
+        kind: 'key',
+        allowedModels: ['sim-1'],
+        allowRoutingHeaders: true,
+        limits: { requestsPerMinute: 5 },
+        routing: { active: true, strategy: 'cost' },
+        metadata: { team: 'x' },
       };
       assert.deepEqual(bearer.json.principal, expected);
       const header = await post(`${served.url}/v1/messages`, chat(), { 'x-api-key': secret });
@@ -119,7 +131,12 @@ function authContract(adapter: Adapter) {
       const { record, secret } = await newKey();
       assert.equal((await post(`${served.url}/v1/chat/completions`, chat(), { authorization: `Bearer ${secret}` })).status, 200);
       await keys.revoke(record.id);
-      const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer not-a-key' }, { authorization: `Bearer sk-${'z'.repeat(32)}` }, { authorization: `Bearer ${secret}` }];
+      const attempts: Record<string, string>[] = [
+        {},
+        { authorization: 'Bearer not-a-key' },
+        { authorization: `Bearer sk-${'z'.repeat(32)}` },
+        { authorization: `Bearer ${secret}` },
+      ];
       const bodies = [];
       for (const headers of attempts) {
         const res = await post(`${served.url}/v1/chat/completions`, chat(), headers);

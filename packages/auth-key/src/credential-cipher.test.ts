@@ -27,6 +27,9 @@ test('a ciphertext moved to another key, tampered with, or read under another ma
 
 test('master keys must be 32 bytes, hex or base64, and errors do not echo the value', () => {
   assert.equal(parseMasterKey(master.toString('base64url')).length, 32);
-  assert.throws(() => parseMasterKey('too-short-secret'), (err: Error) => err instanceof TypeError && !err.message.includes('too-short-secret'));
+  assert.throws(
+    () => parseMasterKey('too-short-secret'),
+    (err: Error) => err instanceof TypeError && !err.message.includes('too-short-secret'),
+  );
   assert.throws(() => parseMasterKey(randomBytes(16).toString('hex')), TypeError);
 });

@@ -78,7 +78,10 @@ function keyStoreContract(name: string, open: () => Promise<KeyStore>) {
       ]);
       assert.equal(await store.deleteCredential(r.id, 'openai'), true);
       assert.equal(await store.deleteCredential(r.id, 'openai'), false);
-      assert.deepEqual((await store.credentials(r.id)).map((c) => c.provider), ['anthropic']);
+      assert.deepEqual(
+        (await store.credentials(r.id)).map((c) => c.provider),
+        ['anthropic'],
+      );
     });
   });
 }
@@ -124,7 +127,10 @@ describe('postgres', () => {
     await PostgresKeyStore.open(pool);
     await Promise.all([PostgresKeyStore.open(pool), PostgresKeyStore.open(pool)]);
     const { rows } = await pool.query("SELECT version FROM switchyard_migrations WHERE component = 'auth-key'");
-    assert.deepEqual(rows.map((r) => r.version), [1]);
+    assert.deepEqual(
+      rows.map((r) => r.version),
+      [1],
+    );
   });
 });
 
@@ -135,6 +141,13 @@ test('config keys: secrets are hashed at load, malformed entries are named', asy
   assert.equal(found?.name, 'from-config');
   assert.deepEqual(found?.policy, { allowedModels: ['sim-1'] });
   assert.ok(!JSON.stringify(await store.list()).includes(secret));
-  assert.throws(() => MemoryKeyStore.fromConfig([{ name: 'ok', key: secret }, { name: 'bad', key: 'sk-short' }]), /keys\[1\]\.key/);
+  assert.throws(
+    () =>
+      MemoryKeyStore.fromConfig([
+        { name: 'ok', key: secret },
+        { name: 'bad', key: 'sk-short' },
+      ]),
+    /keys\[1\]\.key/,
+  );
   assert.throws(() => MemoryKeyStore.fromConfig([{ name: 'none' }]), /keys\[0\]/);
 });

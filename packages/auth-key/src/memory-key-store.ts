@@ -82,9 +82,7 @@ export class MemoryKeyStore implements KeyStore {
   }
 
   async list(): Promise<KeyRecord[]> {
-    return [...this.#keys.values()]
-      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .map((r) => structuredClone(r));
+    return [...this.#keys.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => structuredClone(r));
   }
 
   async update(id: string, patch: KeyPatch): Promise<KeyRecord | undefined> {
@@ -122,4 +120,3 @@ export class MemoryKeyStore implements KeyStore {
     return this.#credentials.get(id)?.delete(provider) ?? false;
   }
 }
-

@@ -16,10 +16,16 @@ test('policyAllows checks models (with prefix wildcards) and providers', () => {
 });
 
 test('filterTargetsByPolicy drops providers outside the policy; assertTargetsAllowed answers 403 when nothing is left', () => {
-  const targets = [{ provider: 'azure', model: 'gpt-4o-mini' }, { provider: 'openai', model: 'gpt-4o-mini' }];
+  const targets = [
+    { provider: 'azure', model: 'gpt-4o-mini' },
+    { provider: 'openai', model: 'gpt-4o-mini' },
+  ];
   assert.deepEqual(filterTargetsByPolicy(principal, targets), [targets[1]]);
   assert.deepEqual(filterTargetsByPolicy(undefined, targets), targets);
-  assert.throws(() => assertTargetsAllowed(principal, [targets[0]!]), (err: { status?: number; code?: string }) => err.status === 403 && err.code === 'provider_not_allowed');
+  assert.throws(
+    () => assertTargetsAllowed(principal, [targets[0]!]),
+    (err: { status?: number; code?: string }) => err.status === 403 && err.code === 'provider_not_allowed',
+  );
 });
 
 test('mcpPolicyAllows checks MCP profiles, and tools as <profile>/<tool> with prefix wildcards', () => {

@@ -50,10 +50,11 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   update(id: string, patch: KeyPatch): Promise<KeyRecord | undefined> {
-    return this.#one(
-      'UPDATE auth_keys SET name = COALESCE($2, name), policy = COALESCE($3::jsonb, policy) WHERE id = $1 RETURNING *',
-      [id, patch.name ?? null, patch.policy === undefined ? null : JSON.stringify(patch.policy)],
-    );
+    return this.#one('UPDATE auth_keys SET name = COALESCE($2, name), policy = COALESCE($3::jsonb, policy) WHERE id = $1 RETURNING *', [
+      id,
+      patch.name ?? null,
+      patch.policy === undefined ? null : JSON.stringify(patch.policy),
+    ]);
   }
 
   async revoke(id: string, at: number): Promise<KeyRecord | undefined> {

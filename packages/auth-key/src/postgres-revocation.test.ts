@@ -98,7 +98,7 @@ after(async () => {
   await server?.stop();
 });
 
-test('a revocation on A is seen by B within one second and cuts B\'s in-flight exchange; the payload holds no secret', async () => {
+test("a revocation on A is seen by B within one second and cuts B's in-flight exchange; the payload holds no secret", async () => {
   const raw = new pg.Client({ connectionString: server.url });
   await raw.connect();
   const rawPayload = new Promise<string>((resolve) => raw.once('notification', (m) => resolve(m.payload ?? '')));
@@ -125,7 +125,7 @@ test('a revocation on A is seen by B within one second and cuts B\'s in-flight e
   }
 });
 
-test('an update on A reaches B\'s cache, and the publisher applies its own notice once (its echo is skipped)', async () => {
+test("an update on A reaches B's cache, and the publisher applies its own notice once (its echo is skipped)", async () => {
   const { record, secret } = await keysA.create({ name: 'narrowed' });
   const auth = { 'x-api-key': secret };
   assert.equal((await keysB.authenticate(auth)).record.policy.allowedModels, undefined);

@@ -44,7 +44,10 @@ test('when the Redis subscriber reconnects, the channel sends a reset and the ke
   });
   // Kill only our subscriber connection (a shared test Redis may serve other suites).
   const list = (await client.client('LIST')) as string;
-  const id = list.split('\n').find((line) => line.includes(`name=${subscriberName}`))?.match(/\bid=(\d+)/)?.[1];
+  const id = list
+    .split('\n')
+    .find((line) => line.includes(`name=${subscriberName}`))
+    ?.match(/\bid=(\d+)/)?.[1];
   assert.ok(id, 'subscriber connection not found');
   await client.client('KILL', 'ID', id);
   await reset;

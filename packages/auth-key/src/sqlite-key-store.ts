@@ -25,9 +25,17 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async insert(r: KeyRecord): Promise<void> {
-    this.#stmt(
-      'INSERT INTO auth_keys (id, name, key_hash, hint, status, created_at, last_used_at, revoked_at, policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(r.id, r.name, r.hash, r.hint, r.status, r.createdAt, r.lastUsedAt ?? null, r.revokedAt ?? null, JSON.stringify(r.policy));
+    this.#stmt('INSERT INTO auth_keys (id, name, key_hash, hint, status, created_at, last_used_at, revoked_at, policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      r.id,
+      r.name,
+      r.hash,
+      r.hint,
+      r.status,
+      r.createdAt,
+      r.lastUsedAt ?? null,
+      r.revokedAt ?? null,
+      JSON.stringify(r.policy),
+    );
   }
 
   async findByHash(hash: string): Promise<KeyRecord | undefined> {

@@ -28,7 +28,9 @@ const result = await build({
 const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
 const js = outputs.find((f) => f.endsWith('.js'));
 const css = outputs.find((f) => f.endsWith('.css'));
-const html = readFileSync(join(root, 'ui', 'index.html'), 'utf8').replace('%APP_JS%', `./assets/${js}`).replace('%APP_CSS%', `./assets/${css}`);
+const html = readFileSync(join(root, 'ui', 'index.html'), 'utf8')
+  .replace('%APP_JS%', `./assets/${js}`)
+  .replace('%APP_CSS%', `./assets/${css}`);
 writeFileSync(join(out, 'index.html'), html);
 const gz = gzipSync(readFileSync(join(out, 'assets', js))).length;
 process.stdout.write(`console: bundled ${js} (${(gz / 1024).toFixed(1)} KB gzipped) and ${css}\n`);

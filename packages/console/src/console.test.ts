@@ -52,10 +52,18 @@ async function start(options: Partial<ConsoleOptions<Context>> = {}, proxy = fal
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, adminCalls };
 }
 
-const stop = (r: Running) => new Promise<void>((resolve) => { r.server.closeAllConnections(); r.server.close(() => resolve()); });
+const stop = (r: Running) =>
+  new Promise<void>((resolve) => {
+    r.server.closeAllConnections();
+    r.server.close(() => resolve());
+  });
 
 async function signIn(url: string, token = TOKEN, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}/console/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ token }) });
+  const res = await fetch(`${url}/console/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ token }),
+  });
   const body = (await res.json()) as { csrf?: string };
   const cookie = res.headers.get('set-cookie') ?? '';
   return { res, body, cookie, sid: cookie.split(';')[0]! };
@@ -92,7 +100,11 @@ describe('console sessions and CSRF (Koa adapter, real HTTP)', () => {
     const { sid, body } = await signIn(r.url);
     const other = await signIn(r.url);
     const call = (method: string, headers: Record<string, string> = {}) =>
-      fetch(`${r.url}/console/api/admin/keys?limit=5`, { method, headers: { cookie: sid, 'content-type': 'application/json', ...headers }, body: method === 'GET' ? undefined : '{}' });
+      fetch(`${r.url}/console/api/admin/keys?limit=5`, {
+        method,
+        headers: { cookie: sid, 'content-type': 'application/json', ...headers },
+        body: method === 'GET' ? undefined : '{}',
+      });
     const read = await call('GET');
     assert.equal(read.status, 200);
     assert.deepEqual(await read.json(), { ok: true, path: '/keys' });
@@ -117,11 +129,19 @@ describe('console sessions and CSRF (Koa adapter, real HTTP)', () => {
     const { sid, body } = await signIn(r.url);
     const crossSite: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }];
     for (const headers of crossSite) {
-      const res = await fetch(`${r.url}/console/api/admin/keys`, { method: 'POST', headers: { cookie: sid, 'x-csrf-token': body.csrf!, ...headers }, body: '{}' });
+      const res = await fetch(`${r.url}/console/api/admin/keys`, {
+        method: 'POST',
+        headers: { cookie: sid, 'x-csrf-token': body.csrf!, ...headers },
+        body: '{}',
+      });
       assert.equal(res.status, 403);
     }
     assert.equal((await signIn(r.url, TOKEN, { origin: 'https://evil.example' })).res.status, 403, 'no login CSRF');
-    const form = await fetch(`${r.url}/console/api/session`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${TOKEN}` });
+    const form = await fetch(`${r.url}/console/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${TOKEN}`,
+    });
     assert.equal(form.status, 415, 'a form post (no preflight) cannot sign in');
   });
 

@@ -92,7 +92,8 @@ export function createConsole<Req = unknown>(options: ConsoleOptions<Req>): Cons
     }
     if (o.authorize) {
       const principal = await o.authorize(req.raw);
-      if (principal) return { principal: { id: String(principal.id), name: String(principal.name ?? principal.id) }, csrf: hookCsrf(principal), session: false };
+      if (principal)
+        return { principal: { id: String(principal.id), name: String(principal.name ?? principal.id) }, csrf: hookCsrf(principal), session: false };
     }
     return null;
   }
@@ -134,7 +135,11 @@ export function createConsole<Req = unknown>(options: ConsoleOptions<Req>): Cons
     const sid = randomBytes(32).toString('base64url');
     const csrf = randomBytes(32).toString('base64url');
     await o.sessions.set(hashId(sid), { principal: ADMIN_PRINCIPAL, csrf, expiresAt: o.now() + o.sessionTtlMs });
-    return json(200, { signed_in: true, principal: ADMIN_PRINCIPAL, csrf, api_base: o.apiBase, can_sign_out: true }, { 'set-cookie': cookie(req, sid, o.sessionTtlMs / 1000) });
+    return json(
+      200,
+      { signed_in: true, principal: ADMIN_PRINCIPAL, csrf, api_base: o.apiBase, can_sign_out: true },
+      { 'set-cookie': cookie(req, sid, o.sessionTtlMs / 1000) },
+    );
   }
 
   async function signOut(req: ConsoleRequest<Req>): Promise<ConsoleResult> {
@@ -185,7 +190,12 @@ export function createConsole<Req = unknown>(options: ConsoleOptions<Req>): Cons
         const who = await identify(req);
         if (!who) return fail(401, 'not_signed_in', 'Sign in to the console first');
         if (!SAFE_METHODS.has(method) && !csrfOk(req, who.csrf)) return fail(403, 'csrf_token_invalid', 'Missing or wrong x-csrf-token');
-        return { kind: 'admin', url: req.url.slice(ADMIN_PREFIX.length - 1), principal: who.principal, headers: { ...SECURITY_HEADERS, 'cache-control': 'no-store' } };
+        return {
+          kind: 'admin',
+          url: req.url.slice(ADMIN_PREFIX.length - 1),
+          principal: who.principal,
+          headers: { ...SECURITY_HEADERS, 'cache-control': 'no-store' },
+        };
       }
       if (method !== 'GET' && method !== 'HEAD') return fail(405, 'method_not_allowed', 'The console UI is read with GET');
       return asset(req, path);

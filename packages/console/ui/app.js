@@ -81,7 +81,10 @@ export function App() {
     setSession(await loadSession());
   };
   return html`<div class="shell">
-    <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+    <a class="skip" href="#main" onClick=${(e) => {
+      e.preventDefault();
+      document.getElementById('main')?.focus();
+    }}>Skip to content</a>
     <header class="top">
       <a class="brand" href="#/">Switchyard</a>
       <nav aria-label="Console">

@@ -20,12 +20,7 @@ function deferred<T>() {
 }
 
 /** Start a server, run `fn` against it, always close it. */
-async function withServer<T>(
-  framework: Framework,
-  middlewares: ExchangeMiddleware[],
-  fn: (url: string) => Promise<T>,
-  options: ServeOptions = {},
-): Promise<T> {
+async function withServer<T>(framework: Framework, middlewares: ExchangeMiddleware[], fn: (url: string) => Promise<T>, options: ServeOptions = {}): Promise<T> {
   const server = await serve(framework, middlewares, options);
   try {
     return await fn(server.url);
@@ -50,8 +45,7 @@ const STREAM_EVENTS: Array<SseEvent | string> = [
   ': keep-alive\n\n',
   { data: '[DONE]' },
 ];
-const STREAM_BYTES =
-  'data: {"n":1,"text":"h\u00e9llo \u20ac"}\n\nevent: content_block_delta\ndata: two\ndata: lines\n\n: keep-alive\n\ndata: [DONE]\n\n';
+const STREAM_BYTES = 'data: {"n":1,"text":"h\u00e9llo \u20ac"}\n\nevent: content_block_delta\ndata: two\ndata: lines\n\n: keep-alive\n\ndata: [DONE]\n\n';
 
 const answerStream: ExchangeMiddleware = async function answerStream(exchange) {
   exchange.response = {
@@ -250,7 +244,10 @@ for (const framework of FRAMEWORKS) {
       await withServer(framework, [failing], async (url) => {
         const anthropic = await httpRequest(url + MESSAGES, { body: '{"model":"m","stream":true}' });
         const aEvents = sse(anthropic.text);
-        assert.deepEqual(aEvents.map((e) => e.event), ['message_start', 'error']);
+        assert.deepEqual(
+          aEvents.map((e) => e.event),
+          ['message_start', 'error'],
+        );
         const error = JSON.parse(aEvents[1]!.data) as { type: string; error: { type: string }; request_id: string };
         assert.equal(error.type, 'error');
         assert.equal(error.error.type, 'api_error');

@@ -7,7 +7,11 @@
  * @example isUnderPath('//ADMIN/%6beys/', '/admin') // true
  */
 export function isUnderPath(path: string, prefix: string): boolean {
-  const normalise = (p: string) => p.replace(/\/{2,}/g, '/').replace(/\/+$/, '').toLowerCase();
+  const normalise = (p: string) =>
+    p
+      .replace(/\/{2,}/g, '/')
+      .replace(/\/+$/, '')
+      .toLowerCase();
   const base = normalise(prefix);
   let current = path;
   // Decode until stable (bounded): %2561 -> %61 -> a. Byte by byte, so one malformed escape

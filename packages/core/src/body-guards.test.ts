@@ -90,7 +90,10 @@ describe('JSON depth limit', () => {
   it('defaults to 64 levels and a 10,000-deep body never reaches JSON.parse', () => {
     assert.doesNotThrow(() => parseJsonObject(nested(64)));
     assert.throws(() => parseJsonObject(nested(65)), /deeper than the limit of 64 levels/);
-    assert.throws(() => parseJsonObject(nested(10_000)), (err: { status?: number }) => err.status === 400);
+    assert.throws(
+      () => parseJsonObject(nested(10_000)),
+      (err: { status?: number }) => err.status === 400,
+    );
   });
 
   it('brackets inside strings (escaped quotes included) do not count', () => {

@@ -7,7 +7,14 @@ import { FRAMEWORKS, httpRequest, serve } from './testing.js';
 
 describe('client text bounds', () => {
   it('accepts real model names and refuses unsafe or oversized ones', () => {
-    for (const ok of ['gpt-4o-2024-08-06', 'anthropic/claude-sonnet-4-5', 'ft:gpt-4o:acme:v1', 'llama3:8b', 'anthropic.claude-3-sonnet-20240229-v1:0', 'a'.repeat(256)]) {
+    for (const ok of [
+      'gpt-4o-2024-08-06',
+      'anthropic/claude-sonnet-4-5',
+      'ft:gpt-4o:acme:v1',
+      'llama3:8b',
+      'anthropic.claude-3-sonnet-20240229-v1:0',
+      'a'.repeat(256),
+    ]) {
       assert.equal(modelNameProblem(ok), undefined, ok);
     }
     for (const bad of ['', 'a\r\nb', '模型', 'has space', 'a'.repeat(257), 'x\u0000']) assert.ok(modelNameProblem(bad), JSON.stringify(bad));
@@ -29,7 +36,10 @@ describe('client text bounds', () => {
   it('turns a too-deep request part into a 400 naming it', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = { a: deep };
-    assert.throws(() => clientJson(deep, 'tools'), (err: unknown) => isGatewayError(err) && err.status === 400 && err.param === 'tools');
+    assert.throws(
+      () => clientJson(deep, 'tools'),
+      (err: unknown) => isGatewayError(err) && err.status === 400 && err.param === 'tools',
+    );
     assert.equal(clientJson({ a: 1 }, 'tools'), '{"a":1}');
   });
 

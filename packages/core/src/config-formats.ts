@@ -29,7 +29,8 @@ export const CONFIG_FORMATS: readonly ConfigFormat[] = [
     name: 'switch',
     coerce: (v) => (typeof v === 'string' && v.trim().toLowerCase() in SWITCH_SPELLINGS ? SWITCH_SPELLINGS[v.trim().toLowerCase()] : v),
     validate(value) {
-      if (typeof value !== 'boolean') throw new Error(`must be true or false (in the environment: true, false, 1 or 0); got ${JSON.stringify(value)?.slice(0, 64)}`);
+      if (typeof value !== 'boolean')
+        throw new Error(`must be true or false (in the environment: true, false, 1 or 0); got ${JSON.stringify(value)?.slice(0, 64)}`);
     },
   },
   {

@@ -21,5 +21,6 @@ test('parseBytes reads sizes and refuses zero, negatives and junk', () => {
   assert.equal(parseBytes('10mb'), 10 * 1024 * 1024);
   assert.equal(parseBytes('512KB'), 512 * 1024);
   assert.equal(parseBytes(100), 100);
-  for (const bad of [0, -1, '0kb', 'lots', 1.5]) assert.throws(() => parseBytes(bad, { path: 'server.body_limit' }), /server\.body_limit: must be a size/, String(bad));
+  for (const bad of [0, -1, '0kb', 'lots', 1.5])
+    assert.throws(() => parseBytes(bad, { path: 'server.body_limit' }), /server\.body_limit: must be a size/, String(bad));
 });

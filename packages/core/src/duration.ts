@@ -33,7 +33,8 @@ export function parseDuration(value: unknown, options: DurationOptions = {}): nu
     const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(value);
     if (m) ms = Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!);
   }
-  if (!Number.isFinite(ms)) fail(options, `must be a duration such as 500ms, 30s, 5m, 1h, 7d or a number of milliseconds; got ${JSON.stringify(value)?.slice(0, 64)}`);
+  if (!Number.isFinite(ms))
+    fail(options, `must be a duration such as 500ms, 30s, 5m, 1h, 7d or a number of milliseconds; got ${JSON.stringify(value)?.slice(0, 64)}`);
   const min = options.min ?? 0;
   if (ms < min) fail(options, min === 1 ? 'must be longer than 0' : `must be at least ${min} ms`);
   if (options.max !== undefined && ms > options.max) fail(options, `must be at most ${options.max} ms`);

@@ -11,9 +11,9 @@ export interface GatewayEvents {
   'exchange.settled': { exchange: Exchange; settlement: Settlement };
   'attempt.start': { exchange: Exchange; attempt: Attempt };
   'attempt.end': { exchange: Exchange; attempt: Attempt };
-  'retry': { exchange: Exchange; target: Target; attempt: number; delayMs: number; kind: FailureKind };
-  'failover': { exchange: Exchange; from: Target; to: Target; kind: FailureKind };
-  'giveup': { exchange: Exchange; attempts: readonly Attempt[] };
+  retry: { exchange: Exchange; target: Target; attempt: number; delayMs: number; kind: FailureKind };
+  failover: { exchange: Exchange; from: Target; to: Target; kind: FailureKind };
+  giveup: { exchange: Exchange; attempts: readonly Attempt[] };
   'breaker.open': { target: Target };
   'breaker.half_open': { target: Target };
   'breaker.close': { target: Target };

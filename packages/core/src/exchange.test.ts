@@ -35,7 +35,10 @@ describe('Exchange', () => {
     ex.settle({ outcome: 'failed', status: 500 });
     ex.settle({ outcome: 'aborted', status: 200 });
     await flush();
-    assert.deepEqual(calls.map(([name]) => name), ['a', 'b']);
+    assert.deepEqual(
+      calls.map(([name]) => name),
+      ['a', 'b'],
+    );
     assert.equal(calls[0]![1].outcome, 'completed');
     assert.equal(ex.settlement?.outcome, 'completed');
     assert.equal(ex.signal.aborted, false, 'a later aborted settle() is ignored');

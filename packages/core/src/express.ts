@@ -29,9 +29,13 @@ export function toExpress(middleware: ExchangeMiddleware, options: ExchangeOptio
       path: req.originalUrl.split('?')[0] ?? req.path,
       parsedBody: req.body,
       existing: expressExchange(res),
-      keep: (created) => { res.locals.switchyard = created; },
+      keep: (created) => {
+        res.locals.switchyard = created;
+      },
     };
-    const run = await runAdapted(middleware, options, request, async () => { next(); });
+    const run = await runAdapted(middleware, options, request, async () => {
+      next();
+    });
     if (run.failed) {
       if (run.passed) return void next(run.error); // thrown by a later, non-Switchyard handler
       writeNodeResponse(res, run.exchange, failureResponse(run, request, options));

@@ -24,8 +24,7 @@ export interface AdaptedRequest {
 
 /** How a run ended: `failed` with the error it threw (the exchange is missing if creating it failed). */
 export type AdaptedRun =
-  | { failed: false; exchange: Exchange; passed: boolean }
-  | { failed: true; exchange: Exchange | undefined; passed: boolean; error: unknown };
+  { failed: false; exchange: Exchange; passed: boolean } | { failed: true; exchange: Exchange | undefined; passed: boolean; error: unknown };
 
 /**
  * Create the exchange if this middleware is the first Switchyard one on the request, then run

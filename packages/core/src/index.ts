@@ -1,11 +1,36 @@
 export {
-  type Attempt, BUDGET_MODES, type BudgetMode, type ClientFormat, type Cost, emptyUsage, FAILURE_KINDS, type FailureKind, familyOf, type KeyLimits,
-  type KeyUsageTotals, type Plan, type PlannedTarget, type Principal, type RoutingConfig, type Target, type Usage, type WireFamily,
+  type Attempt,
+  BUDGET_MODES,
+  type BudgetMode,
+  type ClientFormat,
+  type Cost,
+  emptyUsage,
+  FAILURE_KINDS,
+  type FailureKind,
+  familyOf,
+  type KeyLimits,
+  type KeyUsageTotals,
+  type Plan,
+  type PlannedTarget,
+  type Principal,
+  type RoutingConfig,
+  type Target,
+  type Usage,
+  type WireFamily,
 } from './types.js';
 export { GatewayError, type GatewayErrorOptions, isGatewayError, renderAnthropicError, renderError, renderOpenAIError, toGatewayError } from './errors.js';
 export {
-  type BodySource, clientRequestIdFrom, Exchange, type ExchangeInit, type ExchangeResponse, type HeaderMap, type JsonResponse, type Reservation,
-  type Settlement, type StreamResponse, unchangedBodyBytes,
+  type BodySource,
+  clientRequestIdFrom,
+  Exchange,
+  type ExchangeInit,
+  type ExchangeResponse,
+  type HeaderMap,
+  type JsonResponse,
+  type Reservation,
+  type Settlement,
+  type StreamResponse,
+  unchangedBodyBytes,
 } from './exchange.js';
 export { EventBus, type EventBusOptions, type GatewayEvents } from './events.js';
 export { eventJson, formatSseComment, formatSseEvent, parseSseStream, type SseEvent, SseParser, SseTruncatedError } from './sse.js';
@@ -23,10 +48,25 @@ export { isUnderPath } from './admin-routing.js';
 export { type DurationOptions, parseBytes, parseDuration } from './duration.js';
 export { CONFIG_FORMATS, type ConfigFormat, registerConfigFormats } from './config-formats.js';
 export {
-  clientJson, clip, everyModel, headerValue, MAX_MODEL_NAME_LENGTH, type ModelLabel, modelNameProblem, OTHER_MODEL, safeHeaders,
+  clientJson,
+  clip,
+  everyModel,
+  headerValue,
+  MAX_MODEL_NAME_LENGTH,
+  type ModelLabel,
+  modelNameProblem,
+  OTHER_MODEL,
+  safeHeaders,
 } from './client-text.js';
 export { requestedOutputTokens } from './output-tokens.js';
 export {
-  approximateTokens, estimateInputTokens, inputTokenBound, loadedTokenCounter, loadTokenCounter, MESSAGE_TOKENS, promptParts, type PromptParts,
+  approximateTokens,
+  estimateInputTokens,
+  inputTokenBound,
+  loadedTokenCounter,
+  loadTokenCounter,
+  MESSAGE_TOKENS,
+  promptParts,
+  type PromptParts,
   type TokenCounter,
 } from './token-estimate.js';

@@ -12,7 +12,14 @@ export function koaRoutes(routes: readonly Route[], options: { prefix?: string }
     const path = ctx.path.slice(prefix.length);
     const match = matchRoute(routes, ctx.method, path);
     if (!match) return next();
-    const result = await answerRoute({ ...match, path, search: ctx.querystring, req: ctx.req, parsedBody: (ctx.request as { body?: unknown }).body, context: ctx });
+    const result = await answerRoute({
+      ...match,
+      path,
+      search: ctx.querystring,
+      req: ctx.req,
+      parsedBody: (ctx.request as { body?: unknown }).body,
+      context: ctx,
+    });
     ctx.status = result.status;
     if (result.headers) ctx.set(result.headers);
     if ('stream' in result) {

@@ -29,7 +29,9 @@ export function toKoa(middleware: ExchangeMiddleware, options: ExchangeOptions =
       path: ctx.path,
       parsedBody: (ctx.request as { body?: unknown }).body,
       existing: koaExchange(ctx),
-      keep: (created) => { ctx.state.switchyard = created; },
+      keep: (created) => {
+        ctx.state.switchyard = created;
+      },
     };
     const run = await runAdapted(middleware, options, request, next);
     if (run.failed) {

@@ -1,5 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { assertJsonContentType, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_JSON_DEPTH, formatForPath, headerMap, parseJsonObject, readRawBody } from './body.js';
+import {
+  assertJsonContentType,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_JSON_DEPTH,
+  formatForPath,
+  headerMap,
+  parseJsonObject,
+  readRawBody,
+} from './body.js';
 import { GatewayError, renderError, toGatewayError } from './errors.js';
 import { Exchange, type ExchangeResponse, type JsonResponse, type StreamResponse } from './exchange.js';
 import { prependItem } from './prepend.js';
@@ -50,7 +59,7 @@ export function unanswered(middleware: ExchangeMiddleware): GatewayError {
 
 /** Resolve the client format of a request, or fail with a 404 in OpenAI format. */
 export function resolveFormat(options: ExchangeOptions, path: string): ClientFormat {
-  const format = typeof options.format === 'function' ? options.format(path) : options.format ?? formatForPath(path);
+  const format = typeof options.format === 'function' ? options.format(path) : (options.format ?? formatForPath(path));
   if (!format) throw new GatewayError(`No AI endpoint at ${path}`, { status: 404, code: 'unknown_route' });
   return format;
 }
@@ -158,9 +167,7 @@ export function responseHeaders(exchange: Exchange, response: ExchangeResponse):
 export function streamErrorFrame(format: ClientFormat, err: unknown, requestId?: string): string {
   const error = toGatewayError(err);
   const body = renderError(error, format, requestId ?? null);
-  return familyOf(format) === 'anthropic'
-    ? formatSseEvent({ event: 'error', data: JSON.stringify(body) })
-    : formatSseEvent({ data: JSON.stringify(body) });
+  return familyOf(format) === 'anthropic' ? formatSseEvent({ event: 'error', data: JSON.stringify(body) }) : formatSseEvent({ data: JSON.stringify(body) });
 }
 
 /**

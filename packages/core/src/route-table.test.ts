@@ -6,7 +6,13 @@ import { answerRoute, matchRoute, type Route } from './route-table.js';
 const routes: Route[] = [
   { method: 'GET', path: '/v1/providers/health', handler: () => ({ status: 200, body: { ok: true } }) },
   { method: 'GET', path: '/v1/providers/:name', handler: (req) => ({ status: 200, body: { name: req.params.name } }) },
-  { method: 'POST', path: '/v1/costs/analyze', handler: () => { throw new GatewayError('nope', { status: 403, code: 'model_not_allowed' }); } },
+  {
+    method: 'POST',
+    path: '/v1/costs/analyze',
+    handler: () => {
+      throw new GatewayError('nope', { status: 403, code: 'model_not_allowed' });
+    },
+  },
 ];
 
 test('matchRoute: exact paths, :params decoded, HEAD as GET, method and malformed escapes respected', () => {
@@ -18,7 +24,15 @@ test('matchRoute: exact paths, :params decoded, HEAD as GET, method and malforme
 });
 
 test('answerRoute: a thrown error is answered in the client format', async () => {
-  const input = (headers: Record<string, string>) => ({ route: routes[2]!, params: {}, path: '/v1/costs/analyze', search: '', req: { method: 'POST', headers } as never, parsedBody: undefined, context: undefined });
+  const input = (headers: Record<string, string>) => ({
+    route: routes[2]!,
+    params: {},
+    path: '/v1/costs/analyze',
+    search: '',
+    req: { method: 'POST', headers } as never,
+    parsedBody: undefined,
+    context: undefined,
+  });
   const openai = await answerRoute(input({}));
   assert.equal(openai.status, 403);
   assert.deepEqual((openai as { body: any }).body.error.code, 'model_not_allowed');

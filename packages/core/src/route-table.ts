@@ -23,8 +23,7 @@ export interface RouteRequest {
 
 /** A JSON answer, or a stream (server-sent events) the mount pipes until the client leaves. */
 export type RouteResult =
-  | { status: number; body: unknown; headers?: Record<string, string> }
-  | { status: number; stream: Readable; headers: Record<string, string> };
+  { status: number; body: unknown; headers?: Record<string, string> } | { status: number; stream: Readable; headers: Record<string, string> };
 
 /** One entry of a framework-neutral route table. */
 export interface Route {
@@ -100,7 +99,11 @@ export async function answerRoute(input: RouteInput): Promise<RouteResult> {
   try {
     return await input.route.handler(request);
   } catch (err) {
-    const error = isGatewayError(err) ? err : err instanceof TypeError ? new GatewayError(err.message, { status: 400, code: 'invalid_request' }) : toGatewayError(err);
+    const error = isGatewayError(err)
+      ? err
+      : err instanceof TypeError
+        ? new GatewayError(err.message, { status: 400, code: 'invalid_request' })
+        : toGatewayError(err);
     const format = req.headers['anthropic-version'] !== undefined ? 'anthropic.messages' : 'openai.chat';
     return { status: error.status, body: renderError(error, format), headers: error.headers };
   }

@@ -80,8 +80,15 @@ describe('SseParser', () => {
     assert.deepEqual(
       whole.events.map((e) => e.event),
       [
-        'message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_delta',
-        'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop',
+        'message_start',
+        'content_block_start',
+        'ping',
+        'content_block_delta',
+        'content_block_delta',
+        'content_block_delta',
+        'content_block_stop',
+        'message_delta',
+        'message_stop',
       ],
     );
     for (const ev of whole.events) assert.equal((JSON.parse(ev.data) as { type: string }).type, ev.event);
@@ -99,7 +106,11 @@ describe('SseParser', () => {
 
   it('an id carries over to later events, an id with NUL is ignored, a bad retry is ignored', () => {
     const { events } = parseChunks(['id: 1\ndata: a\n\ndata: b\n\nid: x\0y\nretry: 1s\ndata: c\n\n']);
-    assert.deepEqual(events, [{ data: 'a', id: '1' }, { data: 'b', id: '1' }, { data: 'c', id: '1' }]);
+    assert.deepEqual(events, [
+      { data: 'a', id: '1' },
+      { data: 'b', id: '1' },
+      { data: 'c', id: '1' },
+    ]);
   });
 
   it('end() reports a trailing event without its blank line as truncated, and does not dispatch it', () => {

@@ -130,11 +130,24 @@ export class SseParser {
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     switch (field) {
-      case 'data': this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`; this.#sawField = true; break; // `data` alone
-      case 'event': this.#event = value; this.#sawField = true; break;
-      case 'id': if (!value.includes('\0')) this.#id = value; this.#sawField = true; break;
-      case 'retry': if (/^\d+$/.test(value)) this.#retry = Number(value); this.#sawField = true; break;
-      default: break; // unknown fields are ignored
+      case 'data':
+        this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`;
+        this.#sawField = true;
+        break; // `data` alone
+      case 'event':
+        this.#event = value;
+        this.#sawField = true;
+        break;
+      case 'id':
+        if (!value.includes('\0')) this.#id = value;
+        this.#sawField = true;
+        break;
+      case 'retry':
+        if (/^\d+$/.test(value)) this.#retry = Number(value);
+        this.#sawField = true;
+        break;
+      default:
+        break; // unknown fields are ignored
     }
     return undefined;
   }

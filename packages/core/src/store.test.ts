@@ -41,7 +41,10 @@ describe('MemoryStore', () => {
     const store = new MemoryStore({ sweepIntervalMs: 0 });
     const results = await Promise.all(Array.from({ length: 50 }, () => store.increment('n', 1, 60_000)));
     assert.equal(await store.get('n'), 50);
-    assert.deepEqual([...results].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1));
+    assert.deepEqual(
+      [...results].sort((a, b) => a - b),
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
     store.close();
   });
 

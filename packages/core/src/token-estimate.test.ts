@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { approximateTokens, estimateInputTokens, inputTokenBound, loadedTokenCounter, loadTokenCounter, MESSAGE_TOKENS, promptParts } from './token-estimate.js';
+import {
+  approximateTokens,
+  estimateInputTokens,
+  inputTokenBound,
+  loadedTokenCounter,
+  loadTokenCounter,
+  MESSAGE_TOKENS,
+  promptParts,
+} from './token-estimate.js';
 
 test('before the tokenizer loads, the estimate counts 4 characters per token; after, o200k tokens', async () => {
   const exchange = { format: 'openai.chat' as const, body: { messages: [{ role: 'user', content: 'Hello, world!' }] } };
-  if (loadedTokenCounter() === undefined) assert.equal(estimateInputTokens(exchange), approximateTokens('user') + approximateTokens('Hello, world!') + MESSAGE_TOKENS);
+  if (loadedTokenCounter() === undefined)
+    assert.equal(estimateInputTokens(exchange), approximateTokens('user') + approximateTokens('Hello, world!') + MESSAGE_TOKENS);
   await loadTokenCounter();
   // "user" + "Hello, world!" = 1 + 4 tokens in o200k, plus 4 framing tokens.
   assert.equal(estimateInputTokens(exchange), 9);
@@ -13,7 +22,9 @@ test('before the tokenizer loads, the estimate counts 4 characters per token; af
 test('special-token text sent by a user is ordinary text, not an error', async () => {
   const count = await loadTokenCounter();
   assert.ok(count('<|endoftext|>') > 1);
-  assert.ok(estimateInputTokens({ format: 'openai.chat', body: { messages: [{ role: 'user', content: '<|endoftext|><|fim_prefix|>' }] } }, count) > MESSAGE_TOKENS);
+  assert.ok(
+    estimateInputTokens({ format: 'openai.chat', body: { messages: [{ role: 'user', content: '<|endoftext|><|fim_prefix|>' }] } }, count) > MESSAGE_TOKENS,
+  );
 });
 
 test('one set of rules: ids, types, signatures, cache hints and binary payloads are not text; images and documents cost a flat amount', () => {
@@ -21,17 +32,55 @@ test('one set of rules: ids, types, signatures, cache hints and binary payloads 
   const anthropic = promptParts('anthropic.messages', {
     system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
     messages: [
-      { role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: base64 } }, { type: 'text', text: 'What is this?' }] },
-      { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm', signature: 'sig'.repeat(100) }, { type: 'tool_use', id: 'toolu_1', name: 'look', input: { q: 'x' } }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'a cat' }, { type: 'document', source: { type: 'base64', data: base64 } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: base64 } },
+          { type: 'text', text: 'What is this?' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'hmm', signature: 'sig'.repeat(100) },
+          { type: 'tool_use', id: 'toolu_1', name: 'look', input: { q: 'x' } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_1', content: 'a cat' },
+          { type: 'document', source: { type: 'base64', data: base64 } },
+        ],
+      },
     ],
     tools: [{ name: 'look', input_schema: { type: 'object' } }],
   });
-  assert.deepEqual(anthropic.texts, ['Be brief.', 'user', 'What is this?', 'assistant', 'hmm', 'look', 'x', 'user', 'a cat', '[{"name":"look","input_schema":{"type":"object"}}]']);
+  assert.deepEqual(anthropic.texts, [
+    'Be brief.',
+    'user',
+    'What is this?',
+    'assistant',
+    'hmm',
+    'look',
+    'x',
+    'user',
+    'a cat',
+    '[{"name":"look","input_schema":{"type":"object"}}]',
+  ]);
   // 3 messages, an image, a base64 document (two images' worth), the tool-use prompt.
   assert.equal(anthropic.fixedTokens, 3 * MESSAGE_TOKENS + 1600 + 3200 + 300);
   const openai = promptParts('openai.chat', {
-    messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${base64}` } }, { type: 'input_audio', input_audio: { data: base64 } }] }, { role: 'tool', tool_call_id: 'call_1', content: 'ok' }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${base64}` } },
+          { type: 'input_audio', input_audio: { data: base64 } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'ok' },
+    ],
   });
   assert.deepEqual(openai.texts, ['user', 'tool', 'ok']);
   assert.equal(openai.fixedTokens, 2 * MESSAGE_TOKENS + 765);
@@ -40,7 +89,15 @@ test('one set of rules: ids, types, signatures, cache hints and binary payloads 
 
 test('the cheap bound is never below the tokenizer estimate, whatever the script', async () => {
   const count = await loadTokenCounter();
-  for (const text of ['plain English words and sentences.', '東京は日本の首都です。漢字とひらがな。', '🙂🚀👩‍👩‍👧‍👦 emoji', 'x'.repeat(1000), ' \n\t'.repeat(50), 'ünïcödé ÀÉÎÕÜ', '龘靐齉𠜎𠜱𠝹𠱓𪚥']) {
+  for (const text of [
+    'plain English words and sentences.',
+    '東京は日本の首都です。漢字とひらがな。',
+    '🙂🚀👩‍👩‍👧‍👦 emoji',
+    'x'.repeat(1000),
+    ' \n\t'.repeat(50),
+    'ünïcödé ÀÉÎÕÜ',
+    '龘靐齉𠜎𠜱𠝹𠱓𪚥',
+  ]) {
     const exchange = { format: 'openai.chat' as const, body: { messages: [{ role: 'user', content: text }] } };
     assert.ok(inputTokenBound(exchange) >= estimateInputTokens(exchange, count), `bound below estimate for ${JSON.stringify(text.slice(0, 20))}`);
   }

@@ -7,11 +7,7 @@
  * The API dialect a client speaks, decided by the route it called.
  * Errors, streams and bodies are always rendered in the client's format.
  */
-export type ClientFormat =
-  | 'openai.chat'
-  | 'openai.embeddings'
-  | 'anthropic.messages'
-  | 'anthropic.count_tokens';
+export type ClientFormat = 'openai.chat' | 'openai.embeddings' | 'anthropic.messages' | 'anthropic.count_tokens';
 
 /** The wire family of a format: which error body and stream framing it uses. */
 export type WireFamily = 'openai' | 'anthropic';
@@ -26,21 +22,20 @@ export function familyOf(format: ClientFormat): WireFamily {
  * Failover decides retry / fail over / stop from this alone.
  */
 export type FailureKind =
-  | 'rate_limited'
-  | 'overloaded'
-  | 'server_error'
-  | 'timeout'
-  | 'network'
-  | 'context_length'
-  | 'content_policy'
-  | 'auth'
-  | 'model_unavailable'
-  | 'bad_request';
+  'rate_limited' | 'overloaded' | 'server_error' | 'timeout' | 'network' | 'context_length' | 'content_policy' | 'auth' | 'model_unavailable' | 'bad_request';
 
 /** Every failure kind, in a stable order (for metrics, config validation). */
 export const FAILURE_KINDS: readonly FailureKind[] = [
-  'rate_limited', 'overloaded', 'server_error', 'timeout', 'network',
-  'context_length', 'content_policy', 'auth', 'model_unavailable', 'bad_request',
+  'rate_limited',
+  'overloaded',
+  'server_error',
+  'timeout',
+  'network',
+  'context_length',
+  'content_policy',
+  'auth',
+  'model_unavailable',
+  'bad_request',
 ];
 
 /** One (provider, upstream model) pair a request could be sent to. */
@@ -158,9 +153,7 @@ export function emptyUsage(source: Usage['source'] = 'provider'): Usage {
 }
 
 /** Cost of one request in USD, or null with the reason it is unknown. */
-export type Cost =
-  | { usd: number; currency: 'USD'; breakdown?: Record<string, number> }
-  | { usd: null; reason: string };
+export type Cost = { usd: number; currency: 'USD'; breakdown?: Record<string, number> } | { usd: null; reason: string };
 
 /** Per-key token budget and request-rate settings (read by rate-limit). */
 export interface KeyLimits {

@@ -26,7 +26,11 @@ test('a better arm is named the winner only once both arms have the minimum samp
   const report = ab.report();
   // Below 200 requests per arm no verdict is given, however large the gap looks.
   assert.equal(verdicts[0], 'insufficient_data');
-  assert.equal(verdicts.slice(0, 7).every((v) => v === 'insufficient_data'), true, verdicts.join());
+  assert.equal(
+    verdicts.slice(0, 7).every((v) => v === 'insufficient_data'),
+    true,
+    verdicts.join(),
+  );
   assert.equal(report.verdict, 'winner');
   assert.equal(report.winner, 'candidate');
   const rate = report.comparisons.find((c) => c.metric === 'success_rate')!;
@@ -50,7 +54,16 @@ test('equal arms: enough samples, and no winner is named', () => {
 });
 
 test('assignment follows the shares and is sticky per user', () => {
-  const ab = new AbTest({ ...definition, arms: [{ ...definition.arms[0]!, share: 90 }, { ...definition.arms[1]!, share: 10 }] }, { minSamples: 100, alpha: 0.05 });
+  const ab = new AbTest(
+    {
+      ...definition,
+      arms: [
+        { ...definition.arms[0]!, share: 90 },
+        { ...definition.arms[1]!, share: 10 },
+      ],
+    },
+    { minSamples: 100, alpha: 0.05 },
+  );
   const random = seeded(1);
   let candidate = 0;
   for (let i = 0; i < 10_000; i++) if (ab.assign(undefined, random).name === 'candidate') candidate += 1;
@@ -69,5 +82,8 @@ test('matching by model, key and metadata; bad definitions are refused with the 
   assert.equal(ab.matches({ model: 'fast', principalId: 'key_1' }), false);
   assert.equal(ab.matches({ model: 'smart', principalId: 'key_1', metadata: { team: 'search' } }), false);
   assert.throws(() => new AbTest({ ...definition, arms: [definition.arms[0]!] }, { minSamples: 10, alpha: 0.05 }), /arms: 2 to 10/);
-  assert.throws(() => new AbTest({ ...definition, arms: [definition.arms[0]!, { ...definition.arms[1]!, share: 0 }] }, { minSamples: 10, alpha: 0.05 }), /arms\[1\]\.share/);
+  assert.throws(
+    () => new AbTest({ ...definition, arms: [definition.arms[0]!, { ...definition.arms[1]!, share: 0 }] }, { minSamples: 10, alpha: 0.05 }),
+    /arms\[1\]\.share/,
+  );
 });

@@ -236,7 +236,11 @@ function compare(control: ArmFigures, arm: ArmFigures, name: string, alpha: numb
     const significant = test.pValue < alpha;
     out.push({ metric, arm: name, difference, ...test, significant, better: lowerIsBetter(metric) ? difference < 0 : difference > 0 });
   };
-  add('success_rate', twoProportionTest(arm.successes, arm.requests, control.successes, control.requests), arm.successes / arm.requests - control.successes / control.requests);
+  add(
+    'success_rate',
+    twoProportionTest(arm.successes, arm.requests, control.successes, control.requests),
+    arm.successes / arm.requests - control.successes / control.requests,
+  );
   add('latency', welchTest(arm.latency, control.latency), arm.latency.mean - control.latency.mean);
   if (arm.cost.count > 1 && control.cost.count > 1) add('cost', welchTest(arm.cost, control.cost), arm.cost.mean - control.cost.mean);
   if (arm.quality.count > 1 && control.quality.count > 1) add('quality', welchTest(arm.quality, control.quality), arm.quality.mean - control.quality.mean);
@@ -278,7 +282,8 @@ export function checkDefinition(d: ExperimentDefinition): void {
   if (!d.match || typeof d.match !== 'object') throw new TypeError('match: must be an object ({ models?, keys?, metadata? })');
   for (const field of ['models', 'keys'] as const) {
     const list = d.match[field];
-    if (list !== undefined && (!Array.isArray(list) || list.some((v) => typeof v !== 'string'))) throw new TypeError(`match.${field}: must be a list of strings`);
+    if (list !== undefined && (!Array.isArray(list) || list.some((v) => typeof v !== 'string')))
+      throw new TypeError(`match.${field}: must be a list of strings`);
   }
   if (d.match.metadata !== undefined && (typeof d.match.metadata !== 'object' || Object.values(d.match.metadata).some((v) => typeof v !== 'string'))) {
     throw new TypeError('match.metadata: must map names to strings');
@@ -289,7 +294,8 @@ export function checkDefinition(d: ExperimentDefinition): void {
     if (!arm || typeof arm.name !== 'string' || !ID.test(arm.name)) throw new TypeError(`arms[${i}].name: 1-64 letters, digits, ".", "_" or "-"`);
     if (names.has(arm.name)) throw new TypeError(`arms[${i}].name: "${arm.name}" is used twice`);
     names.add(arm.name);
-    if (typeof arm.provider !== 'string' || arm.provider === '' || typeof arm.model !== 'string' || arm.model === '') throw new TypeError(`arms[${i}]: provider and model are required`);
+    if (typeof arm.provider !== 'string' || arm.provider === '' || typeof arm.model !== 'string' || arm.model === '')
+      throw new TypeError(`arms[${i}]: provider and model are required`);
     if (typeof arm.share !== 'number' || !(arm.share > 0)) throw new TypeError(`arms[${i}].share: must be a number above 0`);
   });
   if (d.metric !== undefined && !(d.metric in METHODS)) throw new TypeError('metric: success_rate, quality, latency or cost');

@@ -29,7 +29,10 @@ for (const [name, store] of [
   test(`${name}: instances on one store agree on starts, stops and declarations; a running id is taken everywhere`, async () => {
     const { a, b } = twoInstances(store());
     const started = await a.start(definition);
-    assert.deepEqual((await b.list()).map((r) => [r.id, r.status, r.startedAt]), [['mini-vs-haiku', 'running', started.startedAt]]);
+    assert.deepEqual(
+      (await b.list()).map((r) => [r.id, r.status, r.startedAt]),
+      [['mini-vs-haiku', 'running', started.startedAt]],
+    );
     await assert.rejects(b.start(definition), { status: 409, code: 'experiment_exists' });
     assert.equal([...b.match({ model: 'fast' })].length, 1, 'B routes the experiment after reading it');
 
@@ -76,7 +79,11 @@ test('RunningMean.fromSums gives the same mean and variance as adding one by one
   const values = [3, 7, 7, 19, 0.5, 12];
   const added = new RunningMean();
   for (const v of values) added.add(v);
-  const summed = RunningMean.fromSums(values.length, values.reduce((s, v) => s + v, 0), values.reduce((s, v) => s + v * v, 0));
+  const summed = RunningMean.fromSums(
+    values.length,
+    values.reduce((s, v) => s + v, 0),
+    values.reduce((s, v) => s + v * v, 0),
+  );
   assert.equal(summed.count, added.count);
   assert.ok(Math.abs(summed.mean - added.mean) < 1e-12);
   assert.ok(Math.abs(summed.variance - added.variance) < 1e-9);

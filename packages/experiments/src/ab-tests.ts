@@ -99,7 +99,8 @@ export function abTests(options: AbTestsOptions): AbTests {
         test.state = next;
         return report(test);
       }
-      if (attempt > 0) throw new GatewayError(`Experiment "${id}" is being changed elsewhere; try again`, { status: 409, code: 'experiment_conflict', param: 'id' });
+      if (attempt > 0)
+        throw new GatewayError(`Experiment "${id}" is being changed elsewhere; try again`, { status: 409, code: 'experiment_conflict', param: 'id' });
     }
   };
 

@@ -73,7 +73,14 @@ export function canaries(options: CanariesOptions): Canaries {
       await refresh(canary.definition.id);
       return undefined;
     }
-    const fields = { canary: transition.id, from: transition.from, to: transition.to, share: transition.share, criterion: transition.criterion, reason: transition.reason };
+    const fields = {
+      canary: transition.id,
+      from: transition.from,
+      to: transition.to,
+      share: transition.share,
+      criterion: transition.criterion,
+      reason: transition.reason,
+    };
     if (transition.to === 'rolled_back') options.logger?.warn(fields, 'canary rolled back');
     else options.logger?.info(fields, transition.to === 'promoted' ? 'canary promoted' : 'canary step passed');
     options.onTransition?.(transition);
@@ -93,13 +100,18 @@ export function canaries(options: CanariesOptions): Canaries {
         if (!canary.definition.models.includes(exchange.requestedModel)) continue;
         const { target, arm } = canary.pick(options.random());
         if (exchange.principal?.allowedProviders && !exchange.principal.allowedProviders.includes(target.provider)) return undefined;
-        exchange.plan = { strategy: `canary:${canary.definition.id}`, targets: [{ ...target, reason: `canary ${canary.definition.id} (${canary.state.status}, ${canary.share}%): ${arm}` }] };
+        exchange.plan = {
+          strategy: `canary:${canary.definition.id}`,
+          targets: [{ ...target, reason: `canary ${canary.definition.id} (${canary.state.status}, ${canary.share}%): ${arm}` }],
+        };
         exchange.responseHeaders['x-switchyard-canary'] = `${canary.definition.id}/${arm}`;
         if (canary.state.status === 'ramping') {
           exchange.onSettled((ex, settlement) => {
             if (settlement.outcome === 'aborted') return;
             canary.record(arm, { success: settlement.outcome === 'completed' && settlement.status < 400, latencyMs: settlement.endedAt - ex.startedAt });
-            void commit(canary, canary.evaluate(options.now())).catch((err: unknown) => options.logger?.error({ canary: canary.definition.id, err: String((err as Error)?.message ?? err) }, 'canary state not saved'));
+            void commit(canary, canary.evaluate(options.now())).catch((err: unknown) =>
+              options.logger?.error({ canary: canary.definition.id, err: String((err as Error)?.message ?? err) }, 'canary state not saved'),
+            );
           });
         }
         return { canary, arm };

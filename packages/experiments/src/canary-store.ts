@@ -84,7 +84,12 @@ export async function postgresCanaryStore(pool: PgPool): Promise<CanaryStore> {
       );
     },
     async advance(state) {
-      const { rows } = await pool.query('UPDATE switchyard_canaries SET state = $1, version = $2 WHERE id = $3 AND version = $4 RETURNING id', [JSON.stringify(state), state.version, state.id, state.version - 1]);
+      const { rows } = await pool.query('UPDATE switchyard_canaries SET state = $1, version = $2 WHERE id = $3 AND version = $4 RETURNING id', [
+        JSON.stringify(state),
+        state.version,
+        state.id,
+        state.version - 1,
+      ]);
       return rows.length === 1;
     },
   };

@@ -58,9 +58,18 @@ test('a canary meeting its criteria moves up the ramp no faster than the step du
   for (let i = 0; i < 3000 && sim.exp.canaries.report('sonnet-canary').state.status === 'ramping'; i++) await sim.request();
   const report = sim.exp.canaries.report('sonnet-canary');
   assert.equal(report.state.status, 'promoted', JSON.stringify(report));
-  assert.deepEqual(sim.transitions.map((t) => [t.to, t.share, t.criterion]), [['ramping', 50, 'criteria_met'], ['ramping', 100, 'criteria_met'], ['promoted', 100, 'criteria_met']]);
+  assert.deepEqual(
+    sim.transitions.map((t) => [t.to, t.share, t.criterion]),
+    [
+      ['ramping', 50, 'criteria_met'],
+      ['ramping', 100, 'criteria_met'],
+      ['promoted', 100, 'criteria_met'],
+    ],
+  );
   const started = 1_000_000;
-  sim.transitions.forEach((t, i) => assert.ok(t.at - (i === 0 ? started : sim.transitions[i - 1]!.at) >= 60_000, `step ${i} passed after less than its duration`));
+  sim.transitions.forEach((t, i) =>
+    assert.ok(t.at - (i === 0 ? started : sim.transitions[i - 1]!.at) >= 60_000, `step ${i} passed after less than its duration`),
+  );
   assert.ok(sim.served.anthropic > 40 && sim.served.openai > 100);
   assert.ok(sim.lines.some((l) => l.includes('canary promoted')));
   // Once promoted, the candidate takes all the traffic.

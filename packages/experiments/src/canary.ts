@@ -179,7 +179,10 @@ export class Canary {
     if (c.requests < enough) return undefined;
     const errors = this.#candidate.errors;
     if (criteria.maxErrorRate !== undefined && c.requests > 0 && proportionInterval(errors, c.requests)!.low > criteria.maxErrorRate) {
-      return { criterion: 'error_rate', reason: `error rate ${(c.errorRate! * 100).toFixed(1)}% over ${c.requests} requests exceeds ${(criteria.maxErrorRate * 100).toFixed(1)}%` };
+      return {
+        criterion: 'error_rate',
+        reason: `error rate ${(c.errorRate! * 100).toFixed(1)}% over ${c.requests} requests exceeds ${(criteria.maxErrorRate * 100).toFixed(1)}%`,
+      };
     }
     if (criteria.maxP95LatencyMs !== undefined && c.p95LatencyMs! > criteria.maxP95LatencyMs) {
       return { criterion: 'p95_latency', reason: `p95 latency ${Math.round(c.p95LatencyMs!)} ms exceeds ${criteria.maxP95LatencyMs} ms` };
@@ -225,20 +228,31 @@ export class Canary {
 export function checkCanary(d: CanaryDefinition): void {
   if (!d || typeof d !== 'object') throw new TypeError('canary: must be an object');
   if (typeof d.id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(d.id)) throw new TypeError('id: 1-64 letters, digits, ".", "_" or "-"');
-  if (!Array.isArray(d.models) || d.models.length === 0 || d.models.some((m) => typeof m !== 'string')) throw new TypeError('models: a non-empty list of model names');
+  if (!Array.isArray(d.models) || d.models.length === 0 || d.models.some((m) => typeof m !== 'string'))
+    throw new TypeError('models: a non-empty list of model names');
   for (const side of ['baseline', 'candidate'] as const) {
     const t = d[side];
-    if (!t || typeof t.provider !== 'string' || !t.provider || typeof t.model !== 'string' || !t.model) throw new TypeError(`${side}: { provider, model } is required`);
+    if (!t || typeof t.provider !== 'string' || !t.provider || typeof t.model !== 'string' || !t.model)
+      throw new TypeError(`${side}: { provider, model } is required`);
   }
   if (d.steps !== undefined) {
-    const ok = Array.isArray(d.steps) && d.steps.length > 0 && d.steps.every((s, i) => typeof s === 'number' && s > 0 && s <= 100 && (i === 0 || s > d.steps![i - 1]!)) && d.steps.at(-1) === 100;
+    const ok =
+      Array.isArray(d.steps) &&
+      d.steps.length > 0 &&
+      d.steps.every((s, i) => typeof s === 'number' && s > 0 && s <= 100 && (i === 0 || s > d.steps![i - 1]!)) &&
+      d.steps.at(-1) === 100;
     if (!ok) throw new TypeError('steps: rising percentages ending at 100, e.g. [1, 5, 25, 50, 100]');
   }
-  if (d.stepDurationMs !== undefined && !(Number.isFinite(d.stepDurationMs) && d.stepDurationMs >= 0)) throw new TypeError('stepDurationMs: a duration of 0 or more');
+  if (d.stepDurationMs !== undefined && !(Number.isFinite(d.stepDurationMs) && d.stepDurationMs >= 0))
+    throw new TypeError('stepDurationMs: a duration of 0 or more');
   if (d.minSamples !== undefined && !(Number.isInteger(d.minSamples) && d.minSamples >= 1)) throw new TypeError('minSamples: an integer of at least 1');
   const c = d.criteria;
   if (!c || typeof c !== 'object') throw new TypeError('criteria: { maxErrorRate?, maxP95LatencyMs?, qualityMargin? } is required');
-  for (const [k, max] of [['maxErrorRate', 1], ['qualityMargin', 1], ['maxP95LatencyMs', Infinity]] as const) {
+  for (const [k, max] of [
+    ['maxErrorRate', 1],
+    ['qualityMargin', 1],
+    ['maxP95LatencyMs', Infinity],
+  ] as const) {
     const v = c[k];
     if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= max)) throw new TypeError(`criteria.${k}: a number from 0${max === 1 ? ' to 1' : ''}`);
   }

@@ -19,7 +19,16 @@ test('the built-in rules label code, math, creative, extraction and chat; config
 });
 
 test('category routing sends code prompts to the configured target and leaves other prompts alone', async () => {
-  const exp = experiments({ categoryRoutes: { code: { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }, { provider: 'openai', model: 'gpt-4o', fallbackOnly: true }] } } });
+  const exp = experiments({
+    categoryRoutes: {
+      code: {
+        targets: [
+          { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+          { provider: 'openai', model: 'gpt-4o', fallbackOnly: true },
+        ],
+      },
+    },
+  });
   const run = async (body: Record<string, unknown>) => {
     const exchange = new Exchange({ format: 'openai.chat', body, headers: {} });
     exchange.plan = { strategy: 'priority', targets: [{ provider: 'openai', model: 'gpt-4o-mini', reason: 'default' }] };
@@ -27,11 +36,17 @@ test('category routing sends code prompts to the configured target and leaves ot
     return exchange;
   };
   const code = await run(ask('Refactor this: ```py\ndef f(x): return x```'));
-  assert.deepEqual(code.plan!.targets.map((t) => `${t.provider}/${t.model}`), ['anthropic/claude-sonnet-4-5', 'openai/gpt-4o']);
+  assert.deepEqual(
+    code.plan!.targets.map((t) => `${t.provider}/${t.model}`),
+    ['anthropic/claude-sonnet-4-5', 'openai/gpt-4o'],
+  );
   assert.equal(code.plan!.strategy, 'category:code');
   assert.equal(code.responseHeaders['x-switchyard-category'], 'code');
   const chat = await run(ask('Good morning!'));
-  assert.deepEqual(chat.plan!.targets.map((t) => t.model), ['gpt-4o-mini']);
+  assert.deepEqual(
+    chat.plan!.targets.map((t) => t.model),
+    ['gpt-4o-mini'],
+  );
   assert.equal(chat.responseHeaders['x-switchyard-category'], 'chat');
 });
 
@@ -47,7 +62,11 @@ test('cost_quality_balance: the cheapest target whose measured quality for the c
       code: {
         optimization: 'cost_quality_balance',
         qualityMin: 0.8,
-        targets: [{ provider: 'dear', model: 'large' }, { provider: 'mid', model: 'medium' }, { provider: 'cheap', model: 'mini' }],
+        targets: [
+          { provider: 'dear', model: 'large' },
+          { provider: 'mid', model: 'medium' },
+          { provider: 'cheap', model: 'mini' },
+        ],
       },
     },
   });

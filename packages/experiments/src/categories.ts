@@ -49,13 +49,23 @@ export interface CategoryRoute {
 }
 
 const text = (content: unknown): string =>
-  typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => (typeof p === 'object' && p && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('\n') : '';
+  typeof content === 'string'
+    ? content
+    : Array.isArray(content)
+      ? content.map((p) => (typeof p === 'object' && p && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('\n')
+      : '';
 
 /** The user messages' and the system prompt's text (OpenAI or Anthropic shape), each bounded to `max` characters. */
 export function promptText(body: Record<string, unknown>, max = 20_000): { user: string; system: string } {
   const messages = Array.isArray(body.messages) ? (body.messages as { role?: string; content?: unknown }[]) : [];
-  const user = messages.filter((m) => m.role === 'user').map((m) => text(m.content)).join('\n').slice(0, max);
-  const system = [text(body.system), ...messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => text(m.content))].join('\n').slice(0, max);
+  const user = messages
+    .filter((m) => m.role === 'user')
+    .map((m) => text(m.content))
+    .join('\n')
+    .slice(0, max);
+  const system = [text(body.system), ...messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => text(m.content))]
+    .join('\n')
+    .slice(0, max);
   return { user, system };
 }
 
@@ -68,7 +78,9 @@ export function categoriser(rules: readonly CategoryRule[]): (body: Record<strin
   }));
   return function categorise(body) {
     const { user, system } = promptText(body);
-    const hasTools = (Array.isArray(body.tools) && body.tools.length > 0) || (typeof body.response_format === 'object' && body.response_format !== null && (body.response_format as { type?: string }).type !== 'text');
+    const hasTools =
+      (Array.isArray(body.tools) && body.tools.length > 0) ||
+      (typeof body.response_format === 'object' && body.response_format !== null && (body.response_format as { type?: string }).type !== 'text');
     const metadata = typeof body.metadata === 'object' && body.metadata !== null ? (body.metadata as Record<string, unknown>) : {};
     for (const r of compiled) {
       if (r.contentRe && !r.contentRe.some((re) => re.test(user))) continue;
@@ -99,7 +111,11 @@ export function planCategory(
     const meets = (t: CategoryTarget) => route.qualityMin === undefined || (quality(t.provider, t.model) ?? -1) >= route.qualityMin;
     ordered = [...main].sort((a, b) => Number(meets(b)) - Number(meets(a)) || cost(a) - cost(b));
   }
-  return [...ordered, ...fallback].map((t) => ({ provider: t.provider, model: t.model, reason: `category ${category}${t.fallbackOnly ? ' (fallback only)' : ''}` }));
+  return [...ordered, ...fallback].map((t) => ({
+    provider: t.provider,
+    model: t.model,
+    reason: `category ${category}${t.fallbackOnly ? ' (fallback only)' : ''}`,
+  }));
 }
 
 /** The category of a request, as pieces and ratings read it. */

@@ -19,7 +19,9 @@ function model(answers: (prompt: string) => string | undefined, costUsd = 0.001)
     if (text === undefined) {
       // AbortSignal.timeout's timer does not hold the process open: this one stands for the server that would.
       const alive = setInterval(() => {}, 1000);
-      await new Promise((_, reject) => request.signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true })).finally(() => clearInterval(alive));
+      await new Promise((_, reject) => request.signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true })).finally(() =>
+        clearInterval(alive),
+      );
     }
     return { text: text!, costUsd };
   };
@@ -28,7 +30,9 @@ function model(answers: (prompt: string) => string | undefined, costUsd = 0.001)
 
 test('the classifier labels prompts the rules cannot, caches by prompt, and falls back on unknown labels, errors and timeouts', async () => {
   let clock = 1_000_000;
-  const upstream = model((prompt) => (prompt.includes('tenancy') ? 'Legal.' : prompt.includes('hang') ? undefined : prompt.includes('boom') ? 'I think this is about gardening' : 'chat'));
+  const upstream = model((prompt) =>
+    prompt.includes('tenancy') ? 'Legal.' : prompt.includes('hang') ? undefined : prompt.includes('boom') ? 'I think this is about gardening' : 'chat',
+  );
   const c = classifier(
     { provider: 'cheap', model: 'mini', categories: CATEGORIES, timeoutMs: 50, cacheSize: 2, cacheTtlMs: 60_000 },
     { call: upstream.call, rules: categoriser([]), random: Math.random, now: () => clock },
@@ -69,7 +73,10 @@ test('the classifier is capped: a share of traffic and a daily budget; beyond th
   assert.equal((await c.classify(ask('next day'))).source, 'classifier');
 
   const sampled = model(() => 'legal', 0);
-  const half = classifier({ provider: 'cheap', model: 'mini', categories: CATEGORIES, cacheSize: 0, maxShare: 0.5 }, { call: sampled.call, rules: categoriser([]), random: seeded(3), now: () => clock });
+  const half = classifier(
+    { provider: 'cheap', model: 'mini', categories: CATEGORIES, cacheSize: 0, maxShare: 0.5 },
+    { call: sampled.call, rules: categoriser([]), random: seeded(3), now: () => clock },
+  );
   for (let i = 0; i < 400; i++) await half.classify(ask(`q ${i}`));
   assert.ok(sampled.calls.length > 150 && sampled.calls.length < 250, `${sampled.calls.length} of 400 classified at a 0.5 share`);
 });
@@ -85,6 +92,9 @@ test('in the experiments piece the classifier label routes the request (a prompt
   exchange.plan = { strategy: 'priority', targets: [{ provider: 'openai', model: 'gpt-4o-mini', reason: 'default' }] };
   await exp.middleware(exchange, async () => {});
   assert.equal(exchange.responseHeaders['x-switchyard-category'], 'legal');
-  assert.deepEqual(exchange.plan.targets.map((t) => t.provider), ['anthropic']);
+  assert.deepEqual(
+    exchange.plan.targets.map((t) => t.provider),
+    ['anthropic'],
+  );
   assert.equal(categoriser([])(ask('Is my tenancy agreement enforceable?')), 'chat', 'the rules alone would not have routed it');
 });

@@ -59,10 +59,16 @@ export function classifier(
   const cacheSize = options.cacheSize ?? 10_000;
   const ttlMs = options.cacheTtlMs ?? 3_600_000;
   const maxChars = options.maxPromptChars ?? 4000;
-  if (!(timeoutMs > 0) || !(cacheSize >= 0) || !(ttlMs > 0) || !(maxChars > 0)) throw new TypeError('classifier: timeoutMs, cacheTtlMs and maxPromptChars must be > 0, cacheSize >= 0');
+  if (!(timeoutMs > 0) || !(cacheSize >= 0) || !(ttlMs > 0) || !(maxChars > 0))
+    throw new TypeError('classifier: timeoutMs, cacheTtlMs and maxPromptChars must be > 0, cacheSize >= 0');
   const labels = new Map(options.categories.map((c) => [c.toLowerCase(), c]));
   const system = `${options.prompt ?? DEFAULT_CLASSIFIER_PROMPT}\nCategories: ${options.categories.join(', ')}`;
-  const cap = new SpendCap({ ...(options.maxShare !== undefined ? { maxShare: options.maxShare } : {}), ...(options.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: options.dailyBudgetUsd } : {}), random: deps.random, now: deps.now });
+  const cap = new SpendCap({
+    ...(options.maxShare !== undefined ? { maxShare: options.maxShare } : {}),
+    ...(options.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: options.dailyBudgetUsd } : {}),
+    random: deps.random,
+    now: deps.now,
+  });
   // Insertion order is recency order: a hit is moved to the end, the oldest entry is evicted first.
   const cache = new Map<string, { category: string; expires: number }>();
   const pending = new Map<string, Promise<string | undefined>>();
@@ -70,7 +76,15 @@ export function classifier(
   const ask = async (prompt: string): Promise<string | undefined> => {
     const done = cap.begin();
     try {
-      const answer = await deps.call({ purpose: 'classifier', provider: options.provider, model: options.model, system, prompt, maxTokens: 8, signal: AbortSignal.timeout(timeoutMs) });
+      const answer = await deps.call({
+        purpose: 'classifier',
+        provider: options.provider,
+        model: options.model,
+        system,
+        prompt,
+        maxTokens: 8,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       done(answer.costUsd);
       return labelOf(answer.text, labels);
     } finally {
@@ -94,7 +108,10 @@ export function classifier(
         if (!cap.admit()) return { category: deps.rules(body), source: 'rules' };
         inFlight = ask(prompt)
           .catch((err: unknown) => {
-            deps.logger?.warn({ err: String((err as Error)?.message ?? err).slice(0, 200), provider: options.provider, model: options.model }, 'category classifier failed; rules decide');
+            deps.logger?.warn(
+              { err: String((err as Error)?.message ?? err).slice(0, 200), provider: options.provider, model: options.model },
+              'category classifier failed; rules decide',
+            );
             return undefined;
           })
           .finally(() => pending.delete(key));
@@ -115,6 +132,9 @@ export function classifier(
 
 /** The category a model's answer names: the whole answer, or its first word, without quotes or punctuation. */
 function labelOf(text: string, labels: ReadonlyMap<string, string>): string | undefined {
-  const clean = text.trim().toLowerCase().replace(/^["'`*\s]+|["'`*.\s]+$/g, '');
+  const clean = text
+    .trim()
+    .toLowerCase()
+    .replace(/^["'`*\s]+|["'`*.\s]+$/g, '');
   return labels.get(clean) ?? labels.get(clean.split(/[\s,.:;!]+/)[0] ?? '');
 }

@@ -29,7 +29,14 @@ export interface ExperimentsConfig {
   categories: {
     rules: CategoryRule[];
     /** Category -> { targets: [{ provider, model, max_cost, fallback_only }], quality_min, optimization }. */
-    routes: Record<string, { targets: { provider: string; model: string; max_cost?: number; fallback_only?: boolean }[]; quality_min?: number; optimization?: 'ordered' | 'cost_quality_balance' }>;
+    routes: Record<
+      string,
+      {
+        targets: { provider: string; model: string; max_cost?: number; fallback_only?: boolean }[];
+        quality_min?: number;
+        optimization?: 'ordered' | 'cost_quality_balance';
+      }
+    >;
     classifier: {
       provider: string;
       model: string;
@@ -93,34 +100,102 @@ export function experimentsConfigSchema(prefix = 'SWITCHYARD_EXPERIMENTS') {
       default: {},
     },
     categories: {
-      rules: { doc: 'Categoriser rules tried before the built-in ones: [{ category, content: [regex], system: [regex], tools, metadata }].', format: Array, default: [] as CategoryRule[] },
+      rules: {
+        doc: 'Categoriser rules tried before the built-in ones: [{ category, content: [regex], system: [regex], tools, metadata }].',
+        format: Array,
+        default: [] as CategoryRule[],
+      },
       routes: {
         doc: 'Category -> { targets: [{ provider, model, max_cost, fallback_only }], quality_min, optimization: ordered | cost_quality_balance }.',
         format: 'object',
         default: {},
       },
       classifier: {
-        provider: { doc: 'Provider of the classifier model that labels prompts (empty: rules only).', format: String, default: '', env: `${prefix}_CLASSIFIER_PROVIDER` },
-        model: { doc: 'The classifier model (a cheap one), asked through the gateway\'s own providers.', format: String, default: '', env: `${prefix}_CLASSIFIER_MODEL` },
-        prompt: { doc: 'System prompt of the classifier (the list of categories is appended); empty: the built-in one.', format: String, default: '', env: `${prefix}_CLASSIFIER_PROMPT` },
-        categories: { doc: 'Labels the classifier may answer; empty: the routes\' and rules\' categories and the built-in ones.', format: Array, default: [] as string[] },
-        timeout: { doc: 'Longest wait for the classifier; then the rules decide.', format: 'sy-duration', default: '1500ms', env: `${prefix}_CLASSIFIER_TIMEOUT` },
+        provider: {
+          doc: 'Provider of the classifier model that labels prompts (empty: rules only).',
+          format: String,
+          default: '',
+          env: `${prefix}_CLASSIFIER_PROVIDER`,
+        },
+        model: {
+          doc: "The classifier model (a cheap one), asked through the gateway's own providers.",
+          format: String,
+          default: '',
+          env: `${prefix}_CLASSIFIER_MODEL`,
+        },
+        prompt: {
+          doc: 'System prompt of the classifier (the list of categories is appended); empty: the built-in one.',
+          format: String,
+          default: '',
+          env: `${prefix}_CLASSIFIER_PROMPT`,
+        },
+        categories: {
+          doc: "Labels the classifier may answer; empty: the routes' and rules' categories and the built-in ones.",
+          format: Array,
+          default: [] as string[],
+        },
+        timeout: {
+          doc: 'Longest wait for the classifier; then the rules decide.',
+          format: 'sy-duration',
+          default: '1500ms',
+          env: `${prefix}_CLASSIFIER_TIMEOUT`,
+        },
         cache_size: { doc: 'Prompts (by hash) whose label is remembered.', format: 'nat', default: 10_000, env: `${prefix}_CLASSIFIER_CACHE_SIZE` },
         cache_ttl: { doc: 'How long a label is remembered.', format: 'sy-duration', default: '1h', env: `${prefix}_CLASSIFIER_CACHE_TTL` },
-        max_share: { doc: 'Share of requests (0..1) the classifier may label; the rest use the rules.', format: checkShare, default: 1, env: `${prefix}_CLASSIFIER_MAX_SHARE` },
-        daily_budget_usd: { doc: 'USD per UTC day on classification (0: no limit); once spent, the rules decide.', format: checkBudget, default: 0, env: `${prefix}_CLASSIFIER_DAILY_BUDGET_USD` },
+        max_share: {
+          doc: 'Share of requests (0..1) the classifier may label; the rest use the rules.',
+          format: checkShare,
+          default: 1,
+          env: `${prefix}_CLASSIFIER_MAX_SHARE`,
+        },
+        daily_budget_usd: {
+          doc: 'USD per UTC day on classification (0: no limit); once spent, the rules decide.',
+          format: checkBudget,
+          default: 0,
+          env: `${prefix}_CLASSIFIER_DAILY_BUDGET_USD`,
+        },
       },
     },
     judge: {
-      provider: { doc: 'Provider of the judge model that grades a sample of answers (empty: no grading).', format: String, default: '', env: `${prefix}_JUDGE_PROVIDER` },
-      model: { doc: 'The judge model, asked through the gateway\'s own providers after the response.', format: String, default: '', env: `${prefix}_JUDGE_MODEL` },
-      rubric: { doc: 'What a good answer is (the judge answers a score from 0 to 1); empty: the built-in rubric.', format: String, default: '', env: `${prefix}_JUDGE_RUBRIC` },
+      provider: {
+        doc: 'Provider of the judge model that grades a sample of answers (empty: no grading).',
+        format: String,
+        default: '',
+        env: `${prefix}_JUDGE_PROVIDER`,
+      },
+      model: {
+        doc: "The judge model, asked through the gateway's own providers after the response.",
+        format: String,
+        default: '',
+        env: `${prefix}_JUDGE_MODEL`,
+      },
+      rubric: {
+        doc: 'What a good answer is (the judge answers a score from 0 to 1); empty: the built-in rubric.',
+        format: String,
+        default: '',
+        env: `${prefix}_JUDGE_RUBRIC`,
+      },
       sample_rate: { doc: 'Share of served requests (0..1) graded.', format: checkShare, default: 0.05, env: `${prefix}_JUDGE_SAMPLE_RATE` },
-      daily_budget_usd: { doc: 'USD per UTC day on grading (0: no limit); once spent, grading stops until the next day.', format: checkBudget, default: 0, env: `${prefix}_JUDGE_DAILY_BUDGET_USD` },
-      max_concurrent: { doc: 'Gradings under way at once; beyond it a sampled request is not graded.', format: 'nat', default: 4, env: `${prefix}_JUDGE_MAX_CONCURRENT` },
+      daily_budget_usd: {
+        doc: 'USD per UTC day on grading (0: no limit); once spent, grading stops until the next day.',
+        format: checkBudget,
+        default: 0,
+        env: `${prefix}_JUDGE_DAILY_BUDGET_USD`,
+      },
+      max_concurrent: {
+        doc: 'Gradings under way at once; beyond it a sampled request is not graded.',
+        format: 'nat',
+        default: 4,
+        env: `${prefix}_JUDGE_MAX_CONCURRENT`,
+      },
       timeout: { doc: 'Longest wait for the judge.', format: 'sy-duration', default: '30s', env: `${prefix}_JUDGE_TIMEOUT` },
     },
-    canary_evaluation_interval: { doc: 'How often A/B tests and canaries are re-read from the database and canaries checked.', format: 'sy-duration', default: '15s', env: `${prefix}_CANARY_EVALUATION_INTERVAL` },
+    canary_evaluation_interval: {
+      doc: 'How often A/B tests and canaries are re-read from the database and canaries checked.',
+      format: 'sy-duration',
+      default: '15s',
+      env: `${prefix}_CANARY_EVALUATION_INTERVAL`,
+    },
     consensus: consensusConfigSchema(`${prefix}_CONSENSUS`),
   } as const;
 }
@@ -130,7 +205,11 @@ export function experimentsConfigSchema(prefix = 'SWITCHYARD_EXPERIMENTS') {
  * @example experiments({ ...experimentsOptionsFromConfig(config.get('experiments')), feedbackStore });
  */
 export function experimentsOptionsFromConfig(config: ExperimentsConfig): ExperimentsOptions {
-  const tests = Object.entries(config.tests).map(([id, { min_samples, ...rest }]) => ({ id, ...rest, ...(min_samples !== undefined ? { minSamples: min_samples } : {}) }));
+  const tests = Object.entries(config.tests).map(([id, { min_samples, ...rest }]) => ({
+    id,
+    ...rest,
+    ...(min_samples !== undefined ? { minSamples: min_samples } : {}),
+  }));
   const canaries: CanaryDefinition[] = Object.entries(config.canaries).map(([id, c]) => ({
     id,
     models: c.models,
@@ -149,7 +228,12 @@ export function experimentsOptionsFromConfig(config: ExperimentsConfig): Experim
     Object.entries(config.categories.routes).map(([category, r]) => [
       category,
       {
-        targets: r.targets.map((t) => ({ provider: t.provider, model: t.model, ...(t.max_cost !== undefined ? { maxCost: t.max_cost } : {}), ...(t.fallback_only ? { fallbackOnly: true } : {}) })),
+        targets: r.targets.map((t) => ({
+          provider: t.provider,
+          model: t.model,
+          ...(t.max_cost !== undefined ? { maxCost: t.max_cost } : {}),
+          ...(t.fallback_only ? { fallbackOnly: true } : {}),
+        })),
         ...(r.quality_min !== undefined ? { qualityMin: r.quality_min } : {}),
         ...(r.optimization ? { optimization: r.optimization } : {}),
       },
@@ -158,7 +242,10 @@ export function experimentsOptionsFromConfig(config: ExperimentsConfig): Experim
   const c = config.categories.classifier;
   const j = config.judge;
   const path = (key: string) => ({ path: `experiments.${key}` });
-  for (const [key, m] of [['categories.classifier', c], ['judge', j]] as const) {
+  for (const [key, m] of [
+    ['categories.classifier', c],
+    ['judge', j],
+  ] as const) {
     if (Boolean(m.provider) !== Boolean(m.model)) throw new Error(`experiments.${key}: set both provider and model (or neither)`);
   }
   const classifier: ClassifierOptions | undefined =

@@ -103,7 +103,11 @@ const latenciesSql = (p: (i: number) => string) => `SELECT latency_ms FROM switc
   WHERE strategy = ${p(1)} AND started_at >= ${p(2)} AND started_at <= ${p(3)} AND outcome <> 'aborted' ORDER BY started_at DESC LIMIT ${QUANTILE_WINDOW}`;
 
 /** Build the per-arm figures from the aggregate rows and each arm's latest latencies. */
-async function figuresOf(query: FiguresQuery, sums: Record<string, unknown>[], latencies: (strategy: string) => Promise<number[]>): Promise<Map<string, ArmFigures>> {
+async function figuresOf(
+  query: FiguresQuery,
+  sums: Record<string, unknown>[],
+  latencies: (strategy: string) => Promise<number[]>,
+): Promise<Map<string, ArmFigures>> {
   const byStrategy = new Map(sums.map((r) => [String(r.strategy), r]));
   const out = new Map<string, ArmFigures>();
   for (const [arm, strategy] of Object.entries(query.arms)) {
@@ -190,7 +194,9 @@ export async function postgresExperimentStore(pool: PgPool, options: SqlExperime
     async figures(query) {
       const strategies = Object.values(query.arms);
       const { rows } = await pool.query(sumsSql(strategies.length, q), [query.since, query.until, ...strategies]);
-      return figuresOf(query, rows, async (s) => (await pool.query(latenciesSql(q), [s, query.since, query.until])).rows.map((r: Record<string, unknown>) => Number(r.latency_ms)));
+      return figuresOf(query, rows, async (s) =>
+        (await pool.query(latenciesSql(q), [s, query.since, query.until])).rows.map((r: Record<string, unknown>) => Number(r.latency_ms)),
+      );
     },
   };
 }

@@ -89,8 +89,14 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
   });
   let timer: NodeJS.Timeout | undefined;
   const rules = categoriser(cfg.categoryRules);
-  const classifier = cfg.classifier && cfg.call ? buildClassifier(cfg.classifier, { call: cfg.call, rules, random: cfg.random, now: cfg.now, ...(cfg.logger ? { logger: cfg.logger } : {}) }) : undefined;
-  const judge = cfg.judge && cfg.call ? buildJudge(cfg.judge, { call: cfg.call, store: cfg.feedbackStore, random: cfg.random, now: cfg.now, ...(cfg.logger ? { logger: cfg.logger } : {}) }) : undefined;
+  const classifier =
+    cfg.classifier && cfg.call
+      ? buildClassifier(cfg.classifier, { call: cfg.call, rules, random: cfg.random, now: cfg.now, ...(cfg.logger ? { logger: cfg.logger } : {}) })
+      : undefined;
+  const judge =
+    cfg.judge && cfg.call
+      ? buildJudge(cfg.judge, { call: cfg.call, store: cfg.feedbackStore, random: cfg.random, now: cfg.now, ...(cfg.logger ? { logger: cfg.logger } : {}) })
+      : undefined;
   const categorising = cfg.categoryRules.length > 0 || Object.keys(cfg.categoryRoutes).length > 0 || classifier !== undefined;
   const categorise = (exchange: Exchange): Promise<string> => {
     let found = exchange.locals.get(CATEGORY) as Promise<string> | undefined;
@@ -124,12 +130,22 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
       if (canaried) credit = (score) => canaried.canary.recordQuality(canaried.arm, score);
     }
     const target = exchange.plan?.targets[0];
-    const remembered: Enrolment = { credit: credit ?? (() => {}), principalId: principal?.id ?? null, provider: target?.provider ?? null, model: target?.model ?? null, category: category ?? null };
+    const remembered: Enrolment = {
+      credit: credit ?? (() => {}),
+      principalId: principal?.id ?? null,
+      provider: target?.provider ?? null,
+      model: target?.model ?? null,
+      category: category ?? null,
+    };
     if (credit || category !== undefined) remember(exchange.id, remembered);
-    const tap = judge?.consider(exchange, () => category ?? null, (score) => {
-      remembered.credit(score);
-      measuredQuality.stale();
-    });
+    const tap = judge?.consider(
+      exchange,
+      () => category ?? null,
+      (score) => {
+        remembered.credit(score);
+        measuredQuality.stale();
+      },
+    );
     await next();
     tap?.();
   };

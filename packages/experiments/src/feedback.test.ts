@@ -25,9 +25,12 @@ async function storeContract(t: TestContext, store: FeedbackStore) {
     assert.equal(first.score, 0);
     await exp.rate({ score: 1, label: 'fixed' }, 'req-a1', 'key_a'); // the id from the x-request-id header
     const stored = await store.get('req-a1');
-    assert.deepEqual({ score: stored!.score, label: stored!.label, comment: stored!.comment, provider: stored!.provider }, { score: 1, label: 'fixed', comment: null, provider: 'openai' });
+    assert.deepEqual(
+      { score: stored!.score, label: stored!.label, comment: stored!.comment, provider: stored!.provider },
+      { score: 1, label: 'fixed', comment: null, provider: 'openai' },
+    );
   });
-  await t.test("another key (or an unknown id) gets 404, and the rating is not stored", async () => {
+  await t.test('another key (or an unknown id) gets 404, and the rating is not stored', async () => {
     await assert.rejects(exp.rate({ request_id: 'req-b1', score: 0 }, undefined, 'key_a'), (e: any) => e.status === 404 && e.code === 'request_not_found');
     await assert.rejects(exp.rate({ request_id: 'req-zz', score: 0 }, undefined, 'key_a'), (e: any) => e.status === 404);
     await assert.rejects(exp.rate({ request_id: 'req-b1', score: 0 }, undefined, null), (e: any) => e.status === 404);
@@ -46,14 +49,28 @@ async function storeContract(t: TestContext, store: FeedbackStore) {
     assert.deepEqual(await exp.quality(clock + 1, clock + 2), []);
   });
   await t.test("a judge's grade is kept beside the client's rating of the same request and summed up as its own source", async () => {
-    const judged = { requestId: 'req-a2', principalId: null, provider: 'openai', model: 'gpt-4o-mini', category: 'code', score: 0.2, label: 'judge', comment: 'misses the edge case', time: clock++, source: 'judge' as const };
+    const judged = {
+      requestId: 'req-a2',
+      principalId: null,
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      category: 'code',
+      score: 0.2,
+      label: 'judge',
+      comment: 'misses the edge case',
+      time: clock++,
+      source: 'judge' as const,
+    };
     await store.put(judged);
     assert.equal((await store.get('req-a2'))!.score, 0.5, "the client's rating is untouched");
     assert.deepEqual(await store.get('req-a2', 'judge'), judged);
     await store.put({ ...judged, score: 0.4, time: clock++ }); // graded again: replaces the judge's grade only
     const groups = await exp.quality(0, clock + 1);
     const judge = groups.filter((g) => g.source === 'judge');
-    assert.deepEqual(judge.map((g) => [g.provider, g.model, g.category, g.count, g.mean]), [['openai', 'gpt-4o-mini', 'code', 1, 0.4]]);
+    assert.deepEqual(
+      judge.map((g) => [g.provider, g.model, g.category, g.count, g.mean]),
+      [['openai', 'gpt-4o-mini', 'code', 1, 0.4]],
+    );
     assert.equal(groups.find((g) => g.source === 'user' && g.model === 'gpt-4o-mini')!.count, 2);
   });
 }
@@ -78,9 +95,18 @@ test('migrating a version-1 ratings table keeps its rows as client ratings', (t)
   const dir = mkdtempSync(join(tmpdir(), 'sy-feedback-v1-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = new Database(join(dir, 'db.sqlite'));
-  db.exec(`CREATE TABLE switchyard_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, description TEXT, applied_at TEXT, PRIMARY KEY (component, version))`);
-  db.exec(`CREATE TABLE switchyard_feedback (request_id TEXT PRIMARY KEY, principal_id TEXT, provider TEXT, model TEXT, category TEXT, score DOUBLE PRECISION NOT NULL, label TEXT, comment TEXT, time BIGINT NOT NULL)`);
-  db.prepare('INSERT INTO switchyard_migrations (component, version, description, applied_at) VALUES (?, ?, ?, ?)').run('experiments', 1, 'request ratings', 'then');
+  db.exec(
+    `CREATE TABLE switchyard_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, description TEXT, applied_at TEXT, PRIMARY KEY (component, version))`,
+  );
+  db.exec(
+    `CREATE TABLE switchyard_feedback (request_id TEXT PRIMARY KEY, principal_id TEXT, provider TEXT, model TEXT, category TEXT, score DOUBLE PRECISION NOT NULL, label TEXT, comment TEXT, time BIGINT NOT NULL)`,
+  );
+  db.prepare('INSERT INTO switchyard_migrations (component, version, description, applied_at) VALUES (?, ?, ?, ?)').run(
+    'experiments',
+    1,
+    'request ratings',
+    'then',
+  );
   db.prepare('INSERT INTO switchyard_feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run('old-1', 'key_a', 'openai', 'gpt-4o', null, 0.7, null, null, 5);
   const store = sqliteFeedbackStore(db);
   return store.get('old-1').then((f) => {
@@ -114,6 +140,10 @@ test('feedback bodies are checked and bounded', () => {
     [{ request_id: 'r1', score: 1, comment: 'x'.repeat(2001) }, 'comment'],
     [{ request_id: 'r 1', score: 1 }, 'request_id'],
   ] as const) {
-    assert.throws(() => parseFeedback(body as Record<string, unknown>, undefined), (e: any) => e.status === 400 && e.param === param, JSON.stringify(body).slice(0, 80));
+    assert.throws(
+      () => parseFeedback(body as Record<string, unknown>, undefined),
+      (e: any) => e.status === 400 && e.param === param,
+      JSON.stringify(body).slice(0, 80),
+    );
   }
 });

@@ -128,7 +128,8 @@ function invalid(message: string, param: string): GatewayError {
  */
 export function parseFeedback(body: Record<string, unknown>, headerId: string | undefined): FeedbackInput {
   const requestId = body.request_id ?? headerId;
-  if (typeof requestId !== 'string' || !REQUEST_ID.test(requestId)) throw invalid('request_id: the x-request-id of the request to rate is required', 'request_id');
+  if (typeof requestId !== 'string' || !REQUEST_ID.test(requestId))
+    throw invalid('request_id: the x-request-id of the request to rate is required', 'request_id');
   let score: number;
   if (body.score !== undefined) {
     if (typeof body.score !== 'number' || !(body.score >= 0 && body.score <= 1)) throw invalid('score: must be a number from 0 to 1', 'score');

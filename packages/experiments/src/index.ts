@@ -1,25 +1,55 @@
 export { experiments, EXPERIMENT_HEADER, type Experiments } from './experiments.js';
 export type { ExperimentsOptions } from './options.js';
 export {
-  AbTest, ArmFigures, type ArmDefinition, type ExperimentState, type ArmOutcome, type ArmReport, type Comparison, type ExperimentDefinition,
-  type ExperimentMatch, type ExperimentReport, type PrimaryMetric,
+  AbTest,
+  ArmFigures,
+  type ArmDefinition,
+  type ExperimentState,
+  type ArmOutcome,
+  type ArmReport,
+  type Comparison,
+  type ExperimentDefinition,
+  type ExperimentMatch,
+  type ExperimentReport,
+  type PrimaryMetric,
 } from './ab-test.js';
 export {
-  MemoryFeedbackStore, type Feedback, type FeedbackInput, type FeedbackStore, type QualityGroup, type RatedRequest, type RatingSource, type RatingSums,
+  MemoryFeedbackStore,
+  type Feedback,
+  type FeedbackInput,
+  type FeedbackStore,
+  type QualityGroup,
+  type RatedRequest,
+  type RatingSource,
+  type RatingSums,
 } from './feedback.js';
 export { postgresFeedbackStore, sqliteFeedbackStore } from './sql-feedback-store.js';
 export { experimentAdminRoutes, feedbackRoutes, type FeedbackRouteOptions } from './routes.js';
 export { experimentsConfigSchema, experimentsOptionsFromConfig, type CanaryConfig, type ExperimentsConfig } from './config.js';
 export {
-  Canary, HISTORY_LIMIT, type CanaryCriteria, type CanaryHistoryEntry, type CanaryDefinition, type CanaryState, type CanaryStatus, type CanaryStepFigures,
-  type CanaryTarget, type CanaryTransition,
+  Canary,
+  HISTORY_LIMIT,
+  type CanaryCriteria,
+  type CanaryHistoryEntry,
+  type CanaryDefinition,
+  type CanaryState,
+  type CanaryStatus,
+  type CanaryStepFigures,
+  type CanaryTarget,
+  type CanaryTransition,
 } from './canary.js';
 export { MemoryCanaryStore, postgresCanaryStore, sqliteCanaryStore, type CanaryStore, type StoredCanary } from './canary-store.js';
 export type { Canaries, CanaryReport } from './canaries.js';
 export { abTests, type AbTests, type AbTestsOptions } from './ab-tests.js';
 export {
-  armStrategy, MemoryExperimentStore, postgresExperimentStore, sqliteExperimentStore, type ExperimentStore, type FiguresQuery,
-  type SqlExperimentStoreOptions, type StoredExperiment,
+  armStrategy,
+  MemoryExperimentStore,
+  postgresExperimentStore,
+  sqliteExperimentStore,
+  type ExperimentStore,
+  type FiguresQuery,
+  type SqlExperimentStoreOptions,
+  type StoredExperiment,
 } from './experiment-store.js';
 export { CATEGORY_HEADER, DEFAULT_CATEGORY_RULES, type CategoryRoute, type CategoryRule, type CategoryTarget } from './categories.js';
 export { consensus, CONSENSUS_REQUEST_HEADER } from './consensus/consensus.js';
@@ -27,7 +57,15 @@ export type { ConsensusEmbedding, ConsensusJudge, ConsensusOptions, ConsensusRou
 export { DEFAULT_CONSENSUS_RUBRIC, parseScores } from './consensus/judge-pick.js';
 export { CONSENSUS_HEADER, consensusHeader, type ConsensusSummary } from './consensus/header.js';
 export {
-  answerKey, canonicalJson, chooseMethod, normaliseText, readAnswer, tally, type Answer, type ConsensusMethod, type Vote,
+  answerKey,
+  canonicalJson,
+  chooseMethod,
+  normaliseText,
+  readAnswer,
+  tally,
+  type Answer,
+  type ConsensusMethod,
+  type Vote,
 } from './consensus/agreement.js';
 export { capTargets, type CappedTargets, type CostEstimator } from './consensus/cost-cap.js';
 export { synthesiseStream } from './consensus/synthesise-stream.js';

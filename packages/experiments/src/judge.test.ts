@@ -10,7 +10,11 @@ import { experiments } from './experiments.js';
 import type { ModelCall, ModelCallRequest } from './model-call.js';
 import { sqliteFeedbackStore } from './sql-feedback-store.js';
 
-const ANSWER = JSON.stringify({ id: 'c1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Use a Map keyed by id.' }, finish_reason: 'stop' }] });
+const ANSWER = JSON.stringify({
+  id: 'c1',
+  object: 'chat.completion',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Use a Map keyed by id.' }, finish_reason: 'stop' }],
+});
 
 /** Run one request through the piece the way the executor and the server would: a served JSON answer, then settlement. */
 async function serve(exp: ReturnType<typeof experiments>, content: string, options: { status?: number; stream?: string[] } = {}) {
@@ -18,7 +22,12 @@ async function serve(exp: ReturnType<typeof experiments>, content: string, optio
   exchange.plan = { strategy: 'priority', targets: [{ provider: 'openai', model: 'gpt-4o-mini', reason: 'default' }] };
   let delivered = '';
   await exp.middleware(exchange, async () => {
-    exchange.attempts.push({ target: { provider: 'openai', model: 'gpt-4o-mini' }, startedAt: 0, endedAt: 1, outcome: (options.status ?? 200) < 400 ? 'success' : 'failure' });
+    exchange.attempts.push({
+      target: { provider: 'openai', model: 'gpt-4o-mini' },
+      startedAt: 0,
+      endedAt: 1,
+      outcome: (options.status ?? 200) < 400 ? 'success' : 'failure',
+    });
     exchange.response = options.stream
       ? {
           kind: 'stream',
@@ -60,7 +69,13 @@ test('a judged request gets a score row (source judge) after its answer was deli
   });
   const store = sqliteFeedbackStore(db);
   const model = judgeModel(() => '```json\n{"score": 0.75, "reason": "correct but terse"}\n```');
-  const exp = experiments({ feedbackStore: store, call: model.call, judge: { provider: 'anthropic', model: 'claude-haiku-4-5', sampleRate: 1, rubric: 'Code must compile.' }, categoryRules: [] , categoryRoutes: { code: { targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] } } });
+  const exp = experiments({
+    feedbackStore: store,
+    call: model.call,
+    judge: { provider: 'anthropic', model: 'claude-haiku-4-5', sampleRate: 1, rubric: 'Code must compile.' },
+    categoryRules: [],
+    categoryRoutes: { code: { targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] } },
+  });
   const { exchange, delivered } = await serve(exp, 'How do I dedupe this array in a function?');
   assert.equal(delivered, ANSWER, 'the client gets the answer as the provider gave it');
   assert.equal(model.calls.length, 0, 'nothing is graded before the response is out');
@@ -69,9 +84,15 @@ test('a judged request gets a score row (source judge) after its answer was deli
   assert.match(model.calls[0]!.system, /Code must compile\./);
   assert.match(model.calls[0]!.prompt, /dedupe this array[\s\S]*Use a Map keyed by id\./);
   const row = await store.get(exchange.id, 'judge');
-  assert.deepEqual([row?.score, row?.source, row?.provider, row?.model, row?.category, row?.comment], [0.75, 'judge', 'openai', 'gpt-4o-mini', 'code', 'correct but terse']);
+  assert.deepEqual(
+    [row?.score, row?.source, row?.provider, row?.model, row?.category, row?.comment],
+    [0.75, 'judge', 'openai', 'gpt-4o-mini', 'code', 'correct but terse'],
+  );
   const groups = await exp.quality(0, Date.now() + 1);
-  assert.deepEqual(groups.map((g) => [g.source, g.category, g.count, g.mean]), [['judge', 'code', 1, 0.75]]);
+  assert.deepEqual(
+    groups.map((g) => [g.source, g.category, g.count, g.mean]),
+    [['judge', 'code', 1, 0.75]],
+  );
   // Streams are graded on the text the client received.
   await serve(exp, 'Write a function', { stream: ['Here ', 'it is.'] });
   await exp.judge!.idle();

@@ -68,8 +68,14 @@ export function judge(options: JudgeOptions, deps: { call: ModelCall; store: Fee
   const maxConcurrent = options.maxConcurrent ?? 4;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxChars = options.maxChars ?? 8000;
-  if (!(Number.isInteger(maxConcurrent) && maxConcurrent > 0) || !(timeoutMs > 0) || !(maxChars > 0)) throw new TypeError('judge: maxConcurrent, timeoutMs and maxChars must be > 0');
-  const cap = new SpendCap({ maxShare: options.sampleRate ?? 0.05, ...(options.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: options.dailyBudgetUsd } : {}), random: deps.random, now: deps.now });
+  if (!(Number.isInteger(maxConcurrent) && maxConcurrent > 0) || !(timeoutMs > 0) || !(maxChars > 0))
+    throw new TypeError('judge: maxConcurrent, timeoutMs and maxChars must be > 0');
+  const cap = new SpendCap({
+    maxShare: options.sampleRate ?? 0.05,
+    ...(options.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: options.dailyBudgetUsd } : {}),
+    random: deps.random,
+    now: deps.now,
+  });
   const system = `You are a strict grader. ${options.rubric ?? DEFAULT_JUDGE_RUBRIC}\nReply with JSON only: {"score": <number from 0 to 1>, "reason": "<one sentence>"}`;
   const running = new Set<Promise<unknown>>();
 
@@ -79,7 +85,15 @@ export function judge(options: JudgeOptions, deps: { call: ModelCall; store: Fee
     const done = cap.begin();
     try {
       const prompt = `Request:\n${r.prompt.slice(0, maxChars)}\n\nAnswer:\n${r.answer.slice(0, maxChars)}`;
-      const answer = await deps.call({ purpose: 'judge', provider: options.provider, model: options.model, system, prompt, maxTokens: 200, signal: AbortSignal.timeout(timeoutMs) });
+      const answer = await deps.call({
+        purpose: 'judge',
+        provider: options.provider,
+        model: options.model,
+        system,
+        prompt,
+        maxTokens: 200,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       done(answer.costUsd);
       const verdict = parseVerdict(answer.text);
       if (!verdict) throw new Error('the judge did not answer a score from 0 to 1');
@@ -99,7 +113,10 @@ export function judge(options: JudgeOptions, deps: { call: ModelCall; store: Fee
       return feedback;
     } catch (err) {
       done(null);
-      deps.logger?.warn({ err: String((err as Error)?.message ?? err).slice(0, 200), requestId: r.requestId, judge: `${options.provider}/${options.model}` }, 'judge grading failed');
+      deps.logger?.warn(
+        { err: String((err as Error)?.message ?? err).slice(0, 200), requestId: r.requestId, judge: `${options.provider}/${options.model}` },
+        'judge grading failed',
+      );
       return undefined;
     }
   };
@@ -138,7 +155,8 @@ function parseVerdict(text: string): { score: number; reason: string | null } | 
   if (json) {
     try {
       const v = JSON.parse(json) as { score?: unknown; reason?: unknown };
-      if (typeof v.score === 'number' && v.score >= 0 && v.score <= 1) return { score: v.score, reason: typeof v.reason === 'string' ? v.reason.slice(0, 500) : null };
+      if (typeof v.score === 'number' && v.score >= 0 && v.score <= 1)
+        return { score: v.score, reason: typeof v.reason === 'string' ? v.reason.slice(0, 500) : null };
     } catch {
       // not JSON: try a bare number below
     }

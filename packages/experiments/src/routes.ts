@@ -34,7 +34,15 @@ export function feedbackRoutes(experiments: Experiments, options: FeedbackRouteO
         const feedback = await experiments.rate(await request.json(), typeof header === 'string' ? header : undefined, principalId);
         return {
           status: 201,
-          body: { object: 'feedback', request_id: feedback.requestId, score: feedback.score, label: feedback.label, provider: feedback.provider, model: feedback.model, created: feedback.time },
+          body: {
+            object: 'feedback',
+            request_id: feedback.requestId,
+            score: feedback.score,
+            label: feedback.label,
+            provider: feedback.provider,
+            model: feedback.model,
+            created: feedback.time,
+          },
         };
       },
     },
@@ -80,7 +88,10 @@ export function experimentAdminRoutes(experiments: Experiments, options: { now?:
       path: '/experiments',
       async handler(request) {
         const { min_samples, ...rest } = await request.json(); // the config file's spelling is accepted too
-        return { status: 201, body: await experiments.start({ ...rest, ...(min_samples !== undefined ? { minSamples: min_samples } : {}) } as unknown as ExperimentDefinition) };
+        return {
+          status: 201,
+          body: await experiments.start({ ...rest, ...(min_samples !== undefined ? { minSamples: min_samples } : {}) } as unknown as ExperimentDefinition),
+        };
       },
     },
     { method: 'GET', path: '/experiments/:id', handler: async (request) => ({ status: 200, body: await experiments.report(request.params.id!) }) },
@@ -90,7 +101,8 @@ export function experimentAdminRoutes(experiments: Experiments, options: { now?:
       path: '/experiments/:id/declare',
       async handler(request) {
         const { arm } = await request.json();
-        if (typeof arm !== 'string') throw new GatewayError('arm: the name of the winning arm is required', { status: 400, code: 'invalid_request', param: 'arm' });
+        if (typeof arm !== 'string')
+          throw new GatewayError('arm: the name of the winning arm is required', { status: 400, code: 'invalid_request', param: 'arm' });
         return { status: 200, body: await experiments.declare(request.params.id!, arm) };
       },
     },
@@ -117,7 +129,8 @@ export function experimentAdminRoutes(experiments: Experiments, options: { now?:
       path: '/canaries/:id/promote',
       async handler(request) {
         const { reason, full } = await request.json();
-        if (full !== undefined && typeof full !== 'boolean') throw new GatewayError('full: true (promote at once) or false (pass the current step)', { status: 400, code: 'invalid_request', param: 'full' });
+        if (full !== undefined && typeof full !== 'boolean')
+          throw new GatewayError('full: true (promote at once) or false (pass the current step)', { status: 400, code: 'invalid_request', param: 'full' });
         const why = typeof reason === 'string' && reason !== '' ? reason.slice(0, 200) : full ? 'promoted by an operator' : 'step passed by an operator';
         return { status: 200, body: await experiments.canaries.promote(request.params.id!, why, full === true) };
       },

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { meanInterval, normalCdf, proportionInterval, RunningMean, studentTwoSidedP, twoProportionTest, welchTest } from './stats.js';
 
-const close = (actual: number, expected: number, tolerance: number) => assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} is not within ${tolerance} of ${expected}`);
+const close = (actual: number, expected: number, tolerance: number) =>
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} is not within ${tolerance} of ${expected}`);
 
 test('normal and Student-t tails match published tables', () => {
   close(normalCdf(1.959964), 0.975, 1e-6);

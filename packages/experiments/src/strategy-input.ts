@@ -54,11 +54,13 @@ const shown = (name: string) => JSON.stringify(name.length > 64 ? `${name.slice(
  */
 export function parseStrategyOverride(value: unknown, known: (provider: string) => boolean): StrategyOverride {
   if (!isRecord(value)) throw invalid('must be an object', 'strategy');
-  for (const field of Object.keys(value)) if (!TOP_FIELDS.has(field)) throw invalid(`unknown field ${shown(field)} (expected type, providers, optimization)`, `strategy.${field.slice(0, 64)}`);
+  for (const field of Object.keys(value))
+    if (!TOP_FIELDS.has(field)) throw invalid(`unknown field ${shown(field)} (expected type, providers, optimization)`, `strategy.${field.slice(0, 64)}`);
   const type = value.type ?? 'priority';
   if (typeof type !== 'string' || !TYPES.includes(type as OverrideType)) throw invalid(`must be one of ${TYPES.join(', ')}`, 'strategy.type');
   const optimization = value.optimization ?? 'none';
-  if (typeof optimization !== 'string' || !(OPTIMIZATIONS as readonly string[]).includes(optimization)) throw invalid(`must be one of ${OPTIMIZATIONS.join(', ')}`, 'strategy.optimization');
+  if (typeof optimization !== 'string' || !(OPTIMIZATIONS as readonly string[]).includes(optimization))
+    throw invalid(`must be one of ${OPTIMIZATIONS.join(', ')}`, 'strategy.optimization');
   if (!isRecord(value.providers)) throw invalid('must be an object of provider name -> settings', 'strategy.providers');
   const entries = Object.entries(value.providers);
   if (entries.length === 0) throw invalid('must name at least one provider', 'strategy.providers');
@@ -68,7 +70,8 @@ export function parseStrategyOverride(value: unknown, known: (provider: string) 
     if (!known(name)) throw invalid(`unknown provider ${shown(name)}`, path);
     if (!isRecord(settings)) throw invalid('must be an object', path);
     for (const field of Object.keys(settings)) {
-      if (!PROVIDER_FIELDS.has(field)) throw invalid(`unknown field ${shown(field)} (expected ${[...PROVIDER_FIELDS].join(', ')})`, `${path}.${field.slice(0, 64)}`);
+      if (!PROVIDER_FIELDS.has(field))
+        throw invalid(`unknown field ${shown(field)} (expected ${[...PROVIDER_FIELDS].join(', ')})`, `${path}.${field.slice(0, 64)}`);
     }
     const number = (field: string, ok: (n: number) => boolean, what: string): number | undefined => {
       const v = settings[field];

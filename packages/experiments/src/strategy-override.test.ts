@@ -34,21 +34,63 @@ const paramOf = (fn: () => unknown): string | undefined => {
 
 test('the strategy object is checked strictly: every error names the path of the bad field', () => {
   assert.equal(parseStrategyOverride(EXAMPLE, known).providers.length, 3);
-  assert.equal(paramOf(() => parseStrategyOverride('weighted', known)), 'strategy');
-  assert.equal(paramOf(() => parseStrategyOverride({ ...EXAMPLE, type: 'fastest' }, known)), 'strategy.type');
-  assert.equal(paramOf(() => parseStrategyOverride({ ...EXAMPLE, optimization: 'cheap' }, known)), 'strategy.optimization');
-  assert.equal(paramOf(() => parseStrategyOverride({ ...EXAMPLE, budget: 1 }, known)), 'strategy.budget');
-  assert.equal(paramOf(() => parseStrategyOverride({ type: 'weighted', providers: { mistral: { weight: 1 } } }, known)), 'strategy.providers.mistral');
-  assert.equal(paramOf(() => parseStrategyOverride({ type: 'weighted', providers: { openai: { weight: -1 } } }, known)), 'strategy.providers.openai.weight');
-  assert.equal(paramOf(() => parseStrategyOverride({ type: 'weighted', providers: { openai: { weight: '60' } } }, known)), 'strategy.providers.openai.weight');
-  assert.equal(paramOf(() => parseStrategyOverride({ providers: { openai: { max_cost: 0 } } }, known)), 'strategy.providers.openai.max_cost');
-  assert.equal(paramOf(() => parseStrategyOverride({ providers: { openai: { quality_min: 1.5 } } }, known)), 'strategy.providers.openai.quality_min');
-  assert.equal(paramOf(() => parseStrategyOverride({ providers: { openai: { fallback_only: 'yes' } } }, known)), 'strategy.providers.openai.fallback_only');
-  assert.equal(paramOf(() => parseStrategyOverride({ providers: { openai: { url: 'http://evil' } } }, known)), 'strategy.providers.openai.url');
-  assert.equal(paramOf(() => parseStrategyOverride({ providers: {} }, known)), 'strategy.providers');
-  assert.equal(paramOf(() => parseStrategyOverride({ type: 'weighted', providers: { openai: { weight: 0 } } }, known)), 'strategy.providers');
+  assert.equal(
+    paramOf(() => parseStrategyOverride('weighted', known)),
+    'strategy',
+  );
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ ...EXAMPLE, type: 'fastest' }, known)),
+    'strategy.type',
+  );
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ ...EXAMPLE, optimization: 'cheap' }, known)),
+    'strategy.optimization',
+  );
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ ...EXAMPLE, budget: 1 }, known)),
+    'strategy.budget',
+  );
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ type: 'weighted', providers: { mistral: { weight: 1 } } }, known)),
+    'strategy.providers.mistral',
+  );
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ type: 'weighted', providers: { openai: { weight: -1 } } }, known)),
+    'strategy.providers.openai.weight',
+  );
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ type: 'weighted', providers: { openai: { weight: '60' } } }, known)),
+    'strategy.providers.openai.weight',
+  );
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ providers: { openai: { max_cost: 0 } } }, known)),
+    'strategy.providers.openai.max_cost',
+  );
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ providers: { openai: { quality_min: 1.5 } } }, known)),
+    'strategy.providers.openai.quality_min',
+  );
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ providers: { openai: { fallback_only: 'yes' } } }, known)),
+    'strategy.providers.openai.fallback_only',
+  );
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ providers: { openai: { url: 'http://evil' } } }, known)),
+    'strategy.providers.openai.url',
+  );
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ providers: {} }, known)),
+    'strategy.providers',
+  );
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ type: 'weighted', providers: { openai: { weight: 0 } } }, known)),
+    'strategy.providers',
+  );
   const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`p${i}`, {}]));
-  assert.equal(paramOf(() => parseStrategyOverride({ providers: many }, () => true)), 'strategy.providers');
+  assert.equal(
+    paramOf(() => parseStrategyOverride({ providers: many }, () => true)),
+    'strategy.providers',
+  );
 });
 
 interface RunOptions {
@@ -64,7 +106,11 @@ async function run(strategy: unknown, options: RunOptions = {}) {
     quality: (category, provider) => options.quality?.[`${category}/${provider}`],
     random: options.random ?? seeded(7),
   });
-  const exchange = new Exchange({ format: 'openai.chat', body: { model: 'smart', messages: [{ role: 'user', content: 'Refactor this function' }], strategy }, headers: {} });
+  const exchange = new Exchange({
+    format: 'openai.chat',
+    body: { model: 'smart', messages: [{ role: 'user', content: 'Refactor this function' }], strategy },
+    headers: {},
+  });
   if (options.principal) exchange.principal = options.principal;
   exchange.plan = { strategy: 'priority', targets: PLANNED.map((t) => ({ ...t })) };
   let nextBody: Record<string, unknown> | undefined;
@@ -105,7 +151,10 @@ test('weighted: a seeded run splits first picks by the weights; priority and cos
   const random = seeded(11);
   const firsts = new Map<string, number>();
   for (let i = 0; i < 1000; i++) {
-    const { order } = await run({ type: 'weighted', providers: { openai: { weight: 60 }, anthropic: { weight: 30 }, google: { weight: 10, fallback_only: true } } }, { random });
+    const { order } = await run(
+      { type: 'weighted', providers: { openai: { weight: 60 }, anthropic: { weight: 30 }, google: { weight: 10, fallback_only: true } } },
+      { random },
+    );
     firsts.set(order[0]!, (firsts.get(order[0]!) ?? 0) + 1);
     assert.equal(order[2], 'google');
   }
@@ -113,7 +162,11 @@ test('weighted: a seeded run splits first picks by the weights; priority and cos
   assert.ok(Math.abs(firsts.get('openai')! - 667) < 75, JSON.stringify([...firsts]));
   assert.equal(firsts.get('google'), undefined, 'a fallback_only provider is never first');
   assert.deepEqual((await run({ type: 'priority', providers: { google: {}, openai: {} } })).order, ['google', 'openai'], 'listed order');
-  assert.deepEqual((await run({ type: 'cost', providers: { openai: {}, anthropic: {}, google: { fallback_only: true } } })).order, ['anthropic', 'openai', 'google']);
+  assert.deepEqual((await run({ type: 'cost', providers: { openai: {}, anthropic: {}, google: { fallback_only: true } } })).order, [
+    'anthropic',
+    'openai',
+    'google',
+  ]);
 });
 
 test('a key without the routing permission gets 403; a provider outside the key is 403; one the plan lacks is never added', async () => {

@@ -49,12 +49,17 @@ export function strategyOverride(options: StrategyOverrideOptions): ExchangeMidd
     if (exchange.body.strategy === undefined) return next();
     const { strategy: raw, ...upstreamBody } = exchange.body;
     exchange.body = upstreamBody; // never sent upstream, whatever happens next
-    if (!allow(exchange)) throw new GatewayError('strategy: this key may not override routing', { status: 403, code: 'routing_headers_not_allowed', param: 'strategy' });
+    if (!allow(exchange))
+      throw new GatewayError('strategy: this key may not override routing', { status: 403, code: 'routing_headers_not_allowed', param: 'strategy' });
     const override = parseStrategyOverride(raw, (name) => known.has(name));
     const allowed = exchange.principal?.allowedProviders;
     for (const p of override.providers) {
       if (allowed && !allowed.includes(p.name)) {
-        throw new GatewayError(`strategy.providers.${p.name}: provider not allowed for this key`, { status: 403, code: 'provider_not_allowed', param: `strategy.providers.${p.name}` });
+        throw new GatewayError(`strategy.providers.${p.name}: provider not allowed for this key`, {
+          status: 403,
+          code: 'provider_not_allowed',
+          param: `strategy.providers.${p.name}`,
+        });
       }
     }
     // Always labelled (not only for quality_min): ratings of overridden requests then count for their category too.
@@ -97,10 +102,18 @@ export function planOverride(override: StrategyOverride, planned: readonly Targe
       const p = settings.get(t.provider)!;
       const quality = p.qualityMin !== undefined ? live.quality(t) : undefined;
       const meets = p.qualityMin === undefined || (quality !== undefined && quality >= p.qualityMin);
-      const why = p.qualityMin === undefined ? [] : [quality === undefined ? `quality unmeasured (needs ${p.qualityMin})` : `quality ${quality.toFixed(2)} ${meets ? '>=' : '<'} ${p.qualityMin}`];
+      const why =
+        p.qualityMin === undefined
+          ? []
+          : [quality === undefined ? `quality unmeasured (needs ${p.qualityMin})` : `quality ${quality.toFixed(2)} ${meets ? '>=' : '<'} ${p.qualityMin}`];
       return { target: { ...t, weight: p.weight, priority: p.priority }, p, cost: live.cost(t), meets, why };
     });
-  if (entries.length === 0) throw new GatewayError('strategy.providers: none of these providers can serve this request', { status: 400, code: 'no_target_left', param: 'strategy.providers' });
+  if (entries.length === 0)
+    throw new GatewayError('strategy.providers: none of these providers can serve this request', {
+      status: 400,
+      code: 'no_target_left',
+      param: 'strategy.providers',
+    });
   const priced = entries.filter((e) => e.p.maxCost === undefined || (e.cost !== null && e.cost <= e.p.maxCost));
   if (priced.length === 0) {
     const first = entries.find((e) => e.p.maxCost !== undefined)!;
@@ -113,7 +126,11 @@ export function planOverride(override: StrategyOverride, planned: readonly Targe
   entries = priced;
   const byCost = (a: Entry, b: Entry) => (a.cost ?? Infinity) - (b.cost ?? Infinity);
   const typed = (list: Entry[]): Entry[] => {
-    if (override.type === 'weighted') return weightedOrder(list.map((e) => e.target), live.random).map((t) => list.find((e) => e.target === t)!);
+    if (override.type === 'weighted')
+      return weightedOrder(
+        list.map((e) => e.target),
+        live.random,
+      ).map((t) => list.find((e) => e.target === t)!);
     if (override.type === 'cost') return [...list].sort(byCost);
     return [...list].sort((a, b) => a.p.priority - b.p.priority);
   };

@@ -40,7 +40,9 @@ export function providersAdminRoutes(options: ProvidersAdminRouterOptions): Rout
       path: '/providers/events',
       handler() {
         const stream = new PassThrough();
-        stream.write(formatSseEvent({ event: 'snapshot', data: JSON.stringify({ providers: health.list().map((p) => ({ provider: p.name, status: p.status })) }) }));
+        stream.write(
+          formatSseEvent({ event: 'snapshot', data: JSON.stringify({ providers: health.list().map((p) => ({ provider: p.name, status: p.status })) }) }),
+        );
         const off = health.onChange((change) => {
           stream.write(formatSseEvent({ event: 'provider_status_change', data: JSON.stringify({ type: 'provider_status_change', ...change }) }));
         });
@@ -76,7 +78,10 @@ export function providersAdminRoutes(options: ProvidersAdminRouterOptions): Rout
 }
 
 /** A provider's report with its circuits as routing sees them, and those breakers. */
-async function routingView(report: ProviderReport, breakerStates: ProvidersAdminRouterOptions['breakerStates']): Promise<ProviderReport & { breakers: BreakerSnapshot[] }> {
+async function routingView(
+  report: ProviderReport,
+  breakerStates: ProvidersAdminRouterOptions['breakerStates'],
+): Promise<ProviderReport & { breakers: BreakerSnapshot[] }> {
   if (!breakerStates) return { ...report, breakers: [] };
   const breakers = (await breakerStates(report.name)).filter((b) => b.provider === report.name);
   return { ...withCircuits(report, breakers), breakers };

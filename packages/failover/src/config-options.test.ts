@@ -47,9 +47,14 @@ test('failover from env through its convict fragments: deadlines, breaker, fallb
 });
 
 test('failover from env, mounted in Express: APP_FAILOVER_ENABLED=false means one attempt', async () => {
-  for (const [env, status, provider] of [[{}, 200, 'b'], [{ APP_FAILOVER_ENABLED: 'false' }, 503, undefined]] as const) {
+  for (const [env, status, provider] of [
+    [{}, 200, 'b'],
+    [{ APP_FAILOVER_ENABLED: 'false' }, 503, undefined],
+  ] as const) {
     const options = failoverOptionsFromConfig(load({ APP_FAILOVER_MAX_RETRIES: '0', ...env }), { providers });
-    const server = await serve('express', [failover({ adapters: adapters(), transport, sleep: async () => {}, targets: [{ provider: 'a' }, { provider: 'b' }], ...options })]);
+    const server = await serve('express', [
+      failover({ adapters: adapters(), transport, sleep: async () => {}, targets: [{ provider: 'a' }, { provider: 'b' }], ...options }),
+    ]);
     try {
       const res = await httpRequest(`${server.url}/v1/chat/completions`, { body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
       assert.equal(res.status, status, res.text);
@@ -69,10 +74,19 @@ test('failover fragments: a bad value fails naming the field; two prefixes do no
   assert.deepEqual([both.get('a.max_attempts'), both.get('b.max_attempts')], [2, null]);
 });
 
-test('health checks from the providers\' blocks: only enabled ones, the first block\'s interval, each endpoint', () => {
+test("health checks from the providers' blocks: only enabled ones, the first block's interval, each endpoint", () => {
   const io = { adapters: adapters(), transport };
   assert.equal(healthCheckOptionsFromConfig([{ name: 'a' }, { name: 'b', health_check: { enabled: false } }], io), undefined);
-  const check = healthCheckOptionsFromConfig([{ name: 'a', health_check: { enabled: true, interval: '10s', timeout: '2s', endpoint: '/health' } }, { name: 'b' }], io);
-  assert.deepEqual({ ...check, adapters: undefined, transport: undefined }, { adapters: undefined, transport: undefined, providers: ['a'], intervalMs: 10_000, timeoutMs: 2000, endpoints: { a: '/health' } });
-  assert.throws(() => healthCheckOptionsFromConfig([{ name: 'a', health_check: { enabled: true, interval: 'often' } }], io), /providers\[0\]\.health_check\.interval/);
+  const check = healthCheckOptionsFromConfig(
+    [{ name: 'a', health_check: { enabled: true, interval: '10s', timeout: '2s', endpoint: '/health' } }, { name: 'b' }],
+    io,
+  );
+  assert.deepEqual(
+    { ...check, adapters: undefined, transport: undefined },
+    { adapters: undefined, transport: undefined, providers: ['a'], intervalMs: 10_000, timeoutMs: 2000, endpoints: { a: '/health' } },
+  );
+  assert.throws(
+    () => healthCheckOptionsFromConfig([{ name: 'a', health_check: { enabled: true, interval: 'often' } }], io),
+    /providers\[0\]\.health_check\.interval/,
+  );
 });

@@ -32,7 +32,12 @@ export interface FailoverConfig {
 }
 
 const FIELDS: Array<[keyof TimeoutsConfig, keyof FailoverTimeouts]> = [
-  ['connect', 'connectMs'], ['first_byte', 'firstByteMs'], ['first_token', 'firstTokenMs'], ['response', 'responseMs'], ['idle', 'idleMs'], ['total', 'totalMs'],
+  ['connect', 'connectMs'],
+  ['first_byte', 'firstByteMs'],
+  ['first_token', 'firstTokenMs'],
+  ['response', 'responseMs'],
+  ['idle', 'idleMs'],
+  ['total', 'totalMs'],
 ];
 
 /**
@@ -59,14 +64,19 @@ function timeoutsBlock(path: string) {
     if (value === undefined || value === null) return;
     if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${path}: must be a mapping of deadlines`);
     for (const [key, v] of Object.entries(value)) {
-      if (!FIELDS.some(([name]) => name === key) || key === 'total') throw new Error(`${path}.${key}: unknown deadline (connect, first_byte, first_token, response, idle)`);
+      if (!FIELDS.some(([name]) => name === key) || key === 'total')
+        throw new Error(`${path}.${key}: unknown deadline (connect, first_byte, first_token, response, idle)`);
       duration(`${path}.${key}`)(v);
     }
   };
 }
 
 const deadline = (name: keyof TimeoutsConfig, doc: string, prefix: string) => ({
-  doc, format: duration(`ai_gateway.routing.failover.timeouts.${name}`), default: null, nullable: true, env: `${prefix}_${name.toUpperCase()}_TIMEOUT`,
+  doc,
+  format: duration(`ai_gateway.routing.failover.timeouts.${name}`),
+  default: null,
+  nullable: true,
+  env: `${prefix}_${name.toUpperCase()}_TIMEOUT`,
 });
 
 /**
@@ -81,19 +91,42 @@ export function failoverConfigSchema(prefix = 'SWITCHYARD_FAILOVER') {
   return {
     enabled: { doc: 'Retries and fallbacks; false: one attempt on the first target.', format: 'switch', default: true, env: `${prefix}_ENABLED` },
     max_retries: { doc: 'Retries of the same target (each kind that may retry).', format: 'nat', default: null, nullable: true, env: `${prefix}_MAX_RETRIES` },
-    max_attempts: { doc: 'Attempts per request across all targets (default: the whole chain with its retries).', format: 'nat', default: null, nullable: true, env: `${prefix}_MAX_ATTEMPTS` },
+    max_attempts: {
+      doc: 'Attempts per request across all targets (default: the whole chain with its retries).',
+      format: 'nat',
+      default: null,
+      nullable: true,
+      env: `${prefix}_MAX_ATTEMPTS`,
+    },
     retry_codes: { doc: 'Only these upstream statuses retry the same target.', format: Array, default: null, nullable: true },
     circuit_breaker: {
-      failure_threshold: { doc: 'Consecutive failures that open a target\'s breaker (default 5).', format: 'nat', default: null, nullable: true, env: `${prefix}_BREAKER_FAILURE_THRESHOLD` },
-      success_threshold: { doc: 'Successful probes that close a half-open breaker (default 1).', format: 'nat', default: null, nullable: true, env: `${prefix}_BREAKER_SUCCESS_THRESHOLD` },
+      failure_threshold: {
+        doc: "Consecutive failures that open a target's breaker (default 5).",
+        format: 'nat',
+        default: null,
+        nullable: true,
+        env: `${prefix}_BREAKER_FAILURE_THRESHOLD`,
+      },
+      success_threshold: {
+        doc: 'Successful probes that close a half-open breaker (default 1).',
+        format: 'nat',
+        default: null,
+        nullable: true,
+        env: `${prefix}_BREAKER_SUCCESS_THRESHOLD`,
+      },
       timeout: {
         doc: 'How long an open breaker stays open before a probe (default 30s).',
-        format: duration('ai_gateway.routing.failover.circuit_breaker.timeout'), default: null, nullable: true, env: `${prefix}_BREAKER_TIMEOUT`,
+        format: duration('ai_gateway.routing.failover.circuit_breaker.timeout'),
+        default: null,
+        nullable: true,
+        env: `${prefix}_BREAKER_TIMEOUT`,
       },
     },
     stream_continuation: {
       doc: 'Continue a stream broken after its first byte on a target that takes an assistant prefill (Anthropic; OpenAI-compatible providers declaring `prefill:`).',
-      format: 'switch', default: true, env: `${prefix}_STREAM_CONTINUATION`,
+      format: 'switch',
+      default: true,
+      env: `${prefix}_STREAM_CONTINUATION`,
     },
     timeouts: {
       connect: deadline('connect', 'TCP/TLS connect, per attempt (default 5s).', prefix),
@@ -105,20 +138,25 @@ export function failoverConfigSchema(prefix = 'SWITCHYARD_FAILOVER') {
     },
     regenerate_and_match: {
       doc: 'Where no target can continue a broken stream: ask again without a prefill and forward the rest only if the new answer begins with exactly what the client has.',
-      format: 'switch', default: false, env: `${prefix}_REGENERATE_AND_MATCH`,
+      format: 'switch',
+      default: false,
+      env: `${prefix}_REGENERATE_AND_MATCH`,
     },
     hedge_after: {
-      doc: 'Race the next target against a stream whose first event is late: a duration (2s) or a percentile of the target\'s observed first-token time (p95); null: off.',
+      doc: "Race the next target against a stream whose first event is late: a duration (2s) or a percentile of the target's observed first-token time (p95); null: off.",
       format: (value: unknown) => {
         if (value === null || (typeof value === 'string' && /^p\d{1,2}(\.\d+)?$/.test(value))) return;
         duration('ai_gateway.routing.failover.hedge_after')(value);
       },
-      default: null, nullable: true, env: `${prefix}_HEDGE_AFTER`,
+      default: null,
+      nullable: true,
+      env: `${prefix}_HEDGE_AFTER`,
     },
     hedge_budget: {
       doc: 'Extra upstream requests hedging may add, as a share of all upstream requests over the last minute.',
       format: Number,
-      default: 0.1, env: `${prefix}_HEDGE_BUDGET`,
+      default: 0.1,
+      env: `${prefix}_HEDGE_BUDGET`,
     },
     // convict takes a nested mapping as one value only under a format named 'object' (the
     // gateway registers it); its shape is checked by checkFailoverConfig after loading.
@@ -189,7 +227,10 @@ export interface FailoverConfigContext {
  *
  * @example failover({ adapters, transport, ...failoverTimeoutOptions(config.routing.failover, { providers }) })
  */
-export function failoverTimeoutOptions(config: Pick<FailoverConfig, 'timeouts' | 'model_timeouts'>, context: FailoverConfigContext): Pick<FailoverOptions, 'timeouts' | 'targetTimeouts'> {
+export function failoverTimeoutOptions(
+  config: Pick<FailoverConfig, 'timeouts' | 'model_timeouts'>,
+  context: FailoverConfigContext,
+): Pick<FailoverOptions, 'timeouts' | 'targetTimeouts'> {
   const global = timeoutsFromConfig(config.timeouts);
   if (global.totalMs === undefined && context.totalMs !== undefined) global.totalMs = context.totalMs;
   const byProvider = new Map(context.providers.filter((p) => p.timeouts).map((p) => [p.name, timeoutsFromConfig(p.timeouts)]));
@@ -200,13 +241,10 @@ export function failoverTimeoutOptions(config: Pick<FailoverConfig, 'timeouts' |
   // Not cached: the catalog (reasoning) can change at run time; this is a few map lookups.
   const targetTimeouts = (target: Target): TargetTimeouts | undefined => {
     const key = `${target.provider}/${target.model}`;
-    const parts = [
-      context.reasoning?.(target) ? lift : undefined,
-      byProvider.get(target.provider),
-      byModel.get(target.model),
-      byModel.get(key),
-    ].filter((p): p is TargetTimeouts => p !== undefined);
-    const merged = parts.length ? Object.assign({}, ...parts) as TargetTimeouts : undefined;
+    const parts = [context.reasoning?.(target) ? lift : undefined, byProvider.get(target.provider), byModel.get(target.model), byModel.get(key)].filter(
+      (p): p is TargetTimeouts => p !== undefined,
+    );
+    const merged = parts.length ? (Object.assign({}, ...parts) as TargetTimeouts) : undefined;
     if (merged) delete (merged as FailoverTimeouts).totalMs;
     return merged;
   };

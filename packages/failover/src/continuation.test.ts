@@ -9,7 +9,15 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { Target } from '@switchyard/core';
 import { createAdapter, createUndiciTransport, type ProviderAdapter } from '@switchyard/providers';
 import {
-  anthropicClosing, anthropicOpening, anthropicText, delay, json, sseHead, startFaultServer, type Fault, type FaultServer,
+  anthropicClosing,
+  anthropicOpening,
+  anthropicText,
+  delay,
+  json,
+  sseHead,
+  startFaultServer,
+  type Fault,
+  type FaultServer,
 } from './fault-upstream.test.util.js';
 import { post, startGateway, type Gateway } from './fault-harness.test.util.js';
 import type { FailoverOptions } from './options.js';
@@ -27,7 +35,10 @@ after(async () => {
   await transport.close();
 });
 
-const TARGETS: Target[] = [{ provider: 'a', model: 'claude-a' }, { provider: 'b', model: 'claude-b' }];
+const TARGETS: Target[] = [
+  { provider: 'a', model: 'claude-a' },
+  { provider: 'b', model: 'claude-b' },
+];
 const BODY = { model: 'claude', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'Say hello' }] };
 
 function adapters(): Map<string, ProviderAdapter> {
@@ -65,12 +76,18 @@ function continues(text: string): Fault {
 
 /** Event names and the text of the deltas, off the raw wire. */
 function parseStream(raw: string): { events: Array<{ event: string; data: any }>; text: string } {
-  const events = raw.split('\n\n').filter((f) => f.trim()).map((frame) => {
-    const event = /^event: (.*)$/m.exec(frame)?.[1] ?? '';
-    const data = JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] ?? 'null');
-    return { event, data };
-  });
-  const text = events.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.text).join('');
+  const events = raw
+    .split('\n\n')
+    .filter((f) => f.trim())
+    .map((frame) => {
+      const event = /^event: (.*)$/m.exec(frame)?.[1] ?? '';
+      const data = JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] ?? 'null');
+      return { event, data };
+    });
+  const text = events
+    .filter((e) => e.event === 'content_block_delta')
+    .map((e) => e.data.delta.text)
+    .join('');
   return { events, text };
 }
 
@@ -85,10 +102,19 @@ describe('stream continuation with assistant prefill (anthropic)', () => {
       assert.equal(res.status, 200);
       const { events, text } = parseStream(res.text);
       assert.equal(text, 'Hello, world!');
-      assert.deepEqual(events.map((e) => e.event), [
-        'message_start', 'content_block_start', 'content_block_delta', 'content_block_delta',
-        'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop',
-      ]);
+      assert.deepEqual(
+        events.map((e) => e.event),
+        [
+          'message_start',
+          'content_block_start',
+          'content_block_delta',
+          'content_block_delta',
+          'content_block_delta',
+          'content_block_stop',
+          'message_delta',
+          'message_stop',
+        ],
+      );
       assert.ok(events.filter((e) => 'index' in (e.data ?? {})).every((e) => e.data.index === 0));
       assert.equal(A.requests.length, 1);
       assert.equal(B.requests.length, 1);
@@ -98,7 +124,13 @@ describe('stream continuation with assistant prefill (anthropic)', () => {
       assert.equal(B.requests[0]!.headers['x-api-key'], 'sk-ant-b');
       assert.deepEqual(gw.log, ['failover:a->b']);
       const ex = await gw.settled();
-      assert.deepEqual(ex.attempts.map((x) => [x.target.provider, x.outcome, x.failureKind]), [['a', 'failure', 'network'], ['b', 'success', undefined]]);
+      assert.deepEqual(
+        ex.attempts.map((x) => [x.target.provider, x.outcome, x.failureKind]),
+        [
+          ['a', 'failure', 'network'],
+          ['b', 'success', undefined],
+        ],
+      );
       // Both calls are billed: usage adds the cut segment (what it reported) and the continuation.
       assert.equal(ex.usage?.inputTokens, 24);
       assert.equal(ex.usage?.outputTokens, 6);
@@ -148,9 +180,15 @@ describe('stream continuation with assistant prefill (anthropic)', () => {
         res.write(anthropicOpening(10) + anthropicText('Hel'));
         await req.closed;
       });
-      B.set((_req, res) => json(res, 400, {
-        type: 'error', error: { type: 'invalid_request_error', message: 'This model does not support assistant message prefill. The conversation must end with a user message.' },
-      }));
+      B.set((_req, res) =>
+        json(res, 400, {
+          type: 'error',
+          error: {
+            type: 'invalid_request_error',
+            message: 'This model does not support assistant message prefill. The conversation must end with a user message.',
+          },
+        }),
+      );
       const res = await post(`${gw.url}/v1/messages`, BODY, anthropicHeaders);
       const { events, text } = parseStream(res.text);
       assert.equal(text, 'Hel');
@@ -161,32 +199,43 @@ describe('stream continuation with assistant prefill (anthropic)', () => {
       assert.equal(B.requests.length, 1);
       await A.requests[0]!.closed;
       const ex = await gw.settled();
-      assert.deepEqual(ex.attempts.map((x) => [x.target.provider, x.outcome, x.failureKind]), [['a', 'failure', 'timeout'], ['b', 'failure', 'bad_request']]);
+      assert.deepEqual(
+        ex.attempts.map((x) => [x.target.provider, x.outcome, x.failureKind]),
+        [
+          ['a', 'failure', 'timeout'],
+          ['b', 'failure', 'bad_request'],
+        ],
+      );
       assert.equal(gw.fo.breakerStates().find((s) => s.provider === 'b')?.state, 'closed');
     });
   });
 
   it('off with one line: a cut ends with the in-band error; usage seen before the cut is kept', async () => {
-    await withGateway(async (gw) => {
-      A.set(cutAfter('Hel'));
-      B.set(continues('lo'));
-      const res = await post(`${gw.url}/v1/messages`, BODY, anthropicHeaders);
-      const { events, text } = parseStream(res.text);
-      assert.equal(text, 'Hel');
-      assert.equal(events.at(-1)!.event, 'error');
-      assert.equal(B.requests.length, 0);
-      const ex = await gw.settled();
-      assert.equal(ex.usage?.inputTokens, 10); // from message_start, before the cut
-    }, { continuation: { enabled: false } });
+    await withGateway(
+      async (gw) => {
+        A.set(cutAfter('Hel'));
+        B.set(continues('lo'));
+        const res = await post(`${gw.url}/v1/messages`, BODY, anthropicHeaders);
+        const { events, text } = parseStream(res.text);
+        assert.equal(text, 'Hel');
+        assert.equal(events.at(-1)!.event, 'error');
+        assert.equal(B.requests.length, 0);
+        const ex = await gw.settled();
+        assert.equal(ex.usage?.inputTokens, 10); // from message_start, before the cut
+      },
+      { continuation: { enabled: false } },
+    );
   });
 
   it('never continues a content-policy stop or a tool-use block', async () => {
     await withGateway(async (gw) => {
       A.set(async (_req, res) => {
         sseHead(res);
-        res.write(anthropicOpening(10)
-          + 'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t1","name":"f","input":{}}}\n\n'
-          + 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\""}}\n\n');
+        res.write(
+          anthropicOpening(10) +
+            'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t1","name":"f","input":{}}}\n\n' +
+            'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\""}}\n\n',
+        );
         await delay(30);
         res.socket?.destroy();
       });
@@ -197,8 +246,11 @@ describe('stream continuation with assistant prefill (anthropic)', () => {
 
       A.set(async (_req, res) => {
         sseHead(res);
-        res.end(anthropicOpening(10) + anthropicText('Hel')
-          + 'event: error\ndata: {"type":"error","error":{"type":"invalid_request_error","message":"Output blocked by content filtering policy"}}\n\n');
+        res.end(
+          anthropicOpening(10) +
+            anthropicText('Hel') +
+            'event: error\ndata: {"type":"error","error":{"type":"invalid_request_error","message":"Output blocked by content filtering policy"}}\n\n',
+        );
       });
       const policy = await post(`${gw.url}/v1/messages`, BODY, anthropicHeaders);
       const last = parseStream(policy.text).events.at(-1)!;

@@ -6,7 +6,12 @@ export type Deadlines = Required<TargetTimeouts>;
 
 /** Header names of {@link parseTimeoutsHeader}'s fields, as in the config file. */
 const HEADER_FIELDS: Record<string, keyof FailoverTimeouts> = {
-  connect: 'connectMs', first_byte: 'firstByteMs', first_token: 'firstTokenMs', response: 'responseMs', idle: 'idleMs', total: 'totalMs',
+  connect: 'connectMs',
+  first_byte: 'firstByteMs',
+  first_token: 'firstTokenMs',
+  response: 'responseMs',
+  idle: 'idleMs',
+  total: 'totalMs',
 };
 
 /**

@@ -2,10 +2,7 @@ import type { FailureKind } from '@switchyard/core';
 import { effectiveStatus, NEVER_RETRY, type KindRule } from './kind-policy.js';
 
 /** What to do after one failed attempt. */
-export type Decision =
-  | { action: 'retry'; delayMs: number }
-  | { action: 'failover' }
-  | { action: 'stop'; reason: 'kind' | 'budget' | 'deadline' | 'aborted' };
+export type Decision = { action: 'retry'; delayMs: number } | { action: 'failover' } | { action: 'stop'; reason: 'kind' | 'budget' | 'deadline' | 'aborted' };
 
 /** Everything {@link decide} looks at: plain data, so the table is testable on its own. */
 export interface DecisionInput {

@@ -11,7 +11,10 @@ type Step = ProviderError | 'ok' | 'hang' | { stream: Array<SseEvent | Error | '
 function fakeAdapter(name: string, steps: Step[]) {
   const calls: ProviderCall[] = [];
   const adapter: ProviderAdapter = {
-    name, type: 'fake', config: { name, type: 'fake' }, models: [],
+    name,
+    type: 'fake',
+    config: { name, type: 'fake' },
+    models: [],
     supports: () => true,
     classify: () => ({ kind: 'server_error', message: 'x' }),
     async invoke(call, ctx): Promise<ProviderResult> {
@@ -22,8 +25,14 @@ function fakeAdapter(name: string, steps: Step[]) {
         return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }));
       }
       if (step === 'ok') {
-        return { kind: 'json', status: 200, headers: {}, body: JSON.stringify({ model: call.model, by: name }), firstByteAt: 0,
-          usage: { inputTokens: 3, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: 'provider' } };
+        return {
+          kind: 'json',
+          status: 200,
+          headers: {},
+          body: JSON.stringify({ model: call.model, by: name }),
+          firstByteAt: 0,
+          usage: { inputTokens: 3, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: 'provider' },
+        };
       }
       const items = step.stream;
       async function* events(): AsyncGenerator<SseEvent> {
@@ -58,8 +67,12 @@ function setup(adapters: Record<string, ProviderAdapter>, extra: Partial<Failove
     events.on(name, (p: any) => log.push(name + (p.target ? `:${p.target.provider}` : p.to ? `:${p.from.provider}->${p.to.provider}` : '')));
   }
   const mw = failover({
-    adapters: new Map(Object.entries(adapters)), transport, events, random: () => 0.5,
-    sleep: async (ms) => void sleeps.push(ms), ...extra,
+    adapters: new Map(Object.entries(adapters)),
+    transport,
+    events,
+    random: () => 0.5,
+    sleep: async (ms) => void sleeps.push(ms),
+    ...extra,
   });
   return { mw, sleeps, log, run: (ex: Exchange) => mw(ex, async () => {}) };
 }
@@ -82,7 +95,14 @@ describe('failover executor (fake adapters)', () => {
     assert.equal(ex.responseHeaders['x-switchyard-provider'], 'b');
     assert.equal(ex.responseHeaders['x-switchyard-model'], 'mb');
     assert.equal(ex.usage?.inputTokens, 3);
-    assert.deepEqual(ex.attempts.map((x) => [x.target.provider, x.outcome, x.failureKind]), [['a', 'failure', 'server_error'], ['a', 'failure', 'server_error'], ['b', 'success', undefined]]);
+    assert.deepEqual(
+      ex.attempts.map((x) => [x.target.provider, x.outcome, x.failureKind]),
+      [
+        ['a', 'failure', 'server_error'],
+        ['a', 'failure', 'server_error'],
+        ['b', 'success', undefined],
+      ],
+    );
   });
 
   it('never retries 400s and returns the provider reason', async () => {
@@ -90,7 +110,10 @@ describe('failover executor (fake adapters)', () => {
       const a = fakeAdapter('a', [err('a', kind, { status: 400 })]);
       const b = fakeAdapter('b', ['ok']);
       const { run } = setup({ a: a.adapter, b: b.adapter });
-      const e = await run(exchangeFor([A, B])).then(() => undefined, (x) => x);
+      const e = await run(exchangeFor([A, B])).then(
+        () => undefined,
+        (x) => x,
+      );
       assert.equal(a.calls.length, 1, kind);
       assert.equal(b.calls.length, 0, kind);
       assert.ok(GatewayError.isInstance(e));
@@ -110,7 +133,10 @@ describe('failover executor (fake adapters)', () => {
     const long = fakeAdapter('a', [err('a', 'rate_limited', { status: 429, retryAfterMs: 60_000 })]);
     const none = fakeAdapter('b', [err('b', 'rate_limited', { status: 429 })]);
     const s2 = setup({ a: long.adapter, b: none.adapter });
-    const e = await s2.run(exchangeFor([A, B])).then(() => undefined, (x) => x);
+    const e = await s2.run(exchangeFor([A, B])).then(
+      () => undefined,
+      (x) => x,
+    );
     assert.equal(long.calls.length, 1);
     assert.equal(none.calls.length, 1);
     assert.deepEqual(s2.sleeps, []);
@@ -135,7 +161,11 @@ describe('failover executor (fake adapters)', () => {
     const b = fakeAdapter('b', ['ok']);
     const c = fakeAdapter('c', ['ok']);
     const { run } = setup({ a: a.adapter, b: b.adapter, c: c.adapter });
-    const ex = exchangeFor([{ ...A, contextWindow: 8000 } as Target, { ...B, contextWindow: 4000 } as Target, { provider: 'c', model: 'mc', contextWindow: 128000 } as Target]);
+    const ex = exchangeFor([
+      { ...A, contextWindow: 8000 } as Target,
+      { ...B, contextWindow: 4000 } as Target,
+      { provider: 'c', model: 'mc', contextWindow: 128000 } as Target,
+    ]);
     await run(ex);
     assert.equal(b.calls.length, 0);
     assert.equal(c.calls.length, 1);
@@ -146,7 +176,10 @@ describe('failover executor (fake adapters)', () => {
     const b = fakeAdapter('b', [err('b', 'context_length', { status: 400 })]);
     const s = setup({ a: a.adapter, b: b.adapter });
     // The same target twice in the plan (e.g. two aliases), then an unknown window, then the first again.
-    const e = await s.run(exchangeFor([A, A, B, { ...A, contextWindow: 1_000_000 } as Target])).then(() => undefined, (x) => x);
+    const e = await s.run(exchangeFor([A, A, B, { ...A, contextWindow: 1_000_000 } as Target])).then(
+      () => undefined,
+      (x) => x,
+    );
     assert.equal(e.status, 400);
     assert.equal(a.calls.length, 1, 'the target that refused is not asked again');
     assert.equal(b.calls.length, 1, 'an unknown window may be larger: it is tried');
@@ -163,7 +196,10 @@ describe('failover executor (fake adapters)', () => {
     const a = fakeAdapter('a', [err('a', 'overloaded', { status: 503 })]);
     const b = fakeAdapter('b', [err('b', 'server_error', { status: 500 })]);
     const { run, log } = setup({ a: a.adapter, b: b.adapter }, { maxAttempts: 3 });
-    const e = await run(exchangeFor([A, B])).then(() => undefined, (x) => x);
+    const e = await run(exchangeFor([A, B])).then(
+      () => undefined,
+      (x) => x,
+    );
     assert.equal(a.calls.length + b.calls.length, 3);
     assert.equal(e.status, 502);
     assert.match(e.message, /a\/ma: overloaded \(503\).*b\/mb: server_error \(500\)/);
@@ -214,11 +250,17 @@ describe('failover executor (fake adapters)', () => {
     const b = fakeAdapter('b', ['ok']);
     const { run } = setup({ a: a.adapter, b: b.adapter });
     const config = JSON.stringify({ primary_provider: 'a', fallback_rules: [{ provider: 'b', trigger: ['rate_limit', 'timeout'] }] });
-    const e = await run(exchangeFor([A, B], { routing: true, headers: { 'x-failover-config': config, 'x-max-provider-retries': '0' } })).then(() => undefined, (x) => x);
+    const e = await run(exchangeFor([A, B], { routing: true, headers: { 'x-failover-config': config, 'x-max-provider-retries': '0' } })).then(
+      () => undefined,
+      (x) => x,
+    );
     assert.equal(a.calls.length, 1, 'no retry with X-Max-Provider-Retries: 0');
     assert.equal(b.calls.length, 0, 'server_error is not a trigger of b');
     assert.equal(e.status, 502);
-    const bad = await run(exchangeFor([A, B], { routing: true, headers: { 'x-failover-config': '{nope' } })).then(() => undefined, (x) => x);
+    const bad = await run(exchangeFor([A, B], { routing: true, headers: { 'x-failover-config': '{nope' } })).then(
+      () => undefined,
+      (x) => x,
+    );
     assert.equal(bad.status, 400);
   });
 
@@ -243,9 +285,12 @@ describe('failover executor (fake adapters)', () => {
     await run(ex);
     assert.equal(ex.response?.kind, 'stream');
     const seen: string[] = [];
-    await assert.rejects(async () => {
-      for await (const ev of (ex.response as any).events as AsyncIterable<SseEvent>) seen.push(ev.data);
-    }, (e: ProviderError) => e.afterFirstByte === true && e.failureKind === 'network');
+    await assert.rejects(
+      async () => {
+        for await (const ev of (ex.response as any).events as AsyncIterable<SseEvent>) seen.push(ev.data);
+      },
+      (e: ProviderError) => e.afterFirstByte === true && e.failureKind === 'network',
+    );
     assert.deepEqual(seen, ['{"x":1}']);
     assert.equal(ex.attempts[0]?.outcome, 'failure');
   });
@@ -304,9 +349,12 @@ describe('failover executor (fake adapters)', () => {
     const ex = exchangeFor([A, B]);
     await run(ex);
     assert.equal(ex.responseHeaders['x-switchyard-provider'], 'b');
-    assert.deepEqual(ex.attempts.map((x) => [x.target.provider, x.outcome, x.failureKind, x.message]), [
-      ['a', 'failure', 'timeout', 'No first token within 50 ms'],
-      ['b', 'success', undefined, undefined],
-    ]);
+    assert.deepEqual(
+      ex.attempts.map((x) => [x.target.provider, x.outcome, x.failureKind, x.message]),
+      [
+        ['a', 'failure', 'timeout', 'No first token within 50 ms'],
+        ['b', 'success', undefined, undefined],
+      ],
+    );
   });
 });

@@ -1,8 +1,14 @@
 import type { Attempt, Exchange, ExchangeMiddleware, FailureKind, SseEvent, Target, Usage } from '@switchyard/core';
 import { linkAbort, type LinkedAbort } from '@switchyard/core';
 import {
-  isProviderError, ProviderError, TransportError,
-  type ProviderAdapter, type ProviderCall, type ProviderResult, type StreamResult, type TransportTimeouts,
+  isProviderError,
+  ProviderError,
+  TransportError,
+  type ProviderAdapter,
+  type ProviderCall,
+  type ProviderResult,
+  type StreamResult,
+  type TransportTimeouts,
 } from '@switchyard/providers';
 import { AttemptDeadlineError, withinDeadline } from './attempt-deadline.js';
 import { callDeadline, deadlinesFor, narrow, type Deadlines } from './deadlines.js';
@@ -30,7 +36,17 @@ export type FailoverMiddleware = ExchangeMiddleware & {
 };
 
 /** Upstream headers never forwarded to the client (framing is ours). */
-const HOP_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'content-encoding', 'content-type', 'date', 'server', 'set-cookie']);
+const HOP_HEADERS = new Set([
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'content-encoding',
+  'content-type',
+  'date',
+  'server',
+  'set-cookie',
+]);
 
 /**
  * The executor (ARCHITECTURE.md §2, execution phase): tries the plan's targets in order through one
@@ -120,7 +136,8 @@ class Run {
         }
         if (previous) cfg.events?.emit('failover', { exchange, from: previous.target, to: target, kind: previous.kind });
         const candidate = { index, run, adapter, entry };
-        const { outcome, by } = this.hedge && exchange.stream ? await this.#tryHedged(candidate) : { outcome: await this.#tryTarget(run, adapter, entry), by: candidate };
+        const { outcome, by } =
+          this.hedge && exchange.stream ? await this.#tryHedged(candidate) : { outcome: await this.#tryTarget(run, adapter, entry), by: candidate };
         if ('served' in outcome) {
           this.#respond(by.index, by.run, by.entry, outcome.served);
           return;
@@ -206,12 +223,17 @@ class Run {
           if (error.failureKind === 'rate_limited' && error.retryAfterMs) this.policies.cooldown(entry, error.retryAfterMs);
           const rule = cfg.kinds[error.failureKind];
           const decision = decide({
-            kind: error.failureKind, status: error.upstreamStatus, retryAfterMs: error.retryAfterMs,
+            kind: error.failureKind,
+            status: error.upstreamStatus,
+            retryAfterMs: error.retryAfterMs,
             rule: this.plan.retrySameTarget ? rule : { ...rule, retries: 0 },
             retriesOnTarget: retries,
             attemptsLeft: this.plan.maxAttempts - this.#attempts,
             deadlineLeftMs: this.#totalMs > 0 ? this.#startedAt + this.#totalMs - cfg.now() : Infinity,
-            retryCodes: cfg.retryCodes, maxRetryAfterMs: cfg.maxRetryAfterMs, backoff: cfg.backoff, random: cfg.random,
+            retryCodes: cfg.retryCodes,
+            maxRetryAfterMs: cfg.maxRetryAfterMs,
+            backoff: cfg.backoff,
+            random: cfg.random,
             aborted: this.#signal.aborted && !this.#link.timedOut,
           });
           last = { error, decision };
@@ -227,13 +249,14 @@ class Run {
       return { served };
     } catch (err) {
       if (exchange.signal.aborted) throw exchange.signal.reason;
-      if (cancel?.aborted) return { error: new ProviderError(HEDGE_LOST.message, { kind: 'timeout', provider: target.provider }), decision: { action: 'failover' } };
+      if (cancel?.aborted)
+        return { error: new ProviderError(HEDGE_LOST.message, { kind: 'timeout', provider: target.provider }), decision: { action: 'failover' } };
       if (last && err === last.error) return last;
       // The breaker refused (opened by a concurrent request) or the retry wait was cut short.
       const error = this.#link.timedOut
         ? new ProviderError('Request deadline exceeded', { kind: 'timeout', provider: target.provider })
-        : last?.error ?? new ProviderError('Circuit open', { kind: 'overloaded', provider: target.provider, cause: err });
-      return { error, decision: this.#link.timedOut ? { action: 'stop', reason: 'deadline' } : last?.decision ?? { action: 'failover' } };
+        : (last?.error ?? new ProviderError('Circuit open', { kind: 'overloaded', provider: target.provider, cause: err }));
+      return { error, decision: this.#link.timedOut ? { action: 'stop', reason: 'deadline' } : (last?.decision ?? { action: 'failover' }) };
     } finally {
       tries?.dispose();
     }
@@ -302,8 +325,14 @@ class Run {
     const apiKey = cfg.credential ? await cfg.credential(exchange, target) : undefined;
     const { bodySource } = exchange;
     return {
-      format: exchange.format, body, model: target.model, stream: exchange.stream,
-      headers: exchange.headers, requestId: exchange.id, ...(apiKey ? { apiKey } : {}), ...(bodySource ? { bodySource } : {}),
+      format: exchange.format,
+      body,
+      model: target.model,
+      stream: exchange.stream,
+      headers: exchange.headers,
+      requestId: exchange.id,
+      ...(apiKey ? { apiKey } : {}),
+      ...(bodySource ? { bodySource } : {}),
     };
   }
 
@@ -324,7 +353,9 @@ class Run {
     // deadline is the one that counts (a reasoning model thinks longer than `idle`).
     const firstWait = call.stream && d.idleMs > 0 && (d.firstTokenMs === 0 || d.firstTokenMs > d.idleMs);
     const timeouts: Partial<TransportTimeouts> = {
-      connectMs: d.connectMs, firstByteMs: call.stream ? narrow(d.firstByteMs, d.firstTokenMs) : d.responseMs, idleMs: firstWait ? d.firstTokenMs : d.idleMs,
+      connectMs: d.connectMs,
+      firstByteMs: call.stream ? narrow(d.firstByteMs, d.firstTokenMs) : d.responseMs,
+      idleMs: firstWait ? d.firstTokenMs : d.idleMs,
     };
     const invoke = async () => {
       const result = await adapter.invoke(call, { transport: cfg.transport, signal: upstream.signal, timeouts, now: cfg.now });
@@ -367,7 +398,9 @@ class Run {
     }
     if (err instanceof TransportError) {
       return new ProviderError(`Upstream ${err.kind === 'timeout' ? 'timed out' : 'connection failed'} (${err.phase})`, {
-        kind: err.kind === 'timeout' ? 'timeout' : 'network', provider, cause: err,
+        kind: err.kind === 'timeout' ? 'timeout' : 'network',
+        provider,
+        cause: err,
       });
     }
     this.cfg.logger.error({ provider, err: err instanceof Error ? err.message : String(err) }, 'failover: adapter threw an unclassified error');
@@ -419,22 +452,40 @@ class Run {
     }
     const events = continuedStream({
       first: this.#guard(run.target, entry, result, attempt, served.stopUpstream, segments),
-      transcript, body: exchange.body, kinds: cfg.continuation.kinds, maxContinuations: cfg.continuation.maxContinuations,
+      transcript,
+      body: exchange.body,
+      kinds: cfg.continuation.kinds,
+      maxContinuations: cfg.continuation.maxContinuations,
       next: (body, cut, delivered) => this.#continue(menders, run.target, body, cut, delivered, segments),
-      ...(regenerators.length ? { regenerate: (cut: ProviderError, delivered: number) => this.#continue(regenerators, run.target, exchange.body, cut, delivered, segments, false) } : {}),
+      ...(regenerators.length
+        ? { regenerate: (cut: ProviderError, delivered: number) => this.#continue(regenerators, run.target, exchange.body, cut, delivered, segments, false) }
+        : {}),
       usageBefore: () => sumUsage(segments.slice(0, -1).map((u) => u())),
     });
     exchange.response = { kind: 'stream', status: result.status, headers, events: this.#clearing(events) };
   }
 
   /** One segment of the client's stream, ending its attempt (and updating usage) when it ends. */
-  #guard(target: Target, entry: TargetEntry, result: StreamResult, attempt: Attempt, stopUpstream: () => void, segments: Array<() => Usage | undefined>, ended?: () => void): AsyncIterable<SseEvent> {
+  #guard(
+    target: Target,
+    entry: TargetEntry,
+    result: StreamResult,
+    attempt: Attempt,
+    stopUpstream: () => void,
+    segments: Array<() => Usage | undefined>,
+    ended?: () => void,
+  ): AsyncIterable<SseEvent> {
     const { exchange } = this;
     // The run's one signal stands for the deadline: it also aborts when the client leaves, which
     // the guard tells apart by the exchange's own signal.
     return guardStream({
-      result, provider: target.provider, format: exchange.format, exchangeSignal: exchange.signal, deadlineSignal: this.#signal,
-      idleMs: this.#deadlines(target).idleMs, abortUpstream: stopUpstream,
+      result,
+      provider: target.provider,
+      format: exchange.format,
+      exchangeSignal: exchange.signal,
+      deadlineSignal: this.#signal,
+      idleMs: this.#deadlines(target).idleMs,
+      abortUpstream: stopUpstream,
       onEnd: (end) => {
         const usage = sumUsage(segments.map((u) => u()));
         if (usage) exchange.usage = usage;
@@ -472,7 +523,15 @@ class Run {
    * of a continuation (a refused prefill included) only moves on to the next candidate;
    * undefined lets the client's stream end with the original error.
    */
-  async #continue(menders: RunTarget[], from: Target, body: Record<string, unknown>, cut: ProviderError, deliveredChars: number, segments: Array<() => Usage | undefined>, prefill = true): Promise<AsyncIterable<SseEvent> | undefined> {
+  async #continue(
+    menders: RunTarget[],
+    from: Target,
+    body: Record<string, unknown>,
+    cut: ProviderError,
+    deliveredChars: number,
+    segments: Array<() => Usage | undefined>,
+    prefill = true,
+  ): Promise<AsyncIterable<SseEvent> | undefined> {
     const { exchange, cfg } = this;
     for (const { target } of menders) {
       if (this.#attempts >= this.plan.maxAttempts || this.#signal.aborted) return undefined;
@@ -514,4 +573,3 @@ class Run {
 }
 
 const deadlineExceeded = () => new Error('Request deadline exceeded');
-

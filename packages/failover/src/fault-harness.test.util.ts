@@ -50,7 +50,11 @@ export async function startGateway(init: {
   events.on('attempt.start', ({ attempt }) => attemptEvents.push({ name: 'start', attempt, snapshot: { ...attempt } }));
   events.on('attempt.end', ({ attempt }) => attemptEvents.push({ name: 'end', attempt, snapshot: { ...attempt } }));
   const fo = failover({
-    adapters: init.adapters, transport: init.transport, events, now, random: () => 0.5,
+    adapters: init.adapters,
+    transport: init.transport,
+    events,
+    now,
+    random: () => 0.5,
     sleep: async (ms) => {
       sleeps.push(ms);
       offset += ms;
@@ -61,18 +65,27 @@ export async function startGateway(init: {
   const exchanges: Exchange[] = [];
   const app = new Koa();
   app.silent = true; // client hang-ups mid-stream are expected here, not worth stderr
-  app.use(toKoa(async function plan(exchange, next) {
-    exchanges.push(exchange);
-    exchange.plan = { strategy: 'test', targets: init.targets.map((t) => ({ ...t, reason: 'test' })) };
-    await next();
-  }));
+  app.use(
+    toKoa(async function plan(exchange, next) {
+      exchanges.push(exchange);
+      exchange.plan = { strategy: 'test', targets: init.targets.map((t) => ({ ...t, reason: 'test' })) };
+      await next();
+    }),
+  );
   app.use(toKoa(fo));
   const server = http.createServer(app.callback());
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url, events, sleeps, now, log, attemptEvents, exchanges, fo,
+    url,
+    events,
+    sleeps,
+    now,
+    log,
+    attemptEvents,
+    exchanges,
+    fo,
     openai: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-client', maxRetries: 0, timeout: 10_000 }),
     settled() {
       const ex = exchanges[exchanges.length - 1]!;
@@ -86,14 +99,25 @@ export async function startGateway(init: {
 }
 
 /** POST a JSON body and read the whole answer (the raw wire). */
-export async function post(url: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string; ms: number }> {
+export async function post(
+  url: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; text: string; ms: number }> {
   const started = Date.now();
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, ms: Date.now() - started };
 }
 
 /** The data payloads of an SSE body. */
 export function sseData(text: string): string[] {
-  return text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => l.slice(6));
 }

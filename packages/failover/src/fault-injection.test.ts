@@ -11,9 +11,7 @@ import assert from 'node:assert/strict';
 import { APIError } from 'openai';
 import type { Target } from '@switchyard/core';
 import { createAdapter, createUndiciTransport, type ProviderAdapter } from '@switchyard/providers';
-import {
-  chunk, delay, healthy, json, openaiError, sseHead, startFaultServer, type Fault, type FaultServer,
-} from './fault-upstream.test.util.js';
+import { chunk, delay, healthy, json, openaiError, sseHead, startFaultServer, type Fault, type FaultServer } from './fault-upstream.test.util.js';
 import { FAST_TIMEOUTS, post, sseData, startGateway, type Gateway } from './fault-harness.test.util.js';
 import type { FailoverOptions } from './options.js';
 
@@ -83,9 +81,11 @@ const spacing = (s: FaultServer) => s.requests.slice(1).map((r, i) => r.at - s.r
 describe('fault injection: real openai-compatible adapter, undici, Koa, openai SDK', () => {
   it('429 with Retry-After: waits what the upstream said, retries the same target once, serves', async () => {
     await withGateway(async (gw) => {
-      P.set((req, res, n) => n === 0
-        ? openaiError(res, 429, 'Rate limit reached for requests', 'rate_limit_exceeded', 'requests', { 'retry-after': '1' })
-        : healthy('p')(req, res, n));
+      P.set((req, res, n) =>
+        n === 0
+          ? openaiError(res, 429, 'Rate limit reached for requests', 'rate_limit_exceeded', 'requests', { 'retry-after': '1' })
+          : healthy('p')(req, res, n),
+      );
       const res = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES });
       assert.equal(res.choices[0]?.message.content, 'hello from p');
       assert.equal(P.requests.length, 2);
@@ -119,7 +119,7 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
 
   it('500 once: one retry on the same target after the backoff, then served by it', async () => {
     await withGateway(async (gw) => {
-      P.set((req, res, n) => n === 0 ? openaiError(res, 500, 'The server had an error', null, 'server_error') : healthy('p')(req, res, n));
+      P.set((req, res, n) => (n === 0 ? openaiError(res, 500, 'The server had an error', null, 'server_error') : healthy('p')(req, res, n)));
       const res = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES });
       assert.equal(res.choices[0]?.message.content, 'hello from p');
       assert.equal(P.requests.length, 2);
@@ -153,8 +153,14 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
         assert.equal(starts[i]!.snapshot.outcome, 'pending');
         assert.ok(ends[i]!.snapshot.endedAt !== undefined);
       }
-      assert.deepEqual(ends.map((e) => [e.snapshot.target.provider, e.snapshot.outcome, e.snapshot.failureKind, e.snapshot.status]),
-        [['p', 'failure', 'overloaded', 503], ['p', 'failure', 'overloaded', 503], ['s', 'success', undefined, 200]]);
+      assert.deepEqual(
+        ends.map((e) => [e.snapshot.target.provider, e.snapshot.outcome, e.snapshot.failureKind, e.snapshot.status]),
+        [
+          ['p', 'failure', 'overloaded', 503],
+          ['p', 'failure', 'overloaded', 503],
+          ['s', 'success', undefined, 200],
+        ],
+      );
       assert.ok(ends[2]!.snapshot.firstByteAt !== undefined);
       const ex = await gw.settled();
       assert.equal(ex.usage?.inputTokens, 5); // from the serving attempt only
@@ -171,7 +177,10 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
       assert.equal(P.requests.length, 2);
       assert.equal(S.requests.length, 1);
       assert.deepEqual(gw.sleeps, [150]);
-      assert.deepEqual(gw.exchanges[0]!.attempts.map((a) => a.failureKind), ['network', 'network', undefined]);
+      assert.deepEqual(
+        gw.exchanges[0]!.attempts.map((a) => a.failureKind),
+        ['network', 'network', undefined],
+      );
       await answersNormally(gw);
     });
   });
@@ -211,7 +220,7 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
     });
   });
 
-  it('deadlines per target and per request: a target\'s own first token, narrowed by X-Failover-Timeouts', async () => {
+  it("deadlines per target and per request: a target's own first token, narrowed by X-Failover-Timeouts", async () => {
     const lateFirstToken: Fault = async (req, res) => {
       sseHead(res);
       await Promise.race([delay(1500), req.closed]);
@@ -219,25 +228,35 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
     };
     const patient = { timeouts: { ...FAST_TIMEOUTS, firstTokenMs: 4000 }, allowClientRouting: () => true };
     // The primary's own deadline (a slow model) is waited out: no failover.
-    await withGateway(async (gw) => {
-      P.set(lateFirstToken);
-      const got = await streamText(gw);
-      assert.equal(got.text, 'from p, late');
-      assert.equal(S.requests.length, 0);
-    }, { options: { ...patient, targetTimeouts: (t) => (t.provider === 'p' ? { firstTokenMs: 3000 } : undefined) } });
+    await withGateway(
+      async (gw) => {
+        P.set(lateFirstToken);
+        const got = await streamText(gw);
+        assert.equal(got.text, 'from p, late');
+        assert.equal(S.requests.length, 0);
+      },
+      { options: { ...patient, targetTimeouts: (t) => (t.provider === 'p' ? { firstTokenMs: 3000 } : undefined) } },
+    );
     // The client may only shorten it: 300 ms fails the primary over, once, to the secondary.
-    await withGateway(async (gw) => {
-      P.set(lateFirstToken);
-      const raw = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES, stream: true }, { 'x-failover-timeouts': 'first_token=300ms, idle=10m' });
-      assert.equal(raw.status, 200);
-      assert.equal(raw.headers.get('x-switchyard-provider'), 's');
-      assert.equal(raw.headers.get('x-switchyard-attempts'), '2');
-      assert.equal(P.requests.length, 1, 'a target that timed out is not asked again');
-      assert.ok(raw.ms < 1400, `took ${raw.ms} ms: the header did not narrow the deadline`);
-      const bad = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES }, { 'x-failover-timeouts': 'first_token=soon' });
-      assert.equal(bad.status, 400);
-      assert.match(bad.text, /X-Failover-Timeouts/);
-    }, { options: patient });
+    await withGateway(
+      async (gw) => {
+        P.set(lateFirstToken);
+        const raw = await post(
+          `${gw.url}/v1/chat/completions`,
+          { model: 'm', messages: MESSAGES, stream: true },
+          { 'x-failover-timeouts': 'first_token=300ms, idle=10m' },
+        );
+        assert.equal(raw.status, 200);
+        assert.equal(raw.headers.get('x-switchyard-provider'), 's');
+        assert.equal(raw.headers.get('x-switchyard-attempts'), '2');
+        assert.equal(P.requests.length, 1, 'a target that timed out is not asked again');
+        assert.ok(raw.ms < 1400, `took ${raw.ms} ms: the header did not narrow the deadline`);
+        const bad = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES }, { 'x-failover-timeouts': 'first_token=soon' });
+        assert.equal(bad.status, 400);
+        assert.match(bad.text, /X-Failover-Timeouts/);
+      },
+      { options: patient },
+    );
   });
 
   it('hedged stream: a late first token is raced by the next target; the winner answers, the loser is cancelled upstream at once', async () => {
@@ -246,25 +265,39 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
       await Promise.race([delay(2000), req.closed]);
       if (!res.destroyed) res.end(chunk('from p, late') + 'data: [DONE]\n\n');
     };
-    await withGateway(async (gw) => {
-      P.set(late);
-      const raw = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES, stream: true });
-      assert.equal(raw.status, 200);
-      assert.equal(raw.headers.get('x-switchyard-provider'), 's');
-      assert.equal(raw.headers.get('x-switchyard-attempts'), '2');
-      assert.equal(sseData(raw.text).map((d) => (d === '[DONE]' ? '' : JSON.parse(d).choices[0]?.delta?.content ?? '')).join(''), 'hello from s');
-      assert.ok(raw.ms >= 190 && raw.ms < 1500, `took ${raw.ms} ms`);
-      await P.requests[0]!.closed; // the loser's upstream request was cancelled, not left to finish
-      const ex = await gw.settled();
-      assert.deepEqual(ex.attempts.map((a) => [a.target.provider, a.outcome, a.role, a.hedgeLost]), [['p', 'aborted', undefined, true], ['s', 'success', 'hedge', undefined]]);
-      assert.equal(gw.fo.breakerStates().find((b) => b.provider === 'p')?.state, 'closed', 'losing a race is not a failure');
-      // The budget: none left this minute, so the next slow first token is waited out.
-      P.set(late);
-      S.set(healthy('s'));
-      const waited = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES, stream: true });
-      assert.equal(waited.headers.get('x-switchyard-provider'), 'p');
-      assert.equal(S.requests.length, 0);
-    }, { options: { timeouts: { ...FAST_TIMEOUTS, firstTokenMs: 4000 }, hedge: { after: 200, budget: 0, minPerMinute: 1 } } });
+    await withGateway(
+      async (gw) => {
+        P.set(late);
+        const raw = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES, stream: true });
+        assert.equal(raw.status, 200);
+        assert.equal(raw.headers.get('x-switchyard-provider'), 's');
+        assert.equal(raw.headers.get('x-switchyard-attempts'), '2');
+        assert.equal(
+          sseData(raw.text)
+            .map((d) => (d === '[DONE]' ? '' : (JSON.parse(d).choices[0]?.delta?.content ?? '')))
+            .join(''),
+          'hello from s',
+        );
+        assert.ok(raw.ms >= 190 && raw.ms < 1500, `took ${raw.ms} ms`);
+        await P.requests[0]!.closed; // the loser's upstream request was cancelled, not left to finish
+        const ex = await gw.settled();
+        assert.deepEqual(
+          ex.attempts.map((a) => [a.target.provider, a.outcome, a.role, a.hedgeLost]),
+          [
+            ['p', 'aborted', undefined, true],
+            ['s', 'success', 'hedge', undefined],
+          ],
+        );
+        assert.equal(gw.fo.breakerStates().find((b) => b.provider === 'p')?.state, 'closed', 'losing a race is not a failure');
+        // The budget: none left this minute, so the next slow first token is waited out.
+        P.set(late);
+        S.set(healthy('s'));
+        const waited = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES, stream: true });
+        assert.equal(waited.headers.get('x-switchyard-provider'), 'p');
+        assert.equal(S.requests.length, 0);
+      },
+      { options: { timeouts: { ...FAST_TIMEOUTS, firstTokenMs: 4000 }, hedge: { after: 200, budget: 0, minPerMinute: 1 } } },
+    );
   });
 
   it('stream cut mid-answer: the client keeps what it got and sees an in-band error, never a clean end', async () => {
@@ -282,7 +315,10 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
       assert.equal(P.requests.length, 1);
       assert.equal(S.requests.length, 0, 'bytes reached the client: no invisible fail-over');
       const ex = await gw.settled();
-      assert.deepEqual(ex.attempts.map((a) => [a.outcome, a.failureKind]), [['failure', 'network']]);
+      assert.deepEqual(
+        ex.attempts.map((a) => [a.outcome, a.failureKind]),
+        [['failure', 'network']],
+      );
       // The raw wire: the last event is the error, in OpenAI's shape, and there is no [DONE].
       P.set(async (_req, res) => {
         sseHead(res);
@@ -369,36 +405,48 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
   it('400 context_length_exceeded: the provider reason, no retry; fails over only to a larger or unknown window', async () => {
     const tooLong = (_req: unknown, res: Parameters<Fault>[1]) =>
       openaiError(res, 400, "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.", 'context_length_exceeded');
-    await withGateway(async (gw) => {
-      P.set(tooLong);
-      const err = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES }).then(() => undefined, (e) => e);
-      assert.ok(err instanceof APIError);
-      assert.equal(err.status, 400);
-      assert.match(err.message, /maximum context length is 8192/);
-      assert.equal((err.error as { code?: string }).code, 'context_length');
-      assert.equal(P.requests.length, 1);
-      assert.equal(S.requests.length, 0, 'a window known to be no larger is skipped');
-      assert.deepEqual(gw.sleeps, []);
-      await answersNormally(gw);
-    }, { targets: [{ ...PRIMARY, contextWindow: 8192 } as Target, { ...SECONDARY, contextWindow: 8192 } as Target] });
+    await withGateway(
+      async (gw) => {
+        P.set(tooLong);
+        const err = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES }).then(
+          () => undefined,
+          (e) => e,
+        );
+        assert.ok(err instanceof APIError);
+        assert.equal(err.status, 400);
+        assert.match(err.message, /maximum context length is 8192/);
+        assert.equal((err.error as { code?: string }).code, 'context_length');
+        assert.equal(P.requests.length, 1);
+        assert.equal(S.requests.length, 0, 'a window known to be no larger is skipped');
+        assert.deepEqual(gw.sleeps, []);
+        await answersNormally(gw);
+      },
+      { targets: [{ ...PRIMARY, contextWindow: 8192 } as Target, { ...SECONDARY, contextWindow: 8192 } as Target] },
+    );
     await withGateway(async (gw) => {
       P.set(tooLong);
       const res = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES });
       assert.equal(res.choices[0]?.message.content, 'hello from s', 'an unknown window may be larger');
       assert.equal(P.requests.length, 1);
     });
-    await withGateway(async (gw) => {
-      P.set(tooLong);
-      const res = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES });
-      assert.equal(res.choices[0]?.message.content, 'hello from s');
-      assert.equal(P.requests.length, 1);
-    }, { targets: [{ ...PRIMARY, contextWindow: 8192 } as Target, { ...SECONDARY, contextWindow: 128_000 } as Target] });
+    await withGateway(
+      async (gw) => {
+        P.set(tooLong);
+        const res = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES });
+        assert.equal(res.choices[0]?.message.content, 'hello from s');
+        assert.equal(P.requests.length, 1);
+      },
+      { targets: [{ ...PRIMARY, contextWindow: 8192 } as Target, { ...SECONDARY, contextWindow: 128_000 } as Target] },
+    );
   });
 
   it('400 content policy: the provider reason, no retry, no fail-over', async () => {
     await withGateway(async (gw) => {
       P.set((_req, res) => openaiError(res, 400, 'Your request was rejected as a result of our safety system.', 'content_policy_violation'));
-      const err = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES }).then(() => undefined, (e) => e);
+      const err = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES }).then(
+        () => undefined,
+        (e) => e,
+      );
       assert.ok(err instanceof APIError);
       assert.equal(err.status, 400);
       assert.match(err.message, /safety system/);
@@ -410,42 +458,51 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
   });
 
   it('flapping upstream: the breaker opens, the target is skipped without a request, a probe closes it', async () => {
-    await withGateway(async (gw) => {
-      P.set((_req, res) => openaiError(res, 503, 'down', null, 'server_error'));
-      const first = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES });
-      assert.equal(first.choices[0]?.message.content, 'hello from s');
-      assert.equal(P.requests.length, 2); // two consecutive failures open the circuit
-      assert.deepEqual(gw.log, ['retry:p', 'breaker.open:p', 'failover:p->s']);
-      for (let i = 0; i < 3; i++) {
-        const res = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES });
-        assert.equal(res.headers.get('x-switchyard-provider'), 's');
-        assert.equal(res.headers.get('x-switchyard-attempts'), '1');
-      }
-      assert.equal(P.requests.length, 2, 'open circuit: no request to the primary');
-      assert.equal(gw.fo.breakerStates().find((s) => s.provider === 'p')?.state, 'open');
-      // Healthy again; after the cool-down one probe goes through and closes the circuit.
-      P.set(healthy('p'));
-      await delay(250); // cockatiel times half-open with the wall clock
-      const probe = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES });
-      assert.equal(probe.choices[0]?.message.content, 'hello from p');
-      assert.deepEqual(gw.log.slice(-2), ['breaker.half_open:p', 'breaker.close:p']);
-      assert.equal(gw.fo.breakerStates().find((s) => s.provider === 'p')?.state, 'closed');
-      await answersNormally(gw);
-    }, { options: { breaker: { consecutiveFailures: 2, coolDownMs: 200 } } });
+    await withGateway(
+      async (gw) => {
+        P.set((_req, res) => openaiError(res, 503, 'down', null, 'server_error'));
+        const first = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES });
+        assert.equal(first.choices[0]?.message.content, 'hello from s');
+        assert.equal(P.requests.length, 2); // two consecutive failures open the circuit
+        assert.deepEqual(gw.log, ['retry:p', 'breaker.open:p', 'failover:p->s']);
+        for (let i = 0; i < 3; i++) {
+          const res = await post(`${gw.url}/v1/chat/completions`, { model: 'm', messages: MESSAGES });
+          assert.equal(res.headers.get('x-switchyard-provider'), 's');
+          assert.equal(res.headers.get('x-switchyard-attempts'), '1');
+        }
+        assert.equal(P.requests.length, 2, 'open circuit: no request to the primary');
+        assert.equal(gw.fo.breakerStates().find((s) => s.provider === 'p')?.state, 'open');
+        // Healthy again; after the cool-down one probe goes through and closes the circuit.
+        P.set(healthy('p'));
+        await delay(250); // cockatiel times half-open with the wall clock
+        const probe = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES });
+        assert.equal(probe.choices[0]?.message.content, 'hello from p');
+        assert.deepEqual(gw.log.slice(-2), ['breaker.half_open:p', 'breaker.close:p']);
+        assert.equal(gw.fo.breakerStates().find((s) => s.provider === 'p')?.state, 'closed');
+        await answersNormally(gw);
+      },
+      { options: { breaker: { consecutiveFailures: 2, coolDownMs: 200 } } },
+    );
   });
 
   it('BYOK: the credential hook supplies the key the upstream sees', async () => {
-    await withGateway(async (gw) => {
-      P.set(healthy('p'));
-      await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES });
-      assert.equal(P.requests[0]!.headers.authorization, 'Bearer sk-byok-owner-key');
-      S.set(healthy('s'));
-      P.set((_req, res) => json(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }));
-      const err = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES }).then(() => undefined, (e) => e);
-      assert.equal(err?.status, 502, 'a refused provider credential is not the client\'s 401');
-      assert.ok(!JSON.stringify(err.error).includes('sk-byok'), 'the key is never echoed');
-      assert.equal(S.requests.length, 0);
-    }, { options: { credential: (_ex, target) => (target.provider === 'p' ? 'sk-byok-owner-key' : undefined) } });
+    await withGateway(
+      async (gw) => {
+        P.set(healthy('p'));
+        await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES });
+        assert.equal(P.requests[0]!.headers.authorization, 'Bearer sk-byok-owner-key');
+        S.set(healthy('s'));
+        P.set((_req, res) => json(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }));
+        const err = await gw.openai.chat.completions.create({ model: 'm', messages: MESSAGES }).then(
+          () => undefined,
+          (e) => e,
+        );
+        assert.equal(err?.status, 502, "a refused provider credential is not the client's 401");
+        assert.ok(!JSON.stringify(err.error).includes('sk-byok'), 'the key is never echoed');
+        assert.equal(S.requests.length, 0);
+      },
+      { options: { credential: (_ex, target) => (target.provider === 'p' ? 'sk-byok-owner-key' : undefined) } },
+    );
   });
 
   it('client goes away mid-stream: the upstream is released and the attempt ends aborted', async () => {
@@ -457,7 +514,9 @@ describe('fault injection: real openai-compatible adapter, undici, Koa, openai S
       });
       const controller = new AbortController();
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, signal: controller.signal,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        signal: controller.signal,
         body: JSON.stringify({ model: 'm', messages: MESSAGES, stream: true }),
       });
       const reader = res.body!.getReader();

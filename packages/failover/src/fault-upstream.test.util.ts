@@ -40,7 +40,12 @@ export async function startFaultServer(clock: () => number = Date.now): Promise<
       // GET requests carry no body
     }
     const seen: SeenRequest = {
-      method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json, at: clock(),
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      body,
+      json,
+      at: clock(),
       closed: once(res, 'close').then(() => undefined),
     };
     const n = requests.push(seen) - 1;
@@ -76,13 +81,23 @@ export function json(res: http.ServerResponse, status: number, body: unknown, he
   res.end(JSON.stringify(body));
 }
 
-export function openaiError(res: http.ServerResponse, status: number, message: string, code: string | null, type = 'invalid_request_error', headers: Record<string, string> = {}): void {
+export function openaiError(
+  res: http.ServerResponse,
+  status: number,
+  message: string,
+  code: string | null,
+  type = 'invalid_request_error',
+  headers: Record<string, string> = {},
+): void {
   json(res, status, { error: { message, type, code, param: null } }, headers);
 }
 
 export function completion(model: string, text: string): Record<string, unknown> {
   return {
-    id: 'chatcmpl-1', object: 'chat.completion', created: 1, model,
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 1,
+    model,
     choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
     usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
   };
@@ -116,9 +131,20 @@ export function anthropicEvent(type: string, data: Record<string, unknown>): str
 
 /** The opening of an Anthropic stream: message_start (its usage plus `usage`) and an open text block. */
 export function anthropicOpening(inputTokens = 10, usage: Record<string, unknown> = {}): string {
-  return anthropicEvent('message_start', {
-    message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 1, ...usage } },
-  }) + anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+  return (
+    anthropicEvent('message_start', {
+      message: {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude',
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: inputTokens, output_tokens: 1, ...usage },
+      },
+    }) + anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } })
+  );
 }
 
 export function anthropicText(text: string, index = 0): string {
@@ -126,9 +152,11 @@ export function anthropicText(text: string, index = 0): string {
 }
 
 export function anthropicClosing(outputTokens: number, index = 0): string {
-  return anthropicEvent('content_block_stop', { index })
-    + anthropicEvent('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: outputTokens } })
-    + anthropicEvent('message_stop', {});
+  return (
+    anthropicEvent('content_block_stop', { index }) +
+    anthropicEvent('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: outputTokens } }) +
+    anthropicEvent('message_stop', {})
+  );
 }
 
 export function delay(ms: number): Promise<void> {

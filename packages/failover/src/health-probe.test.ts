@@ -31,7 +31,10 @@ describe('active health check: the models endpoint', () => {
     const health = new ProviderHealth({ events, modelsCheck: { adapters, transport, timeoutMs: 1000 } });
     try {
       await health.checkNow();
-      assert.ok(U.requests.every((r) => r.url === '/v1/models'), 'trailing slash of base_url handled');
+      assert.ok(
+        U.requests.every((r) => r.url === '/v1/models'),
+        'trailing slash of base_url handled',
+      );
       assert.equal(U.requests.length, 2);
       assert.ok(U.requests.every((r) => r.method === 'GET'));
       const openai = U.requests.find((r) => r.headers.authorization)!;
@@ -68,7 +71,9 @@ describe('active health check: the models endpoint', () => {
     assert.equal(modelsEndpointCheck(createAdapter({ name: 's', type: 'simulated' }), transport), undefined);
     // A config's `endpoint: /v1/models` resolves against the origin of base_url.
     U.set((_req, res) => json(res, 200, { data: [] }));
-    const custom = modelsEndpointCheck(createAdapter({ name: 'y', type: 'openai-compatible', base_url: `${U.url}/api/v1` }), transport, { endpoint: '/v1/models' })!;
+    const custom = modelsEndpointCheck(createAdapter({ name: 'y', type: 'openai-compatible', base_url: `${U.url}/api/v1` }), transport, {
+      endpoint: '/v1/models',
+    })!;
     await custom.probe(AbortSignal.timeout(1000));
     assert.equal(U.requests[0]?.url, '/v1/models');
   });

@@ -78,7 +78,10 @@ export class HedgeState {
   readonly #requests = new MinuteCounter();
   readonly #hedges = new MinuteCounter();
 
-  constructor(private readonly settings: HedgeSettings, private readonly now: () => number) {}
+  constructor(
+    private readonly settings: HedgeSettings,
+    private readonly now: () => number,
+  ) {}
 
   /** One upstream request was made (hedges included): the budget's base. */
   counted(): void {

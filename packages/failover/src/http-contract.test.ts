@@ -14,22 +14,47 @@ import { failover } from './failover.js';
 function adapters(): Map<string, ProviderAdapter> {
   const base = { type: 'fake', models: [], supports: () => true, classify: () => ({ kind: 'server_error' as const, message: '' }) };
   return new Map<string, ProviderAdapter>([
-    ['a', { ...base, name: 'a', config: { name: 'a', type: 'fake' }, invoke: async () => { throw new ProviderError('a is overloaded', { kind: 'overloaded', provider: 'a', upstreamStatus: 503 }); } }],
-    ['b', { ...base, name: 'b', config: { name: 'b', type: 'fake' }, invoke: async (call) => {
-      if (!call.stream) return { kind: 'json', status: 200, headers: {}, body: JSON.stringify({ id: 'x', model: call.model, choices: [] }), firstByteAt: 0 };
-      async function* events(): AsyncGenerator<SseEvent> {
-        yield { data: '{"choices":[{"delta":{"content":"Hel"}}]}' };
-        throw new ProviderError('Upstream stream was cut', { kind: 'network', provider: 'b', afterFirstByte: true });
-      }
-      return { kind: 'stream', status: 200, headers: {}, events: events(), usage: () => undefined, firstByteAt: 0 };
-    } }],
+    [
+      'a',
+      {
+        ...base,
+        name: 'a',
+        config: { name: 'a', type: 'fake' },
+        invoke: async () => {
+          throw new ProviderError('a is overloaded', { kind: 'overloaded', provider: 'a', upstreamStatus: 503 });
+        },
+      },
+    ],
+    [
+      'b',
+      {
+        ...base,
+        name: 'b',
+        config: { name: 'b', type: 'fake' },
+        invoke: async (call) => {
+          if (!call.stream)
+            return { kind: 'json', status: 200, headers: {}, body: JSON.stringify({ id: 'x', model: call.model, choices: [] }), firstByteAt: 0 };
+          async function* events(): AsyncGenerator<SseEvent> {
+            yield { data: '{"choices":[{"delta":{"content":"Hel"}}]}' };
+            throw new ProviderError('Upstream stream was cut', { kind: 'network', provider: 'b', afterFirstByte: true });
+          }
+          return { kind: 'stream', status: 200, headers: {}, events: events(), usage: () => undefined, firstByteAt: 0 };
+        },
+      },
+    ],
   ]);
 }
 
 const transport: HttpTransport = { name: 'none', request: () => Promise.reject(new Error('unused')), close: async () => {} };
 
 async function plan(exchange: Exchange, next: () => Promise<void>) {
-  exchange.plan = { strategy: 'test', targets: [{ provider: 'a', model: 'ma', reason: '' }, { provider: 'b', model: 'mb', reason: '' }] };
+  exchange.plan = {
+    strategy: 'test',
+    targets: [
+      { provider: 'a', model: 'ma', reason: '' },
+      { provider: 'b', model: 'mb', reason: '' },
+    ],
+  };
   await next();
 }
 
@@ -62,7 +87,11 @@ for (const [name, make] of Object.entries(apps)) {
         assert.equal(json.headers.get('x-switchyard-model'), 'mb');
         assert.equal(((await json.json()) as { model: string }).model, 'mb');
 
-        const stream = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'x', stream: true, messages: [] }) });
+        const stream = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'x', stream: true, messages: [] }),
+        });
         assert.equal(stream.status, 200);
         const text = await stream.text();
         assert.match(text, /^data: \{"choices".*Hel/);

@@ -81,8 +81,16 @@ export function fallbackBlockConditions(fallback: { on_error?: boolean; on_rate_
 }
 
 const KINDS = new Set<string>([
-  'rate_limited', 'overloaded', 'server_error', 'timeout', 'network',
-  'context_length', 'content_policy', 'auth', 'model_unavailable', 'bad_request',
+  'rate_limited',
+  'overloaded',
+  'server_error',
+  'timeout',
+  'network',
+  'context_length',
+  'content_policy',
+  'auth',
+  'model_unavailable',
+  'bad_request',
 ]);
 
 export function isFailureKind(value: string): value is FailureKind {

@@ -1,5 +1,16 @@
 import { checkNamedTargets, type NamedTargets } from './named-targets.js';
-import { everyModel, FAILURE_KINDS, silentLogger, type EventBus, type Exchange, type FailureKind, type KeyValueStore, type Logger, type ModelLabel, type Target } from '@switchyard/core';
+import {
+  everyModel,
+  FAILURE_KINDS,
+  silentLogger,
+  type EventBus,
+  type Exchange,
+  type FailureKind,
+  type KeyValueStore,
+  type Logger,
+  type ModelLabel,
+  type Target,
+} from '@switchyard/core';
 import { prefillStyle, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
 import { conditionKinds, DEFAULT_KIND_POLICY, type KindPolicyTable, type KindRule } from './kind-policy.js';
 import { sharedFlags, type SharedFlags } from './shared-state.js';
@@ -176,7 +187,12 @@ export interface ResolvedOptions {
   credential?: FailoverOptions['credential'];
   allowClientRouting: (exchange: Exchange) => boolean;
   contextWindow: (target: Target) => number | undefined;
-  continuation?: { supportsPrefill: (target: Target, adapter: ProviderAdapter) => boolean; kinds: ReadonlySet<FailureKind>; maxContinuations: number; regenerate: boolean };
+  continuation?: {
+    supportsPrefill: (target: Target, adapter: ProviderAdapter) => boolean;
+    kinds: ReadonlySet<FailureKind>;
+    maxContinuations: number;
+    regenerate: boolean;
+  };
   hedge?: HedgeSettings;
 }
 
@@ -229,16 +245,19 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
   for (const kind of cont?.kinds ?? []) {
     if (!FAILURE_KINDS.includes(kind)) throw new TypeError(`failover: unknown failure kind "${kind}" in continuation.kinds`);
   }
-  if (cont?.supportsPrefill !== undefined && typeof cont.supportsPrefill !== 'function') throw new TypeError('failover: continuation.supportsPrefill must be a function');
-  const continuation = cont?.enabled !== false
-    ? {
-        supportsPrefill: cont?.supportsPrefill ?? ((_: Target, adapter: ProviderAdapter) => prefillStyle(adapter) !== undefined),
-        kinds: new Set(cont?.kinds ?? DEFAULT_CONTINUE_KINDS),
-        maxContinuations: positive('continuation.maxContinuations', cont?.maxContinuations) ?? 1,
-        regenerate: cont?.regenerate === true,
-      }
-    : undefined;
-  if (options.store && typeof (options.store as { get?: unknown }).get !== 'function') throw new TypeError('failover: `store` must be a KeyValueStore or a Redis client');
+  if (cont?.supportsPrefill !== undefined && typeof cont.supportsPrefill !== 'function')
+    throw new TypeError('failover: continuation.supportsPrefill must be a function');
+  const continuation =
+    cont?.enabled !== false
+      ? {
+          supportsPrefill: cont?.supportsPrefill ?? ((_: Target, adapter: ProviderAdapter) => prefillStyle(adapter) !== undefined),
+          kinds: new Set(cont?.kinds ?? DEFAULT_CONTINUE_KINDS),
+          maxContinuations: positive('continuation.maxContinuations', cont?.maxContinuations) ?? 1,
+          regenerate: cont?.regenerate === true,
+        }
+      : undefined;
+  if (options.store && typeof (options.store as { get?: unknown }).get !== 'function')
+    throw new TypeError('failover: `store` must be a KeyValueStore or a Redis client');
   return {
     targets: checkNamedTargets(options.targets),
     adapter,
@@ -269,7 +288,12 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
 
 /** The deadlines when nothing overrides them (see {@link FailoverTimeouts}). */
 export const DEFAULT_TIMEOUTS: Readonly<Required<FailoverTimeouts>> = Object.freeze({
-  connectMs: 5_000, firstByteMs: 10_000, firstTokenMs: 20_000, responseMs: 120_000, idleMs: 30_000, totalMs: 600_000,
+  connectMs: 5_000,
+  firstByteMs: 10_000,
+  firstTokenMs: 20_000,
+  responseMs: 120_000,
+  idleMs: 30_000,
+  totalMs: 600_000,
 });
 
 /** The set fields of a timeouts block, each checked (a non-negative number of ms). */

@@ -48,9 +48,7 @@ export function withPrefill(body: Record<string, unknown>, text: string): Record
   const last = messages[messages.length - 1];
   if (last?.role === 'assistant') {
     const content = last.content;
-    const merged = typeof content === 'string'
-      ? (content + text).trimEnd()
-      : [...(Array.isArray(content) ? content : []), { type: 'text', text }];
+    const merged = typeof content === 'string' ? (content + text).trimEnd() : [...(Array.isArray(content) ? content : []), { type: 'text', text }];
     messages[messages.length - 1] = { ...last, content: merged };
   } else {
     messages.push({ role: 'assistant', content: text });
@@ -67,7 +65,6 @@ export function parseObject(data: string): Record<string, any> | undefined {
     return undefined;
   }
 }
-
 
 /**
  * The answer so far as a prefill: trailing whitespace is cut (Anthropic rejects a prefill ending

@@ -9,7 +9,14 @@ import { koaRoutes } from '@switchyard/core/koa';
 import { providersAdminRoutes } from './admin-routes.js';
 
 function attemptEnd(events: EventBus, provider: string, ok: boolean, latency = 100) {
-  const attempt: Attempt = { target: { provider, model: 'm1' }, startedAt: 0, firstByteAt: latency, endedAt: latency, outcome: ok ? 'success' : 'failure', ...(ok ? {} : { failureKind: 'server_error' as const }) };
+  const attempt: Attempt = {
+    target: { provider, model: 'm1' },
+    startedAt: 0,
+    firstByteAt: latency,
+    endedAt: latency,
+    outcome: ok ? 'success' : 'failure',
+    ...(ok ? {} : { failureKind: 'server_error' as const }),
+  };
   events.emit('attempt.end', { exchange: new Exchange({ format: 'openai.chat', body: {}, headers: {} }), attempt });
 }
 
@@ -41,7 +48,16 @@ describe('ProviderHealth', () => {
   it('active checks mark a provider down and report the health shape', async () => {
     const events = new EventBus();
     let up = false;
-    const health = new ProviderHealth({ events, checks: { b: { probe: async () => { if (!up) throw new Error('connect ECONNREFUSED'); } } } });
+    const health = new ProviderHealth({
+      events,
+      checks: {
+        b: {
+          probe: async () => {
+            if (!up) throw new Error('connect ECONNREFUSED');
+          },
+        },
+      },
+    });
     await health.checkNow();
     assert.deepEqual(Object.keys(health.health('b')!), ['name', 'status', 'latency_ms', 'last_check', 'error']);
     assert.equal(health.health('b')?.status, 'down');

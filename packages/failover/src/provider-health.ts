@@ -70,7 +70,6 @@ export interface ProviderReport {
   models: Array<{ name: string; status: HealthStatus; circuit: 'closed' | 'open' | 'half_open'; requests: number; error_rate: number }>;
 }
 
-
 /** Kinds that say nothing about the provider's health (the request's own fault). */
 const CLIENT_FAULTS = new Set<FailureKind>(['bad_request', 'content_policy', 'context_length']);
 
@@ -98,8 +97,12 @@ export class ProviderHealth {
     if (!options?.events) throw new TypeError('ProviderHealth: `events` is required');
     this.#label = options.modelLabel ?? everyModel;
     this.#o = {
-      events: options.events, now: options.now ?? Date.now, windowMs: options.windowMs ?? 300_000, minSamples: options.minSamples ?? 5,
-      degradedErrorRate: options.degradedErrorRate ?? 0.1, downErrorRate: options.downErrorRate ?? 0.5,
+      events: options.events,
+      now: options.now ?? Date.now,
+      windowMs: options.windowMs ?? 300_000,
+      minSamples: options.minSamples ?? 5,
+      degradedErrorRate: options.degradedErrorRate ?? 0.1,
+      downErrorRate: options.downErrorRate ?? 0.5,
       checks: { ...defaultChecks(options), ...options.checks },
     };
     for (const p of [...(options.providers ?? []), ...Object.keys(this.#o.checks)]) this.#ensure(p);
@@ -145,21 +148,23 @@ export class ProviderHealth {
   /** Run the active checks now (all, or one provider's). */
   async checkNow(provider?: string): Promise<void> {
     const names = provider ? [provider] : Object.keys(this.#o.checks);
-    await Promise.all(names.map(async (name) => {
-      const check = this.#o.checks[name];
-      if (!check) return;
-      const started = this.#o.now();
-      const signal = AbortSignal.timeout(check.timeoutMs ?? 5_000);
-      let error: string | null = null;
-      try {
-        await check.probe(signal);
-      } catch (err) {
-        error = signal.aborted ? `Health check timed out after ${check.timeoutMs ?? 5_000} ms` : err instanceof Error ? err.message : 'Health check failed';
-      }
-      const at = this.#o.now();
-      this.#checks.set(name, { at, ok: error === null, latencyMs: at - started, error });
-      this.#evaluate(name);
-    }));
+    await Promise.all(
+      names.map(async (name) => {
+        const check = this.#o.checks[name];
+        if (!check) return;
+        const started = this.#o.now();
+        const signal = AbortSignal.timeout(check.timeoutMs ?? 5_000);
+        let error: string | null = null;
+        try {
+          await check.probe(signal);
+        } catch (err) {
+          error = signal.aborted ? `Health check timed out after ${check.timeoutMs ?? 5_000} ms` : err instanceof Error ? err.message : 'Health check failed';
+        }
+        const at = this.#o.now();
+        this.#checks.set(name, { at, ok: error === null, latencyMs: at - started, error });
+        this.#evaluate(name);
+      }),
+    );
   }
 
   /** Listen to status changes. Returns an unsubscribe function. */
@@ -196,7 +201,12 @@ export class ProviderHealth {
       models: [...models].sort().map((model) => {
         const s = summarise(list.filter((x) => x.model === model));
         const circuit = circuits.get(model) ?? 'closed';
-        const status: HealthStatus = circuit === 'open' ? 'down' : circuit === 'half_open' || s.errorRate >= this.#o.degradedErrorRate && s.count >= this.#o.minSamples ? 'degraded' : 'healthy';
+        const status: HealthStatus =
+          circuit === 'open'
+            ? 'down'
+            : circuit === 'half_open' || (s.errorRate >= this.#o.degradedErrorRate && s.count >= this.#o.minSamples)
+              ? 'degraded'
+              : 'healthy';
         return { name: model, status, circuit, requests: s.count, error_rate: s.errorRate };
       }),
     };

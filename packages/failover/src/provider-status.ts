@@ -32,7 +32,8 @@ export interface ProviderStatusOptions {
 }
 
 /** {@link ProviderStatusOptions} with defaults applied. */
-export type ResolvedStatusOptions = Required<Omit<ProviderStatusOptions, 'events' | 'models' | 'limits'>> & Pick<ProviderStatusOptions, 'events' | 'models' | 'limits'>;
+export type ResolvedStatusOptions = Required<Omit<ProviderStatusOptions, 'events' | 'models' | 'limits'>> &
+  Pick<ProviderStatusOptions, 'events' | 'models' | 'limits'>;
 
 /** @internal */
 export function resolveStatusOptions(options: ProviderStatusOptions): ResolvedStatusOptions {
@@ -143,7 +144,11 @@ export async function providerHealthView(o: ResolvedStatusOptions, principal: Pr
  * rate and current load over a window.
  * @example await providerPerformanceView(o, principal, 5 * 60_000)
  */
-export async function providerPerformanceView(o: ResolvedStatusOptions, principal: Principal | undefined, windowMs: number): Promise<{ window_ms: number; providers: ProviderPerformanceView[] }> {
+export async function providerPerformanceView(
+  o: ResolvedStatusOptions,
+  principal: Principal | undefined,
+  windowMs: number,
+): Promise<{ window_ms: number; providers: ProviderPerformanceView[] }> {
   const figures = await o.figures.window(windowMs);
   const list = visible(o, principal, providerNames(o, figures.keys()), (p) => modelsKnown(o, p, figures.get(p)?.models));
   const allInFlight = [...figures.values()].reduce((sum, f) => sum + f.inFlight, 0);
@@ -179,12 +184,18 @@ export type StatusMessage =
  * unsubscribe function.
  * @example const off = watchStatus(o, principal, (m) => ws.send(JSON.stringify(m)), () => ws.close(4001));
  */
-export function watchStatus(o: ResolvedStatusOptions, principal: Principal | undefined, send: (message: StatusMessage) => void, close: (reason: 'revoked') => void): () => void {
+export function watchStatus(
+  o: ResolvedStatusOptions,
+  principal: Principal | undefined,
+  send: (message: StatusMessage) => void,
+  close: (reason: 'revoked') => void,
+): () => void {
   const board = boardOf(o);
   send({ type: 'snapshot', providers: board.current().filter((p) => mayWatch(o, principal, p.provider)) });
   const offs = [
     board.watch(({ provider, status, previous }) => {
-      if (mayWatch(o, principal, provider)) send({ type: 'provider_status_change', provider, status, ...(previous ? { previous } : {}), at: new Date().toISOString() });
+      if (mayWatch(o, principal, provider))
+        send({ type: 'provider_status_change', provider, status, ...(previous ? { previous } : {}), at: new Date().toISOString() });
     }),
   ];
   if (principal?.kind === 'key' && o.events) offs.push(o.events.on('key.revoked', ({ keyId }) => keyId === principal.id && close('revoked')));

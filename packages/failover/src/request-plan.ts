@@ -63,7 +63,15 @@ export function requestPlan(exchange: Exchange, cfg: ResolvedOptions): RequestPl
   if (cfg.enabled && allowed) {
     const h = exchange.headers;
     const fallbacks = h['x-provider-fallbacks'];
-    if (fallbacks) targets = reorder(targets, fallbacks.split(',').map((s) => s.trim()).filter(Boolean), 'X-Provider-Fallbacks');
+    if (fallbacks)
+      targets = reorder(
+        targets,
+        fallbacks
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+        'X-Provider-Fallbacks',
+      );
     const retryOn = h['x-retry-on-provider-error']?.trim().toLowerCase();
     if (retryOn === 'false' || retryOn === '0') retrySameTarget = false;
     const maxRetries = h['x-max-provider-retries'];
@@ -102,7 +110,8 @@ function parseClientConfig(raw: string): ClientFailoverConfig {
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw badHeader('X-Failover-Config must be a JSON object', 'x-failover-config');
   const cfg = value as ClientFailoverConfig;
-  if (cfg.fallback_rules !== undefined && !Array.isArray(cfg.fallback_rules)) throw badHeader('X-Failover-Config.fallback_rules must be an array', 'x-failover-config');
+  if (cfg.fallback_rules !== undefined && !Array.isArray(cfg.fallback_rules))
+    throw badHeader('X-Failover-Config.fallback_rules must be an array', 'x-failover-config');
   return cfg;
 }
 

@@ -31,7 +31,10 @@ after(async () => {
   await transport.close();
 });
 
-const TARGETS: Target[] = [{ provider: 'p', model: 'mp' }, { provider: 's', model: 'ms' }];
+const TARGETS: Target[] = [
+  { provider: 'p', model: 'mp' },
+  { provider: 's', model: 'ms' },
+];
 
 function adapters(): Map<string, ProviderAdapter> {
   return new Map([

@@ -45,7 +45,8 @@ export function attachStatusWebSocket(server: Server, options: StatusWebSocketOp
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== path) {
       // Another upgrade listener may own this path; alone, refuse it instead of leaving it hanging.
-      if (server.listenerCount('upgrade') === 1) refuse(socket, 404, { error: { message: `No WebSocket at ${url.pathname}`, type: 'invalid_request_error', code: 'unknown_route' } });
+      if (server.listenerCount('upgrade') === 1)
+        refuse(socket, 404, { error: { message: `No WebSocket at ${url.pathname}`, type: 'invalid_request_error', code: 'unknown_route' } });
       return;
     }
     const request: RouteRequest = {

@@ -18,9 +18,14 @@ function guard(events: SseEvent[]) {
   const ends: StreamEnd[] = [];
   let aborted = 0;
   const stream = guardStream({
-    result: readyResult(events), provider: 'p', format: 'openai.chat',
-    exchangeSignal: new AbortController().signal, deadlineSignal: new AbortController().signal, idleMs: 0,
-    abortUpstream: () => aborted++, onEnd: (end) => ends.push(end),
+    result: readyResult(events),
+    provider: 'p',
+    format: 'openai.chat',
+    exchangeSignal: new AbortController().signal,
+    deadlineSignal: new AbortController().signal,
+    idleMs: 0,
+    abortUpstream: () => aborted++,
+    onEnd: (end) => ends.push(end),
   });
   return { stream, ends, aborted: () => aborted };
 }
@@ -40,7 +45,10 @@ it('a malformed event pulled at once is never handed out: the next next() fails 
   assert.deepEqual(stream.tryNext(), { done: false, value: { data: '{"a":1}' } });
   assert.equal(stream.tryNext(), undefined);
   assert.equal(stream.tryNext(), undefined, 'nothing after the bad event');
-  await assert.rejects(stream.next(), (err: unknown) => isProviderError(err) && err.afterFirstByte === true && err.failureKind === 'server_error' && /malformed/.test(err.message));
+  await assert.rejects(
+    stream.next(),
+    (err: unknown) => isProviderError(err) && err.afterFirstByte === true && err.failureKind === 'server_error' && /malformed/.test(err.message),
+  );
   assert.equal(ends.length, 1);
   assert.equal(ends[0]!.outcome, 'failure');
   assert.equal(aborted(), 1);

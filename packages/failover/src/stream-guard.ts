@@ -185,6 +185,11 @@ function midStream(provider: string, message: string, kind: 'timeout' | 'network
 function asMidStream(err: ProviderError): ProviderError {
   if (err.afterFirstByte) return err;
   return new ProviderError(err.message, {
-    kind: err.failureKind, provider: err.provider, upstreamStatus: err.upstreamStatus, retryAfterMs: err.retryAfterMs, afterFirstByte: true, cause: err,
+    kind: err.failureKind,
+    provider: err.provider,
+    upstreamStatus: err.upstreamStatus,
+    retryAfterMs: err.retryAfterMs,
+    afterFirstByte: true,
+    cause: err,
   });
 }

@@ -11,7 +11,14 @@ export async function checkFirstEvent(result: StreamResult, call: ProviderCall, 
     void Promise.resolve(iterator.return?.()).catch(() => undefined);
     throw new ProviderError('Upstream sent a malformed stream event', { kind: 'server_error', provider });
   }
-  return { kind: 'stream', status: result.status, headers: result.headers, firstByteAt: result.firstByteAt, usage: () => result.usage(), events: prependItem(first.value, iterator, 'detach') };
+  return {
+    kind: 'stream',
+    status: result.status,
+    headers: result.headers,
+    firstByteAt: result.firstByteAt,
+    usage: () => result.usage(),
+    events: prependItem(first.value, iterator, 'detach'),
+  };
 }
 
 /** Usage of every segment of a (continued) stream, added up; undefined when none reported any. */
@@ -20,9 +27,12 @@ export function sumUsage(list: Array<Usage | undefined>): Usage | undefined {
   if (seen.length <= 1) return seen[0];
   return seen.reduce((a, b) => {
     const sum: Usage = {
-      inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens,
-      cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens, cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
-      reasoningTokens: a.reasoningTokens + b.reasoningTokens, source: a.source === 'provider' && b.source === 'provider' ? 'provider' : 'estimated',
+      inputTokens: a.inputTokens + b.inputTokens,
+      outputTokens: a.outputTokens + b.outputTokens,
+      cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+      cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+      reasoningTokens: a.reasoningTokens + b.reasoningTokens,
+      source: a.source === 'provider' && b.source === 'provider' ? 'provider' : 'estimated',
     };
     // One-hour writes are priced at their own rate: a segment that reported them keeps them.
     if (a.cacheWrite1hTokens !== undefined || b.cacheWrite1hTokens !== undefined) {

@@ -1,7 +1,4 @@
-import {
-  BrokenCircuitError, CircuitState, ConstantBackoff, circuitBreaker, handleWhen, retry, wrap,
-  type CircuitBreakerPolicy, type IPolicy,
-} from 'cockatiel';
+import { BrokenCircuitError, CircuitState, ConstantBackoff, circuitBreaker, handleWhen, retry, wrap, type CircuitBreakerPolicy, type IPolicy } from 'cockatiel';
 import type { EventBus, FailureKind, Logger, ModelLabel, Target } from '@switchyard/core';
 import { isProviderError } from '@switchyard/providers';
 import { HybridBreaker, type HybridBreakerSettings } from './hybrid-breaker.js';
@@ -81,7 +78,10 @@ export class TargetPolicies {
       handleWhen((err) => isProviderError(err) && !err.notSent && countKinds.has(err.failureKind)),
       { halfOpenAfter: this.settings.coolDownMs, breaker: new HybridBreaker(this.settings) },
     );
-    const retryPolicy = retry(handleWhen((err) => RETRY_MARKED.has(err)), { maxAttempts: 1000, backoff: new ConstantBackoff(0) });
+    const retryPolicy = retry(
+      handleWhen((err) => RETRY_MARKED.has(err)),
+      { maxAttempts: 1000, backoff: new ConstantBackoff(0) },
+    );
     const created: TargetEntry = { key, target: plain, breaker, policy: wrap(retryPolicy, breaker) };
     breaker.onBreak(() => {
       const until = this.now() + this.settings.coolDownMs;
@@ -169,7 +169,12 @@ export class TargetPolicies {
     return {
       provider: e.target.provider,
       model: e.target.model,
-      state: e.breaker.state === CircuitState.Open || e.breaker.state === CircuitState.Isolated ? 'open' : e.breaker.state === CircuitState.HalfOpen ? 'half_open' : 'closed',
+      state:
+        e.breaker.state === CircuitState.Open || e.breaker.state === CircuitState.Isolated
+          ? 'open'
+          : e.breaker.state === CircuitState.HalfOpen
+            ? 'half_open'
+            : 'closed',
       ...(e.openUntil !== undefined ? { openUntil: e.openUntil } : {}),
       ...(e.cooldownUntil !== undefined && e.cooldownUntil > this.now() ? { cooldownUntil: e.cooldownUntil } : {}),
     };

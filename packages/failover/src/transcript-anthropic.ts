@@ -1,7 +1,11 @@
 import { eventJson, stringValue, type SseEvent, type Usage } from '@switchyard/core';
 import { parseObject, PartialText, withPrefill, type Transcript } from './prefill.js';
 
-interface BlockView { index: number; type: string; open: boolean }
+interface BlockView {
+  index: number;
+  type: string;
+  open: boolean;
+}
 
 /**
  * Anthropic Messages. Continuable while every content block so far is text and the message

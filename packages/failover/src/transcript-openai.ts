@@ -83,8 +83,11 @@ export class OpenAITranscript implements Transcript {
           if (delta.content === '') delete delta.content;
         }
       }
-      const empty = Array.isArray(chunk.choices) && chunk.choices.length > 0 && !chunk.usage
-        && (chunk.choices as Array<Record<string, any>>).every((c) => !c?.finish_reason && Object.keys(c?.delta ?? {}).length === 0);
+      const empty =
+        Array.isArray(chunk.choices) &&
+        chunk.choices.length > 0 &&
+        !chunk.usage &&
+        (chunk.choices as Array<Record<string, any>>).every((c) => !c?.finish_reason && Object.keys(c?.delta ?? {}).length === 0);
       if (empty) return undefined;
       if (chunk.usage && typeof chunk.usage === 'object') addUsage(chunk.usage as Record<string, unknown>, before());
       return { ...ev, data: JSON.stringify(chunk) };

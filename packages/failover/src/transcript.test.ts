@@ -5,13 +5,26 @@ import { AnthropicTranscript } from './transcript-anthropic.js';
 import { OpenAITranscript } from './transcript-openai.js';
 
 /** Texts that exercise the scan: escapes, quotes, braces, keys' names, non-ASCII. */
-const PIECES = ['Hel', 'lo "you"', ' {"index":1,"finish_reason":"stop"}', ' \\ back\\slash', '\n\ttab', ' caf\u00e9 \u20ac \ud83d\ude00', ' \\"text_delta\\"', ''];
+const PIECES = [
+  'Hel',
+  'lo "you"',
+  ' {"index":1,"finish_reason":"stop"}',
+  ' \\ back\\slash',
+  '\n\ttab',
+  ' caf\u00e9 \u20ac \ud83d\ude00',
+  ' \\"text_delta\\"',
+  '',
+];
 
 function openAIChunk(delta: Record<string, unknown>, extra: Record<string, unknown> = {}): SseEvent {
   return {
     data: JSON.stringify({
-      id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1731000000, model: 'gpt-4o',
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: null, ...extra }], usage: null,
+      id: 'chatcmpl-1',
+      object: 'chat.completion.chunk',
+      created: 1731000000,
+      model: 'gpt-4o',
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: null, ...extra }],
+      usage: null,
     }),
   };
 }
@@ -55,7 +68,10 @@ describe('OpenAITranscript', () => {
 });
 
 describe('AnthropicTranscript', () => {
-  const delta = (d: Record<string, unknown>, index = 0): SseEvent => ({ event: 'content_block_delta', data: JSON.stringify({ type: 'content_block_delta', index, delta: d }) });
+  const delta = (d: Record<string, unknown>, index = 0): SseEvent => ({
+    event: 'content_block_delta',
+    data: JSON.stringify({ type: 'content_block_delta', index, delta: d }),
+  });
 
   it('keeps exactly the text of text deltas, read without parsing them', () => {
     const t = new AnthropicTranscript();
@@ -67,7 +83,10 @@ describe('AnthropicTranscript', () => {
   });
 
   it('is no longer continuable after a delta that is not text', () => {
-    for (const d of [{ type: 'input_json_delta', partial_json: '{"text": "x"' }, { type: 'thinking_delta', thinking: 'hmm "text_delta"' }]) {
+    for (const d of [
+      { type: 'input_json_delta', partial_json: '{"text": "x"' },
+      { type: 'thinking_delta', thinking: 'hmm "text_delta"' },
+    ]) {
       const t = new AnthropicTranscript();
       t.observe({ event: 'content_block_start', data: '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}' });
       t.observe(delta({ type: 'text_delta', text: 'Hi' }));

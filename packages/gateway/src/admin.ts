@@ -100,7 +100,10 @@ export function adminGuard(prefix: string, token: string): KoaMiddleware {
 }
 
 /** `routes` with `before` run ahead of each handler; an answer from `before` is the response. */
-function before(routes: readonly Route[], check: (request: Parameters<Route['handler']>[0]) => RouteResult | undefined | Promise<RouteResult | undefined>): Route[] {
+function before(
+  routes: readonly Route[],
+  check: (request: Parameters<Route['handler']>[0]) => RouteResult | undefined | Promise<RouteResult | undefined>,
+): Route[] {
   return routes.map((route) => ({
     ...route,
     async handler(request) {
@@ -130,9 +133,7 @@ export interface AdminRoutesOptions {
  */
 export function adminRoutes(stack: Stack, options: AdminRoutesOptions = {}): Route[] {
   const { keys, limiter, catalog, mapper, health, executor, accounting, logStore, performance } = stack;
-  const usageTotals = accounting
-    ? async (ids: string[]) => Object.fromEntries(await accounting.usageTotals(ids))
-    : undefined;
+  const usageTotals = accounting ? async (ids: string[]) => Object.fromEntries(await accounting.usageTotals(ids)) : undefined;
   const updatePolicy = async (id: string, change: (policy: NonNullable<Awaited<ReturnType<typeof keys.get>>>['policy']) => void) => {
     const record = await keys.get(id);
     if (!record) return false;

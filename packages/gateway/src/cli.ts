@@ -83,7 +83,9 @@ async function main(argv: string[]): Promise<number> {
   const workers = workerCount(loaded.config.server.workers);
   if (workers > 1 && cluster.isPrimary) {
     if (!loaded.config.storage.postgres_url && loaded.config.storage.sqlite_path === ':memory:') {
-      process.stderr.write('switchyard: cannot start\nserver.workers > 1 needs a database every worker reads: set storage.sqlite_path to a file or storage.postgres_url\n');
+      process.stderr.write(
+        'switchyard: cannot start\nserver.workers > 1 needs a database every worker reads: set storage.sqlite_path to a file or storage.postgres_url\n',
+      );
       return 1;
     }
     for (const w of loaded.warnings) logger.warn({ config: w }, 'config warning');

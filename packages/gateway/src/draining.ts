@@ -48,7 +48,10 @@ export function drainable(listener: RequestListener, isHealthCheck: (path: strin
 
 function refuse(req: IncomingMessage, res: ServerResponse, path: string): void {
   const error = new GatewayError('The gateway is shutting down: retry the request', {
-    status: 503, code: 'shutting_down', headers: { 'retry-after': '1' }, retryable: true,
+    status: 503,
+    code: 'shutting_down',
+    headers: { 'retry-after': '1' },
+    retryable: true,
   });
   const answer = errorResponse(formatForPath(path) ?? 'openai.chat', error);
   res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });

@@ -211,4 +211,3 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     },
   };
 }
-

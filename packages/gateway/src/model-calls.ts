@@ -49,7 +49,9 @@ export function modelCalls(deps: {
       resolvedModel: outcome === 'completed' ? request.model : null,
       provider: outcome === 'completed' ? request.provider : null,
       strategy: request.purpose,
-      attempts: [{ provider: request.provider, model: request.model, outcome: outcome === 'completed' ? 'success' : 'failure', status, latencyMs: now() - started }],
+      attempts: [
+        { provider: request.provider, model: request.model, outcome: outcome === 'completed' ? 'success' : 'failure', status, latencyMs: now() - started },
+      ],
       status,
       outcome,
       latencyMs: now() - started,
@@ -78,7 +80,15 @@ export function modelCalls(deps: {
           costUsd,
           ...(costUsd === null ? { costReason: usage ? 'unpriced model' : 'no usage reported' } : {}),
           usage: usage
-            ? { input: usage.inputTokens, output: usage.outputTokens, cacheRead: usage.cacheReadTokens, cacheWrite: usage.cacheWriteTokens, cacheWrite1h: usage.cacheWrite1hTokens ?? 0, reasoning: usage.reasoningTokens, source: usage.source }
+            ? {
+                input: usage.inputTokens,
+                output: usage.outputTokens,
+                cacheRead: usage.cacheReadTokens,
+                cacheWrite: usage.cacheWriteTokens,
+                cacheWrite1h: usage.cacheWrite1hTokens ?? 0,
+                reasoning: usage.reasoningTokens,
+                source: usage.source,
+              }
             : null,
         }),
       );

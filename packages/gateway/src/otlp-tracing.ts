@@ -22,7 +22,9 @@ export async function startOtlpTracing(tracing: GatewayConfig['tracing']): Promi
   try {
     mods = (await Promise.all(PACKAGES.map((name) => import(name)))) as never;
   } catch (err) {
-    throw new Error(`tracing.otlp_endpoint is set but the OpenTelemetry SDK is not installed: npm install ${PACKAGES.join(' ')} (${(err as Error).message})`, { cause: err });
+    throw new Error(`tracing.otlp_endpoint is set but the OpenTelemetry SDK is not installed: npm install ${PACKAGES.join(' ')} (${(err as Error).message})`, {
+      cause: err,
+    });
   }
   const [{ BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { W3CTraceContextPropagator }, resources] = mods;
   const exporter = new OTLPTraceExporter({ url: tracing.otlp_endpoint, headers: parseHeaders(tracing.otlp_headers) });

@@ -10,13 +10,21 @@ const sim = { name: 'sim', type: 'simulated', models: ['sim-1'] };
 
 test('the stack names its admission pieces and its executor; admissionOrder runs them in the documented order', async () => {
   const open = await createSwitchyard({ config: { ai_gateway: { providers: [sim] } } });
-  const locked = await createSwitchyard({ config: { auth: { required: true }, usage: { enabled: false }, ai_gateway: { providers: [{ ...sim, rate_limit: { requests_per_minute: 5 } }] } } });
+  const locked = await createSwitchyard({
+    config: { auth: { required: true }, usage: { enabled: false }, ai_gateway: { providers: [{ ...sim, rate_limit: { requests_per_minute: 5 } }] } },
+  });
   try {
     assert.equal(open.stack.admission.auth, undefined, 'auth.required is off');
     assert.equal(open.stack.admission.providerLimits, undefined, 'no provider has a rate_limit block');
-    assert.deepEqual(admissionOrder(open.stack.admission).map((m) => m.name), ['usageAccounting', 'rateLimit', 'modelMapping', 'strategySelector', 'strategyOverride']);
+    assert.deepEqual(
+      admissionOrder(open.stack.admission).map((m) => m.name),
+      ['usageAccounting', 'rateLimit', 'modelMapping', 'strategySelector', 'strategyOverride'],
+    );
     assert.equal(locked.stack.admission.accounting, undefined, 'usage.enabled is off');
-    assert.deepEqual(admissionOrder(locked.stack.admission).map((m) => m.name), ['apiKeyAuth', 'rateLimit', 'modelMapping', 'strategySelector', 'strategyOverride', 'providerLimits']);
+    assert.deepEqual(
+      admissionOrder(locked.stack.admission).map((m) => m.name),
+      ['apiKeyAuth', 'rateLimit', 'modelMapping', 'strategySelector', 'strategyOverride', 'providerLimits'],
+    );
     assert.equal(typeof open.stack.executor.breakerStates, 'function', 'the executor is failover, by name');
   } finally {
     await open.close();
@@ -36,7 +44,10 @@ test('a plain object shaped like a validated config is validated: defaults fille
   }
   const bad = { server: {}, ai_gateway: { routing: { strategy: 'fastest' }, providers: [sim] } };
   await assert.rejects(createSwitchyard({ config: bad }), (err: Error) => err instanceof ConfigError && /ai_gateway\.routing\.strategy/.test(err.message));
-  await assert.rejects(createGateway({ config: { ...bad, storage: { sqlite_path: ':memory:' } } }), (err: Error) => err instanceof ConfigError && /ai_gateway\.routing\.strategy/.test(err.message));
+  await assert.rejects(
+    createGateway({ config: { ...bad, storage: { sqlite_path: ':memory:' } } }),
+    (err: Error) => err instanceof ConfigError && /ai_gateway\.routing\.strategy/.test(err.message),
+  );
 });
 
 test('a validated config carries the brand and is not validated again; a copy of it is', async () => {

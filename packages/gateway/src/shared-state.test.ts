@@ -47,7 +47,17 @@ test('reservations made by two workers count against one limit', async () => {
   const stores = shared.map((s) => s.limitStore('rl:'));
   const decisions = await Promise.all(
     Array.from({ length: 10 }, (_, i) =>
-      stores[i % 2]!.reserve({ key: 'k:one', id: randomUUID(), now: 1_000_000, tokenWindow: MINUTE, requestWindow: MINUTE, limits: { requests: 4 }, inputTokens: 1, outputTokens: 1, leaseMs: 60_000 }),
+      stores[i % 2]!.reserve({
+        key: 'k:one',
+        id: randomUUID(),
+        now: 1_000_000,
+        tokenWindow: MINUTE,
+        requestWindow: MINUTE,
+        limits: { requests: 4 },
+        inputTokens: 1,
+        outputTokens: 1,
+        leaseMs: 60_000,
+      }),
     ),
   );
   assert.equal(decisions.filter((d) => d.allowed).length, 4);
@@ -62,7 +72,10 @@ test('key-value increments from every worker are atomic and values keep their ty
   const { shared } = cluster(3);
   const stores = shared.map((s) => s.keyValueStore('rr:'));
   const results = await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % 3]!.increment('cursor')));
-  assert.deepEqual([...results].sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i + 1));
+  assert.deepEqual(
+    [...results].sort((a, b) => a - b),
+    Array.from({ length: 30 }, (_, i) => i + 1),
+  );
   await stores[0]!.set('flag', { until: Infinity });
   assert.deepEqual(await stores[2]!.get('flag'), { until: Infinity });
   assert.equal(await stores[1]!.get('missing'), undefined);

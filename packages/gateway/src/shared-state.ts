@@ -142,7 +142,12 @@ export function workerSharedState(primary: IpcEndpoint): SharedState {
     topic,
     keyChannel() {
       const keys = topic('keys');
-      return { publish: (notice) => keys.publish(notice), subscribe: (listener) => keys.subscribe(listener as never), ready: async () => {}, close: async () => {} };
+      return {
+        publish: (notice) => keys.publish(notice),
+        subscribe: (listener) => keys.subscribe(listener as never),
+        ready: async () => {},
+        close: async () => {},
+      };
     },
   };
   function topic(name: string): Topic {
@@ -185,7 +190,13 @@ export function hostSharedState(options: HostSharedStateOptions) {
   function object(name: string) {
     let found = objects.get(name);
     if (!found) {
-      const store = name.startsWith('limit:') ? new MemoryLimitStore() : name.startsWith('kv:') ? new MemoryStore() : name === 'figures' ? memoryFiguresStore() : undefined;
+      const store = name.startsWith('limit:')
+        ? new MemoryLimitStore()
+        : name.startsWith('kv:')
+          ? new MemoryStore()
+          : name === 'figures'
+            ? memoryFiguresStore()
+            : undefined;
       if (!store) return undefined;
       found = store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
       objects.set(name, found);

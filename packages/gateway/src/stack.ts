@@ -15,7 +15,17 @@ import {
   type KeyManager,
   type KeyStore,
 } from '@switchyard/auth-key';
-import { MemoryLimitStore, ProviderLimiter, RateLimiter, RedisLimitStore, providerLimits, providerLimitsFromConfig, rateLimit, rateLimitOptionsFromConfig, type LimitStore } from '@switchyard/rate-limit';
+import {
+  MemoryLimitStore,
+  ProviderLimiter,
+  RateLimiter,
+  RedisLimitStore,
+  providerLimits,
+  providerLimitsFromConfig,
+  rateLimit,
+  rateLimitOptionsFromConfig,
+  type LimitStore,
+} from '@switchyard/rate-limit';
 import {
   modelMapping,
   ModelMapper,
@@ -208,7 +218,13 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   const rl = rateLimitOptionsFromConfig(ai.rate_limits);
   const limiter = new RateLimiter({ store: limitStore(storage, 'switchyard:rl:'), onStoreError: rl.onStoreError, leaseMs: rl.leaseMs, now });
   const perProvider = providerLimitsFromConfig(ai.providers);
-  const providerLimiter = new ProviderLimiter({ providers: perProvider, store: limitStore(storage, 'switchyard:pl:'), onStoreError: rl.onStoreError, leaseMs: rl.leaseMs, now });
+  const providerLimiter = new ProviderLimiter({
+    providers: perProvider,
+    store: limitStore(storage, 'switchyard:pl:'),
+    onStoreError: rl.onStoreError,
+    leaseMs: rl.leaseMs,
+    now,
+  });
 
   // Admin changes to the catalog persist in the same database as keys and logs; every instance
   // re-reads them periodically, a cluster's workers as soon as one of them changes it.
@@ -236,7 +252,13 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   const figures = new ProviderFigures({ store: storage.redis ? redisFiguresStore({ client: storage.redis, now }) : storage.shared?.figuresStore(), now });
   figures.subscribe(events);
   figures.start();
-  const health = new ProviderHealth({ events, providers: ai.providers.map((p) => p.name), now, modelLabel, modelsCheck: healthCheckOptionsFromConfig(ai.providers, { adapters, transport }) });
+  const health = new ProviderHealth({
+    events,
+    providers: ai.providers.map((p) => p.name),
+    now,
+    modelLabel,
+    modelsCheck: healthCheckOptionsFromConfig(ai.providers, { adapters, transport }),
+  });
 
   const metrics = config.metrics.enabled ? createMetrics({ registry, events, modelLabel }) : undefined;
   let logStore: RequestLogStore | undefined;
@@ -265,7 +287,13 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
           // Long-context models: the rates of the tier this request's input falls in.
           const r = ratesFor(prices, totalInputTokens(usage));
           const known = (rate: number | null) => rate ?? undefined;
-          return { inputPerMTok: r.input, outputPerMTok: r.output, cacheReadPerMTok: known(r.cacheRead), cacheWritePerMTok: known(r.cacheWrite), cacheWrite1hPerMTok: known(r.cacheWrite1h) };
+          return {
+            inputPerMTok: r.input,
+            outputPerMTok: r.output,
+            cacheReadPerMTok: known(r.cacheRead),
+            cacheWritePerMTok: known(r.cacheWrite),
+            cacheWrite1hPerMTok: known(r.cacheWrite1h),
+          };
         },
         store: logStore,
         metrics,
@@ -278,10 +306,18 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   // Canary states and A/B tests live in the same database, so every instance agrees on them; an
   // A/B test's figures are summed up from the request log there (they survive restarts).
   const canaryTransitions = config.metrics.enabled
-    ? new Counter({ name: 'switchyard_canary_transitions_total', help: 'Canary steps, promotions and rollbacks, by what decided them.', labelNames: ['canary', 'to', 'criterion'], registers: [registry] })
+    ? new Counter({
+        name: 'switchyard_canary_transitions_total',
+        help: 'Canary steps, promotions and rollbacks, by what decided them.',
+        labelNames: ['canary', 'to', 'criterion'],
+        registers: [registry],
+      })
     : undefined;
   const experimentOptions = experimentsOptionsFromConfig(config.experiments);
-  for (const [key, model] of [['categories.classifier', experimentOptions.classifier], ['judge', experimentOptions.judge]] as const) {
+  for (const [key, model] of [
+    ['categories.classifier', experimentOptions.classifier],
+    ['judge', experimentOptions.judge],
+  ] as const) {
     if (model && !adapters.has(model.provider)) throw new Error(`experiments.${key}.provider: no configured provider "${model.provider}"`);
   }
   const experiments =

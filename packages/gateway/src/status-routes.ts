@@ -47,9 +47,12 @@ export function clientRoutes(config: GatewayConfig, stack: Stack, access: Access
       mapper: stack.mapper,
       access,
       // What routing honours: this instance's breakers and openings other instances shared.
-      isAvailable: async (provider, model) => stack.health.report(provider)?.status !== 'down' && (await stack.executor.routingState({ provider, model })).state !== 'open',
+      isAvailable: async (provider, model) =>
+        stack.health.report(provider)?.status !== 'down' && (await stack.executor.routingState({ provider, model })).state !== 'open',
     }),
     // Clients rate their own requests: the caller is named as the request log names it.
-    ...(stack.experiments && config.experiments.feedback.enabled ? feedbackRoutes(stack.experiments, { identify: async (request) => (await access(request))?.id ?? null }) : []),
+    ...(stack.experiments && config.experiments.feedback.enabled
+      ? feedbackRoutes(stack.experiments, { identify: async (request) => (await access(request))?.id ?? null })
+      : []),
   ];
 }

@@ -23,11 +23,26 @@ test('createSwitchyard mounted in an app writes no file unless storage.sqlite_pa
 
 test("close() removes every listener the gateway put on the app's event bus", async () => {
   const bus = new EventBus();
-  const names = ['exchange.start', 'exchange.settled', 'attempt.start', 'attempt.end', 'retry', 'failover', 'giveup', 'breaker.open', 'breaker.close', 'provider.status', 'key.revoked'] as const;
+  const names = [
+    'exchange.start',
+    'exchange.settled',
+    'attempt.start',
+    'attempt.end',
+    'retry',
+    'failover',
+    'giveup',
+    'breaker.open',
+    'breaker.close',
+    'provider.status',
+    'key.revoked',
+  ] as const;
   const appListener = () => {};
   bus.on('attempt.end', appListener);
   const switchyard = await createSwitchyard({ events: bus, config: { ai_gateway: { providers: [{ name: 'sim', type: 'simulated', models: ['sim-1'] }] } } });
-  assert.ok(names.some((n) => bus.listenerCount(n) > 1), 'the gateway subscribes to the bus');
+  assert.ok(
+    names.some((n) => bus.listenerCount(n) > 1),
+    'the gateway subscribes to the bus',
+  );
   await switchyard.close();
   for (const name of names) assert.equal(bus.listenerCount(name), name === 'attempt.end' ? 1 : 0, name);
 });

@@ -3,7 +3,19 @@ import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type { NextFunction, Request, Response } from 'express';
 import type { Registry } from 'prom-client';
-import { clip, EventBus, headerMap, MAX_MODEL_NAME_LENGTH, renderError, silentLogger, toGatewayError, type ClientFormat, type Exchange, type ExchangeMiddleware, type Logger } from '@switchyard/core';
+import {
+  clip,
+  EventBus,
+  headerMap,
+  MAX_MODEL_NAME_LENGTH,
+  renderError,
+  silentLogger,
+  toGatewayError,
+  type ClientFormat,
+  type Exchange,
+  type ExchangeMiddleware,
+  type Logger,
+} from '@switchyard/core';
 import { koaRoutes, toKoa } from '@switchyard/core/koa';
 import { expressRoutes, toExpress } from '@switchyard/core/express';
 import { createAdapter, createUndiciTransport, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
@@ -130,7 +142,9 @@ async function resolveTransport(choice: SwitchyardOptions['transport'], connecti
 export async function createSwitchyard(options: SwitchyardOptions = {}): Promise<Switchyard> {
   const config = isValidatedConfig(options.config) ? options.config : validateConfig(options.config ?? {}, process.env).config;
   const logger = options.logger ?? silentLogger;
-  const appEvents = options.events ?? new EventBus({ onListenerError: (err, event) => logger.error({ event, err: String((err as Error)?.message ?? err) }, 'event listener failed') });
+  const appEvents =
+    options.events ??
+    new EventBus({ onListenerError: (err, event) => logger.error({ event, err: String((err as Error)?.message ?? err) }, 'event listener failed') });
   // Everything this instance subscribes goes through a scope that close() disposes, so an
   // app's long-lived bus keeps no listener of a closed gateway.
   const events = appEvents.scope();
@@ -146,7 +160,13 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const ownStorage = !options.storage;
   const storage = options.storage ?? (await openStorage(config.storage, logger, options.shared));
   const stack = await buildStack({ config, storage, events, logger, adapters, transport, registry: options.registry, now: options.now });
-  const pipeline = compose<Exchange>([validateRequest(), ...(options.before ?? []), ...admissionOrder(stack.admission), providerField(), stack.executor]) as ExchangeMiddleware;
+  const pipeline = compose<Exchange>([
+    validateRequest(),
+    ...(options.before ?? []),
+    ...admissionOrder(stack.admission),
+    providerField(),
+    stack.executor,
+  ]) as ExchangeMiddleware;
   Object.defineProperty(pipeline, 'name', { value: 'switchyard' });
   stack.health.start();
 
@@ -224,7 +244,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     },
     models: () => modelList,
     websocket(server, mount = {}) {
-      const socket = attachStatusWebSocket(server, { ...statusOptions(config, stack, access, events), path: `${mount.prefix ?? ''}/v1/providers/health/stream` });
+      const socket = attachStatusWebSocket(server, {
+        ...statusOptions(config, stack, access, events),
+        path: `${mount.prefix ?? ''}/v1/providers/health/stream`,
+      });
       sockets.add(socket);
       return socket;
     },

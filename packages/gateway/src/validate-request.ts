@@ -38,7 +38,8 @@ function rejectNonFinite(body: Record<string, unknown>): void {
         throw invalid(`\`${field}\` must be a finite number`, field);
       }
     } else if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) if (typeof value[i] === 'object' || typeof value[i] === 'number') stack.push({ value: value[i], key: i, parent: visit });
+      for (let i = 0; i < value.length; i++)
+        if (typeof value[i] === 'object' || typeof value[i] === 'number') stack.push({ value: value[i], key: i, parent: visit });
     } else if (value !== null && typeof value === 'object') {
       for (const key in value) {
         const v = (value as Record<string, unknown>)[key];

@@ -21,7 +21,10 @@ function wire(profile: ProfileView) {
   };
 }
 
-const notFound = (name: string) => ({ status: 404, body: { error: { message: `Unknown MCP profile "${name}"`, type: 'invalid_request_error', code: 'not_found' } } });
+const notFound = (name: string) => ({
+  status: 404,
+  body: { error: { message: `Unknown MCP profile "${name}"`, type: 'invalid_request_error', code: 'not_found' } },
+});
 
 /**
  * Admin routes of the MCP profiles: `GET /mcp/profiles` (every profile, its members and their

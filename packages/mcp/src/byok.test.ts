@@ -15,7 +15,14 @@ test("a BYOK member gets the caller's own credential; keys without one use the c
   const alpha = await startStreamableHttpFixture('alpha');
   const keys = createKeyManager({ store: new MemoryKeyStore(), masterKey: randomBytes(32).toString('hex'), events: new EventBus() });
   const mcp = mcpProfiles({
-    profiles: [{ name: 'gh', members: [{ name: 'alpha', transport: 'streamable-http', url: alpha.url, headers: { Authorization: 'Bearer shared-token' }, byok: { credential: 'alpha-mcp' } }] }],
+    profiles: [
+      {
+        name: 'gh',
+        members: [
+          { name: 'alpha', transport: 'streamable-http', url: alpha.url, headers: { Authorization: 'Bearer shared-token' }, byok: { credential: 'alpha-mcp' } },
+        ],
+      },
+    ],
     auth: { keys },
     breakerFailures: 2,
   });

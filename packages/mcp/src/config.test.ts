@@ -14,7 +14,14 @@ const file = {
       dev: {
         description: 'Docs',
         members: [
-          { name: 'docs', transport: 'streamable-http', url: 'http://127.0.0.1:9000/mcp', headers: { Authorization: 'Bearer t' }, byok: { credential: 'docs-mcp' }, timeout: '5s' },
+          {
+            name: 'docs',
+            transport: 'streamable-http',
+            url: 'http://127.0.0.1:9000/mcp',
+            headers: { Authorization: 'Bearer t' },
+            byok: { credential: 'docs-mcp' },
+            timeout: '5s',
+          },
           { name: 'files', transport: 'stdio', command: 'node', args: ['files.js'] },
         ],
       },
@@ -40,7 +47,14 @@ test('the convict fragment reads the file, every scalar has a variable under the
       name: 'dev',
       description: 'Docs',
       members: [
-        { name: 'docs', transport: 'streamable-http', url: 'http://127.0.0.1:9000/mcp', headers: { Authorization: 'Bearer t' }, byok: { credential: 'docs-mcp' }, timeoutMs: 5000 },
+        {
+          name: 'docs',
+          transport: 'streamable-http',
+          url: 'http://127.0.0.1:9000/mcp',
+          headers: { Authorization: 'Bearer t' },
+          byok: { credential: 'docs-mcp' },
+          timeoutMs: 5000,
+        },
         { name: 'files', transport: 'stdio', command: 'node', args: ['files.js'] },
       ],
     },
@@ -56,7 +70,10 @@ test('the convict fragment reads the file, every scalar has a variable under the
 });
 
 test('bad config fails at start-up with the path of the bad field', () => {
-  assert.throws(() => checkMcpConfig(load(file)), /^Error: mcp\.profiles\.dev\.members\[1\]\.transport: stdio members run local commands; set mcp\.allow_stdio: true/);
+  assert.throws(
+    () => checkMcpConfig(load(file)),
+    /^Error: mcp\.profiles\.dev\.members\[1\]\.transport: stdio members run local commands; set mcp\.allow_stdio: true/,
+  );
   const badUrl = structuredClone(file);
   (badUrl.mcp.profiles.dev.members[0] as { url: string }).url = 'ftp://x';
   assert.throws(() => checkMcpConfig(load(badUrl)), /mcp\.profiles\.dev\.members\[0\]\.url: must be an http\(s\) URL/);

@@ -61,14 +61,16 @@ export function validateMcpProfiles(value: unknown, base = 'mcp.profiles'): void
       if (typeof member.name !== 'string' || member.name === '') fail(`${at}.name`, 'is required');
       if (member.transport === 'stdio') {
         if (typeof member.command !== 'string' || member.command === '') fail(`${at}.command`, 'is required for a stdio member');
-        if (member.args !== undefined && (!Array.isArray(member.args) || member.args.some((a) => typeof a !== 'string'))) fail(`${at}.args`, 'must be a list of strings');
+        if (member.args !== undefined && (!Array.isArray(member.args) || member.args.some((a) => typeof a !== 'string')))
+          fail(`${at}.args`, 'must be a list of strings');
         checkStringMap(`${at}.env`, member.env);
       } else if (member.transport === 'streamable-http' || member.transport === 'sse') {
         if (typeof member.url !== 'string' || !/^https?:\/\//.test(member.url)) fail(`${at}.url`, 'must be an http(s) URL');
         checkStringMap(`${at}.headers`, member.headers);
         if (member.byok !== undefined) {
           const byok = member.byok as Record<string, unknown>;
-          if (!isObject(byok) || typeof byok.credential !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(byok.credential)) fail(`${at}.byok.credential`, 'must be a credential name ([A-Za-z0-9._-])');
+          if (!isObject(byok) || typeof byok.credential !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(byok.credential))
+            fail(`${at}.byok.credential`, 'must be a credential name ([A-Za-z0-9._-])');
           for (const k of ['header', 'scheme']) if (byok[k] !== undefined && typeof byok[k] !== 'string') fail(`${at}.byok.${k}`, 'must be a string');
         }
       } else fail(`${at}.transport`, 'must be streamable-http, sse or stdio');
@@ -83,14 +85,20 @@ export function validateMcpProfiles(value: unknown, base = 'mcp.profiles'): void
  * @example checkMcpConfig(config.get('mcp'));
  */
 export function checkMcpConfig(config: McpConfig, base = 'mcp'): void {
-  for (const [key, value] of [['call_timeout', config.call_timeout], ['connect_timeout', config.connect_timeout], ['session_idle_timeout', config.session_idle_timeout], ['breaker.cool_down', config.breaker.cool_down]] as const) {
+  for (const [key, value] of [
+    ['call_timeout', config.call_timeout],
+    ['connect_timeout', config.connect_timeout],
+    ['session_idle_timeout', config.session_idle_timeout],
+    ['breaker.cool_down', config.breaker.cool_down],
+  ] as const) {
     parseDuration(value, { path: `${base}.${key}`, min: 1 });
   }
   validateMcpProfiles(config.profiles, `${base}.profiles`);
   if (config.allow_stdio) return;
   for (const [name, profile] of Object.entries(config.profiles)) {
     profile.members.forEach((m, i) => {
-      if (m.transport === 'stdio') fail(`${base}.profiles.${name}.members[${i}].transport`, `stdio members run local commands; set ${base}.allow_stdio: true to allow them`);
+      if (m.transport === 'stdio')
+        fail(`${base}.profiles.${name}.members[${i}].transport`, `stdio members run local commands; set ${base}.allow_stdio: true to allow them`);
     });
   }
 }
@@ -139,9 +147,24 @@ export function mcpConfigSchema(prefix = 'SWITCHYARD_MCP') {
 function memberOf(entry: McpMemberConfig): McpMember {
   const timeout = entry.timeout !== undefined ? { timeoutMs: parseDuration(entry.timeout, { min: 1 }) } : {};
   if (entry.transport === 'stdio') {
-    return { name: entry.name, transport: 'stdio', command: entry.command!, ...(entry.args ? { args: entry.args } : {}), ...(entry.env ? { env: entry.env } : {}), ...(entry.cwd ? { cwd: entry.cwd } : {}), ...timeout };
+    return {
+      name: entry.name,
+      transport: 'stdio',
+      command: entry.command!,
+      ...(entry.args ? { args: entry.args } : {}),
+      ...(entry.env ? { env: entry.env } : {}),
+      ...(entry.cwd ? { cwd: entry.cwd } : {}),
+      ...timeout,
+    };
   }
-  return { name: entry.name, transport: entry.transport, url: entry.url!, ...(entry.headers ? { headers: entry.headers } : {}), ...(entry.byok ? { byok: entry.byok } : {}), ...timeout };
+  return {
+    name: entry.name,
+    transport: entry.transport,
+    url: entry.url!,
+    ...(entry.headers ? { headers: entry.headers } : {}),
+    ...(entry.byok ? { byok: entry.byok } : {}),
+    ...timeout,
+  };
 }
 
 /**
@@ -150,7 +173,11 @@ function memberOf(entry: McpMemberConfig): McpMember {
  * @example mcpProfiles({ ...mcpOptionsFromConfig(config.get('mcp')), auth: { keys }, events });
  */
 export function mcpOptionsFromConfig(config: McpConfig): Omit<McpOptions, 'auth'> {
-  const profiles: McpProfile[] = Object.entries(config.profiles).map(([name, p]) => ({ name, ...(p.description ? { description: p.description } : {}), members: p.members.map(memberOf) }));
+  const profiles: McpProfile[] = Object.entries(config.profiles).map(([name, p]) => ({
+    name,
+    ...(p.description ? { description: p.description } : {}),
+    members: p.members.map(memberOf),
+  }));
   return {
     profiles,
     allowStdio: config.allow_stdio,

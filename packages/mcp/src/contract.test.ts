@@ -9,23 +9,54 @@ for (const framework of ['koa', 'express'] as const) {
     try {
       const { secret } = await h.key();
       const client = await h.connect('ops', secret);
-      assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), ['alpha__add_tool', 'alpha__echo', 'alpha__slow', 'alpha__wait', 'alpha__whoami']);
+      assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), [
+        'alpha__add_tool',
+        'alpha__echo',
+        'alpha__slow',
+        'alpha__wait',
+        'alpha__whoami',
+      ]);
       assert.equal(textOf(await client.callTool({ name: 'alpha__echo', arguments: { text: framework } })), `alpha: ${framework}`);
 
-      const all = (await (await fetch(`${h.base}/admin/mcp/profiles`)).json()) as { profiles: { name: string; sessions: number; members: Record<string, unknown>[] }[] };
-      assert.deepEqual(all.profiles.map((p) => p.name), ['dev', 'ops', 'tight', 'flaky']);
+      const all = (await (await fetch(`${h.base}/admin/mcp/profiles`)).json()) as {
+        profiles: { name: string; sessions: number; members: Record<string, unknown>[] }[];
+      };
+      assert.deepEqual(
+        all.profiles.map((p) => p.name),
+        ['dev', 'ops', 'tight', 'flaky'],
+      );
       const ops = all.profiles.find((p) => p.name === 'ops')!;
       assert.equal(ops.sessions, 1);
-      assert.deepEqual(Object.keys(ops.members[0]!).sort(), ['breaker', 'last_error', 'last_failure_at', 'last_ok_at', 'name', 'status', 'target', 'transport']);
+      assert.deepEqual(Object.keys(ops.members[0]!).sort(), [
+        'breaker',
+        'last_error',
+        'last_failure_at',
+        'last_ok_at',
+        'name',
+        'status',
+        'target',
+        'transport',
+      ]);
       assert.equal(ops.members[0]!.status, 'up');
       assert.equal(ops.members[0]!.target, h.alpha.url);
       assert.equal((await fetch(`${h.base}/admin/mcp/profiles/nope`)).status, 404);
       const dev = (await (await fetch(`${h.base}/admin/mcp/profiles/dev`)).json()) as { members: { name: string; target: string }[] };
-      assert.deepEqual(dev.members.map((m) => m.name), ['alpha', 'beta', 'local']);
+      assert.deepEqual(
+        dev.members.map((m) => m.name),
+        ['alpha', 'beta', 'local'],
+      );
       assert.ok(!JSON.stringify(dev).includes('alpha-token'), 'configured credentials are never shown');
 
-      const probed = (await (await fetch(`${h.base}/admin/mcp/profiles/flaky/probe`, { method: 'POST' })).json()) as { members: { name: string; status: string }[] };
-      assert.deepEqual(probed.members.map((m) => [m.name, m.status]), [['alpha', 'up'], ['gone', 'down']]);
+      const probed = (await (await fetch(`${h.base}/admin/mcp/profiles/flaky/probe`, { method: 'POST' })).json()) as {
+        members: { name: string; status: string }[];
+      };
+      assert.deepEqual(
+        probed.members.map((m) => [m.name, m.status]),
+        [
+          ['alpha', 'up'],
+          ['gone', 'down'],
+        ],
+      );
 
       const closedUpstream = h.alpha.state.closed;
       await (client.transport as StreamableHTTPClientTransport).terminateSession();

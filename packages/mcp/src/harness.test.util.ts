@@ -111,7 +111,9 @@ export async function startHarness(overrides: Partial<McpOptions> = {}, framewor
     },
     async connect(profile, secret) {
       const client = new Client({ name: 'test-client', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp/${profile}`), { requestInit: { headers: { authorization: `Bearer ${secret}` } } }));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${base}/mcp/${profile}`), { requestInit: { headers: { authorization: `Bearer ${secret}` } } }),
+      );
       clients.push(client);
       return client;
     },
@@ -137,5 +139,5 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
 
 /** The text of a tool result's first content item. */
 export function textOf(result: unknown): string {
-  return ((result as { content: { text: string }[] }).content[0]!).text;
+  return (result as { content: { text: string }[] }).content[0]!.text;
 }

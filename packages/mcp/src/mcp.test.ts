@@ -16,7 +16,11 @@ const names = (list: { name: string }[]) => list.map((t) => t.name).sort();
 
 /** A raw JSON-RPC POST to a profile, for what the SDK client hides (status codes, foreign session ids). */
 const rawPost = (profile: string, headers: Record<string, string>, body: unknown) =>
-  fetch(`${h.base}/mcp/${profile}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(body) });
+  fetch(`${h.base}/mcp/${profile}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: JSON.stringify(body),
+  });
 
 test('one profile lists the tools, prompts and resources of all its members (Streamable HTTP, SSE, stdio), prefixed by member', async () => {
   const { secret } = await h.key();
@@ -52,7 +56,12 @@ test('a call reaches the member its prefix names; prompts and resources too', as
 
 test('a key without the profile gets 403; without a key 401; another key cannot use a session', async () => {
   const { secret } = await h.key({ allowedMcpProfiles: ['ops'] });
-  const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+  const init = {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  };
   const post = (profile: string, headers: Record<string, string>) => rawPost(profile, headers, init);
   const denied = await post('dev', { authorization: `Bearer ${secret}` });
   assert.equal(denied.status, 403);
@@ -67,7 +76,11 @@ test('a key without the profile gets 403; without a key 401; another key cannot 
   // A session id is no credential: another key presenting it is told the session does not exist.
   const other = await h.key();
   const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;
-  const hijack = await rawPost('ops', { authorization: `Bearer ${other.secret}`, 'mcp-session-id': sessionId }, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
+  const hijack = await rawPost(
+    'ops',
+    { authorization: `Bearer ${other.secret}`, 'mcp-session-id': sessionId },
+    { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+  );
   assert.equal(hijack.status, 404);
 });
 
@@ -93,7 +106,11 @@ test('revoking a key ends its open sessions and their upstream sessions', async 
   await assert.rejects(client.callTool({ name: 'alpha__whoami' }));
   // Even a fresh key could not resume it: the session is gone.
   const fresh = await h.key();
-  const resumed = await rawPost('ops', { authorization: `Bearer ${fresh.secret}`, 'mcp-session-id': sessionId }, { jsonrpc: '2.0', id: 9, method: 'tools/list' });
+  const resumed = await rawPost(
+    'ops',
+    { authorization: `Bearer ${fresh.secret}`, 'mcp-session-id': sessionId },
+    { jsonrpc: '2.0', id: 9, method: 'tools/list' },
+  );
   assert.equal(resumed.status, 404);
 });
 
@@ -104,7 +121,10 @@ test('a dead member is left out of listings and reported (listing _meta, admin v
   assert.deepEqual(names(tools), ['alpha__add_tool', 'alpha__echo', 'alpha__slow', 'alpha__wait', 'alpha__whoami']);
   assert.deepEqual(_meta?.[UNAVAILABLE_META_KEY], ['gone']);
   assert.equal(textOf(await client.callTool({ name: 'alpha__whoami' })), 'alpha');
-  await assert.rejects(client.callTool({ name: 'gone__anything' }), (err: McpError) => err.code === McpErrorCode.memberUnavailable && /"gone" is unavailable/.test(err.message));
+  await assert.rejects(
+    client.callTool({ name: 'gone__anything' }),
+    (err: McpError) => err.code === McpErrorCode.memberUnavailable && /"gone" is unavailable/.test(err.message),
+  );
   const view = h.mcp.get('flaky')!;
   const gone = view.members.find((m) => m.name === 'gone')!;
   assert.equal(gone.status, 'down');

@@ -85,7 +85,10 @@ function decrypter(o: ResolvedOptions, open: { principal: Principal; credentials
     try {
       return cipher.decrypt(ciphertext, open.principal.id);
     } catch {
-      o.logger.warn({ key: open.principal.id, credential: name }, 'A BYOK credential cannot be decrypted (master key missing or changed); using the configured headers');
+      o.logger.warn(
+        { key: open.principal.id, credential: name },
+        'A BYOK credential cannot be decrypted (master key missing or changed); using the configured headers',
+      );
       return undefined;
     }
   };

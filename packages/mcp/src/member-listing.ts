@@ -21,7 +21,12 @@ export function callOptions(member: MemberRuntime, signal: AbortSignal | undefin
 }
 
 /** Run `fn` against a member's client (connected on first use) through the member's breaker. */
-export async function onMember<T>(upstreams: UpstreamSet, member: MemberRuntime, fn: (client: Client, signal: AbortSignal | undefined) => Promise<T>, signal?: AbortSignal): Promise<T> {
+export async function onMember<T>(
+  upstreams: UpstreamSet,
+  member: MemberRuntime,
+  fn: (client: Client, signal: AbortSignal | undefined) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   const client = await upstreams.client(member);
   return member.health.execute(() => fn(client, signal), signal, upstreams.callersFault(member));
 }

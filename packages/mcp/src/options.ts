@@ -135,7 +135,8 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 
 function checkMember(profile: string, member: McpMember, allowStdio: boolean): void {
   const at = `mcp: profile "${profile}" member "${member?.name}"`;
-  if (!member || typeof member.name !== 'string' || !NAME.test(member.name)) throw new TypeError(`mcp: profile "${profile}": member name must be letters, digits, ".", "_" or "-"`);
+  if (!member || typeof member.name !== 'string' || !NAME.test(member.name))
+    throw new TypeError(`mcp: profile "${profile}": member name must be letters, digits, ".", "_" or "-"`);
   if (member.transport === 'stdio') {
     if (!allowStdio) throw new TypeError(`${at}: stdio members are off (set allow_stdio / allowStdio to run local commands)`);
     if (typeof member.command !== 'string' || member.command === '') throw new TypeError(`${at}: command is required`);
@@ -164,7 +165,8 @@ export function resolveOptions(options: McpOptions) {
   const allowStdio = options.allowStdio ?? false;
   const profiles = new Map<string, McpProfile>();
   for (const profile of options.profiles) {
-    if (!profile || typeof profile.name !== 'string' || !NAME.test(profile.name)) throw new TypeError('mcp: profile name must be letters, digits, ".", "_" or "-"');
+    if (!profile || typeof profile.name !== 'string' || !NAME.test(profile.name))
+      throw new TypeError('mcp: profile name must be letters, digits, ".", "_" or "-"');
     if (profiles.has(profile.name)) throw new TypeError(`mcp: duplicate profile "${profile.name}"`);
     if (!Array.isArray(profile.members) || profile.members.length === 0) throw new TypeError(`mcp: profile "${profile.name}" needs at least one member`);
     const names = new Set<string>();

@@ -89,9 +89,18 @@ export class ProfileSession {
 
   #forwardListChanges(client: Client): void {
     const forward = (send: () => Promise<void>) => () => void send().catch(() => {});
-    client.setNotificationHandler(ToolListChangedNotificationSchema, forward(() => this.server.sendToolListChanged()));
-    client.setNotificationHandler(PromptListChangedNotificationSchema, forward(() => this.server.sendPromptListChanged()));
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, forward(() => this.server.sendResourceListChanged()));
+    client.setNotificationHandler(
+      ToolListChangedNotificationSchema,
+      forward(() => this.server.sendToolListChanged()),
+    );
+    client.setNotificationHandler(
+      PromptListChangedNotificationSchema,
+      forward(() => this.server.sendPromptListChanged()),
+    );
+    client.setNotificationHandler(
+      ResourceListChangedNotificationSchema,
+      forward(() => this.server.sendResourceListChanged()),
+    );
   }
 
   #announceListChanges(): void {
@@ -118,7 +127,6 @@ export class ProfileSession {
   #member(name: string): MemberRuntime {
     return this.ctx.profile.members.get(name)!;
   }
-
 
   async #listTools(signal: AbortSignal): Promise<{ tools: Tool[]; _meta?: Record<string, unknown> }> {
     const { perMember, unavailable } = await this.#gather<Tool>('tools', 'tools', (c, params, options) => c.listTools(params, options), signal);
@@ -148,7 +156,8 @@ export class ProfileSession {
       let error: string | undefined;
       let release = () => {};
       try {
-        if (!mcpPolicyAllows(principal, { profile: profile.name, tool })) throw new McpError(McpErrorCode.forbidden, `This API key may not call tool "${tool}"`);
+        if (!mcpPolicyAllows(principal, { profile: profile.name, tool }))
+          throw new McpError(McpErrorCode.forbidden, `This API key may not call tool "${tool}"`);
         route = this.#tools.route(tool, profile.memberNames);
         if (!route) {
           await this.#listTools(extra.signal); // the client may not have listed yet
@@ -220,7 +229,11 @@ export class ProfileSession {
       if (!route) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${request.params.name}`);
       const member = this.#member(route.member);
       try {
-        return await this.#onMember(member, (client, signal) => client.getPrompt({ ...request.params, name: route.name }, callOptions(member, signal)), extra.signal);
+        return await this.#onMember(
+          member,
+          (client, signal) => client.getPrompt({ ...request.params, name: route.name }, callOptions(member, signal)),
+          extra.signal,
+        );
       } catch (err) {
         throw toMcpError(err, route.member);
       }
@@ -229,7 +242,12 @@ export class ProfileSession {
 
   #handleResources(): void {
     this.server.setRequestHandler(ListResourcesRequestSchema, async (_request, extra) => {
-      const { perMember, unavailable } = await this.#gather<Resource>('resources', 'resources', (c, params, options) => c.listResources(params, options), extra.signal);
+      const { perMember, unavailable } = await this.#gather<Resource>(
+        'resources',
+        'resources',
+        (c, params, options) => c.listResources(params, options),
+        extra.signal,
+      );
       this.#resources.clear();
       const resources: Resource[] = [];
       for (const [member, items] of perMember) {
@@ -260,7 +278,8 @@ export class ProfileSession {
     });
     this.server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
       const uri = request.params.uri;
-      const memberName = this.#resources.get(uri) ?? this.#templates.filter((t) => uri.startsWith(t.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0]?.member;
+      const memberName =
+        this.#resources.get(uri) ?? this.#templates.filter((t) => uri.startsWith(t.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0]?.member;
       if (!memberName) throw new McpError(ErrorCode.InvalidParams, `Unknown resource: ${uri} (list resources or templates first)`);
       const member = this.#member(memberName);
       try {

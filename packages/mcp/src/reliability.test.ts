@@ -8,7 +8,7 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { deadUrl, eventually, startHarness, textOf } from './harness.test.util.js';
 import { startStreamableHttpFixture } from './testing.js';
 
-test("a failing member opens its breaker: it is skipped without being contacted until the cool-down ends; the others still answer", async () => {
+test('a failing member opens its breaker: it is skipped without being contacted until the cool-down ends; the others still answer', async () => {
   let hits = 0;
   const broken = createServer((req, res) => {
     hits++;
@@ -18,7 +18,15 @@ test("a failing member opens its breaker: it is skipped without being contacted 
   const alpha = await startStreamableHttpFixture('alpha');
   const brokenUrl = `http://127.0.0.1:${(broken.address() as AddressInfo).port}/mcp`;
   const h = await startHarness({
-    profiles: [{ name: 'mixed', members: [{ name: 'alpha', transport: 'streamable-http', url: alpha.url }, { name: 'broken', transport: 'streamable-http', url: brokenUrl }] }],
+    profiles: [
+      {
+        name: 'mixed',
+        members: [
+          { name: 'alpha', transport: 'streamable-http', url: alpha.url },
+          { name: 'broken', transport: 'streamable-http', url: brokenUrl },
+        ],
+      },
+    ],
     breakerFailures: 2,
     breakerCoolDownMs: 60_000,
   });

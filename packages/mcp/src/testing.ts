@@ -47,7 +47,8 @@ export function fixtureMcpServer(name: string, state: FixtureState): McpServer {
     state.calls.push('slow');
     const token = extra._meta?.progressToken;
     for (let i = 1; i <= steps; i++) {
-      if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps, message: `step ${i}` } });
+      if (token !== undefined)
+        await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps, message: `step ${i}` } });
       await new Promise((r) => setTimeout(r, 10));
     }
     return text(`done in ${steps}`);
@@ -73,7 +74,9 @@ export function fixtureMcpServer(name: string, state: FixtureState): McpServer {
   server.registerPrompt('greet', { description: 'A greeting', argsSchema: { who: z.string() } }, ({ who }) => ({
     messages: [{ role: 'user', content: { type: 'text', text: `${name} greets ${who}` } }],
   }));
-  server.registerResource('readme', `${name}://readme`, { mimeType: 'text/plain' }, async (uri) => ({ contents: [{ uri: uri.href, text: `readme of ${name}` }] }));
+  server.registerResource('readme', `${name}://readme`, { mimeType: 'text/plain' }, async (uri) => ({
+    contents: [{ uri: uri.href, text: `readme of ${name}` }],
+  }));
   return server;
 }
 

@@ -41,7 +41,9 @@ export class ToolCalls {
       throw new McpError(McpErrorCode.rateLimited, 'Rate limit reached for this API key', { retry_after_ms: retryAfterMs, limit: decision.rejectedBy });
     }
     return () => {
-      rl.limiter.settle(handle, { inputTokens: 0, outputTokens: 0 }).catch((err: unknown) => this.o.logger.warn({ err: (err as Error)?.message }, 'Could not release an MCP rate-limit slot'));
+      rl.limiter
+        .settle(handle, { inputTokens: 0, outputTokens: 0 })
+        .catch((err: unknown) => this.o.logger.warn({ err: (err as Error)?.message }, 'Could not release an MCP rate-limit slot'));
     };
   }
 

@@ -36,7 +36,12 @@ function withHeaders(configured: Record<string, string> | undefined, extra: Reco
  * Connect and initialise an MCP client to one member, within `timeoutMs` (connecting, the SSE
  * endpoint event and the initialize round trip together). On failure nothing is left open.
  */
-export async function connectMember(member: McpMember, clientInfo: { name: string; version: string }, timeoutMs: number, extraHeaders?: Record<string, string>): Promise<Client> {
+export async function connectMember(
+  member: McpMember,
+  clientInfo: { name: string; version: string },
+  timeoutMs: number,
+  extraHeaders?: Record<string, string>,
+): Promise<Client> {
   const client = new Client(clientInfo, { capabilities: {} });
   const transport = transportFor(member, extraHeaders);
   let timer: NodeJS.Timeout | undefined;

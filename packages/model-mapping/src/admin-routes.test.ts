@@ -21,7 +21,11 @@ async function withAdmin(fn: (base: string) => Promise<void>, catalog: Catalog =
   }
 }
 
-const json = (method: string, body: unknown) => ({ method, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const json = (method: string, body: unknown) => ({
+  method,
+  headers: { 'content-type': 'application/json' },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
 
 test('list, get and update catalog models', async () => {
   await withAdmin(async (base) => {
@@ -30,7 +34,10 @@ test('list, get and update catalog models', async () => {
     const one = (await (await fetch(`${base}/models/openai/gpt-4`)).json()) as Record<string, unknown>;
     assert.equal(one.context_window, 8192);
     assert.equal(one.price_source, 'config');
-    const patched = await fetch(`${base}/models/openai/gpt-4`, json('PATCH', { enabled: false, context_window: 16000, cost: { input_per_1m: 5 }, capabilities: { vision: true } }));
+    const patched = await fetch(
+      `${base}/models/openai/gpt-4`,
+      json('PATCH', { enabled: false, context_window: 16000, cost: { input_per_1m: 5 }, capabilities: { vision: true } }),
+    );
     assert.equal(patched.status, 200);
     const body = (await patched.json()) as { enabled: boolean; context_window: number; prices_per_1m: { input: number }; capabilities: { vision: boolean } };
     assert.equal(body.enabled, false);
@@ -86,12 +93,25 @@ test('PATCH writes through to the store; null resets a field; DELETE …/overrid
   await withAdmin(async (base) => {
     const patched = await fetch(`${base}/models/openai/gpt-4`, json('PATCH', { enabled: false, context_window: 16000 }));
     assert.equal(patched.status, 200);
-    assert.deepEqual(((await patched.json()) as { override: unknown }).override, { enabled: false, context_window: 16000, updated_at: '2025-01-02T00:00:00.000Z' });
-    assert.deepEqual((await store.list()).map((o) => o.patch), [{ enabled: false, context_window: 16000 }]);
+    assert.deepEqual(((await patched.json()) as { override: unknown }).override, {
+      enabled: false,
+      context_window: 16000,
+      updated_at: '2025-01-02T00:00:00.000Z',
+    });
+    assert.deepEqual(
+      (await store.list()).map((o) => o.patch),
+      [{ enabled: false, context_window: 16000 }],
+    );
 
-    const cleared = (await (await fetch(`${base}/models/openai/gpt-4`, json('PATCH', { context_window: null }))).json()) as { context_window: number; enabled: boolean };
+    const cleared = (await (await fetch(`${base}/models/openai/gpt-4`, json('PATCH', { context_window: null }))).json()) as {
+      context_window: number;
+      enabled: boolean;
+    };
     assert.deepEqual([cleared.context_window, cleared.enabled], [8192, false]);
-    assert.deepEqual((await store.list()).map((o) => o.patch), [{ enabled: false }]);
+    assert.deepEqual(
+      (await store.list()).map((o) => o.patch),
+      [{ enabled: false }],
+    );
 
     const reset = await fetch(`${base}/models/openai/gpt-4/override`, { method: 'DELETE' });
     assert.equal(reset.status, 200);

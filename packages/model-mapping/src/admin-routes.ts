@@ -47,7 +47,14 @@ function view(catalog: Catalog, m: CatalogModel) {
 }
 
 function tierView(t: PriceTier) {
-  return { above_input_tokens: t.aboveInputTokens, input: t.input, output: t.output, cache_read: t.cacheRead, cache_write: t.cacheWrite, cache_write_1h: t.cacheWrite1h };
+  return {
+    above_input_tokens: t.aboveInputTokens,
+    input: t.input,
+    output: t.output,
+    cache_read: t.cacheRead,
+    cache_write: t.cacheWrite,
+    cache_write_1h: t.cacheWrite1h,
+  };
 }
 
 /**
@@ -142,7 +149,13 @@ export function catalogAdminRoutes(options: CatalogAdminOptions): Route[] {
           status: 200,
           body: {
             model,
-            tokens: { input_tokens: tokens.inputTokens, output_tokens: tokens.outputTokens, cache_read_tokens: tokens.cacheReadTokens, cache_write_tokens: tokens.cacheWriteTokens, cache_write_1h_tokens: tokens.cacheWrite1hTokens },
+            tokens: {
+              input_tokens: tokens.inputTokens,
+              output_tokens: tokens.outputTokens,
+              cache_read_tokens: tokens.cacheReadTokens,
+              cache_write_tokens: tokens.cacheWriteTokens,
+              cache_write_1h_tokens: tokens.cacheWrite1hTokens,
+            },
             providers,
             cheapest: priced[0] ? { provider: priced[0].provider, model: priced[0].model, cost_usd: priced[0].cost_usd } : null,
           },

@@ -14,7 +14,13 @@ export function defaultCapabilities(providerType: string, model: string, options
   const guess = guessCapabilities(providerType, model);
   if (options.known !== false) return guess;
   const unknownUnlessYes = (v: boolean | null) => (v ? true : guess.embeddings ? false : null);
-  return { ...guess, tools: unknownUnlessYes(guess.tools), vision: unknownUnlessYes(guess.vision), jsonSchema: unknownUnlessYes(guess.jsonSchema), prefill: unknownUnlessYes(guess.prefill) };
+  return {
+    ...guess,
+    tools: unknownUnlessYes(guess.tools),
+    vision: unknownUnlessYes(guess.vision),
+    jsonSchema: unknownUnlessYes(guess.jsonSchema),
+    prefill: unknownUnlessYes(guess.prefill),
+  };
 }
 
 function guessCapabilities(providerType: string, model: string): Capabilities {
@@ -23,8 +29,7 @@ function guessCapabilities(providerType: string, model: string): Capabilities {
   const openaiModern = /^(gpt-4o|gpt-4\.1|gpt-5|o[134](-|$)|chatgpt-4o)/.test(m);
   const claude3plus = /^claude-(3|sonnet|opus|haiku|[4-9])/.test(m);
   const gemini15plus = /^gemini-([1-9]\.[5-9]|[2-9])/.test(m);
-  const vision =
-    openaiModern || claude3plus || gemini15plus || /^gpt-4-turbo(?!-preview)/.test(m) || /vision|-vl|pixtral|llava/.test(m);
+  const vision = openaiModern || claude3plus || gemini15plus || /^gpt-4-turbo(?!-preview)/.test(m) || /vision|-vl|pixtral|llava/.test(m);
   const jsonSchema = openaiModern || gemini15plus || /^claude-(sonnet|opus|haiku)-4-[5-9]/.test(m);
   const reasoning = /^(o[134](-|$)|gpt-5)/.test(m) || /^claude-(3-7|sonnet-4|opus-4|haiku-4|[4-9])/.test(m) || /reason|r1|thinking|gemini-2\.5/.test(m);
   return {

@@ -49,4 +49,3 @@ export function applyModelPatch(current: CatalogModel, patch: ModelPatch, source
   }
   return next;
 }
-

@@ -51,4 +51,3 @@ export function resolveCatalogOptions(options: CatalogOptions): ResolvedCatalogO
     logger: options.logger ?? silentLogger,
   };
 }
-

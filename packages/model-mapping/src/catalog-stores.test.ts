@@ -44,7 +44,10 @@ function storeContract(name: string, open: () => Promise<CatalogOverrideStore>) 
       assert.equal(await store.delete('openai', 'gpt-4'), true);
       assert.equal(await store.delete('openai', 'gpt-4'), false);
       assert.equal(await store.delete('nope', 'gpt-4o'), false);
-      assert.deepEqual((await store.list()).map((o) => o.model), ['gpt-4o']);
+      assert.deepEqual(
+        (await store.list()).map((o) => o.model),
+        ['gpt-4o'],
+      );
     });
 
     test('a caller mutating what it put or listed changes nothing stored', async () => {
@@ -104,7 +107,10 @@ test('migrations are versioned under the model-mapping component and run once', 
   pools.push(pool);
   await Promise.all([postgresCatalogStore(pool), postgresCatalogStore(pool)]);
   const { rows } = await pool.query("SELECT version FROM switchyard_migrations WHERE component = 'model-mapping'");
-  assert.deepEqual(rows.map((r) => r.version), [1]);
+  assert.deepEqual(
+    rows.map((r) => r.version),
+    [1],
+  );
 });
 
 test('stores reject something that is not a client at start-up', async () => {

@@ -144,7 +144,10 @@ export function modelOverrides(value: unknown): void {
  * `groups`); throws an Error starting with the bad field's path.
  */
 export function checkModelMappingConfig(config: Partial<Pick<ModelMappingConfig, 'model_mapping' | 'groups'>>, path = 'ai_gateway'): void {
-  for (const [key, check] of [['model_mapping', aliasMap], ['groups', groupMap]] as const) {
+  for (const [key, check] of [
+    ['model_mapping', aliasMap],
+    ['groups', groupMap],
+  ] as const) {
     try {
       check(config[key] ?? {});
     } catch (err) {

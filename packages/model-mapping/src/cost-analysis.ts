@@ -67,6 +67,7 @@ export function tokenField(body: Record<string, unknown>, field: string): number
  * @example requestedModelField(body)
  */
 export function requestedModelField(body: Record<string, unknown>): string {
-  if (typeof body.model !== 'string' || body.model === '') throw new GatewayError('model must be a non-empty string', { status: 400, code: 'invalid_request', param: 'model' });
+  if (typeof body.model !== 'string' || body.model === '')
+    throw new GatewayError('model must be a non-empty string', { status: 400, code: 'invalid_request', param: 'model' });
   return body.model;
 }

@@ -73,10 +73,7 @@ export class ModelMapper {
 
   /** Names a client could use (aliases, groups, enabled models), at most `limit`. */
   availableNames(limit = 25): string[] {
-    const names = new Set<string>([
-      ...Object.keys(this.#config.model_mapping ?? {}),
-      ...Object.keys(this.#config.groups ?? {}),
-    ]);
+    const names = new Set<string>([...Object.keys(this.#config.model_mapping ?? {}), ...Object.keys(this.#config.groups ?? {})]);
     for (const m of this.#catalog.list({ enabled: true })) names.add(m.model);
     return [...names].slice(0, limit);
   }

@@ -4,7 +4,15 @@ import { requestNeeds } from './request-needs.js';
 
 test('estimates prompt tokens cheaply and detects what the request needs', () => {
   const n = requestNeeds('openai.chat', {
-    messages: [{ role: 'user', content: [{ type: 'text', text: 'a'.repeat(400) }, { type: 'image_url', image_url: { url: 'data:' + 'A'.repeat(100_000) } }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a'.repeat(400) },
+          { type: 'image_url', image_url: { url: 'data:' + 'A'.repeat(100_000) } },
+        ],
+      },
+    ],
     tools: [{ type: 'function', function: { name: 'f' } }],
     max_completion_tokens: 50,
   });
@@ -15,7 +23,14 @@ test('estimates prompt tokens cheaply and detects what the request needs', () =>
 });
 
 test('anthropic prefill and system prompt; embeddings input', () => {
-  const a = requestNeeds('anthropic.messages', { system: 'x'.repeat(40), messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: '{' }], max_tokens: 10 });
+  const a = requestNeeds('anthropic.messages', {
+    system: 'x'.repeat(40),
+    messages: [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: '{' },
+    ],
+    max_tokens: 10,
+  });
   assert.equal(a.prefill, true);
   assert.ok(a.inputTokens >= 10);
   const e = requestNeeds('openai.embeddings', { input: ['abcd', 'efgh'] });
@@ -27,7 +42,8 @@ test('a body nested too deeply for JSON.stringify is a 400 naming the field; nes
   let deep: unknown = 1;
   for (let i = 0; i < 100_000; i++) deep = { a: deep };
   assert.throws(
-    () => requestNeeds('openai.chat', { messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f', parameters: deep } }] }),
+    () =>
+      requestNeeds('openai.chat', { messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f', parameters: deep } }] }),
     (err: { status?: number; param?: string }) => err.status === 400 && err.param === 'tools',
   );
   let nested: unknown[] = [{ type: 'text', text: 'x' }];

@@ -35,7 +35,8 @@ function textLength(value: unknown, seen: { images: number }, depth = 0): number
       continue;
     }
     if (typeof p.text === 'string') n += p.text.length;
-    else if (p.type === 'tool_result' || p.type === 'tool_use') n += textLength(p.content, seen, depth + 1) + (p.input ? clientJson(p.input, 'messages').length : 0);
+    else if (p.type === 'tool_result' || p.type === 'tool_use')
+      n += textLength(p.content, seen, depth + 1) + (p.input ? clientJson(p.input, 'messages').length : 0);
   }
   return n;
 }
@@ -53,7 +54,12 @@ export function requestNeeds(format: ClientFormat, body: Record<string, unknown>
   let prefill = false;
   if (format === 'openai.embeddings') {
     const input = body.input;
-    chars = typeof input === 'string' ? input.length : Array.isArray(input) ? input.reduce((n: number, s) => n + (typeof s === 'string' ? s.length : Array.isArray(s) ? s.length * 4 : 0), 0) : 0;
+    chars =
+      typeof input === 'string'
+        ? input.length
+        : Array.isArray(input)
+          ? input.reduce((n: number, s) => n + (typeof s === 'string' ? s.length : Array.isArray(s) ? s.length * 4 : 0), 0)
+          : 0;
   } else {
     const messages = Array.isArray(body.messages) ? (body.messages as Array<Record<string, unknown>>) : [];
     for (const message of messages) {

@@ -66,7 +66,10 @@ for (const key of [...kept.keys()].sort()) {
 }
 
 const out = {
-  'x-vendored': { ...JSON.parse(sourceJson), trimmed: `operations ${operations.join(', ')}; the ${kept.size} components they reach; security schemes; string descriptions removed` },
+  'x-vendored': {
+    ...JSON.parse(sourceJson),
+    trimmed: `operations ${operations.join(', ')}; the ${kept.size} components they reach; security schemes; string descriptions removed`,
+  },
   openapi: doc.openapi,
   info: { title: doc.info?.title, version: doc.info?.version },
   servers: doc.servers,

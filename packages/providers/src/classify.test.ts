@@ -25,7 +25,12 @@ describe('classification table', () => {
     ['404 model_not_found', 404, oa('The model `gpt-9` does not exist', 'invalid_request_error', 'model_not_found'), 'model_unavailable'],
     ['404 anthropic model', 404, an('not_found_error', 'model: claude-x'), 'model_unavailable'],
     ['404 other', 404, an('not_found_error', 'Not found'), 'bad_request'],
-    ['400 context_length_exceeded', 400, oa("This model's maximum context length is 8192 tokens", 'invalid_request_error', 'context_length_exceeded'), 'context_length'],
+    [
+      '400 context_length_exceeded',
+      400,
+      oa("This model's maximum context length is 8192 tokens", 'invalid_request_error', 'context_length_exceeded'),
+      'context_length',
+    ],
     ['400 anthropic prompt too long', 400, an('invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum'), 'context_length'],
     ['400 content_policy_violation', 400, oa('Your request was rejected', 'invalid_request_error', 'content_policy_violation'), 'content_policy'],
     ['400 azure content_filter', 400, oa('The response was filtered', undefined, 'content_filter'), 'content_policy'],
@@ -47,7 +52,10 @@ describe('classification table', () => {
     assert.equal(parseRetryAfter({ 'retry-after-ms': '250', 'retry-after': '9' }), 250);
     assert.equal(parseRetryAfter({ 'retry-after': '1.5' }), 1500);
     const now = Date.parse('2026-01-01T00:00:00Z');
-    assert.equal(parseRetryAfter({ 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' }, () => now), 30_000);
+    assert.equal(
+      parseRetryAfter({ 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' }, () => now),
+      30_000,
+    );
     assert.equal(parseRetryAfter({ 'retry-after': 'soon' }), undefined);
     const c = classifyFailure({ status: 429, headers: { 'retry-after': '2', 'x-should-retry': 'false' }, body: oa('slow down') });
     assert.deepEqual([c.retryAfterMs, c.shouldRetry, c.message], [2000, false, 'slow down']);
@@ -63,7 +71,10 @@ describe('classification table', () => {
 
 describe('registry', () => {
   it('names the known types for an unknown one', () => {
-    assert.throws(() => createAdapter({ name: 'p', type: 'nope' }), { name: 'TypeError', message: /"nope".*anthropic, azure, cohere, .*gemini, .*openai, openai-compatible, .*simulated, .*vertex/ });
+    assert.throws(() => createAdapter({ name: 'p', type: 'nope' }), {
+      name: 'TypeError',
+      message: /"nope".*anthropic, azure, cohere, .*gemini, .*openai, openai-compatible, .*simulated, .*vertex/,
+    });
   });
 
   it('registers a custom type', () => {

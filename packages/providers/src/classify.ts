@@ -38,8 +38,18 @@ const MODEL_UNAVAILABLE = /\bmodel\b.*\b(not (found|available|loaded|supported)|
  */
 export const CLASSIFICATION_RULES: readonly Readonly<Rule>[] = [
   { code: 'context_length_exceeded', kind: 'context_length', note: 'OpenAI: prompt + max_tokens exceed the window' },
-  { type: 'invalid_request_error', message: /prompt is too long|maximum context length|context window|too many tokens/i, kind: 'context_length', note: 'Anthropic "prompt is too long"; servers without an error code' },
-  { status: 400, message: /input token count \(\d+\) exceeds the maximum|too many tokens: total number of tokens/i, kind: 'context_length', note: 'Gemini / Vertex INVALID_ARGUMENT, Cohere "too many tokens"' },
+  {
+    type: 'invalid_request_error',
+    message: /prompt is too long|maximum context length|context window|too many tokens/i,
+    kind: 'context_length',
+    note: 'Anthropic "prompt is too long"; servers without an error code',
+  },
+  {
+    status: 400,
+    message: /input token count \(\d+\) exceeds the maximum|too many tokens: total number of tokens/i,
+    kind: 'context_length',
+    note: 'Gemini / Vertex INVALID_ARGUMENT, Cohere "too many tokens"',
+  },
   { code: /^(content_policy_violation|content_filter)$/, kind: 'content_policy', note: 'OpenAI / Azure content filter' },
   { type: /^(content_policy_violation|content_filter)$/, kind: 'content_policy', note: 'same, given as a type' },
   { message: /content (filtering )?policy|output blocked by content filtering/i, kind: 'content_policy', note: 'Anthropic refusal error messages' },
@@ -55,7 +65,11 @@ export const CLASSIFICATION_RULES: readonly Readonly<Rule>[] = [
   { status: (s) => s === 503 || s === 400, message: MODEL_UNAVAILABLE, kind: 'model_unavailable', note: 'model not loaded / unavailable' },
   { status: 503, kind: 'overloaded', note: 'service unavailable' },
   { status: 429, kind: 'rate_limited', note: 'rate limit' },
-  { type: /^(rate_limit_error|rate_limit_exceeded|requests|tokens|RESOURCE_EXHAUSTED)$/, kind: 'rate_limited', note: 'rate limit signalled in a stream (Google: RESOURCE_EXHAUSTED)' },
+  {
+    type: /^(rate_limit_error|rate_limit_exceeded|requests|tokens|RESOURCE_EXHAUSTED)$/,
+    kind: 'rate_limited',
+    note: 'rate limit signalled in a stream (Google: RESOURCE_EXHAUSTED)',
+  },
   { status: (s) => s === 504 || s === 408, kind: 'timeout', note: 'gateway / request timeout' },
   { type: /^(timeout_error|DEADLINE_EXCEEDED)$/, kind: 'timeout', note: 'Anthropic timeout_error; Google DEADLINE_EXCEEDED' },
   { status: (s) => s === 401 || s === 403, kind: 'auth', note: 'key refused or lacks permission' },

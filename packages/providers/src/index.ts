@@ -1,6 +1,14 @@
 export { type HttpTransport, TransportError, type TransportPhase, type TransportRequest, type TransportResponse, type TransportTimeouts } from './transport.js';
 export type {
-  Classification, FailureInfo, InvokeContext, JsonResult, ProviderAdapter, ProviderCall, ProviderConfig, ProviderResult, StreamResult,
+  Classification,
+  FailureInfo,
+  InvokeContext,
+  JsonResult,
+  ProviderAdapter,
+  ProviderCall,
+  ProviderConfig,
+  ProviderResult,
+  StreamResult,
 } from './adapter.js';
 export { isProviderError, notSentError, ProviderError } from './provider-error.js';
 export { classifyFailure, type ClassifyOptions, type DetailedClassification, parseRetryAfter, type UpstreamErrorDetail } from './classify.js';
@@ -18,15 +26,39 @@ export { createGeminiAdapter, GEMINI_BASE_URL, type GoogleFlavour } from './adap
 export { SAFETY_HEADER } from './adapters/gemini-request.js';
 export { createVertexAdapter } from './adapters/vertex.js';
 export {
-  createServiceAccountTokenSource, readServiceAccountFile, type AccessTokenSource, type ServiceAccountCredentials, type ServiceAccountTokenOptions,
+  createServiceAccountTokenSource,
+  readServiceAccountFile,
+  type AccessTokenSource,
+  type ServiceAccountCredentials,
+  type ServiceAccountTokenOptions,
 } from './adapters/google-auth.js';
 export { createMistralAdapter, MISTRAL_BASE_URL, mistralToolCallId } from './adapters/mistral.js';
 export { createCohereAdapter, COHERE_BASE_URL } from './adapters/cohere.js';
 export { createPresetAdapter, OPENAI_COMPATIBLE_PRESETS, type OpenAICompatiblePreset } from './adapters/presets.js';
 export {
-  anthropicErrorToOpenAI, anthropicMessageToOpenAI, anthropicRequestToOpenAI, type AnthropicStopReason, type AnthropicToOpenAIOptions,
-  AnthropicToOpenAIStream, type AnthropicToOpenAIStreamOptions, anthropicUsageToOpenAI, APPROXIMATED_FIELDS_HEADER, DROPPED_FIELDS_HEADER,
-  ESTIMATED_HEADER, openAICompletionToAnthropic, openAIErrorToAnthropic, type OpenAIFinishReason, openAIRequestToAnthropic,
-  type OpenAIToAnthropicOptions, OpenAIToAnthropicStream, type OpenAIToAnthropicStreamOptions, openAIUsageToAnthropic, toAnthropicStopReason,
-  toOpenAIFinishReason, type TranslationOptions, translationOptionsFromConfig, UntranslatableFieldError, withTranslation,
+  anthropicErrorToOpenAI,
+  anthropicMessageToOpenAI,
+  anthropicRequestToOpenAI,
+  type AnthropicStopReason,
+  type AnthropicToOpenAIOptions,
+  AnthropicToOpenAIStream,
+  type AnthropicToOpenAIStreamOptions,
+  anthropicUsageToOpenAI,
+  APPROXIMATED_FIELDS_HEADER,
+  DROPPED_FIELDS_HEADER,
+  ESTIMATED_HEADER,
+  openAICompletionToAnthropic,
+  openAIErrorToAnthropic,
+  type OpenAIFinishReason,
+  openAIRequestToAnthropic,
+  type OpenAIToAnthropicOptions,
+  OpenAIToAnthropicStream,
+  type OpenAIToAnthropicStreamOptions,
+  openAIUsageToAnthropic,
+  toAnthropicStopReason,
+  toOpenAIFinishReason,
+  type TranslationOptions,
+  translationOptionsFromConfig,
+  UntranslatableFieldError,
+  withTranslation,
 } from './translate/index.js';

@@ -22,7 +22,14 @@ test('a request that cannot be serialised fails as a 400 marked notSent, and not
   let deep: unknown = [];
   for (let i = 0; i < 200_000; i++) deep = [deep];
   const transport = recordingTransport();
-  const call = { format: 'openai.chat' as const, body: { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], metadata: { x: deep } }, model: 'gpt-4o', stream: false, headers: {}, requestId: 'req_1' };
+  const call = {
+    format: 'openai.chat' as const,
+    body: { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], metadata: { x: deep } },
+    model: 'gpt-4o',
+    stream: false,
+    headers: {},
+    requestId: 'req_1',
+  };
   const err = await adapter.invoke(call, { transport, signal: new AbortController().signal }).then(
     () => assert.fail('resolved'),
     (e: unknown) => e,

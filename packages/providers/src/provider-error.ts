@@ -46,7 +46,17 @@ export class ProviderError extends GatewayError {
 
   constructor(
     message: string,
-    init: { kind: FailureKind; provider: string; upstreamStatus?: number; retryAfterMs?: number; afterFirstByte?: boolean; cause?: unknown; shouldRetry?: boolean; upstreamCode?: string; notSent?: boolean },
+    init: {
+      kind: FailureKind;
+      provider: string;
+      upstreamStatus?: number;
+      retryAfterMs?: number;
+      afterFirstByte?: boolean;
+      cause?: unknown;
+      shouldRetry?: boolean;
+      upstreamCode?: string;
+      notSent?: boolean;
+    },
   ) {
     const headers: Record<string, string> = {};
     if (init.kind === 'rate_limited' && init.retryAfterMs !== undefined) {

@@ -6,8 +6,24 @@
 
 /** Settings every adapter, and the pieces around it (routing, limits, catalog, failover), read. */
 const COMMON = [
-  'name', 'type', 'base_url', 'api_key', 'models', 'headers', 'region', 'timeouts', 'enabled', 'translation',
-  'rate_limit', 'cost', 'health_check', 'capabilities', 'prefill', 'deployments', 'priority', 'weight',
+  'name',
+  'type',
+  'base_url',
+  'api_key',
+  'models',
+  'headers',
+  'region',
+  'timeouts',
+  'enabled',
+  'translation',
+  'rate_limit',
+  'cost',
+  'health_check',
+  'capabilities',
+  'prefill',
+  'deployments',
+  'priority',
+  'weight',
 ];
 
 /** Extras by adapter type (OpenAI-compatible presets read the OpenAI-compatible ones). */

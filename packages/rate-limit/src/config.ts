@@ -58,7 +58,10 @@ export interface RateLimitConfig {
   /** Absent: `strict`. */
   budget_mode?: BudgetMode;
   default_output_tokens: number;
-  default_limits: Record<'total_tokens_per_hour' | 'input_tokens_per_hour' | 'output_tokens_per_hour' | 'requests_per_minute' | 'concurrent_requests', number | null>;
+  default_limits: Record<
+    'total_tokens_per_hour' | 'input_tokens_per_hour' | 'output_tokens_per_hour' | 'requests_per_minute' | 'concurrent_requests',
+    number | null
+  >;
 }
 
 /**
@@ -79,7 +82,13 @@ export function rateLimitOptionsFromConfig(config: RateLimitConfig): {
   if (d.output_tokens_per_hour !== null) defaultLimits.outputTokensPerHour = d.output_tokens_per_hour;
   if (d.requests_per_minute !== null) defaultLimits.requestsPerMinute = d.requests_per_minute;
   if (d.concurrent_requests !== null) defaultLimits.concurrentRequests = d.concurrent_requests;
-  return { defaultLimits, defaultOutputTokens: config.default_output_tokens, budgetMode: config.budget_mode ?? 'strict', onStoreError: config.on_store_error, leaseMs: leaseMs(config.lease ?? '30s') };
+  return {
+    defaultLimits,
+    defaultOutputTokens: config.default_output_tokens,
+    budgetMode: config.budget_mode ?? 'strict',
+    onStoreError: config.on_store_error,
+    leaseMs: leaseMs(config.lease ?? '30s'),
+  };
 }
 
 /** A lease length: a positive whole number of ms, or a duration such as `30s` or `1m`. */

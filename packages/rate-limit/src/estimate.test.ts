@@ -7,7 +7,10 @@ test('input estimate uses the tokenizer over system, messages and tools; images 
   const text = { format: 'openai.chat' as const, body: { messages: [{ role: 'user', content: 'Hello, world!' }] } };
   // "user" + "Hello, world!" = 1 + 4 tokens in o200k, plus 4 framing tokens.
   assert.equal(estimateInputTokens(text), 9);
-  const image = { format: 'anthropic.messages' as const, body: { system: 'Be brief.', messages: [{ role: 'user', content: [{ type: 'image', source: { data: 'AAAA'.repeat(1000) } }] }] } };
+  const image = {
+    format: 'anthropic.messages' as const,
+    body: { system: 'Be brief.', messages: [{ role: 'user', content: [{ type: 'image', source: { data: 'AAAA'.repeat(1000) } }] }] },
+  };
   assert.ok(estimateInputTokens(image) > 1600 && estimateInputTokens(image) < 1640, 'base64 data is not tokenized as text');
   assert.equal(estimateInputTokens({ format: 'openai.embeddings', body: { input: ['a b', 'c'] } }), 3);
 });
@@ -26,7 +29,13 @@ test('the config fragment validates with convict and maps to options', async () 
   config.load({ rate_limit: { default_limits: { requests_per_minute: 60 }, budget_mode: 'capped' } });
   config.validate({ allowed: 'strict' });
   const options = rateLimitOptionsFromConfig(config.get('rate_limit' as never));
-  assert.deepEqual(options, { defaultLimits: { requestsPerMinute: 60 }, defaultOutputTokens: 1024, budgetMode: 'capped', onStoreError: 'open', leaseMs: 30_000 });
+  assert.deepEqual(options, {
+    defaultLimits: { requestsPerMinute: 60 },
+    defaultOutputTokens: 1024,
+    budgetMode: 'capped',
+    onStoreError: 'open',
+    leaseMs: 30_000,
+  });
   const bad = convict({ rate_limit: rateLimitConfigSchema() } as never);
   bad.load({ rate_limit: { on_store_error: 'maybe' } });
   assert.throws(() => bad.validate(), /rate_limit\.on_store_error/);

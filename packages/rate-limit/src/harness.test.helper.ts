@@ -58,10 +58,7 @@ export interface Running {
 }
 
 /** Serve `[auth, ...middle, terminal]` on 127.0.0.1:0 with Koa or Express. */
-export async function serve(
-  framework: Framework,
-  chain: { koa: Koa.Middleware[]; express: express.RequestHandler[] },
-): Promise<Running> {
+export async function serve(framework: Framework, chain: { koa: Koa.Middleware[]; express: express.RequestHandler[] }): Promise<Running> {
   let server: Server;
   if (framework === 'koa') {
     const app = new Koa();

@@ -78,7 +78,17 @@ test('provider concurrency leases are renewed while held and freed by release', 
 });
 
 test('rate_limits.lease: 30 s by default, durations and milliseconds accepted', () => {
-  const base = { on_store_error: 'open' as const, default_output_tokens: 1024, default_limits: { total_tokens_per_hour: null, input_tokens_per_hour: null, output_tokens_per_hour: null, requests_per_minute: null, concurrent_requests: null } };
+  const base = {
+    on_store_error: 'open' as const,
+    default_output_tokens: 1024,
+    default_limits: {
+      total_tokens_per_hour: null,
+      input_tokens_per_hour: null,
+      output_tokens_per_hour: null,
+      requests_per_minute: null,
+      concurrent_requests: null,
+    },
+  };
   assert.equal(rateLimitOptionsFromConfig(base).leaseMs, 30_000);
   assert.equal(rateLimitOptionsFromConfig({ ...base, lease: '5s' }).leaseMs, 5000);
   assert.equal(rateLimitOptionsFromConfig({ ...base, lease: '750' }).leaseMs, 750);

@@ -1,4 +1,17 @@
-import { LIMIT_ORDER, tokenAsk, type CounterLimits, type Decision, type LimitName, type LimitStore, type RenewInput, type ReserveInput, type SettleInput, type TokenAsk, type UsageSnapshot, type WindowSpec } from './store.js';
+import {
+  LIMIT_ORDER,
+  tokenAsk,
+  type CounterLimits,
+  type Decision,
+  type LimitName,
+  type LimitStore,
+  type RenewInput,
+  type ReserveInput,
+  type SettleInput,
+  type TokenAsk,
+  type UsageSnapshot,
+  type WindowSpec,
+} from './store.js';
 
 /** Options of {@link MemoryLimitStore}. */
 export interface MemoryLimitStoreOptions {
@@ -200,10 +213,7 @@ function decide(c: Counters, used: UsageSnapshot, input: ReserveInput, ask: Toke
       fits(used.outputTokens, ask.output, limits.outputTokens),
       () => retryAfter((b) => c.output.get(b) ?? 0, now, tw, ask.output, used.outputTokens, limits.outputTokens!),
     ],
-    requests: () => [
-      fits(used.requests, 1, limits.requests),
-      () => retryAfter((b) => c.requests.get(b) ?? 0, now, rw, 1, used.requests, limits.requests!),
-    ],
+    requests: () => [fits(used.requests, 1, limits.requests), () => retryAfter((b) => c.requests.get(b) ?? 0, now, rw, 1, used.requests, limits.requests!)],
     concurrent: () => [fits(used.concurrent, 1, limits.concurrent), () => (limits.concurrent! < 1 ? Infinity : 1000)],
   };
   let rejectedBy: LimitName | undefined;

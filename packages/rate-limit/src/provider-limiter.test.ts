@@ -57,7 +57,10 @@ describe('ProviderLimiter', () => {
     assert.equal(out.retryAfterMs, 2000);
     now += 2001;
     assert.equal((await limiter.tryAcquire(B, 100)).ok, true, 'the upstream window reset');
-    limiter.observeHeaders(B, new Headers({ 'anthropic-ratelimit-tokens-remaining': '50', 'anthropic-ratelimit-tokens-reset': new Date(now + 10_000).toISOString() }));
+    limiter.observeHeaders(
+      B,
+      new Headers({ 'anthropic-ratelimit-tokens-remaining': '50', 'anthropic-ratelimit-tokens-reset': new Date(now + 10_000).toISOString() }),
+    );
     assert.equal((await limiter.tryAcquire(B, 100)).reason, 'azure/gpt-4o: upstream tokens');
   });
 
@@ -70,9 +73,15 @@ describe('ProviderLimiter', () => {
   });
 
   test('config block and bad options', () => {
-    assert.deepEqual(providerLimitsFromConfig([{ name: 'openai', rate_limit: { requests_per_minute: 500, tokens_per_minute: 90000, concurrent_requests: 50 } }, { name: 'x' }]), {
-      openai: { requestsPerMinute: 500, tokensPerMinute: 90000, concurrentRequests: 50 },
-    });
+    assert.deepEqual(
+      providerLimitsFromConfig([
+        { name: 'openai', rate_limit: { requests_per_minute: 500, tokens_per_minute: 90000, concurrent_requests: 50 } },
+        { name: 'x' },
+      ]),
+      {
+        openai: { requestsPerMinute: 500, tokensPerMinute: 90000, concurrentRequests: 50 },
+      },
+    );
     assert.throws(() => new ProviderLimiter({ providers: { openai: { requestsPerMinute: -1 } } }), TypeError);
     assert.throws(() => new ProviderLimiter({ providers: { openai: { rpm: 1 } as never } }), /openai\.rpm/);
   });
@@ -80,7 +89,13 @@ describe('ProviderLimiter', () => {
 
 /** Planning stub: every request is planned for [openai, azure]. */
 const plan: ExchangeMiddleware = async function plan(exchange, next) {
-  exchange.plan = { strategy: 'priority', targets: [{ ...A, reason: 'first' }, { ...B, reason: 'second' }] };
+  exchange.plan = {
+    strategy: 'priority',
+    targets: [
+      { ...A, reason: 'first' },
+      { ...B, reason: 'second' },
+    ],
+  };
   await next();
 };
 

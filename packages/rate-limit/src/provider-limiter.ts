@@ -142,7 +142,8 @@ export class ProviderLimiter {
       if (!decision.allowed) {
         // Undo the scopes already taken so a refused target holds nothing, its request included.
         await Promise.all(held.map((h) => this.#settle(h.key, h.id, now, tokens, 0, true)));
-        const what = decision.rejectedBy === 'totalTokens' ? 'tokens_per_minute' : decision.rejectedBy === 'concurrent' ? 'concurrent_requests' : 'requests_per_minute';
+        const what =
+          decision.rejectedBy === 'totalTokens' ? 'tokens_per_minute' : decision.rejectedBy === 'concurrent' ? 'concurrent_requests' : 'requests_per_minute';
         return { ok: false, retryAfterMs: decision.retryAfterMs, reason: `${label}: ${what}`, release: NOOP_LEASE.release };
       }
       if (mode === 'reserve') held.push({ key, id, fallback: decision.fallback, concurrent: limits.concurrent !== undefined });
@@ -167,7 +168,8 @@ export class ProviderLimiter {
     for (const scope of [target.provider, `${target.provider}/${target.model}`]) {
       const seen = this.#observed.get(scope);
       if (!seen) continue;
-      if (seen.blockedUntil !== undefined && seen.blockedUntil > now) return { retryAfterMs: seen.blockedUntil - now, reason: `${scope}: upstream retry-after` };
+      if (seen.blockedUntil !== undefined && seen.blockedUntil > now)
+        return { retryAfterMs: seen.blockedUntil - now, reason: `${scope}: upstream retry-after` };
       if (seen.requests && seen.requests.resetAt > now && seen.requests.remaining < 1) {
         return { retryAfterMs: seen.requests.resetAt - now, reason: `${scope}: upstream requests` };
       }

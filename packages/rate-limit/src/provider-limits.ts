@@ -31,7 +31,8 @@ const sameTarget = (a: Target, b: Target) => a.provider === b.provider && a.mode
  */
 export function providerLimits(options: ProviderLimitsOptions): ExchangeMiddleware {
   if (!options?.limiter || typeof options.limiter.tryAcquire !== 'function') throw new TypeError('providerLimits: options.limiter must be a ProviderLimiter');
-  if (options.estimateTokens !== undefined && typeof options.estimateTokens !== 'function') throw new TypeError('providerLimits: estimateTokens must be a function');
+  if (options.estimateTokens !== undefined && typeof options.estimateTokens !== 'function')
+    throw new TypeError('providerLimits: estimateTokens must be a function');
   const { limiter } = options;
   const logger = options.logger ?? silentLogger;
   const estimate =
@@ -94,7 +95,10 @@ export function providerLimits(options: ProviderLimitsOptions): ExchangeMiddlewa
           await held.release(usage, { notSent: !sent });
         } else {
           await held.release(undefined, { notSent: !sent });
-          await limiter.record(served, { inputTokens: (usage?.inputTokens ?? 0) + (usage?.cacheReadTokens ?? 0) + (usage?.cacheWriteTokens ?? 0), outputTokens: usage?.outputTokens ?? 0 });
+          await limiter.record(served, {
+            inputTokens: (usage?.inputTokens ?? 0) + (usage?.cacheReadTokens ?? 0) + (usage?.cacheWriteTokens ?? 0),
+            outputTokens: usage?.outputTokens ?? 0,
+          });
         }
       } catch (err) {
         logger.error({ err, requestId: ex.id }, 'provider-limits: settling a lease failed');

@@ -73,7 +73,10 @@ for (const framework of ['koa', 'express'] as const) {
 
     test('reservations settle with the real usage of JSON and streamed responses; failures release them', async () => {
       const limiter = new RateLimiter();
-      const server = await app(framework, new Map([['s', { inputTokensPerHour: 10_000, requestsPerMinute: 100 }]]), { limiter, estimateInputTokens: () => 500 });
+      const server = await app(framework, new Map([['s', { inputTokensPerHour: 10_000, requestsPerMinute: 100 }]]), {
+        limiter,
+        estimateInputTokens: () => 500,
+      });
       try {
         assert.equal((await chat(server.url, 's', { 'x-usage': '40,7' })).status, 200);
         const stream = await chat(server.url, 's', { 'x-mode': 'stream', 'x-usage': '60,9' }, { stream: true });
@@ -95,9 +98,7 @@ for (const framework of ['koa', 'express'] as const) {
       const server = await app(framework, new Map([['c', { concurrentRequests: 3 }]]), { limiter, estimateInputTokens: () => 1 }, g);
       try {
         const answered: number[] = [];
-        const pending = Array.from({ length: 12 }, () =>
-          chat(server.url, 'c', { 'x-mode': 'hold' }).then((r) => (answered.push(r.status), r)),
-        );
+        const pending = Array.from({ length: 12 }, () => chat(server.url, 'c', { 'x-mode': 'hold' }).then((r) => (answered.push(r.status), r)));
         // The refused ones answer at once; the admitted ones wait on the gate. Wait for either
         // all the refusals or a fourth admission (no wall-clock race in the assertion).
         while (answered.length < 9 && (await limiter.usage('k:c')).concurrent <= 3) await new Promise((r) => setTimeout(r, 10));
@@ -131,7 +132,11 @@ for (const framework of ['koa', 'express'] as const) {
 describe('rateLimit settlement rules', () => {
   const limiterAt = () => new RateLimiter({ store: new MemoryLimitStore() });
   const exchange = (body: Record<string, unknown> = {}) => {
-    const ex = new Exchange({ format: 'openai.chat', headers: {}, body: { model: 'm', max_tokens: 200, messages: [{ role: 'user', content: 'hi' }], ...body } });
+    const ex = new Exchange({
+      format: 'openai.chat',
+      headers: {},
+      body: { model: 'm', max_tokens: 200, messages: [{ role: 'user', content: 'hi' }], ...body },
+    });
     ex.principal = { id: 'k1', name: 'k1', kind: 'key', limits: { totalTokensPerHour: 100_000 } };
     return ex;
   };
@@ -183,7 +188,10 @@ describe('rateLimit settlement rules', () => {
   });
 
   test('cache reads and writes count toward the input budget (unless turned off)', async () => {
-    for (const [count, expected] of [[true, 100 + 1000 + 50], [false, 100]] as const) {
+    for (const [count, expected] of [
+      [true, 100 + 1000 + 50],
+      [false, 100],
+    ] as const) {
       const limiter = limiterAt();
       const ex = exchange();
       await run(limiter, ex, { cacheTokensCountAsInput: count });

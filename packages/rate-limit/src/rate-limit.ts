@@ -1,4 +1,14 @@
-import { BUDGET_MODES, GatewayError, type BudgetMode, type Exchange, type ExchangeMiddleware, type KeyLimits, type Logger, type Principal, silentLogger } from '@switchyard/core';
+import {
+  BUDGET_MODES,
+  GatewayError,
+  type BudgetMode,
+  type Exchange,
+  type ExchangeMiddleware,
+  type KeyLimits,
+  type Logger,
+  type Principal,
+  silentLogger,
+} from '@switchyard/core';
 import { estimateInputTokens, estimateOutputTokens, loadTokenizer } from './estimate.js';
 import { POLICY_NAMES, rateLimitHeaders, retryAfterSeconds } from './headers.js';
 import { InputSizing } from './input-sizing.js';
@@ -79,7 +89,7 @@ export function rateLimit(options: RateLimitOptions = {}): ExchangeMiddleware {
 
     const free = exchange.format === 'anthropic.count_tokens';
     const bound = free || !sizing ? undefined : sizing.bound(key, limits, exchange);
-    const input = free ? 0 : bound ?? (sizing ? await exactInput(exchange) : o.estimateInputTokens(exchange));
+    const input = free ? 0 : (bound ?? (sizing ? await exactInput(exchange) : o.estimateInputTokens(exchange)));
     let ask = { inputTokens: Math.max(0, Math.ceil(input)), outputTokens: estimateOutputTokens(exchange, o.defaultOutputTokens) };
     let { decision, handle } = await limiter.reserve(key, limits, ask);
     if (!handle && bound !== undefined) {
@@ -103,7 +113,12 @@ export function rateLimit(options: RateLimitOptions = {}): ExchangeMiddleware {
     });
     if (!handle) throw rejection(decision, limits, ask, headers, exchange.principal);
 
-    exchange.reservation = { id: handle.id, inputTokens: handle.inputTokens, outputTokens: handle.outputTokens, ...(bound === ask.inputTokens ? { inputIsBound: true as const } : {}) };
+    exchange.reservation = {
+      id: handle.id,
+      inputTokens: handle.inputTokens,
+      outputTokens: handle.outputTokens,
+      ...(bound === ask.inputTokens ? { inputIsBound: true as const } : {}),
+    };
     exchange.locals.set(HANDLE, handle);
     Object.assign(exchange.responseHeaders, headers);
     exchange.onSettled(async (ex, settlement) => {
@@ -185,7 +200,8 @@ function resolveOptions(options: RateLimitOptions) {
   const budgetMode = options.budgetMode ?? 'strict';
   if (!BUDGET_MODES.includes(budgetMode)) throw new TypeError(`rateLimit: budgetMode must be one of ${BUDGET_MODES.join(', ')}`);
   const defaultOutputTokens = options.defaultOutputTokens ?? 1024;
-  if (!(Number.isInteger(defaultOutputTokens) && defaultOutputTokens >= 0)) throw new TypeError('rateLimit: defaultOutputTokens must be a non-negative integer');
+  if (!(Number.isInteger(defaultOutputTokens) && defaultOutputTokens >= 0))
+    throw new TypeError('rateLimit: defaultOutputTokens must be a non-negative integer');
   for (const k of ['limitsFor', 'keyFor', 'estimateInputTokens'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'function') throw new TypeError(`rateLimit: ${k} must be a function`);
   }

@@ -25,7 +25,17 @@ describe('RedisLimitStore (real redis-server)', () => {
     const prefix = `tag:${randomUUID()}:`;
     const store = new RedisLimitStore({ client, prefix });
     const w = { windowMs: 60_000, bucketMs: 1_000 };
-    await store.reserve({ key: 'k:abc', id: 'r1', now: Date.now(), tokenWindow: w, requestWindow: w, limits: { requests: 5 }, inputTokens: 3, outputTokens: 4, leaseMs: 30_000 });
+    await store.reserve({
+      key: 'k:abc',
+      id: 'r1',
+      now: Date.now(),
+      tokenWindow: w,
+      requestWindow: w,
+      limits: { requests: 5 },
+      inputTokens: 3,
+      outputTokens: 4,
+      leaseMs: 30_000,
+    });
     const keys = (await client.keys(`${prefix}*`)).sort();
     assert.deepEqual(keys, [`${prefix}{k:abc}:b`, `${prefix}{k:abc}:c`]);
     const ttl = await client.pttl(`${prefix}{k:abc}:b`);
@@ -35,8 +45,19 @@ describe('RedisLimitStore (real redis-server)', () => {
 
 describe('FallbackLimitStore over an unreachable Redis', () => {
   const w = { windowMs: 60_000, bucketMs: 1_000 };
-  const input = () => ({ key: 'k:x', id: randomUUID(), now: Date.now(), tokenWindow: w, requestWindow: w, limits: { requests: 1 }, inputTokens: 1, outputTokens: 0, leaseMs: 1000 });
-  const deadClient = () => new Redis({ host: '127.0.0.1', port: 1, enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const input = () => ({
+    key: 'k:x',
+    id: randomUUID(),
+    now: Date.now(),
+    tokenWindow: w,
+    requestWindow: w,
+    limits: { requests: 1 },
+    inputTokens: 1,
+    outputTokens: 0,
+    leaseMs: 1000,
+  });
+  const deadClient = () =>
+    new Redis({ host: '127.0.0.1', port: 1, enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
 
   test('open: decides with a local limiter, reports and counts the failure', async () => {
     const client = deadClient();
@@ -60,7 +81,10 @@ describe('FallbackLimitStore over an unreachable Redis', () => {
   test('closed: refuses with a 503 carrying Retry-After', async () => {
     const client = deadClient();
     const store = new FallbackLimitStore({ primary: new RedisLimitStore({ client }), policy: 'closed' });
-    await assert.rejects(store.reserve(input()), (err: { status: number; headers: Record<string, string> }) => err.status === 503 && err.headers['retry-after'] === '1');
+    await assert.rejects(
+      store.reserve(input()),
+      (err: { status: number; headers: Record<string, string> }) => err.status === 503 && err.headers['retry-after'] === '1',
+    );
     client.disconnect();
   });
 });

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '@switchyard/stores';
 import { RENEW_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT, USAGE_SCRIPT } from './redis-scripts.js';
-import { LIMIT_ORDER, type Decision, type LimitStore, type RenewInput, type ReserveInput, type SettleInput, type UsageSnapshot, type WindowSpec } from './store.js';
+import {
+  LIMIT_ORDER,
+  type Decision,
+  type LimitStore,
+  type RenewInput,
+  type ReserveInput,
+  type SettleInput,
+  type UsageSnapshot,
+  type WindowSpec,
+} from './store.js';
 
 /** Options of {@link RedisLimitStore}. */
 export interface RedisLimitStoreOptions {

@@ -75,8 +75,13 @@ export function storeContract(test: Test, makeStore: () => LimitStore): void {
     assert.equal((await ask(store, key, T0, limits, 1000, 2000, { id })).allowed, true);
     assert.equal((await ask(store, key, T0 + 1000, limits, 1)).rejectedBy, 'concurrent');
     await store.settle({
-      key, id, now: T0 + 5 * 60_000, reservedAt: T0, tokenWindow: HOUR,
-      reserved: { inputTokens: 1000, outputTokens: 2000 }, actual: { inputTokens: 900, outputTokens: 150 },
+      key,
+      id,
+      now: T0 + 5 * 60_000,
+      reservedAt: T0,
+      tokenWindow: HOUR,
+      reserved: { inputTokens: 1000, outputTokens: 2000 },
+      actual: { inputTokens: 900, outputTokens: 150 },
     });
     const u = await store.usage(key, T0 + 5 * 60_000, HOUR, MINUTE);
     assert.deepEqual({ i: u.inputTokens, o: u.outputTokens, c: u.concurrent }, { i: 900, o: 150, c: 0 });
@@ -94,8 +99,14 @@ export function storeContract(test: Test, makeStore: () => LimitStore): void {
     assert.equal((await ask(store, key, T0, limits, 10, 0, { id })).allowed, true);
     assert.equal((await ask(store, key, T0 + 2_000, limits, 10)).rejectedBy, 'requests');
     await store.settle({
-      key, id, now: T0 + 3_000, reservedAt: T0, tokenWindow: HOUR, refundRequestIn: MINUTE,
-      reserved: { inputTokens: 10, outputTokens: 0 }, actual: { inputTokens: 0, outputTokens: 0 },
+      key,
+      id,
+      now: T0 + 3_000,
+      reservedAt: T0,
+      tokenWindow: HOUR,
+      refundRequestIn: MINUTE,
+      reserved: { inputTokens: 10, outputTokens: 0 },
+      actual: { inputTokens: 0, outputTokens: 0 },
     });
     assert.equal((await store.usage(key, T0 + 3_000, HOUR, MINUTE)).requests, 0);
     assert.equal((await ask(store, key, T0 + 4_000, limits, 10)).allowed, true);
@@ -103,7 +114,15 @@ export function storeContract(test: Test, makeStore: () => LimitStore): void {
     const kept = randomUUID();
     const key2 = `kept-${randomUUID()}`;
     await ask(store, key2, T0, limits, 10, 0, { id: kept });
-    await store.settle({ key: key2, id: kept, now: T0 + 3_000, reservedAt: T0, tokenWindow: HOUR, reserved: { inputTokens: 10, outputTokens: 0 }, actual: { inputTokens: 0, outputTokens: 0 } });
+    await store.settle({
+      key: key2,
+      id: kept,
+      now: T0 + 3_000,
+      reservedAt: T0,
+      tokenWindow: HOUR,
+      reserved: { inputTokens: 10, outputTokens: 0 },
+      actual: { inputTokens: 0, outputTokens: 0 },
+    });
     assert.equal((await store.usage(key2, T0 + 3_000, HOUR, MINUTE)).requests, 1);
   });
 
@@ -159,6 +178,10 @@ export function storeContract(test: Test, makeStore: () => LimitStore): void {
     const full = await ask(store, soft, T0 + 1000, limits, 100, 4000, { budget: 'soft' });
     assert.deepEqual([full.allowed, full.rejectedBy], [false, 'totalTokens']);
     assert.equal(full.retryAfterMs, 61 * 60_000 - 1000, 'free again when the first minute leaves the window');
-    assert.equal((await ask(store, `soft0-${randomUUID()}`, T0, { totalTokens: 0 }, 1, 1, { budget: 'soft' })).retryAfterMs, Infinity, 'a zero budget never admits');
+    assert.equal(
+      (await ask(store, `soft0-${randomUUID()}`, T0, { totalTokens: 0 }, 1, 1, { budget: 'soft' })).retryAfterMs,
+      Infinity,
+      'a zero budget never admits',
+    );
   });
 }

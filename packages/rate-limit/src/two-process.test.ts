@@ -70,11 +70,17 @@ describe('two gateway processes on one redis-server', () => {
     const shared = env('redis');
     const instances = await Promise.all([start(shared), start(shared)]);
     try {
-      const { admitted, tokens } = await hammer(instances.map((x) => x.url), 300);
+      const { admitted, tokens } = await hammer(
+        instances.map((x) => x.url),
+        300,
+      );
       assert.ok(tokens <= LIMIT + INPUT_ESTIMATE + MAX_TOKENS, `admitted ${tokens} tokens (${admitted.join(' + ')} requests)`);
       // Not needlessly strict either: at least the reservations that fit before any settlement.
       assert.ok(tokens >= (LIMIT / (INPUT_ESTIMATE + MAX_TOKENS)) * (ACTUAL.input + ACTUAL.output), `only ${tokens} tokens admitted`);
-      assert.ok(admitted.every((n) => n > 0), 'both instances served traffic');
+      assert.ok(
+        admitted.every((n) => n > 0),
+        'both instances served traffic',
+      );
     } finally {
       await Promise.all(instances.map((x) => stop(x.child)));
     }
@@ -83,7 +89,10 @@ describe('two gateway processes on one redis-server', () => {
   test('control: per-process memory stores admit about twice the limit', async () => {
     const instances = await Promise.all([start(env('memory')), start(env('memory'))]);
     try {
-      const { tokens } = await hammer(instances.map((x) => x.url), 300);
+      const { tokens } = await hammer(
+        instances.map((x) => x.url),
+        300,
+      );
       assert.ok(tokens > LIMIT + INPUT_ESTIMATE + MAX_TOKENS, `memory stores admitted only ${tokens}`);
     } finally {
       await Promise.all(instances.map((x) => stop(x.child)));

@@ -44,7 +44,10 @@ export function migrateSqlite(db: SqliteDatabase, component: string, migrations:
     db.transaction(() => {
       for (const sql of m.up) db.exec(sql);
       db.prepare('INSERT INTO switchyard_migrations (component, version, description, applied_at) VALUES (?, ?, ?, ?)').run(
-        component, m.version, m.description, new Date().toISOString(),
+        component,
+        m.version,
+        m.description,
+        new Date().toISOString(),
       );
     })();
     applied.push(m.version);
@@ -72,7 +75,10 @@ export async function migratePostgres(sql: PgQueryable, component: string, migra
       try {
         for (const stmt of m.up) await sql.query(stmt);
         await sql.query('INSERT INTO switchyard_migrations (component, version, description, applied_at) VALUES ($1, $2, $3, $4)', [
-          component, m.version, m.description, new Date().toISOString(),
+          component,
+          m.version,
+          m.description,
+          new Date().toISOString(),
         ]);
         await sql.query('COMMIT');
       } catch (err) {

@@ -132,7 +132,22 @@ export async function startPostgres(): Promise<TestStoreServer> {
   const port = await freePort();
   const child = spawn(
     join(bin, 'postgres'),
-    ['-D', dir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    [
+      '-D',
+      dir,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], ...user },
   );
   await waitForLine(child, /database system is ready to accept connections/, 'postgres');

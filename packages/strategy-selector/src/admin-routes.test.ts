@@ -26,10 +26,18 @@ test('get and set a key routing configuration; bad input is a 400 naming the fie
   try {
     assert.deepEqual(await (await fetch(`${base}/keys/key_1/routing`)).json(), { key_id: 'key_1', routing: null });
     assert.equal((await fetch(`${base}/keys/nope/routing`)).status, 404);
-    const good = { active: true, strategy: 'cost', targets: ['anthropic', { provider: 'openai', model: 'gpt-4o-mini', weight: 2 }], max_cost_per_request: 0.05 };
+    const good = {
+      active: true,
+      strategy: 'cost',
+      targets: ['anthropic', { provider: 'openai', model: 'gpt-4o-mini', weight: 2 }],
+      max_cost_per_request: 0.05,
+    };
     const res = await put('key_1', good);
     assert.equal(res.status, 200);
-    assert.deepEqual(saved.get('key_1')!.targets, [{ provider: 'anthropic', model: '*' }, { provider: 'openai', model: 'gpt-4o-mini', weight: 2 }]);
+    assert.deepEqual(saved.get('key_1')!.targets, [
+      { provider: 'anthropic', model: '*' },
+      { provider: 'openai', model: 'gpt-4o-mini', weight: 2 },
+    ]);
     assert.equal((await put('nope', good)).status, 404);
     for (const [body, param] of [
       [{ strategy: 'cost' }, 'active'],

@@ -17,14 +17,36 @@ function load(env: Record<string, string>, raw: object = {}): StrategySelectorCo
 }
 
 test('strategy-selector from env through its convict fragment, mounted in Koa: the values arrive in the options', async () => {
-  const env = { APP_ROUTING_STRATEGY: 'least-busy', APP_ROUTING_LATENCY_WINDOW: '2m', APP_ROUTING_LATENCY_PERCENTILE: '99', APP_ROUTING_LATENCY_METRIC: 'ttft' };
-  const routing = load(env, { routing: { providers: [{ name: 'b', priority: 0 }, { name: 'a', priority: 1 }] } });
+  const env = {
+    APP_ROUTING_STRATEGY: 'least-busy',
+    APP_ROUTING_LATENCY_WINDOW: '2m',
+    APP_ROUTING_LATENCY_PERCENTILE: '99',
+    APP_ROUTING_LATENCY_METRIC: 'ttft',
+  };
+  const routing = load(env, {
+    routing: {
+      providers: [
+        { name: 'b', priority: 0 },
+        { name: 'a', priority: 1 },
+      ],
+    },
+  });
   const options = strategySelectorOptionsFromConfig(routing);
-  assert.deepEqual(options.routing, { strategy: 'least-busy', providers: [{ name: 'b', priority: 0 }, { name: 'a', priority: 1 }], latency: { window: '2m', percentile: 99, metric: 'ttft' } });
+  assert.deepEqual(options.routing, {
+    strategy: 'least-busy',
+    providers: [
+      { name: 'b', priority: 0 },
+      { name: 'a', priority: 1 },
+    ],
+    latency: { window: '2m', percentile: 99, metric: 'ttft' },
+  });
   assert.deepEqual(routingStatsOptionsFromConfig(routing), { windowMs: 120_000 });
   const stats = new RoutingStats(routingStatsOptionsFromConfig(routing));
   const candidates = async (exchange: Exchange, next: () => Promise<void>) => {
-    exchange.candidates = [{ provider: 'a', model: 'm' }, { provider: 'b', model: 'm' }];
+    exchange.candidates = [
+      { provider: 'a', model: 'm' },
+      { provider: 'b', model: 'm' },
+    ];
     await next();
   };
   const plan = async (exchange: Exchange) => {
@@ -45,6 +67,9 @@ test('strategy-selector fragment: a bad value fails naming the field; two prefix
   assert.throws(() => load({ APP_ROUTING_LATENCY_PERCENTILE: '101' }), /routing\.latency\.percentile/);
   assert.throws(() => load({ APP_ROUTING_LATENCY_METRIC: 'speed' }), /routing\.latency\.metric/);
   assert.throws(() => load({}, { routing: { providers: [{ name: 'a', weight: -1 }] } }), /routing\.providers: \[0\]\.weight/);
-  const both = convict({ a: strategySelectorConfigSchema('A_ROUTING'), b: strategySelectorConfigSchema('B_ROUTING') }, { env: { A_ROUTING_STRATEGY: 'cost' }, args: [] });
+  const both = convict(
+    { a: strategySelectorConfigSchema('A_ROUTING'), b: strategySelectorConfigSchema('B_ROUTING') },
+    { env: { A_ROUTING_STRATEGY: 'cost' }, args: [] },
+  );
   assert.deepEqual([both.get('a.strategy'), both.get('b.strategy')], ['cost', 'priority']);
 });

@@ -58,7 +58,7 @@ export function strategySelectorConfigSchema(prefix = 'SWITCHYARD_ROUTING') {
     },
     model_routes: { doc: 'Model name to provider, with a `default`.', format: 'object', default: {} as Record<string, string> },
     latency: {
-      window: { doc: 'Window of the latency strategy\'s measurements.', format: 'sy-duration', default: '5m', env: `${prefix}_LATENCY_WINDOW` },
+      window: { doc: "Window of the latency strategy's measurements.", format: 'sy-duration', default: '5m', env: `${prefix}_LATENCY_WINDOW` },
       percentile: { doc: 'Percentile the latency strategy compares.', format: percentile, default: 95, env: `${prefix}_LATENCY_PERCENTILE` },
       metric: {
         doc: 'What the latency strategy measures: whole latency or time to first token.',

@@ -32,8 +32,33 @@ const config: MappingConfig = {
 };
 
 const PRINCIPALS: Record<string, Principal> = {
-  cost: { id: 'k-cost', name: 'cost', kind: 'key', routing: { active: true, strategy: 'cost', targets: [{ provider: 'pricey', model: 'sim-large' }, { provider: 'fast', model: 'sim-large' }, { provider: 'slow', model: 'sim-large' }] } },
-  flaky: { id: 'k-flaky', name: 'flaky', kind: 'key', routing: { active: true, strategy: 'priority', targets: [{ provider: 'flaky', model: '*', priority: 0 }, { provider: 'fast', model: '*', priority: 1 }] } },
+  cost: {
+    id: 'k-cost',
+    name: 'cost',
+    kind: 'key',
+    routing: {
+      active: true,
+      strategy: 'cost',
+      targets: [
+        { provider: 'pricey', model: 'sim-large' },
+        { provider: 'fast', model: 'sim-large' },
+        { provider: 'slow', model: 'sim-large' },
+      ],
+    },
+  },
+  flaky: {
+    id: 'k-flaky',
+    name: 'flaky',
+    kind: 'key',
+    routing: {
+      active: true,
+      strategy: 'priority',
+      targets: [
+        { provider: 'flaky', model: '*', priority: 0 },
+        { provider: 'fast', model: '*', priority: 1 },
+      ],
+    },
+  },
   narrow: { id: 'k-narrow', name: 'narrow', kind: 'key', allowRoutingHeaders: true, allowedProviders: ['fast', 'pricey'] },
 };
 
@@ -75,7 +100,12 @@ function stack() {
     }
     throw new GatewayError('Every target failed', { status: 502, code: 'upstream_failed' });
   };
-  const pieces = [auth, modelMapping({ config, catalog }), strategySelector({ routing: config.routing as Record<string, unknown>, catalog, stats, random: seeded(1) }), terminal];
+  const pieces = [
+    auth,
+    modelMapping({ config, catalog }),
+    strategySelector({ routing: config.routing as Record<string, unknown>, catalog, stats, random: seeded(1) }),
+    terminal,
+  ];
   return { pieces };
 }
 
@@ -91,7 +121,10 @@ function expressApp(): Server {
   return app.listen(0, '127.0.0.1');
 }
 
-for (const [name, make] of [['Koa', koaApp], ['Express', expressApp]] as const) {
+for (const [name, make] of [
+  ['Koa', koaApp],
+  ['Express', expressApp],
+] as const) {
   describe(`end to end through ${name}`, () => {
     let server: Server;
     let base: string;
@@ -120,7 +153,10 @@ for (const [name, make] of [['Koa', koaApp], ['Express', expressApp]] as const) 
       assert.deepEqual(served.slice(3), ['fast', 'fast', 'fast']);
       const last = (await call(ask)).body.plan;
       assert.match(last.targets[0].reason, /^p95 latency over 300s: 150 ms$/);
-      assert.deepEqual(last.targets.map((t: { provider: string }) => t.provider), ['fast', 'pricey', 'slow']);
+      assert.deepEqual(
+        last.targets.map((t: { provider: string }) => t.provider),
+        ['fast', 'pricey', 'slow'],
+      );
     });
 
     test("a key's active routing picks the cheapest by catalog price; the model field is a hint", async () => {
@@ -128,7 +164,10 @@ for (const [name, make] of [['Koa', koaApp], ['Express', expressApp]] as const) 
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('x-switchyard-strategy'), 'cost');
       assert.equal(res.body.provider, 'slow');
-      assert.deepEqual(res.body.plan.targets.map((t: { provider: string }) => t.provider), ['slow', 'fast', 'pricey']);
+      assert.deepEqual(
+        res.body.plan.targets.map((t: { provider: string }) => t.provider),
+        ['slow', 'fast', 'pricey'],
+      );
     });
 
     test('the priority chain fails over to the next target', async () => {

@@ -11,5 +11,11 @@ export { ROUTING_HEADERS, type RoutingDirectives } from './routing-headers.js';
 export { type RoutingSettings, validateRoutingSettings } from './routing-settings.js';
 export { STRATEGY_HEADER, strategySelector, type StrategySelectorOptions } from './strategy-selector.js';
 export {
-  percentile, routingProviders, routingStatsOptionsFromConfig, type StrategySelectorConfig, strategySelectorConfigSchema, strategySelectorOptionsFromConfig, strategyName,
+  percentile,
+  routingProviders,
+  routingStatsOptionsFromConfig,
+  type StrategySelectorConfig,
+  strategySelectorConfigSchema,
+  strategySelectorOptionsFromConfig,
+  strategyName,
 } from './config.js';

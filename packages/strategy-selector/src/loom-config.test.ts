@@ -88,7 +88,10 @@ test('the Complete Example loads and routes gpt-4 down the priority chain throug
     ],
   );
   const direct = await route(ai, 'claude-3-sonnet');
-  assert.deepEqual(direct.targets.map((t) => t.provider), ['anthropic']);
+  assert.deepEqual(
+    direct.targets.map((t) => t.provider),
+    ['anthropic'],
+  );
 });
 
 test('weighted distribution splits traffic as written', async () => {
@@ -113,7 +116,14 @@ providers:
 
 test('priority with weights inside one level', async () => {
   const ai = parse(COMPLETE).ai_gateway as MappingConfig;
-  ai.routing = { strategy: 'priority', providers: [{ name: 'openai', priority: 1, weight: 3 }, { name: 'anthropic', priority: 1, weight: 1 }, { name: 'local', priority: 2 }] };
+  ai.routing = {
+    strategy: 'priority',
+    providers: [
+      { name: 'openai', priority: 1, weight: 3 },
+      { name: 'anthropic', priority: 1, weight: 1 },
+      { name: 'local', priority: 2 },
+    ],
+  };
   const random = seeded(5);
   let openai = 0;
   for (let i = 0; i < 2000; i++) {
@@ -136,11 +146,21 @@ model_routes:
   default: openai
 `);
   const opus = await route(ai, 'claude-3-opus');
-  assert.deepEqual(opus.targets.map((t) => `${t.provider}/${t.model}`), ['anthropic/claude-3-opus']);
+  assert.deepEqual(
+    opus.targets.map((t) => `${t.provider}/${t.model}`),
+    ['anthropic/claude-3-opus'],
+  );
   const gpt4 = await route(ai, 'gpt-4');
-  assert.deepEqual(gpt4.targets.map((t) => `${t.provider}/${t.model}`), ['openai/gpt-4-turbo-preview'], 'the route pins the provider; the alias names its model');
+  assert.deepEqual(
+    gpt4.targets.map((t) => `${t.provider}/${t.model}`),
+    ['openai/gpt-4-turbo-preview'],
+    'the route pins the provider; the alias names its model',
+  );
   const unknown = await route(ai, 'some-new-model');
-  assert.deepEqual(unknown.targets.map((t) => `${t.provider}/${t.model}`), ['openai/some-new-model']);
+  assert.deepEqual(
+    unknown.targets.map((t) => `${t.provider}/${t.model}`),
+    ['openai/some-new-model'],
+  );
   assert.equal(unknown.strategy, 'model');
 });
 

@@ -1,4 +1,13 @@
-import { GatewayError, type HeaderMap, type KeyValueStore, type Plan, type PlannedTarget, type Principal, type RoutingConfig, type Target } from '@switchyard/core';
+import {
+  GatewayError,
+  type HeaderMap,
+  type KeyValueStore,
+  type Plan,
+  type PlannedTarget,
+  type Principal,
+  type RoutingConfig,
+  type Target,
+} from '@switchyard/core';
 import { allowedBy, type Catalog } from '@switchyard/model-mapping';
 import { costStrategy } from './cost.js';
 import { latencyStrategy } from './latency.js';
@@ -85,14 +94,18 @@ export class Planner {
     const directives = this.#directives(input);
     let candidates = this.#candidates(input, keyRouting);
     const forbidden = (provider: string) =>
-      !allowedBy(principal?.allowedProviders, provider) ||
-      (keyRouting?.targets !== undefined && !keyRouting.targets.some((t) => t.provider === provider));
+      !allowedBy(principal?.allowedProviders, provider) || (keyRouting?.targets !== undefined && !keyRouting.targets.some((t) => t.provider === provider));
     candidates = this.#narrow(candidates, directives, forbidden, input.requestedModel);
 
     let strategy: StrategyName = directives.strategy ?? settings.strategy ?? this.#c.defaults.strategy ?? 'priority';
     let label: string = strategy;
     if (strategy === 'rules') {
-      const decision = evaluateRules(settings.rules ?? [], this.#facts(input), (ts) => this.#ruleTargets(ts, candidates, forbidden, input).length > 0, settings.default);
+      const decision = evaluateRules(
+        settings.rules ?? [],
+        this.#facts(input),
+        (ts) => this.#ruleTargets(ts, candidates, forbidden, input).length > 0,
+        settings.default,
+      );
       label = `rules:${decision?.rule ?? 'none'}`;
       if (decision?.targets) candidates = this.#ruleTargets(decision.targets, candidates, forbidden, input);
       strategy = normalizeStrategy(decision?.strategy) ?? 'priority';
@@ -100,8 +113,7 @@ export class Planner {
     }
 
     const maxCost = minDefined(settings.maxCostPerRequest, directives.maxCostUsd);
-    const costOf = (t: Target) =>
-      this.#c.catalog?.cost(t.provider, t.model, { inputTokens: input.inputTokens, outputTokens: input.outputTokens }) ?? null;
+    const costOf = (t: Target) => this.#c.catalog?.cost(t.provider, t.model, { inputTokens: input.inputTokens, outputTokens: input.outputTokens }) ?? null;
     if (maxCost !== undefined) {
       candidates = candidates.filter((t) => {
         const usd = costOf(t);
@@ -134,7 +146,11 @@ export class Planner {
         s = validateRoutingSettings(routing, 'routing');
       } catch (err) {
         // A stored config that no longer validates is an operator error, not the client's.
-        throw new GatewayError(`The key's routing configuration is invalid: ${(err as Error).message}`, { status: 500, code: 'invalid_routing_config', expose: false });
+        throw new GatewayError(`The key's routing configuration is invalid: ${(err as Error).message}`, {
+          status: 500,
+          code: 'invalid_routing_config',
+          expose: false,
+        });
       }
       this.#validated.set(routing, s);
     }
@@ -163,7 +179,8 @@ export class Planner {
 
   #narrow(candidates: Target[], d: RoutingDirectives, forbidden: (p: string) => boolean, model: string): Target[] {
     const check = (header: string, names: string[] | undefined) => {
-      for (const name of names ?? []) if (forbidden(name)) throw headerError(header, `provider "${name}" is not allowed for this key`, 403, 'provider_not_allowed');
+      for (const name of names ?? [])
+        if (forbidden(name)) throw headerError(header, `provider "${name}" is not allowed for this key`, 403, 'provider_not_allowed');
     };
     check('x-provider', d.provider ? [d.provider] : undefined);
     check('x-provider-preference', d.preference);
@@ -217,7 +234,11 @@ export class Planner {
   async #order(
     strategy: StrategyName,
     candidates: Target[],
-    live: { costOf: (t: Target) => number | null; latencyOf: (t: Target) => number | undefined; latency: { percentile: number; windowMs: number; metric: LatencyMetric } },
+    live: {
+      costOf: (t: Target) => number | null;
+      latencyOf: (t: Target) => number | undefined;
+      latency: { percentile: number; windowMs: number; metric: LatencyMetric };
+    },
   ): Promise<PlannedTarget[]> {
     switch (strategy) {
       case 'weighted':

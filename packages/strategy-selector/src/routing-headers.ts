@@ -45,7 +45,10 @@ export function headerError(header: string, why: string, status = 400, code = 'i
 function list(headers: HeaderMap, name: string): string[] | undefined {
   const raw = headers[name];
   if (raw === undefined) return undefined;
-  const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (items.length === 0) throw headerError(name, 'must list at least one name');
   for (const item of items) if (!NAME.test(item)) throw headerError(name, `"${item.slice(0, 64)}" is not a valid name`);
   return items;

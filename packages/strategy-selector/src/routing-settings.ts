@@ -66,12 +66,14 @@ export function validateRoutingSettings(raw: unknown, path = 'routing'): Routing
   if (r.default !== undefined) {
     const d = r.default;
     if (typeof d === 'string') {
-      if (!normalizeStrategy(d) || normalizeStrategy(d) === 'rules') fail(`${path}.default`, 'must be a strategy name other than rules, or { targets, strategy }');
+      if (!normalizeStrategy(d) || normalizeStrategy(d) === 'rules')
+        fail(`${path}.default`, 'must be a strategy name other than rules, or { targets, strategy }');
       out.default = { strategy: d };
     } else if (d && typeof d === 'object' && !Array.isArray(d)) {
       const o = d as Record<string, unknown>;
       if (o.targets !== undefined) validateTargets(o.targets, `${path}.default.targets`);
-      if (o.strategy !== undefined && (!normalizeStrategy(o.strategy) || normalizeStrategy(o.strategy) === 'rules')) fail(`${path}.default.strategy`, 'must be a strategy name other than rules');
+      if (o.strategy !== undefined && (!normalizeStrategy(o.strategy) || normalizeStrategy(o.strategy) === 'rules'))
+        fail(`${path}.default.strategy`, 'must be a strategy name other than rules');
       out.default = { targets: o.targets as Array<string | Target> | undefined, strategy: o.strategy as string | undefined };
     } else {
       fail(`${path}.default`, 'must be a strategy name or { targets, strategy }');

@@ -30,9 +30,34 @@ test('every operator matches as documented', () => {
     [{ field: 'metadata.missing', op: 'eq', value: 'x' }, false],
     [{ field: 'metadata.missing', op: 'ne', value: 'x' }, true],
     [{ field: 'metadata.missing', op: 'gt', value: 0 }, false],
-    [{ and: [{ field: 'model', op: 'regex', value: 'mini' }, { field: 'tokens', op: 'lt', value: 10 }] }, false],
-    [{ or: [{ field: 'model', op: 'regex', value: 'mini' }, { field: 'tokens', op: 'lt', value: 10 }] }, true],
-    [{ op: 'and', conditions: [{ field: 'header.x-tier', op: 'eq', value: 'gold' }, { field: 'key.name', op: 'eq', value: 'prod' }] }, true],
+    [
+      {
+        and: [
+          { field: 'model', op: 'regex', value: 'mini' },
+          { field: 'tokens', op: 'lt', value: 10 },
+        ],
+      },
+      false,
+    ],
+    [
+      {
+        or: [
+          { field: 'model', op: 'regex', value: 'mini' },
+          { field: 'tokens', op: 'lt', value: 10 },
+        ],
+      },
+      true,
+    ],
+    [
+      {
+        op: 'and',
+        conditions: [
+          { field: 'header.x-tier', op: 'eq', value: 'gold' },
+          { field: 'key.name', op: 'eq', value: 'prod' },
+        ],
+      },
+      true,
+    ],
   ];
   for (const [condition, expected] of cases) assert.equal(matches(condition, facts), expected, JSON.stringify(condition));
 });

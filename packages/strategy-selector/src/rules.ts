@@ -10,10 +10,7 @@ export type ConditionOperator = 'eq' | 'ne' | 'in' | 'nin' | 'gt' | 'gte' | 'lt'
  * tokens), `time.hour`, `time.minute`, `time.weekday` (UTC; 0 = Sunday).
  */
 export type Condition =
-  | { field: string; op: ConditionOperator; value?: unknown }
-  | { op: 'and' | 'or'; conditions: Condition[] }
-  | { and: Condition[] }
-  | { or: Condition[] };
+  { field: string; op: ConditionOperator; value?: unknown } | { op: 'and' | 'or'; conditions: Condition[] } | { and: Condition[] } | { or: Condition[] };
 
 /** One rule: when `when` matches, route to `targets` (provider names or targets) and/or with `strategy`. */
 export interface RoutingRule {

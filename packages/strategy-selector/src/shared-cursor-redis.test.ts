@@ -31,7 +31,11 @@ test('two instances sharing one Redis keep one round-robin cursor', async () => 
   const firsts: string[] = [];
   for (let i = 0; i < 6; i++) {
     const ex = new Exchange({ format: 'openai.chat', body: { model: 'm', messages: [] }, headers: {} });
-    ex.candidates = [{ provider: 'a', model: 'm' }, { provider: 'b', model: 'm' }, { provider: 'c', model: 'm' }];
+    ex.candidates = [
+      { provider: 'a', model: 'm' },
+      { provider: 'b', model: 'm' },
+      { provider: 'c', model: 'm' },
+    ];
     await instances[i % 2]!(ex, async () => {});
     firsts.push(ex.plan!.targets[0]!.provider);
   }

@@ -19,7 +19,11 @@ test('weighted: the first pick follows the weights within 1.5 points over 20000 
   const counts: Record<string, number> = { openai: 0, anthropic: 0, local: 0 };
   const N = 20_000;
   for (let i = 0; i < N; i++) counts[weightedStrategy(candidates, { random })[0]!.provider]!++;
-  for (const [name, share] of [['openai', 60], ['anthropic', 30], ['local', 10]] as const) {
+  for (const [name, share] of [
+    ['openai', 60],
+    ['anthropic', 30],
+    ['local', 10],
+  ] as const) {
     const got = (100 * counts[name]!) / N;
     assert.ok(Math.abs(got - share) < 1.5, `${name}: ${got}% vs ${share}%`);
   }
@@ -32,7 +36,13 @@ test('weighted: every target stays in the plan as a fallback; zero weight goes l
 });
 
 test('priority: priority 0 first, then higher numbers; weights split traffic inside one level', () => {
-  const candidates = [t('local', { priority: 3 }), t('anthropic', { priority: 2 }), t('openai', { priority: 1 }), t('azure', { priority: 1, weight: 3 }), t('zero')];
+  const candidates = [
+    t('local', { priority: 3 }),
+    t('anthropic', { priority: 2 }),
+    t('openai', { priority: 1 }),
+    t('azure', { priority: 1, weight: 3 }),
+    t('zero'),
+  ];
   const plan = priorityStrategy(candidates, { random: replay(0.5) });
   assert.equal(plan[0]!.provider, 'zero', 'missing priority counts as 0');
   assert.deepEqual(names(plan.slice(3)), ['anthropic', 'local']);

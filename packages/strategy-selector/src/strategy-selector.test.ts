@@ -13,7 +13,15 @@ const config: MappingConfig = {
     { name: 'anthropic', type: 'anthropic', models: ['claude-sonnet-4-5'], region: 'us-west-2', cost: { input_per_1m: 3, output_per_1m: 15 } },
     { name: 'local', type: 'openai-compatible', models: ['llama-3-70b'] },
   ],
-  routing: { strategy: 'priority', providers: [{ name: 'openai', priority: 0 }, { name: 'azure-eu', priority: 1 }, { name: 'anthropic', priority: 2 }, { name: 'local', priority: 3 }] },
+  routing: {
+    strategy: 'priority',
+    providers: [
+      { name: 'openai', priority: 0 },
+      { name: 'azure-eu', priority: 1 },
+      { name: 'anthropic', priority: 2 },
+      { name: 'local', priority: 3 },
+    ],
+  },
   model_mapping: { smart: { openai: 'gpt-4o', 'azure-eu': 'gpt-4o', anthropic: 'claude-sonnet-4-5', local: 'llama-3-70b' } },
 };
 const catalog = createCatalog({ providers: config.providers });
@@ -62,11 +70,26 @@ test('cost strategy uses catalog prices and the token estimate; unknown prices g
 });
 
 test('key routing: active config replaces candidates and strategy; inactive falls back to the gateway default', async () => {
-  const routing = { active: true, strategy: 'weighted', targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5', weight: 1 }, { provider: 'local', model: '*', weight: 0 }] };
+  const routing = {
+    active: true,
+    strategy: 'weighted',
+    targets: [
+      { provider: 'anthropic', model: 'claude-sonnet-4-5', weight: 1 },
+      { provider: 'local', model: '*', weight: 0 },
+    ],
+  };
   const ex = await plan({}, exchange({}, key({ routing })));
-  assert.deepEqual(ex.plan!.targets.map((t) => `${t.provider}/${t.model}`), ['anthropic/claude-sonnet-4-5', 'local/llama-3-70b'], '* takes the requested name as mapped for that provider');
+  assert.deepEqual(
+    ex.plan!.targets.map((t) => `${t.provider}/${t.model}`),
+    ['anthropic/claude-sonnet-4-5', 'local/llama-3-70b'],
+    '* takes the requested name as mapped for that provider',
+  );
   const hint = await plan({}, exchange({}, key({ routing }), 'gpt-4o'));
-  assert.deepEqual(hint.plan!.targets.map((t) => `${t.provider}/${t.model}`), ['anthropic/claude-sonnet-4-5'], 'local does not serve gpt-4o');
+  assert.deepEqual(
+    hint.plan!.targets.map((t) => `${t.provider}/${t.model}`),
+    ['anthropic/claude-sonnet-4-5'],
+    'local does not serve gpt-4o',
+  );
   assert.equal(ex.plan!.strategy, 'weighted');
   const inactive = await plan({}, exchange({}, key({ routing: { ...routing, active: false } }), 'gpt-4o'));
   assert.deepEqual(providers(inactive), ['openai', 'azure-eu']);
@@ -92,7 +115,10 @@ test('rules: the first matching rule chooses a target list or a strategy, else t
   const other = await plan({ routing }, exchange());
   assert.deepEqual(providers(other), ['local']);
   assert.equal(other.responseHeaders['x-switchyard-strategy'], 'rules:default');
-  assert.throws(() => strategySelector({ routing: { strategy: 'rules', rules: [{ when: { field: 'x', op: 'bogus' }, strategy: 'cost' }] } }), /routing\.rules\[0\]\.when\.op/);
+  assert.throws(
+    () => strategySelector({ routing: { strategy: 'rules', rules: [{ when: { field: 'x', op: 'bogus' }, strategy: 'cost' }] } }),
+    /routing\.rules\[0\]\.when\.op/,
+  );
 });
 
 test('routing headers narrow and reorder what the key may use', async () => {
@@ -116,7 +142,10 @@ test('a header that widens access is a 403, a malformed one a 400, each naming t
   const widen = await fails({}, exchange({ 'x-provider': 'anthropic' }, limited));
   assert.equal(widen.status, 403);
   assert.equal(widen.param, 'X-Provider');
-  const widenKeyRouting = await fails({}, exchange({ 'x-include-providers': 'local' }, key({ routing: { active: true, strategy: 'priority', targets: [{ provider: 'openai', model: 'gpt-4o' }] } })));
+  const widenKeyRouting = await fails(
+    {},
+    exchange({ 'x-include-providers': 'local' }, key({ routing: { active: true, strategy: 'priority', targets: [{ provider: 'openai', model: 'gpt-4o' }] } })),
+  );
   assert.equal(widenKeyRouting.status, 403);
   assert.equal(widenKeyRouting.param, 'X-Include-Providers');
   const notAllowed = await fails({}, exchange({ 'x-routing-strategy': 'cost' }, key({ allowRoutingHeaders: false })));

@@ -45,7 +45,8 @@ function resolveOptions(options: StrategySelectorOptions) {
   const sessionTtlMs = options.sessionTtlMs ?? 3_600_000;
   if (!(Number.isFinite(sessionTtlMs) && sessionTtlMs > 0)) throw new TypeError('strategySelector: sessionTtlMs must be > 0');
   const assumedOutputTokens = options.assumedOutputTokens ?? 256;
-  if (!(Number.isInteger(assumedOutputTokens) && assumedOutputTokens >= 0)) throw new TypeError('strategySelector: assumedOutputTokens must be an integer >= 0');
+  if (!(Number.isInteger(assumedOutputTokens) && assumedOutputTokens >= 0))
+    throw new TypeError('strategySelector: assumedOutputTokens must be an integer >= 0');
   const routingHeaders = options.routingHeaders ?? 'key';
   if (!['key', 'always', 'never'].includes(routingHeaders)) throw new TypeError('strategySelector: routingHeaders must be key, always or never');
   for (const f of ['random', 'now'] as const) {
@@ -90,7 +91,11 @@ export function strategySelector(options: StrategySelectorOptions = {}): Exchang
     const needs = (exchange.locals.get(REQUEST_NEEDS) as RequestNeeds | undefined) ?? requestNeeds(exchange.format, exchange.body);
     const rawSession = exchange.headers['x-session-id'];
     if (rawSession !== undefined && !SESSION_ID.test(rawSession)) {
-      throw new GatewayError('X-Session-Id: must be 1-128 characters of letters, digits and ._:@-', { status: 400, code: 'invalid_routing_header', param: 'X-Session-Id' });
+      throw new GatewayError('X-Session-Id: must be 1-128 characters of letters, digits and ._:@-', {
+        status: 400,
+        code: 'invalid_routing_header',
+        param: 'X-Session-Id',
+      });
     }
     const metadata = exchange.body.metadata;
     const plan = await planner.plan({

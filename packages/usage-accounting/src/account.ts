@@ -97,7 +97,15 @@ function attemptCost(a: Attempt, prices: UsagePriceLookup, fallback: CachePriceF
 }
 
 /** Build the log record of a settled exchange. */
-export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Observation, usage: Usage | undefined, cost: Cost, prices?: UsagePriceLookup, fallback: CachePriceFallback = 'null'): RequestLogRecord {
+export function buildRecord(
+  exchange: Exchange,
+  settlement: Settlement,
+  obs: Observation,
+  usage: Usage | undefined,
+  cost: Cost,
+  prices?: UsagePriceLookup,
+  fallback: CachePriceFallback = 'null',
+): RequestLogRecord {
   const serving = servingAttempt(exchange);
   const start = exchange.startedAt;
   const attempts: AttemptLog[] = exchange.attempts.map((a) => {
@@ -120,7 +128,7 @@ export function buildRecord(exchange: Exchange, settlement: Settlement, obs: Obs
     }
     return log;
   });
-  const firstAt = obs.stream ? obs.stream.firstEventAt : serving?.firstByteAt ?? obs.readyAt;
+  const firstAt = obs.stream ? obs.stream.firstEventAt : (serving?.firstByteAt ?? obs.readyAt);
   const record: RequestLogRecord = {
     id: exchange.id,
     time: start,
@@ -170,7 +178,7 @@ export function overheadMs(exchange: Exchange, obs: Observation): number | undef
   if (!serving || firstAt === undefined) return undefined;
   let upstream = 0;
   for (const a of exchange.attempts) {
-    if (a === serving) upstream += (obs.stream ? a.firstByteAt ?? a.endedAt ?? firstAt : a.endedAt ?? a.firstByteAt ?? firstAt) - a.startedAt;
+    if (a === serving) upstream += (obs.stream ? (a.firstByteAt ?? a.endedAt ?? firstAt) : (a.endedAt ?? a.firstByteAt ?? firstAt)) - a.startedAt;
     else if (a.endedAt !== undefined) upstream += a.endedAt - a.startedAt;
   }
   return Math.max(0, firstAt - exchange.startedAt - upstream);

@@ -55,7 +55,8 @@ export function parseBucket(params: Params, range: { from: number; to: number })
   } catch {
     throw new AdminQueryError('`bucket` must look like 5m, 1h or 1d (1 minute to 31 days)');
   }
-  if (Math.ceil((range.to - range.from) / ms) > MAX_BUCKETS) throw new AdminQueryError(`\`bucket\` is too small for this range: at most ${MAX_BUCKETS} buckets`);
+  if (Math.ceil((range.to - range.from) / ms) > MAX_BUCKETS)
+    throw new AdminQueryError(`\`bucket\` is too small for this range: at most ${MAX_BUCKETS} buckets`);
   return ms;
 }
 

@@ -40,7 +40,10 @@ test('admin API: logs with filters and paging, one log, usage by key/model/provi
   try {
     await t.test('GET /logs filters by key, provider, status and time, pages with a cursor', async () => {
       assert.equal((await get('/logs')).body.data.length, traffic.length);
-      assert.deepEqual((await get('/logs?key=k2')).body.data.map((r: any) => r.keyName), ['team-b']);
+      assert.deepEqual(
+        (await get('/logs?key=k2')).body.data.map((r: any) => r.keyName),
+        ['team-b'],
+      );
       assert.equal((await get('/logs?provider=openai&status=200')).body.data.length, 4);
       assert.equal((await get(`/logs?from=${new Date(T0 - 2 * 3_600_000).toISOString()}&to=${T0}`)).body.data.length, 4);
       const first = await get('/logs?limit=4');
@@ -65,7 +68,14 @@ test('admin API: logs with filters and paging, one log, usage by key/model/provi
       const byModel7d = await get('/usage?group_by=model&window=7d');
       assert.equal(byModel7d.body.totals.requests, 6);
       const byProvider = await get(`/usage?group_by=provider&from=${T0 - 90 * 60_000}&to=${T0}`);
-      assert.deepEqual(byProvider.body.data.map((g: any) => [g.group, g.requests]).sort(), [['anthropic', 1], ['openai', 1], [null, 1]].sort());
+      assert.deepEqual(
+        byProvider.body.data.map((g: any) => [g.group, g.requests]).sort(),
+        [
+          ['anthropic', 1],
+          ['openai', 1],
+          [null, 1],
+        ].sort(),
+      );
       assert.equal((await get('/usage?group_by=colour')).status, 400);
       assert.equal((await get('/usage?window=forever')).status, 400);
     });
@@ -79,7 +89,13 @@ test('admin API: logs with filters and paging, one log, usage by key/model/provi
       const iso = (ms: number) => new Date(T0 + ms).toISOString();
       assert.deepEqual(
         hourly.body.data.map((b: any) => [b.bucketStart, b.group ?? 'none', b.requests]).sort(),
-        [[iso(-3 * 3_600_000), 'openai', 1], [iso(-2 * 3_600_000), 'openai', 1], [iso(-3_600_000), 'openai', 1], [iso(-3_600_000), 'anthropic', 1], [iso(-3_600_000), 'none', 1]].sort(),
+        [
+          [iso(-3 * 3_600_000), 'openai', 1],
+          [iso(-2 * 3_600_000), 'openai', 1],
+          [iso(-3_600_000), 'openai', 1],
+          [iso(-3_600_000), 'anthropic', 1],
+          [iso(-3_600_000), 'none', 1],
+        ].sort(),
       );
       assert.equal((await get('/usage?bucket=soon')).status, 400);
       assert.equal((await get('/usage?bucket=10s')).status, 400, 'under a minute');

@@ -15,14 +15,31 @@ function load(env: Record<string, string>): UsageAccountingConfig {
 }
 
 test('usage-accounting from env through its convict fragment, mounted in Koa: the values arrive in the options', async () => {
-  const env = { APP_USAGE_CAPTURE_BODIES: '1', APP_USAGE_COST_HEADER: 'false', APP_USAGE_BATCH_SIZE: '7', APP_USAGE_FLUSH_INTERVAL: '250ms', APP_USAGE_RETENTION: '2d' };
+  const env = {
+    APP_USAGE_CAPTURE_BODIES: '1',
+    APP_USAGE_COST_HEADER: 'false',
+    APP_USAGE_BATCH_SIZE: '7',
+    APP_USAGE_FLUSH_INTERVAL: '250ms',
+    APP_USAGE_RETENTION: '2d',
+  };
   const { enabled, ...options } = usageAccountingOptionsFromConfig(load(env));
   assert.equal(enabled, true);
   assert.deepEqual(options, { batchSize: 7, flushIntervalMs: 250, retentionMs: 172_800_000, capture: { request: true, response: true }, costHeader: false });
   const rec = recorder();
   const accounting = usageAccounting({ ...options, prices, onRecord: rec.onRecord });
-  const body = { id: 'c1', object: 'chat.completion', model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: 2 } };
-  const server = await startKoa(chain(accounting, fakeExecutor(() => ({ attempts: [{ target: OPENAI, outcome: 'success' }], json: { body } }))));
+  const body = {
+    id: 'c1',
+    object: 'chat.completion',
+    model: 'gpt-4o',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 10, completion_tokens: 2 },
+  };
+  const server = await startKoa(
+    chain(
+      accounting,
+      fakeExecutor(() => ({ attempts: [{ target: OPENAI, outcome: 'success' }], json: { body } })),
+    ),
+  );
   try {
     const res = await post(`${server.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] });
     assert.equal(res.status, 200);

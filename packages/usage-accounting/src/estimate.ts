@@ -78,7 +78,7 @@ export function estimateUsage(count: TokenCounter, format: ClientFormat, body: J
     inputTokens: input,
     cacheReadTokens: haveInput ? reported.cacheReadTokens : 0,
     cacheWriteTokens: haveInput ? reported.cacheWriteTokens : 0,
-    cacheWrite1hTokens: haveInput ? reported.cacheWrite1hTokens ?? 0 : 0,
+    cacheWrite1hTokens: haveInput ? (reported.cacheWrite1hTokens ?? 0) : 0,
     outputTokens: output,
     reasoningTokens: 0,
     source: 'estimated',

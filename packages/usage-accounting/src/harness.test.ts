@@ -83,7 +83,8 @@ export function fakeExecutor(script: (exchange: Exchange) => Script, seen: Array
     for (const a of s.attempts) {
       const took = a.took ?? 10;
       const attempt: Attempt = { target: a.target, startedAt: t, outcome: a.outcome };
-      if (a.outcome === 'success' || (a.outcome === 'failure' && s.events && a === s.attempts[s.attempts.length - 1])) attempt.firstByteAt = t + Math.floor(took / 2);
+      if (a.outcome === 'success' || (a.outcome === 'failure' && s.events && a === s.attempts[s.attempts.length - 1]))
+        attempt.firstByteAt = t + Math.floor(took / 2);
       attempt.endedAt = t + took;
       if (a.failureKind) attempt.failureKind = a.failureKind;
       if (a.status) attempt.status = a.status;
@@ -152,5 +153,11 @@ export function sseData(text: string): string[] {
 }
 
 export const openaiChunk = (content: string) => ({
-  data: JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'gpt-4o', choices: [{ index: 0, delta: { content }, finish_reason: null }], usage: null }),
+  data: JSON.stringify({
+    id: 'c1',
+    object: 'chat.completion.chunk',
+    model: 'gpt-4o',
+    choices: [{ index: 0, delta: { content }, finish_reason: null }],
+    usage: null,
+  }),
 });

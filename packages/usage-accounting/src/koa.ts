@@ -12,10 +12,7 @@ import type { UsageAccountingOptions } from './options.js';
  * it with the executor in one neutral pipeline (see the README).
  * @example const accounting = usageAccounting({ store }); app.use(accounting.middleware);
  */
-export function usageAccounting(
-  options: UsageAccountingOptions = {},
-  exchangeOptions?: ExchangeOptions,
-): UsageAccounting & { middleware: Middleware } {
+export function usageAccounting(options: UsageAccountingOptions = {}, exchangeOptions?: ExchangeOptions): UsageAccounting & { middleware: Middleware } {
   const core = neutral(options);
   return Object.assign(core, { middleware: toKoa(core, exchangeOptions) });
 }

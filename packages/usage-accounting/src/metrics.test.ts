@@ -40,17 +40,27 @@ test('/metrics after known traffic: requests, tokens, cost, failovers, latency, 
   const executor = fakeExecutor((ex) => {
     if (ex.requestedModel === 'smart') {
       return {
-        attempts: [{ target: OPENAI, outcome: 'failure', failureKind: 'rate_limited', status: 429, took: 20 }, { target: ANTHROPIC, outcome: 'success', took: 100 }],
+        attempts: [
+          { target: OPENAI, outcome: 'failure', failureKind: 'rate_limited', status: 429, took: 20 },
+          { target: ANTHROPIC, outcome: 'success', took: 100 },
+        ],
         json: { body: { content: [], usage: { input_tokens: 100, output_tokens: 10 } } },
       };
     }
     if (ex.stream) {
       return {
         attempts: [{ target: OPENAI, outcome: 'success', took: 200 }],
-        events: [openaiChunk('a'), { data: JSON.stringify({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 4 } } }) }, { data: '[DONE]' }],
+        events: [
+          openaiChunk('a'),
+          { data: JSON.stringify({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 4 } } }) },
+          { data: '[DONE]' },
+        ],
       };
     }
-    return { attempts: [{ target: { provider: 'local', model: 'llama' }, outcome: 'success', took: 50 }], json: { body: { choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } } } };
+    return {
+      attempts: [{ target: { provider: 'local', model: 'llama' }, outcome: 'success', took: 50 }],
+      json: { body: { choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } } },
+    };
   });
   const server = await startKoa(chain(accounting, emitting, executor));
   const app = new Koa();

@@ -55,23 +55,95 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
   const registers = [registry];
   const label = options.modelLabel ?? everyModel;
 
-  const requests = new Counter({ name: 'switchyard_requests_total', help: 'AI requests by serving provider, model, HTTP status and outcome', labelNames: ['provider', 'model', 'status', 'outcome'], registers });
-  const tokens = new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by serving provider, model and class (input excludes cached; cache_write_1h is part of cache_write, reasoning part of output)', labelNames: ['provider', 'model', 'class'], registers });
-  const cost = new Counter({ name: 'switchyard_cost_usd_total', help: 'Known cost in USD by serving provider and model', labelNames: ['provider', 'model'], registers });
-  const unpriced = new Counter({ name: 'switchyard_cost_unknown_total', help: 'Served requests whose cost is unknown (no price)', labelNames: ['provider', 'model'], registers });
-  const estimated = new Counter({ name: 'switchyard_usage_estimated_total', help: 'Requests whose usage was estimated by a tokenizer', labelNames: ['provider', 'model'], registers });
-  const overhead = new Histogram({ name: 'switchyard_gateway_overhead_seconds', help: 'Time added by the gateway: wait for the first byte minus time in upstream attempts', buckets: overheadBuckets, registers });
-  const failovers = new Counter({ name: 'switchyard_failovers_total', help: 'Failovers from one provider to another, by failure kind', labelNames: ['from', 'to', 'reason'], registers });
-  const retries = new Counter({ name: 'switchyard_retries_total', help: 'Retries against the same target, by failure kind', labelNames: ['provider', 'reason'], registers });
-  const attempts = new Counter({ name: 'switchyard_attempts_total', help: 'Upstream attempts by provider, outcome (success, failure, aborted, hedge_lost), failure kind and role (plan, hedge, continuation)', labelNames: ['provider', 'outcome', 'kind', 'role'], registers });
-  const attemptLatency = new Histogram({ name: 'switchyard_provider_latency_seconds', help: 'Upstream attempt duration by provider, model and outcome', labelNames: ['provider', 'model', 'outcome'], buckets: latencyBuckets, registers });
-  const ttft = new Histogram({ name: 'switchyard_time_to_first_token_seconds', help: 'Upstream time to first stream event by provider and model', labelNames: ['provider', 'model'], buckets: latencyBuckets, registers });
+  const requests = new Counter({
+    name: 'switchyard_requests_total',
+    help: 'AI requests by serving provider, model, HTTP status and outcome',
+    labelNames: ['provider', 'model', 'status', 'outcome'],
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'switchyard_tokens_total',
+    help: 'Tokens by serving provider, model and class (input excludes cached; cache_write_1h is part of cache_write, reasoning part of output)',
+    labelNames: ['provider', 'model', 'class'],
+    registers,
+  });
+  const cost = new Counter({
+    name: 'switchyard_cost_usd_total',
+    help: 'Known cost in USD by serving provider and model',
+    labelNames: ['provider', 'model'],
+    registers,
+  });
+  const unpriced = new Counter({
+    name: 'switchyard_cost_unknown_total',
+    help: 'Served requests whose cost is unknown (no price)',
+    labelNames: ['provider', 'model'],
+    registers,
+  });
+  const estimated = new Counter({
+    name: 'switchyard_usage_estimated_total',
+    help: 'Requests whose usage was estimated by a tokenizer',
+    labelNames: ['provider', 'model'],
+    registers,
+  });
+  const overhead = new Histogram({
+    name: 'switchyard_gateway_overhead_seconds',
+    help: 'Time added by the gateway: wait for the first byte minus time in upstream attempts',
+    buckets: overheadBuckets,
+    registers,
+  });
+  const failovers = new Counter({
+    name: 'switchyard_failovers_total',
+    help: 'Failovers from one provider to another, by failure kind',
+    labelNames: ['from', 'to', 'reason'],
+    registers,
+  });
+  const retries = new Counter({
+    name: 'switchyard_retries_total',
+    help: 'Retries against the same target, by failure kind',
+    labelNames: ['provider', 'reason'],
+    registers,
+  });
+  const attempts = new Counter({
+    name: 'switchyard_attempts_total',
+    help: 'Upstream attempts by provider, outcome (success, failure, aborted, hedge_lost), failure kind and role (plan, hedge, continuation)',
+    labelNames: ['provider', 'outcome', 'kind', 'role'],
+    registers,
+  });
+  const attemptLatency = new Histogram({
+    name: 'switchyard_provider_latency_seconds',
+    help: 'Upstream attempt duration by provider, model and outcome',
+    labelNames: ['provider', 'model', 'outcome'],
+    buckets: latencyBuckets,
+    registers,
+  });
+  const ttft = new Histogram({
+    name: 'switchyard_time_to_first_token_seconds',
+    help: 'Upstream time to first stream event by provider and model',
+    labelNames: ['provider', 'model'],
+    buckets: latencyBuckets,
+    registers,
+  });
   const health = new Gauge({ name: 'switchyard_provider_up', help: 'Provider health: 1 healthy or degraded, 0 down', labelNames: ['provider'], registers });
-  const circuit = new Gauge({ name: 'switchyard_circuit_state', help: 'Circuit breaker state per target: 0 closed, 1 half-open, 2 open', labelNames: ['provider', 'model'], registers });
+  const circuit = new Gauge({
+    name: 'switchyard_circuit_state',
+    help: 'Circuit breaker state per target: 0 closed, 1 half-open, 2 open',
+    labelNames: ['provider', 'model'],
+    registers,
+  });
   const keyLabels = options.keyLabels !== false;
   const keyCost = new Counter({ name: 'switchyard_key_cost_usd_total', help: 'Known cost in USD by API key id', labelNames: ['key_id'], registers });
-  const keyTokens = new Counter({ name: 'switchyard_key_tokens_total', help: 'Tokens by API key id and direction (input includes cached tokens)', labelNames: ['key_id', 'direction'], registers });
-  const rejections = new Counter({ name: 'switchyard_rate_limit_rejections_total', help: 'Requests refused by rate limiting before any upstream attempt (key limits and budgets, provider limits, limit store down), by error code', labelNames: ['code'], registers });
+  const keyTokens = new Counter({
+    name: 'switchyard_key_tokens_total',
+    help: 'Tokens by API key id and direction (input includes cached tokens)',
+    labelNames: ['key_id', 'direction'],
+    registers,
+  });
+  const rejections = new Counter({
+    name: 'switchyard_rate_limit_rejections_total',
+    help: 'Requests refused by rate limiting before any upstream attempt (key limits and budgets, provider limits, limit store down), by error code',
+    labelNames: ['code'],
+    registers,
+  });
   const inflight = new Gauge({ name: 'switchyard_inflight_requests', help: 'Upstream attempts in flight by provider', labelNames: ['provider'], registers });
 
   const offs: Array<() => void> = [];
@@ -83,14 +155,21 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
         const { provider } = attempt.target;
         const model = label(provider, attempt.target.model);
         inflight.dec({ provider });
-        attempts.inc({ provider, outcome: attempt.hedgeLost ? 'hedge_lost' : attempt.outcome, kind: attempt.failureKind ?? 'none', role: attempt.role ?? 'plan' });
+        attempts.inc({
+          provider,
+          outcome: attempt.hedgeLost ? 'hedge_lost' : attempt.outcome,
+          kind: attempt.failureKind ?? 'none',
+          role: attempt.role ?? 'plan',
+        });
         if (attempt.endedAt !== undefined) attemptLatency.observe({ provider, model, outcome: attempt.outcome }, (attempt.endedAt - attempt.startedAt) / 1000);
         if (exchange.stream && attempt.firstByteAt !== undefined) ttft.observe({ provider, model }, (attempt.firstByteAt - attempt.startedAt) / 1000);
       }),
       events.on('failover', ({ from, to, kind }) => failovers.inc({ from: from.provider, to: to.provider, reason: kind })),
       events.on('retry', ({ target, kind }) => retries.inc({ provider: target.provider, reason: kind })),
       events.on('breaker.open', ({ target }) => circuit.set({ provider: target.provider, model: label(target.provider, target.model) }, CIRCUIT.open)),
-      events.on('breaker.half_open', ({ target }) => circuit.set({ provider: target.provider, model: label(target.provider, target.model) }, CIRCUIT.half_open)),
+      events.on('breaker.half_open', ({ target }) =>
+        circuit.set({ provider: target.provider, model: label(target.provider, target.model) }, CIRCUIT.half_open),
+      ),
       events.on('breaker.close', ({ target }) => circuit.set({ provider: target.provider, model: label(target.provider, target.model) }, CIRCUIT.closed)),
       events.on('provider.status', ({ provider, status }) => health.set({ provider }, status === 'down' ? 0 : 1)),
       events.on('exchange.settled', ({ exchange, settlement }) => {

@@ -2,9 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { estimateInputTokens, GatewayError, loadTokenCounter, type Usage } from '@switchyard/core';
 import { usageAccounting } from './middleware.js';
-import {
-  ANTHROPIC, chain, fakeExecutor, OPENAI, openaiChunk, post, prices, recorder, sseData, startExpress, startKoa, type Script,
-} from './harness.test.js';
+import { ANTHROPIC, chain, fakeExecutor, OPENAI, openaiChunk, post, prices, recorder, sseData, startExpress, startKoa, type Script } from './harness.test.js';
 import type { Exchange } from '@switchyard/core';
 
 async function withServer(
@@ -26,8 +24,11 @@ async function withServer(
 }
 
 const openaiJson = (usage: Record<string, unknown>) => ({
-  id: 'chatcmpl-1', object: 'chat.completion', model: 'gpt-4o',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there' }, finish_reason: 'stop' }], usage,
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  model: 'gpt-4o',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there' }, finish_reason: 'stop' }],
+  usage,
 });
 
 for (const framework of ['koa', 'express'] as const) {
@@ -35,7 +36,14 @@ for (const framework of ['koa', 'express'] as const) {
     await withServer(
       () => ({
         attempts: [{ target: OPENAI, outcome: 'success' }],
-        json: { body: openaiJson({ prompt_tokens: 1000, completion_tokens: 200, prompt_tokens_details: { cached_tokens: 400 }, completion_tokens_details: { reasoning_tokens: 50 } }) },
+        json: {
+          body: openaiJson({
+            prompt_tokens: 1000,
+            completion_tokens: 200,
+            prompt_tokens_details: { cached_tokens: 400 },
+            completion_tokens_details: { reasoning_tokens: 50 },
+          }),
+        },
       }),
       async ({ url, rec }) => {
         const res = await post(`${url}/v1/chat/completions`, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
@@ -65,12 +73,24 @@ for (const framework of ['koa', 'express'] as const) {
         events: [
           openaiChunk('Hel'),
           openaiChunk('lo'),
-          { data: JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 12, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 0 } } }) },
+          {
+            data: JSON.stringify({
+              id: 'c1',
+              object: 'chat.completion.chunk',
+              choices: [],
+              usage: { prompt_tokens: 12, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 0 } },
+            }),
+          },
           { data: '[DONE]' },
         ],
       }),
       async ({ url, rec, seen }) => {
-        const res = await post(`${url}/v1/chat/completions`, { model: 'gpt-4o', stream: true, stream_options: { foo: 1 }, messages: [{ role: 'user', content: 'hi' }] });
+        const res = await post(`${url}/v1/chat/completions`, {
+          model: 'gpt-4o',
+          stream: true,
+          stream_options: { foo: 1 },
+          messages: [{ role: 'user', content: 'hi' }],
+        });
         assert.deepEqual(seen[0]!.stream_options, { foo: 1, include_usage: true });
         const data = sseData(res.text);
         assert.deepEqual(data.slice(-1), ['[DONE]']);
@@ -104,9 +124,22 @@ test('OpenAI stream the client asked usage for: the usage chunk reaches it uncha
 
 const anthropicStream = (withDelta: boolean, cutAfterText = false) => {
   const events: Array<{ event: string; data: string } | Error> = [
-    { event: 'message_start', data: JSON.stringify({ type: 'message_start', message: { id: 'm1', model: 'claude-sonnet-4', usage: { input_tokens: 50, cache_read_input_tokens: 1000, cache_creation_input_tokens: 200, output_tokens: 1 } } }) },
+    {
+      event: 'message_start',
+      data: JSON.stringify({
+        type: 'message_start',
+        message: {
+          id: 'm1',
+          model: 'claude-sonnet-4',
+          usage: { input_tokens: 50, cache_read_input_tokens: 1000, cache_creation_input_tokens: 200, output_tokens: 1 },
+        },
+      }),
+    },
     { event: 'content_block_start', data: JSON.stringify({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }) },
-    { event: 'content_block_delta', data: JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'The quick brown fox jumps over the lazy dog.' } }) },
+    {
+      event: 'content_block_delta',
+      data: JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'The quick brown fox jumps over the lazy dog.' } }),
+    },
   ];
   if (cutAfterText) events.push(new Error('upstream connection reset'));
   if (withDelta) {
@@ -138,7 +171,15 @@ test('Anthropic JSON: the executor-normalised usage on the exchange is used, cos
     () => ({
       attempts: [{ target: ANTHROPIC, outcome: 'success' }],
       usage,
-      json: { body: { id: 'm1', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'hi' }], usage: { input_tokens: 100, output_tokens: 20, cache_read_input_tokens: 300 } } },
+      json: {
+        body: {
+          id: 'm1',
+          type: 'message',
+          role: 'assistant',
+          content: [{ type: 'text', text: 'hi' }],
+          usage: { input_tokens: 100, output_tokens: 20, cache_read_input_tokens: 300 },
+        },
+      },
     }),
     async ({ url, rec }) => {
       const res = await post(`${url}/v1/messages`, { model: 'claude-sonnet-4', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
@@ -169,9 +210,19 @@ test('a cut Anthropic stream is estimated with a tokenizer, flagged, and keeps t
 
 test('a cut OpenAI stream with no usage at all: input and output estimated from request and streamed text', async () => {
   await withServer(
-    () => ({ attempts: [{ target: OPENAI, outcome: 'failure', failureKind: 'network' }], events: [openaiChunk('Hello'), openaiChunk(' world'), new Error('reset')] }),
+    () => ({
+      attempts: [{ target: OPENAI, outcome: 'failure', failureKind: 'network' }],
+      events: [openaiChunk('Hello'), openaiChunk(' world'), new Error('reset')],
+    }),
     async ({ url, rec }) => {
-      const body = { model: 'gpt-4o', stream: true, messages: [{ role: 'system', content: 'Be brief. <|endoftext|>' }, { role: 'user', content: 'Say hello to the whole world please' }] };
+      const body = {
+        model: 'gpt-4o',
+        stream: true,
+        messages: [
+          { role: 'system', content: 'Be brief. <|endoftext|>' },
+          { role: 'user', content: 'Say hello to the whole world please' },
+        ],
+      };
       await post(`${url}/v1/chat/completions`, body);
       const [r] = await rec.until(1);
       assert.equal(r!.usage!.source, 'estimated');
@@ -200,7 +251,10 @@ test('failover: the failed attempt is logged, not billed; cost is at the serving
       assert.equal(r!.resolvedModel, 'claude-sonnet-4');
       assert.deepEqual(
         r!.attempts.map((a) => [a.provider, a.outcome, a.failureKind, a.latencyMs]),
-        [['openai', 'failure', 'rate_limited', 30], ['anthropic', 'success', undefined, 40]],
+        [
+          ['openai', 'failure', 'rate_limited', 30],
+          ['anthropic', 'success', undefined, 40],
+        ],
       );
     },
   );
@@ -208,7 +262,10 @@ test('failover: the failed attempt is logged, not billed; cost is at the serving
 
 test('a model without a price costs null with a reason, never 0, and gets no cost header', async () => {
   await withServer(
-    () => ({ attempts: [{ target: { provider: 'local', model: 'llama-3' }, outcome: 'success' }], json: { body: openaiJson({ prompt_tokens: 10, completion_tokens: 5 }) } }),
+    () => ({
+      attempts: [{ target: { provider: 'local', model: 'llama-3' }, outcome: 'success' }],
+      json: { body: openaiJson({ prompt_tokens: 10, completion_tokens: 5 }) },
+    }),
     async ({ url, rec }) => {
       const res = await post(`${url}/v1/chat/completions`, { model: 'llama-3', messages: [] });
       assert.equal(res.headers.get('x-switchyard-cost-usd'), null);
@@ -242,8 +299,16 @@ test('all attempts failed: attempts logged, nothing billed, status and error rec
 });
 
 test('body capture is off by default; when on, secrets and configured fields are redacted', async () => {
-  const script = () => ({ attempts: [{ target: OPENAI, outcome: 'success' as const }], json: { body: openaiJson({ prompt_tokens: 1, completion_tokens: 1 }) } });
-  const body = { model: 'gpt-4o', user: 'alice@example.com', api_key: 'sk-live-abcdefgh12345', messages: [{ role: 'user', content: 'my key is sk-proj-1234567890abcdef' }] };
+  const script = () => ({
+    attempts: [{ target: OPENAI, outcome: 'success' as const }],
+    json: { body: openaiJson({ prompt_tokens: 1, completion_tokens: 1 }) },
+  });
+  const body = {
+    model: 'gpt-4o',
+    user: 'alice@example.com',
+    api_key: 'sk-live-abcdefgh12345',
+    messages: [{ role: 'user', content: 'my key is sk-proj-1234567890abcdef' }],
+  };
   await withServer(script, async ({ url, rec }) => {
     await post(`${url}/v1/chat/completions`, body);
     const [r] = await rec.until(1);
@@ -287,7 +352,14 @@ test('the principal, strategy and key totals (since start, without a store) are 
     assert.equal(r!.strategy, 'priority');
     const totals = await accounting.usageTotals(['key_1', 'key_2']);
     assert.deepEqual(totals.get('key_1'), {
-      requests: 2, inputTokens: 200, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 20, spendUsd: 2 * 0.00035, unpricedRequests: 0,
+      requests: 2,
+      inputTokens: 200,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
+      outputTokens: 20,
+      spendUsd: 2 * 0.00035,
+      unpricedRequests: 0,
     });
     assert.equal(totals.has('key_2'), false);
   } finally {

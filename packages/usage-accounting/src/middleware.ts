@@ -1,4 +1,13 @@
-import { tryNext, type Exchange, type ExchangeMiddleware, type Settlement, type SseEvent, type StreamResponse, type SyncPull, type Usage } from '@switchyard/core';
+import {
+  tryNext,
+  type Exchange,
+  type ExchangeMiddleware,
+  type Settlement,
+  type SseEvent,
+  type StreamResponse,
+  type SyncPull,
+  type Usage,
+} from '@switchyard/core';
 import { buildRecord, overheadMs, resolveCost, resolveUsage, type Observation } from './account.js';
 import { loadedTokenCounter, loadTokenCounter } from './estimate.js';
 import { resolveOptions, type ResolvedOptions, type UsageAccountingOptions } from './options.js';

@@ -1,8 +1,18 @@
 import { migratePostgresPool, type PgPool } from '@switchyard/stores';
 import { COMPONENT, POSTGRES_MIGRATIONS } from './migrations.js';
 import {
-  aggregateSql, INSERT_COLUMNS, insertParams, keyDeltas, listSql, page, rowToBucket, rowToGroup, rowToRecord, rowToTotals,
-  upsertTotalsParams, upsertTotalsSql,
+  aggregateSql,
+  INSERT_COLUMNS,
+  insertParams,
+  keyDeltas,
+  listSql,
+  page,
+  rowToBucket,
+  rowToGroup,
+  rowToRecord,
+  rowToTotals,
+  upsertTotalsParams,
+  upsertTotalsSql,
 } from './sql.js';
 import type { KeyUsageTotals, RequestLogStore, StoredRecord } from './store.js';
 
@@ -69,10 +79,9 @@ export async function postgresRequestLogStore(pool: PgPool): Promise<RequestLogS
       return out;
     },
     async prune(time) {
-      const { rows } = await pool.query(
-        'WITH gone AS (DELETE FROM switchyard_request_logs WHERE started_at < $1 RETURNING 1) SELECT COUNT(*) AS n FROM gone',
-        [time],
-      );
+      const { rows } = await pool.query('WITH gone AS (DELETE FROM switchyard_request_logs WHERE started_at < $1 RETURNING 1) SELECT COUNT(*) AS n FROM gone', [
+        time,
+      ]);
       return Number(rows[0]?.n ?? 0);
     },
   };

@@ -1,7 +1,17 @@
 /** Field names whose values are always replaced, whatever the configuration. */
 export const SECRET_FIELDS: readonly string[] = [
-  'api_key', 'apikey', 'api-key', 'x-api-key', 'authorization', 'password', 'secret', 'client_secret',
-  'access_token', 'refresh_token', 'private_key', 'credentials',
+  'api_key',
+  'apikey',
+  'api-key',
+  'x-api-key',
+  'authorization',
+  'password',
+  'secret',
+  'client_secret',
+  'access_token',
+  'refresh_token',
+  'private_key',
+  'credentials',
 ];
 
 // Provider and Switchyard keys that leak into free text (prompts quoting config, error echoes).

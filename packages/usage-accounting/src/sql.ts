@@ -5,9 +5,32 @@ import { addTotals, totalsOf, type KeyUsageTotals, type LogQuery, type StoredRec
 export type Placeholder = (index: number) => string;
 
 export const INSERT_COLUMNS = [
-  'uid', 'request_id', 'started_at', 'key_id', 'key_name', 'requested_model', 'resolved_model', 'provider', 'strategy',
-  'status', 'outcome', 'latency_ms', 'ttft_ms', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens',
-  'output_tokens', 'reasoning_tokens', 'usage_source', 'cost_usd', 'cost_reason', 'format', 'stream', 'attempt_count', 'detail',
+  'uid',
+  'request_id',
+  'started_at',
+  'key_id',
+  'key_name',
+  'requested_model',
+  'resolved_model',
+  'provider',
+  'strategy',
+  'status',
+  'outcome',
+  'latency_ms',
+  'ttft_ms',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'usage_source',
+  'cost_usd',
+  'cost_reason',
+  'format',
+  'stream',
+  'attempt_count',
+  'detail',
 ] as const;
 
 /** INSERT of one record that does nothing when its uid is already stored. */
@@ -28,10 +51,32 @@ export function insertParams(r: StoredRecord): unknown[] {
   if (r.requestBody !== undefined) detail.requestBody = r.requestBody;
   if (r.responseBody !== undefined) detail.responseBody = r.responseBody;
   return [
-    r.uid, r.id, r.time, r.keyId, r.keyName, r.requestedModel, r.resolvedModel, r.provider, r.strategy,
-    r.status, r.outcome, Math.round(r.latencyMs), r.ttftMs === null ? null : Math.round(r.ttftMs),
-    u ? u.input : null, u ? u.cacheRead : null, u ? u.cacheWrite : null, u ? u.cacheWrite1h : null, u ? u.output : null, u ? u.reasoning : null,
-    u ? u.source : null, r.costUsd, r.costReason ?? null, r.format, r.stream ? 1 : 0, r.attempts.length, JSON.stringify(detail),
+    r.uid,
+    r.id,
+    r.time,
+    r.keyId,
+    r.keyName,
+    r.requestedModel,
+    r.resolvedModel,
+    r.provider,
+    r.strategy,
+    r.status,
+    r.outcome,
+    Math.round(r.latencyMs),
+    r.ttftMs === null ? null : Math.round(r.ttftMs),
+    u ? u.input : null,
+    u ? u.cacheRead : null,
+    u ? u.cacheWrite : null,
+    u ? u.cacheWrite1h : null,
+    u ? u.output : null,
+    u ? u.reasoning : null,
+    u ? u.source : null,
+    r.costUsd,
+    r.costReason ?? null,
+    r.format,
+    r.stream ? 1 : 0,
+    r.attempts.length,
+    JSON.stringify(detail),
   ];
 }
 
@@ -168,7 +213,14 @@ export function keyDeltas(batch: readonly RequestLogRecord[]): Map<string, KeyUs
 
 /** Columns of `switchyard_key_usage` besides `key_id`, in {@link upsertTotalsParams} order. */
 const TOTALS_COLUMNS = [
-  'requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'spend_usd', 'unpriced_requests',
+  'requests',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'spend_usd',
+  'unpriced_requests',
 ] as const;
 
 /** Upsert that adds a delta to a key's totals. */

@@ -1,8 +1,18 @@
 import { migrateSqlite, type SqliteDatabase } from '@switchyard/stores';
 import { COMPONENT, SQLITE_MIGRATIONS } from './migrations.js';
 import {
-  aggregateSql, insertParams, insertSql, keyDeltas, listSql, page, rowToBucket, rowToGroup, rowToRecord, rowToTotals,
-  upsertTotalsParams, upsertTotalsSql,
+  aggregateSql,
+  insertParams,
+  insertSql,
+  keyDeltas,
+  listSql,
+  page,
+  rowToBucket,
+  rowToGroup,
+  rowToRecord,
+  rowToTotals,
+  upsertTotalsParams,
+  upsertTotalsSql,
 } from './sql.js';
 import type { KeyUsageTotals, LogQuery, RequestLogStore, StoredRecord, UsageGroupBy } from './store.js';
 
@@ -56,9 +66,7 @@ export function sqliteRequestLogStore(db: SqliteDatabase): RequestLogStore {
     async keyTotals(keyIds) {
       const out = new Map<string, KeyUsageTotals>();
       if (keyIds.length === 0) return out;
-      const rows = db
-        .prepare(`SELECT * FROM switchyard_key_usage WHERE key_id IN (${keyIds.map(q).join(', ')})`)
-        .all(...keyIds) as Record<string, unknown>[];
+      const rows = db.prepare(`SELECT * FROM switchyard_key_usage WHERE key_id IN (${keyIds.map(q).join(', ')})`).all(...keyIds) as Record<string, unknown>[];
       for (const row of rows) out.set(String(row.key_id), rowToTotals(row));
       return out;
     },

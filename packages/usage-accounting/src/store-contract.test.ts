@@ -41,13 +41,28 @@ export function knownTraffic(): StoredRecord[] {
     rec({ time: T0 - 2 * HOUR }),
     rec({ time: T0 - 1 * HOUR, stream: true }),
     rec({
-      time: T0 - 1 * HOUR, keyId: 'k2', keyName: 'team-b', provider: 'anthropic', resolvedModel: 'claude', requestedModel: 'claude',
-      usage: { input: 7, cacheRead: 0, cacheWrite: 3, cacheWrite1h: 2, output: 5, reasoning: 0, source: 'estimated' }, costUsd: null, costReason: 'no price for anthropic/claude',
+      time: T0 - 1 * HOUR,
+      keyId: 'k2',
+      keyName: 'team-b',
+      provider: 'anthropic',
+      resolvedModel: 'claude',
+      requestedModel: 'claude',
+      usage: { input: 7, cacheRead: 0, cacheWrite: 3, cacheWrite1h: 2, output: 5, reasoning: 0, source: 'estimated' },
+      costUsd: null,
+      costReason: 'no price for anthropic/claude',
       costBreakdown: undefined,
     }),
     rec({
-      time: T0 - 30 * 60_000, status: 502, outcome: 'failed', provider: null, resolvedModel: null, usage: null, costUsd: 0, error: 'All providers failed',
-      attempts: [{ provider: 'openai', model: 'gpt-4o', outcome: 'failure', failureKind: 'server_error', status: 500, latencyMs: 10 }], costBreakdown: undefined,
+      time: T0 - 30 * 60_000,
+      status: 502,
+      outcome: 'failed',
+      provider: null,
+      resolvedModel: null,
+      usage: null,
+      costUsd: 0,
+      error: 'All providers failed',
+      attempts: [{ provider: 'openai', model: 'gpt-4o', outcome: 'failure', failureKind: 'server_error', status: 500, latencyMs: 10 }],
+      costBreakdown: undefined,
     }),
     rec({ time: T0 - 30 * HOUR, costUsd: 0.5 }),
   ];
@@ -76,12 +91,21 @@ export async function storeContract(t: TestContext, store: RequestLogStore): Pro
 
   await t.test('list: newest first, filters, cursor pagination', async () => {
     const all = await store.list({ limit: 100 });
-    assert.deepEqual(all.records.map((r) => r.time), [...traffic].map((r) => r.time).sort((a, b) => b - a));
+    assert.deepEqual(
+      all.records.map((r) => r.time),
+      [...traffic].map((r) => r.time).sort((a, b) => b - a),
+    );
     assert.equal(all.nextCursor, undefined);
-    assert.deepEqual((await store.list({ limit: 100, keyId: 'k2' })).records.map((r) => r.keyId), ['k2']);
+    assert.deepEqual(
+      (await store.list({ limit: 100, keyId: 'k2' })).records.map((r) => r.keyId),
+      ['k2'],
+    );
     assert.equal((await store.list({ limit: 100, provider: 'openai' })).records.length, 4);
     assert.equal((await store.list({ limit: 100, model: 'claude' })).records.length, 1);
-    assert.deepEqual((await store.list({ limit: 100, status: 502 })).records.map((r) => r.status), [502]);
+    assert.deepEqual(
+      (await store.list({ limit: 100, status: 502 })).records.map((r) => r.status),
+      [502],
+    );
     assert.equal((await store.list({ limit: 100, from: T0 - 2 * HOUR, to: T0 })).records.length, 4);
     const pages: string[][] = [];
     let cursor: string | undefined;
@@ -90,8 +114,14 @@ export async function storeContract(t: TestContext, store: RequestLogStore): Pro
       pages.push(page.records.map((r) => r.id));
       cursor = page.nextCursor;
     } while (cursor);
-    assert.deepEqual(pages.map((p) => p.length), [2, 2, 2]);
-    assert.deepEqual(pages.flat(), all.records.map((r) => r.id));
+    assert.deepEqual(
+      pages.map((p) => p.length),
+      [2, 2, 2],
+    );
+    assert.deepEqual(
+      pages.flat(),
+      all.records.map((r) => r.id),
+    );
   });
 
   await t.test('aggregate by key, model and provider over a window', async () => {
@@ -107,7 +137,14 @@ export async function storeContract(t: TestContext, store: RequestLogStore): Pro
     const k2 = byKey.find((g) => g.group === 'k2')!;
     assert.deepEqual([k2.requests, k2.unpricedRequests, k2.estimatedRequests, k2.spendUsd, k2.cacheWriteTokens, k2.cacheWrite1hTokens], [1, 1, 1, 0, 3, 2]);
     const byProvider = await store.aggregate('provider', T0 - 24 * HOUR, T0 + 1);
-    assert.deepEqual(byProvider.map((g) => [g.group, g.requests]).sort(), [['anthropic', 1], ['openai', 3], [null, 1]].sort());
+    assert.deepEqual(
+      byProvider.map((g) => [g.group, g.requests]).sort(),
+      [
+        ['anthropic', 1],
+        ['openai', 3],
+        [null, 1],
+      ].sort(),
+    );
     const byModel = await store.aggregate('model', T0 - 48 * HOUR, T0 + 1);
     assert.ok(Math.abs(byModel.find((g) => g.group === 'gpt-4o')!.spendUsd - 0.503) < 1e-12, 'the 48h window includes yesterday');
   });
@@ -117,29 +154,64 @@ export async function storeContract(t: TestContext, store: RequestLogStore): Pro
     // the failed one (no provider) in T0-1h, and 30 min buckets split T0-1h from T0-30min.
     const hourly = await store.aggregateByTime('provider', T0 - 24 * HOUR, T0 + 1, HOUR);
     const starts = hourly.map((b) => b.bucketStart);
-    assert.deepEqual(starts, [...starts].sort((a, b) => a - b), 'oldest bucket first');
+    assert.deepEqual(
+      starts,
+      [...starts].sort((a, b) => a - b),
+      'oldest bucket first',
+    );
     assert.deepEqual(
       hourly.map((b) => [b.bucketStart - T0, b.group ?? 'none', b.requests]).sort(),
-      [[-3 * HOUR, 'openai', 1], [-2 * HOUR, 'openai', 1], [-HOUR, 'openai', 1], [-HOUR, 'anthropic', 1], [-HOUR, 'none', 1]].sort(),
+      [
+        [-3 * HOUR, 'openai', 1],
+        [-2 * HOUR, 'openai', 1],
+        [-HOUR, 'openai', 1],
+        [-HOUR, 'anthropic', 1],
+        [-HOUR, 'none', 1],
+      ].sort(),
     );
     const k2 = (await store.aggregateByTime('key', T0 - 24 * HOUR, T0 + 1, HOUR)).find((b) => b.group === 'k2')!;
     assert.deepEqual([k2.name, k2.bucketStart, k2.unpricedRequests, k2.estimatedRequests, k2.cacheWrite1hTokens], ['team-b', T0 - HOUR, 1, 1, 2]);
     const daily = await store.aggregateByTime('model', T0 - 48 * HOUR, T0 + 1, 24 * HOUR);
     const gpt = daily.filter((b) => b.group === 'gpt-4o');
-    assert.deepEqual(gpt.map((b) => b.bucketStart % (24 * HOUR)), [0, 0], 'buckets start at UTC midnight');
+    assert.deepEqual(
+      gpt.map((b) => b.bucketStart % (24 * HOUR)),
+      [0, 0],
+      'buckets start at UTC midnight',
+    );
     assert.ok(Math.abs(gpt.reduce((sum, b) => sum + b.spendUsd, 0) - 0.503) < 1e-12, 'the buckets add up to the ungrouped total');
     const half = await store.aggregateByTime('provider', T0 - HOUR, T0, 30 * 60_000);
-    assert.deepEqual(half.map((b) => [b.bucketStart - T0, b.group ?? 'none']).sort(), [[-HOUR, 'anthropic'], [-HOUR, 'openai'], [-30 * 60_000, 'none']].sort());
+    assert.deepEqual(
+      half.map((b) => [b.bucketStart - T0, b.group ?? 'none']).sort(),
+      [
+        [-HOUR, 'anthropic'],
+        [-HOUR, 'openai'],
+        [-30 * 60_000, 'none'],
+      ].sort(),
+    );
   });
 
   await t.test('key totals are lifetime sums per key', async () => {
     const totals = await store.keyTotals(['k1', 'k2', 'k3']);
     assert.deepEqual(totals.get('k1'), {
-      requests: 5, inputTokens: 400, cacheReadTokens: 200, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 40, spendUsd: 0.503, unpricedRequests: 0,
+      requests: 5,
+      inputTokens: 400,
+      cacheReadTokens: 200,
+      cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
+      outputTokens: 40,
+      spendUsd: 0.503,
+      unpricedRequests: 0,
     });
     // An unpriced request adds nothing to the spend and says so beside it.
     assert.deepEqual(totals.get('k2'), {
-      requests: 1, inputTokens: 7, cacheReadTokens: 0, cacheWriteTokens: 3, cacheWrite1hTokens: 2, outputTokens: 5, spendUsd: 0, unpricedRequests: 1,
+      requests: 1,
+      inputTokens: 7,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 3,
+      cacheWrite1hTokens: 2,
+      outputTokens: 5,
+      spendUsd: 0,
+      unpricedRequests: 1,
     });
     assert.equal(totals.has('k3'), false);
   });
@@ -176,7 +248,14 @@ export function version1Rows(ph: (i: number) => string): Array<{ sql: string; pa
 /** After the upgrade: the old key's unpriced request is counted, one-hour writes read as 0. */
 export async function checkUpgradedFromVersion1(store: RequestLogStore): Promise<void> {
   assert.deepEqual((await store.keyTotals(['old'])).get('old'), {
-    requests: 2, inputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 8, cacheWrite1hTokens: 0, outputTokens: 4, spendUsd: 0.01, unpricedRequests: 1,
+    requests: 2,
+    inputTokens: 20,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 8,
+    cacheWrite1hTokens: 0,
+    outputTokens: 4,
+    spendUsd: 0.01,
+    unpricedRequests: 1,
   });
   assert.equal((await store.get('old-2'))!.usage!.cacheWrite1h, 0);
 }

@@ -95,7 +95,10 @@ export function traceExchanges(options: TracingOptions): () => void {
         if (previous.failureKind) attributes['switchyard.failover.reason'] = previous.failureKind;
       }
       if (exchange.plan) attributes['switchyard.strategy'] = exchange.plan.strategy;
-      attempts.set(attempt, tracer.startSpan(`${traced.operation} ${attempt.target.model}`, { kind: SpanKind.CLIENT, attributes, startTime: attempt.startedAt }, traced.ctx));
+      attempts.set(
+        attempt,
+        tracer.startSpan(`${traced.operation} ${attempt.target.model}`, { kind: SpanKind.CLIENT, attributes, startTime: attempt.startedAt }, traced.ctx),
+      );
     }),
     events.on('attempt.end', ({ exchange, attempt }) => {
       const span = attempts.get(attempt);
@@ -181,7 +184,11 @@ function responseAttributes(exchange: Exchange, attempt: Attempt): Attributes {
 
 function settle(span: Span, exchange: Exchange, settlement: Settlement, capture: boolean): void {
   const served = exchange.attempts.findLast((a) => a.outcome === 'success');
-  const attributes: Attributes = { 'switchyard.attempts': exchange.attempts.length, 'http.response.status_code': settlement.status, 'switchyard.outcome': settlement.outcome };
+  const attributes: Attributes = {
+    'switchyard.attempts': exchange.attempts.length,
+    'http.response.status_code': settlement.status,
+    'switchyard.outcome': settlement.outcome,
+  };
   if (exchange.principal) attributes['switchyard.key.id'] = exchange.principal.id;
   if (exchange.plan) attributes['switchyard.strategy'] = exchange.plan.strategy;
   if (served) {

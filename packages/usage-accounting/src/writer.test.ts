@@ -18,7 +18,13 @@ test('N requests in, N records on disk after a graceful stop (batched, nothing w
   const db = new Database(file);
   const store = sqliteRequestLogStore(db);
   let writes = 0;
-  const counting = { ...store, write: async (b: Parameters<typeof store.write>[0]) => { writes++; await store.write(b); } };
+  const counting = {
+    ...store,
+    write: async (b: Parameters<typeof store.write>[0]) => {
+      writes++;
+      await store.write(b);
+    },
+  };
   // A long interval and a big batch: only close() can have written the records.
   const accounting = usageAccounting({ prices, store: counting, batchSize: 40, flushIntervalMs: 3_600_000 });
   const mw = chain(
@@ -35,7 +41,9 @@ test('N requests in, N records on disk after a graceful stop (batched, nothing w
   const server = await startKoa(mw);
   const N = 30;
   try {
-    await Promise.all(Array.from({ length: N }, (_, i) => post(`${server.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [] }, { 'x-key': i % 3 === 0 ? 'b' : 'a' })));
+    await Promise.all(
+      Array.from({ length: N }, (_, i) => post(`${server.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [] }, { 'x-key': i % 3 === 0 ? 'b' : 'a' })),
+    );
   } finally {
     await server.close();
   }
@@ -49,7 +57,10 @@ test('N requests in, N records on disk after a graceful stop (batched, nothing w
   try {
     assert.equal((reopened.prepare('SELECT COUNT(*) AS n FROM switchyard_request_logs').get() as { n: number }).n, N);
     const totals = reopened.prepare('SELECT key_id, requests, input_tokens FROM switchyard_key_usage ORDER BY key_id').all();
-    assert.deepEqual(totals, [{ key_id: 'ka', requests: 20, input_tokens: 200 }, { key_id: 'kb', requests: 10, input_tokens: 100 }]);
+    assert.deepEqual(totals, [
+      { key_id: 'ka', requests: 20, input_tokens: 200 },
+      { key_id: 'kb', requests: 10, input_tokens: 100 },
+    ]);
   } finally {
     reopened.close();
     rmSync(dir, { recursive: true, force: true });
@@ -66,14 +77,20 @@ test('the writer flushes every interval and when a batch is full', async (t) => 
   assert.equal(batches.length, 0);
   t.mock.timers.tick(1);
   await writer.flush(); // waits for the interval's flush in progress
-  assert.deepEqual(batches.map((b) => b.length), [1]);
+  assert.deepEqual(
+    batches.map((b) => b.length),
+    [1],
+  );
   assert.equal('uid' in batches[0]![0]!, false, 'callback records carry no store-internal uid');
   writer.push(rec());
   writer.push(rec());
   writer.push(rec());
   t.mock.timers.tick(0); // the full batch is written on the next turn, not on push
   await writer.flush();
-  assert.deepEqual(batches.map((b) => b.length), [1, 3]);
+  assert.deepEqual(
+    batches.map((b) => b.length),
+    [1, 3],
+  );
   await writer.close();
 });
 

@@ -18,7 +18,11 @@ let gw: RunningGateway;
 let browser: Browser;
 
 const admin = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${gw.url}/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${gw.url}/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return (await res.json()) as any;
 };
 
@@ -67,10 +71,16 @@ before(async () => {
   const key = await admin('POST', '/keys', { name: 'experiments-key' });
   const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key.key, maxRetries: 0 });
   const rate = (id: string, score: number) =>
-    fetch(`${gw.url}/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ request_id: id, score }) });
+    fetch(`${gw.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ request_id: id, score }),
+    });
   for (let i = 0; i < 40; i++) {
     try {
-      const { response } = await openai.chat.completions.create({ model: 'sim-ab', user: `user-${i}`, messages: [{ role: 'user', content: `question ${i}` }] }).withResponse();
+      const { response } = await openai.chat.completions
+        .create({ model: 'sim-ab', user: `user-${i}`, messages: [{ role: 'user', content: `question ${i}` }] })
+        .withResponse();
       await rate(response.headers.get('x-request-id')!, 0.6 + (i % 4) / 10);
     } catch {
       // the broken arm fails: that is the point
@@ -124,7 +134,10 @@ describe('console experiments', { skip }, () => {
     await page.getByRole('heading', { level: 2, name: 'Winner: steady' }).waitFor();
     const report = await admin('GET', '/experiments/steady-vs-broken');
     const rate = report.comparisons.find((c: any) => c.metric === 'success_rate');
-    await page.locator('.verdict').getByText(`p ${rate.pValue < 0.0001 ? '< 0.0001' : `= ${rate.pValue.toFixed(4)}`}, two-proportion z-test`).waitFor();
+    await page
+      .locator('.verdict')
+      .getByText(`p ${rate.pValue < 0.0001 ? '< 0.0001' : `= ${rate.pValue.toFixed(4)}`}, two-proportion z-test`)
+      .waitFor();
     const steady = page.locator('tr[data-arm="steady"]').first();
     await steady.getByText('100.0%').first().waitFor();
     const cells = await steady.locator('td').allTextContents();
@@ -213,18 +226,25 @@ describe('console experiments', { skip }, () => {
     await waitForCount(page.locator('section[aria-labelledby="history-title"] tbody tr'), 3);
     await page.locator('[data-share]', { hasText: '0%' }).waitFor();
     const stored = (await admin('GET', '/canaries/new-model')).state;
-    assert.deepEqual(stored.history.map((h: any) => [h.to, h.share, h.criterion, h.reason]), [
-      ['ramping', 50, 'operator', 'latency looks fine'],
-      ['promoted', 100, 'operator', 'promoted by an operator'],
-      ['rolled_back', 0, 'operator', 'errors after promotion'],
-    ]);
+    assert.deepEqual(
+      stored.history.map((h: any) => [h.to, h.share, h.criterion, h.reason]),
+      [
+        ['ramping', 50, 'operator', 'latency looks fine'],
+        ['promoted', 100, 'operator', 'promoted by an operator'],
+        ['rolled_back', 0, 'operator', 'errors after promotion'],
+      ],
+    );
     await shoot(page, 'canary-rolled-back');
   });
 
   test('at 360 px the experiment pages fit the width', async () => {
     const { page: small, problems: smallProblems } = await openPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true });
     await signIn(small, `${gw.url}/console`, ADMIN);
-    for (const [hash, title] of [['experiments', 'Experiments'], ['experiments/ab/steady-vs-broken', 'steady-vs-broken'], ['experiments/canary/new-model', 'new-model']]) {
+    for (const [hash, title] of [
+      ['experiments', 'Experiments'],
+      ['experiments/ab/steady-vs-broken', 'steady-vs-broken'],
+      ['experiments/canary/new-model', 'new-model'],
+    ]) {
       await small.goto(`${gw.url}/console/#/${hash}`);
       await small.getByRole('heading', { level: 1, name: title }).waitFor();
       await small.waitForLoadState('networkidle').catch(() => {});

@@ -30,7 +30,11 @@ async function closedPort(): Promise<number> {
 }
 
 const admin = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${gw.url}/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${gw.url}/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return (await res.json()) as any;
 };
 
@@ -121,10 +125,12 @@ describe('console MCP', { skip }, () => {
     assert.deepEqual(saved.allowed_mcp_tools, ['dev/docs__*', 'dev/search__echo']);
     const connect = async () => {
       const client = new Client({ name: 'console-e2e', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/dev`), { requestInit: { headers: { authorization: `Bearer ${key.key}` } } }));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp/dev`), { requestInit: { headers: { authorization: `Bearer ${key.key}` } } }),
+      );
       return client;
     };
-    await assert.rejects(connect(), (err: { code?: number }) => err.code === 403, 'dev is not in the key\'s profiles');
+    await assert.rejects(connect(), (err: { code?: number }) => err.code === 403, "dev is not in the key's profiles");
 
     await page.reload();
     await section.waitFor();

@@ -23,7 +23,14 @@ before(async () => {
       storage: { sqlite_path: ':memory:' },
       ai_gateway: {
         providers: [
-          { name: 'priced', type: 'simulated', models: ['sim-priced'], latency_ms: 1, tokens_per_second: 0, cost: { input_per_1k: 0.001, output_per_1k: 0.002 } },
+          {
+            name: 'priced',
+            type: 'simulated',
+            models: ['sim-priced'],
+            latency_ms: 1,
+            tokens_per_second: 0,
+            cost: { input_per_1k: 0.001, output_per_1k: 0.002 },
+          },
           { name: 'unpriced', type: 'simulated', models: ['sim-unpriced'], latency_ms: 1, tokens_per_second: 0 },
         ],
       },
@@ -54,7 +61,7 @@ test('every spend in the console says how many unpriced requests it leaves out',
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'API keys', exact: true }).click();
   const row = page.locator('tr', { hasText: 'mixed-key' });
   await row.getByText('+ 2 unpriced').waitFor();
-  assert.match(await row.locator('.unpriced').getAttribute('title') ?? '', /2 unpriced requests not in this figure/);
+  assert.match((await row.locator('.unpriced').getAttribute('title')) ?? '', /2 unpriced requests not in this figure/);
 
   await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Usage', exact: true }).click();
   await page.locator('.stat', { hasText: 'Spend' }).getByText('+ 2 unpriced').waitFor();

@@ -25,7 +25,14 @@ before(async () => {
       ai_gateway: {
         providers: [
           { name: 'sim-down', type: 'simulated', models: ['sim-1'], error_rate: 1, latency_ms: 1, tokens_per_second: 0 },
-          { name: 'sim-b', type: 'simulated', models: ['sim-1', 'sim-2'], latency_ms: 1, tokens_per_second: 0, cost: { input_per_1k: 0.001, output_per_1k: 0.002 } },
+          {
+            name: 'sim-b',
+            type: 'simulated',
+            models: ['sim-1', 'sim-2'],
+            latency_ms: 1,
+            tokens_per_second: 0,
+            cost: { input_per_1k: 0.001, output_per_1k: 0.002 },
+          },
         ],
       },
     },
@@ -82,7 +89,9 @@ test('the console walkthrough: key, fallback chain, request log, revocation', { 
 
   // A real client with the new key: sim-down fails, the chain falls back to sim-b/sim-2.
   const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: secret, maxRetries: 0 });
-  const { data: completion, response } = await openai.chat.completions.create({ model: 'sim-1', messages: [{ role: 'user', content: 'hello through the console key' }] }).withResponse();
+  const { data: completion, response } = await openai.chat.completions
+    .create({ model: 'sim-1', messages: [{ role: 'user', content: 'hello through the console key' }] })
+    .withResponse();
   assert.equal(response.headers.get('x-switchyard-provider'), 'sim-b');
   assert.ok(completion.choices[0]!.message.content);
   const requestId = response.headers.get('x-request-id')!;

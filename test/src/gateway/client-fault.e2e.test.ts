@@ -34,7 +34,11 @@ before(async () => {
         ],
         routing: {
           strategy: 'priority',
-          providers: [{ name: 'p-openai', priority: 1 }, { name: 'p-anthropic', priority: 1 }, { name: 'p-backup', priority: 2 }],
+          providers: [
+            { name: 'p-openai', priority: 1 },
+            { name: 'p-anthropic', priority: 1 },
+            { name: 'p-backup', priority: 2 },
+          ],
           failover: { circuit_breaker: { failure_threshold: 3, timeout: '60s' } },
         },
         model_mapping: {
@@ -52,7 +56,8 @@ after(async () => {
 });
 
 /** `body` as JSON text with `metadata.x` nested `depth` arrays deep (too deep for this process's JSON.stringify too). */
-const withDeep = (body: Record<string, unknown>, depth: number) => `${JSON.stringify(body).slice(0, -1)},"metadata":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+const withDeep = (body: Record<string, unknown>, depth: number) =>
+  `${JSON.stringify(body).slice(0, -1)},"metadata":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
 const post = async (path: string, body: Record<string, unknown> | string) => {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });

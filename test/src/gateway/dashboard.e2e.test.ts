@@ -27,14 +27,28 @@ before(async () => {
       storage: { sqlite_path: ':memory:' },
       auth: { required: true },
       usage: { flush_interval: '50ms' },
-      ai_gateway: { providers: [{ name: 'dash', type: 'openai', base_url: `${upstream.url}/v1`, api_key: 'sk-up', models: ['gpt-4o-mini'], cost: { input_per_1k: 0.01, output_per_1k: 0.03 } }] },
+      ai_gateway: {
+        providers: [
+          {
+            name: 'dash',
+            type: 'openai',
+            base_url: `${upstream.url}/v1`,
+            api_key: 'sk-up',
+            models: ['gpt-4o-mini'],
+            cost: { input_per_1k: 0.01, output_per_1k: 0.03 },
+          },
+        ],
+      },
     },
   });
   const { record, secret } = await gw.gateway.switchyard.stack.keys.create({ name: 'dash', policy: { limits: { requestsPerMinute: 1 } } } as never);
   keyId = record.id;
   const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: secret, maxRetries: 0 });
   await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
-  await assert.rejects(client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'again' }] }), (err: any) => err.status === 429);
+  await assert.rejects(
+    client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'again' }] }),
+    (err: any) => err.status === 429,
+  );
   // Settlement (and with it the counters) follows the response; give it a moment.
   for (let i = 0; i < 50; i++) {
     metrics = await (await fetch(`${gw.url}/metrics`)).text();

@@ -36,7 +36,15 @@ before(async () => {
         ],
         // These upstreams replay recorded streams and ignore a prefill: continuation (on by
         // default for the Anthropic one) would splice a replay in. Continuation has its own suite.
-        routing: { strategy: 'priority', providers: [{ name: 'p-openai', priority: 1 }, { name: 'p-anthropic', priority: 1 }, { name: 'p-backup', priority: 2 }], failover: { stream_continuation: false } },
+        routing: {
+          strategy: 'priority',
+          providers: [
+            { name: 'p-openai', priority: 1 },
+            { name: 'p-anthropic', priority: 1 },
+            { name: 'p-backup', priority: 2 },
+          ],
+          failover: { stream_continuation: false },
+        },
         model_mapping: {
           'chat-o': { 'p-openai': 'gpt-4o-mini', 'p-backup': 'gpt-4o-mini' },
           'chat-a': { 'p-anthropic': 'claude-sonnet-4-5', 'p-backup': 'gpt-4o-mini' },
@@ -94,7 +102,9 @@ async function drainAnthropic(stream: AsyncIterable<Anthropic.RawMessageStreamEv
 
 test('OpenAI SDK: a cut after the first chunks ends with an in-band error, no silent switch to the backup', async () => {
   upO.respond({ sse: openaiFrames, cutAfter: 3 });
-  const { data: stream, response } = await openai.chat.completions.create({ model: 'chat-o', stream: true, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+  const { data: stream, response } = await openai.chat.completions
+    .create({ model: 'chat-o', stream: true, messages: [{ role: 'user', content: 'hi' }] })
+    .withResponse();
   assert.equal(response.headers.get('x-switchyard-provider'), 'p-openai');
   const read = await drainOpenAI(stream);
   assert.ok(read.error instanceof OpenAI.APIError, `expected an APIError, got ${String(read.error)}`);
@@ -114,13 +124,17 @@ test('OpenAI SDK, translated from an Anthropic upstream: the cut is an in-band e
 
 test('Anthropic SDK: a cut ends with an in-band error event (same format and translated)', async () => {
   upA.respond({ sse: anthropicFrames, cutAfter: 5 });
-  const same = await drainAnthropic(await anthropic.messages.create({ model: 'chat-a', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+  const same = await drainAnthropic(
+    await anthropic.messages.create({ model: 'chat-a', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+  );
   assert.ok(same.error instanceof Anthropic.APIError, `expected an APIError, got ${String(same.error)}`);
   assert.equal(same.text, 'Hello there');
   assert.ok(!same.types.includes('message_stop'));
 
   upO.respond({ sse: openaiFrames, cutAfter: 3 });
-  const translated = await drainAnthropic(await anthropic.messages.create({ model: 'chat-o', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+  const translated = await drainAnthropic(
+    await anthropic.messages.create({ model: 'chat-o', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+  );
   assert.ok(translated.error instanceof Anthropic.APIError, `expected an APIError, got ${String(translated.error)}`);
   assert.equal(translated.types[0], 'message_start');
   assert.ok(!translated.types.includes('message_stop'));
@@ -149,7 +163,11 @@ test('429 with Retry-After on the only target: the client gets 429 + Retry-After
 });
 
 test('429 with Retry-After on the only target: the client gets 429 + Retry-After (Anthropic SDK)', async () => {
-  upA.respond({ status: 429, headers: { 'retry-after': '9' }, json: { type: 'error', error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' } } });
+  upA.respond({
+    status: 429,
+    headers: { 'retry-after': '9' },
+    json: { type: 'error', error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' } },
+  });
   await assert.rejects(anthropic.messages.create({ model: 'solo-a', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }), (err: unknown) => {
     assert.ok(err instanceof Anthropic.RateLimitError, String(err));
     assert.equal(err.headers?.get('retry-after'), '9');
@@ -161,7 +179,9 @@ test('429 with Retry-After on the only target: the client gets 429 + Retry-After
 
 test('a short retry-after-ms is waited out on the same target: x-switchyard-attempts is 2', async () => {
   let calls = 0;
-  upO.respond((): Reply => (++calls === 1 ? { status: 429, headers: { 'retry-after-ms': '50' }, json: openaiError(429) } : { json: openaiCompletion('gpt-solo-2', 'second try') }));
+  upO.respond((): Reply =>
+    ++calls === 1 ? { status: 429, headers: { 'retry-after-ms': '50' }, json: openaiError(429) } : { json: openaiCompletion('gpt-solo-2', 'second try') },
+  );
   const { data, response } = await openai.chat.completions.create({ model: 'solo-o2', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
   assert.equal(data.choices[0]!.message.content, 'second try');
   assert.equal(response.headers.get('x-switchyard-attempts'), '2');
@@ -178,7 +198,11 @@ test('x-switchyard-attempts counts every try, on success and on the final error'
 
   for (const u of [upO, upB]) u.requests.length = 0;
   upB.respond({ status: 502, json: openaiError(502) });
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'chat-o', messages: [{ role: 'user', content: 'hi' }] }) });
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'chat-o', messages: [{ role: 'user', content: 'hi' }] }),
+  });
   const body = (await res.json()) as { error: { message: string; attempts?: { provider: string }[] } };
   assert.equal(res.status, 502);
   assertSchema(schemas.openaiError, body, 'final error');
@@ -194,7 +218,9 @@ test('x-switchyard-attempts counts every try, on success and on the final error'
 test('a failure before the first byte of a stream fails over invisibly', async () => {
   upO.respond({ status: 503, json: openaiError(503) });
   upB.respond({ sse: openaiFrames });
-  const { data: stream, response } = await openai.chat.completions.create({ model: 'chat-o', stream: true, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+  const { data: stream, response } = await openai.chat.completions
+    .create({ model: 'chat-o', stream: true, messages: [{ role: 'user', content: 'hi' }] })
+    .withResponse();
   const read = await drainOpenAI(stream);
   assert.equal(read.error, undefined);
   assert.deepEqual(JSON.parse(read.text), { city: 'San Francisco', units: 'c' });

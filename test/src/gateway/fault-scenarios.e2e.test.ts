@@ -18,7 +18,11 @@ let AB: FaultyLlm; // Anthropic backup
 const MESSAGES = [{ role: 'user' as const, content: 'Count to sixty.' }];
 
 /** A gateway over the four upstreams; `failover` is merged into `routing.failover`. */
-async function gatewayWith(failover: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, backupPrefill: string | false = 'continue_final_message'): Promise<RunningGateway & { openai: OpenAI; anthropic: Anthropic }> {
+async function gatewayWith(
+  failover: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+  backupPrefill: string | false = 'continue_final_message',
+): Promise<RunningGateway & { openai: OpenAI; anthropic: Anthropic }> {
   const gw = await startGateway({
     config: {
       storage: { sqlite_path: ':memory:' },
@@ -28,12 +32,24 @@ async function gatewayWith(failover: Record<string, unknown> = {}, extra: Record
         providers: [
           { name: 'o-main', type: 'openai-compatible', base_url: `${OM.url}/v1`, api_key: 'sk-om', models: ['gpt-main'] },
           { name: 'a-main', type: 'anthropic', base_url: AM.url, api_key: 'sk-am', models: ['claude-main'] },
-          { name: 'o-backup', type: 'openai-compatible', base_url: `${OB.url}/v1`, api_key: 'sk-ob', models: ['gpt-backup'], ...(backupPrefill ? { prefill: backupPrefill } : {}) },
+          {
+            name: 'o-backup',
+            type: 'openai-compatible',
+            base_url: `${OB.url}/v1`,
+            api_key: 'sk-ob',
+            models: ['gpt-backup'],
+            ...(backupPrefill ? { prefill: backupPrefill } : {}),
+          },
           { name: 'a-backup', type: 'anthropic', base_url: AB.url, api_key: 'sk-ab', models: ['claude-backup'] },
         ],
         routing: {
           strategy: 'priority',
-          providers: [{ name: 'o-main', priority: 1 }, { name: 'a-main', priority: 1 }, { name: 'o-backup', priority: 2 }, { name: 'a-backup', priority: 2 }],
+          providers: [
+            { name: 'o-main', priority: 1 },
+            { name: 'a-main', priority: 1 },
+            { name: 'o-backup', priority: 2 },
+            { name: 'a-backup', priority: 2 },
+          ],
           failover,
         },
         model_mapping: {
@@ -55,7 +71,10 @@ async function gatewayWith(failover: Record<string, unknown> = {}, extra: Record
 
 before(async () => {
   [OM, OB, AM, AB] = await Promise.all([
-    startFaultyLlm('o-main'), startFaultyLlm('o-backup', 'continue_final_message'), startFaultyLlm('a-main', 'native'), startFaultyLlm('a-backup', 'native'),
+    startFaultyLlm('o-main'),
+    startFaultyLlm('o-backup', 'continue_final_message'),
+    startFaultyLlm('a-main', 'native'),
+    startFaultyLlm('a-backup', 'native'),
   ]);
 });
 after(async () => {
@@ -147,8 +166,23 @@ describe('context length', () => {
   test('a context-length refusal falls back to a target whose window is unknown (both client formats)', async () => {
     const gw = await gatewayWith();
     try {
-      OM.set({ do: 'status', status: 400, body: { error: { message: "This model's maximum context length is 8192 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' } } });
-      AM.set({ do: 'status', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } } });
+      OM.set({
+        do: 'status',
+        status: 400,
+        body: {
+          error: {
+            message: "This model's maximum context length is 8192 tokens.",
+            type: 'invalid_request_error',
+            code: 'context_length_exceeded',
+            param: 'messages',
+          },
+        },
+      });
+      AM.set({
+        do: 'status',
+        status: 400,
+        body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } },
+      });
       const o = await gw.openai.chat.completions.create({ model: 'chat-o', messages: MESSAGES }).withResponse();
       assert.equal(o.data.choices[0]!.message.content, ANSWER);
       assert.equal(o.response.headers.get('x-switchyard-provider'), 'o-backup');
@@ -162,14 +196,28 @@ describe('context length', () => {
   });
 
   test('a target whose window is known to be no larger is skipped', async () => {
-    const gw = await gatewayWith({}, {
-      models: [
-        { provider: 'o-main', model: 'gpt-main', context_window: 128_000 },
-        { provider: 'o-backup', model: 'gpt-backup', context_window: 32_000 },
-      ],
-    });
+    const gw = await gatewayWith(
+      {},
+      {
+        models: [
+          { provider: 'o-main', model: 'gpt-main', context_window: 128_000 },
+          { provider: 'o-backup', model: 'gpt-backup', context_window: 32_000 },
+        ],
+      },
+    );
     try {
-      OM.set({ do: 'status', status: 400, body: { error: { message: "This model's maximum context length is 128000 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' } } });
+      OM.set({
+        do: 'status',
+        status: 400,
+        body: {
+          error: {
+            message: "This model's maximum context length is 128000 tokens.",
+            type: 'invalid_request_error',
+            code: 'context_length_exceeded',
+            param: 'messages',
+          },
+        },
+      });
       await assert.rejects(gw.openai.chat.completions.create({ model: 'chat-o', messages: MESSAGES }), (err: unknown) => {
         assert.ok(err instanceof OpenAI.BadRequestError, String(err));
         assert.match(err.message, /maximum context length/);
@@ -269,7 +317,13 @@ describe('hedged requests', () => {
       assert.equal(a.headers.get('x-switchyard-provider'), 'a-backup');
       await Promise.all([OM.requests[0]!.closed, AM.requests[0]!.closed]); // cancelled upstream, not left to run
       const log = await loggedAttempts(gw, o.headers.get('x-request-id'));
-      assert.deepEqual(log.map((x) => [x.provider, x.outcome, x.role ?? 'plan', x.hedgeLost ?? false]), [['o-main', 'aborted', 'plan', true], ['o-backup', 'success', 'hedge', false]]);
+      assert.deepEqual(
+        log.map((x) => [x.provider, x.outcome, x.role ?? 'plan', x.hedgeLost ?? false]),
+        [
+          ['o-main', 'aborted', 'plan', true],
+          ['o-backup', 'success', 'hedge', false],
+        ],
+      );
       const metrics = await (await fetch(`${gw.url}/metrics`)).text();
       assert.match(metrics, /switchyard_attempts_total\{provider="o-backup",outcome="success",kind="none",role="hedge"\} 1/);
       assert.match(metrics, /switchyard_attempts_total\{provider="o-main",outcome="hedge_lost",kind="none",role="plan"\} 1/);
@@ -285,7 +339,13 @@ describe('hedged requests', () => {
       const a = await anthropicStream(gw.anthropic, 'chat-a');
       assert.equal(a.text, ANSWER);
       const log = await loggedAttempts(gw, a.headers.get('x-request-id'));
-      assert.deepEqual(log.map((x) => [x.provider, x.outcome, x.failureKind ?? null, x.role ?? 'plan']), [['a-main', 'failure', 'network', 'plan'], ['a-backup', 'success', null, 'continuation']]);
+      assert.deepEqual(
+        log.map((x) => [x.provider, x.outcome, x.failureKind ?? null, x.role ?? 'plan']),
+        [
+          ['a-main', 'failure', 'network', 'plan'],
+          ['a-backup', 'success', null, 'continuation'],
+        ],
+      );
       // Where it was cut: the 20 words the client already had when the backup carried on.
       assert.equal(log[1]!.deliveredChars, ANSWER.split(' ').slice(0, 20).join(' ').length);
       assert.equal(log[0]!.deliveredChars, undefined);
@@ -365,16 +425,31 @@ describe('failures before the first byte (both client formats)', () => {
     }
   });
 
-  test('content filter: the provider\'s refusal in the client\'s format, no retry, no fallback', async () => {
+  test("content filter: the provider's refusal in the client's format, no retry, no fallback", async () => {
     const gw = await gatewayWith();
     try {
-      OM.set({ do: 'status', status: 400, body: { error: { message: 'Your request was rejected as a result of our safety system.', type: 'invalid_request_error', code: 'content_policy_violation', param: null } } });
+      OM.set({
+        do: 'status',
+        status: 400,
+        body: {
+          error: {
+            message: 'Your request was rejected as a result of our safety system.',
+            type: 'invalid_request_error',
+            code: 'content_policy_violation',
+            param: null,
+          },
+        },
+      });
       await assert.rejects(gw.openai.chat.completions.create({ model: 'chat-o', messages: MESSAGES, stream: true }), (err: unknown) => {
         assert.ok(err instanceof OpenAI.BadRequestError, String(err));
         assert.match(err.message, /safety system/);
         return true;
       });
-      AM.set({ do: 'status', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'Output blocked by content filtering policy' } } });
+      AM.set({
+        do: 'status',
+        status: 400,
+        body: { type: 'error', error: { type: 'invalid_request_error', message: 'Output blocked by content filtering policy' } },
+      });
       await assert.rejects(gw.anthropic.messages.create({ model: 'chat-a', max_tokens: 64, messages: MESSAGES }), (err: unknown) => {
         assert.ok(err instanceof Anthropic.BadRequestError, String(err));
         assert.match(err.message, /content filtering/);

@@ -77,7 +77,12 @@ after(async () => {
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${gw.url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...(path.startsWith('/v1/messages') ? { 'anthropic-version': '2023-06-01' } : {}), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${key}`,
+      ...(path.startsWith('/v1/messages') ? { 'anthropic-version': '2023-06-01' } : {}),
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -119,12 +124,25 @@ test('a model name served by a provider without a model list comes back in a saf
 });
 
 test('deep tools and tool_use.input are a 400 in the client format, not a 500 (item 3)', async () => {
-  const tools = await post('/v1/chat/completions', withDeep(chat('open/m1', { tools: [{ type: 'function', function: { name: 'f', parameters: 'DEEP' } }] }), 10_000));
+  const tools = await post(
+    '/v1/chat/completions',
+    withDeep(chat('open/m1', { tools: [{ type: 'function', function: { name: 'f', parameters: 'DEEP' } }] }), 10_000),
+  );
   assert.equal(tools.status, 400, tools.text.slice(0, 300));
   assertSchema(schemas.openaiError, tools.json, 'openai 400');
   const input = await post(
     '/v1/messages',
-    withDeep({ model: 'claude-x', max_tokens: 16, messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: 'DEEP' }] }, { role: 'user', content: 'go on' }] }, 10_000),
+    withDeep(
+      {
+        model: 'claude-x',
+        max_tokens: 16,
+        messages: [
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: 'DEEP' }] },
+          { role: 'user', content: 'go on' },
+        ],
+      },
+      10_000,
+    ),
   );
   assert.equal(input.status, 400, input.text.slice(0, 300));
   assertSchema(schemas.anthropicError, input.json, 'anthropic 400');

@@ -63,7 +63,9 @@ after(async () => {
 });
 
 const ask = (url: string) =>
-  new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-any', maxRetries: 0 }).chat.completions.create({ model: 'gpt-4', messages: [{ role: 'user', content: 'hello loom' }] }).withResponse();
+  new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-any', maxRetries: 0 }).chat.completions
+    .create({ model: 'gpt-4', messages: [{ role: 'user', content: 'hello loom' }] })
+    .withResponse();
 
 test('the Complete Example loads as written, with the three base URLs from the environment', async () => {
   const { gateway: g } = await gateway();
@@ -93,7 +95,11 @@ test('gpt-4 goes to openai first (priority 1) as gpt-4-turbo-preview', async () 
   assert.equal(posts(anthropic).length + posts(local).length, 0);
 
   // An Anthropic-format client asking for gpt-4 gets the same route, translated both ways.
-  const message = await new Anthropic({ baseURL: url, apiKey: 'sk-any', maxRetries: 0 }).messages.create({ model: 'gpt-4', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+  const message = await new Anthropic({ baseURL: url, apiKey: 'sk-any', maxRetries: 0 }).messages.create({
+    model: 'gpt-4',
+    max_tokens: 16,
+    messages: [{ role: 'user', content: 'hi' }],
+  });
   assertSchema(schemas.anthropicMessage, message, 'message');
   assert.deepEqual(message.content, [{ type: 'text', text: 'from openai' }]);
   assert.equal(posts(openai).at(-1)!.body.model, 'gpt-4-turbo-preview');
@@ -135,19 +141,16 @@ test('openai and anthropic down: local (priority 3) serves llama-2-70b', async (
   assert.equal(response.headers.get('x-switchyard-attempts'), String(posts(openai).length + 1 + 1));
 });
 
-test(
-  'openai and anthropic both answer 503: local still serves (the chain is walked to its end)',
-  async () => {
-    const { url } = await gateway();
-    script(openai, { status: 503, json: openaiError(503) });
-    script(anthropic, { status: 503, json: { type: 'error', error: { type: 'api_error', message: 'unavailable' } } });
-    const { data, response } = await ask(url);
-    assert.equal(posts(openai).length, 3);
-    assert.equal(posts(anthropic).length, 3);
-    assert.equal(data.choices[0]!.message.content, 'from local');
-    assert.equal(response.headers.get('x-switchyard-provider'), 'local');
-  },
-);
+test('openai and anthropic both answer 503: local still serves (the chain is walked to its end)', async () => {
+  const { url } = await gateway();
+  script(openai, { status: 503, json: openaiError(503) });
+  script(anthropic, { status: 503, json: { type: 'error', error: { type: 'api_error', message: 'unavailable' } } });
+  const { data, response } = await ask(url);
+  assert.equal(posts(openai).length, 3);
+  assert.equal(posts(anthropic).length, 3);
+  assert.equal(data.choices[0]!.message.content, 'from local');
+  assert.equal(response.headers.get('x-switchyard-provider'), 'local');
+});
 
 test('retry_codes: a 502 is retried, a 520 (not listed) fails over at once', async () => {
   const { url } = await gateway();
@@ -169,7 +172,10 @@ test('the circuit breaker opens after failure_threshold (5) failures: openai is 
   assert.equal(breaker?.state, 'open');
   const stats = await adminClient(url)('GET', '/providers/openai/stats');
   assert.equal(stats.status, 200);
-  assert.ok(stats.json.breakers.some((b: { state: string }) => b.state === 'open'), JSON.stringify(stats.json.breakers));
+  assert.ok(
+    stats.json.breakers.some((b: { state: string }) => b.state === 'open'),
+    JSON.stringify(stats.json.breakers),
+  );
 
   // Even once openai recovers, it is skipped while the breaker is open (timeout: 60s).
   script(openai, { json: openaiCompletion('gpt-4-turbo-preview', 'from openai') });

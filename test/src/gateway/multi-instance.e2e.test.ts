@@ -121,7 +121,10 @@ async function createKey(body: Record<string, unknown>): Promise<{ id: string; k
 /** One request; its status (200, 401, 429, …) and Retry-After. */
 async function status(instance: Instance, key: string, requestId?: string): Promise<{ status: number; retryAfter?: string | null }> {
   try {
-    await client(instance, key).chat.completions.create({ model: 'sim-1', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }, { headers: requestId ? { 'x-request-id': requestId } : {} });
+    await client(instance, key).chat.completions.create(
+      { model: 'sim-1', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] },
+      { headers: requestId ? { 'x-request-id': requestId } : {} },
+    );
     return { status: 200 };
   } catch (err) {
     if (err instanceof OpenAI.APIError && err.status) return { status: err.status, retryAfter: err.headers?.get('retry-after') };
@@ -138,8 +141,14 @@ test('a requests_per_minute limit is enforced once across both instances', async
   }
   const admitted = results.filter((r) => r.status === 200);
   assert.equal(admitted.length, 5, JSON.stringify(results));
-  assert.ok(results.slice(5).every((r) => r.status === 429 && /^\d+$/.test(r.retryAfter ?? '')), JSON.stringify(results));
-  assert.deepEqual(results.slice(0, 5).map((r) => r.status), [200, 200, 200, 200, 200]);
+  assert.ok(
+    results.slice(5).every((r) => r.status === 429 && /^\d+$/.test(r.retryAfter ?? '')),
+    JSON.stringify(results),
+  );
+  assert.deepEqual(
+    results.slice(0, 5).map((r) => r.status),
+    [200, 200, 200, 200, 200],
+  );
   assert.ok(admitted.some((r) => r.on === 'A') && admitted.some((r) => r.on === 'B'));
 });
 
@@ -170,13 +179,17 @@ test("request logs of both instances are visible from A's /admin/logs", async ()
   assert.equal((await status(A, key, `req-on-a-${suffix}`)).status, 200);
   assert.equal((await status(B, key, `req-on-b-${suffix}`)).status, 200);
   // B writes its batch within its flush interval (100 ms); A flushes its own before reading.
-  const { value: ids } = await poll(async () => {
-    const logs = await adminA()('GET', `/logs?key=${id}&limit=50`);
-    assert.equal(logs.status, 200, JSON.stringify(logs.json));
-    // The client's ids are kept as clientRequestId (the log ids are the gateway's own).
-    const seen = (logs.json.data as { clientRequestId?: string }[]).map((r) => r.clientRequestId);
-    return seen.includes(`req-on-a-${suffix}`) && seen.includes(`req-on-b-${suffix}`) ? seen : undefined;
-  }, 3000, 100);
+  const { value: ids } = await poll(
+    async () => {
+      const logs = await adminA()('GET', `/logs?key=${id}&limit=50`);
+      assert.equal(logs.status, 200, JSON.stringify(logs.json));
+      // The client's ids are kept as clientRequestId (the log ids are the gateway's own).
+      const seen = (logs.json.data as { clientRequestId?: string }[]).map((r) => r.clientRequestId);
+      return seen.includes(`req-on-a-${suffix}`) && seen.includes(`req-on-b-${suffix}`) ? seen : undefined;
+    },
+    3000,
+    100,
+  );
   assert.equal(ids.length, 2);
   // B's admin API reads the same shared log.
   const fromB = await adminClient(B.url)('GET', `/logs?key=${id}&limit=50`);

@@ -29,17 +29,41 @@ function statusConfig(a: string, b: string, extra: Record<string, unknown> = {})
     ...extra,
     ai_gateway: {
       providers: [
-        { name: ALPHA, type: 'openai', base_url: `${a}/v1`, api_key: 'sk-up-a', models: ['gpt-4o-mini'], cost: { input_per_1k: 0.01, output_per_1k: 0.03 }, rate_limit: { requests_per_minute: 100 } },
-        { name: BETA, type: 'openai', base_url: `${b}/v1`, api_key: 'sk-up-b', models: ['gpt-4o-mini', 'beta-only'], cost: { input_per_1k: 0.005, output_per_1k: 0.015 } },
+        {
+          name: ALPHA,
+          type: 'openai',
+          base_url: `${a}/v1`,
+          api_key: 'sk-up-a',
+          models: ['gpt-4o-mini'],
+          cost: { input_per_1k: 0.01, output_per_1k: 0.03 },
+          rate_limit: { requests_per_minute: 100 },
+        },
+        {
+          name: BETA,
+          type: 'openai',
+          base_url: `${b}/v1`,
+          api_key: 'sk-up-b',
+          models: ['gpt-4o-mini', 'beta-only'],
+          cost: { input_per_1k: 0.005, output_per_1k: 0.015 },
+        },
       ],
-      routing: { strategy: 'priority', providers: [{ name: BETA, priority: 1 }, { name: ALPHA, priority: 2 }] },
+      routing: {
+        strategy: 'priority',
+        providers: [
+          { name: BETA, priority: 1 },
+          { name: ALPHA, priority: 2 },
+        ],
+      },
       model_mapping: { chat: { [BETA]: 'gpt-4o-mini', [ALPHA]: 'gpt-4o-mini' } },
     },
   };
 }
 
 before(async () => {
-  [upA, upB] = await Promise.all([startUpstream({ json: openaiCompletion('gpt-4o-mini', 'from alpha') }), startUpstream({ status: 500, json: openaiError(500) })]);
+  [upA, upB] = await Promise.all([
+    startUpstream({ json: openaiCompletion('gpt-4o-mini', 'from alpha') }),
+    startUpstream({ status: 500, json: openaiError(500) }),
+  ]);
   switchyard = await createSwitchyard({ config: statusConfig(upA.url, upB.url, { auth: { required: true } }) });
   const make = async (name: string, policy: Record<string, unknown>) => (await switchyard.stack.keys.create({ name, policy } as never)).secret;
   keys.all = await make('all', {});
@@ -81,7 +105,10 @@ for (const framework of ['koa', 'express'] as const) {
     test('GET /v1/providers/health: ParrotRouter fields, figures from live traffic', async () => {
       const { status, json } = await call(urls[framework], keys.all, 'GET', '/v1/providers/health');
       assert.equal(status, 200);
-      assert.deepEqual(json.providers.map((p: any) => p.name), [ALPHA, BETA]);
+      assert.deepEqual(
+        json.providers.map((p: any) => p.name),
+        [ALPHA, BETA],
+      );
       const [alpha, beta] = json.providers;
       assert.equal(alpha.status, 'healthy');
       assert.equal(alpha.uptime_percentage, 100);
@@ -96,15 +123,24 @@ for (const framework of ['koa', 'express'] as const) {
       assert.equal(beta.uptime_percentage, 0);
       assert.equal(beta.rate_limit_usage, null, 'no limit configured');
       assert.notEqual(beta.status, 'healthy');
-      assert.deepEqual(beta.models.map((m: any) => m.name), ['beta-only', 'gpt-4o-mini']);
+      assert.deepEqual(
+        beta.models.map((m: any) => m.name),
+        ['beta-only', 'gpt-4o-mini'],
+      );
     });
 
     test('a key limited to one provider sees only it (health, performance, costs)', async () => {
       const health = await call(urls[framework], keys.alphaOnly, 'GET', '/v1/providers/health');
-      assert.deepEqual(health.json.providers.map((p: any) => p.name), [ALPHA]);
+      assert.deepEqual(
+        health.json.providers.map((p: any) => p.name),
+        [ALPHA],
+      );
       const perf = await call(urls[framework], keys.alphaOnly, 'GET', '/v1/providers/performance?window=5m');
       assert.equal(perf.status, 200);
-      assert.deepEqual(perf.json.providers.map((p: any) => p.name), [ALPHA]);
+      assert.deepEqual(
+        perf.json.providers.map((p: any) => p.name),
+        [ALPHA],
+      );
       const costs = await call(urls[framework], keys.alphaOnly, 'POST', '/v1/costs/analyze', { model: 'chat', prompt_tokens: 1000, completion_tokens: 500 });
       assert.equal(costs.status, 200);
       assert.deepEqual(Object.keys(costs.json), [ALPHA]);
@@ -112,7 +148,10 @@ for (const framework of ['koa', 'express'] as const) {
 
     test('a key limited to some models sees only those models and their providers', async () => {
       const health = await call(urls[framework], keys.otherModels, 'GET', '/v1/providers/health');
-      assert.deepEqual(health.json.providers.map((p: any) => [p.name, p.models.map((m: any) => m.name)]), [[BETA, ['beta-only']]]);
+      assert.deepEqual(
+        health.json.providers.map((p: any) => [p.name, p.models.map((m: any) => m.name)]),
+        [[BETA, ['beta-only']]],
+      );
       const costs = await call(urls[framework], keys.otherModels, 'POST', '/v1/costs/analyze', { model: 'chat', prompt_tokens: 10, completion_tokens: 5 });
       assert.equal(costs.status, 403);
       assert.equal(costs.json.error.code, 'model_not_allowed');
@@ -133,7 +172,11 @@ for (const framework of ['koa', 'express'] as const) {
     });
 
     test('POST /v1/costs/analyze: cost per provider, availability, price source', async () => {
-      const { status, json } = await call(urls[framework], keys.all, 'POST', '/v1/costs/analyze', { model: 'chat', prompt_tokens: 1000, completion_tokens: 500 });
+      const { status, json } = await call(urls[framework], keys.all, 'POST', '/v1/costs/analyze', {
+        model: 'chat',
+        prompt_tokens: 1000,
+        completion_tokens: 500,
+      });
       assert.equal(status, 200);
       assert.equal(json[ALPHA].cost.toFixed(6), (0.01 + 0.015).toFixed(6));
       assert.equal(json[ALPHA].available, true);
@@ -173,11 +216,15 @@ test('figures are shared by two instances on one Redis', { skip: !process.env.SW
     const client = new OpenAI({ baseURL: `${sa.url}/v1`, apiKey: 'anonymous', maxRetries: 0 });
     for (let i = 0; i < 4; i++) await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] });
     // Instance B served nothing; it reports A's traffic from Redis once A has written it (every second).
-    const { value: alpha } = await poll(async () => {
-      const { json } = await call(sb.url, undefined, 'GET', '/v1/providers/health');
-      const p = json.providers.find((x: any) => x.name === ALPHA + suffix);
-      return p?.requests === 4 ? p : undefined;
-    }, 10_000, 100);
+    const { value: alpha } = await poll(
+      async () => {
+        const { json } = await call(sb.url, undefined, 'GET', '/v1/providers/health');
+        const p = json.providers.find((x: any) => x.name === ALPHA + suffix);
+        return p?.requests === 4 ? p : undefined;
+      },
+      10_000,
+      100,
+    );
     assert.equal(alpha.uptime_percentage, 100);
     const perf = await call(sb.url, undefined, 'GET', '/v1/providers/performance?window=1m');
     assert.equal(perf.json.providers.find((p: any) => p.name === ALPHA + suffix).requests, 4);

@@ -64,7 +64,8 @@ test('a body a piece changed is serialised from the parsed object: a mapped mode
 
   received.length = 0;
   const res = await fetch(`${base}/v1/chat/completions`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: '{ "model": "same-model", "stream": true, "messages": [ {"role": "user", "content": "hi"} ] }',
   });
   await res.arrayBuffer();
@@ -75,7 +76,9 @@ test('a body a piece changed is serialised from the parsed object: a mapped mode
 
 test('a body in another format (Anthropic client, OpenAI upstream) is translated, never forwarded raw', async () => {
   received.length = 0;
-  await send('{ "model": "same-model", "max_tokens": 16, "messages": [ {"role": "user", "content": "hi"} ] }', '/v1/messages', { 'anthropic-version': '2023-06-01' });
+  await send('{ "model": "same-model", "max_tokens": 16, "messages": [ {"role": "user", "content": "hi"} ] }', '/v1/messages', {
+    'anthropic-version': '2023-06-01',
+  });
   assert.equal(received.length, 1);
   assert.notEqual(received[0], '{ "model": "same-model", "max_tokens": 16, "messages": [ {"role": "user", "content": "hi"} ] }');
   assert.equal((JSON.parse(received[0]!) as { model: string }).model, 'same-model');

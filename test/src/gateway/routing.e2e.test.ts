@@ -16,9 +16,33 @@ import { ADMIN_TOKEN, adminClient, listen } from './helpers.js';
 // Listed in an order that is none of the orders a strategy should produce.
 // speed: fast > mid > slow; price: mid < slow < fast.
 const PROVIDERS = [
-  { name: 'sim-slow', type: 'simulated', models: ['sim-1'], latency_ms: 200, tokens_per_second: 0, output_tokens: 4, cost: { input_per_1k: 0.002, output_per_1k: 0.004 } },
-  { name: 'sim-mid', type: 'simulated', models: ['sim-1'], latency_ms: 100, tokens_per_second: 0, output_tokens: 4, cost: { input_per_1k: 0.0001, output_per_1k: 0.0002 } },
-  { name: 'sim-fast', type: 'simulated', models: ['sim-1'], latency_ms: 1, tokens_per_second: 0, output_tokens: 4, cost: { input_per_1k: 0.03, output_per_1k: 0.06 } },
+  {
+    name: 'sim-slow',
+    type: 'simulated',
+    models: ['sim-1'],
+    latency_ms: 200,
+    tokens_per_second: 0,
+    output_tokens: 4,
+    cost: { input_per_1k: 0.002, output_per_1k: 0.004 },
+  },
+  {
+    name: 'sim-mid',
+    type: 'simulated',
+    models: ['sim-1'],
+    latency_ms: 100,
+    tokens_per_second: 0,
+    output_tokens: 4,
+    cost: { input_per_1k: 0.0001, output_per_1k: 0.0002 },
+  },
+  {
+    name: 'sim-fast',
+    type: 'simulated',
+    models: ['sim-1'],
+    latency_ms: 1,
+    tokens_per_second: 0,
+    output_tokens: 4,
+    cost: { input_per_1k: 0.03, output_per_1k: 0.06 },
+  },
 ];
 
 let switchyard: Switchyard;
@@ -35,7 +59,11 @@ before(async () => {
         providers: PROVIDERS,
         routing: {
           strategy: 'priority',
-          providers: [{ name: 'sim-fast', priority: 1 }, { name: 'sim-mid', priority: 2 }, { name: 'sim-slow', priority: 3 }],
+          providers: [
+            { name: 'sim-fast', priority: 1 },
+            { name: 'sim-mid', priority: 2 },
+            { name: 'sim-slow', priority: 3 },
+          ],
           // The median, not p95: one sample slowed by a busy CI machine must not decide the test.
           latency: { window: '5m', percentile: 50 },
         },
@@ -128,7 +156,14 @@ for (const framework of ['koa', 'express'] as const) {
 
     test('weighted: draws follow the weights', async () => {
       const { id, key } = await createKey({ name: `${framework}-weighted` });
-      await setRouting(id, { active: true, strategy: 'weighted', targets: [{ provider: 'sim-mid', model: '*', weight: 1 }, { provider: 'sim-fast', model: '*', weight: 9 }] });
+      await setRouting(id, {
+        active: true,
+        strategy: 'weighted',
+        targets: [
+          { provider: 'sim-mid', model: '*', weight: 1 },
+          { provider: 'sim-fast', model: '*', weight: 9 },
+        ],
+      });
       const seen = await many(key, 40);
       // Binomial(40, 0.9): fewer than 25 is ~1e-8; uniform draws would give ~20.
       assert.ok(count(seen, 'sim-fast') >= 25, seen.join());
@@ -214,11 +249,14 @@ for (const framework of ['koa', 'express'] as const) {
       });
       await assert.rejects(served(key, { 'x-exclude-providers': 'sim-fast' }), OpenAI.PermissionDeniedError);
       const anthropic = new Anthropic({ baseURL: urls[framework], apiKey: key, maxRetries: 0 });
-      await assert.rejects(anthropic.messages.create({ model: 'sim-1', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-provider': 'sim-mid' } }), (err: unknown) => {
-        assert.ok(err instanceof Anthropic.PermissionDeniedError, String(err));
-        assert.equal((err.error as { error: { type: string } }).error.type, 'permission_error');
-        return true;
-      });
+      await assert.rejects(
+        anthropic.messages.create({ model: 'sim-1', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-provider': 'sim-mid' } }),
+        (err: unknown) => {
+          assert.ok(err instanceof Anthropic.PermissionDeniedError, String(err));
+          assert.equal((err.error as { error: { type: string } }).error.type, 'permission_error');
+          return true;
+        },
+      );
       // Without the header the same key is served as usual.
       assert.equal((await served(key)).provider, 'sim-fast');
     });

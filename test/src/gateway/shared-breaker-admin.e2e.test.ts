@@ -18,7 +18,10 @@ let B: RunningGateway;
 
 before(async () => {
   redis = await startRedis();
-  [bad, good] = await Promise.all([startUpstream({ status: 500, json: openaiError(500) }), startUpstream({ json: openaiCompletion('gpt-4o-mini', 'from backup') })]);
+  [bad, good] = await Promise.all([
+    startUpstream({ status: 500, json: openaiError(500) }),
+    startUpstream({ json: openaiCompletion('gpt-4o-mini', 'from backup') }),
+  ]);
   const config = {
     admin: { token: ADMIN_TOKEN },
     storage: { sqlite_path: ':memory:', redis_url: redis.url },
@@ -29,7 +32,10 @@ before(async () => {
       ],
       routing: {
         strategy: 'priority',
-        providers: [{ name: 'p-bad', priority: 1 }, { name: 'p-good', priority: 2 }],
+        providers: [
+          { name: 'p-bad', priority: 1 },
+          { name: 'p-good', priority: 2 },
+        ],
         failover: { max_retries: 0, circuit_breaker: { failure_threshold: 2, timeout: '60s' } },
       },
       model_mapping: { chat: { 'p-bad': 'gpt-4o-mini', 'p-good': 'gpt-4o-mini' } },
@@ -45,7 +51,11 @@ after(async () => {
 });
 
 const chat = (gw: RunningGateway) =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }) });
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+  });
 
 test("instance B's admin API shows the breaker instance A opened, as routing honours it", async () => {
   // A's requests fail on p-bad (then are served by p-good) until A opens p-bad's breaker.
@@ -74,9 +84,14 @@ test("instance B's admin API shows the breaker instance A opened, as routing hon
     [{ name: 'gpt-4o-mini', circuit: 'open', status: 'down' }],
   );
   // The providers list shows the same view as the stats.
-  const listed = ((await adminB('GET', '/providers')).json.providers as Array<{ name: string; circuit: string; models: Array<{ name: string; circuit: string }> }>).find((p) => p.name === 'p-bad');
+  const listed = (
+    (await adminB('GET', '/providers')).json.providers as Array<{ name: string; circuit: string; models: Array<{ name: string; circuit: string }> }>
+  ).find((p) => p.name === 'p-bad');
   assert.equal(listed?.circuit, 'open');
-  assert.deepEqual(listed?.models.map(({ name, circuit }) => ({ name, circuit })), [{ name: 'gpt-4o-mini', circuit: 'open' }]);
+  assert.deepEqual(
+    listed?.models.map(({ name, circuit }) => ({ name, circuit })),
+    [{ name: 'gpt-4o-mini', circuit: 'open' }],
+  );
   const costs = await adminB('POST', '/costs/analyze', { model: 'chat', input_tokens: 10, output_tokens: 10 });
   assert.equal(costs.status, 200);
   const byProvider = Object.fromEntries((costs.json.providers as Array<{ provider: string; available: boolean }>).map((p) => [p.provider, p.available]));

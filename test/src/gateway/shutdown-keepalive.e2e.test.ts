@@ -39,7 +39,12 @@ async function until(check: () => boolean, ms: number, what: string): Promise<vo
 test('after SIGTERM: new requests on open connections get 503 + Connection: close, idle ones are closed, the stream finishes, the process exits', async () => {
   const port = await freePort();
   const child = spawn(process.execPath, [cli, 'start', '--port', String(port)], {
-    env: { ...process.env, SWITCHYARD_SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'sy-drain-')), 'switchyard.db'), SWITCHYARD_SHUTDOWN_TIMEOUT: '60s', SWITCHYARD_LOG_LEVEL: 'error' },
+    env: {
+      ...process.env,
+      SWITCHYARD_SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'sy-drain-')), 'switchyard.db'),
+      SWITCHYARD_SHUTDOWN_TIMEOUT: '60s',
+      SWITCHYARD_LOG_LEVEL: 'error',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -55,7 +60,9 @@ test('after SIGTERM: new requests on open connections get 503 + Connection: clos
 
     // A long stream in flight (sim-smart streams at 80 tokens/s: about five seconds).
     const busy = await connection(port);
-    busy.socket.write(post('/v1/chat/completions', { model: 'sim-smart-1', stream: true, max_tokens: 400, messages: [{ role: 'user', content: 'long answer please' }] }));
+    busy.socket.write(
+      post('/v1/chat/completions', { model: 'sim-smart-1', stream: true, max_tokens: 400, messages: [{ role: 'user', content: 'long answer please' }] }),
+    );
     await until(() => busy.received().includes('data: '), 10_000, 'first stream event');
 
     child.kill('SIGTERM');

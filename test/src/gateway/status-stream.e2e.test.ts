@@ -33,7 +33,10 @@ function config(a: string, b: string) {
       ],
       routing: {
         strategy: 'priority',
-        providers: [{ name: BETA, priority: 1 }, { name: ALPHA, priority: 2 }],
+        providers: [
+          { name: BETA, priority: 1 },
+          { name: ALPHA, priority: 2 },
+        ],
         failover: { enabled: true, max_retries: 0, circuit_breaker: { failure_threshold: 2, success_threshold: 1, timeout: '1s' } },
       },
       model_mapping: { chat: { [BETA]: 'gpt-4o-mini', [ALPHA]: 'gpt-4o-mini' } },
@@ -64,10 +67,17 @@ const change = (w: Watcher, provider: string, status: string) =>
   poll(async () => w.messages.find((m) => m.type === 'provider_status_change' && m.provider === provider && m.status === status), 20_000, 50);
 
 before(async () => {
-  [upA, upB] = await Promise.all([startUpstream({ json: openaiCompletion('gpt-4o-mini', 'from alpha') }), startUpstream({ json: openaiCompletion('gpt-4o-mini', 'from beta') })]);
+  [upA, upB] = await Promise.all([
+    startUpstream({ json: openaiCompletion('gpt-4o-mini', 'from alpha') }),
+    startUpstream({ json: openaiCompletion('gpt-4o-mini', 'from beta') }),
+  ]);
   gw = await startGateway({ config: config(upA.url, upB.url) });
   const keys = gw.gateway.switchyard.stack.keys;
-  for (const [name, policy] of [['all', {}], ['alphaOnly', { allowedProviders: [ALPHA] }], ['doomed', {}]] as const) {
+  for (const [name, policy] of [
+    ['all', {}],
+    ['alphaOnly', { allowedProviders: [ALPHA] }],
+    ['doomed', {}],
+  ] as const) {
     const { record, secret } = await keys.create({ name, policy } as never);
     secrets[name] = { id: record.id, secret };
   }
@@ -88,7 +98,10 @@ test('snapshot, a provider going down and recovering, only what the key may see'
   const alphaOnly = await watch(gw.url, secrets.alphaOnly.secret);
   await poll(async () => (all.messages[0] && alphaOnly.messages[0] ? true : undefined), 10_000);
   assert.equal(all.messages[0].type, 'snapshot');
-  assert.deepEqual(all.messages[0].providers, [{ provider: ALPHA, status: 'healthy' }, { provider: BETA, status: 'healthy' }]);
+  assert.deepEqual(all.messages[0].providers, [
+    { provider: ALPHA, status: 'healthy' },
+    { provider: BETA, status: 'healthy' },
+  ]);
   assert.deepEqual(alphaOnly.messages[0].providers, [{ provider: ALPHA, status: 'healthy' }]);
 
   // Beta starts failing: its breaker opens after two failures (each request fails over to alpha).
@@ -100,10 +113,14 @@ test('snapshot, a provider going down and recovering, only what the key may see'
 
   // Beta recovers: after the breaker's cool-down a request is let through, succeeds, closes it.
   upB.respond({ json: openaiCompletion('gpt-4o-mini', 'from beta') });
-  await poll(async () => {
-    const reply = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] });
-    return reply.choices[0]!.message.content === 'from beta' ? true : undefined;
-  }, 20_000, 250);
+  await poll(
+    async () => {
+      const reply = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] });
+      return reply.choices[0]!.message.content === 'from beta' ? true : undefined;
+    },
+    20_000,
+    250,
+  );
   await change(all, BETA, 'healthy');
 
   // The key limited to alpha never heard of beta.
@@ -123,7 +140,10 @@ test("a revoked key's socket is closed", async () => {
 
 test('the same stream as server-sent events', async () => {
   const controller = new AbortController();
-  const res = await fetch(`${gw.url}/v1/providers/health/stream`, { headers: { authorization: `Bearer ${secrets.alphaOnly.secret}` }, signal: controller.signal });
+  const res = await fetch(`${gw.url}/v1/providers/health/stream`, {
+    headers: { authorization: `Bearer ${secrets.alphaOnly.secret}` },
+    signal: controller.signal,
+  });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
   const reader = res.body!.getReader();
@@ -152,7 +172,9 @@ test("a revoked key's server-sent-events stream ends with an error event", async
 });
 
 test("the WebSocket attached to a host app's own server", async () => {
-  const switchyard = await createSwitchyard({ config: { storage: { sqlite_path: ':memory:' }, ai_gateway: { providers: [{ name: 'host-sim', type: 'simulated', models: ['sim-1'] }] } } });
+  const switchyard = await createSwitchyard({
+    config: { storage: { sqlite_path: ':memory:' }, ai_gateway: { providers: [{ name: 'host-sim', type: 'simulated', models: ['sim-1'] }] } },
+  });
   const app = new Koa().use(switchyard.koa({ prefix: '/ai' }));
   const host = await listen(app.callback());
   switchyard.websocket(host.server, { prefix: '/ai' });
@@ -170,35 +192,43 @@ test("the WebSocket attached to a host app's own server", async () => {
   }
 });
 
-test('a provider failing on another instance shows on this one (shared figures through Redis)', { skip: !process.env.SWITCHYARD_TEST_REDIS_URL && 'needs SWITCHYARD_TEST_REDIS_URL' }, async () => {
-  const failing = await startUpstream({ status: 500, json: openaiError(500) });
-  const name = `ws-shared-${process.pid}-${Date.now()}`;
-  const shared = {
-    storage: { sqlite_path: ':memory:', redis_url: process.env.SWITCHYARD_TEST_REDIS_URL },
-    ai_gateway: {
-      providers: [{ name, type: 'openai', base_url: `${failing.url}/v1`, api_key: 'sk-up', models: ['gpt-4o-mini'] }],
-      // No breaker opening: the error rate alone, counted by instance A, must reach B.
-      routing: { strategy: 'priority', failover: { max_retries: 0, circuit_breaker: { failure_threshold: 1000 } } },
-    },
-  };
-  const [a, b] = await Promise.all([createSwitchyard({ config: shared }), createSwitchyard({ config: shared })]);
-  const [sa, sb] = await Promise.all([listen(new Koa().use(a.koa()).callback()), listen(new Koa().use(b.koa()).callback())]);
-  b.websocket(sb.server);
-  try {
-    const onB = await watch(sb.url, undefined);
-    await poll(async () => (onB.messages[0] ? true : undefined), 10_000);
-    assert.deepEqual(onB.messages[0].providers, [{ provider: name, status: 'healthy' }]);
-    for (let i = 0; i < 6; i++) {
-      const res = await fetch(`${sa.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
-      assert.equal(res.status, 502);
+test(
+  'a provider failing on another instance shows on this one (shared figures through Redis)',
+  { skip: !process.env.SWITCHYARD_TEST_REDIS_URL && 'needs SWITCHYARD_TEST_REDIS_URL' },
+  async () => {
+    const failing = await startUpstream({ status: 500, json: openaiError(500) });
+    const name = `ws-shared-${process.pid}-${Date.now()}`;
+    const shared = {
+      storage: { sqlite_path: ':memory:', redis_url: process.env.SWITCHYARD_TEST_REDIS_URL },
+      ai_gateway: {
+        providers: [{ name, type: 'openai', base_url: `${failing.url}/v1`, api_key: 'sk-up', models: ['gpt-4o-mini'] }],
+        // No breaker opening: the error rate alone, counted by instance A, must reach B.
+        routing: { strategy: 'priority', failover: { max_retries: 0, circuit_breaker: { failure_threshold: 1000 } } },
+      },
+    };
+    const [a, b] = await Promise.all([createSwitchyard({ config: shared }), createSwitchyard({ config: shared })]);
+    const [sa, sb] = await Promise.all([listen(new Koa().use(a.koa()).callback()), listen(new Koa().use(b.koa()).callback())]);
+    b.websocket(sb.server);
+    try {
+      const onB = await watch(sb.url, undefined);
+      await poll(async () => (onB.messages[0] ? true : undefined), 10_000);
+      assert.deepEqual(onB.messages[0].providers, [{ provider: name, status: 'healthy' }]);
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`${sa.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        assert.equal(res.status, 502);
+      }
+      // B served nothing; its stream reports the provider down from A's figures (written every
+      // second, re-read every 5 s).
+      await change(onB, name, 'down');
+      onB.ws.close();
+    } finally {
+      await Promise.all([sa.close(), sb.close()]);
+      await Promise.all([a.close(), b.close()]);
+      await failing.close();
     }
-    // B served nothing; its stream reports the provider down from A's figures (written every
-    // second, re-read every 5 s).
-    await change(onB, name, 'down');
-    onB.ws.close();
-  } finally {
-    await Promise.all([sa.close(), sb.close()]);
-    await Promise.all([a.close(), b.close()]);
-    await failing.close();
-  }
-});
+  },
+);

@@ -84,7 +84,12 @@ async function post(path: string, body: Record<string, unknown>): Promise<{ stat
   return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
 }
 
-const openaiRequest = { model: 'gpt-4o-2024-08-06', messages: [{ role: 'user', content: 'Weather in SF?' }], stream: true, stream_options: { include_usage: true } };
+const openaiRequest = {
+  model: 'gpt-4o-2024-08-06',
+  messages: [{ role: 'user', content: 'Weather in SF?' }],
+  stream: true,
+  stream_options: { include_usage: true },
+};
 const anthropicRequest = { model: 'claude-opus-4-8', max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }], stream: true };
 
 describe('same-format streams pass through', () => {

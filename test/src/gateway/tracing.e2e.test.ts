@@ -26,7 +26,10 @@ let keyId: string;
 let secret: string;
 
 before(async () => {
-  [primary, backup] = await Promise.all([startUpstream({ status: 503, json: openaiError(503) }), startUpstream({ json: openaiCompletion('gpt-4o-mini-2024-07-18', 'SECRET-COMPLETION-TEXT') })]);
+  [primary, backup] = await Promise.all([
+    startUpstream({ status: 503, json: openaiError(503) }),
+    startUpstream({ json: openaiCompletion('gpt-4o-mini-2024-07-18', 'SECRET-COMPLETION-TEXT') }),
+  ]);
   gw = await startGateway({
     config: {
       storage: { sqlite_path: ':memory:' },
@@ -36,7 +39,14 @@ before(async () => {
           { name: 'tr-primary', type: 'openai', base_url: `${primary.url}/v1`, api_key: 'sk-up-1', models: ['gpt-4o-mini'] },
           { name: 'tr-backup', type: 'openai', base_url: `${backup.url}/v1`, api_key: 'sk-up-2', models: ['gpt-4o-mini'] },
         ],
-        routing: { strategy: 'priority', providers: [{ name: 'tr-primary', priority: 1 }, { name: 'tr-backup', priority: 2 }], failover: { max_retries: 0 } },
+        routing: {
+          strategy: 'priority',
+          providers: [
+            { name: 'tr-primary', priority: 1 },
+            { name: 'tr-backup', priority: 2 },
+          ],
+          failover: { max_retries: 0 },
+        },
         model_mapping: { chat: { 'tr-primary': 'gpt-4o-mini', 'tr-backup': 'gpt-4o-mini' } },
       },
     },
@@ -63,14 +73,17 @@ test('a request that failed over: span tree and GenAI attributes', async () => {
   assert.equal(res.status, 200);
   await res.text();
   // The request span ends at settlement, just after the response is written.
-  for (let i = 0; i < 100 && !exporter.getFinishedSpans().some((s) => s.parentSpanContext?.spanId === parentId); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 100 && !exporter.getFinishedSpans().some((s) => s.parentSpanContext?.spanId === parentId); i++)
+    await new Promise((r) => setTimeout(r, 20));
   const spans = exporter.getFinishedSpans();
   const root = spans.find((s) => s.parentSpanContext?.spanId === parentId);
   assert.ok(root, 'the request span continues the client traceparent');
   assert.equal(root.spanContext().traceId, traceId);
   assert.equal(root.name, 'chat chat');
   assert.equal(root.kind, 1 /* SERVER */);
-  const children = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId).sort((a, b) => a.attributes['switchyard.attempt'] as number - (b.attributes['switchyard.attempt'] as number));
+  const children = spans
+    .filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId)
+    .sort((a, b) => (a.attributes['switchyard.attempt'] as number) - (b.attributes['switchyard.attempt'] as number));
   assert.equal(children.length, 2, 'one child span per attempt');
   const [failed, served] = children as [typeof root, typeof root];
 
@@ -120,7 +133,11 @@ type ReadableSpan = ReturnType<InMemorySpanExporter['getFinishedSpans']>[number]
  * as `conduct`, `backup` answering); the answer must be whole. Returns the request span and its
  * attempt spans in order.
  */
-async function tracedStream(prefix: string, conduct: Parameters<FaultyLlm['set']>[0], failover: Record<string, unknown> = {}): Promise<{ root: ReadableSpan; attempts: ReadableSpan[] }> {
+async function tracedStream(
+  prefix: string,
+  conduct: Parameters<FaultyLlm['set']>[0],
+  failover: Record<string, unknown> = {},
+): Promise<{ root: ReadableSpan; attempts: ReadableSpan[] }> {
   const [main, backup] = await Promise.all([startFaultyLlm(`${prefix}-main`, 'native'), startFaultyLlm(`${prefix}-backup`, 'native')]);
   main.set(conduct);
   backup.set({ do: 'answer' });
@@ -132,7 +149,14 @@ async function tracedStream(prefix: string, conduct: Parameters<FaultyLlm['set']
           { name: `${prefix}-main`, type: 'anthropic', base_url: main.url, api_key: 'sk-am', models: ['claude-main'] },
           { name: `${prefix}-backup`, type: 'anthropic', base_url: backup.url, api_key: 'sk-ab', models: ['claude-backup'] },
         ],
-        routing: { strategy: 'priority', providers: [{ name: `${prefix}-main`, priority: 1 }, { name: `${prefix}-backup`, priority: 2 }], failover },
+        routing: {
+          strategy: 'priority',
+          providers: [
+            { name: `${prefix}-main`, priority: 1 },
+            { name: `${prefix}-backup`, priority: 2 },
+          ],
+          failover,
+        },
         model_mapping: { chat: { [`${prefix}-main`]: 'claude-main', [`${prefix}-backup`]: 'claude-backup' } },
       },
     },
@@ -147,8 +171,13 @@ async function tracedStream(prefix: string, conduct: Parameters<FaultyLlm['set']
     for (let i = 0; i < 100 && !exporter.getFinishedSpans().some((s) => s.kind === 1); i++) await new Promise((r) => setTimeout(r, 20));
     const spans = exporter.getFinishedSpans();
     const root = spans.find((s) => s.kind === 1)!;
-    const attempts = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId).sort((a, b) => (a.attributes['switchyard.attempt'] as number) - (b.attributes['switchyard.attempt'] as number));
-    assert.deepEqual(attempts.map((a) => a.attributes['gen_ai.provider.name']), [`${prefix}-main`, `${prefix}-backup`]);
+    const attempts = spans
+      .filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId)
+      .sort((a, b) => (a.attributes['switchyard.attempt'] as number) - (b.attributes['switchyard.attempt'] as number));
+    assert.deepEqual(
+      attempts.map((a) => a.attributes['gen_ai.provider.name']),
+      [`${prefix}-main`, `${prefix}-backup`],
+    );
     return { root, attempts };
   } finally {
     await gateway.close();
@@ -174,7 +203,10 @@ test('an OpenAI stream: response id and the finish reason of every choice', asyn
   const chunk = (choices: unknown[]) => sse({ id: 'chatcmpl-streamed', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini-2024-07-18', choices });
   const upstream = await startUpstream({
     sse: [
-      chunk([{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }, { index: 1, delta: { role: 'assistant', content: 'Yo' }, finish_reason: null }]),
+      chunk([
+        { index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null },
+        { index: 1, delta: { role: 'assistant', content: 'Yo' }, finish_reason: null },
+      ]),
       chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]),
       chunk([{ index: 1, delta: {}, finish_reason: 'length' }]),
       'data: [DONE]\n\n',

@@ -88,7 +88,12 @@ interface Answer {
 }
 
 /** One request on a new connection (so the cluster may hand it to either worker). */
-function send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function send(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${base}${path}`, { method, agent: false, headers });
     req.on('response', (res) => {
@@ -108,7 +113,12 @@ async function chat(key: string, options: { model?: string; stream?: boolean; re
   const body = JSON.stringify({ model: options.model ?? 'sim-1', max_tokens: 8, stream: options.stream ?? false, messages: [{ role: 'user', content: 'hi' }] });
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(options.requestId ? { 'x-request-id': options.requestId } : {}) };
   const res = await send('POST', '/v1/chat/completions', headers, body);
-  return { status: res.status, worker: String(res.headers['x-switchyard-worker'] ?? ''), provider: String(res.headers['x-switchyard-provider'] ?? ''), body: res.body };
+  return {
+    status: res.status,
+    worker: String(res.headers['x-switchyard-worker'] ?? ''),
+    provider: String(res.headers['x-switchyard-provider'] ?? ''),
+    body: res.body,
+  };
 }
 
 const admin = () => adminClient(base);
@@ -125,7 +135,10 @@ const startedPids = () => [...stderr.matchAll(/"pid":(\d+)[^\n]*"msg":"worker st
 test('requests over new connections are served by both workers', async () => {
   const { key } = await createKey({ name: 'spread' });
   const answers = await Promise.all(Array.from({ length: 12 }, () => chat(key)));
-  assert.ok(answers.every((a) => a.status === 200), JSON.stringify(answers.map((a) => a.status)));
+  assert.ok(
+    answers.every((a) => a.status === 200),
+    JSON.stringify(answers.map((a) => a.status)),
+  );
   assert.deepEqual(new Set(answers.map((a) => a.worker)), new Set(['1', '2']));
 });
 
@@ -156,7 +169,10 @@ test('a revoked key is refused by both workers as soon as the revocation is answ
   assert.deepEqual(new Set(before.map((a) => a.worker)), new Set(['1', '2']));
   assert.equal((await admin()('POST', `/keys/${id}/revoke`)).status, 200);
   const afterRevoke = await Promise.all(Array.from({ length: 8 }, () => chat(key)));
-  assert.deepEqual(afterRevoke.map((a) => a.status), Array(8).fill(401));
+  assert.deepEqual(
+    afterRevoke.map((a) => a.status),
+    Array(8).fill(401),
+  );
   assert.deepEqual(new Set(afterRevoke.map((a) => a.worker)), new Set(['1', '2']));
 });
 
@@ -197,7 +213,10 @@ test('a crashed worker is logged and restarted; the gateway keeps serving', asyn
   await poll(async () => (/"signal":"SIGKILL"[^\n]*"msg":"worker exited; restarting it"/.test(stderr) ? true : undefined), 10_000, 50);
   await poll(async () => (startedPids().length >= 3 ? true : undefined), 20_000, 100);
   const answers = await Promise.all(Array.from({ length: 8 }, () => chat(key)));
-  assert.ok(answers.every((a) => a.status === 200), JSON.stringify(answers.map((a) => a.status)));
+  assert.ok(
+    answers.every((a) => a.status === 200),
+    JSON.stringify(answers.map((a) => a.status)),
+  );
   assert.equal(new Set(answers.map((a) => a.worker)).size, 2);
 });
 

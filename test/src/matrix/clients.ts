@@ -7,7 +7,18 @@ import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { assertSchema, schemas } from '../support/schemas.js';
 import {
-  ANTHROPIC_PRIOR_CALL_ID, DATA_URL, OPENAI_PRIOR_CALL_ID, PNG, PRIOR_ARGS, STREAMING, SYSTEM, TIME_SCHEMA, TOOL_RESULT, USER_TEXT, WEATHER_SCHEMA, WITH_TOOLS,
+  ANTHROPIC_PRIOR_CALL_ID,
+  DATA_URL,
+  OPENAI_PRIOR_CALL_ID,
+  PNG,
+  PRIOR_ARGS,
+  STREAMING,
+  SYSTEM,
+  TIME_SCHEMA,
+  TOOL_RESULT,
+  USER_TEXT,
+  WEATHER_SCHEMA,
+  WITH_TOOLS,
   type Scenario,
 } from './scenarios.js';
 import type { ClientKind } from './wire.js';
@@ -42,29 +53,59 @@ const ANTHROPIC_TOOLS: Anthropic.Tool[] = [
 function openAIRequest(scenario: Scenario, model: string): OpenAI.ChatCompletionCreateParamsNonStreaming {
   const user = USER_TEXT[scenario];
   const messages: OpenAI.ChatCompletionMessageParam[] =
-    scenario === 'text' ? [{ role: 'system', content: SYSTEM }, { role: 'user', content: user }]
-    : scenario === 'image' ? [{ role: 'user', content: [{ type: 'text', text: user }, { type: 'image_url', image_url: { url: DATA_URL } }] }]
-    : scenario === 'tool-result' ? [
-        { role: 'user', content: user },
-        { role: 'assistant', content: null, tool_calls: [{ id: OPENAI_PRIOR_CALL_ID, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify(PRIOR_ARGS) } }] },
-        { role: 'tool', tool_call_id: OPENAI_PRIOR_CALL_ID, content: TOOL_RESULT },
-      ]
-    : [{ role: 'user', content: user }];
+    scenario === 'text'
+      ? [
+          { role: 'system', content: SYSTEM },
+          { role: 'user', content: user },
+        ]
+      : scenario === 'image'
+        ? [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: user },
+                { type: 'image_url', image_url: { url: DATA_URL } },
+              ],
+            },
+          ]
+        : scenario === 'tool-result'
+          ? [
+              { role: 'user', content: user },
+              {
+                role: 'assistant',
+                content: null,
+                tool_calls: [{ id: OPENAI_PRIOR_CALL_ID, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify(PRIOR_ARGS) } }],
+              },
+              { role: 'tool', tool_call_id: OPENAI_PRIOR_CALL_ID, content: TOOL_RESULT },
+            ]
+          : [{ role: 'user', content: user }];
   return { model, messages, ...(WITH_TOOLS.has(scenario) ? { tools: OPENAI_TOOLS } : {}), ...(scenario === 'image' ? { max_completion_tokens: 5 } : {}) };
 }
 
 function anthropicRequest(scenario: Scenario, model: string): Anthropic.MessageCreateParamsNonStreaming {
   const user = USER_TEXT[scenario];
   const messages: Anthropic.MessageParam[] =
-    scenario === 'image' ? [{ role: 'user', content: [{ type: 'text', text: user }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] }]
-    : scenario === 'tool-result' ? [
-        { role: 'user', content: user },
-        { role: 'assistant', content: [{ type: 'tool_use', id: ANTHROPIC_PRIOR_CALL_ID, name: 'get_weather', input: PRIOR_ARGS }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: ANTHROPIC_PRIOR_CALL_ID, content: TOOL_RESULT }] },
-      ]
-    : [{ role: 'user', content: user }];
+    scenario === 'image'
+      ? [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: user },
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+            ],
+          },
+        ]
+      : scenario === 'tool-result'
+        ? [
+            { role: 'user', content: user },
+            { role: 'assistant', content: [{ type: 'tool_use', id: ANTHROPIC_PRIOR_CALL_ID, name: 'get_weather', input: PRIOR_ARGS }] },
+            { role: 'user', content: [{ type: 'tool_result', tool_use_id: ANTHROPIC_PRIOR_CALL_ID, content: TOOL_RESULT }] },
+          ]
+        : [{ role: 'user', content: user }];
   return {
-    model, messages, max_tokens: scenario === 'image' ? 5 : 256,
+    model,
+    messages,
+    max_tokens: scenario === 'image' ? 5 : 256,
     ...(scenario === 'text' ? { system: SYSTEM } : {}),
     ...(WITH_TOOLS.has(scenario) ? { tools: ANTHROPIC_TOOLS } : {}),
   };
@@ -123,7 +164,10 @@ function fromMessage(message: Anthropic.Message, provider: string | null): Clien
     text: message.content.map((b) => (b.type === 'text' ? b.text : '')).join(''),
     toolCalls: message.content.flatMap((b) => (b.type === 'tool_use' ? [{ id: b.id, name: b.name, args: b.input }] : [])),
     stop: message.stop_reason,
-    usage: usage && { input: usage.input_tokens + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0), output: usage.output_tokens },
+    usage: usage && {
+      input: usage.input_tokens + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0),
+      output: usage.output_tokens,
+    },
     provider,
   };
 }

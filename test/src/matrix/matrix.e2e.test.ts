@@ -41,7 +41,13 @@ async function runCell(kind: ClientKind, providerName: string, scenario: Scenari
   const provider = byName.get(providerName)!;
   const meaning = MEANINGS[scenario];
   const priorId = PRIOR_CALL_ID[kind];
-  const ctx: CellContext = { scenario, client: kind, stream: STREAMING.has(scenario), model: provider.model, priorCallId: provider.mapCallId ? provider.mapCallId(priorId) : priorId };
+  const ctx: CellContext = {
+    scenario,
+    client: kind,
+    stream: STREAMING.has(scenario),
+    model: provider.model,
+    priorCallId: provider.mapCallId ? provider.mapCallId(priorId) : priorId,
+  };
   provider.upstream.respond(provider.wire.reply(meaning, ctx));
   const before = provider.upstream.requests.length;
 
@@ -59,7 +65,11 @@ async function runCell(kind: ClientKind, providerName: string, scenario: Scenari
   assert.equal(result.provider, provider.name);
   const expectedText = meaning.toolCalls.length && provider.wire.textDroppedWithTools ? '' : meaning.text;
   assert.equal(result.text, expectedText, 'text');
-  assert.deepEqual(result.toolCalls.map((c) => c.name), meaning.toolCalls.map((c) => c.name), 'tool names');
+  assert.deepEqual(
+    result.toolCalls.map((c) => c.name),
+    meaning.toolCalls.map((c) => c.name),
+    'tool names',
+  );
   result.toolCalls.forEach((call, i) => assert.deepEqual(call.args, meaning.toolCalls[i]!.args, `arguments of ${call.name}`));
   const ids = result.toolCalls.map((c) => c.id);
   if (provider.wire.toolCallIds) assert.deepEqual(ids, provider.wire.toolCallIds.slice(0, ids.length), 'the upstream tool-call ids are kept');

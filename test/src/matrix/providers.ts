@@ -60,9 +60,13 @@ async function startTokenEndpoint(publicKey: import('node:crypto').KeyObject, em
     const form = new URLSearchParams(req.raw);
     const jwt = form.get('assertion') ?? '';
     const [h, p, s] = jwt.split('.');
-    const valid = form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:jwt-bearer' && !!h && !!p && !!s
-      && createVerify('RSA-SHA256').update(`${h}.${p}`).verify(publicKey, Buffer.from(s, 'base64url'))
-      && JSON.parse(Buffer.from(p, 'base64url').toString()).iss === email;
+    const valid =
+      form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:jwt-bearer' &&
+      !!h &&
+      !!p &&
+      !!s &&
+      createVerify('RSA-SHA256').update(`${h}.${p}`).verify(publicKey, Buffer.from(s, 'base64url')) &&
+      JSON.parse(Buffer.from(p, 'base64url').toString()).iss === email;
     if (!valid) return { status: 400, json: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' } };
     grants++;
     return { json: { access_token: VERTEX_TOKEN, expires_in: 3599, token_type: 'Bearer' } };
@@ -79,12 +83,18 @@ export async function startProviders(): Promise<RunningProviders> {
 
   const providers: MatrixProvider[] = [
     {
-      name: 'openai', model: 'gpt-4o-mini', wire: openAIWire('openai'), upstream: openai,
+      name: 'openai',
+      model: 'gpt-4o-mini',
+      wire: openAIWire('openai'),
+      upstream: openai,
       config: { type: 'openai', base_url: `${openai.url}/v1`, api_key: KEYS.openai },
       checkTransport: (r) => (openAIPath('/v1')(r), bearer(KEYS.openai)(r)),
     },
     {
-      name: 'azure', model: 'gpt-4o', wire: openAIWire('azure'), upstream: azure,
+      name: 'azure',
+      model: 'gpt-4o',
+      wire: openAIWire('azure'),
+      upstream: azure,
       config: { type: 'azure', base_url: azure.url, api_key: KEYS.azure, deployments: { 'gpt-4o': 'gpt4o-prod' }, api_version: AZURE_VERSION },
       checkTransport: (r) => {
         assert.equal(r.path, `/openai/deployments/gpt4o-prod/chat/completions?api-version=${AZURE_VERSION}`);
@@ -93,7 +103,10 @@ export async function startProviders(): Promise<RunningProviders> {
       },
     },
     {
-      name: 'anthropic', model: 'claude-sonnet-4-5', wire: anthropicWire(), upstream: anthropic,
+      name: 'anthropic',
+      model: 'claude-sonnet-4-5',
+      wire: anthropicWire(),
+      upstream: anthropic,
       config: { type: 'anthropic', base_url: anthropic.url, api_key: KEYS.anthropic },
       checkTransport: (r, ctx) => {
         assert.equal(r.path, '/v1/messages');
@@ -104,7 +117,10 @@ export async function startProviders(): Promise<RunningProviders> {
       },
     },
     {
-      name: 'gemini', model: 'gemini-2.0-flash', wire: googleWire(), upstream: gemini,
+      name: 'gemini',
+      model: 'gemini-2.0-flash',
+      wire: googleWire(),
+      upstream: gemini,
       config: { type: 'gemini', base_url: `${gemini.url}/v1beta`, api_key: KEYS.gemini },
       checkTransport: (r, ctx) => {
         googlePath('/v1beta', 'gemini-2.0-flash')(r, ctx);
@@ -113,10 +129,24 @@ export async function startProviders(): Promise<RunningProviders> {
       },
     },
     {
-      name: 'vertex', model: 'gemini-2.5-flash', wire: googleWire(), upstream: vertex,
+      name: 'vertex',
+      model: 'gemini-2.5-flash',
+      wire: googleWire(),
+      upstream: vertex,
       config: {
-        type: 'vertex', base_url: vertex.url, project_id: 'matrix-proj', location: 'europe-west4', token_url: `${token.upstream.url}/token`,
-        credentials: { type: 'service_account', project_id: 'matrix-proj', private_key_id: 'kid-matrix', client_email: email, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }), token_uri: 'https://oauth2.googleapis.com/token' },
+        type: 'vertex',
+        base_url: vertex.url,
+        project_id: 'matrix-proj',
+        location: 'europe-west4',
+        token_url: `${token.upstream.url}/token`,
+        credentials: {
+          type: 'service_account',
+          project_id: 'matrix-proj',
+          private_key_id: 'kid-matrix',
+          client_email: email,
+          private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+          token_uri: 'https://oauth2.googleapis.com/token',
+        },
       },
       checkTransport: (r, ctx) => {
         googlePath('/v1/projects/matrix-proj/locations/europe-west4/publishers/google', 'gemini-2.5-flash')(r, ctx);
@@ -125,17 +155,27 @@ export async function startProviders(): Promise<RunningProviders> {
       },
     },
     {
-      name: 'mistral', model: 'pixtral-large-latest', wire: openAIWire('mistral'), upstream: mistral, mapCallId: mistralToolCallId,
+      name: 'mistral',
+      model: 'pixtral-large-latest',
+      wire: openAIWire('mistral'),
+      upstream: mistral,
+      mapCallId: mistralToolCallId,
       config: { type: 'mistral', base_url: `${mistral.url}/v1`, api_key: KEYS.mistral },
       checkTransport: (r) => (openAIPath('/v1')(r), bearer(KEYS.mistral)(r)),
     },
     {
-      name: 'cohere', model: 'command-a-vision-07-2025', wire: cohereWire(), upstream: cohere,
+      name: 'cohere',
+      model: 'command-a-vision-07-2025',
+      wire: cohereWire(),
+      upstream: cohere,
       config: { type: 'cohere', base_url: cohere.url, api_key: KEYS.cohere },
       checkTransport: (r) => (assert.equal(r.path, '/v2/chat'), bearer(KEYS.cohere)(r)),
     },
     {
-      name: 'vllm', model: 'qwen2.5-vl-7b-instruct', wire: openAIWire('vllm'), upstream: vllm,
+      name: 'vllm',
+      model: 'qwen2.5-vl-7b-instruct',
+      wire: openAIWire('vllm'),
+      upstream: vllm,
       config: { type: 'vllm', base_url: `${vllm.url}/v1`, api_key: KEYS.vllm },
       checkTransport: (r) => (openAIPath('/v1')(r), bearer(KEYS.vllm)(r)),
     },

@@ -33,7 +33,11 @@ export const ANTHROPIC_PRIOR_CALL_ID = 'toolu_01A09q90qw90lq917835lq9';
 export const PRIOR_ARGS = { city: 'Paris' };
 export const TOOL_RESULT = '{"temp_c":18}';
 
-export const WEATHER_SCHEMA = { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } }, required: ['city'] };
+export const WEATHER_SCHEMA = {
+  type: 'object',
+  properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
+  required: ['city'],
+};
 export const TIME_SCHEMA = { type: 'object', properties: { timezone: { type: 'string' } }, required: ['timezone'] };
 
 const TOOL_ANSWER: Meaning = {

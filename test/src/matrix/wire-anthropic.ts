@@ -14,18 +14,46 @@ export function anthropicWire(): Wire {
     ...(m.text ? [{ type: 'text', text: m.text }] : []),
     ...m.toolCalls.map((c, i) => ({ type: 'tool_use', id: IDS[i]!, name: c.name, input: c.args })),
   ];
-  const usage = (input: number, output: number) => ({ input_tokens: input, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output, service_tier: 'standard' });
+  const usage = (input: number, output: number) => ({
+    input_tokens: input,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: output,
+    service_tier: 'standard',
+  });
 
   function json(m: Meaning, ctx: CellContext): Reply {
     return {
-      json: { id: 'msg_01XFDUDYJgAACzvnptvVoYEL', type: 'message', role: 'assistant', model: ctx.model, content: blocks(m), stop_reason: STOP[m.stop], stop_sequence: null, usage: usage(m.usage.input, m.usage.output) },
+      json: {
+        id: 'msg_01XFDUDYJgAACzvnptvVoYEL',
+        type: 'message',
+        role: 'assistant',
+        model: ctx.model,
+        content: blocks(m),
+        stop_reason: STOP[m.stop],
+        stop_sequence: null,
+        usage: usage(m.usage.input, m.usage.output),
+      },
       headers: { 'anthropic-ratelimit-requests-remaining': '41' },
     };
   }
 
   function stream(m: Meaning, ctx: CellContext): Reply {
     const ev = (type: string, data: Record<string, unknown>) => sse({ type, ...data }, type);
-    const frames = [ev('message_start', { message: { id: 'msg_019Q1hrJbZG26Fb9BQhrkHEr', type: 'message', role: 'assistant', model: ctx.model, content: [], stop_reason: null, stop_sequence: null, usage: usage(m.usage.input, 1) } })];
+    const frames = [
+      ev('message_start', {
+        message: {
+          id: 'msg_019Q1hrJbZG26Fb9BQhrkHEr',
+          type: 'message',
+          role: 'assistant',
+          model: ctx.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: usage(m.usage.input, 1),
+        },
+      }),
+    ];
     let index = 0;
     if (m.text) {
       frames.push(ev('content_block_start', { index, content_block: { type: 'text', text: '' } }), ev('ping', {}));
@@ -36,7 +64,8 @@ export function anthropicWire(): Wire {
     m.toolCalls.forEach((c, i) => {
       frames.push(ev('content_block_start', { index, content_block: { type: 'tool_use', id: IDS[i], name: c.name, input: {} } }));
       frames.push(ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } }));
-      for (const p of pieces(JSON.stringify(c.args), 3)) frames.push(ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: p } }));
+      for (const p of pieces(JSON.stringify(c.args), 3))
+        frames.push(ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: p } }));
       frames.push(ev('content_block_stop', { index }));
       index++;
     });
@@ -54,10 +83,16 @@ export function anthropicWire(): Wire {
     assert.equal(textOf(messages[0]!.content), USER_TEXT[ctx.scenario]);
     if (ctx.scenario === 'text') {
       assert.equal(textOf(body.system), SYSTEM);
-      assert.deepEqual(messages.map((msg) => msg.role), ['user']);
+      assert.deepEqual(
+        messages.map((msg) => msg.role),
+        ['user'],
+      );
     }
     if (ctx.scenario === 'tool-result') {
-      assert.deepEqual(messages.map((msg) => msg.role), ['user', 'assistant', 'user']);
+      assert.deepEqual(
+        messages.map((msg) => msg.role),
+        ['user', 'assistant', 'user'],
+      );
       const use = (messages[1]!.content as Record<string, any>[]).find((b) => b.type === 'tool_use');
       assert.deepEqual(use, { type: 'tool_use', id: ctx.priorCallId, name: 'get_weather', input: PRIOR_ARGS });
       const result = (messages[2]!.content as Record<string, any>[]).find((b) => b.type === 'tool_result');

@@ -11,7 +11,10 @@ const FINISH = { end: 'COMPLETE', tool: 'TOOL_CALL', length: 'MAX_TOKENS' } as c
 const IDS = ['get_weather_nsz5zm3w56q3', 'get_time_0fp3sy6rcj3m'];
 
 export function cohereWire(): Wire {
-  const usage = (m: Meaning) => ({ billed_units: { input_tokens: m.usage.input, output_tokens: m.usage.output }, tokens: { input_tokens: m.usage.input + 800, output_tokens: m.usage.output + 40 } });
+  const usage = (m: Meaning) => ({
+    billed_units: { input_tokens: m.usage.input, output_tokens: m.usage.output },
+    tokens: { input_tokens: m.usage.input + 800, output_tokens: m.usage.output + 40 },
+  });
 
   function json(m: Meaning): Reply {
     const message: Record<string, unknown> = { role: 'assistant' };
@@ -24,12 +27,20 @@ export function cohereWire(): Wire {
 
   function stream(m: Meaning): Reply {
     const ev = (type: string, data: Record<string, unknown> = {}) => sse({ type, ...data }, type);
-    const frames = [ev('message-start', { id: '29f14a5a-11de-4cae-9800-25e4747408ea', delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } } })];
+    const frames = [
+      ev('message-start', {
+        id: '29f14a5a-11de-4cae-9800-25e4747408ea',
+        delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } },
+      }),
+    ];
     if (m.toolCalls.length) {
       for (const p of pieces(m.text, 2)) frames.push(ev('tool-plan-delta', { delta: { message: { tool_plan: p } } }));
       m.toolCalls.forEach((c, index) => {
-        frames.push(ev('tool-call-start', { index, delta: { message: { tool_calls: { id: IDS[index], type: 'function', function: { name: c.name, arguments: '' } } } } }));
-        for (const p of pieces(JSON.stringify(c.args), 3)) frames.push(ev('tool-call-delta', { index, delta: { message: { tool_calls: { function: { arguments: p } } } } }));
+        frames.push(
+          ev('tool-call-start', { index, delta: { message: { tool_calls: { id: IDS[index], type: 'function', function: { name: c.name, arguments: '' } } } } }),
+        );
+        for (const p of pieces(JSON.stringify(c.args), 3))
+          frames.push(ev('tool-call-delta', { index, delta: { message: { tool_calls: { function: { arguments: p } } } } }));
         frames.push(ev('tool-call-end', { index }));
       });
     } else {
@@ -47,9 +58,16 @@ export function cohereWire(): Wire {
     const messages = body.messages as Record<string, any>[];
     const user = messages.find((msg) => msg.role === 'user')!;
     assert.equal(textOf(user.content), USER_TEXT[ctx.scenario]);
-    if (ctx.scenario === 'text') assert.deepEqual(messages as unknown, [{ role: 'system', content: SYSTEM }, { role: 'user', content: USER_TEXT.text }]);
+    if (ctx.scenario === 'text')
+      assert.deepEqual(messages as unknown, [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: USER_TEXT.text },
+      ]);
     if (ctx.scenario === 'tool-result') {
-      assert.deepEqual(messages.map((msg) => msg.role), ['user', 'assistant', 'tool']);
+      assert.deepEqual(
+        messages.map((msg) => msg.role),
+        ['user', 'assistant', 'tool'],
+      );
       const [call] = messages[1]!.tool_calls;
       assert.equal(call.id, ctx.priorCallId);
       assert.equal(call.function.name, 'get_weather');
@@ -58,7 +76,10 @@ export function cohereWire(): Wire {
       assert.deepEqual(JSON.parse(textOf(messages[2]!.content)), { temp_c: 18 });
     }
     if (ctx.scenario === 'image') {
-      assert.ok((user.content as Record<string, any>[]).some((p) => p.type === 'image_url' && p.image_url.url === DATA_URL), 'the image reaches Cohere as an image_url part');
+      assert.ok(
+        (user.content as Record<string, any>[]).some((p) => p.type === 'image_url' && p.image_url.url === DATA_URL),
+        'the image reaches Cohere as an image_url part',
+      );
     }
     if (WITH_TOOLS.has(ctx.scenario)) assert.ok((body.tools as Record<string, any>[]).some((t) => t.function?.name === 'get_weather'));
     assert.equal(body.stream === true, ctx.stream);

@@ -24,8 +24,20 @@ export function googleWire(): Wire {
   }
 
   function stream(m: Meaning, ctx: CellContext): Reply {
-    const frames = pieces(m.text, 2).map((text) => frame({ candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: m.usage.input, totalTokenCount: m.usage.input }, ...common(ctx) }));
-    frames.push(frame({ candidates: [{ content: { parts: callParts(m).length ? callParts(m) : [{ text: '' }], role: 'model' }, finishReason: FINISH[m.stop], index: 0 }], usageMetadata: usage(m), ...common(ctx) }));
+    const frames = pieces(m.text, 2).map((text) =>
+      frame({
+        candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0 }],
+        usageMetadata: { promptTokenCount: m.usage.input, totalTokenCount: m.usage.input },
+        ...common(ctx),
+      }),
+    );
+    frames.push(
+      frame({
+        candidates: [{ content: { parts: callParts(m).length ? callParts(m) : [{ text: '' }], role: 'model' }, finishReason: FINISH[m.stop], index: 0 }],
+        usageMetadata: usage(m),
+        ...common(ctx),
+      }),
+    );
     return { sse: frames };
   }
 
@@ -41,7 +53,10 @@ export function googleWire(): Wire {
       assert.equal(contents.length, 1);
     }
     if (ctx.scenario === 'tool-result') {
-      assert.deepEqual(contents.map((c) => c.role), ['user', 'model', 'user']);
+      assert.deepEqual(
+        contents.map((c) => c.role),
+        ['user', 'model', 'user'],
+      );
       assert.deepEqual(contents[1]!.parts, [{ functionCall: { name: 'get_weather', args: PRIOR_ARGS } }]);
       // Gemini has no call ids: the result is matched by name, looked up from the call's id.
       assert.deepEqual(contents[2]!.parts, [{ functionResponse: { name: 'get_weather', response: { temp_c: 18 } } }]);

@@ -20,11 +20,17 @@ const IDS: Record<OpenAIDialect, string[]> = {
   vllm: ['chatcmpl-tool-5b1f2c7d9e', 'chatcmpl-tool-8a3e4b6c0d'],
   mistral: ['D681PevKs', 'Q2w9ErT5y'],
 };
-const AZURE_FILTER = { hate: { filtered: false, severity: 'safe' }, self_harm: { filtered: false, severity: 'safe' }, sexual: { filtered: false, severity: 'safe' }, violence: { filtered: false, severity: 'safe' } };
+const AZURE_FILTER = {
+  hate: { filtered: false, severity: 'safe' },
+  self_harm: { filtered: false, severity: 'safe' },
+  sexual: { filtered: false, severity: 'safe' },
+  violence: { filtered: false, severity: 'safe' },
+};
 
 export function openAIWire(dialect: OpenAIDialect): Wire {
   const ids = IDS[dialect];
-  const toolCalls = (m: Meaning) => m.toolCalls.map((c, i) => ({ id: ids[i]!, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } }));
+  const toolCalls = (m: Meaning) =>
+    m.toolCalls.map((c, i) => ({ id: ids[i]!, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } }));
   const usage = (m: Meaning) => ({ prompt_tokens: m.usage.input, completion_tokens: m.usage.output, total_tokens: m.usage.input + m.usage.output });
 
   function json(m: Meaning, ctx: CellContext): Reply {
@@ -41,7 +47,14 @@ export function openAIWire(dialect: OpenAIDialect): Wire {
       choice.stop_reason = null;
     }
     if (dialect === 'azure') choice.content_filter_results = AZURE_FILTER;
-    const body: Record<string, unknown> = { id: `chatcmpl-${dialect}-1`, object: 'chat.completion', created: 1_750_000_000, model: ctx.model, choices: [choice], usage: usage(m) };
+    const body: Record<string, unknown> = {
+      id: `chatcmpl-${dialect}-1`,
+      object: 'chat.completion',
+      created: 1_750_000_000,
+      model: ctx.model,
+      choices: [choice],
+      usage: usage(m),
+    };
     if (dialect === 'openai') Object.assign(body, { service_tier: 'default', system_fingerprint: 'fp_b376dfbbd5' });
     if (dialect === 'azure') body.prompt_filter_results = [{ prompt_index: 0, content_filter_results: AZURE_FILTER }];
     return { json: body, headers: { 'x-ratelimit-remaining-requests': '99' } };
@@ -50,10 +63,18 @@ export function openAIWire(dialect: OpenAIDialect): Wire {
   function stream(m: Meaning, ctx: CellContext): Reply {
     const base = { id: `chatcmpl-${dialect}-s1`, object: 'chat.completion.chunk', created: 1_750_000_000, model: ctx.model };
     const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
-      sse({ ...base, ...(dialect === 'openai' ? { system_fingerprint: 'fp_b376dfbbd5' } : {}), choices: [{ index: 0, delta, ...(dialect === 'mistral' ? {} : { logprobs: null }), finish_reason: finish }], ...extra });
+      sse({
+        ...base,
+        ...(dialect === 'openai' ? { system_fingerprint: 'fp_b376dfbbd5' } : {}),
+        choices: [{ index: 0, delta, ...(dialect === 'mistral' ? {} : { logprobs: null }), finish_reason: finish }],
+        ...extra,
+      });
     const frames: string[] = [];
     // Azure announces its prompt filtering in a first chunk with no choices.
-    if (dialect === 'azure') frames.push(sse({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: AZURE_FILTER }] }));
+    if (dialect === 'azure')
+      frames.push(
+        sse({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: AZURE_FILTER }] }),
+      );
     frames.push(chunk({ role: 'assistant', content: '' }));
     for (const p of pieces(m.text, 2)) frames.push(chunk({ content: p }));
     m.toolCalls.forEach((c, index) => {
@@ -79,11 +100,17 @@ export function openAIWire(dialect: OpenAIDialect): Wire {
     const user = messages.find((msg) => msg.role === 'user')!;
     assert.equal(textOf(user.content), USER_TEXT[ctx.scenario]);
     if (ctx.scenario === 'text') {
-      assert.deepEqual(messages.map((msg) => msg.role), ['system', 'user']);
+      assert.deepEqual(
+        messages.map((msg) => msg.role),
+        ['system', 'user'],
+      );
       assert.equal(textOf(messages[0]!.content), SYSTEM);
     }
     if (ctx.scenario === 'tool-result') {
-      assert.deepEqual(messages.map((msg) => msg.role), ['user', 'assistant', 'tool']);
+      assert.deepEqual(
+        messages.map((msg) => msg.role),
+        ['user', 'assistant', 'tool'],
+      );
       const [call] = messages[1]!.tool_calls;
       assert.equal(call.id, ctx.priorCallId);
       assert.equal(call.type, 'function');
@@ -95,7 +122,10 @@ export function openAIWire(dialect: OpenAIDialect): Wire {
     if (ctx.scenario === 'image') {
       const parts = user.content as Record<string, any>[];
       assert.ok(Array.isArray(parts), 'image input is sent as content parts');
-      assert.ok(parts.some((p) => p.type === 'image_url' && p.image_url.url === DATA_URL), 'the image reaches the upstream as an image_url data URL');
+      assert.ok(
+        parts.some((p) => p.type === 'image_url' && p.image_url.url === DATA_URL),
+        'the image reaches the upstream as an image_url data URL',
+      );
     }
     if (WITH_TOOLS.has(ctx.scenario)) {
       const names = (body.tools as Record<string, any>[]).map((t) => t.type === 'function' && t.function.name);

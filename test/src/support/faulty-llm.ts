@@ -61,20 +61,29 @@ export async function startFaultyLlm(name: string, initialStyle: PrefillStyle = 
     const last = messages[messages.length - 1];
     const trailingAssistant = last?.role === 'assistant';
     const lastText = typeof last?.content === 'string' ? last.content : Array.isArray(last?.content) ? last.content.map((b: any) => b.text ?? '').join('') : '';
-    const honoured = trailingAssistant && (
-      prefillStyle === 'native'
-      || (prefillStyle === 'continue_final_message' && body.continue_final_message === true && body.add_generation_prompt === false)
-      || (prefillStyle === 'prefix' && last.prefix === true));
+    const honoured =
+      trailingAssistant &&
+      (prefillStyle === 'native' ||
+        (prefillStyle === 'continue_final_message' && body.continue_final_message === true && body.add_generation_prompt === false) ||
+        (prefillStyle === 'prefix' && last.prefix === true));
     const request: LlmRequest = {
-      path: req.url ?? '', headers: req.headers, body, trailingAssistant, ...(honoured ? { prefill: lastText } : {}),
+      path: req.url ?? '',
+      headers: req.headers,
+      body,
+      trailingAssistant,
+      ...(honoured ? { prefill: lastText } : {}),
       closed: new Promise((r) => res.on('close', () => r())),
     };
     requests.push(request);
     const anthropic = (req.url ?? '').endsWith('/messages');
     if (trailingAssistant && prefillStyle === 'reject') {
-      return status(res, 400, anthropic
-        ? { type: 'error', error: { type: 'invalid_request_error', message: 'This model does not support assistant message prefill.' } }
-        : { error: { message: 'Assistant message prefill is not supported.', type: 'invalid_request_error', code: null, param: 'messages' } });
+      return status(
+        res,
+        400,
+        anthropic
+          ? { type: 'error', error: { type: 'invalid_request_error', message: 'This model does not support assistant message prefill.' } }
+          : { error: { message: 'Assistant message prefill is not supported.', type: 'invalid_request_error', code: null, param: 'messages' } },
+      );
     }
     await play(conduct(request, count++), request, anthropic, res);
   });
@@ -159,31 +168,48 @@ async function play(c: Conduct, req: LlmRequest, anthropic: boolean, res: Server
 
 function openaiWire(model: string, includeUsage: boolean) {
   const base = { id: 'chatcmpl-faulty', object: 'chat.completion.chunk', created: 1_760_000_000, model };
-  const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const chunk = (delta: unknown, finish: string | null = null) =>
+    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   return {
     open: () => chunk({ role: 'assistant', content: '' }),
     text: (t: string) => chunk({ content: t }),
-    close: (n: number) => chunk({}, 'stop')
-      + (includeUsage ? `data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 9, completion_tokens: n, total_tokens: 9 + n } })}\n\n` : '')
-      + 'data: [DONE]\n\n',
+    close: (n: number) =>
+      chunk({}, 'stop') +
+      (includeUsage ? `data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 9, completion_tokens: n, total_tokens: 9 + n } })}\n\n` : '') +
+      'data: [DONE]\n\n',
   };
 }
 
 function anthropicWire(model: string) {
   const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
   return {
-    open: () => ev('message_start', { message: { id: 'msg_faulty', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 9, output_tokens: 1 } } })
-      + ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    open: () =>
+      ev('message_start', {
+        message: {
+          id: 'msg_faulty',
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 9, output_tokens: 1 },
+        },
+      }) + ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
     text: (t: string) => ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: t } }),
-    close: (n: number) => ev('content_block_stop', { index: 0 })
-      + ev('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: n } })
-      + ev('message_stop', {}),
+    close: (n: number) =>
+      ev('content_block_stop', { index: 0 }) +
+      ev('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: n } }) +
+      ev('message_stop', {}),
   };
 }
 
 function openaiCompletion(model: string, text: string, n: number) {
   return {
-    id: 'chatcmpl-faulty', object: 'chat.completion', created: 1_760_000_000, model,
+    id: 'chatcmpl-faulty',
+    object: 'chat.completion',
+    created: 1_760_000_000,
+    model,
     choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
     usage: { prompt_tokens: 9, completion_tokens: n, total_tokens: 9 + n },
   };
@@ -191,7 +217,13 @@ function openaiCompletion(model: string, text: string, n: number) {
 
 function anthropicMessage(model: string, text: string, n: number) {
   return {
-    id: 'msg_faulty', type: 'message', role: 'assistant', model, content: [{ type: 'text', text }],
-    stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 9, output_tokens: n },
+    id: 'msg_faulty',
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 9, output_tokens: n },
   };
 }

@@ -13,7 +13,10 @@ export function Dialog({ title, onClose, children, wide }) {
     return () => dialog?.open && dialog.close();
   }, []);
   const id = `dialog-${title.replace(/\W+/g, '-').toLowerCase()}`;
-  return html`<dialog ref=${ref} class=${wide ? 'wide' : ''} aria-labelledby=${id} onCancel=${(e) => { e.preventDefault(); onClose(); }}>
+  return html`<dialog ref=${ref} class=${wide ? 'wide' : ''} aria-labelledby=${id} onCancel=${(e) => {
+    e.preventDefault();
+    onClose();
+  }}>
     <h2 id=${id}>${title}</h2>
     ${children}
   </dialog>`;

@@ -6,7 +6,8 @@ import { Badge } from './bits.js';
 export function FallbackPath({ attempts }) {
   if (!attempts?.length) return html`<span class="muted">no attempt</span>`;
   return html`<span class="path">${attempts.map(
-    (a, i) => html`${i ? html`<span aria-hidden="true"> → </span>` : null}<span class=${a.outcome === 'success' ? 'ok' : 'bad'}>${a.provider}/${a.model} ${a.outcome === 'success' ? '✓' : '✕'}</span>`,
+    (a, i) =>
+      html`${i ? html`<span aria-hidden="true"> → </span>` : null}<span class=${a.outcome === 'success' ? 'ok' : 'bad'}>${a.provider}/${a.model} ${a.outcome === 'success' ? '✓' : '✕'}</span>`,
   )}</span>`;
 }
 

@@ -14,7 +14,11 @@ function ListField({ name, legend, hint, value }) {
 
 function readList(form, name) {
   if (form.elements.namedItem(`${name}-mode`).value !== 'only') return null;
-  return form.elements.namedItem(name).value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+  return form.elements
+    .namedItem(name)
+    .value.split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**

@@ -29,7 +29,8 @@ export function toRouting({ mode, active, targets, rules, rulesText }) {
     const parsed = rules ? rowsToRules(rules) : JSON.parse(rulesText || '{}');
     return { active, strategy: 'rules', rules: parsed.rules ?? [], ...(parsed.default ? { default: parsed.default } : {}) };
   }
-  if (mode === 'split') return { active, strategy: 'weighted', targets: clean.map((t) => ({ provider: t.provider, model: t.model, weight: Number(t.weight) || 0 })) };
+  if (mode === 'split')
+    return { active, strategy: 'weighted', targets: clean.map((t) => ({ provider: t.provider, model: t.model, weight: Number(t.weight) || 0 })) };
   const chain = mode === 'single' ? clean.slice(0, 1) : clean;
   return { active, strategy: 'fallback', targets: chain.map((t, i) => ({ provider: t.provider, model: t.model, priority: i })) };
 }
@@ -49,16 +50,24 @@ function TargetRow({ target, index, count, models, mode, onChange, onMove, onRem
         ${models.map((m) => html`<option value=${targetKey(m)}>${m.model} (${m.provider})</option>`)}
       </select>
     </span>
-    ${mode === 'split'
-      ? html`<span class="field weight"><label for=${`weight-${index}`}>Weight</label><input id=${`weight-${index}`} type="number" min="0" step="1" value=${target.weight ?? 1} onInput=${(e) => onChange({ ...target, weight: e.currentTarget.value })} /></span>`
-      : null}
-    ${mode !== 'single'
-      ? html`<span class="row-actions">
-          ${mode === 'fallback' ? html`<button type="button" class="small" disabled=${index === 0} onClick=${() => onMove(-1)} aria-label=${`Move step ${index + 1} up`}>↑</button>
-            <button type="button" class="small" disabled=${index === count - 1} onClick=${() => onMove(1)} aria-label=${`Move step ${index + 1} down`}>↓</button>` : null}
+    ${
+      mode === 'split'
+        ? html`<span class="field weight"><label for=${`weight-${index}`}>Weight</label><input id=${`weight-${index}`} type="number" min="0" step="1" value=${target.weight ?? 1} onInput=${(e) => onChange({ ...target, weight: e.currentTarget.value })} /></span>`
+        : null
+    }
+    ${
+      mode !== 'single'
+        ? html`<span class="row-actions">
+          ${
+            mode === 'fallback'
+              ? html`<button type="button" class="small" disabled=${index === 0} onClick=${() => onMove(-1)} aria-label=${`Move step ${index + 1} up`}>↑</button>
+            <button type="button" class="small" disabled=${index === count - 1} onClick=${() => onMove(1)} aria-label=${`Move step ${index + 1} down`}>↓</button>`
+              : null
+          }
           <button type="button" class="small" onClick=${onRemove} aria-label=${`Remove ${label.toLowerCase()}`}>✕</button>
         </span>`
-      : null}
+        : null
+    }
   </li>`;
 }
 
@@ -67,7 +76,9 @@ export function RoutingEditor({ routing, models, onSave }) {
   const [mode, setMode] = useState(modeOf(routing));
   const [active, setActive] = useState(routing?.active ?? true);
   const [targets, setTargets] = useState(routing?.targets?.length ? routing.targets.map((t) => ({ ...t })) : [{ provider: '', model: '' }]);
-  const [rulesText, setRulesText] = useState(JSON.stringify({ rules: routing?.rules ?? [], ...(routing?.default ? { default: routing.default } : {}) }, null, 2));
+  const [rulesText, setRulesText] = useState(
+    JSON.stringify({ rules: routing?.rules ?? [], ...(routing?.default ? { default: routing.default } : {}) }, null, 2),
+  );
   const [message, setMessage] = useState(null);
   // Rows when the stored rules fit them, else JSON; switching to JSON carries the rows over.
   const [rules, setRules] = useState(() => rulesToRows(routing) ?? undefined);
@@ -109,22 +120,30 @@ export function RoutingEditor({ routing, models, onSave }) {
     <fieldset class="modes"><legend>Mode</legend>
       ${MODES.map(([value, label]) => html`<label class="radio"><input type="radio" name="routing-mode" value=${value} checked=${mode === value} onChange=${() => setMode(value)} /> ${label}</label>`)}
     </fieldset>
-    ${mode === 'rules'
-      ? html`<label class="switch"><input type="checkbox" checked=${!rules} onChange=${(e) => asJson(e.currentTarget.checked)} /> Edit as JSON</label>
-        ${rules
-          ? html`<${RulesEditor} value=${rules} models=${models} onChange=${setRules} />`
-          : html`<label>Rules and default (JSON)
+    ${
+      mode === 'rules'
+        ? html`<label class="switch"><input type="checkbox" checked=${!rules} onChange=${(e) => asJson(e.currentTarget.checked)} /> Edit as JSON</label>
+        ${
+          rules
+            ? html`<${RulesEditor} value=${rules} models=${models} onChange=${setRules} />`
+            : html`<label>Rules and default (JSON)
           <textarea rows="10" spellcheck="false" value=${rulesText} onInput=${(e) => setRulesText(e.currentTarget.value)}></textarea>
         </label>
-        <p class="hint">Each rule: <code>{"name", "when": {"field": "model" | "header.x-tier" | "metadata.team", "op": "eq", "value"}, "targets": [{"provider", "model"}]}</code>. The first matching rule wins; <code>default</code> applies otherwise.</p>`}`
-      : html`<ol class="targets">
-          ${shown.map((t, i) => html`<${TargetRow} target=${t} index=${i} count=${shown.length} models=${models} mode=${mode}
-            onChange=${(next) => update(i, next)} onMove=${(d) => move(i, d)} onRemove=${() => setTargets(targets.filter((_, j) => j !== i))} />`)}
+        <p class="hint">Each rule: <code>{"name", "when": {"field": "model" | "header.x-tier" | "metadata.team", "op": "eq", "value"}, "targets": [{"provider", "model"}]}</code>. The first matching rule wins; <code>default</code> applies otherwise.</p>`
+        }`
+        : html`<ol class="targets">
+          ${shown.map(
+            (t, i) => html`<${TargetRow} target=${t} index=${i} count=${shown.length} models=${models} mode=${mode}
+            onChange=${(next) => update(i, next)} onMove=${(d) => move(i, d)} onRemove=${() => setTargets(targets.filter((_, j) => j !== i))} />`,
+          )}
         </ol>
         ${mode !== 'single' ? html`<button type="button" onClick=${() => setTargets([...targets, { provider: '', model: '', weight: 1 }])}>Add ${mode === 'fallback' ? 'a fallback' : 'a target'}</button>` : null}
-        ${mode === 'split' && totalWeight > 0
-          ? html`<p class="hint" aria-live="polite">Split: ${targets.map((t) => `${t.model || '?'} ${Math.round(((Number(t.weight ?? 1) || 0) / totalWeight) * 100)}%`).join(' · ')}</p>`
-          : null}`}
+        ${
+          mode === 'split' && totalWeight > 0
+            ? html`<p class="hint" aria-live="polite">Split: ${targets.map((t) => `${t.model || '?'} ${Math.round(((Number(t.weight ?? 1) || 0) / totalWeight) * 100)}%`).join(' · ')}</p>`
+            : null
+        }`
+    }
     <label class="switch"><input type="checkbox" checked=${active} onChange=${(e) => setActive(e.currentTarget.checked)} /> Active (off: the gateway's default routing applies)</label>
     ${message ? html`<p class=${message.ok ? 'ok' : 'error'} role=${message.ok ? 'status' : 'alert'}>${message.text}</p>` : null}
     <div class="actions"><button type="submit" class="primary">Save routing</button></div>

@@ -58,7 +58,15 @@ export function rowsToRules({ rows, fallback }) {
     .map((r) => {
       const field = r.field === 'header' || r.field === 'metadata' ? `${r.field}.${r.sub.trim()}` : r.field;
       const numeric = r.field === 'tokens' || r.op === 'gt' || r.op === 'lt';
-      const value = r.op === 'in' ? r.value.split(',').map((v) => v.trim()).filter(Boolean) : numeric ? Number(r.value) : r.value;
+      const value =
+        r.op === 'in'
+          ? r.value
+              .split(',')
+              .map((v) => v.trim())
+              .filter(Boolean)
+          : numeric
+            ? Number(r.value)
+            : r.value;
       return { ...(r.name.trim() ? { name: r.name.trim() } : {}), when: { field, op: r.op, value }, targets: [parseTarget(r.target)] };
     });
   return { rules, ...(fallback ? { default: { targets: [parseTarget(fallback)] } } : {}) };
@@ -82,9 +90,11 @@ export function RulesEditor({ value, models, onChange }) {
           <span class="field"><label for=${`rule-name-${i}`}>Rule ${n} name</label><input id=${`rule-name-${i}`} value=${r.name} onInput=${(e) => set(i, { name: e.currentTarget.value })} /></span>
           <span class="field"><label for=${`rule-field-${i}`}>Rule ${n} when</label>
             <select id=${`rule-field-${i}`} value=${r.field} onChange=${(e) => set(i, { field: e.currentTarget.value })}>${FIELDS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></span>
-          ${r.field === 'header' || r.field === 'metadata'
-            ? html`<span class="field"><label for=${`rule-sub-${i}`}>Rule ${n} ${r.field} name</label><input id=${`rule-sub-${i}`} required value=${r.sub} placeholder=${r.field === 'header' ? 'x-tier' : 'team'} onInput=${(e) => set(i, { sub: e.currentTarget.value })} /></span>`
-            : null}
+          ${
+            r.field === 'header' || r.field === 'metadata'
+              ? html`<span class="field"><label for=${`rule-sub-${i}`}>Rule ${n} ${r.field} name</label><input id=${`rule-sub-${i}`} required value=${r.sub} placeholder=${r.field === 'header' ? 'x-tier' : 'team'} onInput=${(e) => set(i, { sub: e.currentTarget.value })} /></span>`
+              : null
+          }
           <span class="field"><label for=${`rule-op-${i}`}>Rule ${n} test</label>
             <select id=${`rule-op-${i}`} value=${r.op} onChange=${(e) => set(i, { op: e.currentTarget.value })}>${OPS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></span>
           <span class="field"><label for=${`rule-value-${i}`}>Rule ${n} value</label><input id=${`rule-value-${i}`} required value=${r.value} onInput=${(e) => set(i, { value: e.currentTarget.value })} /></span>

@@ -27,7 +27,9 @@ export function StackedBars({ buckets, series, value, label, format }) {
           ${series.map((name, s) => {
             const h = ((value(b, name) || 0) / max) * (height - 16);
             y -= h;
-            return h > 0 ? html`<rect x=${pad + i * barW + 2} y=${y} width=${Math.max(1, barW - 4)} height=${h} fill=${colour(s)}><title>${`${name}: ${format(value(b, name))} (${b.label})`}</title></rect>` : null;
+            return h > 0
+              ? html`<rect x=${pad + i * barW + 2} y=${y} width=${Math.max(1, barW - 4)} height=${h} fill=${colour(s)}><title>${`${name}: ${format(value(b, name))} (${b.label})`}</title></rect>`
+              : null;
           })}
           ${i % Math.ceil(buckets.length / 8) === 0 ? html`<text x=${pad + i * barW + 2} y=${height + 16} class="axis">${b.label}</text>` : null}
         </g>`;

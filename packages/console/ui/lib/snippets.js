@@ -25,7 +25,10 @@ console.log(completion.choices[0].message.content);`;
 }
 
 export function anthropicSnippet(base, { key, model = 'MODEL', messages = [{ role: 'user', content: 'Hello!' }] } = {}) {
-  const system = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
+  const system = messages
+    .filter((m) => m.role === 'system')
+    .map((m) => m.content)
+    .join('\n');
   const turns = messages.filter((m) => m.role !== 'system');
   return `import Anthropic from '@anthropic-ai/sdk';
 

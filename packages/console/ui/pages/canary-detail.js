@@ -7,7 +7,8 @@ import { Badge, PageHeader, Status } from '../components/bits.js';
 import { Dialog } from '../components/dialog.js';
 import { fmtPct, fmtScore, target } from '../components/experiment-bits.js';
 
-const fmtDuration = (ms) => (ms >= 3_600_000 ? `${+(ms / 3_600_000).toFixed(1)} h` : ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${Math.round(ms / 1000)} s`);
+const fmtDuration = (ms) =>
+  ms >= 3_600_000 ? `${+(ms / 3_600_000).toFixed(1)} h` : ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${Math.round(ms / 1000)} s`;
 
 /** The ramp: every step's share, the current one marked. */
 function Ramp({ canary }) {
@@ -25,9 +26,27 @@ function Criteria({ canary }) {
   const { criteria } = canary.definition;
   const { candidate: c, baseline: b } = canary.step;
   const rows = [
-    ['Error rate', criteria.maxErrorRate !== undefined ? `at most ${fmtPct(criteria.maxErrorRate)}` : 'not checked', fmtPct(c.errorRate), fmtPct(b.errorRate), criteria.maxErrorRate !== undefined && c.errorRate !== null ? c.errorRate <= criteria.maxErrorRate : null],
-    ['p95 latency', criteria.maxP95LatencyMs !== undefined ? `at most ${fmtMs(criteria.maxP95LatencyMs)}` : 'not checked', fmtMs(c.p95LatencyMs), fmtMs(b.p95LatencyMs), criteria.maxP95LatencyMs !== undefined && c.p95LatencyMs !== null ? c.p95LatencyMs <= criteria.maxP95LatencyMs : null],
-    ['Quality', criteria.qualityMargin !== undefined ? `no more than ${criteria.qualityMargin} below the baseline` : 'not checked', fmtScore(c.qualityMean), fmtScore(b.qualityMean), criteria.qualityMargin !== undefined && c.qualityMean !== null && b.qualityMean !== null ? c.qualityMean >= b.qualityMean - criteria.qualityMargin : null],
+    [
+      'Error rate',
+      criteria.maxErrorRate !== undefined ? `at most ${fmtPct(criteria.maxErrorRate)}` : 'not checked',
+      fmtPct(c.errorRate),
+      fmtPct(b.errorRate),
+      criteria.maxErrorRate !== undefined && c.errorRate !== null ? c.errorRate <= criteria.maxErrorRate : null,
+    ],
+    [
+      'p95 latency',
+      criteria.maxP95LatencyMs !== undefined ? `at most ${fmtMs(criteria.maxP95LatencyMs)}` : 'not checked',
+      fmtMs(c.p95LatencyMs),
+      fmtMs(b.p95LatencyMs),
+      criteria.maxP95LatencyMs !== undefined && c.p95LatencyMs !== null ? c.p95LatencyMs <= criteria.maxP95LatencyMs : null,
+    ],
+    [
+      'Quality',
+      criteria.qualityMargin !== undefined ? `no more than ${criteria.qualityMargin} below the baseline` : 'not checked',
+      fmtScore(c.qualityMean),
+      fmtScore(b.qualityMean),
+      criteria.qualityMargin !== undefined && c.qualityMean !== null && b.qualityMean !== null ? c.qualityMean >= b.qualityMean - criteria.qualityMargin : null,
+    ],
   ];
   return html`<section aria-labelledby="criteria-title">
     <h2 id="criteria-title">Success criteria (this step)</h2>
@@ -37,8 +56,16 @@ function Criteria({ canary }) {
       <tbody>
         <tr><th scope="row">Requests</th><td>at least ${fmtInt(canary.definition.minSamples)} in ${fmtDuration(canary.definition.stepDurationMs)}</td><td class="num">${fmtInt(c.requests)}</td><td class="num">${fmtInt(b.requests)}</td>
           <td>${c.requests >= canary.definition.minSamples ? html`<span class="badge ok">yes</span>` : html`<span class="muted">not yet</span>`}</td></tr>
-        ${rows.map(([name, rule, cv, bv, met]) => html`<tr data-criterion=${name}><th scope="row">${name}</th><td>${rule}</td><td class="num">${cv}</td><td class="num">${bv}</td>
-          <td>${met === null ? html`<span class="muted">—</span>` : met ? html`<span class="badge ok">yes</span>` : html`<span class="badge bad">no</span>`}</td></tr>`)}
+        ${rows.map(
+          ([
+            name,
+            rule,
+            cv,
+            bv,
+            met,
+          ]) => html`<tr data-criterion=${name}><th scope="row">${name}</th><td>${rule}</td><td class="num">${cv}</td><td class="num">${bv}</td>
+          <td>${met === null ? html`<span class="muted">—</span>` : met ? html`<span class="badge ok">yes</span>` : html`<span class="badge bad">no</span>`}</td></tr>`,
+        )}
       </tbody>
     </table></div>
     <p class="hint">Figures of the current step on this instance; they start over at every step.</p>
@@ -48,15 +75,20 @@ function Criteria({ canary }) {
 function History({ history }) {
   return html`<section aria-labelledby="history-title">
     <h2 id="history-title">History</h2>
-    ${history.length === 0
-      ? html`<p class="muted">No transitions yet: the canary is on its first step.</p>`
-      : html`<div class="table-wrap"><table>
+    ${
+      history.length === 0
+        ? html`<p class="muted">No transitions yet: the canary is on its first step.</p>`
+        : html`<div class="table-wrap"><table>
           <caption class="sr-only">Transitions, newest first</caption>
           <thead><tr><th scope="col">When</th><th scope="col">Change</th><th scope="col" class="num">Share after</th><th scope="col">Decided by</th><th scope="col">Reason</th></tr></thead>
-          <tbody>${[...history].reverse().map(
-            (h) => html`<tr><td>${fmtTime(h.at)}</td><td>${h.from === h.to ? `step ${h.step} passed` : html`<${Badge} value=${h.from} /> → <${Badge} value=${h.to} />`}</td><td class="num">${h.share}%</td><td>${h.criterion.replace(/_/g, ' ')}</td><td>${h.reason}</td></tr>`,
-          )}</tbody>
-        </table></div>`}
+          <tbody>${[...history]
+            .reverse()
+            .map(
+              (h) =>
+                html`<tr><td>${fmtTime(h.at)}</td><td>${h.from === h.to ? `step ${h.step} passed` : html`<${Badge} value=${h.from} /> → <${Badge} value=${h.to} />`}</td><td class="num">${h.share}%</td><td>${h.criterion.replace(/_/g, ' ')}</td><td>${h.reason}</td></tr>`,
+            )}</tbody>
+        </table></div>`
+    }
   </section>`;
 }
 
@@ -64,7 +96,10 @@ function History({ history }) {
 function Decide({ what, onConfirm, onClose, busy }) {
   const [reason, setReason] = useState('');
   return html`<${Dialog} title=${what.title} onClose=${onClose}>
-    <form onSubmit=${(e) => { e.preventDefault(); onConfirm(reason.trim()); }}>
+    <form onSubmit=${(e) => {
+      e.preventDefault();
+      onConfirm(reason.trim());
+    }}>
       <p>${what.message}</p>
       <label>Reason (kept in the history)<input value=${reason} maxlength="200" onInput=${(e) => setReason(e.currentTarget.value)} placeholder=${what.placeholder} /></label>
       <div class="actions">
@@ -89,9 +124,30 @@ export function CanaryDetail({ id }) {
   const path = `/canaries/${encodeURIComponent(id)}`;
   const last = state.step >= d.steps.length - 1;
   const ACTIONS = {
-    next: { title: last ? 'Promote the canary?' : `Pass step ${state.step + 1} now?`, message: last ? 'The candidate takes all the traffic.' : `The candidate's share goes from ${d.steps[state.step]}% to ${d.steps[state.step + 1]}% without waiting for the criteria.`, action: last ? 'Promote' : 'Pass step', placeholder: 'looks good', call: (reason) => admin.post(`${path}/promote`, reason ? { reason } : {}) },
-    full: { title: 'Promote fully?', message: 'The candidate takes all the traffic now; the remaining steps are skipped.', action: 'Promote fully', placeholder: 'verified by hand', call: (reason) => admin.post(`${path}/promote`, { full: true, ...(reason ? { reason } : {}) }) },
-    rollback: { title: `Roll back ${id}?`, message: 'All traffic returns to the baseline at once.', action: 'Roll back', danger: true, placeholder: 'what went wrong', call: (reason) => admin.post(`${path}/rollback`, reason ? { reason } : {}) },
+    next: {
+      title: last ? 'Promote the canary?' : `Pass step ${state.step + 1} now?`,
+      message: last
+        ? 'The candidate takes all the traffic.'
+        : `The candidate's share goes from ${d.steps[state.step]}% to ${d.steps[state.step + 1]}% without waiting for the criteria.`,
+      action: last ? 'Promote' : 'Pass step',
+      placeholder: 'looks good',
+      call: (reason) => admin.post(`${path}/promote`, reason ? { reason } : {}),
+    },
+    full: {
+      title: 'Promote fully?',
+      message: 'The candidate takes all the traffic now; the remaining steps are skipped.',
+      action: 'Promote fully',
+      placeholder: 'verified by hand',
+      call: (reason) => admin.post(`${path}/promote`, { full: true, ...(reason ? { reason } : {}) }),
+    },
+    rollback: {
+      title: `Roll back ${id}?`,
+      message: 'All traffic returns to the baseline at once.',
+      action: 'Roll back',
+      danger: true,
+      placeholder: 'what went wrong',
+      call: (reason) => admin.post(`${path}/rollback`, reason ? { reason } : {}),
+    },
   };
   const act = async (reason) => {
     setBusy(true);
@@ -108,7 +164,10 @@ export function CanaryDetail({ id }) {
 
   return html`<${PageHeader} title=${d.id}>
       <${Badge} value=${state.status} />
-      <button type="button" onClick=${() => { setChanged(null); loaded.reload(); }}>Refresh</button>
+      <button type="button" onClick=${() => {
+        setChanged(null);
+        loaded.reload();
+      }}>Refresh</button>
       ${state.status === 'ramping' ? html`<button type="button" onClick=${() => setAsking('next')}>${last ? 'Promote' : 'Pass step'}</button>` : null}
       ${state.status === 'ramping' && !last ? html`<button type="button" onClick=${() => setAsking('full')}>Promote fully</button>` : null}
       ${state.status !== 'rolled_back' ? html`<button type="button" class="danger" onClick=${() => setAsking('rollback')}>Roll back</button>` : null}

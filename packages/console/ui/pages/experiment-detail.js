@@ -23,15 +23,19 @@ function fmtDifference(metric, d) {
 function Verdict({ report }) {
   const primary = report.comparisons.filter((c) => c.metric === report.metric);
   const fewest = Math.min(...report.arms.map((a) => (report.metric === 'quality' ? Math.min(a.requests, a.qualityRatings) : a.requests)));
-  const best = report.winner ? primary.find((c) => c.arm === report.winner) ?? primary.reduce((a, b) => (a.pValue > b.pValue ? a : b), primary[0]) : undefined;
+  const best = report.winner
+    ? (primary.find((c) => c.arm === report.winner) ?? primary.reduce((a, b) => (a.pValue > b.pValue ? a : b), primary[0]))
+    : undefined;
   const tone = report.verdict === 'winner' ? 'good' : report.verdict === 'insufficient_data' ? 'pending' : 'neutral';
   return html`<section class=${`card verdict verdict-${tone}`} aria-labelledby="verdict-title" data-verdict=${report.verdict}>
     <h2 id="verdict-title">${verdictText(report)}</h2>
-    ${report.verdict === 'insufficient_data'
-      ? html`<p>Every arm needs ${fmtInt(report.minSamples)} ${report.metric === 'quality' ? 'requests and ratings' : 'requests'} before a verdict; the smallest has ${fmtInt(fewest)}. Differences are not tested until then.</p>`
-      : report.verdict === 'winner'
-        ? html`<p><strong>${report.winner}</strong> is significantly better on ${METRIC_NAMES[report.metric]}${best ? html` (p ${best.pValue < 0.0001 ? '' : '= '}${fmtP(best.pValue)}, ${best.method}, α = ${report.alpha})` : null}.</p>`
-        : html`<p>No arm differs from the control on ${METRIC_NAMES[report.metric]} at α = ${report.alpha}.</p>`}
+    ${
+      report.verdict === 'insufficient_data'
+        ? html`<p>Every arm needs ${fmtInt(report.minSamples)} ${report.metric === 'quality' ? 'requests and ratings' : 'requests'} before a verdict; the smallest has ${fmtInt(fewest)}. Differences are not tested until then.</p>`
+        : report.verdict === 'winner'
+          ? html`<p><strong>${report.winner}</strong> is significantly better on ${METRIC_NAMES[report.metric]}${best ? html` (p ${best.pValue < 0.0001 ? '' : '= '}${fmtP(best.pValue)}, ${best.method}, α = ${report.alpha})` : null}.</p>`
+          : html`<p>No arm differs from the control on ${METRIC_NAMES[report.metric]} at α = ${report.alpha}.</p>`
+    }
     ${report.declaredWinner ? html`<p>An operator declared <strong>${report.declaredWinner}</strong> the winner.</p>` : null}
   </section>`;
 }
@@ -65,9 +69,10 @@ function Significance({ report }) {
   const control = report.arms[0]?.name;
   return html`<section aria-labelledby="significance-title">
     <h2 id="significance-title">Significance</h2>
-    ${report.comparisons.length === 0
-      ? html`<p class="muted">Tested once every arm has ${fmtInt(report.minSamples)} requests. Methods: ${Object.entries(report.methods).map(([m, how], i) => html`${i ? '; ' : ''}${METRIC_NAMES[m]}: ${how}`)}.</p>`
-      : html`<div class="table-wrap"><table>
+    ${
+      report.comparisons.length === 0
+        ? html`<p class="muted">Tested once every arm has ${fmtInt(report.minSamples)} requests. Methods: ${Object.entries(report.methods).map(([m, how], i) => html`${i ? '; ' : ''}${METRIC_NAMES[m]}: ${how}`)}.</p>`
+        : html`<div class="table-wrap"><table>
           <caption class="sr-only">Each arm against the control, per metric</caption>
           <thead><tr><th scope="col">Metric</th><th scope="col">Arm vs ${control}</th><th scope="col" class="num">Difference</th><th scope="col" class="num">Statistic</th><th scope="col" class="num">p-value</th><th scope="col">Method</th><th scope="col">Significant</th></tr></thead>
           <tbody>${report.comparisons.map(
@@ -81,7 +86,8 @@ function Significance({ report }) {
               <td>${c.significant ? html`<span class=${`badge ${c.better ? 'ok' : 'bad'}`}>${c.better ? 'yes, better' : 'yes, worse'}</span>` : html`<span class="muted">no</span>`}</td>
             </tr>`,
           )}</tbody>
-        </table></div>`}
+        </table></div>`
+    }
   </section>`;
 }
 
@@ -110,13 +116,34 @@ export function ExperimentDetail({ id }) {
   const path = `/experiments/${encodeURIComponent(id)}`;
   const stop = () => act(() => admin.post(`${path}/stop`));
   const declare = (arm) => act(() => admin.post(`${path}/declare`, { arm }));
-  const restart = () => act(() => admin.post('/experiments', { id: report.id, ...(report.description ? { description: report.description } : {}), match: report.match, arms: report.arms.map(({ name, provider, model, share }) => ({ name, provider, model, share })), metric: report.metric, minSamples: report.minSamples, alpha: report.alpha }));
+  const restart = () =>
+    act(() =>
+      admin.post('/experiments', {
+        id: report.id,
+        ...(report.description ? { description: report.description } : {}),
+        match: report.match,
+        arms: report.arms.map(({ name, provider, model, share }) => ({ name, provider, model, share })),
+        metric: report.metric,
+        minSamples: report.minSamples,
+        alpha: report.alpha,
+      }),
+    );
   const m = report.match;
-  const matches = [m.models && `models ${m.models.join(', ')}`, m.keys && `keys ${m.keys.join(', ')}`, m.metadata && `metadata ${Object.entries(m.metadata).map(([k, v]) => `${k}=${v}`).join(', ')}`].filter(Boolean);
+  const matches = [
+    m.models && `models ${m.models.join(', ')}`,
+    m.keys && `keys ${m.keys.join(', ')}`,
+    m.metadata &&
+      `metadata ${Object.entries(m.metadata)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+  ].filter(Boolean);
 
   return html`<${PageHeader} title=${report.id}>
       <${Badge} value=${report.status} />
-      <button type="button" onClick=${() => { setChanged(null); loaded.reload(); }}>Refresh</button>
+      <button type="button" onClick=${() => {
+        setChanged(null);
+        loaded.reload();
+      }}>Refresh</button>
       ${report.status === 'running' ? html`<button type="button" class="danger" onClick=${() => setAsking({ stop: true })}>Stop test</button>` : html`<button type="button" onClick=${restart} disabled=${busy}>Start again</button>`}
     <//>
     <p><a href="#/experiments">All experiments</a></p>
@@ -134,15 +161,22 @@ export function ExperimentDetail({ id }) {
     <section class="card" aria-labelledby="declare-title">
       <h2 id="declare-title">Declare a winner</h2>
       <p class="hint">Records your decision and stops the test. ${report.verdict === 'winner' ? `The figures favour ${report.winner}.` : 'The figures name no significant winner yet.'}</p>
-      <form class="inline-form" onSubmit=${(e) => { e.preventDefault(); setAsking({ arm: e.currentTarget.elements.namedItem('arm').value }); }}>
+      <form class="inline-form" onSubmit=${(e) => {
+        e.preventDefault();
+        setAsking({ arm: e.currentTarget.elements.namedItem('arm').value });
+      }}>
         <label>Winning arm<select name="arm">${report.arms.map((a) => html`<option value=${a.name} selected=${(report.declaredWinner ?? report.winner) === a.name}>${a.name}</option>`)}</select></label>
         <button type="submit" disabled=${busy}>Declare winner</button>
       </form>
     </section>
-    ${asking?.stop
-      ? html`<${Confirm} title=${`Stop ${report.id}?`} message="Matching requests go back to normal routing. The figures are kept." action="Stop test" busy=${busy} onConfirm=${stop} onClose=${() => setAsking(null)} />`
-      : null}
-    ${asking?.arm
-      ? html`<${Confirm} title=${`Declare ${asking.arm} the winner?`} message=${`This records ${asking.arm} as the winner of ${report.id} and stops the test.`} action="Declare winner" busy=${busy} onConfirm=${() => declare(asking.arm)} onClose=${() => setAsking(null)} />`
-      : null}`;
+    ${
+      asking?.stop
+        ? html`<${Confirm} title=${`Stop ${report.id}?`} message="Matching requests go back to normal routing. The figures are kept." action="Stop test" busy=${busy} onConfirm=${stop} onClose=${() => setAsking(null)} />`
+        : null
+    }
+    ${
+      asking?.arm
+        ? html`<${Confirm} title=${`Declare ${asking.arm} the winner?`} message=${`This records ${asking.arm} as the winner of ${report.id} and stops the test.`} action="Declare winner" busy=${busy} onConfirm=${() => declare(asking.arm)} onClose=${() => setAsking(null)} />`
+        : null
+    }`;
 }

@@ -19,7 +19,11 @@ const METRICS = [
 /** A 404 from the admin API means the gateway has no experiments piece: say so instead of failing. */
 const orAbsent = (promise) => promise.catch((err) => (err.status === 404 ? { data: null } : Promise.reject(err)));
 
-const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (text) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Start an A/B test: id, matching models, metric, minimum sample and two or more arms. */
 function StartTest({ onClose }) {
@@ -38,7 +42,12 @@ function StartTest({ onClose }) {
       match: models.length ? { models } : {},
       metric: value('metric'),
       ...(minSamples ? { minSamples: Number(minSamples) } : {}),
-      arms: arms.map((_, i) => ({ name: value(`arm-${i}-name`), provider: value(`arm-${i}-provider`), model: value(`arm-${i}-model`), share: Number(value(`arm-${i}-share`)) })),
+      arms: arms.map((_, i) => ({
+        name: value(`arm-${i}-name`),
+        provider: value(`arm-${i}-provider`),
+        model: value(`arm-${i}-model`),
+        share: Number(value(`arm-${i}-share`)),
+      })),
     };
     setBusy(true);
     try {
@@ -133,8 +142,9 @@ function Quality({ days, setDays }) {
     </div>
     <${Status} loading=${quality.loading && !quality.data} error=${quality.error} />
     ${quality.data && rows.length === 0 ? html`<p class="muted">No ratings in this period. Clients rate their requests with <code>POST /v1/feedback</code>.</p>` : null}
-    ${rows.length
-      ? html`<div class="table-wrap"><table>
+    ${
+      rows.length
+        ? html`<div class="table-wrap"><table>
           <caption class="sr-only">Quality ratings</caption>
           <thead><tr><th scope="col">Provider</th><th scope="col">Model</th><th scope="col">Category</th><th scope="col" class="num">Ratings</th><th scope="col" class="num">Mean</th><th scope="col" class="num">95% interval</th></tr></thead>
           <tbody>${rows.map(
@@ -144,7 +154,8 @@ function Quality({ days, setDays }) {
             </tr>`,
           )}</tbody>
         </table></div>`
-      : null}
+        : null
+    }
   </section>`;
 }
 
@@ -155,7 +166,10 @@ export function Experiments({ create }) {
   const [days, setDays] = useState(30);
   const absent = tests.data?.data === null;
   return html`<${PageHeader} title="Experiments">
-      <button type="button" onClick=${() => { tests.reload(); canaries.reload(); }}>Refresh</button>
+      <button type="button" onClick=${() => {
+        tests.reload();
+        canaries.reload();
+      }}>Refresh</button>
       ${absent ? null : html`<a class="button primary" href="#/experiments?new">Start A/B test</a>`}
     <//>
     ${absent ? html`<p class="muted">Experiments are not enabled on this gateway (<code>experiments.enabled</code>).</p>` : null}

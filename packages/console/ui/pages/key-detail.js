@@ -27,7 +27,13 @@ function Limits({ id, limits }) {
   };
   const current = usage.data?.usage ?? {};
   const configured = usage.data?.limits ?? {};
-  const camel = { total_tokens_per_hour: 'totalTokensPerHour', input_tokens_per_hour: 'inputTokensPerHour', output_tokens_per_hour: 'outputTokensPerHour', requests_per_minute: 'requestsPerMinute', concurrent_requests: 'concurrentRequests' };
+  const camel = {
+    total_tokens_per_hour: 'totalTokensPerHour',
+    input_tokens_per_hour: 'inputTokensPerHour',
+    output_tokens_per_hour: 'outputTokensPerHour',
+    requests_per_minute: 'requestsPerMinute',
+    concurrent_requests: 'concurrentRequests',
+  };
   return html`<section class="card" aria-labelledby="limits-title">
     <h2 id="limits-title">Limits</h2>
     <${Status} loading=${usage.loading && !usage.data} error=${usage.error} />
@@ -68,12 +74,14 @@ function Credentials({ id, credentials, onChange }) {
   return html`<section class="card" aria-labelledby="byok-title">
     <h2 id="byok-title">Provider credentials (BYOK)</h2>
     <p class="hint">Write-only: a stored credential is never shown again, only its last four characters.</p>
-    ${credentials.length
-      ? html`<ul class="plain">${credentials.map(
-          (c) => html`<li><strong>${c.provider}</strong> <code>${c.hint}</code> <span class="muted">updated ${fmtTime(c.updated_at)}</span>
+    ${
+      credentials.length
+        ? html`<ul class="plain">${credentials.map(
+            (c) => html`<li><strong>${c.provider}</strong> <code>${c.hint}</code> <span class="muted">updated ${fmtTime(c.updated_at)}</span>
             <button type="button" class="small danger" onClick=${() => remove(c.provider)} aria-label=${`Remove the ${c.provider} credential`}>Remove</button></li>`,
-        )}</ul>`
-      : html`<p class="muted">None: requests use the gateway's own provider credentials.</p>`}
+          )}</ul>`
+        : html`<p class="muted">None: requests use the gateway's own provider credentials.</p>`
+    }
     <form onSubmit=${put} class="inline-form">
       <label>Provider<input name="provider" required pattern="[A-Za-z0-9._\\-]{1,100}" autocomplete="off" /></label>
       <label>API key<input name="secret" type="password" required autocomplete="off" /></label>
@@ -101,11 +109,16 @@ export function KeyDetail({ id }) {
     <section class="card" aria-labelledby="routing-title">
       <h2 id="routing-title">Routing</h2>
       <${Status} loading=${routing.loading || models.loading} error=${routing.error ?? models.error} />
-      ${routing.data && models.data
-        ? html`<${RoutingEditor} routing=${routing.data.routing} models=${usable} onSave=${(body) => admin.put(path(id, '/routing'), body)} />`
-        : null}
+      ${
+        routing.data && models.data
+          ? html`<${RoutingEditor} routing=${routing.data.routing} models=${usable} onSave=${(body) => admin.put(path(id, '/routing'), body)} />`
+          : null
+      }
     </section>
-    <${McpAccess} key=${k.id} keyData=${k} onSave=${async (body) => { await admin.patch(path(id), body); key.reload(); }} />
+    <${McpAccess} key=${k.id} keyData=${k} onSave=${async (body) => {
+      await admin.patch(path(id), body);
+      key.reload();
+    }} />
     <${Credentials} id=${id} credentials=${k.credentials ?? []} onChange=${key.reload} />
     <section aria-labelledby="recent-title">
       <h2 id="recent-title">Recent requests</h2>
@@ -113,8 +126,14 @@ export function KeyDetail({ id }) {
       ${logs.data?.data.length ? html`<${LogTable} rows=${logs.data.data} showKey=${false} />` : logs.data ? html`<p class="muted">No requests yet.</p>` : null}
       <p><a href=${`#/logs?key=${encodeURIComponent(id)}`}>All requests of this key</a></p>
     </section>
-    ${revoking
-      ? html`<${Confirm} title=${`Revoke ${k.name}?`} message="Requests with this key fail with 401 from now on. This cannot be undone." action="Revoke key"
-          onConfirm=${async () => { await admin.post(path(id, '/revoke')); setRevoking(false); key.reload(); }} onClose=${() => setRevoking(false)} />`
-      : null}`;
+    ${
+      revoking
+        ? html`<${Confirm} title=${`Revoke ${k.name}?`} message="Requests with this key fail with 401 from now on. This cannot be undone." action="Revoke key"
+          onConfirm=${async () => {
+            await admin.post(path(id, '/revoke'));
+            setRevoking(false);
+            key.reload();
+          }} onClose=${() => setRevoking(false)} />`
+        : null
+    }`;
 }

@@ -116,9 +116,25 @@ export function Keys({ create }) {
       </table>
       ${keys.data && rows.length === 0 ? html`<p class="muted">${needle ? 'No key matches.' : 'No keys yet.'}</p>` : null}
     </div>
-    ${create && !created ? html`<${CreateKey} onClose=${closeCreate} onCreated=${(k) => { setCreated(k); keys.reload(); }} />` : null}
-    ${created ? html`<${SecretOnce} created=${created} onClose=${() => { setCreated(null); if (create) closeCreate(); }} />` : null}
-    ${revoking
-      ? html`<${Confirm} title=${`Revoke ${revoking.name}?`} message="Requests with this key fail with 401 from now on. This cannot be undone." action="Revoke key" busy=${busy} onConfirm=${revoke} onClose=${() => setRevoking(null)} />`
-      : null}`;
+    ${
+      create && !created
+        ? html`<${CreateKey} onClose=${closeCreate} onCreated=${(k) => {
+            setCreated(k);
+            keys.reload();
+          }} />`
+        : null
+    }
+    ${
+      created
+        ? html`<${SecretOnce} created=${created} onClose=${() => {
+            setCreated(null);
+            if (create) closeCreate();
+          }} />`
+        : null
+    }
+    ${
+      revoking
+        ? html`<${Confirm} title=${`Revoke ${revoking.name}?`} message="Requests with this key fail with 401 from now on. This cannot be undone." action="Revoke key" busy=${busy} onConfirm=${revoke} onClose=${() => setRevoking(null)} />`
+        : null
+    }`;
 }

@@ -17,7 +17,10 @@ export function LogDetail({ id }) {
     ['Strategy', r.strategy ?? '—'],
     ['Status', html`<${Badge} value=${r.status} /> ${r.outcome}`],
     ['Fallback path', html`<${FallbackPath} attempts=${r.attempts} />`],
-    ['Tokens', r.usage ? `${fmtInt(r.usage.input)} in · ${fmtInt(r.usage.output)} out${r.usage.cacheRead ? ` · ${fmtInt(r.usage.cacheRead)} cached` : ''}` : '—'],
+    [
+      'Tokens',
+      r.usage ? `${fmtInt(r.usage.input)} in · ${fmtInt(r.usage.output)} out${r.usage.cacheRead ? ` · ${fmtInt(r.usage.cacheRead)} cached` : ''}` : '—',
+    ],
     ['Cost', r.costUsd === null ? `unknown${r.costReason ? ` (${r.costReason})` : ''}` : fmtUsd(r.costUsd)],
     ['Latency', `${fmtMs(r.latencyMs)}${r.ttftMs !== null ? ` (first token ${fmtMs(r.ttftMs)})` : ''}`],
     ['Format', `${r.format}${r.stream ? ', streamed' : ''}`],

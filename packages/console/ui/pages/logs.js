@@ -35,7 +35,9 @@ export function Logs({ params }) {
     e.preventDefault();
     const form = e.currentTarget;
     const value = (name) => form.elements.namedItem(name).value.trim();
-    navigate(`/logs${query({ key: value('key'), model: value('model'), provider: value('provider'), status: value('status'), from: toIso(value('from')), to: toIso(value('to')) })}`);
+    navigate(
+      `/logs${query({ key: value('key'), model: value('model'), provider: value('provider'), status: value('status'), from: toIso(value('from')), to: toIso(value('to')) })}`,
+    );
   };
 
   return html`<${PageHeader} title="Request logs" />

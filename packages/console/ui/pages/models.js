@@ -8,7 +8,11 @@ import { Badge, PageHeader, Status } from '../components/bits.js';
 import { Dialog } from '../components/dialog.js';
 
 const price = (p) => (p === undefined || p === null ? '—' : `$${Number(p).toFixed(p < 1 ? 3 : 2)}`);
-const caps = (m) => Object.entries(m.capabilities ?? {}).filter(([, v]) => v).map(([k]) => k).join(', ');
+const caps = (m) =>
+  Object.entries(m.capabilities ?? {})
+    .filter(([, v]) => v)
+    .map(([k]) => k)
+    .join(', ');
 const modelPath = (m) => `/models/${encodeURIComponent(m.provider)}/${encodeURIComponent(m.model)}`;
 
 function ModelDetail({ model, onClose, onSaved }) {
@@ -103,9 +107,11 @@ export function Models() {
       <caption class="sr-only">Model catalog</caption>
       <thead><tr><th scope="col">Model</th><th scope="col">Provider</th><th scope="col" class="num">Context</th><th scope="col" class="num">Input $/1M</th><th scope="col" class="num">Output $/1M</th><th scope="col">Capabilities</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
       <tbody>
-        ${grouped
-          ? groupSnapshots(rows).map((g) => html`<${Row} m=${g.head} ...${props} />${g.snapshots.map((s) => html`<${Row} m=${s} nested ...${props} />`)}`)
-          : rows.map((m) => html`<${Row} m=${m} ...${props} />`)}
+        ${
+          grouped
+            ? groupSnapshots(rows).map((g) => html`<${Row} m=${g.head} ...${props} />${g.snapshots.map((s) => html`<${Row} m=${s} nested ...${props} />`)}`)
+            : rows.map((m) => html`<${Row} m=${m} ...${props} />`)
+        }
       </tbody>
     </table></div>
     ${models.data && rows.length === 0 ? html`<p class="muted">No model matches.</p>` : null}

@@ -92,8 +92,9 @@ export function Playground({ session }) {
         <h2 id="answer-title">Answer</h2>
         ${error ? html`<p class="error" role="alert">${error}</p>` : null}
         <div class="answer" aria-live="polite">${answer || (busy ? '…' : '')}</div>
-        ${result
-          ? html`<dl class="facts">
+        ${
+          result
+            ? html`<dl class="facts">
               <dt>Served by</dt><dd data-served-by>${result.provider ?? log?.provider ?? '—'} / ${result.model ?? log?.resolvedModel ?? '—'}</dd>
               <dt>Attempts</dt><dd>${log ? html`<${FallbackPath} attempts=${log.attempts} />` : '—'}</dd>
               <dt>Tokens</dt><dd>${log?.usage ? `${fmtInt(log.usage.input)} in · ${fmtInt(log.usage.output)} out` : '—'}</dd>
@@ -101,7 +102,8 @@ export function Playground({ session }) {
               <dt>Latency</dt><dd>${fmtMs(log?.latencyMs ?? result.elapsed)}${log?.ttftMs ? ` (first token ${fmtMs(log.ttftMs)})` : ''}</dd>
             </dl>
             ${log ? html`<p><a href=${`#/logs/${encodeURIComponent(log.id)}`}>Open in the request logs</a></p>` : null}`
-          : null}
+            : null
+        }
       </section>
     </div>`;
 }

@@ -55,8 +55,10 @@ export function Providers() {
         </tr>`;
       })}</tbody>
     </table></div>
-    ${changes.length
-      ? html`<section aria-labelledby="changes-title"><h2 id="changes-title">Recent changes</h2>
-          <ul class="plain" aria-live="polite">${changes.map((c) => html`<li>${new Date(c.at).toLocaleTimeString()} <strong>${c.provider}</strong>: ${c.previous ?? "?"} → ${c.status}</li>`)}</ul></section>`
-      : null}`;
+    ${
+      changes.length
+        ? html`<section aria-labelledby="changes-title"><h2 id="changes-title">Recent changes</h2>
+          <ul class="plain" aria-live="polite">${changes.map((c) => html`<li>${new Date(c.at).toLocaleTimeString()} <strong>${c.provider}</strong>: ${c.previous ?? '?'} → ${c.status}</li>`)}</ul></section>`
+        : null
+    }`;
 }

@@ -20,7 +20,18 @@ const GROUPS = [
 ];
 const TOP = 6;
 
-const SUMMED = ['requests', 'failedRequests', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'spendUsd', 'unpricedRequests', 'estimatedRequests'];
+const SUMMED = [
+  'requests',
+  'failedRequests',
+  'inputTokens',
+  'outputTokens',
+  'cacheReadTokens',
+  'cacheWriteTokens',
+  'cacheWrite1hTokens',
+  'spendUsd',
+  'unpricedRequests',
+  'estimatedRequests',
+];
 
 /**
  * One `/usage?bucket=` query: every group per time bucket (buckets start on multiples of the
@@ -49,7 +60,12 @@ async function loadSeries(groupBy, windowName) {
 function toCsv(groupBy, rows) {
   const cell = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
   const lines = [[groupBy, 'requests', 'failed_requests', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'spend_usd', 'unpriced_requests'].join(',')];
-  for (const r of rows) lines.push([r.label, r.requests, r.failedRequests ?? 0, r.inputTokens, r.outputTokens, r.cacheReadTokens ?? 0, r.spendUsd, r.unpricedRequests ?? 0].map(cell).join(','));
+  for (const r of rows)
+    lines.push(
+      [r.label, r.requests, r.failedRequests ?? 0, r.inputTokens, r.outputTokens, r.cacheReadTokens ?? 0, r.spendUsd, r.unpricedRequests ?? 0]
+        .map(cell)
+        .join(','),
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -75,8 +91,9 @@ export function Usage() {
       <label class="inline">Period<select value=${windowName} onChange=${(e) => setWindow(e.currentTarget.value)}>${Object.entries(WINDOWS).map(([v, w]) => html`<option value=${v}>${w.label}</option>`)}</select></label>
     </div>
     <${Status} loading=${usage.loading && !d} error=${usage.error} />
-    ${d
-      ? html`<div class="stats">
+    ${
+      d
+        ? html`<div class="stats">
           <div class="stat card"><span class="stat-label">Requests</span><span class="stat-value">${fmtInt(d.totals.requests)}</span></div>
           <div class="stat card"><span class="stat-label">Spend</span><span class="stat-value"><${Spend} usd=${d.totals.spendUsd} unpriced=${d.totals.unpricedRequests} /></span></div>
           <div class="stat card"><span class="stat-label">Tokens</span><span class="stat-value">${fmtCompact(d.totals.inputTokens + d.totals.outputTokens)}</span></div>
@@ -92,5 +109,6 @@ export function Usage() {
           <thead><tr><th scope="col">${GROUPS.find(([v]) => v === groupBy)[1]}</th><th scope="col" class="num">Requests</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Input tokens</th><th scope="col" class="num">Output tokens</th><th scope="col" class="num">Spend</th></tr></thead>
           <tbody>${d.rows.map((r) => html`<tr><th scope="row">${r.label}</th><td class="num">${fmtInt(r.requests)}</td><td class="num">${fmtInt(r.failedRequests ?? 0)}</td><td class="num">${fmtInt(r.inputTokens)}</td><td class="num">${fmtInt(r.outputTokens)}</td><td class="num"><${Spend} usd=${r.spendUsd} unpriced=${r.unpricedRequests} /></td></tr>`)}</tbody>
         </table></div>`
-      : null}`;
+        : null
+    }`;
 }

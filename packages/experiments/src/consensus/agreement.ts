@@ -120,7 +120,12 @@ export function answerKey(answer: Answer, method: 'exact' | 'normalised' | 'json
  * output; `normalised` when every answer is short; else `embedding` when an embedding model is
  * configured, `judge` when a judge model is, `normalised` otherwise.
  */
-export function chooseMethod(answers: readonly Answer[], body: Json, shortChars: number, models: { embedding: boolean; judge: boolean }): Exclude<ConsensusMethod, 'auto'> {
+export function chooseMethod(
+  answers: readonly Answer[],
+  body: Json,
+  shortChars: number,
+  models: { embedding: boolean; judge: boolean },
+): Exclude<ConsensusMethod, 'auto'> {
   const format = isObject(body.response_format) ? body.response_format.type : undefined;
   if (answers.some((a) => a.tools.length > 0) || format === 'json_object' || format === 'json_schema') return 'json';
   if (answers.every((a) => a.text.length <= shortChars)) return 'normalised';

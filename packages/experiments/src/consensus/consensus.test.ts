@@ -30,7 +30,8 @@ async function run(middleware: ExchangeMiddleware, exchange: Exchange): Promise<
   return { nextCalled };
 }
 
-const text = (exchange: Exchange) => (JSON.parse((exchange.response as { body: string }).body) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+const text = (exchange: Exchange) =>
+  (JSON.parse((exchange.response as { body: string }).body) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
 const three = [
   { provider: 'a', model: 'm' },
   { provider: 'b', model: 'm' },
@@ -48,9 +49,19 @@ describe('consensus routing', () => {
     assert.equal(exchange.responseHeaders['x-switchyard-provider'], 'a');
     assert.equal(exchange.plan?.strategy, 'consensus:vote');
     // Every call is on the request, marked and billed on its own; the chosen one last.
-    assert.deepEqual(exchange.attempts.map((a) => [a.target.provider, a.role, a.outcome]), [['b', 'consensus', 'success'], ['c', 'consensus', 'success'], ['a', 'consensus', 'success']]);
+    assert.deepEqual(
+      exchange.attempts.map((a) => [a.target.provider, a.role, a.outcome]),
+      [
+        ['b', 'consensus', 'success'],
+        ['c', 'consensus', 'success'],
+        ['a', 'consensus', 'success'],
+      ],
+    );
     assert.ok(exchange.attempts.every((a) => a.usage && a.usage.outputTokens > 0));
-    assert.equal(exchange.usage?.outputTokens, exchange.attempts.reduce((sum, a) => sum + a.usage!.outputTokens, 0));
+    assert.equal(
+      exchange.usage?.outputTokens,
+      exchange.attempts.reduce((sum, a) => sum + a.usage!.outputTokens, 0),
+    );
   });
 
   it('a seeded simulation: the majority wins whenever it answers, failures are left out and counted', async () => {
@@ -68,9 +79,11 @@ describe('consensus routing', () => {
       const failed = 3 - ok.size;
       // Paris wins as soon as one of its targets answers (a 1-1 tie goes to the target listed first).
       const expected =
-        paris === 2 ? 'agreement=0.67; votes=2/3; ci95=0.21-0.94'
-        : paris === 1 ? 'agreement=0.50; votes=1/2; ci95=0.09-0.91'
-        : 'agreement=1.00; votes=1/1; ci95=0.21-1.00';
+        paris === 2
+          ? 'agreement=0.67; votes=2/3; ci95=0.21-0.94'
+          : paris === 1
+            ? 'agreement=0.50; votes=1/2; ci95=0.09-0.91'
+            : 'agreement=1.00; votes=1/1; ci95=0.21-1.00';
       assert.equal(header, `${expected}; method=normalised; failed=${failed}${ok.size < 2 ? '; quorum=unmet' : ''}`);
       assert.equal(text(exchange).toLowerCase().startsWith('paris'), paris > 0);
       seen.set(`${paris}`, (seen.get(`${paris}`) ?? 0) + 1);
@@ -85,20 +98,29 @@ describe('consensus routing', () => {
     const none = consensus({ execute, routes: [{ id: 'none', models: ['smart'], targets: three.slice(0, 2) }] });
     const exchange = request({});
     await assert.rejects(run(none, exchange), (err: { status: number }) => err.status >= 500);
-    assert.deepEqual(exchange.attempts.map((a) => a.outcome), ['failure', 'failure']);
+    assert.deepEqual(
+      exchange.attempts.map((a) => a.outcome),
+      ['failure', 'failure'],
+    );
   });
 
   it('a client fault is answered as the client error and opens no breaker', async () => {
     const upstream = await localUpstream((model) => (model === 'refuses' ? undefined : { content: 'fine', tool_calls: undefined }));
     try {
       const { executor, execute } = executorFor([createOpenAIAdapter({ name: 'local', type: 'openai', base_url: upstream.url, api_key: 'sk-test' })]);
-      const targets = [{ provider: 'local', model: 'refuses' }, { provider: 'local', model: 'refuses-too' }];
+      const targets = [
+        { provider: 'local', model: 'refuses' },
+        { provider: 'local', model: 'refuses-too' },
+      ];
       const middleware = consensus({ execute, routes: [{ id: 'vote', models: ['smart'], targets }] });
       for (let i = 0; i < 8; i++) {
         const exchange = request({ messages: [{ role: 'user', content: 'BAD' }] });
         await assert.rejects(run(middleware, exchange), (err: { status: number }) => err.status === 400);
       }
-      assert.ok(executor.breakerStates().every((b) => b.state === 'closed'), JSON.stringify(executor.breakerStates()));
+      assert.ok(
+        executor.breakerStates().every((b) => b.state === 'closed'),
+        JSON.stringify(executor.breakerStates()),
+      );
       const fine = request({});
       await run(middleware, fine);
       assert.equal(text(fine), 'fine');
@@ -109,7 +131,10 @@ describe('consensus routing', () => {
 
   it('compares tool calls as JSON: argument key order does not matter', async () => {
     const args: Record<string, string> = { 'm-1': '{"city":"Paris","unit":"c"}', 'm-2': '{"unit":"c","city":"Paris"}', 'm-3': '{"city":"Lyon","unit":"c"}' };
-    const upstream = await localUpstream((model) => ({ content: null, tool_calls: [{ id: `call_${model}`, type: 'function', function: { name: 'weather', arguments: args[model] } }] }));
+    const upstream = await localUpstream((model) => ({
+      content: null,
+      tool_calls: [{ id: `call_${model}`, type: 'function', function: { name: 'weather', arguments: args[model] } }],
+    }));
     try {
       const { execute } = executorFor([createOpenAIAdapter({ name: 'local', type: 'openai', base_url: upstream.url, api_key: 'sk-test' })]);
       const targets = ['m-3', 'm-1', 'm-2'].map((model) => ({ provider: 'local', model }));
@@ -117,7 +142,9 @@ describe('consensus routing', () => {
       const exchange = request({ tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }], tool_choice: 'required' });
       await run(middleware, exchange);
       assert.equal(exchange.responseHeaders['x-switchyard-consensus'], 'agreement=0.67; votes=2/3; ci95=0.21-0.94; method=json; failed=0');
-      const call = (JSON.parse((exchange.response as { body: string }).body) as { choices: { message: { tool_calls: { function: { arguments: string } }[] } }[] }).choices[0]!.message.tool_calls[0]!;
+      const call = (
+        JSON.parse((exchange.response as { body: string }).body) as { choices: { message: { tool_calls: { function: { arguments: string } }[] } }[] }
+      ).choices[0]!.message.tool_calls[0]!;
       assert.equal(call.function.arguments, '{"city":"Paris","unit":"c"}');
       assert.equal(exchange.responseHeaders['x-switchyard-model'], 'm-1');
     } finally {
@@ -132,7 +159,11 @@ describe('consensus routing', () => {
     const middleware = consensus({ execute, estimateCost, routes: [{ id: 'capped', models: ['smart'], targets: three, maxCostUsd: 0.001 }] });
     const cheap = request({ max_tokens: 100 });
     await run(middleware, cheap);
-    assert.deepEqual(cheap.plan?.targets.map((t) => t.provider), ['a', 'c'], 'b alone would cost over the cap');
+    assert.deepEqual(
+      cheap.plan?.targets.map((t) => t.provider),
+      ['a', 'c'],
+      'b alone would cost over the cap',
+    );
     assert.deepEqual(cheap.attempts.map((a) => a.target.provider).sort(), ['a', 'c']);
     assert.match(cheap.responseHeaders['x-switchyard-consensus']!, /votes=2\/2/);
 
@@ -163,17 +194,31 @@ describe('consensus routing', () => {
   it('free text: grouped by embedding similarity through a configured embedding model, the call billed with the rest', async () => {
     const long = 'Paris is the capital of France and its largest city';
     const { execute } = executorFor([sim('a', long), sim('b', long), sim('c', 'Lyon is a large city in the south-east of France'), sim('emb', '')]);
-    const middleware = consensus({ execute, shortAnswerChars: 20, embedding: { provider: 'emb', model: 'embed-1' }, routes: [{ id: 'prose', models: ['smart'], targets: three }] });
+    const middleware = consensus({
+      execute,
+      shortAnswerChars: 20,
+      embedding: { provider: 'emb', model: 'embed-1' },
+      routes: [{ id: 'prose', models: ['smart'], targets: three }],
+    });
     const exchange = request({});
     await run(middleware, exchange);
     assert.equal(exchange.responseHeaders['x-switchyard-consensus'], 'agreement=0.67; votes=2/3; ci95=0.21-0.94; method=embedding; failed=0');
     assert.equal(text(exchange), long);
-    assert.deepEqual(exchange.attempts.map((a) => a.target.provider), ['emb', 'b', 'c', 'a'], 'the embedding call first, the chosen answer last');
+    assert.deepEqual(
+      exchange.attempts.map((a) => a.target.provider),
+      ['emb', 'b', 'c', 'a'],
+      'the embedding call first, the chosen answer last',
+    );
     assert.ok(exchange.attempts[0]!.usage!.inputTokens > 0);
 
     // Without a working embedding model the vote falls back to normalised text.
     const broken = executorFor([sim('a', long), sim('b', long), sim('c', 'Lyon'), sim('emb', '', { error_rate: 1 })]);
-    const fallback = consensus({ execute: broken.execute, shortAnswerChars: 20, embedding: { provider: 'emb', model: 'embed-1' }, routes: [{ id: 'prose', models: ['smart'], targets: three }] });
+    const fallback = consensus({
+      execute: broken.execute,
+      shortAnswerChars: 20,
+      embedding: { provider: 'emb', model: 'embed-1' },
+      routes: [{ id: 'prose', models: ['smart'], targets: three }],
+    });
     const again = request({});
     await run(fallback, again);
     assert.match(again.responseHeaders['x-switchyard-consensus']!, /votes=2\/3; .*method=normalised/);
@@ -181,10 +226,16 @@ describe('consensus routing', () => {
 
   it('best score: a judge model scores the answers in one call and the best one wins', async () => {
     const { execute } = executorFor([
-      sim('a', 'Paris is in France'), sim('b', 'Paris is the capital of France'), sim('c', 'It is Lyon'),
+      sim('a', 'Paris is in France'),
+      sim('b', 'Paris is the capital of France'),
+      sim('c', 'It is Lyon'),
       sim('judge', '{"scores": [0.4, 0.9, 0.1]}'),
     ]);
-    const middleware = consensus({ execute, judge: { provider: 'judge', model: 'grader' }, routes: [{ id: 'graded', models: ['smart'], targets: three, method: 'judge' }] });
+    const middleware = consensus({
+      execute,
+      judge: { provider: 'judge', model: 'grader' },
+      routes: [{ id: 'graded', models: ['smart'], targets: three, method: 'judge' }],
+    });
     const exchange = request({});
     await run(middleware, exchange);
     assert.equal(text(exchange), 'Paris is the capital of France');
@@ -193,7 +244,11 @@ describe('consensus routing', () => {
 
     // A judge answering something else: the vote falls back to equality.
     const confused = executorFor([sim('a', 'Paris'), sim('b', 'paris'), sim('c', 'Lyon'), sim('judge', 'I think the second one')]);
-    const fallback = consensus({ execute: confused.execute, judge: { provider: 'judge', model: 'grader' }, routes: [{ id: 'graded', models: ['smart'], targets: three, method: 'judge' }] });
+    const fallback = consensus({
+      execute: confused.execute,
+      judge: { provider: 'judge', model: 'grader' },
+      routes: [{ id: 'graded', models: ['smart'], targets: three, method: 'judge' }],
+    });
     const again = request({});
     await run(fallback, again);
     assert.equal(again.responseHeaders['x-switchyard-consensus'], 'agreement=0.67; votes=2/3; ci95=0.21-0.94; method=normalised; failed=0');
@@ -207,7 +262,9 @@ describe('consensus routing', () => {
     await run(middleware, openai);
     const chunks = (await events(openai)).map((e) => e.data);
     assert.equal(chunks.at(-1), '[DONE]');
-    const parsed = chunks.slice(0, -1).map((d) => JSON.parse(d) as { object: string; choices: { delta: { content?: string }; finish_reason: string | null }[]; usage: unknown });
+    const parsed = chunks
+      .slice(0, -1)
+      .map((d) => JSON.parse(d) as { object: string; choices: { delta: { content?: string }; finish_reason: string | null }[]; usage: unknown });
     assert.ok(parsed.every((c) => c.object === 'chat.completion.chunk'));
     assert.equal(parsed.flatMap((c) => c.choices.map((ch) => ch.delta.content ?? '')).join(''), 'Paris is the capital');
     assert.equal(parsed.at(-2)!.choices[0]!.finish_reason, 'stop');
@@ -216,7 +273,10 @@ describe('consensus routing', () => {
     const anthropic = request({ stream: true, max_tokens: 100 }, 'anthropic.messages');
     await run(middleware, anthropic);
     const evs = await events(anthropic);
-    assert.deepEqual([...new Set(evs.map((e) => e.event))], ['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+    assert.deepEqual(
+      [...new Set(evs.map((e) => e.event))],
+      ['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop'],
+    );
     const deltas = evs.filter((e) => e.event === 'content_block_delta').map((e) => (JSON.parse(e.data) as { delta: { text: string } }).delta.text);
     assert.equal(deltas.join(''), 'Paris is the capital');
     assert.equal((JSON.parse(evs.find((e) => e.event === 'message_delta')!.data) as { usage: { output_tokens: number } }).usage.output_tokens, 4);
@@ -248,7 +308,16 @@ async function localUpstream(answer: (model: string) => Record<string, unknown> 
       }
       const finish = message.tool_calls ? 'tool_calls' : 'stop';
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: `chatcmpl-${body.model}`, object: 'chat.completion', created: 1, model: body.model, choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: finish }], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } }));
+      res.end(
+        JSON.stringify({
+          id: `chatcmpl-${body.model}`,
+          object: 'chat.completion',
+          created: 1,
+          model: body.model,
+          choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: finish }],
+          usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -50,9 +50,16 @@ function plan(exchange: Exchange, cfg: ResolvedConsensusOptions): Setup | undefi
   const allowed = exchange.principal?.allowedProviders;
   const pool = (chosen.targets ?? exchange.plan?.targets ?? []).filter((t) => !allowed || allowed.includes(t.provider));
   const distinct = pool.filter((t, i) => pool.findIndex((o) => o.provider === t.provider && o.model === t.model) === i);
-  const targets = distinct.slice(0, Math.min(asked ?? chosen.n ?? cfg.maxTargets, cfg.maxTargets)).map(({ provider, model, ...rest }) => ({ provider, model, ...(rest.byok ? { byok: true } : {}) }));
+  const targets = distinct
+    .slice(0, Math.min(asked ?? chosen.n ?? cfg.maxTargets, cfg.maxTargets))
+    .map(({ provider, model, ...rest }) => ({ provider, model, ...(rest.byok ? { byok: true } : {}) }));
   if (targets.length < 2) {
-    if (asked !== undefined) throw new GatewayError(`Consensus needs at least two targets; ${targets.length} can serve "${exchange.requestedModel}" here`, { status: 400, code: 'consensus_not_possible', param: CONSENSUS_REQUEST_HEADER });
+    if (asked !== undefined)
+      throw new GatewayError(`Consensus needs at least two targets; ${targets.length} can serve "${exchange.requestedModel}" here`, {
+        status: 400,
+        code: 'consensus_not_possible',
+        param: CONSENSUS_REQUEST_HEADER,
+      });
     return undefined;
   }
   const headerCap = cfg.allowRequest(exchange) ? positive(exchange.headers['x-max-cost-per-request']) : undefined;
@@ -65,9 +72,11 @@ function requestedCount(exchange: Exchange, cfg: ResolvedConsensusOptions): numb
   const raw = exchange.headers[CONSENSUS_REQUEST_HEADER];
   if (raw === undefined) return undefined;
   const param = 'X-Switchyard-Consensus';
-  if (!cfg.allowRequest(exchange)) throw new GatewayError(`${param}: this key may not send routing headers`, { status: 403, code: 'routing_headers_not_allowed', param });
+  if (!cfg.allowRequest(exchange))
+    throw new GatewayError(`${param}: this key may not send routing headers`, { status: 403, code: 'routing_headers_not_allowed', param });
   const n = Number(raw.trim());
-  if (!Number.isInteger(n) || n < 2 || n > cfg.maxTargets) throw new GatewayError(`${param}: must be a whole number of targets from 2 to ${cfg.maxTargets}`, { status: 400, code: 'invalid_routing_header', param });
+  if (!Number.isInteger(n) || n < 2 || n > cfg.maxTargets)
+    throw new GatewayError(`${param}: must be a whole number of targets from 2 to ${cfg.maxTargets}`, { status: 400, code: 'invalid_routing_header', param });
   return n;
 }
 
@@ -81,16 +90,25 @@ async function vote(exchange: Exchange, cfg: ResolvedConsensusOptions, setup: Se
   const { stream: _stream, stream_options: _options, ...body } = exchange.body;
   const capped = capTargets(setup.targets, { format: exchange.format, body }, cfg.estimateCost, setup.capUsd, cfg.defaultOutputTokens);
   if (capped.targets.length < 2) {
-    const cheapest = capped.dropped.map((d) => d.estimatedUsd).filter((u): u is number => u !== undefined).sort((a, b) => a - b);
+    const cheapest = capped.dropped
+      .map((d) => d.estimatedUsd)
+      .filter((u): u is number => u !== undefined)
+      .sort((a, b) => a - b);
     const estimate = cheapest.length >= 2 ? `$${(cheapest[0]! + cheapest[1]!).toFixed(6)} for the two cheapest targets` : 'unknown (targets without a price)';
     throw new GatewayError(`Consensus would exceed the cost cap of $${setup.capUsd}: estimated ${estimate}. Lower max_tokens or raise the cap.`, {
-      status: 400, code: 'consensus_cost_cap_exceeded', param: 'x-max-cost-per-request',
+      status: 400,
+      code: 'consensus_cost_cap_exceeded',
+      param: 'x-max-cost-per-request',
     });
   }
   const strategy = `consensus:${route.id}`;
   const n = capped.targets.length;
   exchange.plan = { strategy, targets: capped.targets.map((t, i) => ({ ...t, reason: `consensus ${i + 1}/${n}` })) };
-  const calls = await Promise.all(capped.targets.map((target, i) => callTarget(exchange, cfg.execute, target, { format: exchange.format, body, strategy, reason: `consensus ${i + 1}/${n}`, index: i + 1 })));
+  const calls = await Promise.all(
+    capped.targets.map((target, i) =>
+      callTarget(exchange, cfg.execute, target, { format: exchange.format, body, strategy, reason: `consensus ${i + 1}/${n}`, index: i + 1 }),
+    ),
+  );
   if (exchange.signal.aborted) throw exchange.signal.reason;
 
   const answered = calls.filter((c) => c.response);
@@ -98,7 +116,11 @@ async function vote(exchange: Exchange, cfg: ResolvedConsensusOptions, setup: Se
   if (answered.length === 0 || (answered.length < quorum && route.onNoQuorum === 'error')) {
     record(exchange, calls, [], undefined);
     if (answered.length === 0) throw calls[0]!.error;
-    throw new GatewayError(`Only ${answered.length} of ${n} targets answered; consensus needs ${quorum}`, { status: 502, code: 'consensus_no_quorum', retryable: true });
+    throw new GatewayError(`Only ${answered.length} of ${n} targets answered; consensus needs ${quorum}`, {
+      status: 502,
+      code: 'consensus_no_quorum',
+      retryable: true,
+    });
   }
   const answers = answered.map((c) => readAnswer(exchange.format, c.response!.body));
   const method = resolveMethod(route.method ?? 'auto', answers, body, cfg);
@@ -106,7 +128,11 @@ async function vote(exchange: Exchange, cfg: ResolvedConsensusOptions, setup: Se
   const chosen = answered[decided.chosen]!;
   record(exchange, calls, decided.extra, chosen);
   exchange.responseHeaders[CONSENSUS_HEADER] = consensusHeader({
-    votes: decided.votes, answered: answered.length, failed: n - answered.length, method: decided.method, quorumMet: answered.length >= quorum,
+    votes: decided.votes,
+    answered: answered.length,
+    failed: n - answered.length,
+    method: decided.method,
+    quorumMet: answered.length >= quorum,
     ...(decided.score !== undefined ? { score: decided.score } : {}),
   });
   exchange.responseHeaders['x-switchyard-provider'] = chosen.target.provider;
@@ -121,8 +147,15 @@ async function vote(exchange: Exchange, cfg: ResolvedConsensusOptions, setup: Se
   exchange.response = { kind: 'stream', status: 200, headers: {}, events: synthesiseStream(exchange.format, response.body, options?.include_usage === true) };
 }
 
-function resolveMethod(method: ConsensusMethod, answers: Answer[], body: Record<string, unknown>, cfg: ResolvedConsensusOptions): Exclude<ConsensusMethod, 'auto'> {
-  return method === 'auto' ? chooseMethod(answers, body, cfg.shortAnswerChars, { embedding: cfg.embedding !== undefined, judge: cfg.judge !== undefined }) : method;
+function resolveMethod(
+  method: ConsensusMethod,
+  answers: Answer[],
+  body: Record<string, unknown>,
+  cfg: ResolvedConsensusOptions,
+): Exclude<ConsensusMethod, 'auto'> {
+  return method === 'auto'
+    ? chooseMethod(answers, body, cfg.shortAnswerChars, { embedding: cfg.embedding !== undefined, judge: cfg.judge !== undefined })
+    : method;
 }
 
 /** How the answer was decided: the chosen answer's index, its group's size, the extra model calls made. */
@@ -145,12 +178,21 @@ function byKey(answers: Answer[], method: 'exact' | 'normalised' | 'json', extra
  * judge scores best (its agreement counted by equality); either falls back to equality when its
  * model call fails.
  */
-async function decide(exchange: Exchange, cfg: ResolvedConsensusOptions, answers: Answer[], method: Exclude<ConsensusMethod, 'auto'>, body: Record<string, unknown>): Promise<Decision> {
+async function decide(
+  exchange: Exchange,
+  cfg: ResolvedConsensusOptions,
+  answers: Answer[],
+  method: Exclude<ConsensusMethod, 'auto'>,
+  body: Record<string, unknown>,
+): Promise<Decision> {
   const equality = answers.some((a) => a.tools.length > 0) ? 'json' : 'normalised';
   if (method === 'judge' && cfg.judge) {
     const { call, scores } = await judgeAnswers(exchange, cfg.execute, cfg.judge, answers, body);
     if (!scores) {
-      cfg.logger?.warn({ provider: cfg.judge.provider, model: cfg.judge.model, requestId: exchange.id }, 'consensus: judge call failed; answers compared by equality');
+      cfg.logger?.warn(
+        { provider: cfg.judge.provider, model: cfg.judge.model, requestId: exchange.id },
+        'consensus: judge call failed; answers compared by equality',
+      );
       return byKey(answers, equality, [call]);
     }
     const chosen = scores.indexOf(Math.max(...scores));
@@ -160,7 +202,12 @@ async function decide(exchange: Exchange, cfg: ResolvedConsensusOptions, answers
   if (method !== 'embedding' || !cfg.embedding) return byKey(answers, method === 'embedding' || method === 'judge' ? equality : method);
   const { provider, model, threshold } = cfg.embedding;
   const input = answers.map((a) => a.text || JSON.stringify(a.tools));
-  const call = await callTarget(exchange, cfg.execute, { provider, model }, { format: 'openai.embeddings', body: { model, input }, strategy: 'consensus:embedding', reason: 'consensus embedding', index: 0 });
+  const call = await callTarget(
+    exchange,
+    cfg.execute,
+    { provider, model },
+    { format: 'openai.embeddings', body: { model, input }, strategy: 'consensus:embedding', reason: 'consensus embedding', index: 0 },
+  );
   const vectors = call.response ? embeddingsOf(call.response.body, input.length) : undefined;
   if (!vectors) {
     cfg.logger?.warn({ provider, model, requestId: exchange.id }, 'consensus: embedding call failed; answers compared by equality');

@@ -23,7 +23,14 @@ export async function callTarget(
   target: Target,
   request: { format: ClientFormat; body: Record<string, unknown>; strategy: string; reason: string; index: number },
 ): Promise<CallResult> {
-  const child = new Exchange({ format: request.format, body: request.body, headers: parent.headers, path: parent.path, id: `${parent.id}.${request.index}`, now: () => parent.now() });
+  const child = new Exchange({
+    format: request.format,
+    body: request.body,
+    headers: parent.headers,
+    path: parent.path,
+    id: `${parent.id}.${request.index}`,
+    now: () => parent.now(),
+  });
   if (parent.principal) child.principal = parent.principal;
   child.plan = { strategy: request.strategy, targets: [{ ...target, reason: request.reason }] };
   const abort = () => child.abort(parent.signal.reason);
@@ -32,13 +39,18 @@ export async function callTarget(
   let error: unknown;
   try {
     await execute(child);
-    if (!child.response || child.response.kind !== 'json' || child.response.status >= 400) error = new Error(`Upstream ${target.provider}/${target.model} gave no JSON answer`);
+    if (!child.response || child.response.kind !== 'json' || child.response.status >= 400)
+      error = new Error(`Upstream ${target.provider}/${target.model} gave no JSON answer`);
   } catch (err) {
     error = err;
   } finally {
     parent.signal.removeEventListener('abort', abort);
   }
-  child.settle(error === undefined ? { outcome: 'completed', status: child.response!.status } : { outcome: parent.signal.aborted ? 'aborted' : 'failed', status: toGatewayError(error).status, error });
+  child.settle(
+    error === undefined
+      ? { outcome: 'completed', status: child.response!.status }
+      : { outcome: parent.signal.aborted ? 'aborted' : 'failed', status: toGatewayError(error).status, error },
+  );
   for (const attempt of child.attempts) attempt.role = 'consensus';
   const served = child.attempts.findLast((a) => a.outcome === 'success');
   if (served && child.usage) served.usage = child.usage;
@@ -54,7 +66,15 @@ export async function callTarget(
 export function addUsage(usages: readonly (Usage | undefined)[]): Usage | undefined {
   const present = usages.filter((u): u is Usage => u !== undefined);
   if (present.length === 0) return undefined;
-  const sum: Usage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, reasoningTokens: 0, source: 'provider' };
+  const sum: Usage = {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    reasoningTokens: 0,
+    source: 'provider',
+  };
   for (const u of present) {
     sum.inputTokens += u.inputTokens;
     sum.outputTokens += u.outputTokens;

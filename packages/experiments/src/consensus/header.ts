@@ -32,7 +32,13 @@ const fixed = (n: number) => n.toFixed(2);
  */
 export function consensusHeader(s: ConsensusSummary): string {
   const ci = proportionInterval(s.votes, s.answered) ?? { low: 0, high: 1 };
-  const parts = [`agreement=${fixed(s.answered === 0 ? 0 : s.votes / s.answered)}`, `votes=${s.votes}/${s.answered}`, `ci95=${fixed(ci.low)}-${fixed(ci.high)}`, `method=${s.method}`, `failed=${s.failed}`];
+  const parts = [
+    `agreement=${fixed(s.answered === 0 ? 0 : s.votes / s.answered)}`,
+    `votes=${s.votes}/${s.answered}`,
+    `ci95=${fixed(ci.low)}-${fixed(ci.high)}`,
+    `method=${s.method}`,
+    `failed=${s.failed}`,
+  ];
   if (s.score !== undefined) parts.push(`score=${fixed(s.score)}`);
   if (!s.quorumMet) parts.push('quorum=unmet');
   return parts.join('; ');

@@ -9,7 +9,8 @@ import { callTarget, type CallResult } from './fan-out.js';
 import type { ConsensusJudge } from './options.js';
 
 /** The rubric the consensus judge gets unless configured otherwise. */
-export const DEFAULT_CONSENSUS_RUBRIC = 'Score how well each candidate answers the request: correct, complete, clear and safe. 1 is excellent, 0 useless or wrong.';
+export const DEFAULT_CONSENSUS_RUBRIC =
+  'Score how well each candidate answers the request: correct, complete, clear and safe. 1 is excellent, 0 useless or wrong.';
 
 /** Characters of the request and of each candidate shown to the judge. */
 const MAX_CHARS = 4000;
@@ -28,7 +29,9 @@ export function parseScores(text: string, count: number): number[] | undefined {
   if (!json) return undefined;
   try {
     const scores = (JSON.parse(json) as { scores?: unknown }).scores;
-    return Array.isArray(scores) && scores.length === count && scores.every((s) => typeof s === 'number' && s >= 0 && s <= 1) ? (scores as number[]) : undefined;
+    return Array.isArray(scores) && scores.length === count && scores.every((s) => typeof s === 'number' && s >= 0 && s <= 1)
+      ? (scores as number[])
+      : undefined;
   } catch {
     return undefined;
   }
@@ -49,8 +52,21 @@ export async function judgeAnswers(
   const system = `You compare candidate answers to one request. ${judge.rubric ?? DEFAULT_CONSENSUS_RUBRIC}\nReply with JSON only: {"scores": [<one number from 0 to 1 per candidate, in order>]}`;
   const candidates = answers.map((a, i) => `Candidate ${i + 1}:\n${(a.text || JSON.stringify(a.tools)).slice(0, MAX_CHARS)}`).join('\n\n');
   const prompt = `Request:\n${lastUserText(body).slice(0, MAX_CHARS)}\n\n${candidates}`;
-  const request = { model: judge.model, max_tokens: 200, temperature: 0, messages: [{ role: 'system', content: system }, { role: 'user', content: prompt }] };
-  const call = await callTarget(exchange, execute, { provider: judge.provider, model: judge.model }, { format: 'openai.chat', body: request, strategy: 'consensus:judge', reason: 'consensus judge', index: 0 });
+  const request = {
+    model: judge.model,
+    max_tokens: 200,
+    temperature: 0,
+    messages: [
+      { role: 'system', content: system },
+      { role: 'user', content: prompt },
+    ],
+  };
+  const call = await callTarget(
+    exchange,
+    execute,
+    { provider: judge.provider, model: judge.model },
+    { format: 'openai.chat', body: request, strategy: 'consensus:judge', reason: 'consensus judge', index: 0 },
+  );
   if (!call.response) return { call, scores: undefined };
   const message = (JSON.parse(call.response.body) as { choices?: { message?: { content?: unknown } }[] }).choices?.[0]?.message?.content;
   return { call, scores: typeof message === 'string' ? parseScores(message, answers.length) : undefined };

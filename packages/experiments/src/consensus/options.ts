@@ -75,7 +75,8 @@ export interface ConsensusOptions {
 const METHODS: readonly ConsensusMethod[] = ['auto', 'exact', 'normalised', 'json', 'embedding', 'judge'];
 
 /** @internal */
-export type ResolvedConsensusOptions = Required<Omit<ConsensusOptions, 'embedding' | 'judge' | 'logger'>> & Pick<ConsensusOptions, 'embedding' | 'judge' | 'logger'>;
+export type ResolvedConsensusOptions = Required<Omit<ConsensusOptions, 'embedding' | 'judge' | 'logger'>> &
+  Pick<ConsensusOptions, 'embedding' | 'judge' | 'logger'>;
 
 /** @internal */
 export function resolveConsensusOptions(options: ConsensusOptions): ResolvedConsensusOptions {
@@ -85,12 +86,15 @@ export function resolveConsensusOptions(options: ConsensusOptions): ResolvedCons
   for (const route of options.routes ?? []) {
     const where = `consensus: route "${route.id}"`;
     if (!Array.isArray(route.models) || route.models.length === 0) throw new TypeError(`${where}: models must list at least one model`);
-    if (route.n !== undefined && (!Number.isInteger(route.n) || route.n < 2 || route.n > maxTargets)) throw new TypeError(`${where}: n must be an integer in [2, ${maxTargets}]`);
-    if (route.targets && (route.targets.length < 2 || route.targets.length > maxTargets)) throw new TypeError(`${where}: targets must list 2 to ${maxTargets} targets`);
+    if (route.n !== undefined && (!Number.isInteger(route.n) || route.n < 2 || route.n > maxTargets))
+      throw new TypeError(`${where}: n must be an integer in [2, ${maxTargets}]`);
+    if (route.targets && (route.targets.length < 2 || route.targets.length > maxTargets))
+      throw new TypeError(`${where}: targets must list 2 to ${maxTargets} targets`);
     if (route.quorum !== undefined && (!Number.isInteger(route.quorum) || route.quorum < 1)) throw new TypeError(`${where}: quorum must be a positive integer`);
     if (route.maxCostUsd !== undefined && !(route.maxCostUsd > 0)) throw new TypeError(`${where}: maxCostUsd must be positive`);
     if (route.method !== undefined && !METHODS.includes(route.method)) throw new TypeError(`${where}: method must be one of ${METHODS.join(', ')}`);
-    if (route.onNoQuorum !== undefined && route.onNoQuorum !== 'best_available' && route.onNoQuorum !== 'error') throw new TypeError(`${where}: onNoQuorum must be best_available or error`);
+    if (route.onNoQuorum !== undefined && route.onNoQuorum !== 'best_available' && route.onNoQuorum !== 'error')
+      throw new TypeError(`${where}: onNoQuorum must be best_available or error`);
     if (route.method === 'embedding' && !options.embedding) throw new TypeError(`${where}: method embedding needs an embedding model`);
     if (route.method === 'judge' && !options.judge) throw new TypeError(`${where}: method judge needs a judge model`);
   }

@@ -71,6 +71,9 @@ function* anthropicEvents(json: Json): Generator<SseEvent> {
     }
     yield ev('content_block_stop', { index });
   }
-  yield ev('message_delta', { delta: { stop_reason: json.stop_reason ?? 'end_turn', stop_sequence: json.stop_sequence ?? null }, usage: { output_tokens: usage.output_tokens ?? 0 } });
+  yield ev('message_delta', {
+    delta: { stop_reason: json.stop_reason ?? 'end_turn', stop_sequence: json.stop_sequence ?? null },
+    usage: { output_tokens: usage.output_tokens ?? 0 },
+  });
   yield ev('message_stop', {});
 }

@@ -20,7 +20,9 @@ export function checkConfig(config: GatewayConfig): void {
     } catch (err) {
       // Adapter messages start with "provider <name>:"; the path says which entry it is.
       const message = (err as Error).message.replace(/^provider [^:]+: /, '');
-      throw new Error(`ai_gateway.providers[${i}]${message.startsWith('unknown type') ? '.type' : ''}: ${message}${typeHint(entry.type, message)}`, { cause: err });
+      throw new Error(`ai_gateway.providers[${i}]${message.startsWith('unknown type') ? '.type' : ''}: ${message}${typeHint(entry.type, message)}`, {
+        cause: err,
+      });
     }
   });
   validateRoutingSettings(ai.routing, 'ai_gateway.routing');

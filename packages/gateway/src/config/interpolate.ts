@@ -41,7 +41,10 @@ export function applyEnvOverrides(config: Record<string, unknown>, env: NodeJS.P
   const applied: string[] = [];
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('SWITCHYARD__') || raw === undefined) continue;
-    const segments = name.slice('SWITCHYARD__'.length).split('__').map((s) => s.toLowerCase());
+    const segments = name
+      .slice('SWITCHYARD__'.length)
+      .split('__')
+      .map((s) => s.toLowerCase());
     if (segments.some((s) => s === '' || s === '__proto__' || s === 'constructor' || s === 'prototype')) continue;
     let node: Record<string, unknown> | unknown[] = config;
     for (let i = 0; i < segments.length - 1; i++) {

@@ -19,8 +19,18 @@ interface Leaf {
   sensitive?: boolean;
 }
 
-const DURATION = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)?\\s*$' }] };
-const SIZE = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgG]?[bB])?\\s*$' }] };
+const DURATION = {
+  anyOf: [
+    { type: 'integer', minimum: 0 },
+    { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)?\\s*$' },
+  ],
+};
+const SIZE = {
+  anyOf: [
+    { type: 'integer', minimum: 1 },
+    { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgG]?[bB])?\\s*$' },
+  ],
+};
 
 function providerEntry(): JsonSchema {
   return {
@@ -66,9 +76,19 @@ function formatSchema(format: unknown): JsonSchema {
     case 'provider-list':
       return { type: 'array', items: providerEntry() };
     case routingProviders:
-      return { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, priority: { type: 'number', minimum: 0 }, weight: { type: 'number', minimum: 0 } } } };
+      return {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string' }, priority: { type: 'number', minimum: 0 }, weight: { type: 'number', minimum: 0 } },
+        },
+      };
     case declaredKeys:
-      return { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, key: { type: 'string' }, keyHash: { type: 'string' } } } };
+      return {
+        type: 'array',
+        items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, key: { type: 'string' }, keyHash: { type: 'string' } } },
+      };
     case strategyName:
       return { enum: [...STRATEGY_SPELLINGS] };
     case percentile:
@@ -128,17 +148,30 @@ export function configSettings(): SettingRow[] {
   const walk = (node: Record<string, unknown>, path: string) => {
     if (isLeaf(node)) {
       const leaf = node as Leaf;
-      const format = typeof leaf.format === 'string' ? leaf.format : typeof leaf.format === 'function' ? leaf.format.name || 'checked' : Array.isArray(leaf.format) ? 'enum' : 'any';
+      const format =
+        typeof leaf.format === 'string'
+          ? leaf.format
+          : typeof leaf.format === 'function'
+            ? leaf.format.name || 'checked'
+            : Array.isArray(leaf.format)
+              ? 'enum'
+              : 'any';
       rows.push({ path, format, env: leaf.env, default: leaf.default, doc: leaf.doc ?? '', sensitive: leaf.sensitive === true });
       return;
     }
-    for (const [key, child] of Object.entries(node)) if (child && typeof child === 'object') walk(child as Record<string, unknown>, path ? `${path}.${key}` : key);
+    for (const [key, child] of Object.entries(node))
+      if (child && typeof child === 'object') walk(child as Record<string, unknown>, path ? `${path}.${key}` : key);
   };
   walk(gatewayConfigSchema() as Record<string, unknown>, '');
   return rows;
 }
 
-const DURATION_UNITS: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+const DURATION_UNITS: Array<[string, number]> = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+];
 
 /** A default as a reader would write it in the file (`30s`, `10mb`, `unset`). */
 function shownDefault(row: SettingRow): string {

@@ -17,24 +17,39 @@ function writeTemp(name: string, text: string): string {
 test('the embedded default config has two simulated providers and listens on 127.0.0.1:8787', async () => {
   const { config, source } = await loadConfig({ env: {} });
   assert.equal(source, 'embedded default');
-  assert.deepEqual(config.ai_gateway.providers.map((p) => p.type), ['simulated', 'simulated']);
+  assert.deepEqual(
+    config.ai_gateway.providers.map((p) => p.type),
+    ['simulated', 'simulated'],
+  );
   assert.equal(config.server.host, '127.0.0.1');
   assert.equal(config.server.port, 8787);
 });
 
 test("Loom's Complete Example loads as written, with ${ENV} interpolation and defaults", async () => {
   const { config, warnings } = await loadConfig({ file: repoConfig('loom-complete.yaml'), env: { OPENAI_API_KEY: 'sk-test-openai' } });
-  assert.deepEqual(config.ai_gateway.providers.map((p) => p.name), ['openai', 'anthropic', 'local']);
+  assert.deepEqual(
+    config.ai_gateway.providers.map((p) => p.name),
+    ['openai', 'anthropic', 'local'],
+  );
   assert.equal(config.ai_gateway.providers[0]!.api_key, 'sk-test-openai');
   assert.equal(config.ai_gateway.providers[0]!.base_url, 'http://127.0.0.1:9101/v1');
-  assert.deepEqual(config.ai_gateway.routing.providers.map((p) => p.priority), [1, 2, 3]);
+  assert.deepEqual(
+    config.ai_gateway.routing.providers.map((p) => p.priority),
+    [1, 2, 3],
+  );
   assert.deepEqual(config.ai_gateway.model_mapping['gpt-4'], { openai: 'gpt-4-turbo-preview', anthropic: 'claude-3-opus-20240229', local: 'llama-2-70b' });
   // The unset ANTHROPIC_API_KEY is reported by path, never silently.
-  assert.ok(warnings.some((w) => w.includes('ai_gateway.providers[1].api_key') && w.includes('ANTHROPIC_API_KEY')), warnings.join('\n'));
+  assert.ok(
+    warnings.some((w) => w.includes('ai_gateway.providers[1].api_key') && w.includes('ANTHROPIC_API_KEY')),
+    warnings.join('\n'),
+  );
 });
 
 test('a bad field stops loading with its path', async () => {
-  const file = writeTemp('bad.yaml', 'ai_gateway:\n  providers:\n    - name: ok\n      type: openai\n    - name: broken\n      base_url: not a url\n      type: openai\n');
+  const file = writeTemp(
+    'bad.yaml',
+    'ai_gateway:\n  providers:\n    - name: ok\n      type: openai\n    - name: broken\n      base_url: not a url\n      type: openai\n',
+  );
   await assert.rejects(loadConfig({ file, env: {} }), (err: Error) => {
     assert.ok(err instanceof ConfigError);
     assert.match(err.message, /ai_gateway\.providers\[1\]\.base_url/);
@@ -54,7 +69,21 @@ test('config errors never echo a provider secret', () => {
 });
 
 test('duplicate provider names and missing types are rejected with their paths', () => {
-  assert.throws(() => validateConfig({ ai_gateway: { providers: [{ name: 'a', type: 'openai' }, { name: 'a', type: 'openai' }] } }, {}), /providers\[1\]\.name: duplicate/);
+  assert.throws(
+    () =>
+      validateConfig(
+        {
+          ai_gateway: {
+            providers: [
+              { name: 'a', type: 'openai' },
+              { name: 'a', type: 'openai' },
+            ],
+          },
+        },
+        {},
+      ),
+    /providers\[1\]\.name: duplicate/,
+  );
   assert.throws(() => validateConfig({ ai_gateway: { providers: [{ name: 'a' }] } }, {}), /providers\[0\]\.type/);
 });
 
@@ -87,20 +116,39 @@ test('unknown keys are errors with their path and the nearest known key; a setti
     [{ ai_gateway: { provders: [sim] } }, /^ai_gateway\.provders: unknown key; did you mean "providers"\?/m],
     [{ ai_gateway: { providers: [sim], rate_limit: { default_limits: {} } } }, /^ai_gateway\.rate_limit: unknown key; did you mean "rate_limits"\?/m],
     [{ ai_gateway: { providers: [{ ...sim, modles: ['a'] }] } }, /^ai_gateway\.providers\[0\]\.modles: unknown key; did you mean "models"\?/m],
-    [{ ai_gateway: { providers: [{ name: 'o', type: 'openai', api_kye: 'sk-x' }] } }, /^ai_gateway\.providers\[0\]\.api_kye: unknown key; did you mean "api_key"\?/m],
-    [{ ai_gateway: { providers: [sim], routing: { failover: { max_retires: 2 } } } }, /^ai_gateway\.routing\.failover\.max_retires: unknown key; did you mean "max_retries"\?/m],
-    [{ ai_gateway: { providers: [sim], routing: { failover: { circuit_breaker: { failure_treshold: 2 } } } } }, /circuit_breaker\.failure_treshold: unknown key; did you mean "failure_threshold"/],
+    [
+      { ai_gateway: { providers: [{ name: 'o', type: 'openai', api_kye: 'sk-x' }] } },
+      /^ai_gateway\.providers\[0\]\.api_kye: unknown key; did you mean "api_key"\?/m,
+    ],
+    [
+      { ai_gateway: { providers: [sim], routing: { failover: { max_retires: 2 } } } },
+      /^ai_gateway\.routing\.failover\.max_retires: unknown key; did you mean "max_retries"\?/m,
+    ],
+    [
+      { ai_gateway: { providers: [sim], routing: { failover: { circuit_breaker: { failure_treshold: 2 } } } } },
+      /circuit_breaker\.failure_treshold: unknown key; did you mean "failure_threshold"/,
+    ],
     [{ ai_gateway: { providers: [sim], semantic_cache: { enabled: true } } }, /^ai_gateway\.semantic_cache: unknown key \(known here: /m],
     [{ servr: { port: 1 }, ai_gateway: { providers: [sim] } }, /^servr: unknown key; did you mean "server"\?/m],
   ];
   for (const [raw, pattern] of cases) {
-    assert.throws(() => validateConfig(raw, {}), (err: Error) => err instanceof ConfigError && pattern.test(err.message), `${JSON.stringify(raw)} should fail with ${pattern}`);
+    assert.throws(
+      () => validateConfig(raw, {}),
+      (err: Error) => err instanceof ConfigError && pattern.test(err.message),
+      `${JSON.stringify(raw)} should fail with ${pattern}`,
+    );
   }
   // An override variable with a misspelt path is caught the same way.
-  assert.throws(() => validateConfig({ ai_gateway: { providers: [sim] } }, { SWITCHYARD__USAGE__CAPTURE_BODYS: 'true' }), /usage\.capture_bodys: unknown key; did you mean "capture_bodies"/);
+  assert.throws(
+    () => validateConfig({ ai_gateway: { providers: [sim] } }, { SWITCHYARD__USAGE__CAPTURE_BODYS: 'true' }),
+    /usage\.capture_bodys: unknown key; did you mean "capture_bodies"/,
+  );
   // An adapter extra that no adapter of the type reads, and is no typo, is a warning.
   const { warnings } = validateConfig({ ai_gateway: { providers: [{ ...sim, vendor_notes: 'x' }] } }, {});
-  assert.ok(warnings.some((w) => w.startsWith('ai_gateway.providers[0].vendor_notes')), warnings.join('\n'));
+  assert.ok(
+    warnings.some((w) => w.startsWith('ai_gateway.providers[0].vendor_notes')),
+    warnings.join('\n'),
+  );
 });
 
 test('a variable under its pre-fragment name stops start-up and names the new one (it would set nothing)', () => {
@@ -137,7 +185,11 @@ test('booleans are read strictly: "no", "off" and "yes please" are errors naming
     [{ auth: { required: 'yes please' } }, 'auth.required'],
     [{ metrics: { enabled: 'off' } }, 'metrics.enabled'],
   ] as const) {
-    assert.throws(() => validateConfig({ ...raw, ai_gateway: sim }, {}), (err: Error) => err instanceof ConfigError && err.message.includes(path), JSON.stringify(raw));
+    assert.throws(
+      () => validateConfig({ ...raw, ai_gateway: sim }, {}),
+      (err: Error) => err instanceof ConfigError && err.message.includes(path),
+      JSON.stringify(raw),
+    );
   }
   assert.equal(validateConfig({ ai_gateway: sim, metrics: { enabled: '0' } }, {}).config.metrics.enabled, false);
   assert.equal(validateConfig({ ai_gateway: sim }, { SWITCHYARD_METRICS_ENABLED: '0' }).config.metrics.enabled, false);
@@ -154,13 +206,26 @@ test('what start refuses, validation refuses, with the path and a suggestion', (
     [{ providers: [{ name: 'o', type: 'openia' }] }, /ai_gateway\.providers\[0\]\.type: unknown type "openia".*did you mean "openai"/],
     [{ providers: [{ name: 'local', type: 'openai-compatible' }] }, /ai_gateway\.providers\[0\]: .*base_url/],
     [{ providers: [{ name: 'sim', type: 'simulated' }], routing: { strategy: 'fastest' } }, /ai_gateway\.routing\.strategy/],
-    [{ providers: [{ name: 'sim', type: 'simulated' }], routing: { providers: [{ name: 'smi', priority: 1 }] } }, /ai_gateway\.routing\.providers\[0\]\.name: provider "smi".*did you mean "sim"/],
-    [{ providers: [{ name: 'sim', type: 'simulated' }], routing: { model_routes: { default: 'openai' } } }, /ai_gateway\.routing\.model_routes\.default: provider "openai"/],
+    [
+      { providers: [{ name: 'sim', type: 'simulated' }], routing: { providers: [{ name: 'smi', priority: 1 }] } },
+      /ai_gateway\.routing\.providers\[0\]\.name: provider "smi".*did you mean "sim"/,
+    ],
+    [
+      { providers: [{ name: 'sim', type: 'simulated' }], routing: { model_routes: { default: 'openai' } } },
+      /ai_gateway\.routing\.model_routes\.default: provider "openai"/,
+    ],
     [{ providers: [{ name: 'sim', type: 'simulated' }], routing: { fallback: { provider: 'backup' } } }, /ai_gateway\.routing\.fallback\.provider/],
-    [{ providers: [{ name: 'sim', type: 'simulated' }], model_mapping: { smart: { sim: 'a', anthropic: 'b' } } }, /ai_gateway\.model_mapping\.smart\.anthropic/],
+    [
+      { providers: [{ name: 'sim', type: 'simulated' }], model_mapping: { smart: { sim: 'a', anthropic: 'b' } } },
+      /ai_gateway\.model_mapping\.smart\.anthropic/,
+    ],
   ];
   for (const [ai, pattern] of cases) {
-    assert.throws(() => validateConfig({ ai_gateway: ai }, {}), (err: Error) => err instanceof ConfigError && pattern.test(err.message), `${JSON.stringify(ai)} should fail with ${pattern}`);
+    assert.throws(
+      () => validateConfig({ ai_gateway: ai }, {}),
+      (err: Error) => err instanceof ConfigError && pattern.test(err.message),
+      `${JSON.stringify(ai)} should fail with ${pattern}`,
+    );
   }
 });
 
@@ -180,14 +245,26 @@ test('routing.failover.timeouts: read from the file, overridden from the environ
   assert.deepEqual(f.model_timeouts, { 'slow/o3': { response: '10m' } });
   assert.deepEqual(warnings, []);
 
-  assert.throws(() => validateConfig({ ai_gateway: { routing: { failover: { timeouts: { first_token: 'soon' } } } } }, {}), /ai_gateway\.routing\.failover\.timeouts\.first_token/);
-  assert.throws(() => validateConfig({ ai_gateway: { providers: [{ name: 'p', type: 'openai', timeouts: { first_tokn: '1s' } }] } }, {}), /ai_gateway\.providers\[0\]\.timeouts\.first_tokn/);
+  assert.throws(
+    () => validateConfig({ ai_gateway: { routing: { failover: { timeouts: { first_token: 'soon' } } } } }, {}),
+    /ai_gateway\.routing\.failover\.timeouts\.first_token/,
+  );
+  assert.throws(
+    () => validateConfig({ ai_gateway: { providers: [{ name: 'p', type: 'openai', timeouts: { first_tokn: '1s' } }] } }, {}),
+    /ai_gateway\.providers\[0\]\.timeouts\.first_tokn/,
+  );
   // A misspelt key is no longer silently ignored.
-  assert.throws(() => validateConfig({ ai_gateway: { routing: { failover: { timeout: { connect: '1s' } } } } }, {}), /ai_gateway\.routing\.failover\.timeout: unknown key; did you mean "timeouts"/);
+  assert.throws(
+    () => validateConfig({ ai_gateway: { routing: { failover: { timeout: { connect: '1s' } } } } }, {}),
+    /ai_gateway\.routing\.failover\.timeout: unknown key; did you mean "timeouts"/,
+  );
 });
 
 test('routing.failover.model_timeouts: a bad deadline stops loading with its path', () => {
-  assert.throws(() => validateConfig({ ai_gateway: { routing: { failover: { model_timeouts: { o3: { first_token: 'later' } } } } } }, {}), /ai_gateway\.routing\.failover\.model_timeouts\.o3\.first_token/);
+  assert.throws(
+    () => validateConfig({ ai_gateway: { routing: { failover: { model_timeouts: { o3: { first_token: 'later' } } } } } }, {}),
+    /ai_gateway\.routing\.failover\.model_timeouts\.o3\.first_token/,
+  );
 });
 
 test("the gateway's schema nests as a fragment in an app's own convict schema", async () => {

@@ -52,8 +52,16 @@ export interface AiGatewayConfig extends ModelMappingConfig {
 /** The validated configuration the gateway runs on (durations in ms). */
 export interface GatewayConfig {
   server: {
-    host: string; port: number; body_limit: number; body_timeout: number; max_json_depth: number; max_connections: number;
-    shutdown_timeout: number; request_timeout: number; upstream_connections: number; workers: number | 'auto';
+    host: string;
+    port: number;
+    body_limit: number;
+    body_timeout: number;
+    max_json_depth: number;
+    max_connections: number;
+    shutdown_timeout: number;
+    request_timeout: number;
+    upstream_connections: number;
+    workers: number | 'auto';
   };
   logging: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   admin: { token: string };

@@ -63,7 +63,12 @@ export function createAnthropicAdapter(config: ProviderConfig): ProviderAdapter 
     };
     // The client's betas go out under the gateway's credentials: only the allowed ones.
     const beta = call.headers['anthropic-beta'];
-    const betas = beta ? beta.split(',').map((b) => b.trim()).filter((b) => allowedBetas.has(b)) : [];
+    const betas = beta
+      ? beta
+          .split(',')
+          .map((b) => b.trim())
+          .filter((b) => allowedBetas.has(b))
+      : [];
     if (betas.length > 0) headers['anthropic-beta'] = betas.join(',');
     for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
     return { url: base + PATHS[call.format]!, headers, body: withModel(call.body, call.model) };

@@ -52,7 +52,8 @@ function deploymentMap(config: ProviderConfig): Record<string, string> {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError(`provider ${config.name}: deployments must be an object of model: deployment`);
   for (const [model, deployment] of Object.entries(raw)) {
-    if (typeof deployment !== 'string' || !/^[A-Za-z0-9._-]+$/.test(deployment)) throw new TypeError(`provider ${config.name}: deployments.${model} must be a deployment name (letters, digits, . _ -)`);
+    if (typeof deployment !== 'string' || !/^[A-Za-z0-9._-]+$/.test(deployment))
+      throw new TypeError(`provider ${config.name}: deployments.${model} must be a deployment name (letters, digits, . _ -)`);
   }
   return raw as Record<string, string>;
 }

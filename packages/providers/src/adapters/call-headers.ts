@@ -23,7 +23,11 @@ export function callKey(config: ProviderConfig, call: ProviderCall): string {
  * @example jsonCallHeaders(call, { 'api-key': key }, config.headers ?? {})
  */
 export function jsonCallHeaders(call: ProviderCall, credentials: Record<string, string>, extra: Record<string, string>): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json', ...credentials };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: call.stream ? 'text/event-stream' : 'application/json',
+    ...credentials,
+  };
   for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
   return headers;
 }

@@ -8,8 +8,20 @@ import type { SseEvent, Usage } from '@switchyard/core';
 import type { ProviderCall } from '../adapter.js';
 import { StreamFailure, type StreamProtocol } from './http-adapter.js';
 import {
-  assistantMessage, badRequest, chatCompletion, chunkEvent, contentParts, contentText, DONE_EVENT, num, obj, openAIUsageBody, str, wantsStreamUsage,
-  type Json, type OpenAIToolCall,
+  assistantMessage,
+  badRequest,
+  chatCompletion,
+  chunkEvent,
+  contentParts,
+  contentText,
+  DONE_EVENT,
+  num,
+  obj,
+  openAIUsageBody,
+  str,
+  wantsStreamUsage,
+  type Json,
+  type OpenAIToolCall,
 } from './openai-shapes.js';
 
 /** Cohere `finish_reason` → OpenAI. `ERROR` and `TIMEOUT` are failures, not finish reasons (see {@link cohereFailure}). */
@@ -22,8 +34,14 @@ export const COHERE_FINISH_REASONS: Readonly<Record<string, string>> = {
 
 /** An error body for a generation that ended in `ERROR` / `TIMEOUT`, classified server_error / timeout. */
 function cohereFailure(reason: string, message: unknown): StreamFailure | undefined {
-  if (reason === 'ERROR') return new StreamFailure('generation failed', { body: JSON.stringify({ error: { type: 'server_error', message: str(message) ?? 'Cohere ended the generation with ERROR' } }) });
-  if (reason === 'TIMEOUT') return new StreamFailure('generation timed out', { body: JSON.stringify({ error: { type: 'timeout_error', message: 'Cohere ended the generation with TIMEOUT' } }) });
+  if (reason === 'ERROR')
+    return new StreamFailure('generation failed', {
+      body: JSON.stringify({ error: { type: 'server_error', message: str(message) ?? 'Cohere ended the generation with ERROR' } }),
+    });
+  if (reason === 'TIMEOUT')
+    return new StreamFailure('generation timed out', {
+      body: JSON.stringify({ error: { type: 'timeout_error', message: 'Cohere ended the generation with TIMEOUT' } }),
+    });
   return undefined;
 }
 
@@ -31,7 +49,11 @@ function toolCalls(raw: unknown): Json[] {
   return (Array.isArray(raw) ? raw : []).map((tc) => {
     const fn = obj(obj(tc)?.function);
     if (!str(fn?.name)) throw new Error('tool call without a name');
-    return { id: str(obj(tc)?.id) ?? '', type: 'function', function: { name: fn!.name, arguments: typeof fn!.arguments === 'string' ? fn!.arguments : JSON.stringify(fn!.arguments ?? {}) } };
+    return {
+      id: str(obj(tc)?.id) ?? '',
+      type: 'function',
+      function: { name: fn!.name, arguments: typeof fn!.arguments === 'string' ? fn!.arguments : JSON.stringify(fn!.arguments ?? {}) },
+    };
   });
 }
 
@@ -214,7 +236,9 @@ export function cohereStreamProtocol(call: ProviderCall, now: () => number = Dat
         const fn = obj(tc?.function);
         const index = num(data.index) ?? nextTool;
         nextTool = index + 1;
-        return chunk({ tool_calls: [{ index, id: str(tc?.id) ?? '', type: 'function', function: { name: str(fn?.name) ?? '', arguments: str(fn?.arguments) ?? '' } }] });
+        return chunk({
+          tool_calls: [{ index, id: str(tc?.id) ?? '', type: 'function', function: { name: str(fn?.name) ?? '', arguments: str(fn?.arguments) ?? '' } }],
+        });
       }
       case 'tool-call-delta': {
         const args = str(obj(obj(message?.tool_calls)?.function)?.arguments);
@@ -230,7 +254,9 @@ export function cohereStreamProtocol(call: ProviderCall, now: () => number = Dat
         return chunk({}, COHERE_FINISH_REASONS[reason] ?? 'stop');
       }
       case 'error':
-        throw new StreamFailure('upstream stream error', { body: JSON.stringify({ error: { type: 'server_error', message: str(data.message) ?? 'Cohere stream error' } }) });
+        throw new StreamFailure('upstream stream error', {
+          body: JSON.stringify({ error: { type: 'server_error', message: str(data.message) ?? 'Cohere stream error' } }),
+        });
       default:
         return undefined;
     }

@@ -44,14 +44,22 @@ export function createCohereAdapter(config: ProviderConfig): ProviderAdapter {
 
   function build(call: ProviderCall): UpstreamRequest {
     const headers = jsonCallHeaders(call, { authorization: `Bearer ${callKey(config, call)}` }, extra);
-    const body = call.format === 'openai.embeddings' ? embedBody(config.name, call.body, call.model, inputType) : cohereRequest(config.name, call.body, call.model, call.stream);
+    const body =
+      call.format === 'openai.embeddings'
+        ? embedBody(config.name, call.body, call.model, inputType)
+        : cohereRequest(config.name, call.body, call.model, call.stream);
     return { url: base + PATHS[call.format]!, headers, body: JSON.stringify(body) };
   }
 
   const translate: JsonTranslator = (call, body, created) => {
     if (call.format === 'openai.embeddings') {
       const vectors = obj(body.embeddings)?.float;
-      return embeddingList(Array.isArray(vectors) ? (vectors as number[][]) : [], call.model, num(obj(obj(body.meta)?.billed_units)?.input_tokens), call.body.encoding_format);
+      return embeddingList(
+        Array.isArray(vectors) ? (vectors as number[][]) : [],
+        call.model,
+        num(obj(obj(body.meta)?.billed_units)?.input_tokens),
+        call.body.encoding_format,
+      );
     }
     return cohereToOpenAI(call, body, created);
   };
@@ -66,7 +74,9 @@ export function createCohereAdapter(config: ProviderConfig): ProviderAdapter {
     inspectJson(format, body): { usage?: Usage } {
       if (format === 'openai.embeddings') {
         const input = num(obj(obj(body.meta)?.billed_units)?.input_tokens);
-        return input === undefined ? {} : { usage: { inputTokens: input, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: 'provider' } };
+        return input === undefined
+          ? {}
+          : { usage: { inputTokens: input, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: 'provider' } };
       }
       return { usage: cohereUsage(body.usage) };
     },

@@ -40,7 +40,8 @@ export function parseSafetySettings(value: unknown): { category: string; thresho
     const category = str(obj(item)?.category);
     const threshold = str(obj(item)?.threshold);
     if (!category || !CATEGORY.test(category)) throw new Error(`${SAFETY_HEADER}[${i}].category must be a HARM_CATEGORY_* name`);
-    if (!threshold || !THRESHOLD.test(threshold)) throw new Error(`${SAFETY_HEADER}[${i}].threshold must be one of BLOCK_NONE, BLOCK_ONLY_HIGH, BLOCK_MEDIUM_AND_ABOVE, BLOCK_LOW_AND_ABOVE, OFF`);
+    if (!threshold || !THRESHOLD.test(threshold))
+      throw new Error(`${SAFETY_HEADER}[${i}].threshold must be one of BLOCK_NONE, BLOCK_ONLY_HIGH, BLOCK_MEDIUM_AND_ABOVE, BLOCK_LOW_AND_ABOVE, OFF`);
     return { category, threshold };
   });
 }
@@ -52,7 +53,8 @@ function geminiPart(provider: string, part: ContentPart): Json {
   if (inline) return { inlineData: inline };
   if (!/^(https?|gs):\/\//.test(part.url)) throw badRequest(provider, 'image_url must be a data: URL or an http(s):// / gs:// URL');
   const mimeType = mimeFromUrl(part.url);
-  if (!mimeType) throw badRequest(provider, `cannot tell the mime type of ${part.url.slice(0, 100)}: Gemini needs one for file URLs; send the image as a data: URL`);
+  if (!mimeType)
+    throw badRequest(provider, `cannot tell the mime type of ${part.url.slice(0, 100)}: Gemini needs one for file URLs; send the image as a data: URL`);
   return { fileData: { mimeType, fileUri: part.url } };
 }
 
@@ -69,7 +71,9 @@ function parseArguments(provider: string, text: unknown): Json {
 
 /** A tool result as the object Gemini wants in `functionResponse.response`. */
 function toolResponse(provider: string, content: unknown): Json {
-  const text = contentParts(provider, content).map((p) => (p.type === 'text' ? p.text : '')).join('');
+  const text = contentParts(provider, content)
+    .map((p) => (p.type === 'text' ? p.text : ''))
+    .join('');
   try {
     const parsed = JSON.parse(text);
     if (obj(parsed)) return parsed as Json;
@@ -98,7 +102,10 @@ function contents(provider: string, messages: unknown): { contents: Json[]; syst
     if (role === 'system' || role === 'developer') {
       for (const p of contentParts(provider, m.content)) if (p.type === 'text') system.push({ text: p.text });
     } else if (role === 'user') {
-      push('user', contentParts(provider, m.content).map((p) => geminiPart(provider, p)));
+      push(
+        'user',
+        contentParts(provider, m.content).map((p) => geminiPart(provider, p)),
+      );
     } else if (role === 'assistant') {
       const parts = contentParts(provider, m.content).map((p) => geminiPart(provider, p));
       for (const rawCall of Array.isArray(m.tool_calls) ? m.tool_calls : []) {
@@ -113,7 +120,8 @@ function contents(provider: string, messages: unknown): { contents: Json[]; syst
     } else if (role === 'tool' || role === 'function') {
       const id = str(m.tool_call_id);
       const name = role === 'function' ? str(m.name) : id !== undefined ? callNames.get(id) : undefined;
-      if (!name) throw badRequest(provider, `tool message ${JSON.stringify(id)} answers no tool call of an earlier assistant message (Gemini needs the function name)`);
+      if (!name)
+        throw badRequest(provider, `tool message ${JSON.stringify(id)} answers no tool call of an earlier assistant message (Gemini needs the function name)`);
       push('user', [{ functionResponse: { name, response: toolResponse(provider, m.content) } }]);
     } else throw badRequest(provider, `unsupported message role ${JSON.stringify(role)}`);
   }

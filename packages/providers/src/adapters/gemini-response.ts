@@ -8,8 +8,19 @@ import type { SseEvent, Usage } from '@switchyard/core';
 import type { ProviderCall } from '../adapter.js';
 import { StreamFailure, type StreamProtocol } from './http-adapter.js';
 import {
-  assistantMessage, chatCompletion, chunkEvent, DONE_EVENT, num, obj, openAIUsageBody, stableToolCallId, str, wantsStreamUsage,
-  type Json, type OpenAIChoice, type OpenAIToolCall,
+  assistantMessage,
+  chatCompletion,
+  chunkEvent,
+  DONE_EVENT,
+  num,
+  obj,
+  openAIUsageBody,
+  stableToolCallId,
+  str,
+  wantsStreamUsage,
+  type Json,
+  type OpenAIChoice,
+  type OpenAIToolCall,
 } from './openai-shapes.js';
 
 /**
@@ -41,7 +52,12 @@ export function geminiFinishReason(reason: string, calledTools: boolean): string
   return mapped === 'stop' && calledTools && reason === 'STOP' ? 'tool_calls' : mapped;
 }
 
-interface Counts { prompt: number; completion: number; cached: number; reasoning: number }
+interface Counts {
+  prompt: number;
+  completion: number;
+  cached: number;
+  reasoning: number;
+}
 
 function counts(raw: unknown): Counts | undefined {
   const u = obj(raw);
@@ -63,7 +79,14 @@ function counts(raw: unknown): Counts | undefined {
 export function geminiUsage(raw: unknown): Usage | undefined {
   const c = counts(raw);
   if (!c) return undefined;
-  return { inputTokens: Math.max(0, c.prompt - c.cached), outputTokens: c.completion, cacheReadTokens: c.cached, cacheWriteTokens: 0, reasoningTokens: c.reasoning, source: 'provider' };
+  return {
+    inputTokens: Math.max(0, c.prompt - c.cached),
+    outputTokens: c.completion,
+    cacheReadTokens: c.cached,
+    cacheWriteTokens: 0,
+    reasoningTokens: c.reasoning,
+    source: 'provider',
+  };
 }
 
 function usageBody(raw: unknown): Json | undefined {
@@ -72,7 +95,11 @@ function usageBody(raw: unknown): Json | undefined {
 }
 
 /** Text (thought parts excluded) and function calls of one candidate's parts. */
-function readParts(parts: unknown, idFor: (callIndex: number, name: string, args: unknown, id?: string) => string, firstCall: number): { text: string; calls: OpenAIToolCall[] } {
+function readParts(
+  parts: unknown,
+  idFor: (callIndex: number, name: string, args: unknown, id?: string) => string,
+  firstCall: number,
+): { text: string; calls: OpenAIToolCall[] } {
   let text = '';
   const calls: OpenAIToolCall[] = [];
   for (const raw of Array.isArray(parts) ? parts : []) {
@@ -82,7 +109,11 @@ function readParts(parts: unknown, idFor: (callIndex: number, name: string, args
     const call = obj(part.functionCall);
     if (call && typeof call.name === 'string') {
       const args = call.args ?? {};
-      calls.push({ id: idFor(firstCall + calls.length, call.name, args, str(call.id)), type: 'function', function: { name: call.name, arguments: JSON.stringify(args) } });
+      calls.push({
+        id: idFor(firstCall + calls.length, call.name, args, str(call.id)),
+        type: 'function',
+        function: { name: call.name, arguments: JSON.stringify(args) },
+      });
     }
   }
   return { text, calls };
@@ -117,9 +148,20 @@ export function geminiToOpenAI(call: ProviderCall, response: Json, created: numb
     const c = obj(raw) ?? {};
     const index = num(c.index) ?? position;
     const { text, calls } = readParts(obj(c.content)?.parts, toolIds(response, call, index), 0);
-    return { index, message: assistantMessage(text, calls), finish_reason: geminiFinishReason(str(c.finishReason) ?? 'STOP', calls.length > 0), logprobs: null };
+    return {
+      index,
+      message: assistantMessage(text, calls),
+      finish_reason: geminiFinishReason(str(c.finishReason) ?? 'STOP', calls.length > 0),
+      logprobs: null,
+    };
   });
-  return chatCompletion({ id: `chatcmpl-${responseId(response, call)}`, model: str(response.modelVersion) ?? call.model, created, choices, usage: usageBody(response.usageMetadata) });
+  return chatCompletion({
+    id: `chatcmpl-${responseId(response, call)}`,
+    model: str(response.modelVersion) ?? call.model,
+    created,
+    choices,
+    usage: usageBody(response.usageMetadata),
+  });
 }
 
 /**
@@ -184,7 +226,8 @@ export function geminiStreamProtocol(call: ProviderCall, now: () => number = Dat
       const out: SseEvent[] = [];
       if (!finished) throw new StreamFailure('upstream stream ended before completion (no finishReason)', { kind: 'network' });
       done = true;
-      if (usage && wantsStreamUsage(call.body)) out.push(chunkEvent({ id: id ?? `chatcmpl-${call.requestId}`, model, created, choices: [], usage: usageBody(usage) }));
+      if (usage && wantsStreamUsage(call.body))
+        out.push(chunkEvent({ id: id ?? `chatcmpl-${call.requestId}`, model, created, choices: [], usage: usageBody(usage) }));
       out.push(DONE_EVENT);
       return out;
     },

@@ -54,7 +54,11 @@ export function googleAdapter(flavour: GoogleFlavour): ProviderAdapter {
   const extra = config.headers ?? {};
 
   function build(call: ProviderCall): UpstreamRequest {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json', ...flavour.auth(call) };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: call.stream ? 'text/event-stream' : 'application/json',
+      ...flavour.auth(call),
+    };
     for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
     const model = modelId(call.model);
     if (call.format === 'openai.embeddings') {

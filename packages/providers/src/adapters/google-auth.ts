@@ -85,17 +85,32 @@ const b64url = (data: string | Buffer): string => Buffer.from(data).toString('ba
  * The signed JWT assertion (RS256) for a token request.
  * @example signServiceAccountJwt(credentials, { scope: CLOUD_PLATFORM_SCOPE, nowMs: Date.now() })
  */
-export function signServiceAccountJwt(credentials: ServiceAccountCredentials, claims: { scope: string; nowMs: number; audience?: string; lifetimeSec?: number }, key?: KeyObject): string {
+export function signServiceAccountJwt(
+  credentials: ServiceAccountCredentials,
+  claims: { scope: string; nowMs: number; audience?: string; lifetimeSec?: number },
+  key?: KeyObject,
+): string {
   const iat = Math.floor(claims.nowMs / 1000);
   const header: Record<string, string> = { alg: 'RS256', typ: 'JWT' };
   if (credentials.private_key_id) header.kid = credentials.private_key_id;
-  const payload = { iss: credentials.client_email, scope: claims.scope, aud: claims.audience ?? credentials.token_uri ?? GOOGLE_TOKEN_URL, iat, exp: iat + (claims.lifetimeSec ?? 3600) };
+  const payload = {
+    iss: credentials.client_email,
+    scope: claims.scope,
+    aud: claims.audience ?? credentials.token_uri ?? GOOGLE_TOKEN_URL,
+    iat,
+    exp: iat + (claims.lifetimeSec ?? 3600),
+  };
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
-  const signature = createSign('RSA-SHA256').update(input).sign(key ?? createPrivateKey(credentials.private_key));
+  const signature = createSign('RSA-SHA256')
+    .update(input)
+    .sign(key ?? createPrivateKey(credentials.private_key));
   return `${input}.${b64url(signature)}`;
 }
 
-interface Token { value: string; expiresAt: number }
+interface Token {
+  value: string;
+  expiresAt: number;
+}
 
 /**
  * A cached, single-flight token source for one service account.
@@ -121,7 +136,13 @@ export function createServiceAccountTokenSource(options: ServiceAccountTokenOpti
     let headers: Record<string, string>;
     try {
       // No caller signal: the exchange is shared, one client leaving must not fail the others.
-      const res = await transport.request({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, timeouts: { totalMs: 30_000 } });
+      const res = await transport.request({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+        timeouts: { totalMs: 30_000 },
+      });
       status = res.status;
       headers = res.headers;
       text = await res.text();
@@ -172,8 +193,14 @@ export function createServiceAccountTokenSource(options: ServiceAccountTokenOpti
         const onAbort = (): void => reject(gone());
         signal.addEventListener('abort', onAbort, { once: true });
         pending.then(
-          (token) => { signal.removeEventListener('abort', onAbort); resolve(token.value); },
-          (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
+          (token) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(token.value);
+          },
+          (error: unknown) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+          },
         );
       });
     },

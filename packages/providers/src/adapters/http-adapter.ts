@@ -19,7 +19,10 @@ export interface UpstreamRequest {
 
 /** A stream failure an adapter protocol detects (in-stream error event, truncation). */
 export class StreamFailure extends Error {
-  constructor(message: string, readonly init: { kind?: 'network' | 'timeout'; body?: string }) {
+  constructor(
+    message: string,
+    readonly init: { kind?: 'network' | 'timeout'; body?: string },
+  ) {
     super(message);
     this.name = 'StreamFailure';
   }
@@ -67,10 +70,20 @@ export function pickForwardHeaders(headers: Record<string, string>): Record<stri
 }
 
 /** Build a ProviderError from a classification. */
-export function providerErrorFrom(provider: string, c: DetailedClassification, extra: { status?: number; afterFirstByte?: boolean; cause?: unknown } = {}): ProviderError {
+export function providerErrorFrom(
+  provider: string,
+  c: DetailedClassification,
+  extra: { status?: number; afterFirstByte?: boolean; cause?: unknown } = {},
+): ProviderError {
   return new ProviderError(c.message, {
-    kind: c.kind, provider, upstreamStatus: extra.status, retryAfterMs: c.retryAfterMs, afterFirstByte: extra.afterFirstByte,
-    shouldRetry: c.shouldRetry, upstreamCode: c.upstreamCode, cause: extra.cause,
+    kind: c.kind,
+    provider,
+    upstreamStatus: extra.status,
+    retryAfterMs: c.retryAfterMs,
+    afterFirstByte: extra.afterFirstByte,
+    shouldRetry: c.shouldRetry,
+    upstreamCode: c.upstreamCode,
+    cause: extra.cause,
   });
 }
 
@@ -127,7 +140,14 @@ export function createHttpAdapter(spec: HttpAdapterSpec): ProviderAdapter {
     }
     let res;
     try {
-      res = await context.transport.request({ method: 'POST', url: upstream.url, headers: upstream.headers, body: upstream.body, signal: context.signal, timeouts: callTimeouts(config, context) });
+      res = await context.transport.request({
+        method: 'POST',
+        url: upstream.url,
+        headers: upstream.headers,
+        body: upstream.body,
+        signal: context.signal,
+        timeouts: callTimeouts(config, context),
+      });
     } catch (error) {
       throw toProviderError(error, false, call.apiKey);
     }
@@ -140,7 +160,9 @@ export function createHttpAdapter(spec: HttpAdapterSpec): ProviderAdapter {
       } catch {
         body = undefined;
       }
-      throw providerErrorFrom(provider, classifyFailure({ status: res.status, headers: res.headers, body }, { secrets: [config.api_key, call.apiKey], now }), { status: res.status });
+      throw providerErrorFrom(provider, classifyFailure({ status: res.status, headers: res.headers, body }, { secrets: [config.api_key, call.apiKey], now }), {
+        status: res.status,
+      });
     }
     if (!call.stream || !spec.streamFormats.includes(call.format)) {
       let text: string;

@@ -14,21 +14,59 @@ describe('mistral adapter', () => {
   const env = useAdapterUpstream((url) => ({ name: 'mi', type: 'mistral', base_url: `${url}/v1`, api_key: KEY, safe_prompt: true }));
   const { transport, signal } = env;
   const call = (over: Partial<ProviderCall> = {}): ProviderCall => ({
-    format: 'openai.chat', body: { messages: [{ role: 'user', content: 'hi' }] }, model: 'mistral-large-latest', stream: false, headers: {}, requestId: 'r1', ...over,
+    format: 'openai.chat',
+    body: { messages: [{ role: 'user', content: 'hi' }] },
+    model: 'mistral-large-latest',
+    stream: false,
+    headers: {},
+    requestId: 'r1',
+    ...over,
   });
 
   it('rewrites OpenAI deviations and passes the answer through verbatim', async () => {
-    const answer = JSON.stringify({ id: 'cmpl-1', object: 'chat.completion', created: 1, model: 'mistral-large-2411', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'D681PevKs', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }] }, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } });
-    env.upstream.set(sendJson(answer));
-    const result = (await env.adapter.invoke(call({ body: {
-      model: 'x', seed: 42, max_completion_tokens: 64, stream_options: { include_usage: true }, user: 'u1', logit_bias: {}, parallel_tool_calls: false,
-      messages: [
-        { role: 'developer', content: 'Be brief.' },
-        { role: 'user', content: 'Weather?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_abc123XYZ_long', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
-        { role: 'tool', tool_call_id: 'call_abc123XYZ_long', content: '18C' },
+    const answer = JSON.stringify({
+      id: 'cmpl-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'mistral-large-2411',
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'D681PevKs', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }],
+          },
+          finish_reason: 'tool_calls',
+        },
       ],
-    } }), { transport, signal })) as JsonResult;
+      usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 },
+    });
+    env.upstream.set(sendJson(answer));
+    const result = (await env.adapter.invoke(
+      call({
+        body: {
+          model: 'x',
+          seed: 42,
+          max_completion_tokens: 64,
+          stream_options: { include_usage: true },
+          user: 'u1',
+          logit_bias: {},
+          parallel_tool_calls: false,
+          messages: [
+            { role: 'developer', content: 'Be brief.' },
+            { role: 'user', content: 'Weather?' },
+            {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'call_abc123XYZ_long', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+            },
+            { role: 'tool', tool_call_id: 'call_abc123XYZ_long', content: '18C' },
+          ],
+        },
+      }),
+      { transport, signal },
+    )) as JsonResult;
     const sent = env.upstream.requests.at(-1)!;
     assert.equal(sent.url, '/v1/chat/completions');
     assert.equal(sent.headers.authorization, `Bearer ${KEY}`);
@@ -36,7 +74,11 @@ describe('mistral adapter', () => {
     const mapped = mistralToolCallId('call_abc123XYZ_long');
     assert.match(mapped, /^[a-zA-Z0-9]{9}$/);
     assert.deepEqual(body, {
-      model: 'mistral-large-latest', random_seed: 42, max_tokens: 64, parallel_tool_calls: false, safe_prompt: true,
+      model: 'mistral-large-latest',
+      random_seed: 42,
+      max_tokens: 64,
+      parallel_tool_calls: false,
+      safe_prompt: true,
       messages: [
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: 'Weather?' },
@@ -54,17 +96,38 @@ describe('mistral adapter', () => {
   });
 
   it("strips per-message fields Mistral's schemas do not define: the SDK's refusal: null sent back, a user's name", async () => {
-    env.upstream.set(sendJson({ id: 'c3', object: 'chat.completion', created: 1, model: 'mistral-small', choices: [{ index: 0, message: { role: 'assistant', content: '18C in Paris.' }, finish_reason: 'stop' }] }));
-    await env.adapter.invoke(call({ body: {
-      messages: [
-        { role: 'user', name: 'ann', content: 'Weather?' },
-        // What the openai SDK sends back: the adapter's own answer, refusal and all.
-        { role: 'assistant', content: null, refusal: null, annotations: [], tool_calls: [{ id: 'D681PevKs', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
-        { role: 'tool', tool_call_id: 'D681PevKs', name: 'get_weather', content: '18C' },
-        { role: 'system', name: 'policy', content: 'Be brief.' },
-      ],
-      store: false, top_logprobs: 2, prompt_cache_key: 'k1',
-    } }), { transport, signal });
+    env.upstream.set(
+      sendJson({
+        id: 'c3',
+        object: 'chat.completion',
+        created: 1,
+        model: 'mistral-small',
+        choices: [{ index: 0, message: { role: 'assistant', content: '18C in Paris.' }, finish_reason: 'stop' }],
+      }),
+    );
+    await env.adapter.invoke(
+      call({
+        body: {
+          messages: [
+            { role: 'user', name: 'ann', content: 'Weather?' },
+            // What the openai SDK sends back: the adapter's own answer, refusal and all.
+            {
+              role: 'assistant',
+              content: null,
+              refusal: null,
+              annotations: [],
+              tool_calls: [{ id: 'D681PevKs', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
+            },
+            { role: 'tool', tool_call_id: 'D681PevKs', name: 'get_weather', content: '18C' },
+            { role: 'system', name: 'policy', content: 'Be brief.' },
+          ],
+          store: false,
+          top_logprobs: 2,
+          prompt_cache_key: 'k1',
+        },
+      }),
+      { transport, signal },
+    );
     const body = JSON.parse(env.upstream.requests.at(-1)!.body);
     assert.deepEqual(body.messages, [
       { role: 'user', content: 'Weather?' },
@@ -78,7 +141,9 @@ describe('mistral adapter', () => {
 
   it('keeps the field table in step with the vendored Mistral OpenAPI document', async () => {
     const script = new URL('../../scripts/generate-mistral-fields.mjs', import.meta.url).href;
-    const { mistralFields } = (await import(script)) as { mistralFields(spec: unknown): { chat: string[]; embeddings: string[]; messages: Record<string, string[]> } };
+    const { mistralFields } = (await import(script)) as {
+      mistralFields(spec: unknown): { chat: string[]; embeddings: string[]; messages: Record<string, string[]> };
+    };
     const derived = mistralFields(fixtureJson('specs/mistral-openapi.json'));
     assert.deepEqual([...MISTRAL_CHAT_FIELDS], derived.chat);
     assert.deepEqual([...MISTRAL_EMBEDDING_FIELDS], derived.embeddings);
@@ -86,24 +151,46 @@ describe('mistral adapter', () => {
   });
 
   it('removes the tool_calls: null Mistral puts in text answers (OpenAI clients expect an array or nothing)', async () => {
-    env.upstream.set(sendJson({ id: 'c4', object: 'chat.completion', created: 1, model: 'mistral-small', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi', tool_calls: null }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
+    env.upstream.set(
+      sendJson({
+        id: 'c4',
+        object: 'chat.completion',
+        created: 1,
+        model: 'mistral-small',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Hi', tool_calls: null }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+      }),
+    );
     const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
-    assert.deepEqual(JSON.parse(result.body).choices[0], { index: 0, message: { role: 'assistant', content: 'Hi', refusal: null }, finish_reason: 'stop', logprobs: null });
+    assert.deepEqual(JSON.parse(result.body).choices[0], {
+      index: 0,
+      message: { role: 'assistant', content: 'Hi', refusal: null },
+      finish_reason: 'stop',
+      logprobs: null,
+    });
   });
 
   it('keeps a chat answer byte for byte when it already has logprobs and refusal', async () => {
-    const answer = '{"id":"c2", "object":"chat.completion","created":1,"model":"mistral-small","choices":[{"index":0,"message":{"role":"assistant","content":"Hi","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}';
+    const answer =
+      '{"id":"c2", "object":"chat.completion","created":1,"model":"mistral-small","choices":[{"index":0,"message":{"role":"assistant","content":"Hi","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}';
     env.upstream.set(sendJson(answer));
     const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
     assert.equal(result.body, answer);
   });
 
   it('streams verbatim and observes the usage in the last chunk', async () => {
-    const sse = 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"mistral-small","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n'
-      + 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"mistral-small","choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"total_tokens":7,"completion_tokens":2}}\n\n'
-      + 'data: [DONE]\n\n';
-    env.upstream.set((_req: Recorded, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.end(sse); });
-    const result = (await env.adapter.invoke(call({ stream: true, body: { messages: [{ role: 'user', content: 'hi' }], stream: true } }), { transport, signal })) as StreamResult;
+    const sse =
+      'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"mistral-small","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n' +
+      'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"mistral-small","choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"total_tokens":7,"completion_tokens":2}}\n\n' +
+      'data: [DONE]\n\n';
+    env.upstream.set((_req: Recorded, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(sse);
+    });
+    const result = (await env.adapter.invoke(call({ stream: true, body: { messages: [{ role: 'user', content: 'hi' }], stream: true } }), {
+      transport,
+      signal,
+    })) as StreamResult;
     const events = await collect(result.events);
     assert.equal(events.length, 3);
     assert.equal(events.at(-1)!.data, '[DONE]');
@@ -111,8 +198,21 @@ describe('mistral adapter', () => {
   });
 
   it('routes embeddings, mapping dimensions and encoding base64 itself', async () => {
-    env.upstream.set((_req: Recorded, res: ServerResponse) => res.end(JSON.stringify({ id: 'e', object: 'list', data: [{ object: 'embedding', embedding: [0.5, -0.25], index: 0 }], model: 'mistral-embed', usage: { prompt_tokens: 4, total_tokens: 4, completion_tokens: 0 } })));
-    const result = (await env.adapter.invoke(call({ format: 'openai.embeddings', model: 'mistral-embed', body: { input: ['a'], dimensions: 2, encoding_format: 'base64' } }), { transport, signal })) as JsonResult;
+    env.upstream.set((_req: Recorded, res: ServerResponse) =>
+      res.end(
+        JSON.stringify({
+          id: 'e',
+          object: 'list',
+          data: [{ object: 'embedding', embedding: [0.5, -0.25], index: 0 }],
+          model: 'mistral-embed',
+          usage: { prompt_tokens: 4, total_tokens: 4, completion_tokens: 0 },
+        }),
+      ),
+    );
+    const result = (await env.adapter.invoke(
+      call({ format: 'openai.embeddings', model: 'mistral-embed', body: { input: ['a'], dimensions: 2, encoding_format: 'base64' } }),
+      { transport, signal },
+    )) as JsonResult;
     assert.equal(env.upstream.requests.at(-1)!.url, '/v1/embeddings');
     assert.deepEqual(JSON.parse(env.upstream.requests.at(-1)!.body), { input: ['a'], output_dimension: 2, model: 'mistral-embed' });
     const b64 = JSON.parse(result.body).data[0].embedding;

@@ -19,7 +19,6 @@ export const MISTRAL_BASE_URL = 'https://api.mistral.ai/v1';
 
 const PATHS: Partial<Record<ClientFormat, string>> = { 'openai.chat': '/chat/completions', 'openai.embeddings': '/embeddings' };
 
-
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
@@ -136,7 +135,8 @@ export function mistralChatAnswer(body: string): string {
 export function createMistralAdapter(config: ProviderConfig): ProviderAdapter {
   const base = trimSlash(stringOption(config, 'base_url') ?? MISTRAL_BASE_URL);
   validateUrl(config.name, base);
-  if (config.safe_prompt !== undefined && typeof config.safe_prompt !== 'boolean') throw new TypeError(`provider ${config.name}: safe_prompt must be a boolean`);
+  if (config.safe_prompt !== undefined && typeof config.safe_prompt !== 'boolean')
+    throw new TypeError(`provider ${config.name}: safe_prompt must be a boolean`);
   const safePrompt = config.safe_prompt as boolean | undefined;
   const extra = config.headers ?? {};
 

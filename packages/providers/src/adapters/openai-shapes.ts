@@ -64,7 +64,9 @@ export function contentParts(provider: string, content: unknown): ContentPart[] 
 
 /** Only the text of OpenAI content (for roles that take text only). */
 export function contentText(provider: string, content: unknown): string {
-  return contentParts(provider, content).map((p) => (p.type === 'text' ? p.text : '')).join('');
+  return contentParts(provider, content)
+    .map((p) => (p.type === 'text' ? p.text : ''))
+    .join('');
 }
 
 /**
@@ -77,7 +79,14 @@ export function parseDataUrl(url: string): { mimeType: string; data: string } | 
 }
 
 const MIME_BY_EXTENSION: Record<string, string> = {
-  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', heic: 'image/heic', heif: 'image/heif', pdf: 'application/pdf',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  pdf: 'application/pdf',
 };
 
 /** Mime type from a URL's file extension, for providers that need one next to a file URL. */
@@ -183,7 +192,11 @@ export type JsonTranslator = (call: ProviderCall, body: Json, created: number) =
  * (Vertex puts its access token in `apiKey`).
  * @example translatingAdapter(base, (call, body, created) => toOpenAI(body, created))
  */
-export function translatingAdapter(base: ProviderAdapter, translate: JsonTranslator, prepare?: (call: ProviderCall, context: Parameters<ProviderAdapter['invoke']>[1]) => Promise<ProviderCall>): ProviderAdapter {
+export function translatingAdapter(
+  base: ProviderAdapter,
+  translate: JsonTranslator,
+  prepare?: (call: ProviderCall, context: Parameters<ProviderAdapter['invoke']>[1]) => Promise<ProviderCall>,
+): ProviderAdapter {
   const invoke: ProviderAdapter['invoke'] = async function invoke(call, context) {
     const prepared = prepare ? await prepare(call, context) : call;
     const result = await base.invoke(prepared, context);
@@ -194,15 +207,34 @@ export function translatingAdapter(base: ProviderAdapter, translate: JsonTransla
     } catch {
       parsed = undefined;
     }
-    if (!parsed) throw new ProviderError('upstream answered with a body that is not a JSON object', { kind: 'server_error', provider: base.name, upstreamStatus: result.status });
+    if (!parsed)
+      throw new ProviderError('upstream answered with a body that is not a JSON object', {
+        kind: 'server_error',
+        provider: base.name,
+        upstreamStatus: result.status,
+      });
     try {
       result.body = translate(prepared, parsed, Math.floor((context.now ?? Date.now)() / 1000));
     } catch (error) {
       if (isProviderError(error)) throw error;
-      if (error instanceof StreamFailure && error.init.body !== undefined) throw providerErrorFrom(base.name, base.classify({ body: error.init.body }), { status: result.status });
-      throw new ProviderError('could not translate the upstream answer', { kind: 'server_error', provider: base.name, upstreamStatus: result.status, cause: error });
+      if (error instanceof StreamFailure && error.init.body !== undefined)
+        throw providerErrorFrom(base.name, base.classify({ body: error.init.body }), { status: result.status });
+      throw new ProviderError('could not translate the upstream answer', {
+        kind: 'server_error',
+        provider: base.name,
+        upstreamStatus: result.status,
+        cause: error,
+      });
     }
     return result;
   };
-  return { name: base.name, type: base.type, config: base.config, models: base.models, supports: (f) => base.supports(f), classify: (info) => base.classify(info), invoke };
+  return {
+    name: base.name,
+    type: base.type,
+    config: base.config,
+    models: base.models,
+    supports: (f) => base.supports(f),
+    classify: (info) => base.classify(info),
+    invoke,
+  };
 }

@@ -13,18 +13,39 @@ const jsonFixture = fixtureJson('openai/chat-structured-output-json-schema.json'
 const streamFixture = fixtureJson('openai/chat-structured-output-stream.json');
 
 function call(over: Partial<ProviderCall> = {}): ProviderCall {
-  return { format: 'openai.chat', body: { ...jsonFixture.request, model: 'my-alias', x_future_field: { keep: [1, 'two'] } }, model: 'gpt-4o-2024-08-06', stream: false, headers: {}, requestId: 'r1', ...over };
+  return {
+    format: 'openai.chat',
+    body: { ...jsonFixture.request, model: 'my-alias', x_future_field: { keep: [1, 'two'] } },
+    model: 'gpt-4o-2024-08-06',
+    stream: false,
+    headers: {},
+    requestId: 'r1',
+    ...over,
+  };
 }
 
 describe('openai adapter (replaying recorded exchanges)', () => {
-  const env = useAdapterUpstream((url) => ({ name: 'oa', type: 'openai', base_url: `${url}/v1/`, api_key: KEY, organization: 'org-1', headers: { 'X-Extra': 'yes', 'OpenAI-Organization': 'org-override' } }));
+  const env = useAdapterUpstream((url) => ({
+    name: 'oa',
+    type: 'openai',
+    base_url: `${url}/v1/`,
+    api_key: KEY,
+    organization: 'org-1',
+    headers: { 'X-Extra': 'yes', 'OpenAI-Organization': 'org-override' },
+  }));
   const { transport, signal } = env;
 
   it('passes the body through with only model replaced and returns the upstream bytes verbatim', async () => {
     // Odd spacing proves the body is forwarded, not re-serialised.
     const raw = JSON.stringify(jsonFixture.response, null, 1).replace('"usage"', '"x_unknown": {"a": 1},\n "usage"');
     env.upstream.set((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-remaining-requests': '99', 'openai-processing-ms': '12', 'set-cookie': 'a=b', 'x-request-id': 'req_1' });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'x-ratelimit-remaining-requests': '99',
+        'openai-processing-ms': '12',
+        'set-cookie': 'a=b',
+        'x-request-id': 'req_1',
+      });
       res.end(raw);
     });
     const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
@@ -46,17 +67,39 @@ describe('openai adapter (replaying recorded exchanges)', () => {
   });
 
   it('extracts cached and reasoning tokens', async () => {
-    env.upstream.set((_req, res) => res.end(JSON.stringify({ ...jsonFixture.response, usage: { prompt_tokens: 100, completion_tokens: 30, total_tokens: 130, prompt_tokens_details: { cached_tokens: 60 }, completion_tokens_details: { reasoning_tokens: 20 } } })));
+    env.upstream.set((_req, res) =>
+      res.end(
+        JSON.stringify({
+          ...jsonFixture.response,
+          usage: {
+            prompt_tokens: 100,
+            completion_tokens: 30,
+            total_tokens: 130,
+            prompt_tokens_details: { cached_tokens: 60 },
+            completion_tokens_details: { reasoning_tokens: 20 },
+          },
+        }),
+      ),
+    );
     const result = (await env.adapter.invoke(call(), { transport, signal })) as JsonResult;
     assert.deepEqual(result.usage, { inputTokens: 40, outputTokens: 30, cacheReadTokens: 60, cacheWriteTokens: 0, reasoningTokens: 20, source: 'provider' });
   });
 
   it('streams the recorded SSE verbatim, observes usage and forwards [DONE]', async () => {
     env.upstream.set(sendSse(streamFixture.response_sse, 37));
-    const result = (await env.adapter.invoke(call({ stream: true, body: { ...streamFixture.request, stream_options: { include_usage: true } } }), { transport, signal })) as StreamResult;
+    const result = (await env.adapter.invoke(call({ stream: true, body: { ...streamFixture.request, stream_options: { include_usage: true } } }), {
+      transport,
+      signal,
+    })) as StreamResult;
     assert.equal(env.upstream.requests.at(-1)!.headers.accept, 'text/event-stream');
     const events = await collect(result.events);
-    const expected = await collect(parseSseStream((async function* () { yield streamFixture.response_sse as string; })()));
+    const expected = await collect(
+      parseSseStream(
+        (async function* () {
+          yield streamFixture.response_sse as string;
+        })(),
+      ),
+    );
     assert.deepEqual(events, expected);
     assert.equal(events.at(-1)!.data, '[DONE]');
     assert.equal(result.usage()?.outputTokens, 10);
@@ -97,11 +140,27 @@ describe('openai adapter (replaying recorded exchanges)', () => {
   });
 
   it('classifies HTTP errors, keeps retry-after and never leaks the key', async () => {
-    env.upstream.set(sendJson({ error: { message: `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com.`, type: 'invalid_request_error', code: 'invalid_api_key' } }, 401));
+    env.upstream.set(
+      sendJson(
+        {
+          error: {
+            message: `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com.`,
+            type: 'invalid_request_error',
+            code: 'invalid_api_key',
+          },
+        },
+        401,
+      ),
+    );
     const auth = await rejection(env.adapter.invoke(call(), { transport, signal }));
     assert.equal(auth.failureKind, 'auth');
     assert.equal(auth.upstreamStatus, 401);
-    for (const text of [auth.message, JSON.stringify(auth), String(auth.stack), JSON.stringify(env.adapter.classify({ status: 401, body: `{"error":{"message":"${KEY}"}}` }))]) {
+    for (const text of [
+      auth.message,
+      JSON.stringify(auth),
+      String(auth.stack),
+      JSON.stringify(env.adapter.classify({ status: 401, body: `{"error":{"message":"${KEY}"}}` })),
+    ]) {
       assert.ok(!text.includes(KEY) && !text.includes('SECRET0123'), `leaked: ${text}`);
     }
 
@@ -172,8 +231,13 @@ describe('openai adapter (replaying recorded exchanges)', () => {
   });
 
   it('posts embeddings to /embeddings', async () => {
-    env.upstream.set((_req, res) => res.end(JSON.stringify({ object: 'list', data: [], model: 'text-embedding-3-small', usage: { prompt_tokens: 5, total_tokens: 5 } })));
-    const result = (await env.adapter.invoke(call({ format: 'openai.embeddings', body: { model: 'e', input: 'hi' }, model: 'text-embedding-3-small' }), { transport, signal })) as JsonResult;
+    env.upstream.set((_req, res) =>
+      res.end(JSON.stringify({ object: 'list', data: [], model: 'text-embedding-3-small', usage: { prompt_tokens: 5, total_tokens: 5 } })),
+    );
+    const result = (await env.adapter.invoke(call({ format: 'openai.embeddings', body: { model: 'e', input: 'hi' }, model: 'text-embedding-3-small' }), {
+      transport,
+      signal,
+    })) as JsonResult;
     assert.equal(env.upstream.requests.at(-1)!.url, '/v1/embeddings');
     assert.equal(result.usage?.inputTokens, 5);
   });

@@ -12,11 +12,21 @@ describe('openai-compatible presets', () => {
   let upstream: Upstream;
   const transport = createUndiciTransport();
   const signal = new AbortController().signal;
-  const call = (body: Record<string, unknown>, over: Partial<ProviderCall> = {}): ProviderCall => ({ format: 'openai.chat', body, model: 'm', stream: false, headers: {}, requestId: 'r', ...over });
+  const call = (body: Record<string, unknown>, over: Partial<ProviderCall> = {}): ProviderCall => ({
+    format: 'openai.chat',
+    body,
+    model: 'm',
+    stream: false,
+    headers: {},
+    requestId: 'r',
+    ...over,
+  });
   const lastBody = () => JSON.parse(upstream.requests.at(-1)!.body);
   before(async () => {
     upstream = await startUpstream();
-    upstream.set((_req: Recorded, res: ServerResponse) => res.end('{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}'));
+    upstream.set((_req: Recorded, res: ServerResponse) =>
+      res.end('{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}'),
+    );
   });
   after(async () => {
     await transport.close();
@@ -24,7 +34,8 @@ describe('openai-compatible presets', () => {
   });
 
   it('registers every preset and every new adapter type', () => {
-    for (const type of ['azure', 'gemini', 'vertex', 'mistral', 'cohere', 'vllm', 'ollama', 'together', 'groq', 'perplexity', 'deepseek', 'fireworks']) assert.ok(adapterTypes().includes(type), type);
+    for (const type of ['azure', 'gemini', 'vertex', 'mistral', 'cohere', 'vllm', 'ollama', 'together', 'groq', 'perplexity', 'deepseek', 'fireworks'])
+      assert.ok(adapterTypes().includes(type), type);
   });
 
   it('applies default base URLs and key rules', async () => {
@@ -48,21 +59,43 @@ describe('openai-compatible presets', () => {
 
   it('Groq: drops logprobs / logit_bias / message names, rejects n > 1, has no embeddings', async () => {
     const groq = createAdapter({ name: 'g', type: 'groq', base_url: upstream.url, api_key: 'gsk_test_key_123456' });
-    await groq.invoke(call({ messages: [{ role: 'user', name: 'bob', content: 'x' }], logprobs: true, top_logprobs: 2, logit_bias: { 1: 1 }, temperature: 0 }), { transport, signal });
+    await groq.invoke(
+      call({ messages: [{ role: 'user', name: 'bob', content: 'x' }], logprobs: true, top_logprobs: 2, logit_bias: { 1: 1 }, temperature: 0 }),
+      { transport, signal },
+    );
     assert.deepEqual(lastBody(), { messages: [{ role: 'user', content: 'x' }], temperature: 0, model: 'm' });
     assert.equal(upstream.requests.at(-1)!.headers.authorization, 'Bearer gsk_test_key_123456');
     await assert.rejects(groq.invoke(call({ messages: [], n: 2 }), { transport, signal }), (e) => isProviderError(e) && e.failureKind === 'bad_request');
     assert.equal(groq.supports('openai.embeddings'), false);
-    await assert.rejects(groq.invoke(call({ input: 'x' }, { format: 'openai.embeddings' }), { transport, signal }), (e) => isProviderError(e) && e.failureKind === 'bad_request');
+    await assert.rejects(
+      groq.invoke(call({ input: 'x' }, { format: 'openai.embeddings' }), { transport, signal }),
+      (e) => isProviderError(e) && e.failureKind === 'bad_request',
+    );
   });
 
   it('Perplexity rejects tools; DeepSeek strips reasoning_content from history', async () => {
     const pplx = createAdapter({ name: 'p', type: 'perplexity', base_url: upstream.url, api_key: 'pplx-key-1234567' });
     const before = upstream.requests.length;
-    await assert.rejects(pplx.invoke(call({ messages: [], tools: [{ type: 'function', function: { name: 'f' } }] }), { transport, signal }), (e) => isProviderError(e) && e.failureKind === 'bad_request' && /tools/.test(e.message));
+    await assert.rejects(
+      pplx.invoke(call({ messages: [], tools: [{ type: 'function', function: { name: 'f' } }] }), { transport, signal }),
+      (e) => isProviderError(e) && e.failureKind === 'bad_request' && /tools/.test(e.message),
+    );
     assert.equal(upstream.requests.length, before);
     const ds = createAdapter({ name: 'd', type: 'deepseek', base_url: upstream.url, api_key: 'sk-deepseek-1234567' });
-    await ds.invoke(call({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b', reasoning_content: 'thinking' }, { role: 'user', content: 'c' }] }), { transport, signal });
-    assert.deepEqual(lastBody().messages, [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }]);
+    await ds.invoke(
+      call({
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b', reasoning_content: 'thinking' },
+          { role: 'user', content: 'c' },
+        ],
+      }),
+      { transport, signal },
+    );
+    assert.deepEqual(lastBody().messages, [
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: 'b' },
+      { role: 'user', content: 'c' },
+    ]);
   });
 });

@@ -68,7 +68,10 @@ export const OPENAI_COMPATIBLE_PRESETS: Readonly<Record<string, OpenAICompatible
     baseUrl: 'https://api.together.xyz/v1',
     keyRequired: true,
     formats: CHAT_AND_EMBEDDINGS,
-    deviations: ['extra sampling parameters (top_k, repetition_penalty, min_p) pass through', 'tool calling only on models that support it (the host answers 400 otherwise)'],
+    deviations: [
+      'extra sampling parameters (top_k, repetition_penalty, min_p) pass through',
+      'tool calling only on models that support it (the host answers 400 otherwise)',
+    ],
   },
   groq: {
     baseUrl: 'https://api.groq.com/openai/v1',
@@ -141,7 +144,8 @@ export function createPresetAdapter(type: string): (config: ProviderConfig) => P
       classify: (info) => inner.classify(info),
       async invoke(call, context) {
         if (!preset.formats.includes(call.format)) throw badRequest(config.name, `provider ${config.name} (${type}) does not serve ${call.format}`);
-        if (preset.keyRequired && !(call.apiKey ?? config.api_key)) throw new ProviderError(`provider ${config.name} has no API key configured`, { kind: 'auth', provider: config.name });
+        if (preset.keyRequired && !(call.apiKey ?? config.api_key))
+          throw new ProviderError(`provider ${config.name} has no API key configured`, { kind: 'auth', provider: config.name });
         const body = preset.adjust ? preset.adjust(call.body, config.name) : call.body;
         return inner.invoke(body === call.body ? call : { ...call, body }, context);
       },

@@ -35,7 +35,16 @@ export function estimateTokens(value: unknown): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
-export function planAnswer(input: { provider: string; model: string; body: Json; reply?: string; length: number; maxTokens?: number; tool?: string; inputTokens: number }): SimulatedAnswer {
+export function planAnswer(input: {
+  provider: string;
+  model: string;
+  body: Json;
+  reply?: string;
+  length: number;
+  maxTokens?: number;
+  tool?: string;
+  inputTokens: number;
+}): SimulatedAnswer {
   const id = hash32(`${input.provider}/${input.model}/${JSON.stringify(input.body)}`).toString(36);
   if (input.tool) {
     return { id, pieces: [], tool: { id: `sim_${id}`, name: input.tool }, truncated: false, inputTokens: input.inputTokens, outputTokens: 1 };
@@ -54,8 +63,11 @@ export function answerUsage(a: SimulatedAnswer): Usage {
 
 function openAIUsageBody(a: SimulatedAnswer): Json {
   return {
-    prompt_tokens: a.inputTokens, completion_tokens: a.outputTokens, total_tokens: a.inputTokens + a.outputTokens,
-    prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 },
+    prompt_tokens: a.inputTokens,
+    completion_tokens: a.outputTokens,
+    total_tokens: a.inputTokens + a.outputTokens,
+    prompt_tokens_details: { cached_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0 },
   };
 }
 
@@ -67,7 +79,10 @@ export function openAIChatJson(a: SimulatedAnswer, model: string, created: numbe
   const message: Json = { role: 'assistant', content: a.tool ? null : a.pieces.join(''), refusal: null };
   if (a.tool) message.tool_calls = [{ id: a.tool.id, type: 'function', function: { name: a.tool.name, arguments: '{}' } }];
   return {
-    id: `chatcmpl-sim-${a.id}`, object: 'chat.completion', created, model,
+    id: `chatcmpl-sim-${a.id}`,
+    object: 'chat.completion',
+    created,
+    model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: openAIFinish(a) }],
     usage: openAIUsageBody(a),
   };
@@ -82,7 +97,15 @@ export function* openAIChatChunks(a: SimulatedAnswer, model: string, created: nu
     return { data: JSON.stringify(body) };
   };
   if (a.tool) {
-    yield chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: a.tool.id, type: 'function', function: { name: a.tool.name, arguments: '' } }], refusal: null }, null);
+    yield chunk(
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ index: 0, id: a.tool.id, type: 'function', function: { name: a.tool.name, arguments: '' } }],
+        refusal: null,
+      },
+      null,
+    );
     yield chunk({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }, null);
   } else {
     yield chunk({ role: 'assistant', content: '', refusal: null }, null);
@@ -100,8 +123,13 @@ function anthropicStop(a: SimulatedAnswer): string {
 export function anthropicMessageJson(a: SimulatedAnswer, model: string): Json {
   const content = a.tool ? [{ type: 'tool_use', id: a.tool.id, name: a.tool.name, input: {} }] : [{ type: 'text', text: a.pieces.join('') }];
   return {
-    id: `msg_sim${a.id}`, type: 'message', role: 'assistant', model, content,
-    stop_reason: anthropicStop(a), stop_sequence: null,
+    id: `msg_sim${a.id}`,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: anthropicStop(a),
+    stop_sequence: null,
     usage: { input_tokens: a.inputTokens, output_tokens: a.outputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
   };
 }
@@ -111,7 +139,13 @@ export function* anthropicEvents(a: SimulatedAnswer, model: string): Generator<S
   const ev = (event: string, body: Json): SseEvent => ({ event, data: JSON.stringify({ type: event, ...body }) });
   yield ev('message_start', {
     message: {
-      id: `msg_sim${a.id}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
+      id: `msg_sim${a.id}`,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
       usage: { input_tokens: a.inputTokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
     },
   });
@@ -134,9 +168,11 @@ export function embeddingVector(text: string, dimensions: number): number[] {
   const out = new Array<number>(dimensions);
   let norm = 0;
   for (let i = 0; i < dimensions; i++) {
-    state ^= state << 13; state >>>= 0;
+    state ^= state << 13;
+    state >>>= 0;
     state ^= state >>> 17;
-    state ^= state << 5; state >>>= 0;
+    state ^= state << 5;
+    state >>>= 0;
     const v = state / 0xffffffff - 0.5;
     out[i] = v;
     norm += v * v;

@@ -19,15 +19,38 @@ const NOW = Date.parse('2026-03-01T12:00:00Z');
 
 function sim(extra: Record<string, unknown> = {}, sleeps: number[] = []) {
   return createAdapter({
-    name: 'sim', type: 'simulated', latency_ms: 30, tokens_per_second: 100, output_tokens: 12, now: () => NOW, random: () => 0.99,
-    sleep: async (ms: number, signal: AbortSignal) => { sleeps.push(ms); if (signal.aborted) throw new Error('aborted'); },
+    name: 'sim',
+    type: 'simulated',
+    latency_ms: 30,
+    tokens_per_second: 100,
+    output_tokens: 12,
+    now: () => NOW,
+    random: () => 0.99,
+    sleep: async (ms: number, signal: AbortSignal) => {
+      sleeps.push(ms);
+      if (signal.aborted) throw new Error('aborted');
+    },
     ...extra,
   });
 }
 
 const ctx = () => ({ transport, signal: new AbortController().signal });
-const openai = (body: Record<string, unknown>, stream = false): ProviderCall => ({ format: 'openai.chat', body: { messages: [{ role: 'user', content: 'hi' }], ...body }, model: 'gpt-sim', stream, headers: {}, requestId: 'r' });
-const anthropic = (body: Record<string, unknown>, stream = false): ProviderCall => ({ format: 'anthropic.messages', body: { max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], ...body }, model: 'claude-sim', stream, headers: {}, requestId: 'r' });
+const openai = (body: Record<string, unknown>, stream = false): ProviderCall => ({
+  format: 'openai.chat',
+  body: { messages: [{ role: 'user', content: 'hi' }], ...body },
+  model: 'gpt-sim',
+  stream,
+  headers: {},
+  requestId: 'r',
+});
+const anthropic = (body: Record<string, unknown>, stream = false): ProviderCall => ({
+  format: 'anthropic.messages',
+  body: { max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], ...body },
+  model: 'claude-sim',
+  stream,
+  headers: {},
+  requestId: 'r',
+});
 
 describe('simulated adapter', () => {
   it('answers OpenAI chat JSON with a schema-shaped completion', async () => {
@@ -48,7 +71,7 @@ describe('simulated adapter', () => {
     assert.equal(result.usage?.outputTokens, 12);
     assert.deepEqual(sleeps, [30 + 12 * 10]);
     // Deterministic.
-    assert.equal((await sim().invoke(openai({}), ctx()) as JsonResult).body, result.body);
+    assert.equal(((await sim().invoke(openai({}), ctx())) as JsonResult).body, result.body);
   });
 
   it('honours max_tokens (length) and forced tool calls', async () => {
@@ -77,7 +100,13 @@ describe('simulated adapter', () => {
     assert.equal(chunks.at(-2).choices[0].finish_reason, 'stop');
     assert.deepEqual(chunks.at(-1).choices, []);
     assert.equal(chunks.at(-1).usage.completion_tokens, 12);
-    assert.equal(chunks.slice(1, -2).map((c) => c.choices[0].delta.content).join(''), JSON.parse(((await sim().invoke(openai({}), ctx())) as JsonResult).body).choices[0].message.content);
+    assert.equal(
+      chunks
+        .slice(1, -2)
+        .map((c) => c.choices[0].delta.content)
+        .join(''),
+      JSON.parse(((await sim().invoke(openai({}), ctx())) as JsonResult).body).choices[0].message.content,
+    );
     assert.deepEqual(sleeps, [30, ...Array(11).fill(10)]);
     assert.equal(result.usage()?.outputTokens, 12);
   });
@@ -86,14 +115,20 @@ describe('simulated adapter', () => {
     const json = JSON.parse(((await sim().invoke(anthropic({}), ctx())) as JsonResult).body);
     assert.ok(validateMessage(json), JSON.stringify(validateMessage.errors));
     assert.equal(json.stop_reason, 'end_turn');
-    const tool = JSON.parse(((await sim().invoke(anthropic({ tools: [{ name: 'lookup', input_schema: { type: 'object' } }], tool_choice: { type: 'any' } }), ctx())) as JsonResult).body);
+    const tool = JSON.parse(
+      ((await sim().invoke(anthropic({ tools: [{ name: 'lookup', input_schema: { type: 'object' } }], tool_choice: { type: 'any' } }), ctx())) as JsonResult)
+        .body,
+    );
     assert.ok(validateMessage(tool), JSON.stringify(validateMessage.errors));
     assert.deepEqual(tool.content[0], { type: 'tool_use', id: tool.content[0].id, name: 'lookup', input: {} });
     assert.equal(tool.stop_reason, 'tool_use');
 
     const result = (await sim().invoke(anthropic({ max_tokens: 5 }, true), ctx())) as StreamResult;
     const events = await collect(result.events);
-    assert.deepEqual(events.map((e) => e.event).filter((e) => e !== 'content_block_delta'), ['message_start', 'content_block_start', 'ping', 'content_block_stop', 'message_delta', 'message_stop']);
+    assert.deepEqual(
+      events.map((e) => e.event).filter((e) => e !== 'content_block_delta'),
+      ['message_start', 'content_block_start', 'ping', 'content_block_stop', 'message_delta', 'message_stop'],
+    );
     for (const e of events) {
       const data = JSON.parse(e.data);
       assert.equal(data.type, e.event);
@@ -105,7 +140,14 @@ describe('simulated adapter', () => {
   });
 
   it('serves deterministic embeddings and count_tokens', async () => {
-    const call = (input: unknown): ProviderCall => ({ format: 'openai.embeddings', body: { input, dimensions: 8 }, model: 'emb', stream: false, headers: {}, requestId: 'r' });
+    const call = (input: unknown): ProviderCall => ({
+      format: 'openai.embeddings',
+      body: { input, dimensions: 8 },
+      model: 'emb',
+      stream: false,
+      headers: {},
+      requestId: 'r',
+    });
     const a = JSON.parse(((await sim().invoke(call(['x', 'y']), ctx())) as JsonResult).body);
     const b = JSON.parse(((await sim().invoke(call('x'), ctx())) as JsonResult).body);
     assert.equal(a.object, 'list');
@@ -124,9 +166,18 @@ describe('simulated adapter', () => {
     const flaky = sim({ error_rate: 0.5, random: () => draws.shift()! });
     const kinds: unknown[] = [];
     for (let i = 0; i < 2; i++) {
-      await flaky.invoke(anthropic({}), ctx()).then(() => assert.fail('expected failure'), (e) => { assert.ok(isProviderError(e)); kinds.push([e.failureKind, e.upstreamStatus]); });
+      await flaky.invoke(anthropic({}), ctx()).then(
+        () => assert.fail('expected failure'),
+        (e) => {
+          assert.ok(isProviderError(e));
+          kinds.push([e.failureKind, e.upstreamStatus]);
+        },
+      );
     }
-    assert.deepEqual(kinds, [['server_error', 500], ['overloaded', 529]]);
+    assert.deepEqual(kinds, [
+      ['server_error', 500],
+      ['overloaded', 529],
+    ]);
 
     const fixed = sim({ outages: [{ start: '2026-03-01T11:59:00Z', end: NOW + 1 }] });
     await assert.rejects(fixed.invoke(openai({}), ctx()), (e: unknown) => isProviderError(e) && e.failureKind === 'overloaded' && e.upstreamStatus === 503);

@@ -11,7 +11,15 @@ import { classifyFailure } from '../classify.js';
 import { ProviderError } from '../provider-error.js';
 import { preReadFirst, providerErrorFrom } from './http-adapter.js';
 import {
-  anthropicEvents, anthropicMessageJson, answerUsage, embeddingVector, estimateTokens, openAIChatChunks, openAIChatJson, planAnswer, type SimulatedAnswer,
+  anthropicEvents,
+  anthropicMessageJson,
+  answerUsage,
+  embeddingVector,
+  estimateTokens,
+  openAIChatChunks,
+  openAIChatJson,
+  planAnswer,
+  type SimulatedAnswer,
 } from './simulated-content.js';
 
 /** An outage window: fixed (`start`/`end`, epoch ms or ISO) or periodic (`every_ms`/`down_ms`). */
@@ -60,7 +68,8 @@ function resolveOptions(config: SimulatedConfig): Resolved {
   const name = config.name;
   const number = (key: keyof SimulatedConfig, fallback: number, max = Infinity): number => {
     const value = config[key] ?? fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) throw new TypeError(`provider ${name}: ${String(key)} must be a number in [0, ${max}] (got ${String(value)})`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max)
+      throw new TypeError(`provider ${name}: ${String(key)} must be a number in [0, ${max}] (got ${String(value)})`);
     return value;
   };
   const fn = <T>(key: keyof SimulatedConfig): T | undefined => {
@@ -89,12 +98,14 @@ function parseOutages(name: string, raw: unknown): Resolved['outages'] {
   if (!Array.isArray(raw)) throw new TypeError(`provider ${name}: outages must be an array`);
   return raw.map((entry: Record<string, unknown>, i) => {
     if (entry && typeof entry.every_ms === 'number' && typeof entry.down_ms === 'number') {
-      if (entry.every_ms <= 0 || entry.down_ms < 0 || entry.down_ms > entry.every_ms) throw new TypeError(`provider ${name}: outages[${i}] needs 0 <= down_ms <= every_ms, every_ms > 0`);
+      if (entry.every_ms <= 0 || entry.down_ms < 0 || entry.down_ms > entry.every_ms)
+        throw new TypeError(`provider ${name}: outages[${i}] needs 0 <= down_ms <= every_ms, every_ms > 0`);
       return { every: entry.every_ms, down: entry.down_ms };
     }
     const start = toEpoch(entry?.start);
     const end = toEpoch(entry?.end);
-    if (start === undefined || end === undefined || end <= start) throw new TypeError(`provider ${name}: outages[${i}] needs start < end (epoch ms or ISO) or every_ms/down_ms`);
+    if (start === undefined || end === undefined || end <= start)
+      throw new TypeError(`provider ${name}: outages[${i}] needs start < end (epoch ms or ISO) or every_ms/down_ms`);
     return { start, end };
   });
 }
@@ -158,15 +169,33 @@ export function createSimulatedAdapter(config: SimulatedConfig): ProviderAdapter
       } catch {
         throw aborted();
       }
-      const json = call.format === 'openai.embeddings' ? embeddings(body, call.model, o.dimensions) : { input_tokens: estimateTokens([body.system, body.messages, body.tools]) };
-      const usage = call.format === 'openai.embeddings' ? { inputTokens: (json as { usage: { prompt_tokens: number } }).usage.prompt_tokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: 'provider' as const } : undefined;
+      const json =
+        call.format === 'openai.embeddings'
+          ? embeddings(body, call.model, o.dimensions)
+          : { input_tokens: estimateTokens([body.system, body.messages, body.tools]) };
+      const usage =
+        call.format === 'openai.embeddings'
+          ? {
+              inputTokens: (json as { usage: { prompt_tokens: number } }).usage.prompt_tokens,
+              outputTokens: 0,
+              cacheReadTokens: 0,
+              cacheWriteTokens: 0,
+              reasoningTokens: 0,
+              source: 'provider' as const,
+            }
+          : undefined;
       return { kind: 'json', status: 200, headers: {}, body: JSON.stringify(json), usage, model: call.model, firstByteAt: now() };
     }
 
     const anthropic = call.format === 'anthropic.messages';
     const answer = planAnswer({
-      provider, model: call.model, body, reply: o.reply, length: o.outputTokens,
-      maxTokens: maxTokens(body, anthropic), tool: forcedTool(body, anthropic),
+      provider,
+      model: call.model,
+      body,
+      reply: o.reply,
+      length: o.outputTokens,
+      maxTokens: maxTokens(body, anthropic),
+      tool: forcedTool(body, anthropic),
       inputTokens: estimateTokens([body.system, body.messages, body.tools]),
     });
     const created = Math.floor(now() / 1000);
@@ -198,7 +227,11 @@ export function createSimulatedAdapter(config: SimulatedConfig): ProviderAdapter
     }
     const read = await preReadFirst(paced(), () => (state.started = true));
     return {
-      kind: 'stream', status: 200, headers: {}, events: read.events, firstByteAt: now(),
+      kind: 'stream',
+      status: 200,
+      headers: {},
+      events: read.events,
+      firstByteAt: now(),
       usage: () => (state.done ? answerUsage(answer) : { ...answerUsage(answer), outputTokens: Math.min(answer.outputTokens, state.emitted) }),
     };
   }
@@ -225,7 +258,7 @@ function errorBody(family: 'openai' | 'anthropic', type: string, message: string
 }
 
 function maxTokens(body: Record<string, unknown>, anthropic: boolean): number | undefined {
-  const value = anthropic ? body.max_tokens : body.max_completion_tokens ?? body.max_tokens;
+  const value = anthropic ? body.max_tokens : (body.max_completion_tokens ?? body.max_tokens);
   return typeof value === 'number' && value >= 0 ? value : undefined;
 }
 
@@ -247,10 +280,14 @@ function forcedTool(body: Record<string, unknown>, anthropic: boolean): string |
 
 function embeddings(body: Record<string, unknown>, model: string, defaultDimensions: number): Record<string, unknown> {
   const raw = body.input;
-  const inputs: string[] = typeof raw === 'string' ? [raw]
-    : Array.isArray(raw) && raw.every((x) => typeof x === 'string') ? (raw as string[])
-    : Array.isArray(raw) && raw.every((x) => Array.isArray(x)) ? raw.map((x) => JSON.stringify(x))
-    : [JSON.stringify(raw ?? '')];
+  const inputs: string[] =
+    typeof raw === 'string'
+      ? [raw]
+      : Array.isArray(raw) && raw.every((x) => typeof x === 'string')
+        ? (raw as string[])
+        : Array.isArray(raw) && raw.every((x) => Array.isArray(x))
+          ? raw.map((x) => JSON.stringify(x))
+          : [JSON.stringify(raw ?? '')];
   const dimensions = typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.floor(body.dimensions) : defaultDimensions;
   const base64 = body.encoding_format === 'base64';
   const data = inputs.map((text, index) => {

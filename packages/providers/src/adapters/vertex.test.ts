@@ -34,20 +34,40 @@ describe('vertex adapter', () => {
   let tokenFailure: { status: number; body: string } | undefined;
   const grants: { header: Record<string, unknown>; claims: Record<string, unknown> }[] = [];
   const call = (over: Partial<ProviderCall> = {}): ProviderCall => ({
-    format: 'openai.chat', body: { messages: [{ role: 'user', content: 'hi' }] }, model: 'gemini-2.5-flash', stream: false, headers: {}, requestId: 'req-1', ...over,
+    format: 'openai.chat',
+    body: { messages: [{ role: 'user', content: 'hi' }] },
+    model: 'gemini-2.5-flash',
+    stream: false,
+    headers: {},
+    requestId: 'req-1',
+    ...over,
   });
   const config = (over: Record<string, unknown> = {}) => ({
-    name: 'vx', type: 'vertex', project_id: 'my-proj', location: 'europe-west4', credentials_file: credentialsFile,
-    base_url: vertex.url, token_url: `${tokenServer.url}/token`, now, ...over,
+    name: 'vx',
+    type: 'vertex',
+    project_id: 'my-proj',
+    location: 'europe-west4',
+    credentials_file: credentialsFile,
+    base_url: vertex.url,
+    token_url: `${tokenServer.url}/token`,
+    now,
+    ...over,
   });
 
   before(async () => {
     tokenServer = await startUpstream();
     vertex = await startUpstream();
-    writeFileSync(credentialsFile, JSON.stringify({
-      type: 'service_account', project_id: 'file-proj', private_key_id: 'kid-123', client_email: 'switchyard@file-proj.iam.gserviceaccount.com',
-      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }), token_uri: 'https://oauth2.googleapis.com/token',
-    }));
+    writeFileSync(
+      credentialsFile,
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'file-proj',
+        private_key_id: 'kid-123',
+        client_email: 'switchyard@file-proj.iam.gserviceaccount.com',
+        private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+        token_uri: 'https://oauth2.googleapis.com/token',
+      }),
+    );
     tokenServer.set((req: Recorded, res: ServerResponse) => {
       const form = new URLSearchParams(req.body);
       assert.equal(req.headers['content-type'], 'application/x-www-form-urlencoded');
@@ -79,7 +99,17 @@ describe('vertex adapter', () => {
 
   it('signs a JWT, exchanges it for a token and calls the project/location URL with it', async () => {
     const adapter = createAdapter(config());
-    const result = (await adapter.invoke(call({ body: { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }] } }), { transport, signal })) as JsonResult;
+    const result = (await adapter.invoke(
+      call({
+        body: {
+          messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: 'hi' },
+          ],
+        },
+      }),
+      { transport, signal },
+    )) as JsonResult;
     const sent = vertex.requests.at(-1)!;
     assert.equal(sent.url, '/v1/projects/my-proj/locations/europe-west4/publishers/google/models/gemini-2.5-flash:generateContent');
     assert.equal(sent.headers.authorization, `Bearer ya29.token-${issued}`);
@@ -87,8 +117,11 @@ describe('vertex adapter', () => {
     const { header, claims } = grants.at(-1)!;
     assert.deepEqual(header, { alg: 'RS256', typ: 'JWT', kid: 'kid-123' });
     assert.deepEqual(claims, {
-      iss: 'switchyard@file-proj.iam.gserviceaccount.com', scope: 'https://www.googleapis.com/auth/cloud-platform',
-      aud: 'https://oauth2.googleapis.com/token', iat: clock / 1000, exp: clock / 1000 + 3600,
+      iss: 'switchyard@file-proj.iam.gserviceaccount.com',
+      scope: 'https://www.googleapis.com/auth/cloud-platform',
+      aud: 'https://oauth2.googleapis.com/token',
+      iat: clock / 1000,
+      exp: clock / 1000 + 3600,
     });
     assert.equal(JSON.parse(result.body).choices[0].message.content, 'The image shows a red square.');
     assert.equal(result.usage?.reasoningTokens, 39);
@@ -120,14 +153,25 @@ describe('vertex adapter', () => {
     assert.equal(issued, start + 1);
     const stream = results[4] as StreamResult;
     const events = await collect(stream.events);
-    assert.equal(vertex.requests.at(-1)!.url, '/v1/projects/my-proj/locations/europe-west4/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    assert.equal(
+      vertex.requests.at(-1)!.url,
+      '/v1/projects/my-proj/locations/europe-west4/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+    );
     assert.equal(events.at(-1)!.data, '[DONE]');
     assert.equal(JSON.parse(events[0]!.data).choices[0].delta.content, 'Hello');
   });
 
   it('uses the key file token_uri and project when config names none', async () => {
     const file = join(dir, 'local.json');
-    writeFileSync(file, JSON.stringify({ project_id: 'file-proj', client_email: 'a@b.iam.gserviceaccount.com', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }), token_uri: `${tokenServer.url}/token` }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        project_id: 'file-proj',
+        client_email: 'a@b.iam.gserviceaccount.com',
+        private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+        token_uri: `${tokenServer.url}/token`,
+      }),
+    );
     const adapter = createAdapter({ name: 'vx2', type: 'vertex', credentials_file: file, base_url: vertex.url, location: 'global', now });
     await adapter.invoke(call(), { transport, signal });
     assert.equal(vertex.requests.at(-1)!.url, '/v1/projects/file-proj/locations/global/publishers/google/models/gemini-2.5-flash:generateContent');

@@ -62,9 +62,15 @@ export function useAdapterUpstream(config: (upstreamUrl: string) => ProviderConf
   return {
     transport,
     signal,
-    get upstream() { return ready(upstream, 'upstream'); },
-    get adapter() { return ready(adapter, 'adapter'); },
-    get sdk() { return ready(sdk, 'sdk'); },
+    get upstream() {
+      return ready(upstream, 'upstream');
+    },
+    get adapter() {
+      return ready(adapter, 'adapter');
+    },
+    get sdk() {
+      return ready(sdk, 'sdk');
+    },
   };
 }
 

@@ -16,15 +16,25 @@ export interface SdkApp {
 /** A tiny executor: one attempt at one adapter, the answer written by toKoa. */
 export async function startSdkApp(adapter: ProviderAdapter, transport: HttpTransport): Promise<SdkApp> {
   const app = new Koa();
-  app.use(toKoa(async function execute(exchange) {
-    const result = await adapter.invoke(
-      { format: exchange.format, body: exchange.body, model: exchange.requestedModel, stream: exchange.stream, headers: exchange.headers, requestId: exchange.id },
-      { transport, signal: exchange.signal },
-    );
-    exchange.response = result.kind === 'json'
-      ? { kind: 'json', status: result.status, headers: result.headers, body: result.body }
-      : { kind: 'stream', status: result.status, headers: result.headers, events: result.events };
-  }));
+  app.use(
+    toKoa(async function execute(exchange) {
+      const result = await adapter.invoke(
+        {
+          format: exchange.format,
+          body: exchange.body,
+          model: exchange.requestedModel,
+          stream: exchange.stream,
+          headers: exchange.headers,
+          requestId: exchange.id,
+        },
+        { transport, signal: exchange.signal },
+      );
+      exchange.response =
+        result.kind === 'json'
+          ? { kind: 'json', status: result.status, headers: result.headers, body: result.body }
+          : { kind: 'stream', status: result.status, headers: result.headers, events: result.events };
+    }),
+  );
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

@@ -44,7 +44,9 @@ export async function startUpstream(): Promise<Upstream> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    set(h) { handler = h; },
+    set(h) {
+      handler = h;
+    },
     closed: () => lastClosed,
     async close() {
       server.closeAllConnections();

@@ -23,10 +23,14 @@ export function translationOptionsFromConfig(config: ProviderConfig): Translatio
     out.defaultMaxTokens = raw.default_max_tokens as number;
   }
   if (raw.max_tokens_field !== undefined) {
-    if (raw.max_tokens_field !== 'max_tokens' && raw.max_tokens_field !== 'max_completion_tokens') throw bad('max_tokens_field', 'max_tokens or max_completion_tokens');
+    if (raw.max_tokens_field !== 'max_tokens' && raw.max_tokens_field !== 'max_completion_tokens')
+      throw bad('max_tokens_field', 'max_tokens or max_completion_tokens');
     out.maxTokensField = raw.max_tokens_field;
   }
-  for (const [field, key] of [['thinking_to_reasoning_effort', 'thinkingToReasoningEffort'], ['estimate_stream_input_tokens', 'estimateStreamInputTokens']] as const) {
+  for (const [field, key] of [
+    ['thinking_to_reasoning_effort', 'thinkingToReasoningEffort'],
+    ['estimate_stream_input_tokens', 'estimateStreamInputTokens'],
+  ] as const) {
     if (raw[field] === undefined) continue;
     if (typeof raw[field] !== 'boolean') throw bad(field, 'a boolean');
     out[key] = raw[field] as boolean;

@@ -25,15 +25,44 @@ export interface AnthropicToOpenAIOptions {
 
 /** OpenAI request fields an Anthropic-format client may send: passed through to an OpenAI-format provider. */
 const OPENAI_PASSTHROUGH = new Set([
-  'seed', 'logit_bias', 'logprobs', 'top_logprobs', 'frequency_penalty', 'presence_penalty', 'response_format',
-  'reasoning_effort', 'parallel_tool_calls', 'user', 'store', 'prediction', 'verbosity', 'prompt_cache_key',
-  'safety_identifier', 'max_completion_tokens', 'modalities', 'audio', 'web_search_options', 'n',
+  'seed',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'frequency_penalty',
+  'presence_penalty',
+  'response_format',
+  'reasoning_effort',
+  'parallel_tool_calls',
+  'user',
+  'store',
+  'prediction',
+  'verbosity',
+  'prompt_cache_key',
+  'safety_identifier',
+  'max_completion_tokens',
+  'modalities',
+  'audio',
+  'web_search_options',
+  'n',
 ]);
 /** Anthropic fields that change what the model does and have no OpenAI equivalent: 400. */
 const REJECTED = new Set(['container', 'mcp_servers', 'context_management']);
 const HANDLED = new Set([
-  'model', 'messages', 'system', 'max_tokens', 'temperature', 'top_p', 'stop_sequences', 'stream', 'tools', 'tool_choice',
-  'metadata', 'thinking', 'output_config', 'output_format',
+  'model',
+  'messages',
+  'system',
+  'max_tokens',
+  'temperature',
+  'top_p',
+  'stop_sequences',
+  'stream',
+  'tools',
+  'tool_choice',
+  'metadata',
+  'thinking',
+  'output_config',
+  'output_format',
 ]);
 
 /**
@@ -165,7 +194,10 @@ function documentPart(block: Json, at: string, notes: TranslationNotes): Json {
     const header = [block.title, block.context].filter((v) => typeof v === 'string').join('\n');
     return { type: 'text', text: header ? `${header}\n\n${source.data}` : source.data };
   }
-  throw untranslatable(`${at}.source.type`, `document source ${JSON.stringify(source.type)} cannot be sent to an OpenAI-format provider (send base64 PDF or text)`);
+  throw untranslatable(
+    `${at}.source.type`,
+    `document source ${JSON.stringify(source.type)} cannot be sent to an OpenAI-format provider (send base64 PDF or text)`,
+  );
 }
 
 function toolResultContent(block: Json, at: string, notes: TranslationNotes): { text: string; images: Json[] } {
@@ -267,7 +299,8 @@ function translateThinking(body: Json, out: Json, notes: TranslationNotes, map: 
 
 function translateOutputFormat(body: Json, out: Json): void {
   // `output_format` is the beta spelling of `output_config.format`.
-  const format = isObj(body.output_config) && isObj(body.output_config.format) ? body.output_config.format : isObj(body.output_format) ? body.output_format : undefined;
+  const format =
+    isObj(body.output_config) && isObj(body.output_config.format) ? body.output_config.format : isObj(body.output_format) ? body.output_format : undefined;
   if (!format) return;
   if (format.type !== 'json_schema' || !isObj(format.schema)) throw untranslatable('output_config.format', 'only json_schema output formats can be translated');
   out.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema, strict: true } };

@@ -20,7 +20,16 @@ const THINKING_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high:
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
 /** Anthropic request fields an OpenAI-format client may send: passed through untouched to an Anthropic provider. */
-const ANTHROPIC_PASSTHROUGH = new Set(['top_k', 'thinking', 'output_config', 'context_management', 'container', 'mcp_servers', 'cache_control', 'inference_geo']);
+const ANTHROPIC_PASSTHROUGH = new Set([
+  'top_k',
+  'thinking',
+  'output_config',
+  'context_management',
+  'container',
+  'mcp_servers',
+  'cache_control',
+  'inference_geo',
+]);
 /** Fields whose meaning cannot be carried: a 400 naming the field. */
 const REJECTED: Record<string, (value: unknown) => string | undefined> = {
   n: (v) => (typeof v === 'number' && v > 1 ? 'n > 1 (several choices) cannot be served by an Anthropic provider' : undefined),
@@ -33,8 +42,21 @@ const REJECTED: Record<string, (value: unknown) => string | undefined> = {
   web_search_options: (v) => (v !== null && v !== undefined ? 'OpenAI web search cannot be served by an Anthropic provider' : undefined),
 };
 const HANDLED = new Set([
-  'model', 'messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop', 'stream', 'stream_options',
-  'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'user', 'reasoning_effort',
+  'model',
+  'messages',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'stop',
+  'stream',
+  'stream_options',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
+  'user',
+  'reasoning_effort',
 ]);
 
 /**
@@ -56,7 +78,7 @@ export function openAIRequestToAnthropic(body: Json, notes = new TranslationNote
   if (system !== undefined) out.system = system;
   out.messages = messages;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-  out.max_tokens = typeof maxTokens === 'number' ? maxTokens : options.defaultMaxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS;
+  out.max_tokens = typeof maxTokens === 'number' ? maxTokens : (options.defaultMaxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS);
   if (typeof body.temperature === 'number') {
     // OpenAI's range is 0..2, Anthropic's 0..1.
     if (body.temperature > 1) notes.approximate('temperature');
@@ -176,7 +198,8 @@ function fileBlock(part: Json, at: string): Json {
   if (typeof file.file_data !== 'string') throw untranslatable(`${at}.file`, 'only inline file_data (not file_id) can be sent to an Anthropic provider');
   const parsed = parseDataUrl(file.file_data);
   const title = typeof file.filename === 'string' ? { title: file.filename } : {};
-  if (parsed?.mediaType === 'application/pdf') return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: parsed.data }, ...title };
+  if (parsed?.mediaType === 'application/pdf')
+    return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: parsed.data }, ...title };
   if (parsed?.mediaType === 'text/plain') {
     return { type: 'document', source: { type: 'text', media_type: 'text/plain', data: Buffer.from(parsed.data, 'base64').toString('utf8') }, ...title };
   }
@@ -185,7 +208,8 @@ function fileBlock(part: Json, at: string): Json {
 
 function assistantBlocks(m: Json, at: string, notes: TranslationNotes): Json[] {
   if (m.audio !== undefined && m.audio !== null) throw untranslatable(`${at}.audio`, 'assistant audio cannot be sent to an Anthropic provider');
-  if (m.function_call !== undefined && m.function_call !== null) throw untranslatable(`${at}.function_call`, 'the deprecated function_call is not translated; send tool_calls');
+  if (m.function_call !== undefined && m.function_call !== null)
+    throw untranslatable(`${at}.function_call`, 'the deprecated function_call is not translated; send tool_calls');
   const blocks: Json[] = [];
   // Signed thinking blocks (as this gateway returns them) must go back first, unchanged, or
   // Claude rejects a tool-use continuation with thinking enabled.
@@ -198,7 +222,8 @@ function assistantBlocks(m: Json, at: string, notes: TranslationNotes): Json[] {
   if (Array.isArray(m.tool_calls)) {
     m.tool_calls.forEach((call: unknown, k) => {
       const here = `${at}.tool_calls[${k}]`;
-      if (!isObj(call) || call.type !== 'function' || !isObj(call.function)) throw untranslatable(here, 'only function tool calls can be sent to an Anthropic provider');
+      if (!isObj(call) || call.type !== 'function' || !isObj(call.function))
+        throw untranslatable(here, 'only function tool calls can be sent to an Anthropic provider');
       const input = parseArguments(call.function.arguments);
       if (!input) throw untranslatable(`${here}.function.arguments`, 'tool call arguments must be a JSON object');
       blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input });
@@ -236,7 +261,8 @@ function translateTools(body: Json, out: Json): void {
   else if (choice === 'auto') tc = { type: 'auto' };
   else if (choice === 'required') tc = { type: 'any' };
   else if (isObj(choice)) {
-    if (choice.type !== 'function' || !isObj(choice.function)) throw untranslatable('tool_choice', `tool_choice type ${JSON.stringify(choice.type)} cannot be sent to an Anthropic provider`);
+    if (choice.type !== 'function' || !isObj(choice.function))
+      throw untranslatable('tool_choice', `tool_choice type ${JSON.stringify(choice.type)} cannot be sent to an Anthropic provider`);
     tc = { type: 'tool', name: choice.function.name };
   }
   if (body.parallel_tool_calls === false && out.tools) {
@@ -256,7 +282,12 @@ function translateResponseFormat(format: unknown, out: Json, notes: TranslationN
     // Anthropic has no "any JSON object" mode: ask for it in the system prompt instead.
     notes.approximate('response_format');
     const instruction = { type: 'text', text: 'Respond only with a single valid JSON object.' };
-    out.system = out.system === undefined ? instruction.text : typeof out.system === 'string' ? [{ type: 'text', text: out.system }, instruction] : [...(out.system as Json[]), instruction];
+    out.system =
+      out.system === undefined
+        ? instruction.text
+        : typeof out.system === 'string'
+          ? [{ type: 'text', text: out.system }, instruction]
+          : [...(out.system as Json[]), instruction];
     return;
   }
   throw untranslatable('response_format.type', `response_format ${JSON.stringify(format.type)} cannot be sent to an Anthropic provider`);

@@ -25,20 +25,37 @@ describe('OpenAI request -> Anthropic request', () => {
     messages: [
       { role: 'system', content: 'You are terse.' },
       { role: 'developer', content: [{ type: 'text', text: 'Use metric units.' }] },
-      { role: 'user', content: [
-        { type: 'text', text: 'Weather here and there?' },
-        { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } },
-        { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg', detail: 'high' } },
-      ] },
-      { role: 'assistant', content: null, tool_calls: [
-        { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
-        { id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
-      ] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Weather here and there?' },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } },
+          { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg', detail: 'high' } },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+          { id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+        ],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: '18C' },
       { role: 'tool', tool_call_id: 'call_2', content: [{ type: 'text', text: '4C' }] },
       { role: 'user', content: 'Thanks. Which is warmer?' },
     ],
-    tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, strict: true } }],
+    tools: [
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'Weather by city',
+          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+          strict: true,
+        },
+      },
+    ],
     tool_choice: 'required',
     parallel_tool_calls: false,
     stop: '\n\nEND',
@@ -60,7 +77,10 @@ describe('OpenAI request -> Anthropic request', () => {
     const { stream, ...nonStreaming } = out;
     assert.equal(stream, true);
     assertSchema(schemas.anthropicRequest, nonStreaming, 'translated request');
-    assert.deepEqual(out.system, [{ type: 'text', text: 'You are terse.' }, { type: 'text', text: 'Use metric units.' }]);
+    assert.deepEqual(out.system, [
+      { type: 'text', text: 'You are terse.' },
+      { type: 'text', text: 'Use metric units.' },
+    ]);
     const messages = out.messages as Json[];
     assert.equal(messages.length, 3, 'user, assistant, user (tool results merged with the next user turn)');
     assert.deepEqual(messages[0]!.content, [
@@ -68,16 +88,29 @@ describe('OpenAI request -> Anthropic request', () => {
       { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
       { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
     ]);
-    assert.deepEqual(messages[1], { role: 'assistant', content: [
-      { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } },
-      { type: 'tool_use', id: 'call_2', name: 'get_weather', input: { city: 'Oslo' } },
-    ] });
-    assert.deepEqual(messages[2], { role: 'user', content: [
-      { type: 'tool_result', tool_use_id: 'call_1', content: '18C' },
-      { type: 'tool_result', tool_use_id: 'call_2', content: [{ type: 'text', text: '4C' }] },
-      { type: 'text', text: 'Thanks. Which is warmer?' },
-    ] });
-    assert.deepEqual(out.tools, [{ name: 'get_weather', description: 'Weather by city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, strict: true }]);
+    assert.deepEqual(messages[1], {
+      role: 'assistant',
+      content: [
+        { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } },
+        { type: 'tool_use', id: 'call_2', name: 'get_weather', input: { city: 'Oslo' } },
+      ],
+    });
+    assert.deepEqual(messages[2], {
+      role: 'user',
+      content: [
+        { type: 'tool_result', tool_use_id: 'call_1', content: '18C' },
+        { type: 'tool_result', tool_use_id: 'call_2', content: [{ type: 'text', text: '4C' }] },
+        { type: 'text', text: 'Thanks. Which is warmer?' },
+      ],
+    });
+    assert.deepEqual(out.tools, [
+      {
+        name: 'get_weather',
+        description: 'Weather by city',
+        input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        strict: true,
+      },
+    ]);
     assert.deepEqual(out.tool_choice, { type: 'any', disable_parallel_tool_use: true });
     assert.deepEqual(out.stop_sequences, ['\n\nEND']);
     assert.equal(out.max_tokens, 300);
@@ -94,17 +127,31 @@ describe('OpenAI request -> Anthropic request', () => {
   });
 
   it('defaults max_tokens (Anthropic requires it) and keeps a plain system prompt a string', () => {
-    const out = openAIRequestToAnthropic({ model: 'm', messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'Hi' }] });
+    const out = openAIRequestToAnthropic({
+      model: 'm',
+      messages: [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'Hi' },
+      ],
+    });
     assert.deepEqual(out, { model: 'm', system: 'S', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4096 });
     assert.equal(openAIRequestToAnthropic({ model: 'm', messages: [{ role: 'user', content: 'Hi' }] }, undefined, { defaultMaxTokens: 1000 }).max_tokens, 1000);
   });
 
   it('maps reasoning_effort to a thinking budget below max_tokens, and sends signed thinking blocks back first', () => {
     const out = openAIRequestToAnthropic({
-      model: 'm', max_tokens: 8000, reasoning_effort: 'high',
+      model: 'm',
+      max_tokens: 8000,
+      reasoning_effort: 'high',
       messages: [
         { role: 'user', content: 'Q' },
-        { role: 'assistant', content: 'Let me look.', reasoning_content: 'hmm', thinking_blocks: [{ type: 'thinking', thinking: 'hmm', signature: 'sig==' }], tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '' } }] },
+        {
+          role: 'assistant',
+          content: 'Let me look.',
+          reasoning_content: 'hmm',
+          thinking_blocks: [{ type: 'thinking', thinking: 'hmm', signature: 'sig==' }],
+          tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '' } }],
+        },
         { role: 'tool', tool_call_id: 't1', content: 'ok' },
       ],
     });
@@ -120,7 +167,10 @@ describe('OpenAI request -> Anthropic request', () => {
     const base = { model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'f' } }] };
     assert.deepEqual(openAIRequestToAnthropic({ ...base, tool_choice: 'none' }).tool_choice, { type: 'none' });
     assert.deepEqual(openAIRequestToAnthropic({ ...base, tool_choice: 'auto' }).tool_choice, { type: 'auto' });
-    assert.deepEqual(openAIRequestToAnthropic({ ...base, tool_choice: { type: 'function', function: { name: 'f' } } }).tool_choice, { type: 'tool', name: 'f' });
+    assert.deepEqual(openAIRequestToAnthropic({ ...base, tool_choice: { type: 'function', function: { name: 'f' } } }).tool_choice, {
+      type: 'tool',
+      name: 'f',
+    });
     assert.deepEqual((openAIRequestToAnthropic(base).tools as Json[])[0]!.input_schema, { type: 'object', properties: {} });
     const notes = new TranslationNotes();
     const out = openAIRequestToAnthropic({ ...base, response_format: { type: 'json_object' } }, notes);
@@ -133,17 +183,43 @@ describe('OpenAI request -> Anthropic request', () => {
     rejects(() => openAIRequestToAnthropic({ model: 'm', messages: m, n: 2 }), 'n');
     rejects(() => openAIRequestToAnthropic({ model: 'm', messages: m, logprobs: true }), 'logprobs');
     rejects(() => openAIRequestToAnthropic({ model: 'm', messages: m, modalities: ['text', 'audio'] }), 'modalities');
-    rejects(() => openAIRequestToAnthropic({ model: 'm', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } }] }] }), 'messages[0].content[0].type');
-    rejects(() => openAIRequestToAnthropic({ model: 'm', messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-1' } }] }] }), 'messages[0].content[0].file');
+    rejects(
+      () =>
+        openAIRequestToAnthropic({ model: 'm', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } }] }] }),
+      'messages[0].content[0].type',
+    );
+    rejects(
+      () => openAIRequestToAnthropic({ model: 'm', messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-1' } }] }] }),
+      'messages[0].content[0].file',
+    );
     rejects(() => openAIRequestToAnthropic({ model: 'm', messages: m, tools: [{ type: 'custom', custom: { name: 'x' } }] }), 'tools[0].type');
-    rejects(() => openAIRequestToAnthropic({ model: 'm', messages: [{ role: 'assistant', tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{oops' } }] }] }), 'messages[0].tool_calls[0].function.arguments');
-    rejects(() => openAIRequestToAnthropic({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,AA' } }] }] }), 'messages[0].content[0].image_url.url');
+    rejects(
+      () =>
+        openAIRequestToAnthropic({
+          model: 'm',
+          messages: [{ role: 'assistant', tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{oops' } }] }],
+        }),
+      'messages[0].tool_calls[0].function.arguments',
+    );
+    rejects(
+      () =>
+        openAIRequestToAnthropic({
+          model: 'm',
+          messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,AA' } }] }],
+        }),
+      'messages[0].content[0].image_url.url',
+    );
     assert.doesNotThrow(() => openAIRequestToAnthropic({ model: 'm', messages: m, n: 1, logprobs: false }));
   });
 
   it('turns a PDF file part into a document block', () => {
-    const out = openAIRequestToAnthropic({ model: 'm', messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } }] }] });
-    assert.deepEqual((out.messages as Json[])[0]!.content, [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' }, title: 'a.pdf' }]);
+    const out = openAIRequestToAnthropic({
+      model: 'm',
+      messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } }] }],
+    });
+    assert.deepEqual((out.messages as Json[])[0]!.content, [
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' }, title: 'a.pdf' },
+    ]);
   });
 });
 
@@ -153,7 +229,10 @@ describe('Anthropic request -> OpenAI request', () => {
     const notes = new TranslationNotes();
     const out = anthropicRequestToOpenAI(kitchen, notes);
     assertSchema(schemas.openaiRequest, out, 'translated request');
-    assert.deepEqual(out.messages, [{ role: 'system', content: "Today's date is 2024-06-01." }, { role: 'user', content: 'Hello, world' }]);
+    assert.deepEqual(out.messages, [
+      { role: 'system', content: "Today's date is 2024-06-01." },
+      { role: 'user', content: 'Hello, world' },
+    ]);
     assert.equal(out.max_tokens, 1024);
     assert.deepEqual(out.stop, ['string']);
     assert.equal(out.temperature, 1);
@@ -161,7 +240,17 @@ describe('Anthropic request -> OpenAI request', () => {
     assert.equal(out.user, '13803d75-b4b5-4c3e-b2a2-6f21399b021b');
     assert.equal(out.tool_choice, 'auto');
     assert.equal(out.parallel_tool_calls, false);
-    assert.deepEqual(out.tools, [{ type: 'function', function: { name: 'name', description: 'Get the current weather in a given location', parameters: kitchen.tools && (kitchen.tools as Json[])[0]!.input_schema, strict: true } }]);
+    assert.deepEqual(out.tools, [
+      {
+        type: 'function',
+        function: {
+          name: 'name',
+          description: 'Get the current weather in a given location',
+          parameters: kitchen.tools && (kitchen.tools as Json[])[0]!.input_schema,
+          strict: true,
+        },
+      },
+    ]);
     assert.deepEqual(out.response_format, { type: 'json_schema', json_schema: { name: 'output', schema: { foo: 'bar' }, strict: true } });
     assert.equal(out.reasoning_effort, undefined, 'thinking is not mapped by default');
     assert.deepEqual([...notes.dropped].sort(), ['cache_control', 'service_tier', 'thinking', 'tools[].cache_control', 'top_k']);
@@ -185,32 +274,60 @@ describe('Anthropic request -> OpenAI request', () => {
 
   it('puts tool results first as tool messages (ids kept), moves tool images to the user turn, flags errors; tool_use -> tool_calls', () => {
     const notes = new TranslationNotes();
-    const out = anthropicRequestToOpenAI({
-      model: 'm', max_tokens: 10, messages: [
-        { role: 'user', content: 'Go' },
-        { role: 'assistant', content: [
-          { type: 'thinking', thinking: 'plan', signature: 'sig' },
-          { type: 'text', text: 'Checking.' },
-          { type: 'tool_use', id: 'toolu_1', name: 'shot', input: { url: 'a' } },
-          { type: 'tool_use', id: 'toolu_2', name: 'ls', input: {} },
-        ] },
-        { role: 'user', content: [
-          { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'took it' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] },
-          { type: 'tool_result', tool_use_id: 'toolu_2', content: 'no such dir', is_error: true },
-          { type: 'text', text: 'And?' },
-        ] },
-      ],
-    }, notes);
+    const out = anthropicRequestToOpenAI(
+      {
+        model: 'm',
+        max_tokens: 10,
+        messages: [
+          { role: 'user', content: 'Go' },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'plan', signature: 'sig' },
+              { type: 'text', text: 'Checking.' },
+              { type: 'tool_use', id: 'toolu_1', name: 'shot', input: { url: 'a' } },
+              { type: 'tool_use', id: 'toolu_2', name: 'ls', input: {} },
+            ],
+          },
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'tool_result',
+                tool_use_id: 'toolu_1',
+                content: [
+                  { type: 'text', text: 'took it' },
+                  { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+                ],
+              },
+              { type: 'tool_result', tool_use_id: 'toolu_2', content: 'no such dir', is_error: true },
+              { type: 'text', text: 'And?' },
+            ],
+          },
+        ],
+      },
+      notes,
+    );
     assertSchema(schemas.openaiRequest, out, 'translated request');
     assert.deepEqual(out.messages, [
       { role: 'user', content: 'Go' },
-      { role: 'assistant', content: 'Checking.', tool_calls: [
-        { id: 'toolu_1', type: 'function', function: { name: 'shot', arguments: '{"url":"a"}' } },
-        { id: 'toolu_2', type: 'function', function: { name: 'ls', arguments: '{}' } },
-      ] },
+      {
+        role: 'assistant',
+        content: 'Checking.',
+        tool_calls: [
+          { id: 'toolu_1', type: 'function', function: { name: 'shot', arguments: '{"url":"a"}' } },
+          { id: 'toolu_2', type: 'function', function: { name: 'ls', arguments: '{}' } },
+        ],
+      },
       { role: 'tool', tool_call_id: 'toolu_1', content: 'took it' },
       { role: 'tool', tool_call_id: 'toolu_2', content: 'Error: no such dir' },
-      { role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } }, { type: 'text', text: 'And?' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } },
+          { type: 'text', text: 'And?' },
+        ],
+      },
     ]);
     assert.deepEqual([...notes.dropped], ['thinking']);
     assert.deepEqual([...notes.approximated].sort(), ['tool_result.content.image', 'tool_result.is_error']);
@@ -218,16 +335,53 @@ describe('Anthropic request -> OpenAI request', () => {
 
   it('rejects what an OpenAI-format provider cannot carry with a 400 naming the field', () => {
     const m = [{ role: 'user', content: 'x' }];
-    rejects(() => anthropicRequestToOpenAI({ model: 'm', max_tokens: 1, messages: m, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }), 'tools[0].type');
+    rejects(
+      () => anthropicRequestToOpenAI({ model: 'm', max_tokens: 1, messages: m, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }),
+      'tools[0].type',
+    );
     rejects(() => anthropicRequestToOpenAI({ model: 'm', max_tokens: 1, messages: m, container: 'c1' }), 'container');
-    rejects(() => anthropicRequestToOpenAI({ model: 'm', max_tokens: 1, messages: m, mcp_servers: [{ type: 'url', url: 'https://x', name: 'x' }] }), 'mcp_servers');
-    rejects(() => anthropicRequestToOpenAI({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'https://x/a.pdf' } }] }] }), 'messages[0].content[0].source.type');
-    rejects(() => anthropicRequestToOpenAI({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] }] }), 'messages[0].content[0].source.type');
-    rejects(() => anthropicRequestToOpenAI({ model: 'm', max_tokens: 1, messages: [{ role: 'assistant', content: [{ type: 'server_tool_use', id: 's', name: 'web_search', input: {} }] }] }), 'messages[0].content[0].type');
+    rejects(
+      () => anthropicRequestToOpenAI({ model: 'm', max_tokens: 1, messages: m, mcp_servers: [{ type: 'url', url: 'https://x', name: 'x' }] }),
+      'mcp_servers',
+    );
+    rejects(
+      () =>
+        anthropicRequestToOpenAI({
+          model: 'm',
+          max_tokens: 1,
+          messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'https://x/a.pdf' } }] }],
+        }),
+      'messages[0].content[0].source.type',
+    );
+    rejects(
+      () =>
+        anthropicRequestToOpenAI({
+          model: 'm',
+          max_tokens: 1,
+          messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] }],
+        }),
+      'messages[0].content[0].source.type',
+    );
+    rejects(
+      () =>
+        anthropicRequestToOpenAI({
+          model: 'm',
+          max_tokens: 1,
+          messages: [{ role: 'assistant', content: [{ type: 'server_tool_use', id: 's', name: 'web_search', input: {} }] }],
+        }),
+      'messages[0].content[0].type',
+    );
   });
 
   it('passes OpenAI-only fields through to an OpenAI-format provider and streams with usage', () => {
-    const out = anthropicRequestToOpenAI({ model: 'm', max_tokens: 5, stream: true, seed: 3, logit_bias: { 1: 2 }, messages: [{ role: 'user', content: 'x' }] });
+    const out = anthropicRequestToOpenAI({
+      model: 'm',
+      max_tokens: 5,
+      stream: true,
+      seed: 3,
+      logit_bias: { 1: 2 },
+      messages: [{ role: 'user', content: 'x' }],
+    });
     assert.equal(out.seed, 3);
     assert.deepEqual(out.logit_bias, { 1: 2 });
     assert.deepEqual(out.stream_options, { include_usage: true });

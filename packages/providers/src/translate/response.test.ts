@@ -15,10 +15,14 @@ const now = () => 1_700_000_000_000;
 
 describe('finish_reason <-> stop_reason (one table)', () => {
   it('maps every Anthropic stop reason and back', () => {
-    assert.deepEqual(['end_turn', 'stop_sequence', 'max_tokens', 'tool_use', 'refusal', 'pause_turn', 'model_context_window_exceeded', null].map(toOpenAIFinishReason),
-      ['stop', 'stop', 'length', 'tool_calls', 'content_filter', 'stop', 'length', 'stop']);
-    assert.deepEqual(['stop', 'length', 'tool_calls', 'content_filter', 'function_call', 'weird'].map((r) => toAnthropicStopReason(r)),
-      ['end_turn', 'max_tokens', 'tool_use', 'refusal', 'tool_use', 'end_turn']);
+    assert.deepEqual(
+      ['end_turn', 'stop_sequence', 'max_tokens', 'tool_use', 'refusal', 'pause_turn', 'model_context_window_exceeded', null].map(toOpenAIFinishReason),
+      ['stop', 'stop', 'length', 'tool_calls', 'content_filter', 'stop', 'length', 'stop'],
+    );
+    assert.deepEqual(
+      ['stop', 'length', 'tool_calls', 'content_filter', 'function_call', 'weird'].map((r) => toAnthropicStopReason(r)),
+      ['end_turn', 'max_tokens', 'tool_use', 'refusal', 'tool_use', 'end_turn'],
+    );
     assert.equal(toAnthropicStopReason('stop', true), 'stop_sequence');
     for (const [a, o] of STOP_REASON_TABLE) assert.equal(toOpenAIFinishReason(a), STOP_REASON_TABLE.find(([x]) => x === a)![1], `${a}->${o}`);
   });
@@ -26,12 +30,34 @@ describe('finish_reason <-> stop_reason (one table)', () => {
 
 describe('usage mapping', () => {
   it('Anthropic -> OpenAI counts cache reads and writes into prompt_tokens once', () => {
-    assert.deepEqual(anthropicUsageToOpenAI({ input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 5, output_tokens: 7, output_tokens_details: { thinking_tokens: 3 } }),
-      { prompt_tokens: 115, completion_tokens: 7, total_tokens: 122, prompt_tokens_details: { cached_tokens: 100 }, completion_tokens_details: { reasoning_tokens: 3 }, cache_creation_input_tokens: 5 });
+    assert.deepEqual(
+      anthropicUsageToOpenAI({
+        input_tokens: 10,
+        cache_read_input_tokens: 100,
+        cache_creation_input_tokens: 5,
+        output_tokens: 7,
+        output_tokens_details: { thinking_tokens: 3 },
+      }),
+      {
+        prompt_tokens: 115,
+        completion_tokens: 7,
+        total_tokens: 122,
+        prompt_tokens_details: { cached_tokens: 100 },
+        completion_tokens_details: { reasoning_tokens: 3 },
+        cache_creation_input_tokens: 5,
+      },
+    );
   });
   it('OpenAI -> Anthropic takes cached tokens out of input_tokens', () => {
-    assert.deepEqual(openAIUsageToAnthropic({ prompt_tokens: 412, completion_tokens: 58, prompt_tokens_details: { cached_tokens: 256 }, completion_tokens_details: { reasoning_tokens: 20 } }),
-      { input_tokens: 156, cache_creation_input_tokens: 0, cache_read_input_tokens: 256, output_tokens: 58, output_tokens_details: { thinking_tokens: 20 } });
+    assert.deepEqual(
+      openAIUsageToAnthropic({
+        prompt_tokens: 412,
+        completion_tokens: 58,
+        prompt_tokens_details: { cached_tokens: 256 },
+        completion_tokens_details: { reasoning_tokens: 20 },
+      }),
+      { input_tokens: 156, cache_creation_input_tokens: 0, cache_read_input_tokens: 256, output_tokens: 58, output_tokens_details: { thinking_tokens: 20 } },
+    );
   });
 });
 
@@ -43,18 +69,31 @@ describe('JSON responses', () => {
     assert.equal(out.id, msg.id);
     assert.equal(out.created, 1_700_000_000);
     assert.equal(out.choices[0].message.content, msg.content[0].text);
-    assert.deepEqual(out.choices[0].message.tool_calls, [{ id: 'toolu_011LF2VkWpAfJnTKJcmh1PNf', type: 'function', function: { name: 'test_tool', arguments: '{"value":"test"}' } }]);
+    assert.deepEqual(out.choices[0].message.tool_calls, [
+      { id: 'toolu_011LF2VkWpAfJnTKJcmh1PNf', type: 'function', function: { name: 'test_tool', arguments: '{"value":"test"}' } },
+    ]);
     assert.equal(out.choices[0].finish_reason, 'tool_calls');
     assert.equal(out.usage.prompt_tokens, 415);
   });
 
   it('thinking blocks survive as reasoning_content + signed thinking_blocks', () => {
-    const out = anthropicMessageToOpenAI({ id: 'msg_1', model: 'c', stop_reason: 'end_turn', usage: {}, content: [
-      { type: 'thinking', thinking: 'hmm', signature: 'sig' }, { type: 'redacted_thinking', data: 'xx' }, { type: 'text', text: 'A' },
-    ] }) as any;
+    const out = anthropicMessageToOpenAI({
+      id: 'msg_1',
+      model: 'c',
+      stop_reason: 'end_turn',
+      usage: {},
+      content: [
+        { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+        { type: 'redacted_thinking', data: 'xx' },
+        { type: 'text', text: 'A' },
+      ],
+    }) as any;
     assertSchema(schemas.openaiCompletion, out, 'completion');
     assert.equal(out.choices[0].message.reasoning_content, 'hmm');
-    assert.deepEqual(out.choices[0].message.thinking_blocks, [{ type: 'thinking', thinking: 'hmm', signature: 'sig' }, { type: 'redacted_thinking', data: 'xx' }]);
+    assert.deepEqual(out.choices[0].message.thinking_blocks, [
+      { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+      { type: 'redacted_thinking', data: 'xx' },
+    ]);
   });
 
   it('recorded OpenAI json_schema completion -> a valid Anthropic Message', () => {
@@ -67,38 +106,82 @@ describe('JSON responses', () => {
   });
 
   it('a refusal is text with stop_reason refusal; vLLM names the matched stop sequence', () => {
-    const refused = openAICompletionToAnthropic({ id: 'c', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'No.' }, finish_reason: 'stop' }] }, 'p') as any;
+    const refused = openAICompletionToAnthropic(
+      { id: 'c', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'No.' }, finish_reason: 'stop' }] },
+      'p',
+    ) as any;
     assert.deepEqual([refused.content, refused.stop_reason], [[{ type: 'text', text: 'No.' }], 'refusal']);
-    const stopped = openAICompletionToAnthropic({ id: 'c', model: 'm', choices: [{ index: 0, message: { content: 'a' }, finish_reason: 'stop', stop_reason: 'END' }] }, 'p', ['END']) as any;
+    const stopped = openAICompletionToAnthropic(
+      { id: 'c', model: 'm', choices: [{ index: 0, message: { content: 'a' }, finish_reason: 'stop', stop_reason: 'END' }] },
+      'p',
+      ['END'],
+    ) as any;
     assert.deepEqual([stopped.stop_reason, stopped.stop_sequence], ['stop_sequence', 'END']);
   });
 
   it('tool-call arguments that are not JSON are a retryable server_error, never a silent {}', () => {
-    assert.throws(() => openAICompletionToAnthropic({ choices: [{ message: { tool_calls: [{ id: 'x', type: 'function', function: { name: 'f', arguments: '{bad' } }] } }] }, 'p'),
-      (e: unknown) => isProviderError(e) && e.failureKind === 'server_error');
+    assert.throws(
+      () =>
+        openAICompletionToAnthropic(
+          { choices: [{ message: { tool_calls: [{ id: 'x', type: 'function', function: { name: 'f', arguments: '{bad' } }] } }] },
+          'p',
+        ),
+      (e: unknown) => isProviderError(e) && e.failureKind === 'server_error',
+    );
   });
 
   it('round trip OpenAI -> Anthropic -> OpenAI keeps text, tool names, ids and JSON-equal arguments', () => {
-    const completion = { id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [{ index: 0, logprobs: null, finish_reason: 'tool_calls', message: { role: 'assistant', content: 'Looking.', refusal: null, tool_calls: [
-      { id: 'call_a', type: 'function', function: { name: 'get', arguments: '{"q": "x", "n": [1, 2]}' } },
-      { id: 'call_b', type: 'function', function: { name: 'put', arguments: '{}' } },
-    ] } }], usage: { prompt_tokens: 30, completion_tokens: 9, total_tokens: 39, prompt_tokens_details: { cached_tokens: 10 } } };
+    const completion = {
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-4o',
+      choices: [
+        {
+          index: 0,
+          logprobs: null,
+          finish_reason: 'tool_calls',
+          message: {
+            role: 'assistant',
+            content: 'Looking.',
+            refusal: null,
+            tool_calls: [
+              { id: 'call_a', type: 'function', function: { name: 'get', arguments: '{"q": "x", "n": [1, 2]}' } },
+              { id: 'call_b', type: 'function', function: { name: 'put', arguments: '{}' } },
+            ],
+          },
+        },
+      ],
+      usage: { prompt_tokens: 30, completion_tokens: 9, total_tokens: 39, prompt_tokens_details: { cached_tokens: 10 } },
+    };
     const back = anthropicMessageToOpenAI(openAICompletionToAnthropic(completion, 'p'), undefined, now) as any;
     assertSchema(schemas.openaiCompletion, back, 'completion');
     const m = back.choices[0].message;
     assert.equal(m.content, 'Looking.');
-    assert.deepEqual(m.tool_calls.map((c: any) => [c.id, c.function.name, JSON.parse(c.function.arguments)]), [['call_a', 'get', { q: 'x', n: [1, 2] }], ['call_b', 'put', {}]]);
+    assert.deepEqual(
+      m.tool_calls.map((c: any) => [c.id, c.function.name, JSON.parse(c.function.arguments)]),
+      [
+        ['call_a', 'get', { q: 'x', n: [1, 2] }],
+        ['call_b', 'put', {}],
+      ],
+    );
     assert.equal(back.choices[0].finish_reason, 'tool_calls');
     assert.deepEqual([back.usage.prompt_tokens, back.usage.completion_tokens, back.usage.prompt_tokens_details.cached_tokens], [30, 9, 10]);
   });
 
   it('request round trip OpenAI -> Anthropic -> OpenAI keeps messages, tools and tool ids', () => {
-    const request = { model: 'm', max_tokens: 50, messages: [
-      { role: 'system', content: 'S' },
-      { role: 'user', content: 'Q' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
-      { role: 'tool', tool_call_id: 'call_1', content: 'R' },
-    ], tools: [{ type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object', properties: { a: { type: 'number' } } } } }], tool_choice: 'auto' };
+    const request = {
+      model: 'm',
+      max_tokens: 50,
+      messages: [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'Q' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'R' },
+      ],
+      tools: [{ type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object', properties: { a: { type: 'number' } } } } }],
+      tool_choice: 'auto',
+    };
     const back = anthropicRequestToOpenAI(openAIRequestToAnthropic(request));
     assert.deepEqual(back, request);
   });

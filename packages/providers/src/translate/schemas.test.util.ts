@@ -22,11 +22,12 @@ function rewriteObjects(node: unknown, rewrite: (rebuilt: Json, original: Json) 
 }
 
 /** OpenAPI 3.0 leftovers: `nullable: true` becomes `anyOf: [schema, {type: 'null'}]`; refs point into $defs. */
-export const openapiToJsonSchema = (root: unknown): unknown => rewriteObjects(root, (out, original) => {
-  delete out.nullable;
-  if (typeof out.$ref === 'string') out.$ref = out.$ref.replace('#/components/schemas/', '#/$defs/');
-  return original.nullable === true ? { anyOf: [out, { type: 'null' }] } : out;
-});
+export const openapiToJsonSchema = (root: unknown): unknown =>
+  rewriteObjects(root, (out, original) => {
+    delete out.nullable;
+    if (typeof out.$ref === 'string') out.$ref = out.$ref.replace('#/components/schemas/', '#/$defs/');
+    return original.nullable === true ? { anyOf: [out, { type: 'null' }] } : out;
+  });
 
 const allowsNull = (s: unknown): boolean => {
   if (!s || typeof s !== 'object') return false;
@@ -37,13 +38,14 @@ const allowsNull = (s: unknown): boolean => {
 
 /** The SDK types require fields the real API omits (nullable ones, container, diagnostics, stop_details, caller). */
 const OMITTED_BY_API = new Set(['container', 'diagnostics', 'stop_details', 'caller']);
-const relaxNullableRequired = (root: unknown): unknown => rewriteObjects(root, (out) => {
-  if (Array.isArray(out.required) && out.properties && typeof out.properties === 'object') {
-    const props = out.properties as Json;
-    out.required = (out.required as string[]).filter((name) => !allowsNull(props[name]) && !OMITTED_BY_API.has(name));
-  }
-  return out;
-});
+const relaxNullableRequired = (root: unknown): unknown =>
+  rewriteObjects(root, (out) => {
+    if (Array.isArray(out.required) && out.properties && typeof out.properties === 'object') {
+      const props = out.properties as Json;
+      out.required = (out.required as string[]).filter((name) => !allowsNull(props[name]) && !OMITTED_BY_API.has(name));
+    }
+    return out;
+  });
 
 const openaiAjv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
 openaiAjv.addSchema({ $id: 'openai', $defs: openapiToJsonSchema(load('openai-chat.json').schemas) as Json });

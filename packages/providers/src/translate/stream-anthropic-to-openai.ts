@@ -89,7 +89,15 @@ export class AnthropicToOpenAIStream {
   }
 
   #chunk(delta: Json, finishReason: string | null = null): SseEvent {
-    return { data: JSON.stringify({ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] }) };
+    return {
+      data: JSON.stringify({
+        id: this.#id,
+        object: 'chat.completion.chunk',
+        created: this.#created,
+        model: this.#model,
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      }),
+    };
   }
 
   #start(message: Json): SseEvent[] {
@@ -164,7 +172,9 @@ export class AnthropicToOpenAIStream {
     if (!this.#started) out.push(...this.#start({}));
     out.push(this.#chunk({}, toOpenAIFinishReason(this.#stopReason)));
     if (this.#includeUsage) {
-      out.push({ data: JSON.stringify({ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model, choices: [], usage: this.usage() }) });
+      out.push({
+        data: JSON.stringify({ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model, choices: [], usage: this.usage() }),
+      });
     }
     out.push({ data: '[DONE]' });
     return out;

@@ -14,7 +14,7 @@ export function parseInRandomPieces(text: string, seed: number): SseEvent[] {
   const parser = new SseParser();
   const bytes = Buffer.from(text);
   const events: SseEvent[] = [];
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const size = 1 + Math.floor(random() * 40);
     events.push(...parser.push(bytes.subarray(i, i + size)));
     i += size;
@@ -32,8 +32,26 @@ export function translateAll(events: SseEvent[], t: { push(ev: SseEvent): SseEve
 }
 
 /** Accumulate OpenAI chunks the way the openai SDK's ChatCompletionStream does (tool calls by index). */
-export function accumulateOpenAI(events: SseEvent[]): { text: string; reasoning: string; thinkingBlocks: Json[]; toolCalls: { id: string; name: string; arguments: string }[]; finish: string | null; usage?: Json; role?: string; done: boolean } {
-  const acc = { text: '', reasoning: '', thinkingBlocks: [] as Json[], toolCalls: [] as { id: string; name: string; arguments: string }[], finish: null as string | null, usage: undefined as Json | undefined, role: undefined as string | undefined, done: false };
+export function accumulateOpenAI(events: SseEvent[]): {
+  text: string;
+  reasoning: string;
+  thinkingBlocks: Json[];
+  toolCalls: { id: string; name: string; arguments: string }[];
+  finish: string | null;
+  usage?: Json;
+  role?: string;
+  done: boolean;
+} {
+  const acc = {
+    text: '',
+    reasoning: '',
+    thinkingBlocks: [] as Json[],
+    toolCalls: [] as { id: string; name: string; arguments: string }[],
+    finish: null as string | null,
+    usage: undefined as Json | undefined,
+    role: undefined as string | undefined,
+    done: false,
+  };
   for (const ev of events) {
     if (ev.data === '[DONE]') {
       acc.done = true;

@@ -65,11 +65,20 @@ describe('Anthropic stream -> OpenAI chunks', () => {
         { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj2pg==' },
       ]);
       assert.equal(acc.text, 'Checking both cities.');
-      assert.deepEqual(acc.toolCalls.map((c) => [c.id, c.name, JSON.parse(c.arguments)]), [
-        ['toolu_01Paris', 'get_weather', { location: 'Paris' }],
-        ['toolu_02Oslo', 'get_weather', { location: 'Oslo' }],
-      ]);
-      assert.deepEqual(acc.usage, { prompt_tokens: 3800, completion_tokens: 95, total_tokens: 3895, prompt_tokens_details: { cached_tokens: 1200 }, cache_creation_input_tokens: 500 });
+      assert.deepEqual(
+        acc.toolCalls.map((c) => [c.id, c.name, JSON.parse(c.arguments)]),
+        [
+          ['toolu_01Paris', 'get_weather', { location: 'Paris' }],
+          ['toolu_02Oslo', 'get_weather', { location: 'Oslo' }],
+        ],
+      );
+      assert.deepEqual(acc.usage, {
+        prompt_tokens: 3800,
+        completion_tokens: 95,
+        total_tokens: 3895,
+        prompt_tokens_details: { cached_tokens: 1200 },
+        cache_creation_input_tokens: 500,
+      });
     }
   });
 });
@@ -109,24 +118,40 @@ describe('OpenAI stream -> Anthropic events', () => {
   });
 
   it('interleaved tool-call fragments (some servers) still reach their own block', () => {
-    const chunk = (delta: object, finish: string | null = null) => ({ data: JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] }) });
-    const out = translateAll([
-      chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'a', type: 'function', function: { name: 'f', arguments: '{"x"' } }] }),
-      chunk({ tool_calls: [{ index: 1, id: 'b', type: 'function', function: { name: 'g', arguments: '{"y":' } }] }),
-      chunk({ tool_calls: [{ index: 0, function: { arguments: ':1}' } }, { index: 1, function: { arguments: '2}' } }] }),
-      chunk({}, 'tool_calls'),
-      { data: '[DONE]' },
-    ], new OpenAIToAnthropicStream());
+    const chunk = (delta: object, finish: string | null = null) => ({
+      data: JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] }),
+    });
+    const out = translateAll(
+      [
+        chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'a', type: 'function', function: { name: 'f', arguments: '{"x"' } }] }),
+        chunk({ tool_calls: [{ index: 1, id: 'b', type: 'function', function: { name: 'g', arguments: '{"y":' } }] }),
+        chunk({
+          tool_calls: [
+            { index: 0, function: { arguments: ':1}' } },
+            { index: 1, function: { arguments: '2}' } },
+          ],
+        }),
+        chunk({}, 'tool_calls'),
+        { data: '[DONE]' },
+      ],
+      new OpenAIToAnthropicStream(),
+    );
     for (const ev of out) assertSchema(schemas.anthropicEvent, JSON.parse(ev.data), ev.event);
     const message = accumulateAnthropic(out);
-    assert.deepEqual(message.content.map((b: { input: unknown }) => b.input), [{ x: 1 }, { y: 2 }]);
+    assert.deepEqual(
+      message.content.map((b: { input: unknown }) => b.input),
+      [{ x: 1 }, { y: 2 }],
+    );
   });
 
   it('vLLM reasoning_content becomes a thinking block before the text', () => {
     const out = translateAll(parseInRandomPieces(fixtureText('translate/vllm-reasoning.sse'), 11), new OpenAIToAnthropicStream());
     validAnthropic(out);
     const message = accumulateAnthropic(out);
-    assert.deepEqual(message.content, [{ type: 'thinking', thinking: 'The user wants 2+2.', signature: '' }, { type: 'text', text: '2 + 2 = 4.' }]);
+    assert.deepEqual(message.content, [
+      { type: 'thinking', thinking: 'The user wants 2+2.', signature: '' },
+      { type: 'text', text: '2 + 2 = 4.' },
+    ]);
     assert.equal(message.usage.output_tokens, 12);
   });
 

@@ -25,15 +25,18 @@ const transport = createUndiciTransport();
 
 async function gateway(adapter: ProviderAdapter): Promise<{ url: string; close(): Promise<void> }> {
   const app = new Koa();
-  app.use(toKoa(async function execute(exchange) {
-    const result = await adapter.invoke(
-      { format: exchange.format, body: exchange.body, model: 'upstream-model', stream: exchange.stream, headers: exchange.headers, requestId: exchange.id },
-      { transport, signal: exchange.signal },
-    );
-    exchange.response = result.kind === 'json'
-      ? { kind: 'json', status: result.status, headers: result.headers, body: result.body }
-      : { kind: 'stream', status: result.status, headers: result.headers, events: result.events };
-  }));
+  app.use(
+    toKoa(async function execute(exchange) {
+      const result = await adapter.invoke(
+        { format: exchange.format, body: exchange.body, model: 'upstream-model', stream: exchange.stream, headers: exchange.headers, requestId: exchange.id },
+        { transport, signal: exchange.signal },
+      );
+      exchange.response =
+        result.kind === 'json'
+          ? { kind: 'json', status: result.status, headers: result.headers, body: result.body }
+          : { kind: 'stream', status: result.status, headers: result.headers, events: result.events };
+    }),
+  );
   const server = http.createServer(app.callback());
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -54,7 +57,13 @@ function sse(text: string) {
   };
 }
 
-const TOOLS = [{ name: 'get_weather', description: 'Weather by city', input_schema: { type: 'object' as const, properties: { location: { type: 'string' }, unit: { type: 'string' } }, required: ['location'] } }];
+const TOOLS = [
+  {
+    name: 'get_weather',
+    description: 'Weather by city',
+    input_schema: { type: 'object' as const, properties: { location: { type: 'string' }, unit: { type: 'string' } }, required: ['location'] },
+  },
+];
 
 describe('Anthropic SDK -> OpenAI-format upstream (vLLM-like openai-compatible)', () => {
   let upstream: Upstream;
@@ -74,8 +83,12 @@ describe('Anthropic SDK -> OpenAI-format upstream (vLLM-like openai-compatible)'
     upstream.set(sse(fixtureText('translate/openai-parallel-tools.sse')));
     const events: string[] = [];
     const stream = client.messages.stream({
-      model: 'claude-via-gpt', max_tokens: 256, system: [{ type: 'text', text: 'Be brief', cache_control: { type: 'ephemeral' } }],
-      tools: TOOLS, tool_choice: { type: 'auto', disable_parallel_tool_use: false }, messages: [{ role: 'user', content: 'Weather in Paris and Oslo?' }],
+      model: 'claude-via-gpt',
+      max_tokens: 256,
+      system: [{ type: 'text', text: 'Be brief', cache_control: { type: 'ephemeral' } }],
+      tools: TOOLS,
+      tool_choice: { type: 'auto', disable_parallel_tool_use: false },
+      messages: [{ role: 'user', content: 'Weather in Paris and Oslo?' }],
     });
     stream.on('streamEvent', (ev) => {
       events.push(ev.type);
@@ -103,16 +116,30 @@ describe('Anthropic SDK -> OpenAI-format upstream (vLLM-like openai-compatible)'
   it('non-streaming: tool results go back as tool messages; the answer is a valid Message; dropped fields are named', async () => {
     upstream.set((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'chatcmpl-9', object: 'chat.completion', created: 1, model: 'qwen', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Paris is warmer.' } }], usage: { prompt_tokens: 50, completion_tokens: 4, total_tokens: 54 } }));
+      res.end(
+        JSON.stringify({
+          id: 'chatcmpl-9',
+          object: 'chat.completion',
+          created: 1,
+          model: 'qwen',
+          choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Paris is warmer.' } }],
+          usage: { prompt_tokens: 50, completion_tokens: 4, total_tokens: 54 },
+        }),
+      );
     });
-    const { data, response } = await client.messages.create({
-      model: 'claude-via-gpt', max_tokens: 100, ...({ top_k: 5 } as object), tools: TOOLS,
-      messages: [
-        { role: 'user', content: 'Weather?' },
-        { role: 'assistant', content: [{ type: 'tool_use', id: 'call_Wx0Paris', name: 'get_weather', input: { location: 'Paris' } }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_Wx0Paris', content: '18C' }] },
-      ],
-    }).withResponse();
+    const { data, response } = await client.messages
+      .create({
+        model: 'claude-via-gpt',
+        max_tokens: 100,
+        ...({ top_k: 5 } as object),
+        tools: TOOLS,
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'call_Wx0Paris', name: 'get_weather', input: { location: 'Paris' } }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_Wx0Paris', content: '18C' }] },
+        ],
+      })
+      .withResponse();
     assertSchema(schemas.anthropicMessage, data, 'message');
     assert.deepEqual(data.content, [{ type: 'text', text: 'Paris is warmer.' }]);
     assert.equal(data.stop_reason, 'end_turn');
@@ -121,7 +148,11 @@ describe('Anthropic SDK -> OpenAI-format upstream (vLLM-like openai-compatible)'
     const sent = JSON.parse(upstream.requests.at(-1)!.body);
     assert.deepEqual(sent.messages, [
       { role: 'user', content: 'Weather?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_Wx0Paris', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_Wx0Paris', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_Wx0Paris', content: '18C' },
     ]);
   });
@@ -146,7 +177,12 @@ describe('Anthropic SDK -> OpenAI-format upstream (vLLM-like openai-compatible)'
   it('a server tool is a 400 naming the field, before any upstream call', async () => {
     const before = upstream.requests.length;
     await assert.rejects(
-      client.messages.create({ model: 'x', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'web_search_20250305', name: 'web_search' }] }),
+      client.messages.create({
+        model: 'x',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+        tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+      }),
       (e: unknown) => e instanceof Anthropic.BadRequestError && /tools\[0\]\.type/.test(e.message),
     );
     assert.equal(upstream.requests.length, before);
@@ -170,7 +206,10 @@ describe('OpenAI SDK -> Anthropic upstream', () => {
   it('streams thinking + parallel tool calls: reasoning, signed thinking_blocks, tool calls by index, usage with cache tokens', async () => {
     upstream.set(sse(fixtureText('translate/anthropic-thinking-tools.sse')));
     const stream = await client.chat.completions.create({
-      model: 'gpt-via-claude', stream: true, stream_options: { include_usage: true }, reasoning_effort: 'low',
+      model: 'gpt-via-claude',
+      stream: true,
+      stream_options: { include_usage: true },
+      reasoning_effort: 'low',
       messages: [{ role: 'user', content: 'Weather in Paris and Oslo?' }],
       tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { location: { type: 'string' } } } } }],
     });
@@ -201,7 +240,13 @@ describe('OpenAI SDK -> Anthropic upstream', () => {
     assert.deepEqual(sent.thinking, { type: 'enabled', budget_tokens: 1024 });
     assert.equal(reasoning, 'I should check the weather tool.');
     assert.equal((thinking[0] as { signature: string }).signature, 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds');
-    assert.deepEqual(calls.map((c) => [c.id, c.name, JSON.parse(c.args)]), [['toolu_01Paris', 'get_weather', { location: 'Paris' }], ['toolu_02Oslo', 'get_weather', { location: 'Oslo' }]]);
+    assert.deepEqual(
+      calls.map((c) => [c.id, c.name, JSON.parse(c.args)]),
+      [
+        ['toolu_01Paris', 'get_weather', { location: 'Paris' }],
+        ['toolu_02Oslo', 'get_weather', { location: 'Oslo' }],
+      ],
+    );
     assert.equal(finish, 'tool_calls');
     assert.equal(usage?.prompt_tokens, 3800);
     assert.equal(usage?.prompt_tokens_details?.cached_tokens, 1200);
@@ -211,9 +256,25 @@ describe('OpenAI SDK -> Anthropic upstream', () => {
   it('non-streaming: a recorded tool-use Message comes back as a valid chat.completion', async () => {
     upstream.set((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [{ type: 'text', text: 'Sure.' }, { type: 'tool_use', id: 'toolu_9', name: 'f', input: { a: [1] } }], stop_reason: 'tool_use', stop_sequence: null, usage: { input_tokens: 9, output_tokens: 3, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } }));
+      res.end(
+        JSON.stringify({
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-x',
+          content: [
+            { type: 'text', text: 'Sure.' },
+            { type: 'tool_use', id: 'toolu_9', name: 'f', input: { a: [1] } },
+          ],
+          stop_reason: 'tool_use',
+          stop_sequence: null,
+          usage: { input_tokens: 9, output_tokens: 3, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+        }),
+      );
     });
-    const { data, response } = await client.chat.completions.create({ model: 'gpt-via-claude', seed: 1, messages: [{ role: 'user', content: 'go' }], tools: [{ type: 'function', function: { name: 'f' } }] }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: 'gpt-via-claude', seed: 1, messages: [{ role: 'user', content: 'go' }], tools: [{ type: 'function', function: { name: 'f' } }] })
+      .withResponse();
     assertSchema(schemas.openaiCompletion, data, 'completion');
     assert.equal(data.choices[0]!.message.content, 'Sure.');
     assert.deepEqual(data.choices[0]!.message.tool_calls, [{ id: 'toolu_9', type: 'function', function: { name: 'f', arguments: '{"a":[1]}' } }]);
@@ -223,7 +284,10 @@ describe('OpenAI SDK -> Anthropic upstream', () => {
 
   it('n > 1 is a 400 with param n, before any upstream call', async () => {
     const before = upstream.requests.length;
-    await assert.rejects(client.chat.completions.create({ model: 'x', n: 2, messages: [{ role: 'user', content: 'hi' }] }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === 'n');
+    await assert.rejects(
+      client.chat.completions.create({ model: 'x', n: 2, messages: [{ role: 'user', content: 'hi' }] }),
+      (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === 'n',
+    );
     assert.equal(upstream.requests.length, before);
   });
 });
@@ -232,8 +296,12 @@ describe('withTranslation', () => {
   it('passes same-format calls through untouched and is idempotent', async () => {
     const calls: unknown[] = [];
     const inner: ProviderAdapter = {
-      name: 'x', type: 'openai', config: { name: 'x', type: 'openai' }, models: [],
-      supports: (f) => f === 'openai.chat', classify: () => ({ kind: 'server_error', message: '' }),
+      name: 'x',
+      type: 'openai',
+      config: { name: 'x', type: 'openai' },
+      models: [],
+      supports: (f) => f === 'openai.chat',
+      classify: () => ({ kind: 'server_error', message: '' }),
       invoke: async (call) => {
         calls.push(call);
         return { kind: 'json', status: 200, headers: {}, body: '{"raw":true}', firstByteAt: 0 };
@@ -244,14 +312,21 @@ describe('withTranslation', () => {
     assert.equal(wrapped.supports('anthropic.messages'), true);
     assert.equal(wrapped.supports('anthropic.count_tokens'), true);
     assert.equal(wrapped.supports('openai.embeddings'), false);
-    const call = { format: 'openai.chat' as const, body: { model: 'm', messages: [], logit_bias: { 1: 1 } }, model: 'm', stream: false, headers: {}, requestId: 'r' };
+    const call = {
+      format: 'openai.chat' as const,
+      body: { model: 'm', messages: [], logit_bias: { 1: 1 } },
+      model: 'm',
+      stream: false,
+      headers: {},
+      requestId: 'r',
+    };
     const result = await wrapped.invoke(call, { transport, signal: new AbortController().signal });
     assert.equal(calls[0], call);
     assert.equal(result.kind === 'json' && result.body, '{"raw":true}');
     assert.throws(() => withTranslation(inner, { defaultMaxTokens: 0 }), TypeError);
   });
 
-  it('a malformed upstream event breaks a translated stream (both directions) with the provider\'s server_error, never a silent hole', async () => {
+  it("a malformed upstream event breaks a translated stream (both directions) with the provider's server_error, never a silent hole", async () => {
     const streams: Record<string, SseEvent[]> = {
       'openai.chat': [
         { data: JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello' }, finish_reason: null }] }) },
@@ -260,28 +335,69 @@ describe('withTranslation', () => {
         { data: '[DONE]' },
       ],
       'anthropic.messages': [
-        { event: 'message_start', data: JSON.stringify({ type: 'message_start', message: { id: 'msg', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } }) },
+        {
+          event: 'message_start',
+          data: JSON.stringify({
+            type: 'message_start',
+            message: {
+              id: 'msg',
+              type: 'message',
+              role: 'assistant',
+              model: 'm',
+              content: [],
+              stop_reason: null,
+              stop_sequence: null,
+              usage: { input_tokens: 1, output_tokens: 1 },
+            },
+          }),
+        },
         { event: 'content_block_start', data: JSON.stringify({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }) },
         { event: 'content_block_delta', data: JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello' } }) },
         { event: 'content_block_delta', data: '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" lost' },
         { event: 'message_stop', data: JSON.stringify({ type: 'message_stop' }) },
       ],
     };
-    for (const [upstream, client] of [['openai.chat', 'anthropic.messages'], ['anthropic.messages', 'openai.chat']] as const) {
+    for (const [upstream, client] of [
+      ['openai.chat', 'anthropic.messages'],
+      ['anthropic.messages', 'openai.chat'],
+    ] as const) {
       const inner: ProviderAdapter = {
-        name: 'up', type: upstream === 'openai.chat' ? 'openai' : 'anthropic', config: { name: 'up', type: 'openai' }, models: [],
-        supports: (f) => f === upstream, classify: () => ({ kind: 'server_error', message: '' }),
-        invoke: async () => ({ kind: 'stream', status: 200, headers: {}, firstByteAt: 0, usage: () => undefined, events: (async function* () { yield* streams[upstream]!; })() }),
+        name: 'up',
+        type: upstream === 'openai.chat' ? 'openai' : 'anthropic',
+        config: { name: 'up', type: 'openai' },
+        models: [],
+        supports: (f) => f === upstream,
+        classify: () => ({ kind: 'server_error', message: '' }),
+        invoke: async () => ({
+          kind: 'stream',
+          status: 200,
+          headers: {},
+          firstByteAt: 0,
+          usage: () => undefined,
+          events: (async function* () {
+            yield* streams[upstream]!;
+          })(),
+        }),
       };
       const result = await withTranslation(inner, { estimateStreamInputTokens: false }).invoke(
-        { format: client, body: { model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }, model: 'm', stream: true, headers: {}, requestId: 'r' },
+        {
+          format: client,
+          body: { model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] },
+          model: 'm',
+          stream: true,
+          headers: {},
+          requestId: 'r',
+        },
         { transport, signal: new AbortController().signal },
       );
       assert.equal(result.kind, 'stream');
       const seen: string[] = [];
       const err = await (async () => {
         for await (const ev of (result as { events: AsyncIterable<SseEvent> }).events) seen.push(ev.data);
-      })().then(() => undefined, (e: unknown) => e);
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(isProviderError(err), `${upstream} -> ${client}: expected a ProviderError, got ${String(err)} after ${seen.length} events`);
       assert.equal(err.failureKind, 'server_error');
       assert.equal(err.provider, 'up');
@@ -290,7 +406,10 @@ describe('withTranslation', () => {
   });
 
   it('reads translation settings from a provider config and rejects bad ones at start-up', () => {
-    assert.deepEqual(translationOptionsFromConfig({ name: 'c', type: 'anthropic', translation: { default_max_tokens: 8192, thinking_to_reasoning_effort: true } }), { defaultMaxTokens: 8192, thinkingToReasoningEffort: true });
+    assert.deepEqual(
+      translationOptionsFromConfig({ name: 'c', type: 'anthropic', translation: { default_max_tokens: 8192, thinking_to_reasoning_effort: true } }),
+      { defaultMaxTokens: 8192, thinkingToReasoningEffort: true },
+    );
     assert.throws(() => createAdapter({ name: 'c', type: 'anthropic', translation: { max_tokens_field: 'tokens' } }), /translation\.max_tokens_field/);
   });
 });

@@ -93,7 +93,16 @@ export function withTranslation(adapter: ProviderAdapter, options: TranslationOp
     if (counting) await counting.catch(() => undefined);
     const estimatedInputTokens = counting ? estimateAnthropicInputTokens(call.body) : 0;
     const translator = new OpenAIToAnthropicStream({ estimatedInputTokens, stopSequences });
-    return withEvents(result, translate(result.events, (ev) => translator.push(ev), () => translator.end(), provider), notes);
+    return withEvents(
+      result,
+      translate(
+        result.events,
+        (ev) => translator.push(ev),
+        () => translator.end(),
+        provider,
+      ),
+      notes,
+    );
   }
 
   async function openAIViaAnthropic(call: ProviderCall, context: InvokeContext, now: () => number): Promise<ProviderResult> {
@@ -107,7 +116,16 @@ export function withTranslation(adapter: ProviderAdapter, options: TranslationOp
     }
     const includeUsage = isObj(call.body.stream_options) && call.body.stream_options.include_usage === true;
     const translator = new AnthropicToOpenAIStream({ includeUsage, now });
-    return withEvents(result, translate(result.events, (ev) => translator.push(ev), () => translator.end(), provider), notes);
+    return withEvents(
+      result,
+      translate(
+        result.events,
+        (ev) => translator.push(ev),
+        () => translator.end(),
+        provider,
+      ),
+      notes,
+    );
   }
 
   async function estimateCount(call: ProviderCall, now: () => number): Promise<JsonResult> {
@@ -135,7 +153,8 @@ function resolveOptions(adapter: ProviderAdapter, options: TranslationOptions): 
   const max = options.defaultMaxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS;
   if (!Number.isInteger(max) || max < 1) throw new TypeError(`withTranslation(${adapter.name}): defaultMaxTokens must be a positive integer`);
   const field = options.maxTokensField ?? (adapter.type === 'openai' ? 'max_completion_tokens' : 'max_tokens');
-  if (field !== 'max_tokens' && field !== 'max_completion_tokens') throw new TypeError(`withTranslation(${adapter.name}): maxTokensField must be max_tokens or max_completion_tokens`);
+  if (field !== 'max_tokens' && field !== 'max_completion_tokens')
+    throw new TypeError(`withTranslation(${adapter.name}): maxTokensField must be max_tokens or max_completion_tokens`);
   return {
     defaultMaxTokens: max,
     maxTokensField: field,
@@ -167,7 +186,12 @@ function withEvents(result: StreamResult, events: AsyncIterable<SseEvent>, notes
  * the request). A malformed upstream event is the provider's `server_error`, as on the
  * same-format path: the executor treats it as a stream fault.
  */
-async function* translate(source: AsyncIterable<SseEvent>, push: (ev: SseEvent) => SseEvent[], end: () => SseEvent[], provider: string): AsyncGenerator<SseEvent> {
+async function* translate(
+  source: AsyncIterable<SseEvent>,
+  push: (ev: SseEvent) => SseEvent[],
+  end: () => SseEvent[],
+  provider: string,
+): AsyncGenerator<SseEvent> {
   try {
     for await (const ev of source) yield* push(ev);
   } catch (err) {

@@ -25,12 +25,14 @@ export interface ResolvedTransportOptions {
 export function resolveTransportOptions(options: TransportOptions = {}): ResolvedTransportOptions {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...definedOnly(options.timeouts) };
   for (const [key, value] of Object.entries(timeouts)) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`transport timeouts.${key} must be a number >= 0 (got ${String(value)})`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      throw new TypeError(`transport timeouts.${key} must be a number >= 0 (got ${String(value)})`);
   }
   const connections = options.connections ?? 128;
   if (!Number.isInteger(connections) || connections < 1) throw new TypeError(`transport connections must be a positive integer (got ${String(connections)})`);
   const keepAliveTimeout = options.keepAliveTimeout ?? 30_000;
-  if (!Number.isFinite(keepAliveTimeout) || keepAliveTimeout <= 0) throw new TypeError(`transport keepAliveTimeout must be > 0 (got ${String(keepAliveTimeout)})`);
+  if (!Number.isFinite(keepAliveTimeout) || keepAliveTimeout <= 0)
+    throw new TypeError(`transport keepAliveTimeout must be > 0 (got ${String(keepAliveTimeout)})`);
   return { timeouts, connections, keepAliveTimeout };
 }
 
@@ -74,10 +76,21 @@ export interface CallSignals {
  * `dispose()` must run when the call is over (body finished or failed): it clears the timer
  * and the listener on the caller's signal.
  */
-export function callSignal(signal: AbortSignal | undefined, totalMs: number): { signal: AbortSignal | undefined; total: CallSignals['total']; dispose(): void } {
+export function callSignal(
+  signal: AbortSignal | undefined,
+  totalMs: number,
+): { signal: AbortSignal | undefined; total: CallSignals['total']; dispose(): void } {
   if (totalMs <= 0) return { signal, total: undefined, dispose() {} };
   const link = linkAbort([signal], totalMs, () => new Error('upstream call exceeded its total timeout'));
-  return { signal: link.signal, total: { get aborted() { return link.timedOut; } }, dispose: link.dispose };
+  return {
+    signal: link.signal,
+    total: {
+      get aborted() {
+        return link.timedOut;
+      },
+    },
+    dispose: link.dispose,
+  };
 }
 
 const NETWORK_MESSAGES: Record<string, string> = {
@@ -93,12 +106,7 @@ const NETWORK_MESSAGES: Record<string, string> = {
  * Map any error of a call onto a TransportError. The caller's abort wins over everything
  * (the client left), then our own total timeout, then the error's own code.
  */
-export function toTransportError(
-  error: unknown,
-  phase: 'request' | 'body',
-  signals: CallSignals,
-  timeoutPhase?: TransportPhase,
-): TransportError {
+export function toTransportError(error: unknown, phase: 'request' | 'body', signals: CallSignals, timeoutPhase?: TransportPhase): TransportError {
   if (error instanceof TransportError) return error;
   if (signals.caller?.aborted) return new TransportError('request aborted by the caller', 'aborted', phase, { cause: error });
   if (signals.total?.aborted) return new TransportError('upstream call exceeded its total timeout', 'timeout', 'total', { cause: error });

@@ -14,7 +14,14 @@ import { callSignal, flattenHeaders, type CallSignals, mergeTimeouts, resolveTra
 export type GotTransportOptions = TransportOptions;
 
 const GOT_TIMEOUT_PHASE: Record<string, TransportPhase> = {
-  lookup: 'connect', connect: 'connect', secureConnect: 'connect', socket: 'idle', send: 'first_byte', response: 'first_byte', read: 'idle', request: 'total',
+  lookup: 'connect',
+  connect: 'connect',
+  secureConnect: 'connect',
+  socket: 'idle',
+  send: 'first_byte',
+  response: 'first_byte',
+  read: 'idle',
+  request: 'total',
 };
 
 /**
@@ -43,7 +50,8 @@ export function createGotTransport(options: GotTransportOptions = {}): HttpTrans
     const stream = got.stream(req.url, {
       method: req.method,
       headers: req.headers,
-      body: req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength),
+      body:
+        req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength),
       agent,
       signal,
       retry: { limit: 0 },
@@ -104,7 +112,15 @@ async function* iterate(stream: Request, idleMs: number, signals: CallSignals, d
   let timer: NodeJS.Timeout | undefined;
   let idleFired = false;
   // Only upstream silence counts: the timer runs while we wait for a chunk, not while the consumer works.
-  const arm = idleMs > 0 ? () => { timer = setTimeout(() => { idleFired = true; stream.destroy(new IdleTimeout()); }, idleMs); } : noop;
+  const arm =
+    idleMs > 0
+      ? () => {
+          timer = setTimeout(() => {
+            idleFired = true;
+            stream.destroy(new IdleTimeout());
+          }, idleMs);
+        }
+      : noop;
   try {
     arm();
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -125,5 +141,5 @@ async function* iterate(stream: Request, idleMs: number, signals: CallSignals, d
 function mapGotError(error: unknown, phase: 'request' | 'body', signals: CallSignals): TransportError {
   const event = (error as { event?: unknown } | null)?.event;
   const isTimeout = (error as { name?: unknown } | null)?.name === 'TimeoutError' && typeof event === 'string';
-  return toTransportError(error, phase, signals, isTimeout ? GOT_TIMEOUT_PHASE[event] ?? 'total' : undefined);
+  return toTransportError(error, phase, signals, isTimeout ? (GOT_TIMEOUT_PHASE[event] ?? 'total') : undefined);
 }

@@ -22,7 +22,9 @@ async function startServer(): Promise<{ url: string; set(handler: Handler): void
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    set(h) { handler = h; },
+    set(h) {
+      handler = h;
+    },
     socketId: (req) => ids.get(req.socket) ?? -1,
     async close() {
       server.closeAllConnections();
@@ -80,7 +82,12 @@ function runTransportContract(name: string, make: () => HttpTransport): void {
           res.end(JSON.stringify({ method: req.method, auth: req.headers.authorization, got: JSON.parse(body) }));
         });
       });
-      const res = await transport.request({ method: 'POST', url: `${server.url}/v1/x?y=1`, headers: { 'content-type': 'application/json', authorization: 'Bearer t' }, body: '{"a":[1,2]}' });
+      const res = await transport.request({
+        method: 'POST',
+        url: `${server.url}/v1/x?y=1`,
+        headers: { 'content-type': 'application/json', authorization: 'Bearer t' },
+        body: '{"a":[1,2]}',
+      });
       assert.equal(res.status, 201);
       assert.equal(res.headers['x-ratelimit-remaining'], '7');
       assert.deepEqual(JSON.parse(await res.text()), { method: 'POST', auth: 'Bearer t', got: { a: [1, 2] } });
@@ -133,13 +140,23 @@ function runTransportContract(name: string, make: () => HttpTransport): void {
       });
       const res = await transport.request({ method: 'GET', url: server.url, headers: {}, timeouts: { idleMs: 150 } });
       const seen: string[] = [];
-      await expectTransportError((async () => { for await (const c of res.body) seen.push(Buffer.from(c).toString()); })(), 'timeout', 'idle');
+      await expectTransportError(
+        (async () => {
+          for await (const c of res.body) seen.push(Buffer.from(c).toString());
+        })(),
+        'timeout',
+        'idle',
+      );
       assert.deepEqual(seen, ['first']);
     });
 
     it('enforces the total timeout', async () => {
       server.set(() => {});
-      await expectTransportError(transport.request({ method: 'GET', url: server.url, headers: {}, timeouts: { totalMs: 120, firstByteMs: 10_000 } }), 'timeout', 'total');
+      await expectTransportError(
+        transport.request({ method: 'GET', url: server.url, headers: {}, timeouts: { totalMs: 120, firstByteMs: 10_000 } }),
+        'timeout',
+        'total',
+      );
     });
 
     it('enforces the total timeout while the body streams', async () => {

@@ -5,7 +5,16 @@
  */
 import { Agent } from 'undici';
 import type { HttpTransport, TransportRequest, TransportResponse, TransportTimeouts, TransportPhase } from '../transport.js';
-import { callSignal, errorCode, type CallSignals, flattenHeaders, mergeTimeouts, resolveTransportOptions, toTransportError, type TransportOptions } from './common.js';
+import {
+  callSignal,
+  errorCode,
+  type CallSignals,
+  flattenHeaders,
+  mergeTimeouts,
+  resolveTransportOptions,
+  toTransportError,
+  type TransportOptions,
+} from './common.js';
 
 /** Options of {@link createUndiciTransport}. Same fields as the got transport. */
 export type UndiciTransportOptions = TransportOptions;
@@ -53,8 +62,14 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Htt
     let res;
     try {
       res = await agentFor(timeouts.connectMs).request({
-        origin, path, method: req.method, headers: req.headers, body: req.body, signal,
-        headersTimeout: timeouts.firstByteMs, bodyTimeout: timeouts.idleMs,
+        origin,
+        path,
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        signal,
+        headersTimeout: timeouts.firstByteMs,
+        bodyTimeout: timeouts.idleMs,
       });
     } catch (error) {
       dispose();
