@@ -44,6 +44,21 @@ test('a better arm is named the winner only once both arms have the minimum samp
   assert.ok(control!.latencyP50Ms! >= 200 && control!.latencyP95Ms! <= 300);
 });
 
+test('cost is averaged over answered requests: a failing arm is not called cheaper for its $0 failures', () => {
+  const ab = new AbTest({ ...definition, metric: 'success_rate', minSamples: 20 }, { minSamples: 20, alpha: 0.05 });
+  const random = seeded(7);
+  for (let i = 0; i < 100; i++) {
+    ab.record('control', { success: true, latencyMs: 100, costUsd: 0.002 + random() * 0.0004 });
+    // The candidate fails nine times in ten (costing nothing); its answers cost what the control's do.
+    const answered = i % 10 === 0;
+    ab.record('candidate', { success: answered, latencyMs: 100, costUsd: answered ? 0.002 + random() * 0.0004 : 0 });
+  }
+  const [control, candidate] = ab.report().arms;
+  assert.ok(Math.abs(candidate!.costPerRequestUsd! - control!.costPerRequestUsd!) < 0.0002, `${candidate!.costPerRequestUsd} vs ${control!.costPerRequestUsd}`);
+  const cost = ab.report().comparisons.find((c) => c.metric === 'cost')!;
+  assert.equal(cost.significant, false, 'the failures do not make the candidate significantly cheaper');
+});
+
 test('equal arms: enough samples, and no winner is named', () => {
   const ab = new AbTest({ ...definition, minSamples: 100 }, { minSamples: 100, alpha: 0.05 });
   const random = seeded(7);

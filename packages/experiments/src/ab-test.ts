@@ -72,7 +72,9 @@ export class ArmFigures {
     this.latencies.push(outcome.latencyMs);
     if (this.latencies.length > QUANTILE_WINDOW) this.latencies.splice(0, this.latencies.length - QUANTILE_WINDOW);
     if (outcome.ttftMs !== undefined) this.ttft.add(outcome.ttftMs);
-    if (outcome.costUsd !== undefined) this.cost.add(outcome.costUsd);
+    // Cost is what an answer costs: a failed request usually costs nothing, and counting its $0
+    // would make a failing arm look cheaper.
+    if (outcome.success && outcome.costUsd !== undefined) this.cost.add(outcome.costUsd);
   }
 }
 
@@ -130,7 +132,7 @@ export interface ExperimentReport {
 const METHODS: Record<PrimaryMetric, string> = {
   success_rate: 'two-proportion z-test (pooled), Wilson 95% interval',
   latency: "Welch's t-test on mean latency",
-  cost: "Welch's t-test on mean cost per request",
+  cost: "Welch's t-test on mean cost per successful request",
   quality: "Welch's t-test on mean rating, Student-t 95% interval",
 };
 

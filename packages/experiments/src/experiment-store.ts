@@ -87,11 +87,14 @@ const rowOf = (r: Record<string, unknown>): StoredExperiment => ({ definition: J
 // Placeholders appear in the order they are numbered (SQLite binds `?` by position).
 // `* 1.0`: squares of integer columns in floating point (PostgreSQL's INTEGER would overflow).
 // A request holds one rating per source (the client's, the judge's): one join each keeps one row per request.
+// A success as ArmFigures.record counts it; cost is averaged over successes only (a failure's $0 is no saving).
+const SUCCESS = `l.outcome = 'completed' AND l.status < 400`;
 const sumsSql = (arms: number, p: (i: number) => string) => `SELECT l.strategy AS strategy, COUNT(*) AS requests,
-    SUM(CASE WHEN l.outcome = 'completed' AND l.status < 400 THEN 1 ELSE 0 END) AS successes,
+    SUM(CASE WHEN ${SUCCESS} THEN 1 ELSE 0 END) AS successes,
     SUM(l.latency_ms) AS latency_sum, SUM(l.latency_ms * 1.0 * l.latency_ms) AS latency_sq,
     COUNT(l.ttft_ms) AS ttft_n, SUM(l.ttft_ms) AS ttft_sum, SUM(l.ttft_ms * 1.0 * l.ttft_ms) AS ttft_sq,
-    COUNT(l.cost_usd) AS cost_n, SUM(l.cost_usd) AS cost_sum, SUM(l.cost_usd * l.cost_usd) AS cost_sq,
+    COUNT(CASE WHEN ${SUCCESS} THEN l.cost_usd END) AS cost_n, SUM(CASE WHEN ${SUCCESS} THEN l.cost_usd END) AS cost_sum,
+    SUM(CASE WHEN ${SUCCESS} THEN l.cost_usd * l.cost_usd END) AS cost_sq,
     COUNT(f.score) + COUNT(j.score) AS quality_n, COALESCE(SUM(f.score), 0) + COALESCE(SUM(j.score), 0) AS quality_sum,
     COALESCE(SUM(f.score * f.score), 0) + COALESCE(SUM(j.score * j.score), 0) AS quality_sq
   FROM switchyard_request_logs l
