@@ -144,7 +144,7 @@ describe('console experiments', { skip }, () => {
     assert.equal(cells[0], 'sim-steady / sim-ab');
     assert.equal(Number(cells[2]), report.arms[0].requests);
     assert.notEqual(cells[4], '—', 'p50 latency is shown');
-    assert.notEqual(cells[7], '—', 'cost per request is shown');
+    assert.notEqual(cells[7], '—', 'cost per answer is shown');
     assert.match(cells[8]!, /^0\.\d{3}/, 'quality mean with its interval');
     const significance = page.locator('tr[data-metric="success_rate"][data-arm="broken"]');
     await significance.getByText('two-proportion z-test').waitFor();

@@ -7,7 +7,7 @@ import { Badge, PageHeader, Status } from '../components/bits.js';
 import { Confirm } from '../components/dialog.js';
 import { fmtP, fmtPct, fmtScore, target, verdictText, WithInterval } from '../components/experiment-bits.js';
 
-const METRIC_NAMES = { success_rate: 'success rate', latency: 'latency', cost: 'cost per request', quality: 'quality' };
+const METRIC_NAMES = { success_rate: 'success rate', latency: 'latency', cost: 'cost per answer', quality: 'quality' };
 
 /** A metric's difference (arm − control) in its own unit. */
 function fmtDifference(metric, d) {
@@ -46,7 +46,7 @@ function Arms({ report }) {
     <div class="table-wrap"><table>
       <caption class="sr-only">Figures per arm</caption>
       <thead><tr><th scope="col">Arm</th><th scope="col">Target</th><th scope="col" class="num">Share</th><th scope="col" class="num">Requests</th><th scope="col" class="num">Success rate</th>
-        <th scope="col" class="num">Latency p50</th><th scope="col" class="num">p95</th><th scope="col" class="num">TTFT</th><th scope="col" class="num">Cost / request</th><th scope="col" class="num">Quality</th></tr></thead>
+        <th scope="col" class="num">Latency p50</th><th scope="col" class="num">p95</th><th scope="col" class="num">TTFT</th><th scope="col" class="num" title="Mean cost of a successful request">Cost / answer</th><th scope="col" class="num">Quality</th></tr></thead>
       <tbody>${report.arms.map(
         (a, i) => html`<tr data-arm=${a.name}>
           <th scope="row">${a.name}${i === 0 ? html` <span class="muted">(control)</span>` : null}${report.winner === a.name ? html` <span class="badge ok">winner</span>` : null}</th>
