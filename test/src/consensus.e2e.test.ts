@@ -89,6 +89,7 @@ test('OpenAI SDK: the majority answer, its agreement in the header, every call i
   assert.equal(data.choices[0]!.message.content, 'Paris.');
   assert.equal(response.headers.get('x-switchyard-consensus'), EXPECTED);
   assert.equal(response.headers.get('x-switchyard-provider'), 'sim-paris');
+  assert.equal((data as unknown as { provider?: string }).provider, 'sim-paris', 'the body names the provider, as every OpenAI JSON answer does');
 
   const record = await logRecord(response.headers.get('x-request-id')!);
   assert.equal(record.provider, 'sim-paris');

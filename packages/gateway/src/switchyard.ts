@@ -89,8 +89,8 @@ export interface Switchyard {
   /**
    * The composed neutral pipeline: request validation → the `before` middlewares → the stack's
    * admission (accounting → auth → budgets → mapping → strategy → request-body strategy → experiments →
-   * consensus → provider limits)
-   * → the provider field → the executor (failover).
+   * the provider field → consensus → provider limits) → the executor (failover). Without consensus the
+   * provider field sits after provider limits.
    */
   readonly pipeline: ExchangeMiddleware;
   /** Number of exchanges not yet settled. */
@@ -160,13 +160,12 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const ownStorage = !options.storage;
   const storage = options.storage ?? (await openStorage(config.storage, logger, options.shared));
   const stack = await buildStack({ config, storage, events, logger, adapters, transport, registry: options.registry, now: options.now });
-  const pipeline = compose<Exchange>([
-    validateRequest(),
-    ...(options.before ?? []),
-    ...admissionOrder(stack.admission),
-    providerField(),
-    stack.executor,
-  ]) as ExchangeMiddleware;
+  // The provider field goes on every answer an upstream gave: the executor's, or the one a
+  // consensus vote chose (consensus answers without calling on), so it wraps whichever comes first.
+  const admission = admissionOrder(stack.admission);
+  const { consensus } = stack.admission;
+  admission.splice(consensus ? admission.indexOf(consensus) : admission.length, 0, providerField());
+  const pipeline = compose<Exchange>([validateRequest(), ...(options.before ?? []), ...admission, stack.executor]) as ExchangeMiddleware;
   Object.defineProperty(pipeline, 'name', { value: 'switchyard' });
   stack.health.start();
 
