@@ -178,6 +178,10 @@ describe('console pages', { skip }, () => {
   });
 
   test('key detail: limits with live usage, a traffic split in percent, a write-only BYOK credential', async () => {
+    // The meter shows the rolling minute: requests made here, not the suite's earlier ones (a busy
+    // machine can take over a minute to get this far).
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key.key, maxRetries: 0 });
+    for (let i = 0; i < 4; i++) await client.chat.completions.create({ model: 'sim-1', messages: [{ role: 'user', content: `meter ${i}` }] });
     await page.goto(`${gw.url}/console/#/keys/${key.id}`);
     await page.getByRole('heading', { level: 1, name: 'pages-key' }).waitFor();
     const rpm = page.getByRole('meter', { name: 'Requests per minute' });
