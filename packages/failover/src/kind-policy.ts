@@ -1,4 +1,4 @@
-import type { FailureKind } from '@switchyard/core';
+import { FAILURE_KINDS, type FailureKind } from '@switchyard/core';
 
 /** What the executor does after one failure kind. */
 export interface KindRule {
@@ -80,18 +80,7 @@ export function fallbackBlockConditions(fallback: { on_error?: boolean; on_rate_
   return out;
 }
 
-const KINDS = new Set<string>([
-  'rate_limited',
-  'overloaded',
-  'server_error',
-  'timeout',
-  'network',
-  'context_length',
-  'content_policy',
-  'auth',
-  'model_unavailable',
-  'bad_request',
-]);
+const KINDS = new Set<string>(FAILURE_KINDS);
 
 export function isFailureKind(value: string): value is FailureKind {
   return KINDS.has(value);
