@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page, type Route } from 'playwright-core';
 
 /** Debian's chromium; `.ci/run` installs it where missing. Override with `SWITCHYARD_CHROMIUM`. */
 export const CHROMIUM = process.env.SWITCHYARD_CHROMIUM ?? '/usr/bin/chromium';
@@ -54,4 +54,28 @@ export async function waitForCount(locator: Locator, n: number): Promise<void> {
 export async function waitForUrl(page: Page, pattern: RegExp): Promise<void> {
   for (let i = 0; i < 300 && !pattern.test(page.url()); i++) await new Promise((r) => setTimeout(r, 100));
   assert.match(page.url(), pattern);
+}
+
+/**
+ * Hold the console's answers to requests matching `pattern` until `release()` is called, so a
+ * test can act while part of a page is still loading (and its arrival re-renders the page).
+ */
+export async function holdRequests(page: Page, pattern: RegExp): Promise<{ release: () => Promise<void>; held: () => number }> {
+  let open: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const passed: Promise<void>[] = [];
+  const handler = (route: Route) => {
+    const pass = gate.then(() => route.continue());
+    passed.push(pass);
+    return pass;
+  };
+  await page.route(pattern, handler);
+  return {
+    held: () => passed.length,
+    release: async () => {
+      open();
+      await Promise.all(passed);
+      await page.unroute(pattern, handler);
+    },
+  };
 }

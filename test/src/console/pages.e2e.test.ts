@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import type { Browser, Page } from 'playwright-core';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
-import { hasChromium, launch, openPage, shoot, signIn, waitForCount, waitForUrl } from './browser.js';
+import { hasChromium, holdRequests, launch, openPage, shoot, signIn, waitForCount, waitForUrl } from './browser.js';
 
 const ADMIN = 'console-pages-token-0123456789abcdef';
 const skip = !hasChromium && 'chromium is not installed';
@@ -182,12 +182,17 @@ describe('console pages', { skip }, () => {
     // machine can take over a minute to get this far).
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key.key, maxRetries: 0 });
     for (let i = 0; i < 4; i++) await client.chat.completions.create({ model: 'sim-1', messages: [{ role: 'user', content: `meter ${i}` }] });
+    // The key's recent requests arrive after a limit is typed: their re-render keeps what was typed.
+    const recent = await holdRequests(page, /\/api\/admin\/logs\?key=/);
     await page.goto(`${gw.url}/console/#/keys/${key.id}`);
     await page.getByRole('heading', { level: 1, name: 'pages-key' }).waitFor();
     const rpm = page.getByRole('meter', { name: 'Requests per minute' });
     assert.equal(await rpm.getAttribute('aria-valuemax'), '100');
     assert.ok(Number(await rpm.getAttribute('aria-valuenow')) >= 4);
     await page.getByRole('spinbutton', { name: 'Concurrent requests' }).fill('3');
+    assert.equal(recent.held(), 1, "the key's recent requests were still loading");
+    await recent.release();
+    await page.locator('table.logs tbody tr').first().waitFor();
     await page.getByRole('button', { name: 'Save limits' }).click();
     await page.getByText('Limits saved.').waitFor();
     assert.equal((await admin('GET', `/keys/${key.id}`)).limits.concurrent_requests, 3);
@@ -253,10 +258,15 @@ describe('console pages', { skip }, () => {
     const logsKey = await admin('POST', '/keys', { name: 'logs-key' });
     const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: logsKey.key, maxRetries: 0 });
     for (let i = 0; i < 55; i++) await openai.chat.completions.create({ model: 'sim-2', messages: [{ role: 'user', content: `page ${i}` }] });
+    // The provider list arrives after the user has chosen a key: its re-render keeps the choice.
+    const providers = await holdRequests(page, /\/api\/admin\/providers$/);
     await nav(page, 'Request logs');
     const filters = page.getByRole('form', { name: 'Filter requests' });
     await filters.getByLabel('Key').selectOption(logsKey.id);
     await filters.getByLabel('Status').fill('200');
+    assert.equal(providers.held(), 1, 'the provider list was still loading');
+    await providers.release();
+    await filters.getByLabel('Provider').locator('option', { hasText: 'sim-a' }).waitFor({ state: 'attached' });
     await filters.getByRole('button', { name: 'Apply filters' }).click();
     await waitForUrl(page, new RegExp(`#/logs\\?key=${logsKey.id}&status=200$`));
     const rows = page.locator('table.logs tbody tr');

@@ -23,7 +23,7 @@ export function LimitsFields({ values = {}, only }) {
   return html`<div class="grid-fields">
     ${LIMITS.filter(([name]) => !only || only.includes(name)).map(
       ([name, label]) =>
-        html`<label>${label}<input name=${name} type="number" min="1" step="1" inputmode="numeric" placeholder="No limit" value=${values[name] ?? ''} /></label>`,
+        html`<label>${label}<input name=${name} type="number" min="1" step="1" inputmode="numeric" placeholder="No limit" defaultValue=${values[name] ?? ''} /></label>`,
     )}
   </div>`;
 }

@@ -8,7 +8,7 @@ function ListField({ name, legend, hint, value }) {
     <legend>${legend}</legend>
     <label class="radio"><input type="radio" name=${`${name}-mode`} value="any" checked=${!restricted} onChange=${() => setRestricted(false)} /> Any</label>
     <label class="radio"><input type="radio" name=${`${name}-mode`} value="only" checked=${restricted} onChange=${() => setRestricted(true)} /> Only these</label>
-    <label>${legend}, one per line<textarea name=${name} rows="3" disabled=${!restricted} placeholder=${hint} value=${(value ?? []).join('\n')}></textarea></label>
+    <label>${legend}, one per line<textarea name=${name} rows="3" disabled=${!restricted} placeholder=${hint} defaultValue=${(value ?? []).join('\n')}></textarea></label>
   </fieldset>`;
 }
 
@@ -40,7 +40,7 @@ export function McpAccess({ keyData, onSave }) {
   return html`<section class="card" aria-labelledby="mcp-access-title">
     <h2 id="mcp-access-title">MCP access</h2>
     <p class="hint">Profiles this key may open at <code>${'/mcp/<profile>'}</code>, and the tools it may list and call there as <code>profile/tool</code>. A trailing <code>*</code> matches by prefix (<code>dev/github__*</code>).</p>
-    <form onSubmit=${save}>
+    <form key=${JSON.stringify([keyData.allowed_mcp_profiles, keyData.allowed_mcp_tools])} onSubmit=${save}>
       <${ListField} name="mcp-profiles" legend="MCP profiles" hint="dev" value=${keyData.allowed_mcp_profiles} />
       <${ListField} name="mcp-tools" legend="MCP tools" hint="dev/docs__*" value=${keyData.allowed_mcp_tools} />
       ${message ? html`<p class=${message.ok ? 'ok' : 'error'} role=${message.ok ? 'status' : 'alert'}>${message.text}</p>` : null}

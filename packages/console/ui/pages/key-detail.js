@@ -40,7 +40,7 @@ function Limits({ id, limits }) {
     <div class="bars">
       ${LIMITS.map(([name, label, usageField]) => html`<${UsageBar} label=${label} value=${current[usageField] ?? 0} max=${configured[camel[name]] ?? limits?.[name]} />`)}
     </div>
-    <form onSubmit=${save}>
+    <form key=${JSON.stringify(limits ?? {})} onSubmit=${save}>
       <${LimitsFields} values=${limits ?? {}} />
       ${message ? html`<p class=${message.ok ? 'ok' : 'error'} role=${message.ok ? 'status' : 'alert'}>${message.text}</p>` : null}
       <div class="actions"><button type="submit" class="primary">Save limits</button></div>

@@ -19,7 +19,9 @@ const toLocal = (iso) => {
 
 /**
  * Request logs: filters live in the URL (shareable, back button works); paging follows the
- * server's cursor, so a page costs the same at row 100 000 as at row 1.
+ * server's cursor, so a page costs the same at row 100 000 as at row 1. The filter form is
+ * seeded from the URL and left to the user (see `lib/html.js`): the key and provider lists
+ * arriving late must not undo a choice already made.
  */
 export function Logs({ params }) {
   const filters = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? '']));
@@ -41,19 +43,19 @@ export function Logs({ params }) {
   };
 
   return html`<${PageHeader} title="Request logs" />
-    <form class="filters card" onSubmit=${apply} aria-label="Filter requests">
-      <label>Key<select name="key" value=${filters.key}>
+    <form class="filters card" key=${filterKey} onSubmit=${apply} aria-label="Filter requests">
+      <label>Key<select name="key">
         <option value="">All keys</option>
-        ${(keys.data?.data ?? []).map((k) => html`<option value=${k.id}>${k.name}</option>`)}
+        ${(keys.data?.data ?? []).map((k) => html`<option value=${k.id} selected=${k.id === filters.key}>${k.name}</option>`)}
       </select></label>
-      <label>Model<input name="model" value=${filters.model} placeholder="Any model" /></label>
-      <label>Provider<select name="provider" value=${filters.provider}>
+      <label>Model<input name="model" defaultValue=${filters.model} placeholder="Any model" /></label>
+      <label>Provider<select name="provider">
         <option value="">All providers</option>
-        ${(providers.data?.providers ?? []).map((p) => html`<option value=${p.name}>${p.name}</option>`)}
+        ${(providers.data?.providers ?? []).map((p) => html`<option value=${p.name} selected=${p.name === filters.provider}>${p.name}</option>`)}
       </select></label>
-      <label>Status<input name="status" value=${filters.status} inputmode="numeric" pattern="[1-5][0-9][0-9]" placeholder="e.g. 429" /></label>
-      <label>From<input name="from" type="datetime-local" value=${toLocal(filters.from)} /></label>
-      <label>To<input name="to" type="datetime-local" value=${toLocal(filters.to)} /></label>
+      <label>Status<input name="status" defaultValue=${filters.status} inputmode="numeric" pattern="[1-5][0-9][0-9]" placeholder="e.g. 429" /></label>
+      <label>From<input name="from" type="datetime-local" defaultValue=${toLocal(filters.from)} /></label>
+      <label>To<input name="to" type="datetime-local" defaultValue=${toLocal(filters.to)} /></label>
       <div class="actions"><a class="button" href="#/logs">Clear</a><button type="submit" class="primary">Apply filters</button></div>
     </form>
     <${Status} loading=${logs.loading && !logs.data} error=${logs.error} />

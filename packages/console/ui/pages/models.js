@@ -43,11 +43,11 @@ function ModelDetail({ model, onClose, onSaved }) {
       <dt>Capabilities</dt><dd>${caps(model) || '—'}</dd>
       <dt>Price source</dt><dd>${model.price_source}${model.override ? ' (overridden)' : ''}</dd>
     </dl>
-    <form onSubmit=${save}>
+    <form key=${JSON.stringify(model.prices_per_1m ?? null)} onSubmit=${save}>
       <fieldset><legend>Price override (USD per million tokens)</legend>
         <div class="grid-fields">
-          <label>Input<input name="input" type="number" min="0" step="any" value=${model.prices_per_1m?.input ?? ''} /></label>
-          <label>Output<input name="output" type="number" min="0" step="any" value=${model.prices_per_1m?.output ?? ''} /></label>
+          <label>Input<input name="input" type="number" min="0" step="any" defaultValue=${model.prices_per_1m?.input ?? ''} /></label>
+          <label>Output<input name="output" type="number" min="0" step="any" defaultValue=${model.prices_per_1m?.output ?? ''} /></label>
         </div>
       </fieldset>
       ${message ? html`<p class="error" role="alert">${message}</p>` : null}
