@@ -2,7 +2,7 @@ import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Exchange, clientRequestIdFrom, unchangedBodyBytes, type Settlement } from './exchange.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 function exchange(headers: Record<string, string> = {}, now?: () => number): Exchange {
   return new Exchange({ format: 'openai.chat', body: { model: 'gpt-x', stream: true }, headers, path: '/v1/chat/completions', now });
@@ -95,7 +95,7 @@ describe('Exchange', () => {
     assert.equal(ex.signal.reason, reason);
   });
 
-  it('generates its own unique id; a safe client x-request-id is kept apart as clientRequestId', () => {
+  it('generates its own unique, time-ordered id (a version 7 UUID); a safe client x-request-id is kept apart as clientRequestId', () => {
     const a = exchange({ 'x-request-id': 'req_01-abc.def:9' });
     const b = exchange({ 'x-request-id': 'req_01-abc.def:9' });
     assert.match(a.id, UUID);

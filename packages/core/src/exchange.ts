@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { SseEvent } from './sse.js';
+import { timeOrderedId } from './time-ordered-id.js';
 import type { Attempt, ClientFormat, Cost, Plan, Principal, Target, Usage } from './types.js';
 
 /** Lower-cased request headers, as plain data. */
@@ -152,7 +152,7 @@ export class Exchange {
   constructor(init: ExchangeInit) {
     this.#now = init.now ?? Date.now;
     this.startedAt = this.#now();
-    this.id = init.id ?? randomUUID();
+    this.id = init.id ?? timeOrderedId();
     this.clientRequestId = clientRequestIdFrom(init.headers);
     this.format = init.format;
     this.path = init.path ?? '';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from './time-ordered-id.js';
 import type { Exchange, JsonResponse } from './exchange.js';
 import { createExchange, errorResponse, resolveFormat, type ExchangeMiddleware, type ExchangeOptions } from './respond.js';
 
@@ -73,7 +73,7 @@ export function failureResponse(run: AdaptedRun & { failed: true }, request: Ada
   const { exchange, error } = run;
   if (exchange) exchange.error = error;
   const format = exchange?.format ?? formatOrDefault(options, request.routePath);
-  return errorResponse(format, error, exchange?.id ?? randomUUID());
+  return errorResponse(format, error, exchange?.id ?? timeOrderedId());
 }
 
 function formatOrDefault(options: ExchangeOptions, path: string) {

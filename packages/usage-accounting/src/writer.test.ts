@@ -126,3 +126,14 @@ test('retention: the writer prunes records older than retentionMs', async () => 
   assert.deepEqual(cutoffs, [9000]);
   await writer.close();
 });
+
+test('rows get time-ordered uids, so the log indexes grow at their right edge instead of a random page per row', async () => {
+  const batches: string[][] = [];
+  const writer = new RequestLogWriter({ sink: { write: async (b) => void batches.push(b.map((r) => r.uid)) }, batchSize: 1000, intervalMs: 3_600_000 });
+  for (let i = 0; i < 300; i++) writer.push(rec());
+  await writer.close();
+  const uids = batches.flat();
+  assert.equal(uids.length, 300);
+  assert.equal(new Set(uids).size, 300);
+  assert.deepEqual([...uids].sort(), uids);
+});

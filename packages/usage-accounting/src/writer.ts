@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { silentLogger, type Logger } from '@switchyard/core';
+import { silentLogger, timeOrderedId, type Logger } from '@switchyard/core';
 import type { RequestLogRecord } from './record.js';
 import { addRecord, zeroTotals, type KeyUsageTotals, type RequestLogSink, type StoredRecord } from './store.js';
 
@@ -74,7 +73,7 @@ export class RequestLogWriter {
 
   /** Queue one record. Never blocks and never throws. */
   push(record: RequestLogRecord): void {
-    const stored: StoredRecord = { ...record, uid: randomUUID() };
+    const stored: StoredRecord = { ...record, uid: timeOrderedId() };
     this.#buffer.push(stored);
     this.#track(stored, 1);
     if (this.#buffer.length > this.#maxBuffered) {
