@@ -18,6 +18,7 @@ export {
   type Usage,
   type WireFamily,
 } from './types.js';
+export { Ring } from './ring.js';
 export { timeOrderedId } from './time-ordered-id.js';
 export { GatewayError, type GatewayErrorOptions, isGatewayError, renderAnthropicError, renderError, renderOpenAIError, toGatewayError } from './errors.js';
 export {

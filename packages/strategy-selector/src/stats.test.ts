@@ -48,3 +48,16 @@ test('parseLatencyWindow', () => {
   assert.equal(parseLatencyWindow(250), 250);
   assert.throws(() => parseLatencyWindow('soon'), /duration/);
 });
+
+test('a target keeps its newest maxSamples samples, and samples older than the window leave as time passes', () => {
+  let now = 0;
+  const stats = new RoutingStats({ now: () => now, windowMs: 1_000, maxSamples: 4 });
+  for (let i = 1; i <= 10; i++) stats.record(fast, i * 10, undefined, (now = i));
+  assert.equal(stats.percentile(fast, 1), 70, 'samples 70..100 kept');
+  assert.equal(stats.percentile(fast, 100), 100);
+  now = 1_008; // samples at 7 and 8 are out of the window
+  assert.equal(stats.percentile(fast, 1), 90);
+  stats.record(fast, 5, undefined, now);
+  assert.equal(stats.percentile(fast, 1), 5);
+  assert.equal(stats.percentile(fast, 100), 100);
+});

@@ -1,4 +1,4 @@
-import { everyModel, parseDuration, type Attempt, type EventBus, type GatewayEvents, type ModelLabel, type Target } from '@switchyard/core';
+import { everyModel, parseDuration, Ring, type Attempt, type EventBus, type GatewayEvents, type ModelLabel, type Target } from '@switchyard/core';
 import { targetKey } from './strategy.js';
 
 /** Which measurement a latency percentile is over. */
@@ -23,7 +23,7 @@ interface Sample {
 }
 
 interface Series {
-  samples: Sample[];
+  samples: Ring<Sample>;
   inFlight: number;
 }
 
@@ -90,7 +90,6 @@ export class RoutingStats {
   record(target: Target, latencyMs: number, ttftMs?: number, at = this.#now()): void {
     const series = this.#get(target);
     series.samples.push({ at, latency: latencyMs, ttft: ttftMs });
-    if (series.samples.length > this.#maxSamples) series.samples.splice(0, series.samples.length - this.#maxSamples);
   }
 
   /**
@@ -101,8 +100,8 @@ export class RoutingStats {
     const series = this.#series.get(this.#key(target));
     if (!series) return undefined;
     const since = this.#now() - Math.min(windowMs, this.#windowMs);
-    const firstLive = series.samples.findIndex((s) => s.at > this.#now() - this.#windowMs);
-    if (firstLive !== 0) series.samples.splice(0, firstLive === -1 ? series.samples.length : firstLive);
+    const expired = this.#now() - this.#windowMs;
+    series.samples.dropWhile((s) => s.at <= expired);
     const values: number[] = [];
     for (const s of series.samples) {
       if (s.at <= since) continue;
@@ -128,7 +127,7 @@ export class RoutingStats {
     const key = this.#key(target);
     let series = this.#series.get(key);
     if (!series) {
-      series = { samples: [], inFlight: 0 };
+      series = { samples: new Ring(this.#maxSamples), inFlight: 0 };
       this.#series.set(key, series);
     }
     return series;

@@ -116,3 +116,15 @@ test('admin API: logs with filters and paging, one log, usage by key/model/provi
 test('usageAdminRoutes refuses a store it cannot query', () => {
   assert.throws(() => usageAdminRoutes({ store: { write: async () => {} } }), /queryable/);
 });
+
+test('provider performance keeps the newest maxSamples attempts per provider', () => {
+  const perf = new ProviderPerformance({ now: () => 0, maxSamples: 3 });
+  for (const [ms, ok] of [
+    [500, false],
+    [10, true],
+    [20, true],
+    [30, false],
+  ] as const)
+    perf.ended('openai', ms, ok);
+  assert.deepEqual(perf.snapshot(), [{ provider: 'openai', attempts: 3, successRate: 2 / 3, avgLatencyMs: 20, p95LatencyMs: 30, inFlight: 0 }]);
+});

@@ -1,4 +1,4 @@
-import type { EventBus, GatewayEvents } from '@switchyard/core';
+import { Ring, type EventBus, type GatewayEvents } from '@switchyard/core';
 
 /** Options of {@link ProviderPerformance}. */
 export interface ProviderPerformanceOptions {
@@ -37,7 +37,7 @@ export class ProviderPerformance {
   readonly #windowMs: number;
   readonly #max: number;
   readonly #now: () => number;
-  readonly #samples = new Map<string, Sample[]>();
+  readonly #samples = new Map<string, Ring<Sample>>();
   readonly #inflight = new Map<string, number>();
 
   constructor(options: ProviderPerformanceOptions = {}) {
@@ -72,9 +72,8 @@ export class ProviderPerformance {
   ended(provider: string, latencyMs: number, ok: boolean): void {
     this.#inflight.set(provider, Math.max(0, (this.#inflight.get(provider) ?? 0) - 1));
     let list = this.#samples.get(provider);
-    if (!list) this.#samples.set(provider, (list = []));
+    if (!list) this.#samples.set(provider, (list = new Ring(this.#max)));
     list.push({ at: this.#now(), latencyMs, ok });
-    if (list.length > this.#max) list.splice(0, list.length - this.#max);
   }
 
   /** Stats of every provider seen, sorted by name. */
@@ -82,7 +81,7 @@ export class ProviderPerformance {
     const since = this.#now() - this.#windowMs;
     const names = new Set([...this.#samples.keys(), ...this.#inflight.keys()]);
     return [...names].sort().map((provider) => {
-      const recent = (this.#samples.get(provider) ?? []).filter((s) => s.at >= since);
+      const recent = (this.#samples.get(provider)?.toArray() ?? []).filter((s) => s.at >= since);
       const latencies = recent.map((s) => s.latencyMs).sort((a, b) => a - b);
       const n = latencies.length;
       return {
