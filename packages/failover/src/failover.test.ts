@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventBus, Exchange, GatewayError, MemoryStore, type SseEvent, type Target } from '@switchyard/core';
-import { ProviderError, type HttpTransport, type ProviderAdapter, type ProviderCall, type ProviderResult } from '@switchyard/providers';
+import { ProviderError, type HttpTransport, type InvokeContext, type ProviderAdapter, type ProviderCall, type ProviderResult } from '@switchyard/providers';
 import { failover } from './failover.js';
 import type { FailoverOptions } from './options.js';
 
@@ -10,6 +10,7 @@ type Step = ProviderError | 'ok' | 'hang' | { stream: Array<SseEvent | Error | '
 /** A scripted adapter: each call consumes the next step (the last repeats). */
 function fakeAdapter(name: string, steps: Step[]) {
   const calls: ProviderCall[] = [];
+  const contexts: InvokeContext[] = [];
   const adapter: ProviderAdapter = {
     name,
     type: 'fake',
@@ -19,6 +20,7 @@ function fakeAdapter(name: string, steps: Step[]) {
     classify: () => ({ kind: 'server_error', message: 'x' }),
     async invoke(call, ctx): Promise<ProviderResult> {
       calls.push(call);
+      contexts.push(ctx);
       const step = steps[Math.min(calls.length - 1, steps.length - 1)]!;
       if (step instanceof ProviderError) throw step;
       if (step === 'hang') {
@@ -45,7 +47,7 @@ function fakeAdapter(name: string, steps: Step[]) {
       return { kind: 'stream', status: 200, headers: {}, events: events(), usage: () => undefined, firstByteAt: 0 };
     },
   };
-  return { adapter, calls };
+  return { adapter, calls, contexts };
 }
 
 const transport: HttpTransport = { name: 'none', request: () => Promise.reject(new Error('unused')), close: async () => {} };
@@ -204,6 +206,23 @@ describe('failover executor (fake adapters)', () => {
     assert.equal(e.status, 502);
     assert.match(e.message, /a\/ma: overloaded \(503\).*b\/mb: server_error \(500\)/);
     assert.ok(log.includes('giveup'));
+  });
+
+  it("the run's total deadline stops a hanging call by itself: the transport gets no second total timer", async () => {
+    const a = fakeAdapter('a', ['hang']);
+    const { run } = setup({ a: a.adapter }, { timeouts: { totalMs: 50 } });
+    const started = Date.now();
+    const e = await run(exchangeFor([A])).then(
+      () => undefined,
+      (x) => x,
+    );
+    assert.ok(e instanceof GatewayError, String(e));
+    assert.ok(e.status === 504 || e.status === 502, `status ${e.status}`);
+    assert.ok(Date.now() - started < 5_000);
+    assert.equal(a.contexts[0]!.timeouts?.totalMs, 0, 'the transport skips its own total timeout');
+    const b = fakeAdapter('b', ['ok']);
+    await setup({ b: b.adapter }, { timeouts: { totalMs: 0 } }).run(exchangeFor([B]));
+    assert.equal(b.contexts[0]!.timeouts?.totalMs, undefined, "without a run deadline the transport's own total timeout stays");
   });
 
   it('opens the circuit after consecutive failures and skips the target without a request', async () => {
