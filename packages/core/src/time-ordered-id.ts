@@ -16,6 +16,8 @@ let poolAt = pool.length;
 
 let lastMs = -1;
 let counter = 0;
+/** `lastMs` as the id's first two groups, kept while the millisecond lasts. */
+let prefix = '';
 
 /**
  * A version 7 UUID: 48 bits of Unix milliseconds, a 12-bit counter that keeps ids from one
@@ -28,9 +30,15 @@ export function timeOrderedId(now: number = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
     counter = 0;
+    prefix = '';
   } else if (++counter > 0xfff) {
     lastMs++;
     counter = 0;
+    prefix = '';
+  }
+  if (prefix === '') {
+    const ms = lastMs.toString(16).padStart(12, '0');
+    prefix = `${ms.slice(0, 8)}-${ms.slice(8)}-7`;
   }
   if (poolAt + 8 > pool.length) {
     randomFillSync(pool);
@@ -38,9 +46,8 @@ export function timeOrderedId(now: number = Date.now()): string {
   }
   const r = poolAt;
   poolAt += 8;
-  const ms = lastMs.toString(16).padStart(12, '0');
   return (
-    `${ms.slice(0, 8)}-${ms.slice(8)}-7${HEX[counter >> 8]![1]}${HEX[counter & 0xff]}-` +
+    `${prefix}${HEX[counter >> 8]![1]}${HEX[counter & 0xff]}-` +
     `${HEX[0x80 | (pool[r]! & 0x3f)]}${HEX[pool[r + 1]!]}-` +
     `${HEX[pool[r + 2]!]}${HEX[pool[r + 3]!]}${HEX[pool[r + 4]!]}${HEX[pool[r + 5]!]}${HEX[pool[r + 6]!]}${HEX[pool[r + 7]!]}`
   );
