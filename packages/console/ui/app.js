@@ -51,7 +51,7 @@ function Page({ route, session }) {
     case 'experiments':
       if (id === 'ab' && route.parts[2]) return html`<${ExperimentDetail} id=${route.parts[2]} />`;
       if (id === 'canary' && route.parts[2]) return html`<${CanaryDetail} id=${route.parts[2]} />`;
-      return html`<${Experiments} create=${route.params.has('new')} />`;
+      return html`<${Experiments} create=${route.params.has('new') ? 'ab' : route.params.has('new-canary') ? 'canary' : null} />`;
     default:
       return html`<p>No page here. <a href="#/">Go to the dashboard</a>.</p>`;
   }

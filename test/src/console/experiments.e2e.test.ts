@@ -187,6 +187,14 @@ describe('console experiments', { skip }, () => {
     await dialog.getByLabel('Arm 1 model').fill('sim-canary');
     await dialog.getByLabel('Arm 2 provider').fill('sim-fast');
     await dialog.getByLabel('Arm 2 model').fill('sim-canary');
+    await dialog.getByLabel('Arm 1 name').fill('steady');
+    await dialog.getByLabel('Arm 1 share').fill('1');
+    await dialog.getByLabel('Arm 2 share').fill('3');
+    // Adding and removing an arm re-renders the rows: what was typed in them stays.
+    await dialog.getByRole('button', { name: 'Add arm' }).click();
+    await dialog.getByLabel('Arm 3 name').waitFor();
+    await dialog.getByRole('button', { name: 'Remove last arm' }).click();
+    await waitForCount(dialog.locator('.arm-row'), 2);
     await shoot(page, 'experiment-start-dialog');
     await dialog.getByRole('button', { name: 'Start test' }).click();
     await waitForUrl(page, /#\/experiments\/ab\/canary-models$/);
@@ -194,9 +202,58 @@ describe('console experiments', { skip }, () => {
     const stored = await admin('GET', '/experiments/canary-models');
     assert.deepEqual(
       [stored.status, stored.metric, stored.minSamples, stored.match, stored.arms.map((a: any) => `${a.name}=${a.provider}/${a.model}@${a.share}`)],
-      ['running', 'latency', 25, { models: ['sim-canary', 'other'] }, ['control=sim-steady/sim-canary@0.5', 'candidate=sim-fast/sim-canary@0.5']],
+      ['running', 'latency', 25, { models: ['sim-canary', 'other'] }, ['steady=sim-steady/sim-canary@0.25', 'candidate=sim-fast/sim-canary@0.75']],
     );
     await admin('POST', '/experiments/canary-models/stop');
+  });
+
+  test('a new canary is started from the list page; a ramp that does not rise is refused with the reason', async () => {
+    await page.goto(`${gw.url}/console/#/experiments`);
+    await page.getByRole('link', { name: 'Start canary' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Start a canary rollout' });
+    await dialog.getByLabel('Id', { exact: true }).fill('fast-rollout');
+    await dialog.getByLabel('Requested models').fill('sim-canary');
+    await dialog.getByLabel('Baseline provider').fill('sim-steady');
+    await dialog.getByLabel('Baseline model').fill('sim-canary');
+    await dialog.getByLabel('Candidate provider').fill('sim-fast');
+    await dialog.getByLabel('Candidate model').fill('sim-canary');
+    await dialog.getByLabel('Candidate share per step, %').fill('20, 10, 100');
+    await dialog.getByLabel('Shortest step, minutes').fill('30');
+    await dialog.getByLabel('Candidate requests per step').fill('100');
+    await dialog.getByLabel('Error rate above, %').fill('5');
+    await dialog.getByLabel('p95 latency above, ms').fill('2500');
+    await dialog.getByRole('button', { name: 'Start canary' }).click();
+    await dialog.getByRole('alert').getByText('steps: rising percentages ending at 100').waitFor();
+    await dialog.getByLabel('Candidate share per step, %').fill('20, 100');
+    await shoot(page, 'canary-start-dialog');
+    await dialog.getByRole('button', { name: 'Start canary' }).click();
+    await waitForUrl(page, /#\/experiments\/canary\/fast-rollout$/);
+    await page.getByRole('heading', { level: 1, name: 'fast-rollout' }).waitFor();
+    await page.locator('.ramp li[aria-current="step"]', { hasText: '20%' }).waitFor();
+    const { definition, state } = await admin('GET', '/canaries/fast-rollout');
+    assert.deepEqual(
+      [
+        definition.models,
+        definition.baseline,
+        definition.candidate,
+        definition.steps,
+        definition.stepDurationMs,
+        definition.minSamples,
+        definition.criteria,
+        state.status,
+      ],
+      [
+        ['sim-canary'],
+        { provider: 'sim-steady', model: 'sim-canary' },
+        { provider: 'sim-fast', model: 'sim-canary' },
+        [20, 100],
+        1_800_000,
+        100,
+        { maxErrorRate: 0.05, maxP95LatencyMs: 2500 },
+        'ramping',
+      ],
+    );
+    await admin('POST', '/canaries/fast-rollout/rollback', { reason: 'test done' });
   });
 
   test("a canary's page: ramp, criteria, pass a step, promote, roll back, with the history", async () => {

@@ -74,8 +74,8 @@ function StartTest({ onClose }) {
             <input id=${`arm-${i}-${name}`} name=${`arm-${i}-${name}`} aria-label=${`Arm ${i + 1} ${name}`} required ...${extra} />
           </div>`;
           return html`<li class="arm-row" key=${i}>
-            ${field('name', 'Name', { value: arm.name })}${field('provider', 'Provider')}${field('model', 'Model')}
-            ${field('share', 'Share', { type: 'number', min: '1', step: 'any', value: '50' })}
+            ${field('name', 'Name', { defaultValue: arm.name })}${field('provider', 'Provider')}${field('model', 'Model')}
+            ${field('share', 'Share', { type: 'number', min: '1', step: 'any', defaultValue: '50' })}
           </li>`;
         })}</ol>
         <div class="page-actions">
@@ -87,6 +87,81 @@ function StartTest({ onClose }) {
       <div class="actions">
         <button type="button" onClick=${onClose}>Cancel</button>
         <button type="submit" class="primary" disabled=${busy}>Start test</button>
+      </div>
+    </form>
+  <//>`;
+}
+
+const DEFAULT_STEPS = '1, 5, 25, 50, 100';
+
+/**
+ * Start a canary rollout: the requested models whose traffic it shares, the baseline and the
+ * candidate, the ramp (percent per step, ending at 100), how long and how many requests a step
+ * takes, and the criteria every step must meet (a breach rolls it back at once).
+ */
+function StartCanary({ onClose }) {
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const value = (name) => form.elements.namedItem(name).value.trim();
+    const number = (name, scale = 1) => (value(name) === '' ? undefined : Number(value(name)) * scale);
+    const criteria = {
+      maxErrorRate: value('max_error_rate') === '' ? undefined : Number(value('max_error_rate')) / 100,
+      maxP95LatencyMs: number('max_p95_latency_ms'),
+      qualityMargin: number('quality_margin'),
+    };
+    const body = {
+      id: value('id'),
+      models: list(value('models')),
+      baseline: { provider: value('baseline-provider'), model: value('baseline-model') },
+      candidate: { provider: value('candidate-provider'), model: value('candidate-model') },
+      steps: list(value('steps') || DEFAULT_STEPS).map(Number),
+      stepDurationMs: number('step_minutes', 60_000),
+      minSamples: number('min_samples'),
+      criteria: Object.fromEntries(Object.entries(criteria).filter(([, v]) => v !== undefined)),
+    };
+    setBusy(true);
+    try {
+      const created = await admin.post('/canaries', body);
+      navigate(`/experiments/canary/${encodeURIComponent(created.definition.id)}`);
+    } catch (err) {
+      setError(err.message);
+      setBusy(false);
+    }
+  };
+  const pair = (side, legend) => html`<fieldset><legend>${legend}</legend>
+    <div class="grid-fields">
+      <label>${legend} provider<input name=${`${side}-provider`} required autocomplete="off" /></label>
+      <label>${legend} model<input name=${`${side}-model`} required autocomplete="off" /></label>
+    </div>
+  </fieldset>`;
+  return html`<${Dialog} title="Start a canary rollout" onClose=${onClose} wide>
+    <form onSubmit=${submit}>
+      <div class="grid-fields">
+        <label>Id<input name="id" required pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" autocomplete="off" placeholder="new-model" /></label>
+        <label>Requested models<input name="models" required autocomplete="off" placeholder="gpt-4o, fast" /></label>
+      </div>
+      ${pair('baseline', 'Baseline')}${pair('candidate', 'Candidate')}
+      <fieldset><legend>Ramp</legend>
+        <div class="grid-fields">
+          <label>Candidate share per step, %<input name="steps" autocomplete="off" placeholder=${DEFAULT_STEPS} /></label>
+          <label>Shortest step, minutes<input name="step_minutes" type="number" min="0" step="any" placeholder="10" /></label>
+          <label>Candidate requests per step<input name="min_samples" type="number" min="1" step="1" placeholder="50" /></label>
+        </div>
+      </fieldset>
+      <fieldset><legend>Roll back when, at any step (empty: not checked)</legend>
+        <div class="grid-fields">
+          <label>Error rate above, %<input name="max_error_rate" type="number" min="0" max="100" step="any" placeholder="e.g. 5" /></label>
+          <label>p95 latency above, ms<input name="max_p95_latency_ms" type="number" min="0" step="1" placeholder="e.g. 3000" /></label>
+          <label>Mean rating below the baseline's by more than<input name="quality_margin" type="number" min="0" max="1" step="any" placeholder="e.g. 0.1" /></label>
+        </div>
+      </fieldset>
+      ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+      <div class="actions">
+        <button type="button" onClick=${onClose}>Cancel</button>
+        <button type="submit" class="primary" disabled=${busy}>Start canary</button>
       </div>
     </form>
   <//>`;
@@ -159,7 +234,10 @@ function Quality({ days, setDays }) {
   </section>`;
 }
 
-/** A/B tests and canaries with their state, and the quality ratings they are judged by. */
+/**
+ * A/B tests and canaries with their state, and the quality ratings they are judged by. `create`
+ * opens the dialog that starts one: `'ab'` or `'canary'`.
+ */
 export function Experiments({ create }) {
   const tests = useLoad(() => orAbsent(admin.get('/experiments')), []);
   const canaries = useLoad(() => orAbsent(admin.get('/canaries')), []);
@@ -170,7 +248,7 @@ export function Experiments({ create }) {
         tests.reload();
         canaries.reload();
       }}>Refresh</button>
-      ${absent ? null : html`<a class="button primary" href="#/experiments?new">Start A/B test</a>`}
+      ${absent ? null : html`<a class="button" href="#/experiments?new-canary">Start canary</a><a class="button primary" href="#/experiments?new">Start A/B test</a>`}
     <//>
     ${absent ? html`<p class="muted">Experiments are not enabled on this gateway (<code>experiments.enabled</code>).</p>` : null}
     <section aria-labelledby="ab-title">
@@ -181,8 +259,9 @@ export function Experiments({ create }) {
     <section aria-labelledby="canaries-title">
       <h2 id="canaries-title">Canary rollouts</h2>
       <${Status} loading=${canaries.loading && !canaries.data} error=${canaries.error} />
-      ${canaries.data?.data?.length ? html`<${CanaryTable} canaries=${canaries.data.data} />` : canaries.data?.data ? html`<p class="muted">No canaries. Create one with <code>POST /admin/canaries</code> or <code>experiments.canaries</code>.</p>` : null}
+      ${canaries.data?.data?.length ? html`<${CanaryTable} canaries=${canaries.data.data} />` : canaries.data?.data ? html`<p class="muted">No canaries yet.</p>` : null}
     </section>
     <${Quality} days=${days} setDays=${setDays} />
-    ${create && !absent ? html`<${StartTest} onClose=${() => navigate('/experiments')} />` : null}`;
+    ${create === 'ab' && !absent ? html`<${StartTest} onClose=${() => navigate('/experiments')} />` : null}
+    ${create === 'canary' && !absent ? html`<${StartCanary} onClose=${() => navigate('/experiments')} />` : null}`;
 }
