@@ -301,6 +301,14 @@ describe('the classifier model and the judge model (simulated providers answerin
       'the budget stopped grading',
     );
     assert.equal((await admin('GET', '/logs?limit=100')).json.data.filter((r: any) => r.strategy === 'judge').length, 1);
+    // Prometheus counts the grading apart from client requests: its calls, tokens and cost.
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    const sample = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    assert.equal(sample('switchyard_internal_calls_total{purpose="judge",provider="grader",model="sim-grade",outcome="completed"}'), 1);
+    assert.ok(sample('switchyard_internal_tokens_total{purpose="judge",provider="grader",model="sim-grade",direction="input"}') > 0);
+    assert.equal(sample('switchyard_internal_cost_usd_total{purpose="judge",provider="grader",model="sim-grade"}'), judgeRows[0].costUsd);
+    assert.ok(sample('switchyard_internal_calls_total{purpose="classifier",provider="labeller",model="sim-label",outcome="completed"}') >= 1);
+    assert.doesNotMatch(metrics, /switchyard_requests_total\{provider="grader"/, 'a grading is not a client request');
   });
 
   test('the classifier labels a prompt the rules call chat, the label routes it, and a repeated prompt is answered from the cache', async () => {
@@ -370,6 +378,15 @@ describe('a failing judge and a stalled classifier (real HTTP upstream on 127.0.
     assert.equal(graded, 5);
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual((await admin('GET', '/quality')).json.data, [], 'a failed grading stores nothing');
+    const failed = await eventually(
+      async () =>
+        (await (await fetch(`${gw.url}/metrics`)).text()).match(
+          /^switchyard_internal_calls_total\{purpose="judge",provider="flaky",model="smart",outcome="failed"\} (\d+)$/m,
+        )?.[1],
+      (n) => n === '5',
+      'five failed judge calls in the metrics',
+    );
+    assert.equal(failed, '5');
     // Five judge failures on a breaker that opens after two: the provider is still healthy.
     const health = (await (await fetch(`${gw.url}/v1/providers/health`, { headers: { authorization: `Bearer ${key}` } })).json()) as any;
     const view = health.providers.find((p: any) => p.name === 'flaky');

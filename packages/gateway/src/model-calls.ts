@@ -3,11 +3,11 @@
  * completion straight through a provider adapter — outside the pipeline, so a failing call
  * never trips a breaker, never counts against a provider's health and never retries. Each call
  * is priced from the catalog and written to the request log as a usage row of its own (key
- * `null`, strategy `classifier` or `judge`), so `/admin/usage` and the logs show what it cost.
+ * `null`, strategy `classifier` or `judge`), so `/admin/usage` and the logs show what it cost,
+ * and counted in the `switchyard_internal_*` metrics.
  * @module
  */
-import { randomUUID } from 'node:crypto';
-import type { Logger } from '@switchyard/core';
+import { timeOrderedId, type Logger } from '@switchyard/core';
 import type { Catalog } from '@switchyard/model-mapping';
 import type { HttpTransport, ProviderAdapter } from '@switchyard/providers';
 import type { ModelCall } from '@switchyard/experiments';
@@ -30,7 +30,7 @@ export function modelCalls(deps: {
     const adapter = deps.adapters.get(request.provider);
     if (!adapter) throw new Error(`no provider "${request.provider}"`);
     const started = now();
-    const id = `${request.purpose}-${randomUUID()}`;
+    const id = `${request.purpose}-${timeOrderedId()}`;
     const body = {
       model: request.model,
       max_tokens: request.maxTokens,
@@ -74,7 +74,7 @@ export function modelCalls(deps: {
       text = typeof content === 'string' ? content : '';
       const usage = result.usage;
       const costUsd = usage ? deps.catalog.cost(request.provider, request.model, usage) : null;
-      deps.accounting?.writer?.push(
+      deps.accounting?.recordInternalCall(
         record(result.status, 'completed', {
           ttftMs: result.firstByteAt - started,
           costUsd,
@@ -95,7 +95,7 @@ export function modelCalls(deps: {
       return { text, costUsd };
     } catch (err) {
       const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 502;
-      deps.accounting?.writer?.push(record(status, 'failed', { error: String((err as Error)?.message ?? err).slice(0, 200) }));
+      deps.accounting?.recordInternalCall(record(status, 'failed', { error: String((err as Error)?.message ?? err).slice(0, 200) }));
       throw err;
     }
   };

@@ -110,3 +110,39 @@ test('/metrics after known traffic: requests, tokens, cost, failovers, latency, 
 test('createMetrics needs a registry', () => {
   assert.throws(() => createMetrics({} as never), /registry/);
 });
+
+test("the gateway's own model calls are counted apart: calls by purpose and outcome, tokens and cost, never as client requests", async () => {
+  const registry = new Registry();
+  const accounting = usageAccounting({ prices, metrics: createMetrics({ registry, modelLabel: (_p, m) => (m === 'grade-v1' ? m : 'other') }) });
+  const row = (outcome: 'completed' | 'failed', extra: object = {}) => ({
+    id: `judge-${outcome}`,
+    time: 0,
+    keyId: null,
+    keyName: null,
+    requestedModel: 'grade-v1',
+    resolvedModel: outcome === 'completed' ? 'grade-v1' : null,
+    provider: outcome === 'completed' ? 'openai' : null,
+    strategy: 'judge',
+    attempts: [{ provider: 'openai', model: 'grade-v1', outcome: outcome === 'completed' ? ('success' as const) : ('failure' as const), latencyMs: 5 }],
+    status: outcome === 'completed' ? 200 : 500,
+    outcome,
+    latencyMs: 5,
+    ttftMs: null,
+    usage: null,
+    costUsd: null,
+    format: 'openai.chat' as const,
+    stream: false,
+    ...extra,
+  });
+  accounting.recordInternalCall(
+    row('completed', { usage: { input: 100, cacheRead: 20, cacheWrite: 0, cacheWrite1h: 0, output: 7, reasoning: 0, source: 'provider' }, costUsd: 0.002 }),
+  );
+  accounting.recordInternalCall(row('failed'));
+  const m = parseMetrics(await registry.metrics());
+  assert.equal(m.get('switchyard_internal_calls_total{purpose="judge",provider="openai",model="grade-v1",outcome="completed"}'), 1);
+  assert.equal(m.get('switchyard_internal_calls_total{purpose="judge",provider="openai",model="grade-v1",outcome="failed"}'), 1);
+  assert.equal(m.get('switchyard_internal_tokens_total{purpose="judge",provider="openai",model="grade-v1",direction="input"}'), 120);
+  assert.equal(m.get('switchyard_internal_tokens_total{purpose="judge",provider="openai",model="grade-v1",direction="output"}'), 7);
+  assert.equal(m.get('switchyard_internal_cost_usd_total{purpose="judge",provider="openai",model="grade-v1"}'), 0.002);
+  assert.equal([...m.keys()].filter((k) => k.startsWith('switchyard_requests_total{')).length, 0, 'no client request series');
+});

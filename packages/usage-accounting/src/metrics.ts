@@ -29,6 +29,11 @@ export interface UsageMetrics {
   readonly registry: Registry;
   /** Count a settled request: status, tokens by class, cost, overhead. */
   observeRequest(record: RequestLogRecord, overheadMs?: number): void;
+  /**
+   * Count one of the gateway's own model calls (the classifier's, the judge's; `record.strategy`
+   * names the purpose): apart from client requests, so they never inflate request or key series.
+   */
+  observeInternalCall(record: RequestLogRecord): void;
   /** Stop listening to the event bus. */
   dispose(): void;
 }
@@ -145,6 +150,24 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
     registers,
   });
   const inflight = new Gauge({ name: 'switchyard_inflight_requests', help: 'Upstream attempts in flight by provider', labelNames: ['provider'], registers });
+  const internalCalls = new Counter({
+    name: 'switchyard_internal_calls_total',
+    help: "The gateway's own model calls (prompt classifier, quality judge) by purpose, provider, model and outcome",
+    labelNames: ['purpose', 'provider', 'model', 'outcome'],
+    registers,
+  });
+  const internalTokens = new Counter({
+    name: 'switchyard_internal_tokens_total',
+    help: "Tokens of the gateway's own model calls by purpose, provider, model and direction (input with cached tokens, output)",
+    labelNames: ['purpose', 'provider', 'model', 'direction'],
+    registers,
+  });
+  const internalCost = new Counter({
+    name: 'switchyard_internal_cost_usd_total',
+    help: "Known cost in USD of the gateway's own model calls by purpose, provider and model",
+    labelNames: ['purpose', 'provider', 'model'],
+    registers,
+  });
 
   const offs: Array<() => void> = [];
   const events = options.events;
@@ -210,6 +233,21 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
         }
         if (record.costUsd) keyCost.inc({ key_id }, record.costUsd);
       }
+    },
+    observeInternalCall(record) {
+      // The target asked for, also when the call failed (then the record names no provider).
+      const asked = record.attempts[0];
+      const provider = record.provider ?? asked?.provider ?? 'none';
+      const model = asked ? label(provider, record.resolvedModel ?? asked.model) : 'none';
+      const purpose = record.strategy ?? 'internal';
+      internalCalls.inc({ purpose, provider, model, outcome: record.outcome });
+      const u = record.usage;
+      if (u) {
+        const input = u.input + u.cacheRead + u.cacheWrite;
+        if (input) internalTokens.inc({ purpose, provider, model, direction: 'input' }, input);
+        if (u.output) internalTokens.inc({ purpose, provider, model, direction: 'output' }, u.output);
+      }
+      if (record.costUsd) internalCost.inc({ purpose, provider, model }, record.costUsd);
     },
     dispose() {
       for (const off of offs.splice(0)) off();

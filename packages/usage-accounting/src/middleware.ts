@@ -31,6 +31,12 @@ export interface UsageAccounting extends ExchangeMiddleware {
   usageTotals(keyIds: readonly string[]): Promise<Map<string, KeyUsageTotals>>;
   /** The batching writer, when a store is configured. */
   readonly writer: RequestLogWriter | undefined;
+  /**
+   * Account for one of the gateway's own model calls (a classifier's or a judge's, `strategy`
+   * naming the purpose, no key): a request log row of its own and the `switchyard_internal_*`
+   * metrics, never the client request series.
+   */
+  recordInternalCall(record: RequestLogRecord): void;
 }
 
 /**
@@ -115,6 +121,11 @@ export function usageAccounting(options: UsageAccountingOptions = {}): UsageAcco
 
   const middleware = usageAccounting as UsageAccounting;
   Object.defineProperty(middleware, 'writer', { value: writer, enumerable: true });
+  middleware.recordInternalCall = (record) => {
+    writer?.push(record);
+    config.metrics?.observeInternalCall(record);
+    config.onRecord?.(record);
+  };
   middleware.flush = async () => {
     await Promise.allSettled([...settling]);
     await writer?.flush();
