@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Exchange } from '@switchyard/core';
+import { Exchange, MemoryStore } from '@switchyard/core';
 import { seeded } from '@switchyard/core/testing';
 import { categoriser } from './categories.js';
 import { classifier } from './classifier.js';
@@ -79,6 +79,24 @@ test('the classifier is capped: a share of traffic and a daily budget; beyond th
   );
   for (let i = 0; i < 400; i++) await half.classify(ask(`q ${i}`));
   assert.ok(sampled.calls.length > 150 && sampled.calls.length < 250, `${sampled.calls.length} of 400 classified at a 0.5 share`);
+});
+
+test("two instances sharing a spend store keep one classifier budget: the second sees the first's spend", async () => {
+  const clock = Date.UTC(2026, 11, 6, 10);
+  const spendStore = new MemoryStore({ sweepIntervalMs: 0 });
+  const upstream = model(() => 'legal', 0.01);
+  const make = () =>
+    classifier(
+      { provider: 'cheap', model: 'mini', categories: CATEGORIES, cacheSize: 0, dailyBudgetUsd: 0.03 },
+      { call: upstream.call, rules: categoriser([]), random: Math.random, now: () => clock, spendStore },
+    );
+  const [one, two] = [make(), make()];
+  const sources = [];
+  for (let i = 0; i < 2; i++) sources.push((await one.classify(ask(`one ${i}`))).source);
+  for (let i = 0; i < 3; i++) sources.push((await two.classify(ask(`two ${i}`))).source);
+  assert.deepEqual(sources, ['classifier', 'classifier', 'classifier', 'rules', 'rules']);
+  assert.equal(upstream.calls.length, 3);
+  assert.equal(await spendStore.get(`classifier:${Math.floor(clock / 86_400_000)}`), 30_000_000);
 });
 
 test('in the experiments piece the classifier label routes the request (a prompt the rules call chat goes to the legal route)', async () => {

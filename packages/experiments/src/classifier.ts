@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import type { Logger } from '@switchyard/core';
+import type { KeyValueStore, Logger } from '@switchyard/core';
 import { promptText } from './categories.js';
 import type { ModelCall } from './model-call.js';
 import { SpendCap } from './spend-cap.js';
@@ -52,7 +52,15 @@ export interface Classifier {
  */
 export function classifier(
   options: ClassifierOptions,
-  deps: { call: ModelCall; rules: (body: Record<string, unknown>) => string; random: () => number; now: () => number; logger?: Logger },
+  deps: {
+    call: ModelCall;
+    rules: (body: Record<string, unknown>) => string;
+    random: () => number;
+    now: () => number;
+    logger?: Logger;
+    /** Where instances add up the day's spend (see {@link SpendCap}). Defaults to none: this process's own budget. */
+    spendStore?: KeyValueStore;
+  },
 ): Classifier {
   if (options.categories.length === 0) throw new TypeError('classifier: categories must name at least one category');
   const timeoutMs = options.timeoutMs ?? 1500;
@@ -68,6 +76,7 @@ export function classifier(
     ...(options.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: options.dailyBudgetUsd } : {}),
     random: deps.random,
     now: deps.now,
+    ...(deps.spendStore ? { shared: { store: deps.spendStore, key: 'classifier' } } : {}),
   });
   // Insertion order is recency order: a hit is moved to the end, the oldest entry is evicted first.
   const cache = new Map<string, { category: string; expires: number }>();
@@ -105,8 +114,11 @@ export function classifier(
       }
       let inFlight = pending.get(key);
       if (!inFlight) {
-        if (!cap.admit()) return { category: deps.rules(body), source: 'rules' };
-        inFlight = ask(prompt)
+        if (!cap.sampled()) return { category: deps.rules(body), source: 'rules' };
+        // The day's spend of every instance is read first: a spent budget leaves it to the rules.
+        inFlight = cap
+          .refresh()
+          .then(() => (cap.affordable() ? ask(prompt) : undefined))
           .catch((err: unknown) => {
             deps.logger?.warn(
               { err: String((err as Error)?.message ?? err).slice(0, 200), provider: options.provider, model: options.model },

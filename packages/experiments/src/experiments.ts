@@ -91,11 +91,25 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
   const rules = categoriser(cfg.categoryRules);
   const classifier =
     cfg.classifier && cfg.call
-      ? buildClassifier(cfg.classifier, { call: cfg.call, rules, random: cfg.random, now: cfg.now, ...(cfg.logger ? { logger: cfg.logger } : {}) })
+      ? buildClassifier(cfg.classifier, {
+          call: cfg.call,
+          rules,
+          random: cfg.random,
+          now: cfg.now,
+          ...(cfg.logger ? { logger: cfg.logger } : {}),
+          ...(cfg.spendStore ? { spendStore: cfg.spendStore } : {}),
+        })
       : undefined;
   const judge =
     cfg.judge && cfg.call
-      ? buildJudge(cfg.judge, { call: cfg.call, store: cfg.feedbackStore, random: cfg.random, now: cfg.now, ...(cfg.logger ? { logger: cfg.logger } : {}) })
+      ? buildJudge(cfg.judge, {
+          call: cfg.call,
+          store: cfg.feedbackStore,
+          random: cfg.random,
+          now: cfg.now,
+          ...(cfg.logger ? { logger: cfg.logger } : {}),
+          ...(cfg.spendStore ? { spendStore: cfg.spendStore } : {}),
+        })
       : undefined;
   const categorising = cfg.categoryRules.length > 0 || Object.keys(cfg.categoryRoutes).length > 0 || classifier !== undefined;
   const categorise = (exchange: Exchange): Promise<string> => {

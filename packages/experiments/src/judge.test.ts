@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { Exchange } from '@switchyard/core';
+import { Exchange, MemoryStore } from '@switchyard/core';
 import { seeded } from '@switchyard/core/testing';
 import { experiments } from './experiments.js';
 import type { ModelCall, ModelCallRequest } from './model-call.js';
@@ -130,6 +130,37 @@ test('seeded sampling grades about the configured share; the daily budget stops 
   for (let i = 0; i < 4; i++) await serve(bursty, `burst ${i}`);
   await bursty.judge!.idle();
   assert.equal(burst.calls.length, 3, '0.02 spent, then two more fit under 0.05 while under way; the other two are not graded');
+});
+
+test('instances sharing a spend store keep one daily budget: the second sees what the first spent', async () => {
+  const spendStore = new MemoryStore({ sweepIntervalMs: 0 });
+  const model = judgeModel(() => '{"score": 0.5}', 0.02);
+  const judgeOptions = { provider: 'a', model: 'j', sampleRate: 1, dailyBudgetUsd: 0.05 };
+  const one = experiments({ call: model.call, judge: judgeOptions, spendStore });
+  const two = experiments({ call: model.call, judge: judgeOptions, spendStore });
+  for (let i = 0; i < 2; i++) {
+    await serve(one, `on one ${i}`);
+    await one.judge!.idle();
+  }
+  for (let i = 0; i < 5; i++) {
+    await serve(two, `on two ${i}`);
+    await two.judge!.idle();
+  }
+  await serve(one, 'on one again');
+  await one.judge!.idle();
+  assert.equal(model.calls.length, 3, '0.04 spent on one; two grades once more (0.06); then neither grades: as one instance would');
+  assert.equal(two.judge!.stats().spentUsd, 0.06, 'the second instance reports the shared spend');
+  assert.equal(await spendStore.get(`judge:${Math.floor(Date.now() / 86_400_000)}`), 60_000_000, 'nano-dollars under the UTC day');
+
+  // Without the shared store each instance spends the whole budget: what the store prevents.
+  const alone = judgeModel(() => '{"score": 0.5}', 0.02);
+  for (const exp of [experiments({ call: alone.call, judge: judgeOptions }), experiments({ call: alone.call, judge: judgeOptions })]) {
+    for (let i = 0; i < 5; i++) {
+      await serve(exp, `alone ${i}`);
+      await exp.judge!.idle();
+    }
+  }
+  assert.equal(alone.calls.length, 6);
 });
 
 test('judge failures (errors, answers that are no score) leave the client answer alone and store nothing', async () => {

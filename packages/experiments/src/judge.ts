@@ -6,7 +6,7 @@
  * logged and changes nothing else (the call bypasses the pipeline: no breaker, no health).
  * @module
  */
-import type { Exchange, Logger, SseEvent } from '@switchyard/core';
+import type { Exchange, KeyValueStore, Logger, SseEvent } from '@switchyard/core';
 import { promptText } from './categories.js';
 import type { Feedback, FeedbackStore } from './feedback.js';
 import type { ModelCall } from './model-call.js';
@@ -64,7 +64,10 @@ export interface Judge {
  * Build the judge.
  * @example const j = judge({ provider: 'openai', model: 'gpt-4o', sampleRate: 0.02, dailyBudgetUsd: 5 }, { call, store, random, now });
  */
-export function judge(options: JudgeOptions, deps: { call: ModelCall; store: FeedbackStore; random: () => number; now: () => number; logger?: Logger }): Judge {
+export function judge(
+  options: JudgeOptions,
+  deps: { call: ModelCall; store: FeedbackStore; random: () => number; now: () => number; logger?: Logger; spendStore?: KeyValueStore },
+): Judge {
   const maxConcurrent = options.maxConcurrent ?? 4;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxChars = options.maxChars ?? 8000;
@@ -75,12 +78,15 @@ export function judge(options: JudgeOptions, deps: { call: ModelCall; store: Fee
     ...(options.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: options.dailyBudgetUsd } : {}),
     random: deps.random,
     now: deps.now,
+    ...(deps.spendStore ? { shared: { store: deps.spendStore, key: 'judge' } } : {}),
   });
   const system = `You are a strict grader. ${options.rubric ?? DEFAULT_JUDGE_RUBRIC}\nReply with JSON only: {"score": <number from 0 to 1>, "reason": "<one sentence>"}`;
   const running = new Set<Promise<unknown>>();
 
   const grade = async (r: JudgedRequest): Promise<Feedback | undefined> => {
-    // Sampled when the request came in; the budget is checked again now (gradings before it may have spent it).
+    // Sampled when the request came in; the budget is checked again now against the spend of every
+    // instance (gradings before it, here or elsewhere, may have spent it).
+    await cap.refresh();
     if (!cap.affordable()) return undefined;
     const done = cap.begin();
     try {

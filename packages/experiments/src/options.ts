@@ -2,7 +2,7 @@ import type { ExperimentDefinition } from './ab-test.js';
 import type { CanaryDefinition, CanaryTransition } from './canary.js';
 import type { CanaryStore } from './canary-store.js';
 import type { ExperimentStore } from './experiment-store.js';
-import type { Logger } from '@switchyard/core';
+import type { KeyValueStore, Logger } from '@switchyard/core';
 import type { CategoryRoute, CategoryRule } from './categories.js';
 import { MemoryFeedbackStore, type FeedbackStore, type RatedRequest } from './feedback.js';
 import type { ClassifierOptions } from './classifier.js';
@@ -54,6 +54,12 @@ export interface ExperimentsOptions {
   classifier?: ClassifierOptions;
   /** A judge model grading a sampled share of served answers (needs `call`). Defaults to none. */
   judge?: JudgeOptions;
+  /**
+   * Where the classifier's and the judge's daily spend is added up across instances (keys
+   * `classifier:<day>` and `judge:<day>`), so `dailyBudgetUsd` is one budget for all of them.
+   * Defaults to none: each process keeps its own.
+   */
+  spendStore?: KeyValueStore;
   /** Random source for arm assignment without a sticky id, and for sampling. Defaults to Math.random. */
   random?: () => number;
   /** Clock, ms. Defaults to Date.now. */
@@ -78,6 +84,7 @@ export interface ResolvedExperimentsOptions {
   call?: ModelCall;
   classifier?: ClassifierOptions;
   judge?: JudgeOptions;
+  spendStore?: KeyValueStore;
   minSamples: number;
   alpha: number;
   random: () => number;
@@ -105,6 +112,7 @@ export function resolveOptions(options: ExperimentsOptions = {}): ResolvedExperi
     ...(options.call ? { call: options.call } : {}),
     ...(options.classifier ? { classifier: options.classifier } : {}),
     ...(options.judge ? { judge: options.judge } : {}),
+    ...(options.spendStore ? { spendStore: options.spendStore } : {}),
     canaryEvaluationMs: options.canaryEvaluationMs ?? 15_000,
     ...(options.onCanaryTransition ? { onCanaryTransition: options.onCanaryTransition } : {}),
     ...(options.logger ? { logger: options.logger } : {}),

@@ -1,9 +1,13 @@
 /**
- * The cap on a background model's use: a share of traffic and a daily budget in USD (UTC days).
+ * The cap on a background model's use: a share of traffic and a daily budget in USD (UTC days),
+ * one budget across every process that shares a key-value store.
  * @module
  */
+import type { KeyValueStore } from '@switchyard/core';
 
 const DAY_MS = 86_400_000;
+/** Spend is added up in the store in nano-dollars: `increment` takes integers (Redis INCRBY). */
+const NANO = 1e9;
 
 /** Limits of {@link SpendCap}. */
 export interface SpendCapOptions {
@@ -13,11 +17,19 @@ export interface SpendCapOptions {
   dailyBudgetUsd?: number;
   random: () => number;
   now: () => number;
+  /**
+   * Where instances add up the day's spend (the gateway's shared store: the primary process for
+   * `--workers`, Redis across instances), under `key` plus the UTC day. Without it, the budget is
+   * this process's own.
+   */
+  shared?: { store: KeyValueStore; key: string };
 }
 
 /**
  * Admits a request to a paid model call when the sampled share and the day's budget allow. Calls
- * under way count against the budget at the last call's cost, so a burst does not overshoot it.
+ * under way here count against the budget at the last call's cost, so a burst does not overshoot
+ * it. With a shared store, every call's cost is added there and `refresh()` reads the total of all
+ * instances; calls under way on other instances are not counted until they end.
  * @example const cap = new SpendCap({ maxShare: 0.1, dailyBudgetUsd: 5, random, now }); if (cap.admit()) { const done = cap.begin(); done((await call()).costUsd); }
  */
 export class SpendCap {
@@ -44,6 +56,28 @@ export class SpendCap {
     }
   }
 
+  /**
+   * Read the day's spend of every instance from the shared store (no-op without one). A store
+   * that cannot answer leaves this instance's own figure: the cap then errs on spending.
+   */
+  async refresh(): Promise<void> {
+    const shared = this.#o.shared;
+    if (!shared || this.#o.dailyBudgetUsd === undefined) return;
+    this.#roll();
+    const day = this.#day;
+    try {
+      const total = await shared.store.get<number>(`${shared.key}:${day}`);
+      if (typeof total === 'number') this.#sharedTotal(day, total);
+    } catch {
+      // keep the local view
+    }
+  }
+
+  #sharedTotal(day: number, nanos: number): void {
+    this.#roll();
+    if (day === this.#day) this.#spent = Math.max(this.#spent, nanos / NANO);
+  }
+
   /** Whether the day's budget has room for one more call (calls under way counted at the last call's cost). */
   affordable(): boolean {
     this.#roll();
@@ -53,7 +87,11 @@ export class SpendCap {
 
   /** Whether this request is sampled and the day's budget is not spent. */
   admit(): boolean {
-    if (!this.affordable()) return false;
+    return this.affordable() && this.sampled();
+  }
+
+  /** Whether this request falls in the sampled share (a draw per call). */
+  sampled(): boolean {
     return this.#o.maxShare >= 1 || this.#o.random() < this.#o.maxShare;
   }
 
@@ -70,6 +108,15 @@ export class SpendCap {
       if (usd !== null) {
         this.#spent += usd;
         this.#lastCost = usd;
+        const shared = this.#o.shared;
+        const nanos = Math.round(usd * NANO);
+        if (shared && nanos > 0) {
+          const day = this.#day;
+          shared.store.increment(`${shared.key}:${day}`, nanos, 2 * DAY_MS).then(
+            (total) => this.#sharedTotal(day, total),
+            () => undefined, // the store is down: this instance's own spend still counts
+          );
+        }
       }
     };
   }

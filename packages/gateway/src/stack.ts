@@ -326,6 +326,14 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
           ...experimentOptions,
           // The classifier and the judge call their models past the pipeline (no breaker, no health); each call is its own usage row.
           ...(experimentOptions.classifier || experimentOptions.judge ? { call: modelCalls({ adapters, transport, catalog, accounting, logger, now }) } : {}),
+          // One daily budget for the classifier and the judge across workers and instances.
+          ...((storage.redis ?? storage.shared)
+            ? {
+                spendStore: storage.redis
+                  ? redisKeyValueStore(storage.redis, { prefix: 'switchyard:spend:' })
+                  : storage.shared!.keyValueStore('switchyard:spend:'),
+              }
+            : {}),
           ...(storage.postgres
             ? {
                 feedbackStore: await postgresFeedbackStore(storage.postgres),

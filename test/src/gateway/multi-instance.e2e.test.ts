@@ -81,8 +81,13 @@ before(async () => {
       '    - { name: sim-b, type: simulated, models: [sim-1], latency_ms: 1, tokens_per_second: 0, output_tokens: 4 }',
       // A slow stream (60 tokens at 20/s: 3 s) for the revocation of a live exchange.
       '    - { name: sim-stream, type: simulated, models: [sim-long], latency_ms: 1, tokens_per_second: 20, output_tokens: 60 }',
+      // One grading costs more than the day's judge budget: the first grading of either instance is the last.
+      '    - { name: sim-grader, type: simulated, models: [sim-grade], latency_ms: 1, tokens_per_second: 0, reply: \'{"score": 0.9}\', cost: { input_per_1k: 100, output_per_1k: 100 } }',
       '  routing:',
       '    strategy: round-robin',
+      'experiments:',
+      '  enabled: true',
+      '  judge: { provider: sim-grader, model: sim-grade, sample_rate: 1, daily_budget_usd: 0.5 }',
       '',
     ].join('\n'),
   );
@@ -131,6 +136,16 @@ async function status(instance: Instance, key: string, requestId?: string): Prom
     throw err;
   }
 }
+
+test("the judge's daily budget is one budget across both instances (added up in Redis)", async () => {
+  const { key } = await createKey({ name: 'judged' });
+  const judgeRows = async () => ((await adminA()('GET', '/logs?limit=100')).json.data as { strategy: string | null }[]).filter((r) => r.strategy === 'judge');
+  assert.equal((await status(A, key)).status, 200);
+  await poll(async () => ((await judgeRows()).length === 1 ? true : undefined), 5000, 100);
+  for (let i = 0; i < 3; i++) assert.equal((await status(B, key)).status, 200);
+  await new Promise((r) => setTimeout(r, 500)); // B's gradings would have run and been logged by now
+  assert.equal((await judgeRows()).length, 1, 'B saw the spend of A and graded nothing');
+});
 
 test('a requests_per_minute limit is enforced once across both instances', async () => {
   const { key } = await createKey({ name: 'shared-budget', limits: { requests_per_minute: 5 } });
