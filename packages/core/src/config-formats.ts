@@ -22,7 +22,8 @@ const SWITCH_SPELLINGS: Record<string, boolean> = { true: true, false: false, '1
  * - `switch`: a strict boolean (true/false; 1/0 as text);
  * - `object`: a mapping taken as one value (convict descends into plain nested objects);
  * - `sy-duration`: `250ms`, `30s`, `5m`, `1h`, `7d` or a number of ms;
- * - `sy-bytes`: `512kb`, `10mb` or a number of bytes.
+ * - `sy-bytes`: `512kb`, `10mb` or a number of bytes;
+ * - `sy-usd`: an amount of US dollars above 0 (`0.25`; from the environment as text).
  */
 export const CONFIG_FORMATS: readonly ConfigFormat[] = [
   {
@@ -41,6 +42,14 @@ export const CONFIG_FORMATS: readonly ConfigFormat[] = [
   },
   { name: 'sy-duration', validate: (v) => void parseDuration(v) },
   { name: 'sy-bytes', validate: (v) => void parseBytes(v) },
+  {
+    name: 'sy-usd',
+    coerce: (v) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v),
+    validate(value) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || !(value > 0))
+        throw new Error(`must be an amount of USD above 0; got ${JSON.stringify(value)?.slice(0, 64)}`);
+    },
+  },
 ];
 
 /**

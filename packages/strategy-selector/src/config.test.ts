@@ -73,3 +73,23 @@ test('strategy-selector fragment: a bad value fails naming the field; two prefix
   );
   assert.deepEqual([both.get('a.strategy'), both.get('b.strategy')], ['cost', 'priority']);
 });
+
+test('the rules strategy and the cost cap come from the fragment: rules are checked at load, the cap from its env var', () => {
+  const rules = [
+    { name: 'gold', when: { field: 'header.x-tier', op: 'eq', value: 'gold' }, targets: ['b'] },
+    { name: 'rest', when: { and: [] }, strategy: 'priority' },
+  ];
+  const routing = load({ APP_ROUTING_MAX_COST_PER_REQUEST: '0.25' }, { routing: { strategy: 'rules', rules } });
+  assert.equal(routing.max_cost_per_request, 0.25);
+  assert.deepEqual(strategySelectorOptionsFromConfig(routing).routing, {
+    strategy: 'rules',
+    providers: [],
+    latency: { window: '5m', percentile: 95, metric: 'latency' },
+    rules,
+    max_cost_per_request: 0.25,
+  });
+  assert.deepEqual(Object.keys(strategySelectorOptionsFromConfig(load({})).routing).sort(), ['latency', 'providers', 'strategy'], 'nothing added when unset');
+  assert.throws(() => load({}, { routing: { rules: [{ when: { field: 'model', op: 'near', value: 'x' } }] } }), /rules\[0\]\.when\.op/);
+  assert.throws(() => load({ APP_ROUTING_MAX_COST_PER_REQUEST: '-1' }), /max_cost_per_request: must be an amount of USD above 0/);
+  assert.throws(() => load({ APP_ROUTING_MAX_COST_PER_REQUEST: 'lots' }), /max_cost_per_request/);
+});

@@ -6,6 +6,7 @@
  */
 import { parseDuration } from '@switchyard/core';
 import { validateRoutingSettings } from './routing-settings.js';
+import { validateRules } from './rules.js';
 import type { LatencyMetric } from './stats.js';
 import { normalizeStrategy, STRATEGY_SPELLINGS } from './strategy.js';
 import type { StrategySelectorOptions } from './strategy-selector.js';
@@ -17,6 +18,14 @@ export interface StrategySelectorConfig {
   /** Model (or model prefix) -> provider name; `default` catches unknown models. */
   model_routes: Record<string, string>;
   latency: { window: number | string; percentile: number; metric: LatencyMetric };
+  /**
+   * The `rules` strategy's rules, first match wins; a request no rule matches takes the priority
+   * order. (The per-key `default` has no key of its own here, `default` being convict's word: end
+   * the list with a rule whose `when` is `{ and: [] }`, which matches every request.)
+   */
+  rules: unknown[];
+  /** Targets whose estimated cost is above this many USD are skipped; null: no cap. */
+  max_cost_per_request: number | null;
 }
 
 /** The convict format of `routing.strategy`. */
@@ -37,6 +46,11 @@ export function routingProviders(list: unknown): void {
   });
 }
 
+/** The convict format of `routing.rules`: `[{ name?, when, targets?, strategy? }]`. */
+export function routingRules(value: unknown): void {
+  validateRules(value, 'rules');
+}
+
 /** The convict format of `routing.latency.percentile`. */
 export function percentile(value: unknown): void {
   if (typeof value !== 'number' || !(value > 0 && value <= 100)) throw new Error('must be a number in (0, 100]');
@@ -45,7 +59,7 @@ export function percentile(value: unknown): void {
 /**
  * The convict schema fragment of the `routing:` section's selection keys (snake_case as in the
  * config file; one environment variable per scalar, `<prefix>_<KEY>`). Uses core's named formats
- * (`object`, `sy-duration`): call core's `registerConfigFormats(convict)` once before loading.
+ * (`object`, `sy-duration`, `sy-usd`): call core's `registerConfigFormats(convict)` once before loading.
  * @example registerConfigFormats(convict); const config = convict({ routing: strategySelectorConfigSchema('MYAPP_ROUTING') });
  */
 export function strategySelectorConfigSchema(prefix = 'SWITCHYARD_ROUTING') {
@@ -57,6 +71,18 @@ export function strategySelectorConfigSchema(prefix = 'SWITCHYARD_ROUTING') {
       default: [] as StrategySelectorConfig['providers'],
     },
     model_routes: { doc: 'Model name to provider, with a `default`.', format: 'object', default: {} as Record<string, string> },
+    rules: {
+      doc: "The rules strategy's rules, first match wins: [{ name, when, targets, strategy }]. No match: the priority order (a last rule with when: { and: [] } catches the rest).",
+      format: routingRules,
+      default: [] as unknown[],
+    },
+    max_cost_per_request: {
+      doc: 'Skip targets whose estimated cost (catalog prices, prompt and max_tokens) is above this many USD. Unset: no cap.',
+      format: 'sy-usd',
+      default: null as number | null,
+      nullable: true,
+      env: `${prefix}_MAX_COST_PER_REQUEST`,
+    },
     latency: {
       window: { doc: "Window of the latency strategy's measurements.", format: 'sy-duration', default: '5m', env: `${prefix}_LATENCY_WINDOW` },
       percentile: { doc: 'Percentile the latency strategy compares.', format: percentile, default: 95, env: `${prefix}_LATENCY_PERCENTILE` },
@@ -76,7 +102,13 @@ export function strategySelectorConfigSchema(prefix = 'SWITCHYARD_ROUTING') {
  * @example strategySelector({ ...strategySelectorOptionsFromConfig(config.get('routing')), catalog, stats })
  */
 export function strategySelectorOptionsFromConfig(config: StrategySelectorConfig, path = 'routing'): Required<Pick<StrategySelectorOptions, 'routing'>> {
-  const routing = { strategy: config.strategy, providers: config.providers, latency: config.latency };
+  const routing = {
+    strategy: config.strategy,
+    providers: config.providers,
+    latency: config.latency,
+    ...(config.rules?.length ? { rules: config.rules } : {}),
+    ...(config.max_cost_per_request != null ? { max_cost_per_request: config.max_cost_per_request } : {}),
+  };
   validateRoutingSettings(routing, path);
   return { routing };
 }

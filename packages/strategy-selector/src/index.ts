@@ -13,6 +13,7 @@ export { STRATEGY_HEADER, strategySelector, type StrategySelectorOptions } from 
 export {
   percentile,
   routingProviders,
+  routingRules,
   routingStatsOptionsFromConfig,
   type StrategySelectorConfig,
   strategySelectorConfigSchema,

@@ -273,3 +273,55 @@ for (const framework of ['koa', 'express'] as const) {
     });
   });
 }
+
+describe('gateway-wide rules and a cost cap from the config (no per-key routing)', () => {
+  let sy: Switchyard;
+  let url: string;
+  let close: () => Promise<void>;
+  before(async () => {
+    sy = await createSwitchyard({
+      config: {
+        storage: { sqlite_path: ':memory:' },
+        ai_gateway: {
+          providers: PROVIDERS,
+          routing: {
+            strategy: 'rules',
+            providers: [
+              { name: 'sim-fast', priority: 1 },
+              { name: 'sim-mid', priority: 2 },
+              { name: 'sim-slow', priority: 3 },
+            ],
+            rules: [
+              { name: 'gold', when: { field: 'header.x-tier', op: 'eq', value: 'gold' }, targets: [{ provider: 'sim-slow', model: 'sim-1' }] },
+              { name: 'rest', when: { and: [] }, strategy: 'priority' },
+            ],
+            // sim-fast's estimate for a short prompt and 8 output tokens is ~$0.0008: above the cap.
+            max_cost_per_request: 0.0005,
+          },
+        },
+      },
+    });
+    const app = new Koa();
+    app.use(sy.koa());
+    ({ url, close } = await listen(app.callback()));
+  });
+  after(async () => {
+    await close?.();
+    await sy?.close();
+  });
+
+  test('a header rule picks its target; the catch-all rule takes the priority order minus the targets above the cap', async () => {
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const ask = async (headers: Record<string, string> = {}) => {
+      const { response } = await client.chat.completions
+        .create({ model: 'sim-1', max_tokens: 8, messages: [{ role: 'user', content: 'hello' }] }, { headers })
+        .withResponse();
+      return [response.headers.get('x-switchyard-provider'), response.headers.get('x-switchyard-strategy')];
+    };
+    const gold = await ask({ 'x-tier': 'gold' });
+    assert.equal(gold[0], 'sim-slow');
+    assert.match(gold[1]!, /rules/);
+    const rest = await ask();
+    assert.equal(rest[0], 'sim-mid', 'sim-fast is first by priority but above max_cost_per_request');
+  });
+});

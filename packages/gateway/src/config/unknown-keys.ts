@@ -12,9 +12,18 @@ import { didYouMean } from './suggest.js';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isLeaf = (node: Record<string, unknown>) => 'default' in node;
 
+/** Keys people write for a reason the schema cannot take, with what to write instead. */
+const INSTEAD: Record<string, string> = {
+  // convict reads a `default` key as a setting's default, so the section cannot have one.
+  'ai_gateway.routing.default':
+    "the rules strategy's default has no key of its own in the config file: end `rules` with a rule whose `when` is `{ and: [] }` (it matches every request)",
+};
+
 function unknownKey(path: string, key: string, known: readonly string[]): string {
+  const full = `${path ? `${path}.` : ''}${key}`;
+  if (INSTEAD[full]) return `${full}: unknown key; ${INSTEAD[full]}`;
   const near = didYouMean(key, known);
-  return `${path ? `${path}.` : ''}${key}: unknown key${near ? `; did you mean "${near}"?` : ` (known here: ${known.join(', ')})`}`;
+  return `${full}: unknown key${near ? `; did you mean "${near}"?` : ` (known here: ${known.join(', ')})`}`;
 }
 
 /**
