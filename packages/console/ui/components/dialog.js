@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 
 /**
@@ -30,5 +30,36 @@ export function Confirm({ title, message, action, onConfirm, onClose, busy }) {
       <button type="button" onClick=${onClose}>Cancel</button>
       <button type="button" class="danger" disabled=${busy} onClick=${onConfirm}>${action}</button>
     </div>
+  <//>`;
+}
+
+/**
+ * A dialog around one form: `action(form)` runs on submit with the button disabled; what it
+ * throws is shown above the buttons (the server's own words) and the form stays as typed. On
+ * success the action moves on itself (navigates, or closes the dialog).
+ */
+export function FormDialog({ title, submitLabel, action, onClose, wide, children }) {
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      await action(e.currentTarget);
+    } catch (err) {
+      setError(err.message);
+      setBusy(false);
+    }
+  };
+  return html`<${Dialog} title=${title} onClose=${onClose} wide=${wide}>
+    <form onSubmit=${submit}>
+      ${children}
+      ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+      <div class="actions">
+        <button type="button" onClick=${onClose}>Cancel</button>
+        <button type="submit" class="primary" disabled=${busy}>${submitLabel}</button>
+      </div>
+    </form>
   <//>`;
 }

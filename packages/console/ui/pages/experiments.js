@@ -5,7 +5,7 @@ import { navigate } from '../lib/router.js';
 import { useLoad } from '../lib/use-load.js';
 import { fmtAgo, fmtInt } from '../lib/format.js';
 import { Badge, PageHeader, Status } from '../components/bits.js';
-import { Dialog } from '../components/dialog.js';
+import { FormDialog } from '../components/dialog.js';
 import { fmtInterval, fmtScore, target, verdictText } from '../components/experiment-bits.js';
 
 const DAY = 86_400_000;
@@ -28,11 +28,7 @@ const list = (text) =>
 /** Start an A/B test: id, matching models, metric, minimum sample and two or more arms. */
 function StartTest({ onClose }) {
   const [arms, setArms] = useState([{ name: 'control' }, { name: 'candidate' }]);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const submit = async (e) => {
-    e.preventDefault();
-    const form = e.currentTarget;
+  const start = async (form) => {
     const value = (name) => form.elements.namedItem(name).value.trim();
     const models = list(value('models'));
     const minSamples = value('min_samples');
@@ -49,46 +45,33 @@ function StartTest({ onClose }) {
         share: Number(value(`arm-${i}-share`)),
       })),
     };
-    setBusy(true);
-    try {
-      const started = await admin.post('/experiments', body);
-      navigate(`/experiments/ab/${encodeURIComponent(started.id)}`);
-    } catch (err) {
-      setError(err.message);
-      setBusy(false);
-    }
+    const started = await admin.post('/experiments', body);
+    navigate(`/experiments/ab/${encodeURIComponent(started.id)}`);
   };
-  return html`<${Dialog} title="Start an A/B test" onClose=${onClose} wide>
-    <form onSubmit=${submit}>
-      <div class="grid-fields">
-        <label>Id<input name="id" required pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" autocomplete="off" placeholder="mini-vs-haiku" /></label>
-        <label>Requested models<input name="models" autocomplete="off" placeholder="fast, gpt-4o-mini" /></label>
-        <label>Decide on<select name="metric">${METRICS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></label>
-        <label>Requests per arm before a verdict<input name="min_samples" type="number" min="2" step="1" placeholder="gateway default" /></label>
+  return html`<${FormDialog} title="Start an A/B test" submitLabel="Start test" action=${start} onClose=${onClose} wide>
+    <div class="grid-fields">
+      <label>Id<input name="id" required pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" autocomplete="off" placeholder="mini-vs-haiku" /></label>
+      <label>Requested models<input name="models" autocomplete="off" placeholder="fast, gpt-4o-mini" /></label>
+      <label>Decide on<select name="metric">${METRICS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></label>
+      <label>Requests per arm before a verdict<input name="min_samples" type="number" min="2" step="1" placeholder="gateway default" /></label>
+    </div>
+    <label>Description<input name="description" maxlength="200" autocomplete="off" /></label>
+    <fieldset><legend>Arms (the first is the control)</legend>
+      <ol class="arms">${arms.map((arm, i) => {
+        const field = (name, label, extra = {}) => html`<div class=${`field ${name}`}>
+          <label for=${`arm-${i}-${name}`}>${label}</label>
+          <input id=${`arm-${i}-${name}`} name=${`arm-${i}-${name}`} aria-label=${`Arm ${i + 1} ${name}`} required ...${extra} />
+        </div>`;
+        return html`<li class="arm-row" key=${i}>
+          ${field('name', 'Name', { defaultValue: arm.name })}${field('provider', 'Provider')}${field('model', 'Model')}
+          ${field('share', 'Share', { type: 'number', min: '1', step: 'any', defaultValue: '50' })}
+        </li>`;
+      })}</ol>
+      <div class="page-actions">
+        <button type="button" class="small" disabled=${arms.length >= 10} onClick=${() => setArms((a) => [...a, { name: `arm-${a.length + 1}` }])}>Add arm</button>
+        <button type="button" class="small" disabled=${arms.length <= 2} onClick=${() => setArms((a) => a.slice(0, -1))}>Remove last arm</button>
       </div>
-      <label>Description<input name="description" maxlength="200" autocomplete="off" /></label>
-      <fieldset><legend>Arms (the first is the control)</legend>
-        <ol class="arms">${arms.map((arm, i) => {
-          const field = (name, label, extra = {}) => html`<div class=${`field ${name}`}>
-            <label for=${`arm-${i}-${name}`}>${label}</label>
-            <input id=${`arm-${i}-${name}`} name=${`arm-${i}-${name}`} aria-label=${`Arm ${i + 1} ${name}`} required ...${extra} />
-          </div>`;
-          return html`<li class="arm-row" key=${i}>
-            ${field('name', 'Name', { defaultValue: arm.name })}${field('provider', 'Provider')}${field('model', 'Model')}
-            ${field('share', 'Share', { type: 'number', min: '1', step: 'any', defaultValue: '50' })}
-          </li>`;
-        })}</ol>
-        <div class="page-actions">
-          <button type="button" class="small" disabled=${arms.length >= 10} onClick=${() => setArms((a) => [...a, { name: `arm-${a.length + 1}` }])}>Add arm</button>
-          <button type="button" class="small" disabled=${arms.length <= 2} onClick=${() => setArms((a) => a.slice(0, -1))}>Remove last arm</button>
-        </div>
-      </fieldset>
-      ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-      <div class="actions">
-        <button type="button" onClick=${onClose}>Cancel</button>
-        <button type="submit" class="primary" disabled=${busy}>Start test</button>
-      </div>
-    </form>
+    </fieldset>
   <//>`;
 }
 
@@ -100,11 +83,7 @@ const DEFAULT_STEPS = '1, 5, 25, 50, 100';
  * takes, and the criteria every step must meet (a breach rolls it back at once).
  */
 function StartCanary({ onClose }) {
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const submit = async (e) => {
-    e.preventDefault();
-    const form = e.currentTarget;
+  const start = async (form) => {
     const value = (name) => form.elements.namedItem(name).value.trim();
     const number = (name, scale = 1) => (value(name) === '' ? undefined : Number(value(name)) * scale);
     const criteria = {
@@ -122,14 +101,8 @@ function StartCanary({ onClose }) {
       minSamples: number('min_samples'),
       criteria: Object.fromEntries(Object.entries(criteria).filter(([, v]) => v !== undefined)),
     };
-    setBusy(true);
-    try {
-      const created = await admin.post('/canaries', body);
-      navigate(`/experiments/canary/${encodeURIComponent(created.definition.id)}`);
-    } catch (err) {
-      setError(err.message);
-      setBusy(false);
-    }
+    const created = await admin.post('/canaries', body);
+    navigate(`/experiments/canary/${encodeURIComponent(created.definition.id)}`);
   };
   const pair = (side, legend) => html`<fieldset><legend>${legend}</legend>
     <div class="grid-fields">
@@ -137,33 +110,26 @@ function StartCanary({ onClose }) {
       <label>${legend} model<input name=${`${side}-model`} required autocomplete="off" /></label>
     </div>
   </fieldset>`;
-  return html`<${Dialog} title="Start a canary rollout" onClose=${onClose} wide>
-    <form onSubmit=${submit}>
+  return html`<${FormDialog} title="Start a canary rollout" submitLabel="Start canary" action=${start} onClose=${onClose} wide>
+    <div class="grid-fields">
+      <label>Id<input name="id" required pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" autocomplete="off" placeholder="new-model" /></label>
+      <label>Requested models<input name="models" required autocomplete="off" placeholder="gpt-4o, fast" /></label>
+    </div>
+    ${pair('baseline', 'Baseline')}${pair('candidate', 'Candidate')}
+    <fieldset><legend>Ramp</legend>
       <div class="grid-fields">
-        <label>Id<input name="id" required pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" autocomplete="off" placeholder="new-model" /></label>
-        <label>Requested models<input name="models" required autocomplete="off" placeholder="gpt-4o, fast" /></label>
+        <label>Candidate share per step, %<input name="steps" autocomplete="off" placeholder=${DEFAULT_STEPS} /></label>
+        <label>Shortest step, minutes<input name="step_minutes" type="number" min="0" step="any" placeholder="10" /></label>
+        <label>Candidate requests per step<input name="min_samples" type="number" min="1" step="1" placeholder="50" /></label>
       </div>
-      ${pair('baseline', 'Baseline')}${pair('candidate', 'Candidate')}
-      <fieldset><legend>Ramp</legend>
-        <div class="grid-fields">
-          <label>Candidate share per step, %<input name="steps" autocomplete="off" placeholder=${DEFAULT_STEPS} /></label>
-          <label>Shortest step, minutes<input name="step_minutes" type="number" min="0" step="any" placeholder="10" /></label>
-          <label>Candidate requests per step<input name="min_samples" type="number" min="1" step="1" placeholder="50" /></label>
-        </div>
-      </fieldset>
-      <fieldset><legend>Roll back when, at any step (empty: not checked)</legend>
-        <div class="grid-fields">
-          <label>Error rate above, %<input name="max_error_rate" type="number" min="0" max="100" step="any" placeholder="e.g. 5" /></label>
-          <label>p95 latency above, ms<input name="max_p95_latency_ms" type="number" min="0" step="1" placeholder="e.g. 3000" /></label>
-          <label>Mean rating below the baseline's by more than<input name="quality_margin" type="number" min="0" max="1" step="any" placeholder="e.g. 0.1" /></label>
-        </div>
-      </fieldset>
-      ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-      <div class="actions">
-        <button type="button" onClick=${onClose}>Cancel</button>
-        <button type="submit" class="primary" disabled=${busy}>Start canary</button>
+    </fieldset>
+    <fieldset><legend>Roll back when, at any step (empty: not checked)</legend>
+      <div class="grid-fields">
+        <label>Error rate above, %<input name="max_error_rate" type="number" min="0" max="100" step="any" placeholder="e.g. 5" /></label>
+        <label>p95 latency above, ms<input name="max_p95_latency_ms" type="number" min="0" step="1" placeholder="e.g. 3000" /></label>
+        <label>Mean rating below the baseline's by more than<input name="quality_margin" type="number" min="0" max="1" step="any" placeholder="e.g. 0.1" /></label>
       </div>
-    </form>
+    </fieldset>
   <//>`;
 }
 

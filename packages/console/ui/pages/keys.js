@@ -5,7 +5,7 @@ import { navigate } from '../lib/router.js';
 import { useLoad } from '../lib/use-load.js';
 import { fmtAgo, fmtCompact, fmtInt, tokensOf } from '../lib/format.js';
 import { Badge, CopyButton, PageHeader, Spend, Status } from '../components/bits.js';
-import { Confirm, Dialog } from '../components/dialog.js';
+import { Confirm, Dialog, FormDialog } from '../components/dialog.js';
 import { LimitsFields, readLimits } from '../components/limits-fields.js';
 
 const SORTS = {
@@ -17,30 +17,13 @@ const SORTS = {
 };
 
 function CreateKey({ onCreated, onClose }) {
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const submit = async (e) => {
-    e.preventDefault();
-    const form = e.currentTarget;
+  const create = async (form) => {
     const limits = Object.fromEntries(Object.entries(readLimits(form)).filter(([, v]) => v !== null));
-    setBusy(true);
-    try {
-      onCreated(await admin.post('/keys', { name: form.elements.namedItem('name').value.trim(), ...(Object.keys(limits).length ? { limits } : {}) }));
-    } catch (err) {
-      setError(err.message);
-      setBusy(false);
-    }
+    onCreated(await admin.post('/keys', { name: form.elements.namedItem('name').value.trim(), ...(Object.keys(limits).length ? { limits } : {}) }));
   };
-  return html`<${Dialog} title="Create an API key" onClose=${onClose}>
-    <form onSubmit=${submit}>
-      <label>Name<input name="name" required maxlength="200" autocomplete="off" placeholder="checkout-service-prod" /></label>
-      <fieldset><legend>Limits (optional)</legend><${LimitsFields} only=${['total_tokens_per_hour', 'requests_per_minute']} /></fieldset>
-      ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-      <div class="actions">
-        <button type="button" onClick=${onClose}>Cancel</button>
-        <button type="submit" class="primary" disabled=${busy}>Create key</button>
-      </div>
-    </form>
+  return html`<${FormDialog} title="Create an API key" submitLabel="Create key" action=${create} onClose=${onClose}>
+    <label>Name<input name="name" required maxlength="200" autocomplete="off" placeholder="checkout-service-prod" /></label>
+    <fieldset><legend>Limits (optional)</legend><${LimitsFields} only=${['total_tokens_per_hour', 'requests_per_minute']} /></fieldset>
   <//>`;
 }
 
