@@ -116,3 +116,17 @@ test('in the experiments piece the classifier label routes the request (a prompt
   );
   assert.equal(categoriser([])(ask('Is my tenancy agreement enforceable?')), 'chat', 'the rules alone would not have routed it');
 });
+
+test('a spend store that does not answer holds a classification up by at most 250 ms; the local budget still counts', async () => {
+  const hanging = { get: () => new Promise<never>(() => {}), set: async () => {}, delete: async () => {}, increment: () => new Promise<number>(() => {}) };
+  const upstream = model(() => 'legal', 0.01);
+  const c = classifier(
+    { provider: 'cheap', model: 'mini', categories: CATEGORIES, cacheSize: 0, dailyBudgetUsd: 0.015 },
+    { call: upstream.call, rules: categoriser([]), random: Math.random, now: Date.now, spendStore: hanging },
+  );
+  const started = Date.now();
+  assert.deepEqual(await c.classify(ask('one')), { category: 'legal', source: 'classifier' });
+  assert.ok(Date.now() - started < 2_000, `${Date.now() - started} ms`);
+  assert.equal((await c.classify(ask('two'))).source, 'classifier');
+  assert.equal((await c.classify(ask('three'))).source, 'rules', '0.02 spent here is past the 0.015 budget');
+});

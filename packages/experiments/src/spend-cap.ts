@@ -8,6 +8,8 @@ import type { KeyValueStore } from '@switchyard/core';
 const DAY_MS = 86_400_000;
 /** Spend is added up in the store in nano-dollars: `increment` takes integers (Redis INCRBY). */
 const NANO = 1e9;
+/** Longest wait for the shared total: a store that is down must not hold up a classification. */
+const REFRESH_TIMEOUT_MS = 250;
 
 /** Limits of {@link SpendCap}. */
 export interface SpendCapOptions {
@@ -58,18 +60,25 @@ export class SpendCap {
 
   /**
    * Read the day's spend of every instance from the shared store (no-op without one). A store
-   * that cannot answer leaves this instance's own figure: the cap then errs on spending.
+   * that fails or takes longer than 250 ms leaves this instance's own figure: the cap then errs
+   * on spending.
    */
   async refresh(): Promise<void> {
     const shared = this.#o.shared;
     if (!shared || this.#o.dailyBudgetUsd === undefined) return;
     this.#roll();
     const day = this.#day;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const total = await shared.store.get<number>(`${shared.key}:${day}`);
+      const total = await Promise.race([
+        shared.store.get<number>(`${shared.key}:${day}`),
+        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), REFRESH_TIMEOUT_MS))),
+      ]);
       if (typeof total === 'number') this.#sharedTotal(day, total);
     } catch {
       // keep the local view
+    } finally {
+      clearTimeout(timer);
     }
   }
 
