@@ -10,7 +10,7 @@ import {
   type HealthCheckConfig,
   type TimeoutsConfig,
 } from '@switchyard/failover';
-import type { TransportTimeouts } from '@switchyard/providers';
+import { validateProviderList, type TransportTimeouts } from '@switchyard/providers';
 import { modelMappingConfigSchema, type CostConfig, type ModelMappingConfig } from '@switchyard/model-mapping';
 import { strategySelectorConfigSchema, type StrategySelectorConfig } from '@switchyard/strategy-selector';
 import { usageAccountingConfigSchema, type UsageAccountingConfig } from '@switchyard/usage-accounting';
@@ -76,8 +76,6 @@ export interface GatewayConfig {
   ai_gateway: AiGatewayConfig;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
 function fail(path: string, message: string): never {
   throw new Error(`${path}: ${message}`);
 }
@@ -86,49 +84,20 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function checkUrl(path: string, value: unknown): void {
-  if (value === undefined || value === '') return;
-  if (typeof value !== 'string') fail(path, 'must be a URL string');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    fail(path, `is not a valid URL: ${JSON.stringify(value)}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(path, 'must be an http(s) URL');
-}
-
-function checkStringList(path: string, value: unknown): void {
-  if (value === undefined) return;
-  if (!Array.isArray(value) || value.some((m) => typeof m !== 'string' || m.length === 0)) fail(path, 'must be a list of non-empty strings');
-}
-
 function checkNumber(path: string, value: unknown, min = 0): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) fail(path, `must be a number >= ${min}`);
 }
 
-/** Validate the provider list; every message starts with the path of the bad field. */
+/**
+ * Validate the provider list; every message starts with the path of the bad field. The entry's
+ * own settings are the providers package's checks; the rest are read by other pieces.
+ */
 function validateProviders(list: unknown): void {
   const base = 'ai_gateway.providers';
-  if (!Array.isArray(list)) fail(base, 'must be a list');
-  const names = new Set<string>();
+  validateProviderList(list, base);
   list.forEach((entry, i) => {
     const p = `${base}[${i}]`;
-    if (!isObject(entry)) fail(p, 'must be an object');
-    if (typeof entry.name !== 'string' || !NAME.test(entry.name)) fail(`${p}.name`, 'must be a name of letters, digits, ".", "_" or "-"');
-    if (names.has(entry.name)) fail(`${p}.name`, `duplicate provider name "${entry.name}"`);
-    names.add(entry.name);
-    if (typeof entry.type !== 'string' || entry.type.length === 0) fail(`${p}.type`, 'is required (openai, anthropic, openai-compatible, simulated, …)');
-    checkUrl(`${p}.base_url`, entry.base_url);
-    if (entry.api_key !== undefined && typeof entry.api_key !== 'string') fail(`${p}.api_key`, 'must be a string');
-    checkStringList(`${p}.models`, entry.models);
-    if (entry.headers !== undefined) {
-      if (!isObject(entry.headers)) fail(`${p}.headers`, 'must be a map of header names to strings');
-      for (const [h, v] of Object.entries(entry.headers)) {
-        if (typeof v !== 'string') fail(`${p}.headers.${h}`, 'must be a string');
-      }
-    }
     if (entry.rate_limit !== undefined) {
       if (!isObject(entry.rate_limit)) fail(`${p}.rate_limit`, 'must be an object');
       for (const k of ['requests_per_minute', 'tokens_per_minute', 'concurrent_requests']) checkNumber(`${p}.rate_limit.${k}`, entry.rate_limit[k], 1);
