@@ -313,6 +313,11 @@ describe('console experiments', { skip }, () => {
     await small.goto(`${gw.url}/console/#/experiments?new`);
     await small.getByRole('dialog').getByLabel('Arm 2 model').waitFor();
     await shoot(small, 'mobile-experiment-start-dialog');
+    await small.goto(`${gw.url}/console/#/experiments?new-canary`);
+    await small.getByRole('dialog', { name: 'Start a canary rollout' }).getByLabel('Candidate model').waitFor();
+    const dialogWidth = (await small.evaluate('document.querySelector("dialog[open]").scrollWidth')) as number;
+    assert.ok(dialogWidth <= 360, `the canary form is ${dialogWidth}px wide at 360px`);
+    await shoot(small, 'mobile-canary-start-dialog');
     await small.context().close();
   });
 });
