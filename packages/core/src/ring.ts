@@ -51,12 +51,6 @@ export class Ring<T> {
     return out;
   }
 
-  clear(): void {
-    this.#items.length = 0;
-    this.#head = 0;
-    this.#count = 0;
-  }
-
   /** The slot `offset` places after the oldest. */
   #at(offset: number): number {
     const i = this.#head + offset;

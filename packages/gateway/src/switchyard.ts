@@ -18,7 +18,7 @@ import {
 } from '@switchyard/core';
 import { koaRoutes, toKoa } from '@switchyard/core/koa';
 import { expressRoutes, toExpress } from '@switchyard/core/express';
-import { createAdapter, createUndiciTransport, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
+import { adaptersFromConfig, createUndiciTransport, type HttpTransport, type ProviderAdapter } from '@switchyard/providers';
 import { validateConfig } from './config/load.js';
 import type { ExpressMiddleware, KoaMiddleware } from './framework-types.js';
 import { isValidatedConfig } from './config/validated.js';
@@ -148,14 +148,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   // Everything this instance subscribes goes through a scope that close() disposes, so an
   // app's long-lived bus keeps no listener of a closed gateway.
   const events = appEvents.scope();
-  const adapters = new Map<string, ProviderAdapter>();
-  config.ai_gateway.providers.forEach((entry, i) => {
-    try {
-      adapters.set(entry.name, createAdapter(entry));
-    } catch (err) {
-      throw new TypeError(`ai_gateway.providers[${i}]: ${(err as Error).message}`, { cause: err });
-    }
-  });
+  const adapters = adaptersFromConfig(config.ai_gateway.providers, 'ai_gateway.providers');
   const transport = await resolveTransport(options.transport, config.server.upstream_connections);
   const ownStorage = !options.storage;
   const storage = options.storage ?? (await openStorage(config.storage, logger, options.shared));

@@ -49,5 +49,8 @@ test('a bad entry fails at load, naming the field', () => {
   ] as const) {
     assert.throws(() => load({ providers }), message, JSON.stringify(providers));
   }
-  assert.throws(() => adaptersFromConfig(load({ providers: [{ name: 'x', type: 'no-such-type' }] })), /unknown type "no-such-type"/);
+  assert.throws(
+    () => adaptersFromConfig(load({ providers: [{ name: 'x', type: 'no-such-type' }] })),
+    /providers\[0\]: provider x: unknown type "no-such-type"/,
+  );
 });

@@ -82,9 +82,18 @@ export function providersConfigSchema() {
 }
 
 /**
- * The adapters of a validated provider list, by name (unknown types fail with the known ones).
+ * The adapters of a validated provider list, by name. An entry an adapter refuses (an unknown
+ * type, a bad type-specific setting) fails with its path under `path`.
  * @example const adapters = adaptersFromConfig(config.get('providers')); adapters.get('openai')
  */
-export function adaptersFromConfig(list: readonly ProviderEntryConfig[]): Map<string, ProviderAdapter> {
-  return new Map(list.map((entry) => [entry.name, createAdapter(entry as ProviderConfig)]));
+export function adaptersFromConfig(list: readonly ProviderEntryConfig[], path = 'providers'): Map<string, ProviderAdapter> {
+  const adapters = new Map<string, ProviderAdapter>();
+  list.forEach((entry, i) => {
+    try {
+      adapters.set(entry.name, createAdapter(entry as ProviderConfig));
+    } catch (err) {
+      throw new TypeError(`${path}[${i}]: ${(err as Error).message}`, { cause: err });
+    }
+  });
+  return adapters;
 }

@@ -6,7 +6,7 @@
 import { declaredKeys } from '@switchyard/auth-key';
 import { modelOverrides } from '@switchyard/model-mapping';
 import { adapterTypes } from '@switchyard/providers';
-import { percentile, routingProviders, STRATEGY_SPELLINGS, strategyName } from '@switchyard/strategy-selector';
+import { percentile, routingProviders, routingRules, STRATEGY_SPELLINGS, strategyName } from '@switchyard/strategy-selector';
 import { gatewayConfigSchema } from './schema.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -71,6 +71,8 @@ function formatSchema(format: unknown): JsonSchema {
       return DURATION;
     case 'sy-bytes':
       return SIZE;
+    case 'sy-usd':
+      return { type: 'number', exclusiveMinimum: 0 };
     case 'sy-workers':
       return { anyOf: [{ type: 'integer', minimum: 1 }, { const: 'auto' }] };
     case 'provider-list':
@@ -89,6 +91,8 @@ function formatSchema(format: unknown): JsonSchema {
         type: 'array',
         items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, key: { type: 'string' }, keyHash: { type: 'string' } } },
       };
+    case routingRules:
+      return { type: 'array', items: { type: 'object', required: ['when'], properties: { name: { type: 'string' }, when: { type: 'object' } } } };
     case strategyName:
       return { enum: [...STRATEGY_SPELLINGS] };
     case percentile:

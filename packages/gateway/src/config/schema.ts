@@ -10,7 +10,7 @@ import {
   type HealthCheckConfig,
   type TimeoutsConfig,
 } from '@switchyard/failover';
-import { validateProviderList, type TransportTimeouts } from '@switchyard/providers';
+import { validateProviderList, type ProviderEntryConfig, type TransportTimeouts } from '@switchyard/providers';
 import { modelMappingConfigSchema, type CostConfig, type ModelMappingConfig } from '@switchyard/model-mapping';
 import { strategySelectorConfigSchema, type StrategySelectorConfig } from '@switchyard/strategy-selector';
 import { usageAccountingConfigSchema, type UsageAccountingConfig } from '@switchyard/usage-accounting';
@@ -18,15 +18,11 @@ import { parseDuration, registerConfigFormats } from '@switchyard/core';
 import { mcpConfigSchema, type McpConfig } from '@switchyard/mcp/config';
 import { experimentsConfigSchema, type ExperimentsConfig } from '@switchyard/experiments';
 
-/** One entry of `ai_gateway.providers` (adapter-specific extras pass through). */
-export interface ProviderEntry {
-  name: string;
-  type: string;
-  base_url?: string;
-  api_key?: string;
-  models?: string[];
-  headers?: Record<string, string>;
-  region?: string;
+/**
+ * One entry of `ai_gateway.providers`: the providers package's own settings (adapter-specific
+ * extras pass through) plus those other pieces read.
+ */
+export interface ProviderEntry extends ProviderEntryConfig {
   /** This provider's own limits (rate-limit's `providerLimitsFromConfig`). */
   rate_limit?: { requests_per_minute?: number; tokens_per_minute?: number; concurrent_requests?: number };
   /**
