@@ -41,3 +41,64 @@ test('abort without a reason uses a shared reason (no DOMException per call)', (
   assert.equal(a.signal.reason, b.signal.reason);
   assert.ok(!(a.signal.reason instanceof DOMException));
 });
+
+test('links chain without an AbortSignal: exchange → run → attempt, the reason carried down', () => {
+  const exchange = linkAbort([]);
+  const run = linkAbort([exchange]);
+  const attempt = linkAbort([run]);
+  const heard: unknown[] = [];
+  attempt.addEventListener('abort', () => heard.push(attempt.reason));
+  const reason = new Error('client left');
+  exchange.abort(reason);
+  assert.equal(run.aborted, true);
+  assert.equal(attempt.aborted, true);
+  assert.deepEqual(heard, [reason]);
+  exchange.abort(new Error('again'));
+  assert.equal(attempt.reason, reason, 'an abort happens once');
+});
+
+test('signal is made on first read and follows the link, before and after the abort', () => {
+  const early = linkAbort([]);
+  const signal = early.signal;
+  assert.equal(early.signal, signal, 'one signal per link');
+  assert.equal(signal.aborted, false);
+  early.abort('stop');
+  assert.equal(signal.aborted, true);
+  assert.equal(signal.reason, 'stop');
+
+  const late = linkAbort([]);
+  late.abort('gone');
+  assert.equal(late.signal.aborted, true);
+  assert.equal(late.signal.reason, 'gone');
+});
+
+test('a removed listener is not called; one that throws does not stop the others', (t) => {
+  const link = linkAbort([]);
+  const calls: string[] = [];
+  const removed = () => calls.push('removed');
+  link.addEventListener('abort', () => {
+    throw new Error('listener failed');
+  });
+  link.addEventListener('abort', removed);
+  link.addEventListener('abort', () => calls.push('kept'));
+  link.removeEventListener('abort', removed);
+  const deferred: Array<() => void> = [];
+  t.mock.method(process, 'nextTick', (fn: () => void) => void deferred.push(fn));
+  link.abort();
+  t.mock.restoreAll();
+  assert.deepEqual(calls, ['kept']);
+  assert.equal(deferred.length, 1, 'the error is reported later, as an EventTarget reports it');
+  assert.throws(deferred[0]!, /listener failed/);
+});
+
+test('abort and dispose can be handed on as callbacks', () => {
+  const parent = new AbortController();
+  const link = linkAbort([parent.signal]);
+  const { dispose } = link;
+  dispose();
+  parent.abort();
+  assert.equal(link.aborted, false);
+  const { abort } = link;
+  abort('by callback');
+  assert.equal(link.reason, 'by callback');
+});

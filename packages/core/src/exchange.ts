@@ -1,3 +1,4 @@
+import { linkAbort, type AbortWatch } from './abort.js';
 import type { SseEvent } from './sse.js';
 import { timeOrderedId } from './time-ordered-id.js';
 import type { Attempt, ClientFormat, Cost, Plan, Principal, Target, Usage } from './types.js';
@@ -127,8 +128,6 @@ export class Exchange {
   readonly requestedModel: string;
   readonly stream: boolean;
   readonly headers: HeaderMap;
-  /** Aborts when the client goes away (or the exchange is cut off, e.g. on key revocation). */
-  readonly signal: AbortSignal;
   principal?: Principal;
   reservation?: Reservation;
   candidates?: Target[];
@@ -145,7 +144,7 @@ export class Exchange {
   /** Piece-private state, keyed by a symbol the piece owns. */
   readonly locals = new Map<symbol | string, unknown>();
 
-  readonly #controller = new AbortController();
+  readonly #abort = linkAbort([]);
   readonly #listeners: SettleListener[] = [];
   readonly #now: () => number;
 
@@ -161,7 +160,20 @@ export class Exchange {
     this.headers = init.headers;
     this.requestedModel = typeof init.body.model === 'string' ? init.body.model : '';
     this.stream = init.body.stream === true;
-    this.signal = this.#controller.signal;
+  }
+
+  /**
+   * Aborts when the client goes away (or the exchange is cut off, e.g. on key revocation). A
+   * standard AbortSignal, made on first read: the pipeline's own pieces follow
+   * {@link abortWatch} instead, which costs none.
+   */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** The same abort as {@link signal}, as a lightweight {@link AbortWatch} (a parent for `linkAbort`). */
+  get abortWatch(): AbortWatch {
+    return this.#abort;
   }
 
   /** Current time on the exchange's clock. */
@@ -192,7 +204,7 @@ export class Exchange {
    * (revoked key). Idempotent.
    */
   abort(reason: unknown = new Error('Client closed the request')): void {
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    this.#abort.abort(reason);
   }
 
   /**

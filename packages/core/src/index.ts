@@ -44,7 +44,7 @@ export { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_JSON_DEPTH, fo
 export { answerRoute, matchRoute, type Route, type RouteInput, type RouteRequest, type RouteResult } from './route-table.js';
 export { listAllows, principalAllows } from './principal-access.js';
 export { errorResponse, type ExchangeMiddleware, type ExchangeOptions, responseHeaders } from './respond.js';
-export { linkAbort, type LinkedAbort } from './abort.js';
+export { linkAbort, type AbortWatch, type LinkedAbort } from './abort.js';
 export { prependItem, type SyncPull, tryNext } from './prepend.js';
 export { isUnderPath } from './admin-routing.js';
 export { type DurationOptions, parseBytes, parseDuration } from './duration.js';

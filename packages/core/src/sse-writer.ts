@@ -74,7 +74,7 @@ class SseBodyWriter {
       if (this.#done) return; // the client left: nobody to tell
       this.#done = true;
       const exchange = this.#exchange;
-      if (exchange.signal.aborted && exchange.settled) return;
+      if (exchange.abortWatch.aborted && exchange.settled) return;
       exchange.error = err;
       this.#end(streamErrorFrame(exchange.format, err, exchange.id));
     } finally {

@@ -83,6 +83,30 @@ const A: Target = { provider: 'a', model: 'ma' };
 const B: Target = { provider: 'b', model: 'mb' };
 
 describe('failover executor (fake adapters)', () => {
+  it('a served request makes one AbortSignal, the adapter’s: the exchange’s and the run’s only when read', async () => {
+    const made: AbortController[] = [];
+    const Original = globalThis.AbortController;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        made.push(this);
+      }
+    };
+    try {
+      const a = fakeAdapter('a', ['ok']);
+      const { run } = setup({ a: a.adapter });
+      const ex = exchangeFor([{ provider: 'a', model: 'm1' }]);
+      await run(ex);
+      assert.equal(ex.response?.status, 200);
+      assert.equal(made.length, 1);
+      assert.equal(made[0]!.signal, a.contexts[0]!.signal);
+      assert.equal(ex.signal.aborted, false, 'the exchange’s signal is still there when asked for');
+      assert.equal(made.length, 2);
+    } finally {
+      globalThis.AbortController = Original;
+    }
+  });
+
   it('retries a 500 once on the same target with backoff, then fails over', async () => {
     const a = fakeAdapter('a', [err('a', 'server_error', { status: 500 })]);
     const b = fakeAdapter('b', ['ok']);

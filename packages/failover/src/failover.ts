@@ -1,5 +1,5 @@
 import type { Attempt, Exchange, ExchangeMiddleware, FailureKind, SseEvent, Target, Usage } from '@switchyard/core';
-import { linkAbort, type LinkedAbort } from '@switchyard/core';
+import { linkAbort, type AbortWatch, type LinkedAbort } from '@switchyard/core';
 import {
   isProviderError,
   ProviderError,
@@ -84,9 +84,8 @@ const HEDGE_LOST = new Error('Lost the hedge race');
 
 /** One request's walk through its targets. */
 class Run {
-  /** The client's abort and the request's deadline, as one signal (one controller per request). */
+  /** The client's abort and the request's deadline, as one link (no AbortSignal unless one is asked for). */
   readonly #link: LinkedAbort;
-  readonly #signal: AbortSignal;
   readonly #startedAt: number;
   /** The request's deadline (the configured total, narrowed by the client's). */
   readonly #totalMs: number;
@@ -110,8 +109,7 @@ class Run {
     this.#startedAt = cfg.now();
     this.#totalMs = narrow(cfg.timeouts.totalMs, plan.timeouts?.totalMs);
     // linkAbort, not AbortSignal.any: Node 20's any() costs weak refs and finalizers per call.
-    this.#link = linkAbort([exchange.signal], this.#totalMs, deadlineExceeded);
-    this.#signal = this.#link.signal;
+    this.#link = linkAbort([exchange.abortWatch], this.#totalMs, deadlineExceeded);
     exchange.onSettled(() => this.#clear());
   }
 
@@ -120,7 +118,7 @@ class Run {
     let previous: { target: Target; kind: FailureKind } | undefined;
     try {
       for (const [index, run] of this.plan.targets.entries()) {
-        if (this.#attempts >= this.plan.maxAttempts || this.#signal.aborted) break;
+        if (this.#attempts >= this.plan.maxAttempts || this.#link.aborted) break;
         const { target } = run;
         if (this.#hedged.has(index) || (previous && !this.#mayFailOverTo(run, previous))) continue;
         const adapter = cfg.adapter(target.provider);
@@ -153,7 +151,7 @@ class Run {
       throw err;
     }
     this.#clear();
-    if (exchange.signal.aborted) throw exchange.signal.reason;
+    if (exchange.abortWatch.aborted) throw exchange.abortWatch.reason;
     exchange.responseHeaders['x-switchyard-attempts'] = String(this.#attempts);
     cfg.events?.emit('giveup', { exchange, attempts: exchange.attempts });
     throw finalError(this.#failures, cfg.now());
@@ -184,8 +182,8 @@ class Run {
   async #tryTarget(run: RunTarget, adapter: ProviderAdapter, entry: TargetEntry, cancel?: AbortSignal, role?: Attempt['role']): Promise<Outcome> {
     const { exchange, cfg } = this;
     const { target } = run;
-    const tries = cancel ? linkAbort([this.#signal, cancel]) : undefined;
-    const signal = tries?.signal ?? this.#signal;
+    const tries = cancel ? linkAbort([this.#link, cancel]) : undefined;
+    const scope = tries ?? this.#link;
     const call = await this.#call(target, exchange.body);
     const deadlines = this.#deadlines(target);
     const attemptMs = narrow(callDeadline(deadlines, exchange.stream), run.maxLatencyMs);
@@ -195,20 +193,22 @@ class Run {
     let last: { error: ProviderError; decision: Decision } | undefined;
     try {
       let calls = 0;
+      // No signal for cockatiel: it would only read `aborted`, and an aborted run's error is never
+      // marked for retry.
       const served = await entry.policy.execute(async (): Promise<Served> => {
         const n = calls++;
         if (n > 0) {
           cfg.events?.emit('retry', { exchange, target, attempt: n, delayMs, kind: lastKind });
-          if (delayMs > 0) await cfg.sleep(delayMs, signal);
+          if (delayMs > 0) await cfg.sleep(delayMs, scope.signal);
         }
         if (cancel?.aborted) throw HEDGE_LOST;
-        const { attempt, upstream } = this.#startAttempt(target, signal, role);
+        const { attempt, upstream } = this.#startAttempt(target, scope, role);
         try {
           const result = await this.#invoke(adapter, call, upstream, attemptMs, deadlines);
           attempt.firstByteAt = result.firstByteAt;
           return { result, attempt, stopUpstream: () => upstream.abort(), release: () => upstream.dispose() };
         } catch (err) {
-          if (cancel?.aborted && !exchange.signal.aborted) {
+          if (cancel?.aborted && !exchange.abortWatch.aborted) {
             upstream.abort();
             attempt.hedgeLost = true;
             this.#endAttempt(attempt, 'aborted');
@@ -234,7 +234,7 @@ class Run {
             maxRetryAfterMs: cfg.maxRetryAfterMs,
             backoff: cfg.backoff,
             random: cfg.random,
-            aborted: this.#signal.aborted && !this.#link.timedOut,
+            aborted: this.#link.aborted && !this.#link.timedOut,
           });
           last = { error, decision };
           lastKind = error.failureKind;
@@ -245,10 +245,10 @@ class Run {
           }
           throw error;
         }
-      }, signal);
+      });
       return { served };
     } catch (err) {
-      if (exchange.signal.aborted) throw exchange.signal.reason;
+      if (exchange.abortWatch.aborted) throw exchange.abortWatch.reason;
       if (cancel?.aborted)
         return { error: new ProviderError(HEDGE_LOST.message, { kind: 'timeout', provider: target.provider }), decision: { action: 'failover' } };
       if (last && err === last.error) return last;
@@ -368,14 +368,14 @@ class Run {
   }
 
   /** Count, record and announce an attempt at `target`; its upstream gets an abort of its own, to stop it alone. */
-  #startAttempt(target: Target, signal: AbortSignal = this.#signal, role?: Attempt['role']): { attempt: Attempt; upstream: LinkedAbort } {
+  #startAttempt(target: Target, parent: AbortWatch = this.#link, role?: Attempt['role']): { attempt: Attempt; upstream: LinkedAbort } {
     const { exchange, cfg } = this;
     this.#attempts++;
     this.hedge?.counted();
     const attempt: Attempt = { target, startedAt: cfg.now(), outcome: 'pending', ...(role ? { role } : {}) };
     exchange.attempts.push(attempt);
     cfg.events?.emit('attempt.start', { exchange, attempt });
-    return { attempt, upstream: linkAbort([signal]) };
+    return { attempt, upstream: linkAbort([parent]) };
   }
 
   /**
@@ -384,9 +384,9 @@ class Run {
    */
   #failAttempt(attempt: Attempt, upstream: LinkedAbort, err: unknown, attemptMs: number): ProviderError {
     upstream.abort();
-    if (this.exchange.signal.aborted) {
+    if (this.exchange.abortWatch.aborted) {
       this.#endAttempt(attempt, 'aborted');
-      throw this.exchange.signal.reason;
+      throw this.exchange.abortWatch.reason;
     }
     const error = this.#classify(err, attempt.target.provider, attemptMs);
     this.#endAttempt(attempt, error.notSent ? 'rejected' : 'failure', error);
@@ -479,14 +479,14 @@ class Run {
     ended?: () => void,
   ): AsyncIterable<SseEvent> {
     const { exchange } = this;
-    // The run's one signal stands for the deadline: it also aborts when the client leaves, which
-    // the guard tells apart by the exchange's own signal.
+    // The run's one link stands for the deadline: it also aborts when the client leaves, which
+    // the guard tells apart by the exchange's own abort.
     return guardStream({
       result,
       provider: target.provider,
       format: exchange.format,
-      exchangeSignal: exchange.signal,
-      deadlineSignal: this.#signal,
+      exchangeAbort: exchange.abortWatch,
+      deadlineAbort: this.#link,
       idleMs: this.#deadlines(target).idleMs,
       abortUpstream: stopUpstream,
       onEnd: (end) => {
@@ -537,14 +537,14 @@ class Run {
   ): Promise<AsyncIterable<SseEvent> | undefined> {
     const { exchange, cfg } = this;
     for (const { target } of menders) {
-      if (this.#attempts >= this.plan.maxAttempts || this.#signal.aborted) return undefined;
+      if (this.#attempts >= this.plan.maxAttempts || this.#link.aborted) return undefined;
       // A target that went silent is not asked again in this request.
       if (cut.failureKind === 'timeout' && target === from) continue;
       const adapter = cfg.adapter(target.provider)!;
       const entry = this.policies.entry(target);
       if (await this.policies.skipReason(entry)) continue;
       cfg.events?.emit('failover', { exchange, from, to: target, kind: cut.failureKind });
-      const { attempt, upstream } = this.#startAttempt(target, this.#signal, 'continuation');
+      const { attempt, upstream } = this.#startAttempt(target, this.#link, 'continuation');
       attempt.deliveredChars = deliveredChars;
       const deadlines = this.#deadlines(target);
       try {

@@ -1,4 +1,4 @@
-import { tryNext, type ClientFormat, type SseEvent, type SyncPull } from '@switchyard/core';
+import { tryNext, type AbortWatch, type ClientFormat, type SseEvent, type SyncPull } from '@switchyard/core';
 import { isMalformedEvent } from './event-check.js';
 import { isProviderError, ProviderError, type StreamResult } from '@switchyard/providers';
 
@@ -11,9 +11,9 @@ export interface GuardOptions {
   /** The client's format: an event its SDK could not parse ends the stream with an error. */
   format: ClientFormat;
   /** Aborts when the client leaves or the exchange is cut off (revoked key). */
-  exchangeSignal: AbortSignal;
+  exchangeAbort: AbortWatch;
   /** Aborts at the request deadline. */
-  deadlineSignal: AbortSignal;
+  deadlineAbort: AbortWatch;
   /** Longest silence between events; 0 disables. */
   idleMs: number;
   /** Stops the upstream call (releases the socket). */
@@ -60,17 +60,17 @@ class GuardedStream implements AsyncIterableIterator<SseEvent>, SyncPull<SseEven
   /** While a wait is in progress; the idle timer only counts upstream silence, not a slow consumer. */
   #waiting = false;
   readonly #timer: NodeJS.Timeout | undefined;
-  readonly #onExchangeAbort = () => this.#stop(this.#options.exchangeSignal.reason);
+  readonly #onExchangeAbort = () => this.#stop(this.#options.exchangeAbort.reason);
   readonly #onDeadline = () => this.#stop(midStream(this.#options.provider, 'Request deadline exceeded during the stream', 'timeout'));
 
   constructor(options: GuardOptions) {
     this.#options = options;
     this.#source = options.result.events[Symbol.asyncIterator]();
-    const { exchangeSignal, deadlineSignal, idleMs } = options;
-    exchangeSignal.addEventListener('abort', this.#onExchangeAbort, { once: true });
-    deadlineSignal.addEventListener('abort', this.#onDeadline, { once: true });
-    if (exchangeSignal.aborted) this.#onExchangeAbort();
-    else if (deadlineSignal.aborted) this.#onDeadline();
+    const { exchangeAbort, deadlineAbort, idleMs } = options;
+    exchangeAbort.addEventListener('abort', this.#onExchangeAbort, { once: true });
+    deadlineAbort.addEventListener('abort', this.#onDeadline, { once: true });
+    if (exchangeAbort.aborted) this.#onExchangeAbort();
+    else if (deadlineAbort.aborted) this.#onDeadline();
     // One idle timer for the whole stream, re-armed (refresh) each time we start waiting.
     if (idleMs > 0) {
       this.#timer = setTimeout(() => {
@@ -99,10 +99,10 @@ class GuardedStream implements AsyncIterableIterator<SseEvent>, SyncPull<SseEven
       return next;
     } catch (err) {
       if (this.#closed) return DONE;
-      const { exchangeSignal } = this.#options;
-      if (exchangeSignal.aborted) {
-        this.#finish({ outcome: 'aborted', error: exchangeSignal.reason });
-        throw exchangeSignal.reason;
+      const { exchangeAbort } = this.#options;
+      if (exchangeAbort.aborted) {
+        this.#finish({ outcome: 'aborted', error: exchangeAbort.reason });
+        throw exchangeAbort.reason;
       }
       const error = isProviderError(err) ? asMidStream(err) : midStream(this.#options.provider, 'Upstream stream failed', 'network', err);
       this.#finish({ outcome: 'failure', error });
@@ -125,7 +125,7 @@ class GuardedStream implements AsyncIterableIterator<SseEvent>, SyncPull<SseEven
   /** Ended early (client left, consumer broke out): release the upstream now. */
   async return(): Promise<IteratorResult<SseEvent>> {
     if (!this.#closed) {
-      this.#finish({ outcome: 'aborted', error: this.#options.exchangeSignal.reason ?? new Error('Stream closed early') });
+      this.#finish({ outcome: 'aborted', error: this.#options.exchangeAbort.reason ?? new Error('Stream closed early') });
       this.#onResult(DONE);
     }
     return DONE;
@@ -164,8 +164,8 @@ class GuardedStream implements AsyncIterableIterator<SseEvent>, SyncPull<SseEven
     this.#closed = true;
     const options = this.#options;
     if (this.#timer) clearTimeout(this.#timer);
-    options.exchangeSignal.removeEventListener('abort', this.#onExchangeAbort);
-    options.deadlineSignal.removeEventListener('abort', this.#onDeadline);
+    options.exchangeAbort.removeEventListener('abort', this.#onExchangeAbort);
+    options.deadlineAbort.removeEventListener('abort', this.#onDeadline);
     try {
       options.onEnd(end);
     } finally {

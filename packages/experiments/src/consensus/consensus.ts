@@ -109,7 +109,7 @@ async function vote(exchange: Exchange, cfg: ResolvedConsensusOptions, setup: Se
       callTarget(exchange, cfg.execute, target, { format: exchange.format, body, strategy, reason: `consensus ${i + 1}/${n}`, index: i + 1 }),
     ),
   );
-  if (exchange.signal.aborted) throw exchange.signal.reason;
+  if (exchange.abortWatch.aborted) throw exchange.abortWatch.reason;
 
   const answered = calls.filter((c) => c.response);
   const quorum = Math.min(route.quorum ?? 2, n);

@@ -33,9 +33,9 @@ export async function callTarget(
   });
   if (parent.principal) child.principal = parent.principal;
   child.plan = { strategy: request.strategy, targets: [{ ...target, reason: request.reason }] };
-  const abort = () => child.abort(parent.signal.reason);
-  if (parent.signal.aborted) abort();
-  else parent.signal.addEventListener('abort', abort, { once: true });
+  const abort = () => child.abort(parent.abortWatch.reason);
+  if (parent.abortWatch.aborted) abort();
+  else parent.abortWatch.addEventListener('abort', abort, { once: true });
   let error: unknown;
   try {
     await execute(child);
@@ -44,12 +44,12 @@ export async function callTarget(
   } catch (err) {
     error = err;
   } finally {
-    parent.signal.removeEventListener('abort', abort);
+    parent.abortWatch.removeEventListener('abort', abort);
   }
   child.settle(
     error === undefined
       ? { outcome: 'completed', status: child.response!.status }
-      : { outcome: parent.signal.aborted ? 'aborted' : 'failed', status: toGatewayError(error).status, error },
+      : { outcome: parent.abortWatch.aborted ? 'aborted' : 'failed', status: toGatewayError(error).status, error },
   );
   for (const attempt of child.attempts) attempt.role = 'consensus';
   const served = child.attempts.findLast((a) => a.outcome === 'success');
