@@ -1,21 +1,22 @@
-import type { Exchange } from '@switchyard/core';
+import { LiveList, type Exchange } from '@switchyard/core';
 import { unauthorized } from './errors.js';
 
 /**
  * The exchanges in flight per key id, so a revocation can cut them off. An exchange leaves
- * the registry when it settles.
+ * the registry when it settles. Each key's exchanges are a `LiveList`, not a Set: a Set kept
+ * every settled exchange's objects alive until the next full GC (see core's `LiveList`).
  */
 export class LiveExchanges {
-  readonly #byKey = new Map<string, Set<Exchange>>();
+  readonly #byKey = new Map<string, LiveList<Exchange>>();
 
   /** Register an exchange under a key id until it settles. */
   track(keyId: string, exchange: Exchange): void {
-    let set = this.#byKey.get(keyId);
-    if (!set) this.#byKey.set(keyId, (set = new Set()));
-    set.add(exchange);
+    let live = this.#byKey.get(keyId);
+    if (!live) this.#byKey.set(keyId, (live = new LiveList()));
+    const entry = live.add(exchange);
     exchange.onSettled(() => {
-      set.delete(exchange);
-      if (set.size === 0 && this.#byKey.get(keyId) === set) this.#byKey.delete(keyId);
+      live.delete(entry);
+      if (live.size === 0 && this.#byKey.get(keyId) === live) this.#byKey.delete(keyId);
     });
   }
 
@@ -24,11 +25,12 @@ export class LiveExchanges {
    * executor turns the abort reason into an in-band error event on a stream.
    */
   cut(keyId: string): number {
-    const set = this.#byKey.get(keyId);
-    if (!set) return 0;
+    const live = this.#byKey.get(keyId);
+    if (!live) return 0;
     this.#byKey.delete(keyId);
-    for (const exchange of set) exchange.abort(unauthorized());
-    return set.size;
+    const exchanges = live.values();
+    for (const exchange of exchanges) exchange.abort(unauthorized());
+    return exchanges.length;
   }
 
   /** The key ids with exchanges in flight. */

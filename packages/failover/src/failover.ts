@@ -4,6 +4,8 @@ import {
   isProviderError,
   ProviderError,
   TransportError,
+  type HttpTransport,
+  type InvokeContext,
   type ProviderAdapter,
   type ProviderCall,
   type ProviderResult,
@@ -81,6 +83,25 @@ type Outcome = { served: Served } | { error: ProviderError; decision: Decision }
 type Candidate = { index: number; run: RunTarget; adapter: ProviderAdapter; entry: TargetEntry };
 /** Thrown inside a try that lost a hedge race: not a provider failure, never counted. */
 const HEDGE_LOST = new Error('Lost the hedge race');
+
+/**
+ * An attempt's invoke context: `signal` is built only if the adapter reads it (built-in adapters
+ * follow `abort`). A class, not an object literal with a getter: a literal's getter is a closure
+ * per call, and V8 gave each such object a map of its own in the old generation, which kept the
+ * request's objects alive until a full GC.
+ */
+class AttemptContext implements InvokeContext {
+  constructor(
+    readonly transport: HttpTransport,
+    readonly abort: LinkedAbort,
+    readonly timeouts: Partial<TransportTimeouts>,
+    readonly now: () => number,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+}
 
 /** One request's walk through its targets. */
 class Run {
@@ -361,7 +382,7 @@ class Run {
       ...(this.#totalMs > 0 ? { totalMs: 0 } : {}),
     };
     const invoke = async () => {
-      const result = await adapter.invoke(call, { transport: cfg.transport, signal: upstream.signal, timeouts, now: cfg.now });
+      const result = await adapter.invoke(call, new AttemptContext(cfg.transport, upstream, timeouts, cfg.now));
       return result.kind === 'stream' ? checkFirstEvent(result, call, adapter.name) : result;
     };
     return withinDeadline(invoke(), attemptMs, upstream.abort);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
-import { errorResponse, formatForPath, GatewayError } from '@switchyard/core';
+import { errorResponse, formatForPath, GatewayError, LiveList } from '@switchyard/core';
 
 /** A request listener that can stop taking work; see {@link drainable}. */
 export interface Drainable {
@@ -21,7 +21,8 @@ export interface Drainable {
  * process.once('SIGTERM', () => { server.close(); drainer.drain(server); });
  */
 export function drainable(listener: RequestListener, isHealthCheck: (path: string) => boolean = (path) => path.startsWith('/health/')): Drainable {
-  const inFlight = new Set<ServerResponse>();
+  // A LiveList, not a Set: a Set that each response passed through pinned every request's objects until a full GC.
+  const inFlight = new LiveList<ServerResponse>();
   let draining: Server | undefined;
   const closeIdle = () => setImmediate(() => draining?.closeIdleConnections());
   return {
@@ -31,16 +32,16 @@ export function drainable(listener: RequestListener, isHealthCheck: (path: strin
         const path = (req.url ?? '/').split('?', 1)[0]!;
         if (!isHealthCheck(path)) return refuse(req, res, path);
       }
-      inFlight.add(res);
+      const entry = inFlight.add(res);
       res.once('close', () => {
-        inFlight.delete(res);
+        inFlight.delete(entry);
         if (draining) closeIdle();
       });
       listener(req, res);
     },
     drain(server) {
       draining = server;
-      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+      for (const res of inFlight.values()) if (!res.headersSent) res.setHeader('connection', 'close');
       server.closeIdleConnections();
     },
   };

@@ -1,4 +1,4 @@
-import type { BodySource, ClientFormat, FailureKind, HeaderMap, SseEvent, Usage } from '@switchyard/core';
+import type { AbortWatch, BodySource, ClientFormat, FailureKind, HeaderMap, SseEvent, Usage } from '@switchyard/core';
 import type { HttpTransport, TransportTimeouts } from './transport.js';
 
 /**
@@ -57,6 +57,12 @@ export interface InvokeContext {
   transport: HttpTransport;
   /** Aborts the upstream call at once. */
   signal: AbortSignal;
+  /**
+   * The same abort as `signal`, as a lightweight watch (core's `linkAbort`). The built-in
+   * adapters hand it on to the transport, so the failover executor passes `signal` as a getter
+   * that builds the AbortSignal only when read (a custom adapter that reads it gets one).
+   */
+  abort?: AbortWatch;
   timeouts?: Partial<TransportTimeouts>;
   /** Clock in ms. Defaults to Date.now. */
   now?: () => number;

@@ -3,6 +3,7 @@
  * swap it; undici is the default, got the alternative.
  * @module
  */
+import type { AbortWatch } from '@switchyard/core';
 
 /** Timeouts of one upstream call, in ms. 0 disables one. */
 export interface TransportTimeouts {
@@ -26,6 +27,12 @@ export interface TransportRequest {
   body?: string | Uint8Array;
   /** Aborts the call at once (the client went away). */
   signal?: AbortSignal;
+  /**
+   * The same abort as `signal`, as a lightweight watch (core's `linkAbort`). The built-in undici
+   * transport follows it instead of `signal`, which the caller may then make a getter that builds
+   * the AbortSignal only when read: a call whose transport never reads `signal` costs none.
+   */
+  abort?: AbortWatch;
   timeouts?: Partial<TransportTimeouts>;
 }
 

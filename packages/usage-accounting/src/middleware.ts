@@ -1,4 +1,5 @@
 import {
+  LiveList,
   tryNext,
   type Exchange,
   type ExchangeMiddleware,
@@ -63,7 +64,8 @@ export function usageAccounting(options: UsageAccountingOptions = {}): UsageAcco
     : undefined;
   // Totals since start, for keys when there is no store to ask.
   const sinceStart = new Map<string, KeyUsageTotals>();
-  const settling = new Set<Promise<void>>();
+  // A LiveList, not a Set: a Set each settlement passed through pinned it until a full GC.
+  const settling = new LiveList<Promise<void>>();
   const queryable = config.store !== undefined && isQueryable(config.store);
   // The tokenizer (~20 MB of tables) loads the first time an answer without usage needs it.
 
@@ -78,8 +80,8 @@ export function usageAccounting(options: UsageAccountingOptions = {}): UsageAcco
     }
     exchange.onSettled((ex, settlement) => {
       const done = settle(ex, settlement, obs).catch((err) => config.logger.error({ err: String(err), requestId: ex.id }, 'usage accounting failed'));
-      settling.add(done);
-      void done.finally(() => settling.delete(done));
+      const entry = settling.add(done);
+      void done.finally(() => settling.delete(entry));
     });
 
     await next();
@@ -127,11 +129,11 @@ export function usageAccounting(options: UsageAccountingOptions = {}): UsageAcco
     config.onRecord?.(record);
   };
   middleware.flush = async () => {
-    await Promise.allSettled([...settling]);
+    await Promise.allSettled(settling.values());
     await writer?.flush();
   };
   middleware.close = async () => {
-    await Promise.allSettled([...settling]);
+    await Promise.allSettled(settling.values());
     await writer?.close();
   };
   middleware.usageTotals = async (keyIds) => {

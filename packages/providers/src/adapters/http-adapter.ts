@@ -4,11 +4,11 @@
  * Adapters only describe their request and their stream protocol.
  * @module
  */
-import { prependItem, SseParser, type ClientFormat, type SseEvent, type SyncPull, type Usage, type WireFamily } from '@switchyard/core';
+import { prependItem, SseParser, type AbortWatch, type ClientFormat, type SseEvent, type SyncPull, type Usage, type WireFamily } from '@switchyard/core';
 import type { FailureInfo, InvokeContext, JsonResult, ProviderAdapter, ProviderCall, ProviderConfig, ProviderResult, StreamResult } from '../adapter.js';
 import { classifyFailure, type DetailedClassification } from '../classify.js';
 import { ProviderError, isProviderError, notSentError } from '../provider-error.js';
-import { TransportError, type TransportResponse, type TransportTimeouts } from '../transport.js';
+import { TransportError, type TransportRequest, type TransportResponse, type TransportTimeouts } from '../transport.js';
 
 /** The upstream request an adapter builds for one call. */
 export interface UpstreamRequest {
@@ -94,6 +94,39 @@ export function callTimeouts(config: ProviderConfig, context: InvokeContext): Pa
 }
 
 /**
+ * The upstream call for the transport, when the context has a lightweight `abort`: `signal` is a
+ * getter, so a transport that follows `abort` (undici) never makes the context build an
+ * AbortSignal. A class, not an object literal with a getter: V8 gave each such literal a map of
+ * its own in the old generation, which kept the request's objects alive until a full GC.
+ */
+class LazySignalRequest implements TransportRequest {
+  readonly method = 'POST';
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | Uint8Array | undefined;
+
+  constructor(
+    upstream: UpstreamRequest,
+    readonly timeouts: Partial<TransportTimeouts> | undefined,
+    private readonly context: InvokeContext,
+    readonly abort: AbortWatch,
+  ) {
+    this.url = upstream.url;
+    this.headers = upstream.headers;
+    this.body = upstream.body;
+  }
+
+  get signal(): AbortSignal {
+    return this.context.signal;
+  }
+}
+
+function transportRequest(upstream: UpstreamRequest, context: InvokeContext, timeouts: Partial<TransportTimeouts> | undefined): TransportRequest {
+  if (context.abort) return new LazySignalRequest(upstream, timeouts, context, context.abort);
+  return { method: 'POST', url: upstream.url, headers: upstream.headers, body: upstream.body, timeouts, signal: context.signal };
+}
+
+/**
  * Pre-read the first event of a stream so failures before it reject the caller, then hand
  * the rest on. Breaking out of the returned iterable closes the source (and so the upstream).
  */
@@ -140,14 +173,7 @@ export function createHttpAdapter(spec: HttpAdapterSpec): ProviderAdapter {
     }
     let res;
     try {
-      res = await context.transport.request({
-        method: 'POST',
-        url: upstream.url,
-        headers: upstream.headers,
-        body: upstream.body,
-        signal: context.signal,
-        timeouts: callTimeouts(config, context),
-      });
+      res = await context.transport.request(transportRequest(upstream, context, callTimeouts(config, context)));
     } catch (error) {
       throw toProviderError(error, false, call.apiKey);
     }

@@ -1,4 +1,4 @@
-import { linkAbort } from '@switchyard/core';
+import { linkAbort, type AbortWatch, type LinkedAbort } from '@switchyard/core';
 /**
  * Pieces both transports share: timeout resolution, header flattening and the mapping of
  * low-level error codes onto {@link TransportError}.
@@ -65,30 +65,31 @@ export function flattenHeaders(headers: Record<string, string | string[] | undef
   return out;
 }
 
+const noDispose = (): void => {};
+
 /** What tells a total timeout from the caller's abort. */
 export interface CallSignals {
-  caller?: AbortSignal;
-  total?: { readonly aborted: boolean };
+  caller?: AbortWatch;
+  /** The total timeout's link: `timedOut` once it fired. */
+  total?: { readonly timedOut: boolean };
 }
 
 /**
- * The combined signal of a call: the caller's abort plus the total timeout (when enabled).
- * `dispose()` must run when the call is over (body finished or failed): it clears the timer
- * and the listener on the caller's signal.
+ * The combined abort of a call: the caller's plus the total timeout (when enabled). `signal` is
+ * the caller's own when there is no total timeout, else a `linkAbort` link: a lightweight watch,
+ * which undici takes as a request's `signal` and whose `.signal` is a standard AbortSignal for
+ * clients that need one. `dispose()` must run when the call is over (body finished or failed):
+ * it clears the timer and the listener on the caller's abort.
  */
-export function callSignal(
-  signal: AbortSignal | undefined,
+export function callSignal<Caller extends AbortWatch>(
+  caller: Caller | undefined,
   totalMs: number,
-): { signal: AbortSignal | undefined; total: CallSignals['total']; dispose(): void } {
-  if (totalMs <= 0) return { signal, total: undefined, dispose() {} };
-  const link = linkAbort([signal], totalMs, () => new Error('upstream call exceeded its total timeout'));
+): { signal: Caller | LinkedAbort | undefined; total: CallSignals['total']; dispose(): void } {
+  if (totalMs <= 0) return { signal: caller, total: undefined, dispose: noDispose };
+  const link = linkAbort([caller], totalMs, () => new Error('upstream call exceeded its total timeout'));
   return {
-    signal: link.signal,
-    total: {
-      get aborted() {
-        return link.timedOut;
-      },
-    },
+    signal: link,
+    total: link,
     dispose: link.dispose,
   };
 }
@@ -109,7 +110,7 @@ const NETWORK_MESSAGES: Record<string, string> = {
 export function toTransportError(error: unknown, phase: 'request' | 'body', signals: CallSignals, timeoutPhase?: TransportPhase): TransportError {
   if (error instanceof TransportError) return error;
   if (signals.caller?.aborted) return new TransportError('request aborted by the caller', 'aborted', phase, { cause: error });
-  if (signals.total?.aborted) return new TransportError('upstream call exceeded its total timeout', 'timeout', 'total', { cause: error });
+  if (signals.total?.timedOut) return new TransportError('upstream call exceeded its total timeout', 'timeout', 'total', { cause: error });
   if (timeoutPhase) return new TransportError(`upstream ${timeoutPhase.replace('_', ' ')} timeout`, 'timeout', timeoutPhase, { cause: error });
   const code = errorCode(error);
   const detail = NETWORK_MESSAGES[code] ?? (code || (error instanceof Error ? error.message : 'network error'));

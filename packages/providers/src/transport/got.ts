@@ -53,7 +53,8 @@ export function createGotTransport(options: GotTransportOptions = {}): HttpTrans
       body:
         req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength),
       agent,
-      signal,
+      // got needs a standard AbortSignal: the caller's, or the total timeout link's.
+      signal: signal instanceof AbortSignal || signal === undefined ? signal : signal.signal,
       retry: { limit: 0 },
       throwHttpErrors: false,
       decompress: false,

@@ -4,7 +4,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { TransportError, type HttpTransport } from '../transport.js';
+import { linkAbort } from '@switchyard/core';
+import { TransportError, type HttpTransport, type TransportRequest } from '../transport.js';
 import { createUndiciTransport } from './undici.js';
 import { createGotTransport } from './got.js';
 
@@ -60,7 +61,7 @@ async function drain(body: AsyncIterable<Uint8Array>): Promise<string> {
 }
 
 /** The contract every HttpTransport honours. */
-function runTransportContract(name: string, make: () => HttpTransport): void {
+function runTransportContract(name: string, make: () => HttpTransport, options: { followsAbort: boolean }): void {
   describe(`transport contract: ${name}`, { timeout: 10_000 }, () => {
     let server: Awaited<ReturnType<typeof startServer>>;
     let transport: HttpTransport;
@@ -200,6 +201,48 @@ function runTransportContract(name: string, make: () => HttpTransport): void {
       await expectTransportError(transport.request({ method: 'GET', url: server.url, headers: {}, signal: controller.signal }), 'aborted');
     });
 
+    it(`stops when the caller's lightweight \`abort\` fires (${options.followsAbort ? 'it never reads `signal`' : 'it reads `signal`'})`, async () => {
+      let upstreamClosed!: Promise<unknown>;
+      server.set((req, res) => {
+        upstreamClosed = once(res, 'close');
+        res.writeHead(200);
+        res.write('chunk');
+      });
+      const link = linkAbort([]);
+      let signalReads = 0;
+      const request: TransportRequest = {
+        method: 'GET',
+        url: server.url,
+        headers: {},
+        abort: link,
+        get signal() {
+          signalReads++;
+          return link.signal;
+        },
+      };
+      const res = await transport.request(request);
+      const iterator = res.body[Symbol.asyncIterator]();
+      assert.equal(Buffer.from((await iterator.next()).value as Uint8Array).toString(), 'chunk');
+      link.abort(new Error('client left'));
+      await expectTransportError(iterator.next(), 'aborted');
+      await upstreamClosed;
+      if (options.followsAbort) assert.equal(signalReads, 0, 'no AbortSignal was built');
+
+      server.set(() => {});
+      const early = linkAbort([]);
+      const pending = transport.request({
+        method: 'GET',
+        url: server.url,
+        headers: {},
+        abort: early,
+        get signal() {
+          return early.signal;
+        },
+      });
+      setImmediate(() => early.abort());
+      await expectTransportError(pending, 'aborted', 'request');
+    });
+
     it('rejects with aborted when the client leaves before the headers', async () => {
       server.set(() => {});
       const controller = new AbortController();
@@ -210,5 +253,5 @@ function runTransportContract(name: string, make: () => HttpTransport): void {
   });
 }
 
-runTransportContract('undici', () => createUndiciTransport({ timeouts: { connectMs: 2_000 } }));
-runTransportContract('got', () => createGotTransport({ timeouts: { connectMs: 2_000 } }));
+runTransportContract('undici', () => createUndiciTransport({ timeouts: { connectMs: 2_000 } }), { followsAbort: true });
+runTransportContract('got', () => createGotTransport({ timeouts: { connectMs: 2_000 } }), { followsAbort: false });

@@ -3,6 +3,7 @@
  * @see https://undici.nodejs.org/#/docs/api/Dispatcher
  * @module
  */
+import type { AbortWatch } from '@switchyard/core';
 import { Agent } from 'undici';
 import type { HttpTransport, TransportRequest, TransportResponse, TransportTimeouts, TransportPhase } from '../transport.js';
 import {
@@ -51,7 +52,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Htt
 
   async function request(req: TransportRequest): Promise<TransportResponse> {
     const timeouts: TransportTimeouts = mergeTimeouts(resolved.timeouts, req.timeouts);
-    const caller = req.signal;
+    // The lightweight watch when the caller gave one: reading `req.signal` may build an AbortSignal.
+    const caller: AbortWatch | undefined = req.abort ?? req.signal;
     const { signal, total, dispose } = callSignal(caller, timeouts.totalMs);
     const signals = { caller, total };
     if (caller?.aborted) {
@@ -67,7 +69,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Htt
         method: req.method,
         headers: req.headers,
         body: req.body,
-        signal,
+        signal: undiciSignal(signal),
         headersTimeout: timeouts.firstByteMs,
         bodyTimeout: timeouts.idleMs,
       });
@@ -116,6 +118,15 @@ async function* iterate(body: AsyncIterable<Uint8Array> & { destroy(): unknown }
     body.destroy();
     dispose();
   }
+}
+
+/**
+ * undici follows any object with `aborted`, `reason` and `addEventListener` /
+ * `removeEventListener` as a request's signal (lib/api/abort-signal.js); its types only name
+ * AbortSignal and EventEmitter, so a watch is typed as the former here.
+ */
+function undiciSignal(watch: AbortWatch | undefined): AbortSignal | undefined {
+  return watch as AbortSignal | undefined;
 }
 
 function splitUrl(url: string): { origin: string; path: string } {
