@@ -174,13 +174,19 @@ function limitStore(storage: Storage, prefix: string): LimitStore {
 }
 
 /** `provider\nmodel` of every target the config's aliases (`model_mapping`) and groups name. */
-function configuredTargets(config: MappingConfig): Set<string> {
-  const out = new Set<string>();
+/** The models the config's aliases and groups name, by provider (looked up per request with the target's own strings). */
+function configuredTargets(config: MappingConfig): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (provider: string, model: string) => {
+    let models = out.get(provider);
+    if (!models) out.set(provider, (models = new Set()));
+    models.add(model);
+  };
   for (const targets of Object.values(config.model_mapping ?? {})) {
-    for (const [provider, model] of Object.entries(targets ?? {})) out.add(`${provider}\n${model}`);
+    for (const [provider, model] of Object.entries(targets ?? {})) add(provider, model);
   }
   for (const members of Object.values(config.groups ?? {})) {
-    for (const m of members ?? []) if (typeof m === 'object' && m !== null) out.add(`${m.provider}\n${m.model}`);
+    for (const m of members ?? []) if (typeof m === 'object' && m !== null) add(m.provider, m.model);
   }
   return out;
 }
@@ -244,7 +250,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   // or the config's aliases and groups name: a provider without a model list serves any name a
   // client sends, and those share one bucket.
   const configured = configuredTargets(mapping.config);
-  const modelLabel: ModelLabel = (provider, model) => (configured.has(`${provider}\n${model}`) || catalog.get(provider, model) ? model : OTHER_MODEL);
+  const modelLabel: ModelLabel = (provider, model) => (configured.get(provider)?.has(model) || catalog.get(provider, model) ? model : OTHER_MODEL);
   const stats = new RoutingStats({ ...routingStatsOptionsFromConfig(ai.routing, 'ai_gateway.routing'), now, modelLabel });
   stats.attach(events);
   const performance = new ProviderPerformance({ now });

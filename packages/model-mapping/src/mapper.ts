@@ -130,24 +130,27 @@ export class ModelMapper {
   #decorate(targets: Target[]): Target[] {
     return dedupe(targets)
       .map((t) => {
+        // A fixed literal, then the optional fields: one shape for every target, no object
+        // spread (a spread of differently shaped targets went through V8's slow path).
+        const out: Target = { provider: t.provider, model: t.model };
         const r = this.#routing.get(t.provider);
-        const region = this.#catalog.describe(t.provider, t.model).region;
-        const out: Target = { ...t };
-        if (r?.priority !== undefined && t.priority === undefined) out.priority = r.priority;
-        if (r?.weight !== undefined && t.weight === undefined) out.weight = r.weight;
-        if (region !== undefined && t.region === undefined) out.region = region;
+        const priority = t.priority ?? r?.priority;
+        if (priority !== undefined) out.priority = priority;
+        const weight = t.weight ?? r?.weight;
+        if (weight !== undefined) out.weight = weight;
+        const region = t.region ?? this.#catalog.describe(t.provider, t.model).region;
+        if (region !== undefined) out.region = region;
+        if (t.byok !== undefined) out.byok = t.byok;
         return out;
       })
       .sort((a, b) => (this.#order.get(a.provider) ?? 1e9) - (this.#order.get(b.provider) ?? 1e9));
   }
 }
 
+/** The targets without repeats, first one kept. Lists are short: compared pairwise, no key strings. */
 function dedupe(targets: Target[]): Target[] {
-  const seen = new Set<string>();
-  return targets.filter((t) => {
-    const key = `${t.provider}\u0000${t.model}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
+  return targets.filter((t, i) => {
+    for (let j = 0; j < i; j++) if (targets[j]!.provider === t.provider && targets[j]!.model === t.model) return false;
     return true;
   });
 }

@@ -1,4 +1,5 @@
 import type { PlannedTarget, Target } from '@switchyard/core';
+import { planned } from './strategy.js';
 
 /** Live data {@link leastBusyStrategy} uses. */
 export interface LeastBusyContext {
@@ -14,5 +15,5 @@ export function leastBusyStrategy(candidates: readonly Target[], context: LeastB
   return candidates
     .map((t, i) => ({ t, i, n: context.inFlightOf(t) }))
     .sort((a, b) => a.n - b.n || a.i - b.i)
-    .map(({ t, n }) => ({ ...t, reason: `least-busy: ${n} in flight` }));
+    .map(({ t, n }) => planned(t, `least-busy: ${n} in flight`));
 }

@@ -17,7 +17,7 @@ import { roundRobinStrategy } from './round-robin.js';
 import { headerError, parseRoutingHeaders, regionMatches, type RoutingDirectives } from './routing-headers.js';
 import { evaluateRules, type RoutingRule } from './rules.js';
 import type { LatencyMetric, RoutingStats } from './stats.js';
-import { normalizeStrategy, targetKey, type StrategyName } from './strategy.js';
+import { normalizeStrategy, planned, targetKey, type StrategyName } from './strategy.js';
 import { validateRoutingSettings, type RoutingSettings } from './routing-settings.js';
 import { weightedStrategy } from './weighted.js';
 
@@ -269,7 +269,7 @@ export class Planner {
     const index = targets.findIndex((t) => t.provider === pinned.provider && t.model === pinned.model);
     if (index < 0) return targets;
     const [hit] = targets.splice(index, 1);
-    return [{ ...hit!, reason: `session affinity (was: ${hit!.reason})` }, ...targets];
+    return [planned(hit!, `session affinity (was: ${hit!.reason})`), ...targets];
   }
 }
 
@@ -282,16 +282,16 @@ function reorder(targets: PlannedTarget[], d: RoutingDirectives): PlannedTarget[
   let out = targets;
   if (d.userRegion) {
     const near = out.filter((t) => regionMatches(t.region, d.userRegion!));
-    if (near.length > 0) out = [...near.map((t) => ({ ...t, reason: `${t.reason}; near X-User-Region` })), ...out.filter((t) => !near.includes(t))];
+    if (near.length > 0) out = [...near.map((t) => planned(t, `${t.reason}; near X-User-Region`)), ...out.filter((t) => !near.includes(t))];
   }
   if (d.preference) {
     const preferred = d.preference.flatMap((p) => out.filter((t) => t.provider === p));
-    out = [...preferred.map((t) => ({ ...t, reason: `${t.reason}; preferred by X-Provider-Preference` })), ...out.filter((t) => !preferred.includes(t))];
+    out = [...preferred.map((t) => planned(t, `${t.reason}; preferred by X-Provider-Preference`)), ...out.filter((t) => !preferred.includes(t))];
   }
   if (d.fallbacks && out.length > 0) {
     const [primary, ...rest] = out;
     const chain = d.fallbacks.flatMap((p) => rest.filter((t) => t.provider === p));
-    out = [primary!, ...chain.map((t) => ({ ...t, reason: `fallback from X-Provider-Fallbacks` }))];
+    out = [primary!, ...chain.map((t) => planned(t, `fallback from X-Provider-Fallbacks`))];
   }
   return out;
 }

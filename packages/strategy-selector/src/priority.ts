@@ -1,5 +1,5 @@
 import type { PlannedTarget, Target } from '@switchyard/core';
-import { weightedOrder, weightOf } from './strategy.js';
+import { planned, weightedOrder, weightOf } from './strategy.js';
 
 /** Live data {@link priorityStrategy} uses. */
 export interface PriorityContext {
@@ -24,12 +24,12 @@ export function priorityStrategy(candidates: readonly Target[], context: Priorit
   for (const p of [...levels.keys()].sort((a, b) => a - b)) {
     const level = levels.get(p)!;
     if (level.length === 1) {
-      out.push({ ...level[0]!, reason: `priority ${p}` });
+      out.push(planned(level[0]!, `priority ${p}`));
       continue;
     }
     const total = level.reduce((s, t) => s + weightOf(t), 0);
     weightedOrder(level, context.random).forEach((t, i) => {
-      out.push({ ...t, reason: `priority ${p}, weight ${weightOf(t)}/${total}, drawn ${i + 1} of ${level.length}` });
+      out.push(planned(t, `priority ${p}, weight ${weightOf(t)}/${total}, drawn ${i + 1} of ${level.length}`));
     });
   }
   return out;

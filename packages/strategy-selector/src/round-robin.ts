@@ -1,4 +1,5 @@
 import type { PlannedTarget, Target } from '@switchyard/core';
+import { planned } from './strategy.js';
 
 /** Live data {@link roundRobinStrategy} uses. */
 export interface RoundRobinContext {
@@ -17,7 +18,7 @@ export function roundRobinStrategy(candidates: readonly Target[], context: Round
   const out: PlannedTarget[] = [];
   for (let i = 0; i < n; i++) {
     const t = candidates[(start + i) % n]!;
-    out.push({ ...t, reason: i === 0 ? `round-robin: turn ${start + 1} of ${n}` : `round-robin: next in rotation (${i + 1} of ${n})` });
+    out.push(planned(t, i === 0 ? `round-robin: turn ${start + 1} of ${n}` : `round-robin: next in rotation (${i + 1} of ${n})`));
   }
   return out;
 }
