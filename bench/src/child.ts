@@ -12,6 +12,7 @@
 import { readdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createHeldUpstreamServer } from './held-upstream.js';
+import { promotionMeter } from './promotion.js';
 import { createProxyServer } from './proxy.js';
 import { createUpstreamServer } from './upstream.js';
 
@@ -34,7 +35,7 @@ export type ChildRequest = { type: 'stats'; id: number; gc: boolean } | { type: 
 export type ChildMessage =
   | { type: 'ready'; port: number }
   | { type: 'error'; message: string }
-  | { type: 'stats'; id: number; memory: ChildMemory; gc: boolean; fds: number; cpuUs: number; openStreams?: number }
+  | { type: 'stats'; id: number; memory: ChildMemory; gc: boolean; fds: number; cpuUs: number; promotedBytes: number; openStreams?: number }
   | { type: 'released'; id: number; count: number };
 
 interface Running {
@@ -137,6 +138,9 @@ function send(message: ChildMessage): void {
   process.send?.(message);
 }
 
+// Counted from start: the harness reads it around each measured load (this process only, not a cluster's workers).
+const promotion = promotionMeter();
+
 // gc exists only when the parent started this child with --expose-gc.
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -164,7 +168,17 @@ function answer(running: Running, request: ChildRequest): void {
     const extra = running.descendants;
     const mem = extra ? { ...own, rss: own.rss + extra.rss() } : own;
     const cpuUs = user + system + (extra?.cpuUs() ?? 0);
-    send({ type: 'stats', id: request.id, memory: mem, gc: collected, fds: openFds(), cpuUs, ...(open === undefined ? {} : { openStreams: open }) });
+    const promoted = promotion.read();
+    send({
+      type: 'stats',
+      id: request.id,
+      memory: mem,
+      gc: collected,
+      fds: openFds(),
+      cpuUs,
+      promotedBytes: promoted,
+      ...(open === undefined ? {} : { openStreams: open }),
+    });
   } else if (request.type === 'release') {
     send({ type: 'released', id: request.id, count: running.release?.() ?? 0 });
   }

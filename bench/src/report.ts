@@ -32,6 +32,8 @@ export interface Measurement {
   cpuUsPerRequest?: number;
   /** The system's RSS right after the measured part, bytes; absent for direct. */
   rssAfter?: number;
+  /** KB the child's scavenges promoted to the old generation per answered request (promotion.ts). */
+  promotedKbPerRequest?: number;
 }
 
 /** Overhead of one system in one mode, against `direct` and against `proxy`. */
@@ -112,6 +114,7 @@ export function loadTable(measurements: readonly Measurement[]): string {
       o ? fmt(o.rpsRatio, 2, 'x') : '',
       m.cpuUsPerRequest === undefined ? '' : fmt(m.cpuUsPerRequest, 0),
       m.rssAfter === undefined ? '' : fmt(m.rssAfter / 1e6, 0),
+      m.promotedKbPerRequest === undefined ? '' : fmt(m.promotedKbPerRequest, 2),
       bad ? String(bad) : '0',
     ];
   });
@@ -130,6 +133,7 @@ export function loadTable(measurements: readonly Measurement[]): string {
       'req/s vs proxy',
       'CPU us/req',
       'RSS MB',
+      'promoted KB/req',
       'errors',
     ],
     rows,

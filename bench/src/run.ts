@@ -118,11 +118,18 @@ async function measure(system: SystemId, upstream: RunningChild): Promise<Measur
       progress(`  ${system} ${mode}: ${settings.connections} connections, ${settings.warmupS} s warm-up + ${settings.durationS} s`);
       // The warm-up runs on its own so that the child's CPU time can be read around the measured part.
       if (settings.warmupS > 0) await runLoad({ origin, mode, connections: settings.connections, durationS: settings.warmupS, warmupS: 0 });
-      const cpuBefore = child ? (await child.stats(false)).cpuUs : 0;
+      const before = child ? await child.stats(false) : undefined;
       const load = await runLoad({ origin, mode, connections: settings.connections, durationS: settings.durationS, warmupS: 0 });
       const after = child ? await child.stats(false) : undefined;
       const answered = load.requests + load.non2xx;
-      const cpu = after && answered > 0 ? { cpuUsPerRequest: (after.cpuUs - cpuBefore) / answered, rssAfter: after.memory.rss } : {};
+      const cpu =
+        before && after && answered > 0
+          ? {
+              cpuUsPerRequest: (after.cpuUs - before.cpuUs) / answered,
+              rssAfter: after.memory.rss,
+              promotedKbPerRequest: (after.promotedBytes - before.promotedBytes) / 1024 / answered,
+            }
+          : {};
       const streams = mode === 'stream' ? await timeStreams(origin, { count: settings.streams, warmup: settings.streamWarmup }) : undefined;
       out.push({ system, mode, load, ...cpu, ...(streams ? { streams } : {}) });
     }

@@ -33,6 +33,8 @@ export interface ChildStats {
   fds: number;
   /** CPU time the child used so far (user + system, from `process.cpuUsage()`), µs. */
   cpuUs: number;
+  /** Bytes its scavenges promoted to the old generation so far (promotion.ts). */
+  promotedBytes: number;
   /** Held upstream only: streams open. */
   openStreams?: number;
 }
@@ -176,8 +178,8 @@ function requester(child: ChildProcess): Pick<RunningChild, 'stats' | 'release'>
     });
   return {
     stats: async (gc) => {
-      const { memory, gc: collected, fds, cpuUs, openStreams } = await ask({ type: 'stats', id: nextId++, gc }, 'stats');
-      return { memory, gc: collected, fds, cpuUs, ...(openStreams === undefined ? {} : { openStreams }) };
+      const { memory, gc: collected, fds, cpuUs, promotedBytes, openStreams } = await ask({ type: 'stats', id: nextId++, gc }, 'stats');
+      return { memory, gc: collected, fds, cpuUs, promotedBytes, ...(openStreams === undefined ? {} : { openStreams }) };
     },
     release: async () => (await ask({ type: 'release', id: nextId++ }, 'released')).count,
   };
