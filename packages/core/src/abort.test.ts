@@ -102,3 +102,13 @@ test('abort and dispose can be handed on as callbacks', () => {
   abort('by callback');
   assert.equal(link.reason, 'by callback');
 });
+
+test('the same listener added twice runs once, as on an EventTarget', () => {
+  const link = linkAbort([]);
+  let calls = 0;
+  const listener = () => calls++;
+  link.addEventListener('abort', listener);
+  link.addEventListener('abort', listener);
+  link.abort();
+  assert.equal(calls, 1);
+});

@@ -79,7 +79,10 @@ class Link implements LinkedAbort {
   }
 
   addEventListener(_type: 'abort', listener: () => void): void {
-    if (!this.aborted) (this.#listeners ??= []).push(listener);
+    if (this.aborted) return;
+    const listeners = (this.#listeners ??= []);
+    // As an EventTarget: the same listener twice is one listener.
+    if (!listeners.includes(listener)) listeners.push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {

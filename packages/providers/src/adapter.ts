@@ -60,7 +60,9 @@ export interface InvokeContext {
   /**
    * The same abort as `signal`, as a lightweight watch (core's `linkAbort`). The built-in
    * adapters hand it on to the transport, so the failover executor passes `signal` as a getter
-   * that builds the AbortSignal only when read (a custom adapter that reads it gets one).
+   * (on the context's prototype) that builds the AbortSignal only when read: a custom adapter
+   * that reads it gets one. An adapter that wraps another passes the context on as is, or copies
+   * `signal` and `abort` by name: an object spread does not copy a prototype getter.
    */
   abort?: AbortWatch;
   timeouts?: Partial<TransportTimeouts>;

@@ -30,7 +30,9 @@ export interface TransportRequest {
   /**
    * The same abort as `signal`, as a lightweight watch (core's `linkAbort`). The built-in undici
    * transport follows it instead of `signal`, which the caller may then make a getter that builds
-   * the AbortSignal only when read: a call whose transport never reads `signal` costs none.
+   * the AbortSignal only when read: a call whose transport never reads `signal` costs none. A
+   * transport that wraps another passes the request on as is, or copies `signal` and `abort` by
+   * name (the built-in adapters' `signal` is a prototype getter, which an object spread skips).
    */
   abort?: AbortWatch;
   timeouts?: Partial<TransportTimeouts>;

@@ -188,6 +188,8 @@ describe('console pages', { skip }, () => {
     await page.getByRole('heading', { level: 1, name: 'pages-key' }).waitFor();
     const rpm = page.getByRole('meter', { name: 'Requests per minute' });
     assert.equal(await rpm.getAttribute('aria-valuemax'), '100');
+    // The usage arrives in its own request after the heading: wait for it, not for the first render.
+    for (let i = 0; i < 100 && !(Number(await rpm.getAttribute('aria-valuenow')) >= 4); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(Number(await rpm.getAttribute('aria-valuenow')) >= 4);
     await page.getByRole('spinbutton', { name: 'Concurrent requests' }).fill('3');
     assert.equal(recent.held(), 1, "the key's recent requests were still loading");
@@ -258,6 +260,11 @@ describe('console pages', { skip }, () => {
     const logsKey = await admin('POST', '/keys', { name: 'logs-key' });
     const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: logsKey.key, maxRetries: 0 });
     for (let i = 0; i < 55; i++) await openai.chat.completions.create({ model: 'sim-2', messages: [{ role: 'user', content: `page ${i}` }] });
+    // Rows reach the log in batches: start once all 55 are stored, so each page's size is known.
+    for (let i = 0; i < 100; i++) {
+      if ((await admin('GET', `/logs?key=${logsKey.id}&limit=100`)).data.length === 55) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     // The provider list arrives after the user has chosen a key: its re-render keeps the choice.
     const providers = await holdRequests(page, /\/api\/admin\/providers$/);
     await nav(page, 'Request logs');
@@ -267,13 +274,24 @@ describe('console pages', { skip }, () => {
     assert.equal(providers.held(), 1, 'the provider list was still loading');
     await providers.release();
     await filters.getByLabel('Provider').locator('option', { hasText: 'sim-a' }).waitFor({ state: 'attached' });
+    // A page keeps showing its last rows while the next ones load: act on the filtered answer
+    // itself, never on rows still on screen from before.
+    const logsPage = (paged: boolean) =>
+      page.waitForResponse((r) => {
+        const url = new URL(r.url());
+        return url.pathname.endsWith('/api/admin/logs') && url.searchParams.get('key') === logsKey.id && url.searchParams.has('cursor') === paged;
+      });
+    const first = logsPage(false);
     await filters.getByRole('button', { name: 'Apply filters' }).click();
     await waitForUrl(page, new RegExp(`#/logs\\?key=${logsKey.id}&status=200$`));
+    assert.equal(((await (await first).json()) as { data: unknown[] }).data.length, 50);
     const rows = page.locator('table.logs tbody tr');
     await page.getByText('Page 1').waitFor();
     await waitForCount(rows, 50);
     assert.deepEqual([...new Set(await rows.locator('td:nth-child(2)').allInnerTexts())], ['logs-key']);
+    const second = logsPage(true);
     await page.getByRole('button', { name: 'Older' }).click();
+    assert.equal(((await (await second).json()) as { data: unknown[] }).data.length, 5);
     await page.getByText('Page 2').waitFor();
     await waitForCount(rows, 5);
     assert.equal(await page.getByRole('button', { name: 'Older' }).isDisabled(), true, 'the last page has no next cursor');
