@@ -1,4 +1,4 @@
-import { eventJson, familyOf, type ClientFormat, type SseEvent, type Usage } from '@switchyard/core';
+import { eventJson, familyOf, hasKeyValue, type ClientFormat, type SseEvent, type Usage } from '@switchyard/core';
 
 type Json = Record<string, unknown>;
 
@@ -66,6 +66,18 @@ export function usageFromJson(format: ClientFormat, body: string | Json): Usage 
 /** Whether a usage record counts nothing at all. */
 export function isEmptyUsage(u: Usage | undefined): boolean {
   return !u || u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens === 0;
+}
+
+/**
+ * How OpenAI-style servers end every chunk but the last once `stream_options.include_usage` is
+ * set: a null usage as the chunk's last member (compact, or with Python's default separators).
+ */
+const NULL_USAGE_TAILS = [',"usage":null}', ', "usage": null}'];
+
+/** The chunk text without its trailing null usage member; undefined when it does not end with one. */
+function withoutNullUsageTail(data: string): string | undefined {
+  for (const tail of NULL_USAGE_TAILS) if (data.endsWith(tail)) return `${data.slice(0, -tail.length)}}`;
+  return undefined;
 }
 
 /** Whether an OpenAI chunk's text gives a choice a finish reason (not `"finish_reason":null`), without parsing it. */
@@ -141,7 +153,14 @@ export class StreamUsageObserver {
     const first = !this.#sawFirst;
     this.#sawFirst = true;
     const finishing = finishesChoice(ev.data);
-    if (!first && !finishing && !ev.data.includes('"usage"')) return ev;
+    if (!first && !finishing && !hasKeyValue(ev.data, '"usage"')) {
+      // No usage, or only OpenAI's `"usage":null` on every chunk once usage is asked for: nothing
+      // to read. For a client that did not ask, the null member goes without a parse when it
+      // ends the chunk (as OpenAI writes it); elsewhere the parse below removes it.
+      if (!this.#stripUsage || !ev.data.includes('"usage"')) return ev;
+      const data = withoutNullUsageTail(ev.data);
+      if (data !== undefined) return { ...ev, data };
+    }
     const chunk = obj(eventJson(ev));
     if (!chunk) return ev;
     if (first && typeof chunk.id === 'string') this.responseId = chunk.id;
