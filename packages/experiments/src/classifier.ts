@@ -6,9 +6,8 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import type { KeyValueStore, Logger } from '@switchyard/core';
 import { promptText } from './categories.js';
-import type { ModelCall } from './model-call.js';
+import type { BackgroundDeps } from './model-call.js';
 import { SpendCap } from './spend-cap.js';
 
 /** Settings of {@link classifier}. */
@@ -50,18 +49,7 @@ export interface Classifier {
  * Build a classifier over `call` (the gateway's providers) with `rules` as its fallback.
  * @example const c = classifier({ provider: 'openai', model: 'gpt-4o-mini', categories: ['code', 'chat'] }, { call, rules: categoriser([]) });
  */
-export function classifier(
-  options: ClassifierOptions,
-  deps: {
-    call: ModelCall;
-    rules: (body: Record<string, unknown>) => string;
-    random: () => number;
-    now: () => number;
-    logger?: Logger;
-    /** Where instances add up the day's spend (see {@link SpendCap}). Defaults to none: this process's own budget. */
-    spendStore?: KeyValueStore;
-  },
-): Classifier {
+export function classifier(options: ClassifierOptions, deps: BackgroundDeps & { rules: (body: Record<string, unknown>) => string }): Classifier {
   if (options.categories.length === 0) throw new TypeError('classifier: categories must name at least one category');
   const timeoutMs = options.timeoutMs ?? 1500;
   const cacheSize = options.cacheSize ?? 10_000;

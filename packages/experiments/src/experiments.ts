@@ -89,28 +89,17 @@ export function experiments(options: ExperimentsOptions = {}): Experiments {
   });
   let timer: NodeJS.Timeout | undefined;
   const rules = categoriser(cfg.categoryRules);
-  const classifier =
-    cfg.classifier && cfg.call
-      ? buildClassifier(cfg.classifier, {
-          call: cfg.call,
-          rules,
-          random: cfg.random,
-          now: cfg.now,
-          ...(cfg.logger ? { logger: cfg.logger } : {}),
-          ...(cfg.spendStore ? { spendStore: cfg.spendStore } : {}),
-        })
-      : undefined;
-  const judge =
-    cfg.judge && cfg.call
-      ? buildJudge(cfg.judge, {
-          call: cfg.call,
-          store: cfg.feedbackStore,
-          random: cfg.random,
-          now: cfg.now,
-          ...(cfg.logger ? { logger: cfg.logger } : {}),
-          ...(cfg.spendStore ? { spendStore: cfg.spendStore } : {}),
-        })
-      : undefined;
+  // What the classifier and the judge share: the model call, the clock, and where the spend of
+  // every instance is added up.
+  const background = cfg.call && {
+    call: cfg.call,
+    random: cfg.random,
+    now: cfg.now,
+    ...(cfg.logger ? { logger: cfg.logger } : {}),
+    ...(cfg.spendStore ? { spendStore: cfg.spendStore } : {}),
+  };
+  const classifier = cfg.classifier && background ? buildClassifier(cfg.classifier, { ...background, rules }) : undefined;
+  const judge = cfg.judge && background ? buildJudge(cfg.judge, { ...background, store: cfg.feedbackStore }) : undefined;
   const categorising = cfg.categoryRules.length > 0 || Object.keys(cfg.categoryRoutes).length > 0 || classifier !== undefined;
   const categorise = (exchange: Exchange): Promise<string> => {
     let found = exchange.locals.get(CATEGORY) as Promise<string> | undefined;

@@ -6,10 +6,10 @@
  * logged and changes nothing else (the call bypasses the pipeline: no breaker, no health).
  * @module
  */
-import type { Exchange, KeyValueStore, Logger, SseEvent } from '@switchyard/core';
+import type { Exchange, SseEvent } from '@switchyard/core';
 import { promptText } from './categories.js';
 import type { Feedback, FeedbackStore } from './feedback.js';
-import type { ModelCall } from './model-call.js';
+import type { BackgroundDeps } from './model-call.js';
 import { SpendCap } from './spend-cap.js';
 
 /** Settings of {@link judge}. */
@@ -64,10 +64,7 @@ export interface Judge {
  * Build the judge.
  * @example const j = judge({ provider: 'openai', model: 'gpt-4o', sampleRate: 0.02, dailyBudgetUsd: 5 }, { call, store, random, now });
  */
-export function judge(
-  options: JudgeOptions,
-  deps: { call: ModelCall; store: FeedbackStore; random: () => number; now: () => number; logger?: Logger; spendStore?: KeyValueStore },
-): Judge {
+export function judge(options: JudgeOptions, deps: BackgroundDeps & { store: FeedbackStore }): Judge {
   const maxConcurrent = options.maxConcurrent ?? 4;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxChars = options.maxChars ?? 8000;

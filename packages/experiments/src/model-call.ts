@@ -4,6 +4,7 @@
  * no health, no retries), its cost reported back so it can be accounted and capped.
  * @module
  */
+import type { KeyValueStore, Logger } from '@switchyard/core';
 
 /** One internal completion. */
 export interface ModelCallRequest {
@@ -30,3 +31,13 @@ export interface ModelCallResult {
  * provider adapter directly and logs the call as its own request-log row.
  */
 export type ModelCall = (request: ModelCallRequest) => Promise<ModelCallResult>;
+
+/** What a background model user (the classifier, the judge) is built with. */
+export interface BackgroundDeps {
+  call: ModelCall;
+  random: () => number;
+  now: () => number;
+  logger?: Logger;
+  /** Where instances add up the day's spend (see `SpendCap`). Defaults to none: this process's own budget. */
+  spendStore?: KeyValueStore;
+}

@@ -377,10 +377,10 @@ class Run {
       connectMs: d.connectMs,
       firstByteMs: call.stream ? narrow(d.firstByteMs, d.firstTokenMs) : d.responseMs,
       idleMs: firstWait ? d.firstTokenMs : d.idleMs,
-      // The run's own deadline (`#link`) already bounds the whole call: no second timer, abort
-      // controller and listener per call in the transport. Without one, the transport's stays.
-      ...(this.#totalMs > 0 ? { totalMs: 0 } : {}),
     };
+    // The run's own deadline (`#link`) already bounds the whole call: no second timer and link
+    // per call in the transport. Without one, the transport's stays.
+    if (this.#totalMs > 0) timeouts.totalMs = 0;
     const invoke = async () => {
       const result = await adapter.invoke(call, new AttemptContext(cfg.transport, upstream, timeouts, cfg.now));
       return result.kind === 'stream' ? checkFirstEvent(result, call, adapter.name) : result;

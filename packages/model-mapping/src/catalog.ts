@@ -29,13 +29,12 @@ const copyOf = (m: CatalogModel): CatalogModel => ({ ...m, capabilities: { ...m.
  */
 export class Catalog {
   readonly #providers = new Map<string, CatalogProvider & { entry: ProviderEntry }>();
-  /** Built entries: listed and overridden models eagerly, open-provider models on first use. */
-  readonly #models = new Map<string, CatalogModel>();
   /**
-   * The same entries by provider, then model: `get` looks up with the caller's two strings
-   * (their hashes cached by V8) instead of hashing a freshly concatenated key on every call.
+   * Built entries by provider, then model: listed and overridden models eagerly, open-provider
+   * models on first use. `get` looks up with the caller's two strings (their hashes cached by
+   * V8) instead of hashing a freshly concatenated key on every call.
    */
-  readonly #byProvider = new Map<string, Map<string, CatalogModel>>();
+  readonly #models = new Map<string, Map<string, CatalogModel>>();
   /** Keys the config lists under a provider's `models` / `deployments`. */
   readonly #listed = new Set<string>();
   readonly #config = new Map<string, ModelPatch>();
@@ -74,10 +73,9 @@ export class Catalog {
   /** Every catalog model (listed, overridden, or derived on first use for open providers). */
   list(filter: { provider?: string; enabled?: boolean } = {}): CatalogModel[] {
     const out: CatalogModel[] = [];
-    for (const m of this.#models.values()) {
-      if (filter.provider !== undefined && m.provider !== filter.provider) continue;
-      if (filter.enabled !== undefined && m.enabled !== filter.enabled) continue;
-      out.push(copyOf(m));
+    for (const [provider, models] of this.#models) {
+      if (filter.provider !== undefined && provider !== filter.provider) continue;
+      for (const m of models.values()) if (filter.enabled === undefined || m.enabled === filter.enabled) out.push(copyOf(m));
     }
     return out;
   }
@@ -88,7 +86,7 @@ export class Catalog {
    * does not serve it.
    */
   get(provider: string, model: string): CatalogModel | undefined {
-    return this.#byProvider.get(provider)?.get(model) ?? this.#rebuild(keyOf(provider, model));
+    return this.#models.get(provider)?.get(model) ?? this.#rebuild(keyOf(provider, model));
   }
 
   /**
@@ -261,13 +259,12 @@ export class Catalog {
     const p = this.#providers.get(provider);
     const pinned = this.#listed.has(key) || this.#config.has(key) || this.#admin.has(key);
     if (!p || (!pinned && !(p.open && this.#o.lookup(p.type, model)))) {
-      if (this.#models.delete(key)) this.#byProvider.get(provider)?.delete(model);
+      this.#models.get(provider)?.delete(model);
       return undefined;
     }
     const m = this.#build(provider, model, this.#config.get(key), this.#admin.get(key)?.patch);
-    this.#models.set(key, m);
-    let models = this.#byProvider.get(provider);
-    if (!models) this.#byProvider.set(provider, (models = new Map()));
+    let models = this.#models.get(provider);
+    if (!models) this.#models.set(provider, (models = new Map()));
     models.set(model, m);
     return m;
   }

@@ -20,7 +20,8 @@ export interface ProviderEntryConfig {
   [extra: string]: unknown;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** What a provider's name may be: letters, digits, `.`, `_`, `-`, at most 64 characters. */
+export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -52,7 +53,7 @@ export function validateProviderList(list: unknown, path = 'providers'): asserts
   list.forEach((entry: unknown, i) => {
     const p = `${path}[${i}]`;
     if (!isObject(entry)) fail(p, 'must be an object');
-    if (typeof entry.name !== 'string' || !NAME.test(entry.name)) fail(`${p}.name`, 'must be a name of letters, digits, ".", "_" or "-"');
+    if (typeof entry.name !== 'string' || !PROVIDER_NAME.test(entry.name)) fail(`${p}.name`, 'must be a name of letters, digits, ".", "_" or "-"');
     if (names.has(entry.name)) fail(`${p}.name`, `duplicate provider name "${entry.name}"`);
     names.add(entry.name);
     if (typeof entry.type !== 'string' || entry.type.length === 0) fail(`${p}.type`, 'is required (openai, anthropic, openai-compatible, simulated, …)');

@@ -14,7 +14,7 @@ export { isProviderError, notSentError, ProviderError } from './provider-error.j
 export { classifyFailure, type ClassifyOptions, type DetailedClassification, parseRetryAfter, type UpstreamErrorDetail } from './classify.js';
 export { type AdapterFactory, adapterTypes, createAdapter, registerAdapterType } from './registry.js';
 export { providerSettingNames } from './settings.js';
-export { adaptersFromConfig, type ProviderEntryConfig, providersConfigSchema, validateProviderList } from './config.js';
+export { adaptersFromConfig, PROVIDER_NAME, type ProviderEntryConfig, providersConfigSchema, validateProviderList } from './config.js';
 export { prefillStyle, type PrefillStyle } from './prefill.js';
 export { createUndiciTransport, type UndiciTransportOptions } from './transport/undici.js';
 export type { TransportOptions } from './transport/common.js';

@@ -1,6 +1,6 @@
 import { everyModel, isGatewayError, type EventBus, type GatewayEvents, type ModelLabel } from '@switchyard/core';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { RequestLogRecord } from './record.js';
+import type { RequestLogRecord, UsageLog } from './record.js';
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -227,7 +227,7 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
       if (keyLabels && record.keyId) {
         const key_id = record.keyId;
         if (u) {
-          const input = u.input + u.cacheRead + u.cacheWrite;
+          const input = inputWithCache(u);
           if (input) keyTokens.inc({ key_id, direction: 'input' }, input);
           if (u.output) keyTokens.inc({ key_id, direction: 'output' }, u.output);
         }
@@ -243,7 +243,7 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
       internalCalls.inc({ purpose, provider, model, outcome: record.outcome });
       const u = record.usage;
       if (u) {
-        const input = u.input + u.cacheRead + u.cacheWrite;
+        const input = inputWithCache(u);
         if (input) internalTokens.inc({ purpose, provider, model, direction: 'input' }, input);
         if (u.output) internalTokens.inc({ purpose, provider, model, direction: 'output' }, u.output);
       }
@@ -253,6 +253,11 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
       for (const off of offs.splice(0)) off();
     },
   };
+}
+
+/** Input tokens as the per-direction series count them: cache reads and writes included. */
+function inputWithCache(u: UsageLog): number {
+  return u.input + u.cacheRead + u.cacheWrite;
 }
 
 /**

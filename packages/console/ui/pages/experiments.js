@@ -9,6 +9,8 @@ import { FormDialog } from '../components/dialog.js';
 import { fmtInterval, fmtScore, target, verdictText } from '../components/experiment-bits.js';
 
 const DAY = 86_400_000;
+/** What the gateway takes as an experiment's or a canary's id. */
+const ID_PATTERN = '[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}';
 const METRICS = [
   ['success_rate', 'Success rate'],
   ['latency', 'Latency'],
@@ -50,7 +52,7 @@ function StartTest({ onClose }) {
   };
   return html`<${FormDialog} title="Start an A/B test" submitLabel="Start test" action=${start} onClose=${onClose} wide>
     <div class="grid-fields">
-      <label>Id<input name="id" required pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" autocomplete="off" placeholder="mini-vs-haiku" /></label>
+      <label>Id<input name="id" required pattern=${ID_PATTERN} autocomplete="off" placeholder="mini-vs-haiku" /></label>
       <label>Requested models<input name="models" autocomplete="off" placeholder="fast, gpt-4o-mini" /></label>
       <label>Decide on<select name="metric">${METRICS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></label>
       <label>Requests per arm before a verdict<input name="min_samples" type="number" min="2" step="1" placeholder="gateway default" /></label>
@@ -112,7 +114,7 @@ function StartCanary({ onClose }) {
   </fieldset>`;
   return html`<${FormDialog} title="Start a canary rollout" submitLabel="Start canary" action=${start} onClose=${onClose} wide>
     <div class="grid-fields">
-      <label>Id<input name="id" required pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" autocomplete="off" placeholder="new-model" /></label>
+      <label>Id<input name="id" required pattern=${ID_PATTERN} autocomplete="off" placeholder="new-model" /></label>
       <label>Requested models<input name="models" required autocomplete="off" placeholder="gpt-4o, fast" /></label>
     </div>
     ${pair('baseline', 'Baseline')}${pair('candidate', 'Candidate')}

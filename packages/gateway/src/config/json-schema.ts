@@ -5,7 +5,7 @@
  */
 import { declaredKeys } from '@switchyard/auth-key';
 import { modelOverrides } from '@switchyard/model-mapping';
-import { adapterTypes } from '@switchyard/providers';
+import { adapterTypes, PROVIDER_NAME } from '@switchyard/providers';
 import { percentile, routingProviders, routingRules, STRATEGY_SPELLINGS, strategyName } from '@switchyard/strategy-selector';
 import { gatewayConfigSchema } from './schema.js';
 
@@ -37,7 +37,7 @@ function providerEntry(): JsonSchema {
     type: 'object',
     required: ['name', 'type'],
     properties: {
-      name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Unique provider name used in routing.' },
+      name: { type: 'string', pattern: PROVIDER_NAME.source, description: 'Unique provider name used in routing.' },
       type: { enum: adapterTypes(), description: 'Adapter type.' },
       base_url: { type: 'string', description: "Upstream http(s) base URL (defaults to the provider's public API); ${ENV} allowed." },
       api_key: { type: 'string', description: 'Provider credential, usually ${ENV}.' },
