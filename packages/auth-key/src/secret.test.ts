@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { credentialHint, generateKeyId, generateSecret, hashesEqual, hashSecret, isWellFormedSecret, keyHint, presentedSecret } from './secret.js';
 
@@ -22,6 +23,24 @@ test('hash is HMAC-SHA256 hex, changes with the pepper, never contains the secre
   assert.equal(hashSecret(secret), plain);
   assert.notEqual(hashSecret(secret, 'pepper'), plain);
   assert.ok(!plain.includes(secret.slice(3)));
+});
+
+test('hash is the RFC 2104 HMAC for any pepper and secret length, one pepper after another', () => {
+  // Known answer: RFC 4231 test case 2 (key "Jefe").
+  assert.equal(hashSecret('what do ya want for nothing?', 'Jefe'), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  // Peppers around the 64-byte block (a longer one is hashed first), secrets up to past the prepared room.
+  const peppers = ['', 'p', 'é-pepper', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(65), 'ü'.repeat(100)];
+  const secrets = ['', 'sk-a', generateSecret(), 'sk-' + 'é'.repeat(200), 'sk-' + 'a'.repeat(340), 'sk-' + 'b'.repeat(341), 'sk-' + '日'.repeat(600)];
+  for (const pepper of peppers) {
+    for (const secret of secrets) {
+      const expected = createHmac('sha256', pepper).update(secret, 'utf8').digest('hex');
+      assert.equal(hashSecret(secret, pepper), expected, `pepper of ${pepper.length}, secret of ${secret.length}`);
+    }
+  }
+  // A shorter secret after a longer one: nothing of the longer one is left in the hash.
+  const long = 'sk-' + 'q'.repeat(300);
+  hashSecret(long, 'p');
+  assert.equal(hashSecret('sk-q', 'p'), createHmac('sha256', 'p').update('sk-q').digest('hex'));
 });
 
 test('hashesEqual compares exactly, including unequal lengths and empty input', () => {
