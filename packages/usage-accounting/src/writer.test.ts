@@ -94,6 +94,43 @@ test('the writer flushes every interval and when a batch is full', async (t) => 
   await writer.close();
 });
 
+test('under load, batches stay full: records that arrive during a write wait for a full batch or the interval', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval', 'setImmediate'] });
+  const sizes: number[] = [];
+  const pending: Array<() => void> = [];
+  const writer = new RequestLogWriter({
+    sink: { write: (b) => new Promise<void>((resolve) => (sizes.push(b.length), pending.push(resolve))) },
+    batchSize: 5,
+    intervalMs: 1000,
+  });
+  const turn = async () => {
+    t.mock.timers.tick(0);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  };
+  for (let i = 0; i < 5; i++) writer.push(rec());
+  await turn();
+  assert.deepEqual(sizes, [5]);
+  // Two arrive while the first batch is being written; they are not worth a write of their own
+  // (each write rewrites the right edge of every index: small batches cost pages per row).
+  writer.push(rec());
+  writer.push(rec());
+  pending.shift()!();
+  await turn();
+  assert.deepEqual(sizes, [5]);
+  assert.equal(writer.buffered, 2);
+  for (let i = 0; i < 3; i++) writer.push(rec());
+  await turn();
+  assert.deepEqual(sizes, [5, 5]);
+  pending.shift()!();
+  // A partial batch goes at the interval.
+  writer.push(rec());
+  t.mock.timers.tick(1000);
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  assert.deepEqual(sizes, [5, 5, 1]);
+  pending.shift()!();
+  await writer.close();
+});
+
 test('a failing store keeps the records and a later flush writes them; pending totals stay current', async () => {
   let fail = true;
   const written: RequestLogRecord[] = [];

@@ -86,7 +86,7 @@ export class RequestLogWriter {
       this.#scheduled = true;
       setImmediate(() => {
         this.#scheduled = false;
-        void this.flush().catch(() => {});
+        void this.#flush(false).catch(() => {});
       });
     }
   }
@@ -98,10 +98,21 @@ export class RequestLogWriter {
   }
 
   /** Write everything buffered now. Rejects if the store fails (the records stay buffered). */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    return this.#flush(true);
+  }
+
+  /**
+   * Write the buffer in batches: all of it (the interval, `close()`, an explicit flush), or only
+   * full batches (a push that filled one). Records that arrive while a batch is being written
+   * wait for the next full batch or the interval: written at once, they made batches of the size
+   * of one write's latency (10-20 rows under load instead of 200), and every write rewrites the
+   * right-hand page of each index, so the request log cost ~2 pages of WAL per row.
+   */
+  async #flush(all: boolean): Promise<void> {
     while (this.#flushing) await this.#flushing.catch(() => {});
-    if (this.#buffer.length === 0) return;
-    this.#flushing = this.#drain();
+    if (this.#buffer.length < (all ? 1 : this.#batchSize)) return;
+    this.#flushing = this.#drain(all ? 1 : this.#batchSize);
     try {
       await this.#flushing;
     } finally {
@@ -109,8 +120,8 @@ export class RequestLogWriter {
     }
   }
 
-  async #drain(): Promise<void> {
-    while (this.#buffer.length > 0) {
+  async #drain(least: number): Promise<void> {
+    while (this.#buffer.length >= least) {
       const batch = this.#buffer.splice(0, this.#batchSize);
       try {
         await this.#sink.write(batch);
