@@ -7,18 +7,7 @@
  * unescaped `"name"` followed by `:` can only be an object key.
  * @module
  */
-
-const SPACE = 32;
-const TAB = 9;
-const LF = 10;
-const CR = 13;
-const COLON = 58;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
+import { SPACE, TAB, LF, CR, QUOTE, COLON, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } from './json-chars.js';
 
 function isSpace(c: number): boolean {
   return c === SPACE || c === LF || c === CR || c === TAB;

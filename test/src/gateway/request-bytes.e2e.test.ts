@@ -1,7 +1,8 @@
 /**
  * The client's request body reaches an OpenAI-format upstream byte for byte when nothing changed
- * it (same format, same model): parsed once, never serialised again (issue 14). A changed body
- * (another model, stream usage asked for, another format) is serialised from the parsed object.
+ * it (same format, same model): parsed once, never serialised again (issue 14). A body pieces
+ * changed in a few top-level members (a mapped model, stream usage asked for) is spliced from the
+ * client's bytes; a body in another format is serialised from the translated object.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -57,10 +58,10 @@ test('an unchanged body is forwarded as the client sent it: spacing, key order, 
   assert.deepEqual(received, [raw]);
 });
 
-test('a body a piece changed is serialised from the parsed object: a mapped model, stream usage added', async () => {
+test('a body a piece changed is spliced from the client bytes: the mapped model and the added stream usage serialised, the rest as sent', async () => {
   received.length = 0;
-  await send('{ "model": "alias", "messages": [ {"role": "user", "content": "hi"} ] }');
-  assert.deepEqual(received, ['{"model":"real-model","messages":[{"role":"user","content":"hi"}]}']);
+  await send('{ "model": "alias", "messages": [ {"role": "user", "content": "caf\\u00e9"} ] }');
+  assert.deepEqual(received, ['{"model":"real-model","messages": [ {"role": "user", "content": "caf\\u00e9"} ]}']);
 
   received.length = 0;
   const res = await fetch(`${base}/v1/chat/completions`, {
@@ -69,9 +70,14 @@ test('a body a piece changed is serialised from the parsed object: a mapped mode
     body: '{ "model": "same-model", "stream": true, "messages": [ {"role": "user", "content": "hi"} ] }',
   });
   await res.arrayBuffer();
-  assert.equal(received.length >= 1, true);
-  const sent = JSON.parse(received[0]!) as { stream_options?: { include_usage?: boolean } };
-  assert.equal(sent.stream_options?.include_usage, true, 'usage accounting asked for stream usage: a new body, serialised');
+  // (This upstream answers JSON to a stream request, so the gateway may try again: check the first.)
+  assert.equal(received[0], '{"stream_options":{"include_usage":true},"model": "same-model","stream": true,"messages": [ {"role": "user", "content": "hi"} ]}');
+});
+
+test('a client key written with escapes is never spliced twice: the body is serialised instead', async () => {
+  received.length = 0;
+  await send('{ "mod\\u0065l": "alias", "messages": [ {"role": "user", "content": "hi"} ] }');
+  assert.deepEqual(received, ['{"model":"real-model","messages":[{"role":"user","content":"hi"}]}']);
 });
 
 test('a body in another format (Anthropic client, OpenAI upstream) is translated, never forwarded raw', async () => {

@@ -10,7 +10,7 @@ import { ProviderError } from '../provider-error.js';
 import { anthropicUsage } from '../usage.js';
 import { anthropicStreamProtocol } from './anthropic-stream.js';
 import { createHttpAdapter, type UpstreamRequest } from './http-adapter.js';
-import { stringOption, trimSlash, validateUrl, withModel } from './openai.js';
+import { stringOption, trimSlash, upstreamBody, validateUrl } from './openai.js';
 
 /** Defaults to the public API (without `/v1`). */
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -71,7 +71,7 @@ export function createAnthropicAdapter(config: ProviderConfig): ProviderAdapter 
       : [];
     if (betas.length > 0) headers['anthropic-beta'] = betas.join(',');
     for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
-    return { url: base + PATHS[call.format]!, headers, body: withModel(call.body, call.model) };
+    return { url: base + PATHS[call.format]!, headers, body: upstreamBody(call.body, call) };
   }
 
   return createHttpAdapter({

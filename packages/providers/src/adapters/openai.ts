@@ -4,7 +4,7 @@
  * @see https://platform.openai.com/docs/api-reference/chat
  * @module
  */
-import { unchangedBodyBytes, type ClientFormat, type Usage } from '@switchyard/core';
+import { bodyBytes, type ClientFormat, type Usage } from '@switchyard/core';
 import type { ProviderAdapter, ProviderCall, ProviderConfig } from '../adapter.js';
 import { ProviderError } from '../provider-error.js';
 import { openAIUsage } from '../usage.js';
@@ -20,11 +20,15 @@ const STREAM_FORMATS: readonly ClientFormat[] = ['openai.chat'];
 const PATHS: Partial<Record<ClientFormat, string>> = { 'openai.chat': '/chat/completions', 'openai.embeddings': '/embeddings' };
 
 /**
- * Replace only `model` in a client body: every other field, known or not, survives in place.
- * @example withModel({ model: 'alias', x_new: 1 }, 'gpt-4o') // { model: 'gpt-4o', x_new: 1 }
+ * The upstream body of a pass-through call: `body` (the client's, maybe changed by pieces) with
+ * `model` set to the provider's model, every other field, known or not, kept in place. Spliced from the client's bytes when it differs from them
+ * in a few top-level members only (the mapped `model`, an added `stream_options`): no
+ * serialisation in proportion to the prompt. Otherwise serialised.
+ * @example upstreamBody(call.body, call) // bytes, or a JSON string
  */
-export function withModel(body: Record<string, unknown>, model: string): string {
-  return JSON.stringify(body.model === model ? body : { ...body, model });
+export function upstreamBody(body: Record<string, unknown>, call: Pick<ProviderCall, 'model' | 'bodySource'>): string | Uint8Array {
+  const out = body.model === call.model ? body : { ...body, model: call.model };
+  return bodyBytes(out, call.bodySource) ?? JSON.stringify(out);
 }
 
 /**
@@ -68,10 +72,8 @@ function openAIFamilyAdapter(config: ProviderConfig, type: string, keyRequired: 
     if (organization) headers['openai-organization'] = organization;
     if (project) headers['openai-project'] = project;
     for (const name in extra) headers[name.toLowerCase()] = extra[name]!;
-    const bytes = call.continuation || call.body.model !== call.model ? undefined : unchangedBodyBytes(call);
-    if (bytes) return { url: base + PATHS[call.format]!, headers, body: bytes };
     const body = call.continuation ? continuationBody(call.body, prefill) : call.body;
-    return { url: base + PATHS[call.format]!, headers, body: withModel(body, call.model) };
+    return { url: base + PATHS[call.format]!, headers, body: upstreamBody(body, call) };
   }
 
   return createHttpAdapter({
