@@ -55,9 +55,8 @@ after(async () => {
   await Promise.all([upO.close(), upA.close(), upB.close()]);
 });
 
-/** `body` as JSON text with `metadata.x` nested `depth` arrays deep (too deep for this process's JSON.stringify too). */
-const withDeep = (body: Record<string, unknown>, depth: number) =>
-  `${JSON.stringify(body).slice(0, -1)},"metadata":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+/** JSON text of arrays nested `depth` deep (too deep for this process's JSON.stringify). */
+const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 const post = async (path: string, body: Record<string, unknown> | string) => {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
@@ -66,14 +65,23 @@ const post = async (path: string, body: Record<string, unknown> | string) => {
 
 test('a body too deep to serialise is a 400 in the client format; the breaker and health never see it', async () => {
   const tooDeep = 20_000;
+  // The deep value sits where the adapter must serialise it: in `stream_options`, which usage
+  // accounting extends (a member that changed; members nobody changes are the client's bytes).
+  // The Anthropic client's deep tool input is caught earlier, by the request checks.
   for (let i = 0; i < 5; i++) {
-    const res = await post('/v1/chat/completions', withDeep({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }, tooDeep));
+    const text = `{"model":"chat","stream":true,"messages":[{"role":"user","content":"hi"}],"stream_options":{"x":${deep(tooDeep)}}}`;
+    const res = await post('/v1/chat/completions', text);
     assert.equal(res.status, 400, JSON.stringify(res.json));
     assert.equal(res.json.error.type, 'invalid_request_error');
     assert.equal(res.headers.get('x-switchyard-attempts'), '1', 'not retried, not failed over');
   }
-  const anthropic = await post('/v1/messages', withDeep({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, tooDeep));
-  assert.equal(anthropic.status, 400);
+  const toolUse = `{"type":"tool_use","id":"t1","name":"f","input":{"x":${deep(tooDeep)}}}`;
+  const anthropic = await post(
+    '/v1/messages',
+    `{"model":"chat","max_tokens":10,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[${toolUse}]},` +
+      `{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"ok"}]}]}`,
+  );
+  assert.equal(anthropic.status, 400, JSON.stringify(anthropic.json));
   assert.equal(anthropic.json.type, 'error');
   assert.equal(anthropic.json.error.type, 'invalid_request_error');
 
@@ -87,4 +95,14 @@ test('a body too deep to serialise is a 400 in the client format; the breaker an
   assert.equal(stack.health.health('p-openai')?.status, 'healthy');
   const perf = stack.performance.snapshot().find((p) => p.provider === 'p-openai');
   assert.equal(perf?.attempts, 1, 'only the request that was sent is a sample');
+});
+
+test('a deep member the gateway does not change goes upstream as the client sent it, never serialised', async () => {
+  const before = upO.requests.length;
+  const text = `{"model":"chat","messages":[{"role":"user","content":"hi"}],"metadata":{"x":${deep(20_000)}}}`;
+  const res = await post('/v1/chat/completions', text);
+  assert.equal(res.status, 200, JSON.stringify(res.json));
+  assert.equal(upO.requests.length, before + 1);
+  // The mapped model is spliced in; the deep member is the client's bytes.
+  assert.equal(upO.requests.at(-1)!.raw, text.replace('"model":"chat"', '"model":"gpt-4o-mini"'));
 });
