@@ -1,6 +1,7 @@
 import { everyModel, isGatewayError, type EventBus, type GatewayEvents, type ModelLabel } from '@switchyard/core';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RequestLogRecord, UsageLog } from './record.js';
+import { cellCounter, cellGauge } from './series-cells.js';
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -60,31 +61,31 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
   const registers = [registry];
   const label = options.modelLabel ?? everyModel;
 
-  const requests = new Counter({
+  const requests = cellCounter({
     name: 'switchyard_requests_total',
     help: 'AI requests by serving provider, model, HTTP status and outcome',
     labelNames: ['provider', 'model', 'status', 'outcome'],
     registers,
   });
-  const tokens = new Counter({
+  const tokens = cellCounter({
     name: 'switchyard_tokens_total',
     help: 'Tokens by serving provider, model and class (input excludes cached; cache_write_1h is part of cache_write, reasoning part of output)',
     labelNames: ['provider', 'model', 'class'],
     registers,
   });
-  const cost = new Counter({
+  const cost = cellCounter({
     name: 'switchyard_cost_usd_total',
     help: 'Known cost in USD by serving provider and model',
     labelNames: ['provider', 'model'],
     registers,
   });
-  const unpriced = new Counter({
+  const unpriced = cellCounter({
     name: 'switchyard_cost_unknown_total',
     help: 'Served requests whose cost is unknown (no price)',
     labelNames: ['provider', 'model'],
     registers,
   });
-  const estimated = new Counter({
+  const estimated = cellCounter({
     name: 'switchyard_usage_estimated_total',
     help: 'Requests whose usage was estimated by a tokenizer',
     labelNames: ['provider', 'model'],
@@ -108,7 +109,7 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
     labelNames: ['provider', 'reason'],
     registers,
   });
-  const attempts = new Counter({
+  const attempts = cellCounter({
     name: 'switchyard_attempts_total',
     help: 'Upstream attempts by provider, outcome (success, failure, aborted, hedge_lost), failure kind and role (plan, hedge, continuation)',
     labelNames: ['provider', 'outcome', 'kind', 'role'],
@@ -136,8 +137,13 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
     registers,
   });
   const keyLabels = options.keyLabels !== false;
-  const keyCost = new Counter({ name: 'switchyard_key_cost_usd_total', help: 'Known cost in USD by API key id', labelNames: ['key_id'], registers });
-  const keyTokens = new Counter({
+  const keyCost = cellCounter({
+    name: 'switchyard_key_cost_usd_total',
+    help: 'Known cost in USD by API key id',
+    labelNames: ['key_id'],
+    registers,
+  });
+  const keyTokens = cellCounter({
     name: 'switchyard_key_tokens_total',
     help: 'Tokens by API key id and direction (input includes cached tokens)',
     labelNames: ['key_id', 'direction'],
@@ -149,7 +155,12 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
     labelNames: ['code'],
     registers,
   });
-  const inflight = new Gauge({ name: 'switchyard_inflight_requests', help: 'Upstream attempts in flight by provider', labelNames: ['provider'], registers });
+  const inflight = cellGauge({
+    name: 'switchyard_inflight_requests',
+    help: 'Upstream attempts in flight by provider',
+    labelNames: ['provider'],
+    registers,
+  });
   const internalCalls = new Counter({
     name: 'switchyard_internal_calls_total',
     help: "The gateway's own model calls (prompt classifier, quality judge) by purpose, provider, model and outcome",
@@ -173,17 +184,12 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
   const events = options.events;
   if (events) {
     offs.push(
-      events.on('attempt.start', ({ attempt }) => inflight.inc({ provider: attempt.target.provider })),
+      events.on('attempt.start', ({ attempt }) => inflight.add(1, attempt.target.provider)),
       events.on('attempt.end', ({ exchange, attempt }) => {
         const { provider } = attempt.target;
         const model = label(provider, attempt.target.model);
-        inflight.dec({ provider });
-        attempts.inc({
-          provider,
-          outcome: attempt.hedgeLost ? 'hedge_lost' : attempt.outcome,
-          kind: attempt.failureKind ?? 'none',
-          role: attempt.role ?? 'plan',
-        });
+        inflight.add(-1, provider);
+        attempts.add(1, provider, attempt.hedgeLost ? 'hedge_lost' : attempt.outcome, attempt.failureKind ?? 'none', attempt.role ?? 'plan');
         if (attempt.endedAt !== undefined) attemptLatency.observe({ provider, model, outcome: attempt.outcome }, (attempt.endedAt - attempt.startedAt) / 1000);
         if (exchange.stream && attempt.firstByteAt !== undefined) ttft.observe({ provider, model }, (attempt.firstByteAt - attempt.startedAt) / 1000);
       }),
@@ -209,29 +215,29 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
     observeRequest(record, overheadMs) {
       const provider = record.provider ?? 'none';
       const model = record.provider && record.resolvedModel ? label(record.provider, record.resolvedModel) : 'none';
-      requests.inc({ provider, model, status: String(record.status), outcome: record.outcome });
+      requests.add(1, provider, model, String(record.status), record.outcome);
       if (overheadMs !== undefined) overhead.observe(overheadMs / 1000);
       const u = record.usage;
       if (!record.provider) return;
       if (u) {
-        if (u.input) tokens.inc({ provider, model, class: 'input' }, u.input);
-        if (u.cacheRead) tokens.inc({ provider, model, class: 'cache_read' }, u.cacheRead);
-        if (u.cacheWrite) tokens.inc({ provider, model, class: 'cache_write' }, u.cacheWrite);
-        if (u.cacheWrite1h) tokens.inc({ provider, model, class: 'cache_write_1h' }, u.cacheWrite1h);
-        if (u.output) tokens.inc({ provider, model, class: 'output' }, u.output);
-        if (u.reasoning) tokens.inc({ provider, model, class: 'reasoning' }, u.reasoning);
-        if (u.source === 'estimated') estimated.inc({ provider, model });
+        if (u.input) tokens.add(u.input, provider, model, 'input');
+        if (u.cacheRead) tokens.add(u.cacheRead, provider, model, 'cache_read');
+        if (u.cacheWrite) tokens.add(u.cacheWrite, provider, model, 'cache_write');
+        if (u.cacheWrite1h) tokens.add(u.cacheWrite1h, provider, model, 'cache_write_1h');
+        if (u.output) tokens.add(u.output, provider, model, 'output');
+        if (u.reasoning) tokens.add(u.reasoning, provider, model, 'reasoning');
+        if (u.source === 'estimated') estimated.add(1, provider, model);
       }
-      if (record.costUsd === null) unpriced.inc({ provider, model });
-      else if (record.costUsd > 0) cost.inc({ provider, model }, record.costUsd);
+      if (record.costUsd === null) unpriced.add(1, provider, model);
+      else if (record.costUsd > 0) cost.add(record.costUsd, provider, model);
       if (keyLabels && record.keyId) {
         const key_id = record.keyId;
         if (u) {
           const input = inputWithCache(u);
-          if (input) keyTokens.inc({ key_id, direction: 'input' }, input);
-          if (u.output) keyTokens.inc({ key_id, direction: 'output' }, u.output);
+          if (input) keyTokens.add(input, key_id, 'input');
+          if (u.output) keyTokens.add(u.output, key_id, 'output');
         }
-        if (record.costUsd) keyCost.inc({ key_id }, record.costUsd);
+        if (record.costUsd) keyCost.add(record.costUsd, key_id);
       }
     },
     observeInternalCall(record) {
