@@ -8,7 +8,7 @@ import { callbackRequestLogStore } from './callback-store.js';
 import { usageAccounting } from './middleware.js';
 import type { RequestLogRecord } from './record.js';
 import { sqliteRequestLogStore } from './sqlite-store.js';
-import { RequestLogWriter } from './writer.js';
+import { RequestLogWriter, storedRecord } from './writer.js';
 import { chain, fakeExecutor, OPENAI, post, prices, startKoa } from './harness.test.js';
 import { rec } from './store-contract.test.js';
 
@@ -173,4 +173,20 @@ test('rows get time-ordered uids, so the log indexes grow at their right edge in
   assert.equal(uids.length, 300);
   assert.equal(new Set(uids).size, 300);
   assert.deepEqual([...uids].sort(), uids);
+});
+
+test('a stored record carries every field of the record, and its uid', () => {
+  // Required<…>: a field added to RequestLogRecord must be added here, and then to storedRecord.
+  const full: Required<RequestLogRecord> = {
+    ...rec({ keyId: 'k' }),
+    clientRequestId: 'client-1',
+    costReason: 'no price',
+    costBreakdown: { input: 0.1 },
+    error: 'upstream said no',
+    requestBody: { a: 1 },
+    responseBody: { b: 2 },
+  };
+  assert.deepEqual(storedRecord(full, 'u-1'), { ...full, uid: 'u-1' });
+  const bare = rec();
+  assert.deepEqual(storedRecord(bare, 'u-2'), { ...bare, uid: 'u-2' });
 });
