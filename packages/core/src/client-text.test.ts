@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clip, clientJson, headerValue, modelNameProblem } from './client-text.js';
+import { clip, clientJson, headerValue, modelNameProblem, safeHeaders } from './client-text.js';
 import { isGatewayError } from './errors.js';
 import type { ExchangeMiddleware } from './respond.js';
 import { FRAMEWORKS, httpRequest, serve } from './testing.js';
@@ -31,6 +31,12 @@ describe('client text bounds', () => {
     assert.equal(headerValue('模型'), '%E6%A8%A1%E5%9E%8B');
     assert.equal(headerValue('\ud800'), '%EF%BF%BD');
     assert.ok(headerValue('x'.repeat(5000)).length <= 1024);
+  });
+
+  it('makes every value of a header map wire-safe, in place, leaving safe ones as they are', () => {
+    const headers = { 'x-switchyard-model': 'a\nb', 'x-request-id': 'id-1', ratelimit: '"requests";r=9' };
+    assert.equal(safeHeaders(headers), headers);
+    assert.deepEqual(headers, { 'x-switchyard-model': 'a%0Ab', 'x-request-id': 'id-1', ratelimit: '"requests";r=9' });
   });
 
   it('turns a too-deep request part into a 400 naming it', () => {

@@ -70,8 +70,12 @@ export function headerValue(value: string): string {
  * @example safeHeaders({ 'x-switchyard-model': 'a\nb' }) // { 'x-switchyard-model': 'a%0Ab' }
  */
 export function safeHeaders<T extends Record<string, string>>(headers: T): T {
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value === 'string') (headers as Record<string, string>)[name] = headerValue(value);
+  // for…in, and a write only for a value that changed: this runs on every response's headers.
+  for (const name in headers) {
+    const value = headers[name];
+    if (typeof value !== 'string') continue;
+    const safe = headerValue(value);
+    if (safe !== value) (headers as Record<string, string>)[name] = safe;
   }
   return headers;
 }

@@ -239,13 +239,21 @@ export function failoverTimeoutOptions(
   const lift: TargetTimeouts = {};
   for (const [key, ms] of Object.entries(REASONING_TIMEOUTS) as Array<[keyof TargetTimeouts, number]>) if (global[key] === undefined) lift[key] = ms;
   // Not cached: the catalog (reasoning) can change at run time; this is a few map lookups.
+  // Called per attempt: no key string or array unless some deadline applies.
   const targetTimeouts = (target: Target): TargetTimeouts | undefined => {
-    const key = `${target.provider}/${target.model}`;
-    const parts = [context.reasoning?.(target) ? lift : undefined, byProvider.get(target.provider), byModel.get(target.model), byModel.get(key)].filter(
-      (p): p is TargetTimeouts => p !== undefined,
-    );
-    const merged = parts.length ? (Object.assign({}, ...parts) as TargetTimeouts) : undefined;
-    if (merged) delete (merged as FailoverTimeouts).totalMs;
+    const parts: TargetTimeouts[] = [];
+    if (context.reasoning?.(target)) parts.push(lift);
+    const forProvider = byProvider.get(target.provider);
+    if (forProvider) parts.push(forProvider);
+    if (byModel.size > 0) {
+      const forModel = byModel.get(target.model);
+      if (forModel) parts.push(forModel);
+      const forTarget = byModel.get(`${target.provider}/${target.model}`);
+      if (forTarget) parts.push(forTarget);
+    }
+    if (parts.length === 0) return undefined;
+    const merged = Object.assign({}, ...parts) as TargetTimeouts;
+    delete (merged as FailoverTimeouts).totalMs;
     return merged;
   };
   return { timeouts: global, targetTimeouts };

@@ -1,5 +1,4 @@
 import { everyModel, parseDuration, Ring, type Attempt, type EventBus, type GatewayEvents, type ModelLabel, type Target } from '@switchyard/core';
-import { targetKey } from './strategy.js';
 
 /** Which measurement a latency percentile is over. */
 export type LatencyMetric = 'latency' | 'ttft';
@@ -43,7 +42,8 @@ export class RoutingStats {
   readonly #windowMs: number;
   readonly #maxSamples: number;
   readonly #label: ModelLabel;
-  readonly #series = new Map<string, Series>();
+  /** By provider, then model label: no key string built (and hashed) per attempt. */
+  readonly #series = new Map<string, Map<string, Series>>();
   readonly #open = new WeakSet<Attempt>();
 
   constructor(options: RoutingStatsOptions = {}) {
@@ -97,7 +97,7 @@ export class RoutingStats {
    * there is no sample in the window.
    */
   percentile(target: Target, p: number, metric: LatencyMetric = 'latency', windowMs = this.#windowMs): number | undefined {
-    const series = this.#series.get(this.#key(target));
+    const series = this.#find(target);
     if (!series) return undefined;
     const since = this.#now() - Math.min(windowMs, this.#windowMs);
     const expired = this.#now() - this.#windowMs;
@@ -116,20 +116,19 @@ export class RoutingStats {
 
   /** Requests in flight to a target. */
   inFlight(target: Target): number {
-    return this.#series.get(this.#key(target))?.inFlight ?? 0;
+    return this.#find(target)?.inFlight ?? 0;
   }
 
-  #key(target: Target): string {
-    return targetKey({ provider: target.provider, model: this.#label(target.provider, target.model) });
+  #find(target: Target): Series | undefined {
+    return this.#series.get(target.provider)?.get(this.#label(target.provider, target.model));
   }
 
   #get(target: Target): Series {
-    const key = this.#key(target);
-    let series = this.#series.get(key);
-    if (!series) {
-      series = { samples: new Ring(this.#maxSamples), inFlight: 0 };
-      this.#series.set(key, series);
-    }
+    let models = this.#series.get(target.provider);
+    if (!models) this.#series.set(target.provider, (models = new Map()));
+    const model = this.#label(target.provider, target.model);
+    let series = models.get(model);
+    if (!series) models.set(model, (series = { samples: new Ring(this.#maxSamples), inFlight: 0 }));
     return series;
   }
 }
