@@ -68,7 +68,7 @@ export function bodyBytes(body: Record<string, unknown>, source: BodySource | un
     const member = Object.hasOwn(body, m.key) ? serialised(m.key, body[m.key]) : undefined;
     if (member !== undefined) add(member);
   }
-  // A key JSON.parse decoded from escapes (`"mod\u0065l"`) is not one the scan can name.
+  // Every changed key the parse found must have been found by the scan too (escaped keys already bailed).
   for (const key of changed) if (Object.hasOwn(original, key) && !seen.has(key)) return undefined;
   pieces.push(first ? EMPTY_OBJECT : CLOSE);
   return Buffer.concat(pieces);

@@ -79,7 +79,8 @@ export interface BodySource {
 
 /**
  * The client's body bytes while `holder.body` is still the object parsed from them (an
- * exchange, or a provider call built from one); undefined once something assigned another body.
+ * exchange, or a provider call built from one); undefined once something assigned another body
+ * (`bodyBytes` also splices the bytes of a body changed in a few top-level members).
  * @example const bytes = unchangedBodyBytes(call) ?? JSON.stringify(call.body);
  */
 export function unchangedBodyBytes(holder: { body: object; bodySource?: BodySource }): Uint8Array | undefined {
@@ -119,8 +120,8 @@ export class Exchange {
   readonly path: string;
   /**
    * The request body, parsed. Pieces change it by assigning a new object (e.g. a copy with
-   * `stream_options` added), never by editing it in place: while `body` is the object parsed
-   * from the client's bytes, those bytes are what upstream calls forward ({@link unchangedBodyBytes}).
+   * `stream_options` added), never by editing it in place: upstream calls forward the client's
+   * bytes, with the top-level members that differ from {@link bodySource} spliced in (`bodyBytes`).
    */
   body: Record<string, unknown>;
   /** The object first parsed into `body` and the bytes it came from, when the adapter read them. */

@@ -173,7 +173,6 @@ function limitStore(storage: Storage, prefix: string): LimitStore {
   return storage.redis ? new RedisLimitStore({ client: storage.redis, prefix }) : (storage.shared?.limitStore(prefix) ?? new MemoryLimitStore());
 }
 
-/** `provider\nmodel` of every target the config's aliases (`model_mapping`) and groups name. */
 /** The models the config's aliases and groups name, by provider (looked up per request with the target's own strings). */
 function configuredTargets(config: MappingConfig): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();

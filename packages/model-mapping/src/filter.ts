@@ -20,6 +20,9 @@ const NEEDS: Array<[keyof RequestNeeds & keyof Capabilities, string, string]> = 
   ['prefill', 'messages', 'does not support assistant prefill'],
 ];
 
+/** A target as skip reasons name it: built only for a skipped target, not per target per request. */
+const nameOf = (t: Target): string => `${t.provider}/${t.model}`;
+
 /**
  * Drop disabled candidates, candidates without a capability the request needs, and candidates
  * whose context window cannot hold the estimated prompt plus the requested output.
@@ -30,32 +33,30 @@ export function filterCandidates(catalog: Catalog, targets: Target[], needs: Req
   const skipped: SkippedTarget[] = [];
   for (const target of targets) {
     const model = catalog.describe(target.provider, target.model);
-    // Named only in a skip reason: a string built per target per request is not free.
-    const name = () => `${target.provider}/${target.model}`;
     if (!model.enabled) {
-      skipped.push({ target, reason: `${name()} is disabled`, param: 'model', code: 'model_disabled' });
+      skipped.push({ target, reason: `${nameOf(target)} is disabled`, param: 'model', code: 'model_disabled' });
       continue;
     }
     // Only a capability known to be absent filters; an unknown one (null) is the provider's to answer.
     const missing = NEEDS.find(([need]) => needs[need] && model.capabilities[need] === false);
     if (missing) {
-      skipped.push({ target, reason: `${name()} ${missing[2]}`, param: missing[1], code: 'capability_unsupported' });
+      skipped.push({ target, reason: `${nameOf(target)} ${missing[2]}`, param: missing[1], code: 'capability_unsupported' });
       continue;
     }
     if (!needs.embeddings && !model.capabilities.chat) {
-      skipped.push({ target, reason: `${name()} is not a chat model`, param: 'model', code: 'capability_unsupported' });
+      skipped.push({ target, reason: `${nameOf(target)} is not a chat model`, param: 'model', code: 'capability_unsupported' });
       continue;
     }
     const room = model.contextWindow;
     const wanted = needs.inputTokens + needs.maxOutputTokens;
     if (room !== undefined && wanted > room) {
-      skipped.push({ target, reason: `${name()} context window ${room} < ~${wanted} tokens`, param: 'messages', code: 'context_length_exceeded' });
+      skipped.push({ target, reason: `${nameOf(target)} context window ${room} < ~${wanted} tokens`, param: 'messages', code: 'context_length_exceeded' });
       continue;
     }
     if (model.maxOutputTokens !== undefined && needs.maxOutputTokens > model.maxOutputTokens) {
       skipped.push({
         target,
-        reason: `${name()} produces at most ${model.maxOutputTokens} output tokens`,
+        reason: `${nameOf(target)} produces at most ${model.maxOutputTokens} output tokens`,
         param: 'max_tokens',
         code: 'context_length_exceeded',
       });

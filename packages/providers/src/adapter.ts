@@ -31,10 +31,10 @@ export interface ProviderCall {
   /** Request body in the client's format. Adapters must not mutate it. */
   body: Record<string, unknown>;
   /**
-   * The client's body as parsed and the bytes it came from. While `body` is that same object
-   * ({@link unchangedBodyBytes}), an adapter whose upstream takes the client's body as is (same
-   * format, same model) sends the bytes instead of serialising `body` again; a call copied with
-   * another `body` (translation, presets) no longer matches. Defaults to none.
+   * The client's body as parsed and the bytes it came from. An adapter whose upstream takes the
+   * client's format sends core's `bodyBytes(body, bodySource)`: the client's bytes, with the few
+   * top-level members pieces changed (mapped model, `stream_options`) spliced in, instead of
+   * serialising `body` again; a rebuilt body (a translation) is serialised. Defaults to none.
    */
   bodySource?: BodySource;
   /** Upstream model name to put in the request. */

@@ -21,9 +21,10 @@ const PATHS: Partial<Record<ClientFormat, string>> = { 'openai.chat': '/chat/com
 
 /**
  * The upstream body of a pass-through call: `body` (the client's, maybe changed by pieces) with
- * `model` set to the provider's model, every other field, known or not, kept in place. Spliced from the client's bytes when it differs from them
- * in a few top-level members only (the mapped `model`, an added `stream_options`): no
- * serialisation in proportion to the prompt. Otherwise serialised.
+ * `model` set to the provider's model, every other field, known or not, kept in place. Spliced
+ * from the client's bytes when it differs from them in a few top-level members only (the mapped
+ * `model`, an added `stream_options`): no serialisation in proportion to the prompt. Otherwise
+ * serialised.
  * @example upstreamBody(call.body, call) // bytes, or a JSON string
  */
 export function upstreamBody(body: Record<string, unknown>, call: Pick<ProviderCall, 'model' | 'bodySource'>): string | Uint8Array {
