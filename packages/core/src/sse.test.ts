@@ -44,6 +44,16 @@ const CORPUS: Case[] = [
     events: [{ data: 'line1\nline2\n two spaces' }, { data: '' }],
   },
   {
+    name: 'a byte order mark opening the stream (dropped) and one inside a value (kept)',
+    bytes: Buffer.from('\ufeffdata: a\n\ndata: \ufeffb\n\n'),
+    events: [{ data: 'a' }, { data: '\ufeffb' }],
+  },
+  {
+    name: 'LF-only chunks meeting a CR later in the stream',
+    bytes: Buffer.from('data: one\n\ndata:two\n\nevent: e\r\ndata: three\r\n\r\ndata: four\n\n'),
+    events: [{ data: 'one' }, { data: 'two' }, { event: 'e', data: 'three' }, { data: 'four' }],
+  },
+  {
     name: 'mixed CRLF, CR and LF in one stream',
     bytes: Buffer.from('data: x\r\ndata: y\rdata: z\n\r\nevent: e\n\ndata: \u00fc\r\r'),
     events: [{ data: 'x\ny\nz' }, { data: '\u00fc' }],
@@ -95,6 +105,23 @@ describe('SseParser', () => {
     for (let k = 0; k <= bytes.length; k++) {
       assert.deepEqual(parseChunks([bytes.subarray(0, k), bytes.subarray(k)]).events, whole.events, `split at byte ${k}`);
     }
+  });
+
+  it('drops a byte order mark only where the stream opens, whether it comes as bytes or text', () => {
+    assert.deepEqual(parseChunks(['\ufeffdata: a\n\n']).events, [{ data: 'a' }]);
+    assert.deepEqual(parseChunks(['', '\ufeff', 'data: a\n\n']).events, [{ data: 'a' }]);
+    // The second mark is the first character of a line named "\ufeffdata", an unknown field.
+    assert.deepEqual(parseChunks(['\ufeff', '\ufeffdata: a\n\ndata: b\n\n']).events, [{ data: 'b' }]);
+    // A stream of nothing but the mark, or with its last event unterminated.
+    assert.deepEqual(parseChunks([Buffer.from('\ufeff')]).tail, { complete: true });
+    assert.deepEqual(parseChunks([Buffer.from('\ufeffdata: x')]).tail, { complete: false, pending: { data: 'x' } });
+  });
+
+  it('replaces bytes that are not UTF-8 with U+FFFD and goes on', () => {
+    const bytes = Buffer.concat([Buffer.from('data: a'), Buffer.from([0xff, 0xc3]), Buffer.from('\n\ndata: b\n\n')]);
+    assert.deepEqual(parseChunks([bytes]).events, [{ data: 'a\ufffd\ufffd' }, { data: 'b' }]);
+    // A character cut at the very end of the stream.
+    assert.deepEqual(parseChunks([Buffer.from('data: x\n\ndata: \xe2\x82', 'latin1')]).tail, { complete: false, pending: { data: '\ufffd' } });
   });
 
   it('an empty chunk between CR and LF does not turn the LF into a blank line', () => {

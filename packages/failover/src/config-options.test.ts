@@ -28,6 +28,7 @@ test('failover from env through its convict fragments: deadlines, breaker, fallb
       APP_FAILOVER_FIRST_TOKEN_TIMEOUT: '3s',
       APP_FAILOVER_BREAKER_FAILURE_THRESHOLD: '3',
       APP_FAILOVER_BREAKER_TIMEOUT: '1m',
+      APP_FAILOVER_BREAKER_SHARED_REFRESH: '2s',
       APP_FAILOVER_HEDGE_AFTER: 'p95',
       APP_FAILOVER_STREAM_CONTINUATION: 'false',
       APP_FALLBACK_PROVIDER: 'b',
@@ -39,6 +40,7 @@ test('failover from env through its convict fragments: deadlines, breaker, fallb
   assert.equal(options.maxRetries, 1);
   assert.equal(options.maxAttempts, 6, 'the whole chain with its retries, at least 6');
   assert.deepEqual(options.breaker, { consecutiveFailures: 3, coolDownMs: 60_000 });
+  assert.equal(options.storeRefreshMs, 2000);
   assert.deepEqual(options.timeouts, { firstTokenMs: 3000, totalMs: 60_000 });
   assert.deepEqual(options.conditions, { b: ['error'] });
   assert.deepEqual(options.hedge, { after: 'p95', budget: 0.1 });

@@ -13,7 +13,17 @@ import type { ProviderHealthOptions } from './provider-health.js';
 /** What {@link failoverOptionsFromConfig} returns: every {@link failover} option the config decides. */
 export type FailoverConfigOptions = Pick<
   FailoverOptions,
-  'enabled' | 'maxRetries' | 'maxAttempts' | 'retryCodes' | 'breaker' | 'conditions' | 'timeouts' | 'targetTimeouts' | 'continuation' | 'hedge'
+  | 'enabled'
+  | 'maxRetries'
+  | 'maxAttempts'
+  | 'retryCodes'
+  | 'breaker'
+  | 'storeRefreshMs'
+  | 'conditions'
+  | 'timeouts'
+  | 'targetTimeouts'
+  | 'continuation'
+  | 'hedge'
 >;
 
 const ms = (value: string | number | null | undefined, path: string) => (value === null || value === undefined ? undefined : parseDuration(value, { path }));
@@ -41,6 +51,7 @@ export function failoverOptionsFromConfig(
     continuation: { enabled: f.stream_continuation, regenerate: f.regenerate_and_match },
     ...failoverTimeoutOptions(f, context),
   };
+  if (cb.shared_refresh != null) options.storeRefreshMs = ms(cb.shared_refresh, `${path}.circuit_breaker.shared_refresh`)!;
   if (f.max_retries !== null) options.maxRetries = f.max_retries;
   // The config's max_retries is per target: enough attempts to walk the chain with them.
   if (f.max_attempts !== null) options.maxAttempts = f.max_attempts;

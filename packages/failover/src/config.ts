@@ -18,7 +18,12 @@ export interface FailoverConfig {
   max_retries: number | null;
   max_attempts: number | null;
   retry_codes: number[] | null;
-  circuit_breaker: { failure_threshold?: number | null; success_threshold?: number | null; timeout?: string | number | null };
+  circuit_breaker: {
+    failure_threshold?: number | null;
+    success_threshold?: number | null;
+    timeout?: string | number | null;
+    shared_refresh?: string | number | null;
+  };
   stream_continuation: boolean;
   timeouts: TimeoutsConfig;
   /** Per-model deadlines: keyed by `provider/model` or by the upstream model name. */
@@ -120,6 +125,13 @@ export function failoverConfigSchema(prefix = 'SWITCHYARD_FAILOVER') {
         default: null,
         nullable: true,
         env: `${prefix}_BREAKER_TIMEOUT`,
+      },
+      shared_refresh: {
+        doc: "With shared state (Redis, or the primary of `--workers`): how long an opening or cool-down read from it is reused before it is read again, so another instance's opening is seen at most this late (default 500ms; 0: read on every attempt).",
+        format: duration('ai_gateway.routing.failover.circuit_breaker.shared_refresh'),
+        default: null,
+        nullable: true,
+        env: `${prefix}_BREAKER_SHARED_REFRESH`,
       },
     },
     stream_continuation: {

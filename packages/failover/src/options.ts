@@ -140,6 +140,13 @@ export interface FailoverOptions {
   /** Key prefix in `store`. Defaults to "switchyard:failover:". */
   storePrefix?: string;
   /**
+   * How long an opening or cool-down read from `store` is reused before `store` is asked again
+   * (config `circuit_breaker.shared_refresh`): another instance's opening is seen at most this
+   * late, and `store` is read at most once per target per period, not on every attempt.
+   * Defaults to 500; 0 reads on every attempt.
+   */
+  storeRefreshMs?: number;
+  /**
    * Fallback conditions per provider (config `fallbacks[].conditions`, `fallback.on_error` /
    * `on_rate_limit`): that provider is failed over to only after a failure of a listed kind.
    * Defaults to none (any kind that may fail over).
@@ -276,7 +283,12 @@ export function resolveOptions(options: FailoverOptions): ResolvedOptions {
     timeouts,
     targetTimeouts: options.targetTimeouts,
     breaker,
-    shared: options.store ? sharedFlags(options.store, options.storePrefix ?? 'switchyard:failover:') : undefined,
+    shared: options.store
+      ? sharedFlags(options.store, options.storePrefix ?? 'switchyard:failover:', {
+          refreshMs: nonNegative('storeRefreshMs', options.storeRefreshMs),
+          now: options.now,
+        })
+      : undefined,
     conditions,
     credential: options.credential,
     allowClientRouting: options.allowClientRouting ?? ((exchange) => exchange.principal?.allowRoutingHeaders === true),
