@@ -1,6 +1,6 @@
 /**
  * `switchyard start --workers 2` without Redis: two processes behind one port behave as one
- * gateway. Limits, round-robin cursors and revocations are shared through the primary, both
+ * gateway. Limits, round-robin cursors, breaker openings and revocations are shared through the primary, both
  * workers' request logs are read from either, a crashed worker is restarted, SIGTERM drains.
  */
 import assert from 'node:assert/strict';
@@ -32,8 +32,12 @@ before(async () => {
       '    - { name: sim-b, type: simulated, models: [sim-1], latency_ms: 1, tokens_per_second: 0, output_tokens: 4 }',
       // A slow stream (40 tokens at 20/s: 2 s) for the drain on SIGTERM.
       '    - { name: sim-stream, type: simulated, models: [sim-long], latency_ms: 1, tokens_per_second: 20, output_tokens: 40 }',
+      // One model on a provider that always fails and one that never does, for the shared breaker.
+      '    - { name: sim-down, type: simulated, models: [sim-flaky], latency_ms: 1, tokens_per_second: 0, output_tokens: 4, error_rate: 1 }',
+      '    - { name: sim-up, type: simulated, models: [sim-flaky], latency_ms: 1, tokens_per_second: 0, output_tokens: 4 }',
       '  routing:',
       '    strategy: round-robin',
+      '    failover: { circuit_breaker: { failure_threshold: 1 } }',
       '',
     ].join('\n'),
   );
@@ -159,6 +163,35 @@ test('the round-robin cursor is shared: consecutive requests alternate providers
   assert.deepEqual(new Set(answers.map((a) => a.worker)), new Set(['1', '2']));
   const providers = answers.map((a) => a.provider);
   for (let i = 1; i < providers.length; i++) assert.notEqual(providers[i], providers[i - 1], JSON.stringify(providers));
+});
+
+test('a breaker one worker opens is honoured by the other: no request reaches the failing provider from either', async () => {
+  const { key } = await createKey({ name: 'breaker' });
+  // Until the round-robin cursor puts sim-down first once: it fails, its breaker opens, sim-up answers.
+  let opened: { worker: string; attempts: string } | undefined;
+  for (let i = 0; i < 4 && !opened; i++) {
+    const body = JSON.stringify({ model: 'sim-flaky', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] });
+    const res = await send('POST', '/v1/chat/completions', { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body);
+    assert.equal(res.status, 200, res.body);
+    assert.equal(res.headers['x-switchyard-provider'], 'sim-up');
+    if (res.headers['x-switchyard-attempts'] === '2') opened = { worker: String(res.headers['x-switchyard-worker']), attempts: '2' };
+  }
+  assert.ok(opened, 'sim-down was tried first once');
+  // Both workers now skip sim-down without a request, whichever of them opened the breaker.
+  const answers = await Promise.all(
+    Array.from({ length: 12 }, async () => {
+      const body = JSON.stringify({ model: 'sim-flaky', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] });
+      const res = await send('POST', '/v1/chat/completions', { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body);
+      return {
+        status: res.status,
+        worker: String(res.headers['x-switchyard-worker']),
+        provider: res.headers['x-switchyard-provider'],
+        attempts: res.headers['x-switchyard-attempts'],
+      };
+    }),
+  );
+  assert.deepEqual(new Set(answers.map((a) => a.worker)), new Set(['1', '2']));
+  for (const a of answers) assert.deepEqual([a.status, a.provider, a.attempts], [200, 'sim-up', '1'], JSON.stringify(answers));
 });
 
 test('a revoked key is refused by both workers as soon as the revocation is answered', async () => {
