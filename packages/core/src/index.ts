@@ -38,7 +38,7 @@ export {
 export { EventBus, type EventBusOptions, type GatewayEvents } from './events.js';
 export { eventJson, formatSseComment, formatSseEvent, parseSseStream, type SseEvent, SseParser, SseTruncatedError } from './sse.js';
 export { writeSseBody } from './sse-writer.js';
-export { hasKeyValue, isJsonObjectText, stringValue, valueIndex } from './json-scan.js';
+export { hasKeyValue, isJsonObjectText, stringValue, topLevelString, valueIndex } from './json-scan.js';
 export { bodyBytes } from './body-patch.js';
 export { type KeyValueStore, MemoryStore, type MemoryStoreOptions } from './store.js';
 export { jsonLogger, type Logger, silentLogger } from './logger.js';

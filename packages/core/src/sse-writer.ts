@@ -11,8 +11,11 @@ const MAX_BATCH_CHARS = 64 * 1024;
  * Write the frames of a stream response to a node `ServerResponse` whose status and headers are
  * set (they go out with the first frames). No `Readable` and no `stream.pipeline` in between:
  * events pulled from the source are appended to one batch, written once the events that are
- * already here have been taken (on the next tick, so a burst from one upstream read is one
- * write) or when the batch passes 64 KB; while the socket is full the source is not pulled.
+ * already here have been taken or when the batch passes 64 KB; while the socket is full the
+ * source is not pulled. The batch is written after the I/O of the current turn of the event
+ * loop (`setImmediate`), not on the next tick: a burst from one upstream read is one write, and
+ * when the upstream's end arrives with its last events (as it usually does) the response's
+ * last frames and its end go out in that same write, not in a write of their own.
  *
  * An error from the source is recorded on the exchange and ends the stream with an in-band
  * error event in the client's format, after the frames before it. When the client goes away,
@@ -65,7 +68,7 @@ class SseBodyWriter {
         if (this.#batch.length >= MAX_BATCH_CHARS) this.#flush();
         else if (!this.#flushQueued) {
           this.#flushQueued = true;
-          process.nextTick(this.#flush);
+          setImmediate(this.#flush);
         }
       }
       this.#done = true;

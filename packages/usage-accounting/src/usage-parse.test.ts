@@ -8,7 +8,7 @@ const chunk = (content: string, extra = '') =>
 test('OpenAI null usage on every chunk: removed for a client that did not ask, however it is written', () => {
   const observer = new StreamUsageObserver('openai.chat', true, 1_000_000);
   const out = (data: string) => observer.observe({ data })?.data;
-  assert.equal(out(chunk('a', ',"usage":null')), chunk('a'), 'the first chunk (parsed for its id)');
+  assert.equal(out(chunk('a', ',"usage":null')), chunk('a'), 'the first chunk (its id read)');
   assert.equal(out(chunk('b', ',"usage":null')), chunk('b'), 'compact, as OpenAI writes it');
   assert.equal(out(chunk('c', ', "usage": null')), chunk('c'), "Python's default separators");
   assert.equal(out('{"usage":null,"id":"c1","choices":[]}'), '{"id":"c1","choices":[]}', 'elsewhere in the chunk: parsed');
@@ -18,6 +18,16 @@ test('OpenAI null usage on every chunk: removed for a client that did not ask, h
   assert.equal(observer.usage?.inputTokens, 7);
   assert.equal(observer.usage?.outputTokens, 3);
   assert.equal(observer.responseId, 'c1');
+});
+
+test("the response id is the first chunk's own, not a tool call's written before it", () => {
+  const observer = new StreamUsageObserver('openai.chat', false, 1_000_000);
+  const first = '{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function"}]},"finish_reason":null}],"id":"chatcmpl-9"}';
+  const ev = { data: first };
+  assert.equal(observer.observe(ev), ev, 'passed through as it came');
+  assert.equal(observer.responseId, 'chatcmpl-9');
+  observer.observe({ data: '{"id":"chatcmpl-other","choices":[]}' });
+  assert.equal(observer.responseId, 'chatcmpl-9', 'only the first chunk names it');
 });
 
 test('a client that asked for usage gets every chunk as it came, null usage included', () => {

@@ -1,4 +1,4 @@
-import { eventJson, familyOf, hasKeyValue, type ClientFormat, type SseEvent, type Usage } from '@switchyard/core';
+import { eventJson, familyOf, hasKeyValue, topLevelString, valueIndex, type ClientFormat, type SseEvent, type Usage } from '@switchyard/core';
 
 type Json = Record<string, unknown>;
 
@@ -82,15 +82,13 @@ function withoutNullUsageTail(data: string): string | undefined {
 
 /** Whether an OpenAI chunk's text gives a choice a finish reason (not `"finish_reason":null`), without parsing it. */
 function finishesChoice(data: string): boolean {
-  let at = data.indexOf('"finish_reason"');
-  while (at >= 0) {
-    let i = at + 15;
-    while (data[i] === ' ' || data[i] === ':') i++;
-    if (data[i] === '"') return true;
-    at = data.indexOf('"finish_reason"', i);
+  for (let i = valueIndex(data, '"finish_reason"'); i !== -1; i = valueIndex(data, '"finish_reason"', i)) {
+    if (data.charCodeAt(i) === QUOTE) return true;
   }
   return false;
 }
+
+const QUOTE = 34;
 
 /** Key of the exchange's stream observer in `exchange.locals` (traces read the id and finish reasons there). */
 export const STREAM_OBSERVER = Symbol('switchyard.usage-accounting.stream-observer');
@@ -148,22 +146,24 @@ export class StreamUsageObserver {
   }
 
   #openai(ev: SseEvent): SseEvent | undefined {
-    // Only the first chunk (the id), chunks that finish a choice and chunks that mention usage
-    // are parsed: the rest pass through untouched.
-    const first = !this.#sawFirst;
-    this.#sawFirst = true;
+    // The first chunk's id is read by a walk over its top level; only chunks that finish a
+    // choice or mention usage are parsed: the rest pass through untouched.
+    if (!this.#sawFirst) {
+      this.#sawFirst = true;
+      this.responseId = topLevelString(ev.data, '"id"');
+    }
     const finishing = finishesChoice(ev.data);
-    if (!first && !finishing && !hasKeyValue(ev.data, '"usage"')) {
+    const usageAt = valueIndex(ev.data, '"usage"');
+    if (!finishing && (usageAt === -1 || (ev.data.startsWith('null', usageAt) && !hasKeyValue(ev.data, '"usage"', usageAt)))) {
       // No usage, or only OpenAI's `"usage":null` on every chunk once usage is asked for: nothing
       // to read. For a client that did not ask, the null member goes without a parse when it
       // ends the chunk (as OpenAI writes it); elsewhere the parse below removes it.
-      if (!this.#stripUsage || !ev.data.includes('"usage"')) return ev;
+      if (!this.#stripUsage || usageAt === -1) return ev;
       const data = withoutNullUsageTail(ev.data);
       if (data !== undefined) return { ...ev, data };
     }
     const chunk = obj(eventJson(ev));
     if (!chunk) return ev;
-    if (first && typeof chunk.id === 'string') this.responseId = chunk.id;
     if (finishing && Array.isArray(chunk.choices)) {
       for (const choice of chunk.choices) {
         const reason = obj(choice)?.finish_reason;
