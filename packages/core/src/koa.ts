@@ -66,11 +66,11 @@ function writeKoa(ctx: Context, exchange: Exchange | undefined, response: Exchan
   exchange?.locals.set(WRITTEN, true);
   ctx.status = response.status;
   if (!exchange) {
-    ctx.set(response.headers);
+    setHeaders(ctx, response.headers);
     ctx.body = response.kind === 'json' ? response.body : '';
     return;
   }
-  ctx.set(responseHeaders(exchange, response));
+  setHeaders(ctx, responseHeaders(exchange, response));
   if (response.kind === 'json') {
     ctx.body = response.body;
     return;
@@ -81,5 +81,14 @@ function writeKoa(ctx: Context, exchange: Exchange | undefined, response: Exchan
   // outer middlewares have returned: headers they set after `next()` still go out.
   ctx.respond = false;
   process.nextTick(() => void writeSseBody(ctx.res, exchange, response));
+}
+/**
+ * `ctx.set(headers)` for string values, without Koa 3's entry and pair arrays per header (a
+ * response carries a dozen headers): the same `res.setHeader` calls, skipped once headers are sent.
+ */
+function setHeaders(ctx: Context, headers: Record<string, string>): void {
+  if (ctx.headerSent) return;
+  const res = ctx.res;
+  for (const name in headers) res.setHeader(name, headers[name]!);
 }
 export { koaRoutes } from './koa-routes.js';
