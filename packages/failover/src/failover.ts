@@ -451,7 +451,7 @@ class Run {
     exchange.responseHeaders['x-switchyard-model'] = run.target.model;
     exchange.responseHeaders['x-switchyard-attempts'] = String(this.#attempts);
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(result.headers)) if (!HOP_HEADERS.has(name)) headers[name] = value;
+    for (const name in result.headers) if (!HOP_HEADERS.has(name)) headers[name] = result.headers[name]!;
     if (result.kind === 'json') {
       this.#clear();
       // The answer was read to its end: nothing to abort, only listeners to drop.
