@@ -1,7 +1,7 @@
 import { everyModel, isGatewayError, type EventBus, type GatewayEvents, type ModelLabel } from '@switchyard/core';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RequestLogRecord, UsageLog } from './record.js';
-import { cellCounter, cellGauge } from './series-cells.js';
+import { cellCounter, cellGauge, cellHistogram } from './series-cells.js';
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -91,9 +91,10 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
     labelNames: ['provider', 'model'],
     registers,
   });
-  const overhead = new Histogram({
+  const overhead = cellHistogram({
     name: 'switchyard_gateway_overhead_seconds',
     help: 'Time added by the gateway: wait for the first byte minus time in upstream attempts',
+    labelNames: [],
     buckets: overheadBuckets,
     registers,
   });
@@ -115,14 +116,14 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
     labelNames: ['provider', 'outcome', 'kind', 'role'],
     registers,
   });
-  const attemptLatency = new Histogram({
+  const attemptLatency = cellHistogram({
     name: 'switchyard_provider_latency_seconds',
     help: 'Upstream attempt duration by provider, model and outcome',
     labelNames: ['provider', 'model', 'outcome'],
     buckets: latencyBuckets,
     registers,
   });
-  const ttft = new Histogram({
+  const ttft = cellHistogram({
     name: 'switchyard_time_to_first_token_seconds',
     help: 'Upstream time to first stream event by provider and model',
     labelNames: ['provider', 'model'],
@@ -190,8 +191,8 @@ export function createMetrics(options: MetricsOptions): UsageMetrics {
         const model = label(provider, attempt.target.model);
         inflight.add(-1, provider);
         attempts.add(1, provider, attempt.hedgeLost ? 'hedge_lost' : attempt.outcome, attempt.failureKind ?? 'none', attempt.role ?? 'plan');
-        if (attempt.endedAt !== undefined) attemptLatency.observe({ provider, model, outcome: attempt.outcome }, (attempt.endedAt - attempt.startedAt) / 1000);
-        if (exchange.stream && attempt.firstByteAt !== undefined) ttft.observe({ provider, model }, (attempt.firstByteAt - attempt.startedAt) / 1000);
+        if (attempt.endedAt !== undefined) attemptLatency.observe((attempt.endedAt - attempt.startedAt) / 1000, provider, model, attempt.outcome);
+        if (exchange.stream && attempt.firstByteAt !== undefined) ttft.observe((attempt.firstByteAt - attempt.startedAt) / 1000, provider, model);
       }),
       events.on('failover', ({ from, to, kind }) => failovers.inc({ from: from.provider, to: to.provider, reason: kind })),
       events.on('retry', ({ target, kind }) => retries.inc({ provider: target.provider, reason: kind })),

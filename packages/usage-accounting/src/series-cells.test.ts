@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Counter, Gauge, Registry } from 'prom-client';
-import { cellCounter, cellGauge } from './series-cells.js';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { cellCounter, cellGauge, cellHistogram } from './series-cells.js';
 
 /** The exposition of one registry with metric names made comparable. */
 const lines = async (registry: Registry, from: string, to: string) => (await registry.metrics()).replaceAll(from, to);
@@ -56,4 +56,61 @@ test('values prom-client would refuse are dropped, so a scrape never throws', as
   const text = await registry.metrics();
   assert.match(text, /^tokens_total\{provider="a"\} 5$/m);
   assert.doesNotMatch(text, /provider="b"/);
+});
+
+test("a cell histogram renders exactly as prom-client's Histogram fed the same observations: text, JSON, after a reset", async () => {
+  const buckets = [0.0001, 0.005, 0.01, 0.25, 1, 120];
+  const cellsRegistry = new Registry();
+  const directRegistry = new Registry();
+  const labelled = cellHistogram({ name: 'h_seconds', help: 'latency "x"', labelNames: ['provider', 'model', 'outcome'], buckets, registers: [cellsRegistry] });
+  const plain = cellHistogram({ name: 'o_seconds', help: 'overhead', labelNames: [], buckets, registers: [cellsRegistry] });
+  const labelledDirect = new Histogram({
+    name: 'h_seconds',
+    help: 'latency "x"',
+    labelNames: ['provider', 'model', 'outcome'],
+    buckets,
+    registers: [directRegistry],
+  });
+  const plainDirect = new Histogram({ name: 'o_seconds', help: 'overhead', buckets, registers: [directRegistry] });
+  const same = async () => {
+    assert.equal(await cellsRegistry.metrics(), await directRegistry.metrics());
+    assert.deepEqual(await cellsRegistry.getMetricsAsJSON(), await directRegistry.getMetricsAsJSON());
+  };
+
+  await same(); // nothing observed: the unlabelled one is listed at zero, as prom-client lists it
+  let seed = 3;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  // Values on the bounds, between them, above the last, zero and negative.
+  const values = [...buckets, 0, -1, 500, 0.003, 1e-9];
+  for (let i = 0; i < 400; i++) {
+    const value = random() < 0.3 ? values[Math.floor(random() * values.length)]! : random() * 3;
+    const provider = ['openai', 'p"q\\', 'anthropic'][Math.floor(random() * 3)]!;
+    const model = `m${Math.floor(random() * 2)}`;
+    const outcome = random() < 0.8 ? 'success' : 'failure';
+    labelled.observe(value, provider, model, outcome);
+    labelledDirect.observe({ provider, model, outcome }, value);
+    plain.observe(value);
+    plainDirect.observe(value);
+    if (i === 150) await same();
+  }
+  await same();
+  cellsRegistry.resetMetrics();
+  directRegistry.resetMetrics();
+  await same(); // both list nothing after a reset, the unlabelled one included
+  labelled.observe(0.5, 'openai', 'm0', 'success');
+  labelledDirect.observe({ provider: 'openai', model: 'm0', outcome: 'success' }, 0.5);
+  plain.observe(0.02);
+  plainDirect.observe(0.02);
+  await same();
+});
+
+test('a cell histogram drops values that are not finite (prom-client would throw) and refuses an `le` label or unordered buckets', async () => {
+  const registry = new Registry();
+  const h = cellHistogram({ name: 'x_seconds', help: 'x', labelNames: ['provider'], buckets: [1, 2], registers: [registry] });
+  h.observe(Number.NaN, 'a');
+  h.observe(Number.POSITIVE_INFINITY, 'a');
+  h.observe(1.5, 'a');
+  assert.match(await registry.metrics(), /x_seconds_count\{provider="a"\} 1\n/);
+  assert.throws(() => cellHistogram({ name: 'y', help: 'y', labelNames: ['le'], buckets: [1], registers: [] }), /le is a reserved/);
+  assert.throws(() => cellHistogram({ name: 'z', help: 'z', labelNames: [], buckets: [2, 1], registers: [] }), /ascending/);
 });
