@@ -82,6 +82,7 @@ function writeKoa(ctx: Context, exchange: Exchange | undefined, response: Exchan
   ctx.respond = false;
   process.nextTick(() => void writeSseBody(ctx.res, exchange, response));
 }
+
 /**
  * `ctx.set(headers)` for string values, without Koa 3's entry and pair arrays per header (a
  * response carries a dozen headers): the same `res.setHeader` calls, skipped once headers are sent.
@@ -91,4 +92,5 @@ function setHeaders(ctx: Context, headers: Record<string, string>): void {
   const res = ctx.res;
   for (const name in headers) res.setHeader(name, headers[name]!);
 }
+
 export { koaRoutes } from './koa-routes.js';

@@ -77,7 +77,7 @@ export class SeriesCells {
     readonly labelNames: readonly string[],
     private readonly monotonic = false,
   ) {
-    if (labelNames.length < 1 || labelNames.length > 4) throw new RangeError('SeriesCells: 1 to 4 label names');
+    if (labelNames.length < 1) throw new RangeError('SeriesCells: 1 to 4 label names');
     this.#tree = new LabelTree(labelNames, (labels) => ({ labels, pending: 0, queued: false }));
   }
 
@@ -166,6 +166,15 @@ interface ExportValue {
   exemplar?: null;
 }
 
+/** A histogram as prom-client's registry reads it (`getForPromString`, `get`). */
+interface HistogramData {
+  name: string;
+  help: string;
+  type: string;
+  values: ExportValue[];
+  aggregator: string;
+}
+
 /** What {@link cellHistogram} is declared with (as prom-client's Histogram). */
 export interface CellHistogramOptions extends CellMetricOptions {
   /** Upper bounds, ascending. */
@@ -227,7 +236,7 @@ export class CellHistogram {
   }
 
   /** What the registry renders as text: prom-client's `getForPromString` shape. */
-  async getForPromString(): Promise<{ name: string; help: string; type: string; values: ExportValue[]; aggregator: string }> {
+  async getForPromString(): Promise<HistogramData> {
     const values: ExportValue[] = [];
     const bucket = `${this.name}_bucket`;
     for (const cell of this.#tree.all) {
@@ -245,7 +254,7 @@ export class CellHistogram {
   }
 
   /** The JSON view (`registry.getMetricsAsJSON()`): the series' labels and `le` in one object. */
-  async get(): Promise<{ name: string; help: string; type: string; values: ExportValue[]; aggregator: string }> {
+  async get(): Promise<HistogramData> {
     const data = await this.getForPromString();
     data.values = data.values.map(({ sharedLabels, labels, ...rest }) => ({ ...rest, labels: { ...labels, ...sharedLabels } }));
     return data;

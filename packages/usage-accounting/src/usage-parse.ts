@@ -80,6 +80,8 @@ function withoutNullUsageTail(data: string): string | undefined {
   return undefined;
 }
 
+const QUOTE = 34;
+
 /** Whether an OpenAI chunk's text gives a choice a finish reason (not `"finish_reason":null`), without parsing it. */
 function finishesChoice(data: string): boolean {
   for (let i = valueIndex(data, '"finish_reason"'); i !== -1; i = valueIndex(data, '"finish_reason"', i)) {
@@ -87,8 +89,6 @@ function finishesChoice(data: string): boolean {
   }
   return false;
 }
-
-const QUOTE = 34;
 
 /** Key of the exchange's stream observer in `exchange.locals` (traces read the id and finish reasons there). */
 export const STREAM_OBSERVER = Symbol('switchyard.usage-accounting.stream-observer');
