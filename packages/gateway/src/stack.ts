@@ -16,6 +16,7 @@ import {
   type KeyStore,
 } from '@switchyard/auth-key';
 import {
+  AllowanceLimitStore,
   MemoryLimitStore,
   ProviderLimiter,
   RateLimiter,
@@ -221,7 +222,18 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   await keys.ready();
 
   const rl = rateLimitOptionsFromConfig(ai.rate_limits);
-  const limiter = new RateLimiter({ store: limitStore(storage, 'switchyard:rl:'), onStoreError: rl.onStoreError, leaseMs: rl.leaseMs, now });
+  // Shared key limits are taken in blocks, so a busy key's requests rarely wait for the shared store.
+  const keyLimits = limitStore(storage, 'switchyard:rl:');
+  const blocks =
+    (storage.redis || storage.shared) && rl.blockRequests > 1
+      ? new AllowanceLimitStore({
+          store: keyLimits,
+          maxRequests: rl.blockRequests,
+          now,
+          onError: (err) => logger.warn({ err }, 'rate-limit: settling a block of requests failed'),
+        })
+      : undefined;
+  const limiter = new RateLimiter({ store: blocks ?? keyLimits, onStoreError: rl.onStoreError, leaseMs: rl.leaseMs, now });
   const perProvider = providerLimitsFromConfig(ai.providers);
   const providerLimiter = new ProviderLimiter({
     providers: perProvider,
@@ -432,6 +444,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     ...(experiments ? { experiments } : {}),
     registry,
     async close() {
+      await blocks?.close(); // what the blocks did not hand out goes back to the shared limits
       health.stop();
       experiments?.close();
       await experiments?.judge?.idle(); // gradings under way write their usage rows before the log closes

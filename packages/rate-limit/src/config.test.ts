@@ -16,9 +16,16 @@ function load(env: Record<string, string>): RateLimitConfig {
 
 test('rate-limit from env through its convict fragment, mounted in Koa: the values arrive in the options', async () => {
   const options = rateLimitOptionsFromConfig(
-    load({ APP_RATE_LIMIT_REQUESTS_PER_MINUTE: '1', APP_RATE_LIMIT_LEASE: '10s', APP_RATE_LIMIT_BUDGET_MODE: 'soft' }),
+    load({ APP_RATE_LIMIT_REQUESTS_PER_MINUTE: '1', APP_RATE_LIMIT_LEASE: '10s', APP_RATE_LIMIT_BUDGET_MODE: 'soft', APP_RATE_LIMIT_BLOCK_REQUESTS: '8' }),
   );
-  assert.deepEqual(options, { defaultLimits: { requestsPerMinute: 1 }, defaultOutputTokens: 1024, budgetMode: 'soft', onStoreError: 'open', leaseMs: 10_000 });
+  assert.deepEqual(options, {
+    defaultLimits: { requestsPerMinute: 1 },
+    defaultOutputTokens: 1024,
+    budgetMode: 'soft',
+    onStoreError: 'open',
+    leaseMs: 10_000,
+    blockRequests: 8,
+  });
   const ok = async (exchange: Exchange) => {
     exchange.response = { kind: 'json', status: 200, headers: {}, body: '{}' };
   };

@@ -34,6 +34,14 @@ export function rateLimitConfigSchema(prefix = 'SWITCHYARD_RATE_LIMIT') {
       default: 'strict',
       env: `${prefix}_BUDGET_MODE`,
     },
+    block_requests: {
+      doc:
+        "When limits are shared (Redis, or the primary process under --workers): the most requests one instance takes from a key's limits at once and " +
+        'admits itself, for up to a second and never more than a tenth of what is left (near a limit every request is decided at the shared store). 1: every request is decided there.',
+      format: 'nat',
+      default: 32,
+      env: `${prefix}_BLOCK_REQUESTS`,
+    },
     default_output_tokens: {
       doc: 'Output tokens reserved for a request that sets no max_tokens.',
       format: 'nat',
@@ -57,6 +65,8 @@ export interface RateLimitConfig {
   lease?: number | string;
   /** Absent: `strict`. */
   budget_mode?: BudgetMode;
+  /** Absent: 32. */
+  block_requests?: number;
   default_output_tokens: number;
   default_limits: Record<
     'total_tokens_per_hour' | 'input_tokens_per_hour' | 'output_tokens_per_hour' | 'requests_per_minute' | 'concurrent_requests',
@@ -74,6 +84,7 @@ export function rateLimitOptionsFromConfig(config: RateLimitConfig): {
   budgetMode: BudgetMode;
   onStoreError: StoreErrorPolicy;
   leaseMs: number;
+  blockRequests: number;
 } {
   const d = config.default_limits;
   const defaultLimits: KeyLimits = {};
@@ -88,6 +99,7 @@ export function rateLimitOptionsFromConfig(config: RateLimitConfig): {
     budgetMode: config.budget_mode ?? 'strict',
     onStoreError: config.on_store_error,
     leaseMs: leaseMs(config.lease ?? '30s'),
+    blockRequests: Math.max(1, config.block_requests ?? 32),
   };
 }
 

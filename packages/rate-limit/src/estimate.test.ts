@@ -35,6 +35,7 @@ test('the config fragment validates with convict and maps to options', async () 
     budgetMode: 'capped',
     onStoreError: 'open',
     leaseMs: 30_000,
+    blockRequests: 32,
   });
   const bad = convict({ rate_limit: rateLimitConfigSchema() } as never);
   bad.load({ rate_limit: { on_store_error: 'maybe' } });

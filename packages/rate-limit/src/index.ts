@@ -8,3 +8,4 @@ export { rateLimit, type RateLimitOptions } from './rate-limit.js';
 export { type ProviderLease, ProviderLimiter, type ProviderLimiterOptions, providerLimitsFromConfig, type TargetRateLimit } from './provider-limiter.js';
 export { providerLimits, type ProviderLimitsOptions } from './provider-limits.js';
 export { type RateLimitConfig, rateLimitConfigSchema, rateLimitOptionsFromConfig } from './config.js';
+export { AllowanceLimitStore, type AllowanceLimitStoreOptions } from './allowance-store.js';

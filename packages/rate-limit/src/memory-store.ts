@@ -75,7 +75,7 @@ export class MemoryLimitStore implements LimitStore {
     const rb = Math.floor(now / rw.bucketMs);
     add(c.input, tb, ask.write.inputTokens);
     add(c.output, tb, ask.write.outputTokens);
-    add(c.requests, rb, 1);
+    add(c.requests, rb, input.requests ?? 1);
     if (mode === 'reserve') c.leases.set(input.id, now + input.leaseMs);
     return decision;
   }
@@ -103,7 +103,7 @@ export class MemoryLimitStore implements LimitStore {
     const rw = input.refundRequestIn;
     if (rw) {
       const qb = Math.floor(input.reservedAt / rw.bucketMs);
-      if (qb >= Math.floor(input.now / rw.bucketMs) - rw.windowMs / rw.bucketMs) subtract(c.requests, qb, 1);
+      if (qb >= Math.floor(input.now / rw.bucketMs) - rw.windowMs / rw.bucketMs) subtract(c.requests, qb, input.refundRequests ?? 1);
     }
     c.leases.delete(input.id);
   }
@@ -200,6 +200,7 @@ function retryAfter(buckets: (b: number) => number, now: number, w: WindowSpec, 
 
 function decide(c: Counters, used: UsageSnapshot, input: ReserveInput, ask: TokenAsk): Decision {
   const { limits, now, tokenWindow: tw, requestWindow: rw } = input;
+  const requests = input.requests ?? 1;
   const checks: Record<LimitName, () => [ok: boolean, retry: () => number]> = {
     totalTokens: () => [
       fits(used.inputTokens + used.outputTokens, ask.total, limits.totalTokens),
@@ -213,7 +214,10 @@ function decide(c: Counters, used: UsageSnapshot, input: ReserveInput, ask: Toke
       fits(used.outputTokens, ask.output, limits.outputTokens),
       () => retryAfter((b) => c.output.get(b) ?? 0, now, tw, ask.output, used.outputTokens, limits.outputTokens!),
     ],
-    requests: () => [fits(used.requests, 1, limits.requests), () => retryAfter((b) => c.requests.get(b) ?? 0, now, rw, 1, used.requests, limits.requests!)],
+    requests: () => [
+      fits(used.requests, requests, limits.requests),
+      () => retryAfter((b) => c.requests.get(b) ?? 0, now, rw, requests, used.requests, limits.requests!),
+    ],
     concurrent: () => [fits(used.concurrent, 1, limits.concurrent), () => (limits.concurrent! < 1 ? Infinity : 1000)],
   };
   let rejectedBy: LimitName | undefined;

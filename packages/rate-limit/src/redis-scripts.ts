@@ -11,7 +11,8 @@
 /**
  * ARGV: now, tokenBucketMs, tokenBuckets, requestBucketMs, requestBuckets, limitTotal, limitInput,
  * limitOutput, limitRequests, limitConcurrent (-1 = off), inputTokens, outputTokens,
- * mode (0 reserve, 1 peek, 2 force), id, leaseMs, budget (0 strict, 1 capped, 2 soft: see `tokenAsk`).
+ * mode (0 reserve, 1 peek, 2 force), id, leaseMs, budget (0 strict, 1 capped, 2 soft: see `tokenAsk`),
+ * requests (counted against the request limit; 1 unless a block of requests).
  * Returns { allowed, rejectedIndex (1-based, 0 none), retryAfterMs (-1 never), input, output, requests, concurrent,
  * writtenInput, writtenOutput }.
  */
@@ -24,6 +25,7 @@ local askIn, askOut = tonumber(ARGV[11]), tonumber(ARGV[12])
 local mode = tonumber(ARGV[13])
 local id, leaseMs = ARGV[14], tonumber(ARGV[15])
 local budget = tonumber(ARGV[16] or '0')
+local count = tonumber(ARGV[17] or '1')
 local tcur = math.floor(now / tbms)
 local tmin = tcur - tn
 local rcur = math.floor(now / rbms)
@@ -72,9 +74,9 @@ if budget == 1 then
   if lim[1] >= 0 then askOut = math.min(askOut, math.max(0, lim[1] - si - so - askIn)) end
   if lim[3] >= 0 then askOut = math.min(askOut, math.max(0, lim[3] - so)) end
 end
-local ask = { askIn + askOut, askIn, askOut, 1, 1 }
+local ask = { askIn + askOut, askIn, askOut, count, 1 }
 if budget == 2 then
-  ask = { 1, 1, 1, 1, 1 }
+  ask = { 1, 1, 1, count, 1 }
   askIn, askOut = 0, 0
 end
 local getters = {
@@ -102,7 +104,7 @@ end
 if mode == 2 or (mode == 0 and rejected == 0) then
   if askIn > 0 then redis.call('HINCRBY', KEYS[1], 'i' .. tcur, askIn) end
   if askOut > 0 then redis.call('HINCRBY', KEYS[1], 'o' .. tcur, askOut) end
-  redis.call('HINCRBY', KEYS[1], 'r' .. rcur, 1)
+  redis.call('HINCRBY', KEYS[1], 'r' .. rcur, count)
   local ttl = math.max((tn + 1) * tbms, (rn + 1) * rbms)
   redis.call('PEXPIRE', KEYS[1], ttl)
   if mode == 0 then
@@ -118,7 +120,8 @@ return { allowed, rejected, wait, si, so, sr, sc, askIn, askOut }
 /**
  * ARGV: now, tokenBucketMs, tokenBuckets, reservedAt, reservedInput, reservedOutput,
  * actualInput, actualOutput, id, requestBucketMs, requestBuckets (both 0: no request to refund;
- * otherwise the request counted at reservedAt is taken back, the request was never sent).
+ * otherwise requests counted at reservedAt are taken back: they were never sent), refundCount
+ * (how many; 1 when absent).
  */
 export const SETTLE_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -140,7 +143,7 @@ end
 local qbms, qn = tonumber(ARGV[10]), tonumber(ARGV[11])
 if qbms > 0 then
   local qb = math.floor(tonumber(ARGV[4]) / qbms)
-  if qb >= math.floor(now / qbms) - qn then take('r' .. qb, 1) end
+  if qb >= math.floor(now / qbms) - qn then take('r' .. qb, tonumber(ARGV[12] or '1')) end
 end
 if actIn > 0 then redis.call('HINCRBY', KEYS[1], 'i' .. tcur, actIn) end
 if actOut > 0 then redis.call('HINCRBY', KEYS[1], 'o' .. tcur, actOut) end

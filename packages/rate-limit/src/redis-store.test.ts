@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRedis, type TestStoreServer } from '@switchyard/stores/testing';
+import { AllowanceLimitStore } from './allowance-store.js';
 import { FallbackLimitStore } from './fallback-store.js';
 import { RedisLimitStore } from './redis-store.js';
 import { storeContract } from './store-contract.test.helper.js';
@@ -20,6 +21,21 @@ describe('RedisLimitStore (real redis-server)', () => {
   });
 
   storeContract(test, () => new RedisLimitStore({ client, prefix: `t:${randomUUID()}:` }));
+
+  test('two instances taking blocks from one Redis never admit more than the limit, and give back what they held', async () => {
+    const prefix = `blocks:${randomUUID()}:`;
+    const shared = new RedisLimitStore({ client, prefix });
+    const [a, b] = [new AllowanceLimitStore({ store: shared }), new AllowanceLimitStore({ store: shared })];
+    const w = { tokenWindow: { windowMs: 3_600_000, bucketMs: 60_000 }, requestWindow: { windowMs: 60_000, bucketMs: 1_000 } };
+    const limits = { requests: 100, totalTokens: 10_000_000 };
+    const ask = (store: AllowanceLimitStore) =>
+      store.reserve({ key: 'k:blocks', id: randomUUID(), now: Date.now(), ...w, limits, inputTokens: 10, outputTokens: 10, leaseMs: 30_000 });
+    const decisions = await Promise.all(Array.from({ length: 160 }, (_, i) => ask(i % 2 ? a : b)));
+    const admitted = decisions.filter((d) => d.allowed).length;
+    assert.ok(admitted <= 100 && admitted >= 80, `${admitted} admitted of a limit of 100`);
+    await Promise.all([a.close(), b.close()]);
+    assert.equal((await shared.usage('k:blocks', Date.now(), w.tokenWindow, w.requestWindow)).requests, admitted);
+  });
 
   test('every decision is one script call; keys carry one hash tag and expire', async () => {
     const prefix = `tag:${randomUUID()}:`;

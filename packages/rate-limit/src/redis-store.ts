@@ -71,6 +71,7 @@ export class RedisLimitStore implements LimitStore {
       input.id,
       input.leaseMs,
       BUDGETS[input.budget ?? 'strict'],
+      input.requests ?? 1,
     ])) as number[];
     const [allowed, rejected, wait, si, so, sr, sc, wi, wo] = reply.map(Number) as [number, number, number, number, number, number, number, number, number];
     const decision: Decision = {
@@ -97,6 +98,7 @@ export class RedisLimitStore implements LimitStore {
       input.id,
       input.refundRequestIn?.bucketMs ?? 0,
       input.refundRequestIn ? input.refundRequestIn.windowMs / input.refundRequestIn.bucketMs : 0,
+      input.refundRequests ?? 1,
     ]);
   }
 

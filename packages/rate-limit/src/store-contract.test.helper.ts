@@ -126,6 +126,33 @@ export function storeContract(test: Test, makeStore: () => LimitStore): void {
     assert.equal((await store.usage(key2, T0 + 3_000, HOUR, MINUTE)).requests, 1);
   });
 
+  test('a block of requests counts each of them, and settling gives back the unused ones', async () => {
+    const store = makeStore();
+    const key = `block-${randomUUID()}`;
+    const limits = { requests: 10, totalTokens: 1000 };
+    const id = randomUUID();
+    const block = await ask(store, key, T0, limits, 400, 200, { id, requests: 8 });
+    assert.equal(block.allowed, true);
+    assert.deepEqual(await store.usage(key, T0, HOUR, MINUTE), { inputTokens: 400, outputTokens: 200, requests: 8, concurrent: 1 });
+    const tooMany = await ask(store, key, T0 + 100, limits, 1, 0, { requests: 3 });
+    assert.deepEqual([tooMany.allowed, tooMany.rejectedBy], [false, 'requests']);
+    assert.equal(tooMany.retryAfterMs, 61_000 - 100, 'the block leaves with its second');
+    assert.equal((await ask(store, key, T0 + 100, limits, 1, 0, { requests: 2 })).allowed, true, 'landing on the limit passes');
+    // The block used 5 of its 8 requests, 250 input and 90 output tokens.
+    await store.settle({
+      key,
+      id,
+      now: T0 + 900,
+      reservedAt: T0,
+      tokenWindow: HOUR,
+      refundRequestIn: MINUTE,
+      refundRequests: 3,
+      reserved: { inputTokens: 400, outputTokens: 200 },
+      actual: { inputTokens: 250, outputTokens: 90 },
+    });
+    assert.deepEqual(await store.usage(key, T0 + 900, HOUR, MINUTE), { inputTokens: 251, outputTokens: 90, requests: 7, concurrent: 1 });
+  });
+
   test('peek writes nothing; force writes past the limit', async () => {
     const store = makeStore();
     const key = `modes-${randomUUID()}`;

@@ -52,6 +52,12 @@ export interface ReserveInput {
   /** How long a concurrency lease lives if it is never settled (a crashed process). */
   leaseMs: number;
   /**
+   * Requests this reservation counts against the request limit: more than one for a block of
+   * requests (see {@link AllowanceLimitStore}), whose `inputTokens` and `outputTokens` are the
+   * block's totals. A concurrency limit still counts it once. Defaults to 1.
+   */
+  requests?: number;
+  /**
    * `reserve`: check, then write only when allowed; `peek`: check only; `force`: write the
    * tokens and request whatever the limits say (recording after the fact, no lease).
    */
@@ -100,6 +106,8 @@ export interface SettleInput {
    * Defaults to none (the request stays counted).
    */
   refundRequestIn?: WindowSpec;
+  /** How many requests `refundRequestIn` takes back (the unused part of a block). Defaults to 1. */
+  refundRequests?: number;
 }
 
 /** Extend a concurrency lease that is still held (a request still running). */

@@ -155,6 +155,22 @@ test('a requests_per_minute limit holds once across the workers, not once per wo
   assert.deepEqual(new Set(answers.map((a) => a.worker)), new Set(['1', '2']));
 });
 
+test('limits taken in blocks by each worker never admit more than one limit, and give back what they did not use', async () => {
+  const { key } = await createKey({ name: 'blocks', limits: { requests_per_minute: 40, total_tokens_per_hour: 1_000_000 } });
+  // Warm both workers' view of the key, then a burst over the limit.
+  const first = await Promise.all(Array.from({ length: 4 }, () => chat(key)));
+  const burst = await Promise.all(Array.from({ length: 56 }, () => chat(key)));
+  const admitted = [...first, ...burst].filter((a) => a.status === 200).length;
+  assert.ok(admitted <= 40, `${admitted} admitted over a limit of 40`);
+  assert.ok(admitted >= 30, `only ${admitted} of 40 admitted`);
+  assert.ok([...first, ...burst].every((a) => a.status === 200 || a.status === 429));
+  // Each block is settled by the end of its second: what the workers held and did not hand out is free again.
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  const rest = await Promise.all(Array.from({ length: 50 - admitted }, () => chat(key)));
+  assert.equal(rest.filter((a) => a.status === 200).length, 40 - admitted, JSON.stringify(rest.map((a) => a.status)));
+  assert.doesNotMatch(stderr, /settling a block of requests failed/);
+});
+
 test('the round-robin cursor is shared: consecutive requests alternate providers whichever worker serves them', async () => {
   const { key } = await createKey({ name: 'cursor' });
   const answers: Answer[] = [];
