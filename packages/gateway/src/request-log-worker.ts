@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { serveRequestLogSink, sqliteRequestLogStore } from '@switchyard/usage-accounting';
+import { serveRequestLogSink, sqliteRequestLogStore } from '@switchyard/usage-accounting/log-sink';
 
 const { path } = workerData as { path: string };
 const db = new Database(path);

@@ -10,7 +10,7 @@ import { sqliteRequestLogStore } from './sqlite-store.js';
 import { storeContract, rec } from './store-contract.test.js';
 import { withRequestLogSink, workerRequestLogSink } from './worker-sink.js';
 
-// A real worker thread on its own connection to the same SQLite file, as the gateway runs it.
+// A real worker thread on its own connection to the same SQLite file, as the gateway runs it (through the log-sink entry).
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
@@ -23,7 +23,7 @@ import(workerData.module).then(({ serveRequestLogSink, sqliteRequestLogStore }) 
 function startWorker(path: string): Worker {
   return new Worker(WORKER, {
     eval: true,
-    workerData: { path, driver: createRequire(import.meta.url).resolve('better-sqlite3'), module: new URL('./index.js', import.meta.url).href },
+    workerData: { path, driver: createRequire(import.meta.url).resolve('better-sqlite3'), module: new URL('./log-sink.js', import.meta.url).href },
   });
 }
 
