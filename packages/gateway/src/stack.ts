@@ -222,22 +222,21 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
   await keys.ready();
 
   const rl = rateLimitOptionsFromConfig(ai.rate_limits);
-  // Shared key limits are taken in blocks, so a busy key's requests rarely wait for the shared store.
-  const keyLimits = limitStore(storage, 'switchyard:rl:');
-  const blocks =
-    (storage.redis || storage.shared) && rl.blockRequests > 1
-      ? new AllowanceLimitStore({
-          store: keyLimits,
-          maxRequests: rl.blockRequests,
-          now,
-          onError: (err) => logger.warn({ err }, 'rate-limit: settling a block of requests failed'),
-        })
-      : undefined;
-  const limiter = new RateLimiter({ store: blocks ?? keyLimits, onStoreError: rl.onStoreError, leaseMs: rl.leaseMs, now });
+  // Shared limits are taken in blocks, so a busy key's (or provider's) requests rarely wait for the shared store.
+  const blocks: AllowanceLimitStore[] = [];
+  const sharedLimits = (prefix: string): LimitStore => {
+    const store = limitStore(storage, prefix);
+    if (!(storage.redis || storage.shared) || rl.blockRequests < 2) return store;
+    const onError = (err: unknown) => logger.warn({ err }, 'rate-limit: settling a block of requests failed');
+    const inBlocks = new AllowanceLimitStore({ store, maxRequests: rl.blockRequests, now, onError });
+    blocks.push(inBlocks);
+    return inBlocks;
+  };
+  const limiter = new RateLimiter({ store: sharedLimits('switchyard:rl:'), onStoreError: rl.onStoreError, leaseMs: rl.leaseMs, now });
   const perProvider = providerLimitsFromConfig(ai.providers);
   const providerLimiter = new ProviderLimiter({
     providers: perProvider,
-    store: limitStore(storage, 'switchyard:pl:'),
+    store: sharedLimits('switchyard:pl:'),
     onStoreError: rl.onStoreError,
     leaseMs: rl.leaseMs,
     now,
@@ -444,7 +443,7 @@ export async function buildStack(deps: StackDeps): Promise<Stack> {
     ...(experiments ? { experiments } : {}),
     registry,
     async close() {
-      await blocks?.close(); // what the blocks did not hand out goes back to the shared limits
+      await Promise.all(blocks.map((b) => b.close())); // what the blocks did not hand out goes back to the shared limits
       health.stop();
       experiments?.close();
       await experiments?.judge?.idle(); // gradings under way write their usage rows before the log closes

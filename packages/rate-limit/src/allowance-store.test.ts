@@ -128,6 +128,21 @@ describe('AllowanceLimitStore', () => {
     assert.deepEqual(await inner.usage('k:drained', T0 + 100, HOUR, MINUTE), { inputTokens: 400, outputTokens: 20, requests: 4, concurrent: 0 });
   });
 
+  test('one reservation id under two keys (a provider and its model) settles into each key', async () => {
+    const { store, inner } = counted();
+    const allowance = new AllowanceLimitStore({ store, now: () => T0 });
+    const limits = { totalTokens: 1_000_000 };
+    const both = async (id: string) => {
+      for (const key of ['p:a', 'm:a/x'])
+        await allowance.reserve({ key, id, now: T0, tokenWindow: HOUR, requestWindow: MINUTE, limits, inputTokens: 100, outputTokens: 0, leaseMs: 30_000 });
+    };
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    for (const id of ids) await both(id); // the first alone, then blocks
+    for (const id of ids) for (const key of ['p:a', 'm:a/x']) await allowance.settle(settleInput(key, id, T0 + 5, [100, 0], [40, 0]));
+    await allowance.close();
+    for (const key of ['p:a', 'm:a/x']) assert.equal((await inner.usage(key, T0 + 10, HOUR, MINUTE)).inputTokens, 120, key);
+  });
+
   test('a block ends with the request bucket it was taken in, so no request is counted in an earlier second', async () => {
     const { store, calls, inner } = counted();
     let now = T0 + 990;

@@ -107,6 +107,7 @@ export class AllowanceLimitStore implements LimitStore {
   readonly #now: () => number;
   readonly #onError: (error: unknown) => void;
   readonly #keys = new Map<string, KeyState>();
+  /** By counter key and reservation id (one id may be reserved under several keys). */
   readonly #members = new Map<string, Member>();
   readonly #settling = new Set<Promise<void>>();
   /** Blocks not settled yet, the ones that ran out included. */
@@ -153,9 +154,10 @@ export class AllowanceLimitStore implements LimitStore {
   }
 
   async settle(input: SettleInput): Promise<void> {
-    const member = this.#members.get(input.id);
+    const memberKey = `${input.key}\n${input.id}`;
+    const member = this.#members.get(memberKey);
     if (!member) return this.#store.settle(input);
-    this.#members.delete(input.id);
+    this.#members.delete(memberKey);
     const { block } = member;
     if (block.open) {
       block.heldInput -= member.inputTokens;
@@ -308,7 +310,7 @@ export class AllowanceLimitStore implements LimitStore {
     block.used.inputTokens += input.inputTokens;
     block.used.outputTokens += input.outputTokens;
     block.used.requests++;
-    this.#members.set(input.id, { block, inputTokens: input.inputTokens, outputTokens: input.outputTokens });
+    this.#members.set(`${input.key}\n${input.id}`, { block, inputTokens: input.inputTokens, outputTokens: input.outputTokens });
     return { allowed: true, retryAfterMs: 0, used };
   }
 
