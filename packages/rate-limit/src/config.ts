@@ -36,8 +36,9 @@ export function rateLimitConfigSchema(prefix = 'SWITCHYARD_RATE_LIMIT') {
     },
     block_requests: {
       doc:
-        "When limits are shared (Redis, or the primary process under --workers): the most requests one instance takes from a key's limits at once and " +
-        'admits itself, for up to a second and never more than a tenth of what is left (near a limit every request is decided at the shared store). 1: every request is decided there.',
+        'When limits are shared (Redis, or the primary process under --workers): the most requests one instance takes at once from the limits of a key ' +
+        '(or of a provider) and admits itself, for up to a second and never more than a tenth of what is left (near a limit every request is decided at the shared store). ' +
+        '1: every request is decided there.',
       format: 'nat',
       default: 32,
       env: `${prefix}_BLOCK_REQUESTS`,
