@@ -73,7 +73,8 @@ interface Member {
 /** How long the state of a key without a block is kept (its last usage and block size). */
 const SWEEP_MS = 60_000;
 
-const TOKEN_LIMITS = [
+/** The limits that size a block: what is left of each, over what one request asks of it. */
+const SIZING = [
   ['totalTokens', (u: UsageSnapshot) => u.inputTokens + u.outputTokens, (i: ReserveInput) => i.inputTokens + i.outputTokens],
   ['inputTokens', (u: UsageSnapshot) => u.inputTokens, (i: ReserveInput) => i.inputTokens],
   ['outputTokens', (u: UsageSnapshot) => u.outputTokens, (i: ReserveInput) => i.outputTokens],
@@ -87,13 +88,14 @@ const TOKEN_LIMITS = [
  * whole limit, so N instances together never admit more than one limit.
  *
  * A block holds up to `maxRequests` requests, each with the token ask of the request that took
- * it, and never more than `share` of what is left of any limit; it is settled (the real usage of
- * its finished requests, the asks of those still running, its unused requests given back) when
- * the bucket it was reserved in ends (one that runs out first makes way for a larger one and
- * stays open for the settlements of its requests), so nothing is counted for less than its window. Only plain decisions go in blocks: a key with a concurrency limit, a `capped` or
- * `soft` budget, `peek` and `force` are decided at the store as before. The price: what one
- * instance holds in a block for up to one request bucket (a second) counts as used for the
- * others, so a key close to a limit is refused a little earlier than with one instance.
+ * it, and never more than `share` of what is left of any limit. It is settled when the bucket it
+ * was reserved in ends, so nothing is counted for less than its window: the real usage of its
+ * finished requests, the asks of those still running, its unused requests given back. One that
+ * runs out sooner makes way for a larger one and stays open for its requests' settlements.
+ * Only plain decisions go in blocks: a key with a concurrency limit, a `capped` or `soft`
+ * budget, `peek` and `force` are decided at the store as before. The price: what one instance
+ * holds in a block for up to one request bucket (a second) counts as used for the others, so a
+ * key close to a limit can be refused a little earlier than with one instance.
  *
  * @example
  * const store = new AllowanceLimitStore({ store: new RedisLimitStore({ client }) });
@@ -291,7 +293,7 @@ export class AllowanceLimitStore implements LimitStore {
     // A key not seen lately is decided alone first: its usage then sizes its blocks.
     if (!used) return 1;
     let n = this.#maxRequests;
-    for (const [name, usedOf, askOf] of TOKEN_LIMITS) {
+    for (const [name, usedOf, askOf] of SIZING) {
       const limit = input.limits[name];
       const ask = askOf(input);
       if (limit === undefined || ask <= 0) continue;
