@@ -16,6 +16,6 @@ db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = 5000');
 // better-sqlite3 builds SQLite with a 16 MB page cache per connection, and appending rows fills
 // it with pages it will not read again; the hot pages (each index's right edge) fit in 2 MB.
-// Under load: 14-18 MB less RSS, inserts no slower (bench README, "Issue 14: key limits in blocks").
+// Under load: 14-18 MB less RSS, inserts no slower (bench README, "Issue 14: key limits in blocks under `--workers`, a lighter log worker").
 db.pragma('cache_size = -2000');
 serveRequestLogSink(sqliteRequestLogStore(db), parentPort!);
