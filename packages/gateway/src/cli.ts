@@ -3,7 +3,6 @@ import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/load.js';
-import { createGateway } from './gateway.js';
 import { runPrimary, workerCount, workerLogger, workerStopRequested } from './cluster.js';
 import { processLogger, type ProcessLogger } from './process-logger.js';
 import { workerSharedState, type IpcEndpoint } from './shared-state.js';
@@ -101,6 +100,9 @@ async function main(argv: string[]): Promise<number> {
   const log = worker === undefined ? logger : workerLogger(logger, worker);
   let gateway;
   try {
+    // Imported here, not at the top: a cluster's primary only forks workers and hosts the
+    // shared state, so it never loads the gateway's modules.
+    const { createGateway } = await import('./gateway.js');
     gateway = await createGateway({
       config: loaded.config,
       logger: log,
