@@ -24,20 +24,19 @@ interface Block {
   readonly id: string;
   /** When it was reserved: its requests and tokens sit in that instant's buckets. */
   readonly at: number;
-  /** It is settled at the end of the buckets it was reserved in, or sooner when it runs out. */
+  /** It is settled at the end of the buckets it was reserved in (or on `close()`). */
   readonly endsAt: number;
   readonly limits: CounterLimits;
   readonly tokenWindow: WindowSpec;
   readonly requestWindow: WindowSpec;
-  /** Requests, input and output tokens it reserved, and what of them is not handed out. */
+  /** Requests, input and output tokens it reserved. */
   readonly size: number;
   readonly inputTokens: number;
   readonly outputTokens: number;
-  leftRequests: number;
-  leftInput: number;
-  leftOutput: number;
-  /** Usage at the store before the block, then what this block handed out on top. */
-  readonly used: UsageSnapshot;
+  /** Usage at the store before the block was reserved. */
+  readonly before: UsageSnapshot;
+  /** What it handed out: requests (less those never sent) and their token asks. */
+  readonly handed: Amounts;
   /** Real usage of the requests that settled while it was open. */
   actualInput: number;
   actualOutput: number;
@@ -47,6 +46,13 @@ interface Block {
   open: boolean;
   closedAt: number;
   timer?: NodeJS.Timeout;
+}
+
+/** Requests and the tokens they ask for. */
+interface Amounts {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 /** What this store knows of a key: its open block, a block on its way, how large the next one is. */
@@ -139,7 +145,12 @@ export class AllowanceLimitStore implements LimitStore {
       const block = state?.block;
       if (block) {
         if (input.now < block.endsAt && sameTerms(block, input)) {
-          if (input.inputTokens <= block.leftInput && input.outputTokens <= block.leftOutput && block.leftRequests >= 1) return this.#admit(block, input);
+          const { handed } = block;
+          const room =
+            handed.requests < block.size &&
+            handed.inputTokens + input.inputTokens <= block.inputTokens &&
+            handed.outputTokens + input.outputTokens <= block.outputTokens;
+          if (room) return this.#admit(block, input);
           // It ran out: it stays open for its requests' settlements until it ends; the next one is larger.
           state!.block = undefined;
           state!.want = Math.min(this.#maxRequests, block.size * 2);
@@ -167,7 +178,7 @@ export class AllowanceLimitStore implements LimitStore {
       block.actualInput += input.actual.inputTokens;
       block.actualOutput += input.actual.outputTokens;
       // A request that was never sent goes back into the block.
-      if (input.refundRequestIn) block.leftRequests++;
+      if (input.refundRequestIn) block.handed.requests--;
       return;
     }
     // Its ask was booked when the block was settled (a request that was never sent stays counted).
@@ -239,10 +250,8 @@ export class AllowanceLimitStore implements LimitStore {
       size,
       inputTokens: input.inputTokens * size,
       outputTokens: input.outputTokens * size,
-      leftRequests: size,
-      leftInput: input.inputTokens * size,
-      leftOutput: input.outputTokens * size,
-      used: { ...decision.used },
+      before: decision.used,
+      handed: { requests: 0, inputTokens: 0, outputTokens: 0 },
       actualInput: 0,
       actualOutput: 0,
       heldInput: 0,
@@ -252,12 +261,7 @@ export class AllowanceLimitStore implements LimitStore {
     };
     state.block = block;
     this.#open.add(block);
-    state.used = {
-      ...decision.used,
-      inputTokens: decision.used.inputTokens + block.inputTokens,
-      outputTokens: decision.used.outputTokens + block.outputTokens,
-      requests: decision.used.requests + size,
-    };
+    state.used = plus(decision.used, { requests: size, inputTokens: block.inputTokens, outputTokens: block.outputTokens });
     block.timer = setTimeout(() => this.#close(block, this.#now()), Math.max(0, block.endsAt - this.#now()));
     block.timer.unref();
     return this.#admit(block, input);
@@ -270,7 +274,7 @@ export class AllowanceLimitStore implements LimitStore {
     if (learning) state.granting = deciding.catch(() => {});
     try {
       const decision = await deciding;
-      state.used = decision.allowed ? plusOne(decision.used, input) : decision.used;
+      state.used = decision.allowed ? plus(decision.used, { requests: 1, inputTokens: input.inputTokens, outputTokens: input.outputTokens }) : decision.used;
       return decision;
     } finally {
       if (learning) state.granting = undefined;
@@ -303,15 +307,13 @@ export class AllowanceLimitStore implements LimitStore {
   }
 
   #admit(block: Block, input: ReserveInput): Decision {
-    const used = { ...block.used };
-    block.leftRequests--;
-    block.leftInput -= input.inputTokens;
-    block.leftOutput -= input.outputTokens;
+    // What the store would have reported: its usage before the block, and the block's requests before this one.
+    const used = plus(block.before, block.handed);
+    block.handed.requests++;
+    block.handed.inputTokens += input.inputTokens;
+    block.handed.outputTokens += input.outputTokens;
     block.heldInput += input.inputTokens;
     block.heldOutput += input.outputTokens;
-    block.used.inputTokens += input.inputTokens;
-    block.used.outputTokens += input.outputTokens;
-    block.used.requests++;
     this.#members.set(`${input.key}\n${input.id}`, { block, inputTokens: input.inputTokens, outputTokens: input.outputTokens });
     return { allowed: true, retryAfterMs: 0, used };
   }
@@ -325,10 +327,10 @@ export class AllowanceLimitStore implements LimitStore {
     if (state?.block === block) {
       state.block = undefined;
       // The next block asks for twice what this one handed out: it grows while the key is busy.
-      state.want = Math.max(2, Math.min(this.#maxRequests, (block.size - block.leftRequests) * 2));
+      state.want = Math.max(2, Math.min(this.#maxRequests, block.handed.requests * 2));
     }
     this.#open.delete(block);
-    const unused = block.leftRequests;
+    const unused = block.size - block.handed.requests;
     const settling = this.#store
       .settle({
         key: block.key,
@@ -366,6 +368,11 @@ function sameTerms(block: Block, input: ReserveInput): boolean {
   );
 }
 
-function plusOne(used: UsageSnapshot, input: ReserveInput): UsageSnapshot {
-  return { ...used, inputTokens: used.inputTokens + input.inputTokens, outputTokens: used.outputTokens + input.outputTokens, requests: used.requests + 1 };
+function plus(used: UsageSnapshot, more: Amounts): UsageSnapshot {
+  return {
+    inputTokens: used.inputTokens + more.inputTokens,
+    outputTokens: used.outputTokens + more.outputTokens,
+    requests: used.requests + more.requests,
+    concurrent: used.concurrent,
+  };
 }

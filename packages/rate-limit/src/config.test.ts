@@ -45,3 +45,22 @@ test('rate-limit fragment: a bad value fails naming the field; two prefixes do n
   const both = convict({ a: rateLimitConfigSchema('A_RL'), b: rateLimitConfigSchema('B_RL') }, { env: { B_RL_BUDGET_MODE: 'capped' }, args: [] });
   assert.deepEqual([both.get('a.budget_mode'), both.get('b.budget_mode')], ['strict', 'capped']);
 });
+
+test('the config fragment validates with convict from a file and maps to options', () => {
+  const fromFile = (values: object) => {
+    const config = convict({ rate_limit: rateLimitConfigSchema() }, { env: {}, args: [] });
+    config.load({ rate_limit: values });
+    config.validate({ allowed: 'strict' });
+    return config.get('rate_limit') as RateLimitConfig;
+  };
+  assert.deepEqual(rateLimitOptionsFromConfig(fromFile({ default_limits: { requests_per_minute: 60 }, budget_mode: 'capped' })), {
+    defaultLimits: { requestsPerMinute: 60 },
+    defaultOutputTokens: 1024,
+    budgetMode: 'capped',
+    onStoreError: 'open',
+    leaseMs: 30_000,
+    blockRequests: 32,
+  });
+  assert.throws(() => fromFile({ on_store_error: 'maybe' }), /rate_limit\.on_store_error/);
+  assert.throws(() => fromFile({ budget_mode: 'loose' }), /rate_limit\.budget_mode/);
+});

@@ -21,26 +21,3 @@ test('output reservation: max_completion_tokens / max_tokens times n, else the d
   assert.equal(estimateOutputTokens({ format: 'openai.chat', body: {} }, 1024), 1024);
   assert.equal(estimateOutputTokens({ format: 'openai.embeddings', body: { max_tokens: 9 } }, 1024), 0);
 });
-
-test('the config fragment validates with convict and maps to options', async () => {
-  const { default: convict } = await import('convict');
-  const { rateLimitConfigSchema, rateLimitOptionsFromConfig } = await import('./config.js');
-  const config = convict({ rate_limit: rateLimitConfigSchema() } as never);
-  config.load({ rate_limit: { default_limits: { requests_per_minute: 60 }, budget_mode: 'capped' } });
-  config.validate({ allowed: 'strict' });
-  const options = rateLimitOptionsFromConfig(config.get('rate_limit' as never));
-  assert.deepEqual(options, {
-    defaultLimits: { requestsPerMinute: 60 },
-    defaultOutputTokens: 1024,
-    budgetMode: 'capped',
-    onStoreError: 'open',
-    leaseMs: 30_000,
-    blockRequests: 32,
-  });
-  const bad = convict({ rate_limit: rateLimitConfigSchema() } as never);
-  bad.load({ rate_limit: { on_store_error: 'maybe' } });
-  assert.throws(() => bad.validate(), /rate_limit\.on_store_error/);
-  const badMode = convict({ rate_limit: rateLimitConfigSchema() } as never);
-  badMode.load({ rate_limit: { budget_mode: 'loose' } });
-  assert.throws(() => badMode.validate(), /rate_limit\.budget_mode/);
-});

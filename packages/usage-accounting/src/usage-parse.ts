@@ -80,12 +80,10 @@ function withoutNullUsageTail(data: string): string | undefined {
   return undefined;
 }
 
-const QUOTE = 34;
-
 /** Whether an OpenAI chunk's text gives a choice a finish reason (not `"finish_reason":null`), without parsing it. */
 function finishesChoice(data: string): boolean {
   for (let i = valueIndex(data, '"finish_reason"'); i !== -1; i = valueIndex(data, '"finish_reason"', i)) {
-    if (data.charCodeAt(i) === QUOTE) return true;
+    if (data.startsWith('"', i)) return true; // a string, not null
   }
   return false;
 }
