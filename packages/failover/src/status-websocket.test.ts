@@ -101,3 +101,36 @@ test('keepalive: a client that answers pings stays, one that does not is dropped
     await new Promise((resolve) => server2.close(resolve));
   }
 });
+
+test('close: before any client, and while an upgrade is being authorised (that client gets a 503)', async () => {
+  const idle = attachStatusWebSocket(createServer(), { health, figures: new ProviderFigures(), access: () => undefined });
+  assert.equal(idle.clients, 0);
+  await idle.close();
+
+  const server3 = createServer((_req, res) => res.end());
+  let authorise!: () => void;
+  let asked!: () => void;
+  const askedOnce = new Promise<void>((resolve) => (asked = resolve));
+  const access = () => {
+    asked();
+    return new Promise<undefined>((resolve) => (authorise = () => resolve(undefined)));
+  };
+  const ws3 = attachStatusWebSocket(server3, { health, figures: new ProviderFigures(), access });
+  await new Promise<void>((resolve) => server3.listen(0, '127.0.0.1', resolve));
+  try {
+    const client = new WebSocket(`ws://127.0.0.1:${(server3.address() as AddressInfo).port}/v1/providers/health/stream`);
+    const refused = new Promise<number>((resolve, reject) => {
+      client.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      client.once('open', () => reject(new Error('opened after close')));
+    });
+    client.on('error', () => {});
+    await askedOnce;
+    await ws3.close();
+    authorise();
+    assert.equal(await refused, 503);
+    assert.equal(ws3.clients, 0);
+  } finally {
+    server3.closeAllConnections();
+    await new Promise((resolve) => server3.close(resolve));
+  }
+});

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { isGatewayError, renderOpenAIError, toGatewayError, type RouteRequest } from '@switchyard/core';
 import { resolveStatusOptions, watchStatus, type ProviderStatusOptions } from './provider-status.js';
 
@@ -29,7 +29,8 @@ export const CLOSE_KEY_REVOKED = 4001;
  * `{"type":"provider_status_change","provider":…,"status":…}` for the providers its key may
  * see. The server pings every `keepAliveMs` and drops a client that did not answer the last
  * ping; a client with more than `maxBufferedBytes` unsent is dropped (it never slows the others);
- * a revoked key's socket is closed with code 4001.
+ * a revoked key's socket is closed with code 4001. The `ws` package is loaded by the first
+ * upgrade to `path`: a gateway nobody watches this way does not carry it.
  *
  * @example
  * const server = app.listen(8787);
@@ -38,7 +39,10 @@ export const CLOSE_KEY_REVOKED = 4001;
 export function attachStatusWebSocket(server: Server, options: StatusWebSocketOptions): StatusWebSocket {
   const o = resolveStatusOptions(options);
   const path = options.path ?? '/v1/providers/health/stream';
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  let wss: WebSocketServer | undefined;
+  let loading: Promise<WebSocketServer> | undefined;
+  const webSocketServer = () => (loading ??= import('ws').then(({ WebSocketServer }) => (wss = new WebSocketServer({ noServer: true, maxPayload: 4096 }))));
+  let closed = false;
   const alive = new WeakSet<WebSocket>();
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -59,9 +63,12 @@ export function attachStatusWebSocket(server: Server, options: StatusWebSocketOp
       context: req,
     };
     Promise.resolve()
-      .then(() => o.access(request))
+      .then(() => Promise.all([o.access(request), webSocketServer()]))
       .then(
-        (principal) => wss.handleUpgrade(req, socket, head, (ws) => serve(ws, principal)),
+        ([principal, sockets]) => {
+          if (closed) return void refuse(socket, 503, { error: { message: 'Server closing', type: 'server_error', code: 'unavailable' } });
+          sockets.handleUpgrade(req, socket, head, (ws) => serve(ws, principal));
+        },
         (err) => {
           const error = isGatewayError(err) ? err : toGatewayError(err);
           refuse(socket, error.status, renderOpenAIError(error));
@@ -88,7 +95,7 @@ export function attachStatusWebSocket(server: Server, options: StatusWebSocketOp
   };
 
   const keepAlive = setInterval(() => {
-    for (const ws of wss.clients) {
+    for (const ws of wss?.clients ?? []) {
       if (!alive.has(ws)) {
         ws.terminate();
         continue;
@@ -102,13 +109,16 @@ export function attachStatusWebSocket(server: Server, options: StatusWebSocketOp
 
   return {
     get clients() {
-      return wss.clients.size;
+      return wss?.clients.size ?? 0;
     },
-    close() {
+    async close() {
+      closed = true;
       server.off('upgrade', onUpgrade);
       clearInterval(keepAlive);
-      for (const ws of wss.clients) ws.close(1001, 'server closing');
-      return new Promise((resolve) => wss.close(() => resolve()));
+      const running = await loading?.catch(() => undefined);
+      if (!running) return;
+      for (const ws of running.clients) ws.close(1001, 'server closing');
+      await new Promise<void>((resolve) => running.close(() => resolve()));
     },
   };
 }
@@ -117,7 +127,7 @@ export function attachStatusWebSocket(server: Server, options: StatusWebSocketOp
 function refuse(socket: Duplex, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : 'Error'}\r\n` +
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : status === 503 ? 'Service Unavailable' : 'Error'}\r\n` +
       `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n` +
       (status === 401 ? 'WWW-Authenticate: Bearer\r\n' : '') +
       `\r\n${text}`,

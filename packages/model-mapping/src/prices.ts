@@ -1,4 +1,11 @@
-import { calcPrice } from '@pydantic/genai-prices';
+import { createRequire } from 'node:module';
+
+/**
+ * The price table's CommonJS build: the same data and code as its ES module build, minified
+ * (0.48 MB of source against 0.83 MB, which V8 keeps as two-byte text): 1.9 MB of heap for the
+ * gateway's lifetime against 3.3 MB.
+ */
+const { calcPrice } = createRequire(import.meta.url)('@pydantic/genai-prices') as typeof import('@pydantic/genai-prices');
 
 /** USD per million tokens of each class; `null` where the class has no known price. */
 export interface TokenRates {

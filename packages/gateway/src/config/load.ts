@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { checkConfig } from './check.js';
 import { checkFailoverConfig } from '@switchyard/failover';
 import { checkModelMappingConfig } from '@switchyard/model-mapping';
@@ -59,7 +58,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       throw new ConfigError(`config file ${file}: ${err.message}`, { cause: err });
     });
     try {
-      raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+      // yaml is loaded only to read a YAML file (~1 MB of heap a JSON or object config never needs).
+      raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : (await import('yaml')).parse(text);
     } catch (err) {
       throw new ConfigError(`config file ${file}: ${(err as Error).message}`, { cause: err });
     }

@@ -3,11 +3,16 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { linkAbort } from '@switchyard/core';
 import { TransportError, type HttpTransport, type TransportRequest } from '../transport.js';
-import { createUndiciTransport } from './undici.js';
+import { createUndiciTransport, undiciLoadedWhole } from './undici.js';
 import { createGotTransport } from './got.js';
+
+const execFileAsync = promisify(execFile);
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -255,3 +260,15 @@ function runTransportContract(name: string, make: () => HttpTransport, options: 
 
 runTransportContract('undici', () => createUndiciTransport({ timeouts: { connectMs: 2_000 } }), { followsAbort: true });
 runTransportContract('got', () => createGotTransport({ timeouts: { connectMs: 2_000 } }), { followsAbort: false });
+
+describe('undici transport: what it loads', () => {
+  it('loads undici Agent and request, not the whole package (fetch, WebSocket, caches, mocks)', async () => {
+    assert.equal(undiciLoadedWhole, false, "undici's files moved: the transport fell back to its index");
+    // A fresh process: nothing else there loads undici.
+    const script = `import('@switchyard/providers').then(() => { const files = Object.keys(require.cache).filter((f) => f.includes('/undici/')); console.log(JSON.stringify(files.map((f) => f.slice(f.lastIndexOf('/undici/') + 8)))); })`;
+    const { stdout } = await execFileAsync(process.execPath, ['-e', script], { cwd: fileURLToPath(new URL('.', import.meta.url)) });
+    const files = JSON.parse(stdout) as string[];
+    assert.ok(files.includes('lib/dispatcher/agent.js') && files.includes('lib/api/api-request.js'), stdout);
+    assert.ok(!files.includes('index.js') && !files.some((f) => f.startsWith('lib/web/')), stdout);
+  });
+});
