@@ -6,7 +6,7 @@ import { checkAnswer, timeStreams } from './client.js';
 import { runConcurrency } from './concurrency.js';
 import { NOISE_FLOOR, runMemory } from './memory.js';
 import { createProxyServer } from './proxy.js';
-import { overheads, type Measurement } from './report.js';
+import { overheads, verdicts, type Measurement } from './report.js';
 import { removeBenchWorkDir, startChild } from './spawn.js';
 import { soakBody } from './soak-traffic.js';
 import { percentile, slopeVerdict, t975, trend } from './stats.js';
@@ -91,6 +91,46 @@ test('overhead is added latency over direct, relative to the proxy', () => {
   assert.deepEqual([gateway.addedP50, gateway.addedP99, gateway.ratioP50, gateway.ratioP99, gateway.rpsRatio], [3, 12, 1.5, 3, 0.5]);
   assert.equal(percentile([5, 1, 4, 2, 3], 0.5), 3);
   assert.equal(percentile([5, 1, 4, 2, 3], 0.99), 5);
+});
+
+test('budget verdicts: each §7 budget from its figures, met / NOT met / cannot tell', () => {
+  const load = (p50: number, rps: number): Measurement['load'] => ({
+    requests: 1,
+    durationS: 1,
+    rps,
+    p50,
+    p90: p50,
+    p99: p50,
+    max: p50,
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
+  });
+  const streams = (ttfbP50: number) => ({ count: 1, ttfbP50, ttfbP99: ttfbP50, totalP50: ttfbP50, totalP99: ttfbP50 });
+  const m: Measurement[] = [
+    { system: 'direct', mode: 'json', load: load(1, 1000) },
+    { system: 'direct', mode: 'stream', load: load(1, 1000), streams: streams(0.2) },
+    { system: 'proxy', mode: 'json', load: load(2, 600), rssAfter: 90e6 },
+    { system: 'proxy', mode: 'stream', load: load(2, 500), rssAfter: 100e6 },
+    { system: 'gateway-full', mode: 'json', load: load(3, 420), rssAfter: 170e6 },
+    { system: 'gateway-full', mode: 'stream', load: load(3, 300), rssAfter: 210e6, streams: streams(0.9) },
+  ];
+  const growth = [
+    { system: 'direct' as const, p50: { 1024: 0.2, 102400: 0.5, 409600: 1.5 } },
+    { system: 'proxy' as const, p50: { 1024: 0.5, 102400: 0.8, 409600: 2 } },
+    { system: 'gateway-full' as const, p50: { 1024: 0.8, 102400: 1.1, 409600: 2.5 } },
+  ];
+  assert.deepEqual(verdicts(m, growth), [
+    "gateway-full: throughput >= 0.67x the proxy's: json 0.70x, stream 0.60x: NOT met",
+    'gateway-full: unloaded added latency <= 0.65 ms: json (1 KB) 0.600, first streamed byte 0.700: NOT met',
+    "gateway-full: added latency with large prompts <= 2x the proxy's: 100 KB 2.00x, 400 KB 2.00x: met",
+    "gateway-full: RSS after load <= 2x the proxy's: json 1.89x, stream 2.10x: NOT met",
+  ]);
+  // Without the growth scenario the budgets that need it cannot be told; the others still are.
+  const alone = verdicts(m.filter((x) => x.mode === 'json'));
+  assert.match(alone[0], /json 0\.70x, stream n\/a: cannot tell$/);
+  assert.match(alone[2], /100 KB n\/a, 400 KB n\/a: cannot tell$/);
+  assert.match(alone[3], /json 1\.89x, stream n\/a: cannot tell$/);
 });
 
 test('concurrent streams through the proxy: held open, released, completed; memory sampled', async () => {

@@ -22,7 +22,19 @@ import { parseArgs } from 'node:util';
 import { checkAnswer, timeJson, timeStreams } from './client.js';
 import { runLoad } from './load.js';
 import { NOISE_FLOOR } from './memory.js';
-import { growthTable, loadTable, overheads, streamTable, SYSTEMS, TRANSPORTS, verdicts, type GrowthRow, type Measurement, type SystemId } from './report.js';
+import {
+  BUDGETS,
+  growthTable,
+  loadTable,
+  overheads,
+  streamTable,
+  SYSTEMS,
+  TRANSPORTS,
+  verdicts,
+  type GrowthRow,
+  type Measurement,
+  type SystemId,
+} from './report.js';
 import { BENCH_CLIENT_KEYS, MODES } from './requests.js';
 import { concurrencyTable, memoryTable, type ConcurrencyRow, type MemoryRow } from './scenario-report.js';
 import { concurrencyScenario, memoryScenario, type FdReport } from './scenarios.js';
@@ -69,7 +81,7 @@ const settings = {
   growthCount: values.quick ? 30 : 100,
 };
 // Prompt sizes of the growth scenario (issue 14: cost that grows like the proxy's).
-const GROWTH_SIZES = [1024, 100 * 1024, 400 * 1024] as const;
+const GROWTH_SIZES = [1024, ...BUDGETS.growthSizes] as const;
 const growth: GrowthRow[] = [];
 const systems = (values.systems ?? SYSTEMS.join(',')).split(',').map((s) => s.trim()) as SystemId[];
 for (const s of systems) if (!SYSTEMS.includes(s)) throw new TypeError(`unknown system ${s}; known: ${SYSTEMS.join(', ')}`);
@@ -177,7 +189,8 @@ async function loadScenarios(skipped: Array<{ system: SystemId; reason: string }
     `Prompt growth: ${settings.growthCount} JSON requests per size one at a time over one connection (after 5 warm-up), p50 ms; +p50 = added over direct; vs proxy = added / proxy's added\n\n`,
   );
   out.write(`${growthTable(growth, GROWTH_SIZES)}\n\n`);
-  for (const line of verdicts(measurements)) out.write(`${line}\n`);
+  out.write(`Budgets (docs/ARCHITECTURE.md §7), figures from the tables above\n\n`);
+  for (const line of verdicts(measurements, growth, GROWTH_SIZES[0])) out.write(`${line}\n`);
   return measurements;
 }
 
