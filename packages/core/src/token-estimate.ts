@@ -1,9 +1,9 @@
 /**
  * The one token estimator every package uses: budgets reserve with it, accounting estimates
  * cut streams with it, and `count_tokens` answers with it, so the three never disagree. It
- * counts with the o200k tokenizer (`gpt-tokenizer`, loaded lazily: a few MB of tables) when
- * loaded, else 4 characters per token. Provider tokenizers differ (Claude's counts run higher),
- * so it is an estimate; settlement books the provider's reported count.
+ * counts with the o200k tokenizer (`o200k.ts`: compact tables from gpt-tokenizer's data, loaded
+ * lazily: 4.3 MB) when loaded, else 4 characters per token. Provider tokenizers differ (Claude's
+ * counts run higher), so it is an estimate; settlement books the provider's reported count.
  * @module
  */
 import { familyOf, type ClientFormat } from './types.js';
@@ -24,13 +24,12 @@ export const approximateTokens: TokenCounter = (text) => Math.ceil(text.length /
  * @example const count = await loadTokenCounter(); count('Hello, world!') // 4
  */
 export function loadTokenCounter(): Promise<TokenCounter> {
-  loading ??= import('gpt-tokenizer/encoding/o200k_base').then(
-    (mod) => {
-      const options = { disallowedSpecial: new Set<string>() };
-      return (loaded = (text: string) => (text.length === 0 ? 0 : mod.countTokens(text, options)));
-    },
-    () => (loaded = approximateTokens),
-  );
+  loading ??= import('./o200k.js')
+    .then((o200k) => o200k.loadO200kCounter())
+    .then(
+      (count) => (loaded = count),
+      () => (loaded = approximateTokens),
+    );
   return loading;
 }
 
