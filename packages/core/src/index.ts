@@ -19,6 +19,7 @@ export {
   type WireFamily,
 } from './types.js';
 export { Ring } from './ring.js';
+export { SampleRing } from './sample-ring.js';
 export { LiveList, type LiveEntry } from './live-list.js';
 export { timeOrderedId } from './time-ordered-id.js';
 export { GatewayError, type GatewayErrorOptions, isGatewayError, renderAnthropicError, renderError, renderOpenAIError, toGatewayError } from './errors.js';

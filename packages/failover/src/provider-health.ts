@@ -124,7 +124,7 @@ export class ProviderHealth {
   /** Record one outcome by hand (the executor's events do this for live traffic). */
   record(provider: string, sample: { ok: boolean; latencyMs?: number; model?: string }): void {
     const window = this.#ensure(provider);
-    window.push({ at: this.#o.now(), ...sample });
+    window.push(this.#o.now(), sample);
     this.#trim(window);
     this.#evaluate(provider);
   }

@@ -1,4 +1,4 @@
-import { everyModel, parseDuration, Ring, type Attempt, type EventBus, type GatewayEvents, type ModelLabel, type Target } from '@switchyard/core';
+import { everyModel, parseDuration, SampleRing, type Attempt, type EventBus, type GatewayEvents, type ModelLabel, type Target } from '@switchyard/core';
 
 /** Which measurement a latency percentile is over. */
 export type LatencyMetric = 'latency' | 'ttft';
@@ -15,14 +15,9 @@ export interface RoutingStatsOptions {
   modelLabel?: ModelLabel;
 }
 
-interface Sample {
-  at: number;
-  latency: number;
-  ttft?: number;
-}
-
 interface Series {
-  samples: Ring<Sample>;
+  /** Time, latency ms, time to first token ms (NaN: none): a {@link SampleRing}, no object per attempt. */
+  samples: SampleRing;
   inFlight: number;
 }
 
@@ -89,7 +84,7 @@ export class RoutingStats {
   /** Record one measurement directly (ms). */
   record(target: Target, latencyMs: number, ttftMs?: number, at = this.#now()): void {
     const series = this.#get(target);
-    series.samples.push({ at, latency: latencyMs, ttft: ttftMs });
+    series.samples.push(at, latencyMs, ttftMs ?? Number.NaN);
   }
 
   /**
@@ -101,12 +96,13 @@ export class RoutingStats {
     if (!series) return undefined;
     const since = this.#now() - Math.min(windowMs, this.#windowMs);
     const expired = this.#now() - this.#windowMs;
-    series.samples.dropWhile((s) => s.at <= expired);
+    const samples = series.samples;
+    while (samples.size > 0 && samples.time(0) <= expired) samples.shift();
     const values: number[] = [];
-    for (const s of series.samples) {
-      if (s.at <= since) continue;
-      const v = metric === 'ttft' ? s.ttft : s.latency;
-      if (v !== undefined) values.push(v);
+    for (let i = 0; i < samples.size; i++) {
+      if (samples.time(i) <= since) continue;
+      const v = samples.value(i, metric === 'ttft' ? 1 : 0);
+      if (!Number.isNaN(v)) values.push(v);
     }
     if (values.length === 0) return undefined;
     values.sort((a, b) => a - b);
@@ -128,7 +124,7 @@ export class RoutingStats {
     if (!models) this.#series.set(target.provider, (models = new Map()));
     const model = this.#label(target.provider, target.model);
     let series = models.get(model);
-    if (!series) models.set(model, (series = { samples: new Ring(this.#maxSamples), inFlight: 0 }));
+    if (!series) models.set(model, (series = { samples: new SampleRing(this.#maxSamples), inFlight: 0 }));
     return series;
   }
 }

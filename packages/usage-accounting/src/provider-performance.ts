@@ -1,4 +1,4 @@
-import { Ring, type EventBus, type GatewayEvents } from '@switchyard/core';
+import { SampleRing, type EventBus, type GatewayEvents } from '@switchyard/core';
 
 /** Options of {@link ProviderPerformance}. */
 export interface ProviderPerformanceOptions {
@@ -20,12 +20,6 @@ export interface ProviderStats {
   inFlight: number;
 }
 
-interface Sample {
-  at: number;
-  latencyMs: number;
-  ok: boolean;
-}
-
 /**
  * Recent latency, success rate and in-flight load per provider, from attempt events, for the
  * admin API (`/providers/performance`). In memory, per process: each instance reports its own.
@@ -37,7 +31,8 @@ export class ProviderPerformance {
   readonly #windowMs: number;
   readonly #max: number;
   readonly #now: () => number;
-  readonly #samples = new Map<string, Ring<Sample>>();
+  /** Per provider: time, latency ms, 1 for success (a {@link SampleRing}: no object per attempt). */
+  readonly #samples = new Map<string, SampleRing>();
   readonly #inflight = new Map<string, number>();
 
   constructor(options: ProviderPerformanceOptions = {}) {
@@ -72,8 +67,8 @@ export class ProviderPerformance {
   ended(provider: string, latencyMs: number, ok: boolean): void {
     this.#inflight.set(provider, Math.max(0, (this.#inflight.get(provider) ?? 0) - 1));
     let list = this.#samples.get(provider);
-    if (!list) this.#samples.set(provider, (list = new Ring(this.#max)));
-    list.push({ at: this.#now(), latencyMs, ok });
+    if (!list) this.#samples.set(provider, (list = new SampleRing(this.#max)));
+    list.push(this.#now(), latencyMs, ok ? 1 : 0);
   }
 
   /** Stats of every provider seen, sorted by name. */
@@ -81,13 +76,20 @@ export class ProviderPerformance {
     const since = this.#now() - this.#windowMs;
     const names = new Set([...this.#samples.keys(), ...this.#inflight.keys()]);
     return [...names].sort().map((provider) => {
-      const recent = (this.#samples.get(provider)?.toArray() ?? []).filter((s) => s.at >= since);
-      const latencies = recent.map((s) => s.latencyMs).sort((a, b) => a - b);
+      const latencies: number[] = [];
+      let successes = 0;
+      const ring = this.#samples.get(provider);
+      for (let i = 0; ring && i < ring.size; i++) {
+        if (ring.time(i) < since) continue;
+        latencies.push(ring.value(i, 0));
+        successes += ring.value(i, 1);
+      }
+      latencies.sort((a, b) => a - b);
       const n = latencies.length;
       return {
         provider,
         attempts: n,
-        successRate: n ? recent.filter((s) => s.ok).length / n : null,
+        successRate: n ? successes / n : null,
         avgLatencyMs: n ? latencies.reduce((a, b) => a + b, 0) / n : null,
         // Nearest-rank p95.
         p95LatencyMs: n ? latencies[Math.ceil(0.95 * n) - 1]! : null,
