@@ -6,7 +6,8 @@
  * module), and its merge loop is quadratic or worse in the length of a piece: 20,000 CJK
  * characters in one message took 1.4 s of the event loop, 60,000 about 11 s. Here a piece's
  * merges go through a binary heap: O(n log n), the same merges in the same order (lowest rank
- * first, leftmost on ties), hence the same counts (`o200k.test.ts` compares both).
+ * first, leftmost on ties), hence the same counts (`o200k.test.ts` compares both), and a piece
+ * longer than {@link MAX_PIECE} characters (not text) is counted in slices.
  * @module
  */
 import { readFile } from 'node:fs/promises';
@@ -90,29 +91,28 @@ function rankOf(t: Tables, piece: Uint8Array, start: number, end: number): numbe
   }
 }
 
-/** Scratch arrays for one piece's merges, grown as needed and reused. */
+/**
+ * Longest piece merged whole, in UTF-16 code units (12 KB of UTF-8 at most). The split pattern cuts
+ * text into words, numbers, punctuation and space runs; one longer than this is not text (a
+ * single "word" of thousands of characters) and is counted in slices of this length, which can
+ * differ from the exact count by a token per slice. It bounds the merge's arrays (about 350 KB,
+ * allocated once): merged whole, a 10 MB piece needed ~28 bytes of arrays per byte.
+ */
+export const MAX_PIECE = 4096;
+
+/** Scratch arrays for one piece's merges, sized for {@link MAX_PIECE} and reused. */
 class Scratch {
-  piece = new Uint8Array(256);
+  piece = new Uint8Array(MAX_PIECE * 3);
   /** Part boundaries as a doubly linked list over byte positions; -1 ends it. */
-  next = new Int32Array(257);
-  prev = new Int32Array(257);
+  next = new Int32Array(MAX_PIECE * 3 + 1);
+  prev = new Int32Array(MAX_PIECE * 3 + 1);
   /** Rank of the pair starting at a boundary (-1: none; -2: the boundary was merged away). */
-  pair = new Int32Array(257);
+  pair = new Int32Array(MAX_PIECE * 3 + 1);
   /**
    * Binary min-heap of rank * 2^32 + position: lowest rank first, then leftmost. Stale entries
    * stay until popped; a merge queues at most two, so it never holds more than twice the bytes.
    */
-  heap = new Float64Array(514);
-
-  fit(bytes: number): void {
-    if (this.piece.length >= bytes) return;
-    const size = 2 ** Math.ceil(Math.log2(bytes));
-    this.piece = new Uint8Array(size);
-    this.next = new Int32Array(size + 1);
-    this.prev = new Int32Array(size + 1);
-    this.pair = new Int32Array(size + 1);
-    this.heap = new Float64Array(2 * size + 2);
-  }
+  heap = new Float64Array(MAX_PIECE * 6 + 2);
 }
 
 const SHIFT = 2 ** 32;
@@ -189,20 +189,35 @@ export function o200kCounter(tables: Tables): (text: string) => number {
     return parts;
   };
 
+  /** Tokens in `piece` (at most {@link MAX_PIECE} code units). */
+  const count = (piece: string): number => {
+    let length = 0;
+    // ASCII without TextEncoder (most pieces); anything else through it.
+    for (; length < piece.length; length++) {
+      const c = piece.charCodeAt(length);
+      if (c > 0x7f) break;
+      s.piece[length] = c;
+    }
+    if (length < piece.length) length = encoder.encodeInto(piece, s.piece).written;
+    return merge(length);
+  };
+
   return (text) => {
     let tokens = 0;
     for (const match of text.matchAll(O200K_TOKEN_SPLIT_REGEX)) {
       const piece = match[0];
-      s.fit(piece.length * 3);
-      let length = 0;
-      // ASCII without TextEncoder (most pieces); anything else through it.
-      for (; length < piece.length; length++) {
-        const c = piece.charCodeAt(length);
-        if (c > 0x7f) break;
-        s.piece[length] = c;
+      if (piece.length <= MAX_PIECE) {
+        tokens += count(piece);
+        continue;
       }
-      if (length < piece.length) length = encoder.encodeInto(piece, s.piece).written;
-      tokens += merge(length);
+      for (let start = 0; start < piece.length;) {
+        let end = Math.min(piece.length, start + MAX_PIECE);
+        // Never between the two halves of a surrogate pair.
+        const last = piece.charCodeAt(end - 1);
+        if (end < piece.length && last >= 0xd800 && last <= 0xdbff) end--;
+        tokens += count(piece.slice(start, end));
+        start = end;
+      }
     }
     return tokens;
   };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   approximateTokens,
+  EXACT_INPUT_CHARS,
   estimateInputTokens,
   inputTokenBound,
   loadedTokenCounter,
@@ -113,4 +114,32 @@ test('the prompt walk stops at a bounded depth instead of overflowing the stack'
   assert.match(text, /hi/);
   assert.doesNotMatch(text, /deepest/);
   assert.ok(Number.isFinite(estimateInputTokens({ format: 'anthropic.messages', body })));
+});
+
+test(`past ${EXACT_INPUT_CHARS} characters the tokenizer sees no more: the rest is extrapolated, never above its UTF-8 bytes`, () => {
+  let seen = 0;
+  const spy = (text: string) => {
+    seen += text.length;
+    return Math.ceil(text.length / 2);
+  };
+  const big = 'ab'.repeat(200 * 1024); // 400 Ki characters each
+  const exchange = {
+    format: 'openai.chat' as const,
+    body: {
+      messages: [
+        { role: 'user', content: big },
+        { role: 'user', content: big },
+      ],
+    },
+  };
+  const estimate = estimateInputTokens(exchange, spy);
+  assert.equal(seen, EXACT_INPUT_CHARS);
+  // Counted: 'user' (2) and the first 262,140 characters of the first message (131,070). The other
+  // 557,064 characters are estimated at that rate (278,532); 4 framing tokens per message.
+  assert.equal(estimate, 2 * MESSAGE_TOKENS + 2 + 131_070 + 278_532);
+  // A text dense in tokens (2 per character here) cannot push the rest above its UTF-8 bytes: the
+  // 4 CJK characters and 100,000 letters past the limit count 100,012, not 200,008.
+  const text = '日'.repeat(EXACT_INPUT_CHARS) + 'a'.repeat(100_000);
+  const dense = estimateInputTokens({ format: 'openai.chat', body: { messages: [{ role: 'user', content: text }] } }, (t) => 2 * t.length);
+  assert.equal(dense, MESSAGE_TOKENS + 8 + 2 * (EXACT_INPUT_CHARS - 4) + 100_012);
 });

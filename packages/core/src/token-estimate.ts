@@ -102,15 +102,41 @@ export function promptParts(format: ClientFormat, body: Json): PromptParts {
 }
 
 /**
+ * Characters of a request's texts counted by the tokenizer (256 Ki); the rest is estimated at the
+ * tokens per character of those, and never above its UTF-8 bytes ({@link inputTokenBound}'s
+ * rule). The tokenizer costs ~75 ns per character of ordinary text and ~240 ns on text made to
+ * merge (a 10 MB run of one letter): counted whole, a 10 MB body held the event loop 0.75-2.4 s.
+ */
+export const EXACT_INPUT_CHARS = 256 * 1024;
+
+/**
  * Estimates the input tokens of a request: {@link promptParts}' texts through `count` (the
- * tokenizer when loaded, else 4 characters per token) plus the fixed costs.
+ * tokenizer when loaded, else 4 characters per token) plus the fixed costs. Past
+ * {@link EXACT_INPUT_CHARS} characters the count is extrapolated.
  * @example estimateInputTokens({ format: 'openai.chat', body: { messages: [{ role: 'user', content: 'Hello, world!' }] } }) // 9 with the tokenizer loaded
  */
 export function estimateInputTokens(exchange: { format: ClientFormat; body: Json }, count: TokenCounter = loaded ?? approximateTokens): number {
   const { texts, fixedTokens } = promptParts(exchange.format, exchange.body);
-  let tokens = fixedTokens;
-  for (const t of texts) if (t.length > 0) tokens += count(t);
-  return tokens;
+  let counted = 0;
+  let countedChars = 0;
+  let restChars = 0;
+  let restBytes = 0;
+  for (const t of texts) {
+    if (t.length === 0) continue;
+    const room = EXACT_INPUT_CHARS - countedChars;
+    if (t.length <= room) {
+      counted += count(t);
+      countedChars += t.length;
+      continue;
+    }
+    const part = room > 0 ? t.slice(0, room) : '';
+    if (part) counted += count(part);
+    countedChars += part.length;
+    restChars += t.length - part.length;
+    restBytes += Buffer.byteLength(t, 'utf8') - Buffer.byteLength(part, 'utf8');
+  }
+  const rest = restChars === 0 ? 0 : Math.min(restBytes, Math.ceil((restChars * counted) / countedChars));
+  return fixedTokens + counted + rest;
 }
 
 /**
