@@ -66,6 +66,7 @@ export {
 export { requestedOutputTokens } from './output-tokens.js';
 export {
   approximateTokens,
+  countTexts,
   estimateInputTokens,
   inputTokenBound,
   loadedTokenCounter,

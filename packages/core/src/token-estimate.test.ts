@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   approximateTokens,
-  EXACT_INPUT_CHARS,
+  countTexts,
+  EXACT_TOKEN_CHARS,
   estimateInputTokens,
   inputTokenBound,
   loadedTokenCounter,
@@ -116,7 +117,7 @@ test('the prompt walk stops at a bounded depth instead of overflowing the stack'
   assert.ok(Number.isFinite(estimateInputTokens({ format: 'anthropic.messages', body })));
 });
 
-test(`past ${EXACT_INPUT_CHARS} characters the tokenizer sees no more: the rest is extrapolated, never above its UTF-8 bytes`, () => {
+test(`past ${EXACT_TOKEN_CHARS} characters of a call the tokenizer sees no more: the rest is extrapolated, never above its UTF-8 bytes`, () => {
   let seen = 0;
   const spy = (text: string) => {
     seen += text.length;
@@ -133,13 +134,17 @@ test(`past ${EXACT_INPUT_CHARS} characters the tokenizer sees no more: the rest 
     },
   };
   const estimate = estimateInputTokens(exchange, spy);
-  assert.equal(seen, EXACT_INPUT_CHARS);
+  assert.equal(seen, EXACT_TOKEN_CHARS);
   // Counted: 'user' (2) and the first 262,140 characters of the first message (131,070). The other
   // 557,064 characters are estimated at that rate (278,532); 4 framing tokens per message.
   assert.equal(estimate, 2 * MESSAGE_TOKENS + 2 + 131_070 + 278_532);
+  // The same rule for any texts (accounting's output estimate of a cut stream uses it).
+  seen = 0;
+  assert.equal(countTexts(['user', big, 'user', big], spy), 2 + 131_070 + 278_532);
+  assert.equal(seen, EXACT_TOKEN_CHARS);
   // A text dense in tokens (2 per character here) cannot push the rest above its UTF-8 bytes: the
   // 4 CJK characters and 100,000 letters past the limit count 100,012, not 200,008.
-  const text = '日'.repeat(EXACT_INPUT_CHARS) + 'a'.repeat(100_000);
+  const text = '日'.repeat(EXACT_TOKEN_CHARS) + 'a'.repeat(100_000);
   const dense = estimateInputTokens({ format: 'openai.chat', body: { messages: [{ role: 'user', content: text }] } }, (t) => 2 * t.length);
-  assert.equal(dense, MESSAGE_TOKENS + 8 + 2 * (EXACT_INPUT_CHARS - 4) + 100_012);
+  assert.equal(dense, MESSAGE_TOKENS + 8 + 2 * (EXACT_TOKEN_CHARS - 4) + 100_012);
 });

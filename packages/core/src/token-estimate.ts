@@ -102,28 +102,26 @@ export function promptParts(format: ClientFormat, body: Json): PromptParts {
 }
 
 /**
- * Characters of a request's texts counted by the tokenizer (256 Ki); the rest is estimated at the
+ * Characters of one call's texts counted by the tokenizer (256 Ki); the rest is estimated at the
  * tokens per character of those, and never above its UTF-8 bytes ({@link inputTokenBound}'s
  * rule). The tokenizer costs ~75 ns per character of ordinary text and ~240 ns on text made to
  * merge (a 10 MB run of one letter): counted whole, a 10 MB body held the event loop 0.75-2.4 s.
  */
-export const EXACT_INPUT_CHARS = 256 * 1024;
+export const EXACT_TOKEN_CHARS = 256 * 1024;
 
 /**
- * Estimates the input tokens of a request: {@link promptParts}' texts through `count` (the
- * tokenizer when loaded, else 4 characters per token) plus the fixed costs. Past
- * {@link EXACT_INPUT_CHARS} characters the count is extrapolated.
- * @example estimateInputTokens({ format: 'openai.chat', body: { messages: [{ role: 'user', content: 'Hello, world!' }] } }) // 9 with the tokenizer loaded
+ * The tokens of `texts` through `count` (the tokenizer when loaded, else 4 characters per token):
+ * the first {@link EXACT_TOKEN_CHARS} characters counted, the rest extrapolated.
+ * @example countTexts(['Hello, world!']) // 4 with the tokenizer loaded
  */
-export function estimateInputTokens(exchange: { format: ClientFormat; body: Json }, count: TokenCounter = loaded ?? approximateTokens): number {
-  const { texts, fixedTokens } = promptParts(exchange.format, exchange.body);
+export function countTexts(texts: readonly string[], count: TokenCounter = loaded ?? approximateTokens): number {
   let counted = 0;
   let countedChars = 0;
   let restChars = 0;
   let restBytes = 0;
   for (const t of texts) {
     if (t.length === 0) continue;
-    const room = EXACT_INPUT_CHARS - countedChars;
+    const room = EXACT_TOKEN_CHARS - countedChars;
     if (t.length <= room) {
       counted += count(t);
       countedChars += t.length;
@@ -135,8 +133,17 @@ export function estimateInputTokens(exchange: { format: ClientFormat; body: Json
     restChars += t.length - part.length;
     restBytes += Buffer.byteLength(t, 'utf8') - Buffer.byteLength(part, 'utf8');
   }
-  const rest = restChars === 0 ? 0 : Math.min(restBytes, Math.ceil((restChars * counted) / countedChars));
-  return fixedTokens + counted + rest;
+  return counted + (restChars === 0 ? 0 : Math.min(restBytes, Math.ceil((restChars * counted) / countedChars)));
+}
+
+/**
+ * Estimates the input tokens of a request: {@link promptParts}' texts through {@link countTexts}
+ * plus the fixed costs.
+ * @example estimateInputTokens({ format: 'openai.chat', body: { messages: [{ role: 'user', content: 'Hello, world!' }] } }) // 9 with the tokenizer loaded
+ */
+export function estimateInputTokens(exchange: { format: ClientFormat; body: Json }, count: TokenCounter = loaded ?? approximateTokens): number {
+  const { texts, fixedTokens } = promptParts(exchange.format, exchange.body);
+  return fixedTokens + countTexts(texts, count);
 }
 
 /**

@@ -1,4 +1,13 @@
-import { estimateInputTokens, familyOf, loadedTokenCounter, loadTokenCounter, type ClientFormat, type TokenCounter, type Usage } from '@switchyard/core';
+import {
+  countTexts,
+  estimateInputTokens,
+  familyOf,
+  loadedTokenCounter,
+  loadTokenCounter,
+  type ClientFormat,
+  type TokenCounter,
+  type Usage,
+} from '@switchyard/core';
 
 export { loadedTokenCounter, loadTokenCounter, type TokenCounter };
 
@@ -73,7 +82,7 @@ export function estimateUsage(count: TokenCounter, format: ClientFormat, body: J
   const haveInput = reported !== undefined && reported.inputTokens + reported.cacheReadTokens + reported.cacheWriteTokens > 0;
   // The estimate budgets reserved with and count_tokens answers: the three agree.
   const input = haveInput ? reported.inputTokens : estimateInputTokens({ format, body }, count);
-  const output = Math.max(count(outputText), reported?.outputTokens ?? 0);
+  const output = Math.max(countTexts([outputText], count), reported?.outputTokens ?? 0);
   return {
     inputTokens: input,
     cacheReadTokens: haveInput ? reported.cacheReadTokens : 0,
