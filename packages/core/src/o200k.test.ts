@@ -119,3 +119,17 @@ test('parseTiktoken: ranks must follow the line order', () => {
   assert.deepEqual([...tables.bytes], [0x61, 0x62, 0x61, 0x62]);
   assert.throws(() => parseTiktoken(Buffer.from('YQ== 0\nYg== 2\n')), /rank 2 on line 2, expected 1/);
 });
+
+test('loading builds the tables in steps: other work gets turns in between', async () => {
+  let turns = 0;
+  let loaded = false;
+  const spin = () => {
+    turns++;
+    if (!loaded) setImmediate(spin);
+  };
+  setImmediate(spin);
+  await loadO200kCounter();
+  loaded = true;
+  // 200k lines and 200k tokens in steps of 16,384: 24 pauses.
+  assert.ok(turns >= 20, `${turns} turns`);
+});

@@ -11,6 +11,7 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
+import { setImmediate } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
 
@@ -34,11 +35,26 @@ function hash(bytes: Uint8Array, start: number, end: number): number {
   return h >>> 0;
 }
 
+/** Lines parsed, or tokens hashed, between two pauses of {@link tiktokenSteps} (~2 ms of work). */
+const STEP = 16_384;
+
 /**
  * Parses a `.tiktoken` file (one `<base64 token> <rank>` per line, ranks 0, 1, 2, … in order)
  * into {@link Tables}.
  */
 export function parseTiktoken(file: Uint8Array): Tables {
+  const steps = tiktokenSteps(file);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * {@link parseTiktoken} in steps: it pauses every {@link STEP} lines or tokens, so a loader can
+ * give the event loop a turn between them (the whole is 20-35 ms of one thread).
+ */
+function* tiktokenSteps(file: Uint8Array): Generator<void, Tables> {
   const bytes = new Uint8Array(Math.ceil((file.length * 3) / 4));
   const starts: number[] = [0];
   let out = 0;
@@ -63,6 +79,7 @@ export function parseTiktoken(file: Uint8Array): Tables {
     i++;
     if (rank !== starts.length - 1) throw new Error(`o200k: rank ${rank} on line ${starts.length}, expected ${starts.length - 1}`);
     starts.push(out);
+    if (starts.length % STEP === 0) yield;
   }
   const tokens = starts.length - 1;
   let size = 1;
@@ -72,6 +89,7 @@ export function parseTiktoken(file: Uint8Array): Tables {
     let slot = hash(tables.bytes, tables.starts[t], tables.starts[t + 1]) & (size - 1);
     while (tables.slots[slot] !== 0) slot = (slot + 1) & (size - 1);
     tables.slots[slot] = t + 1;
+    if (t % STEP === STEP - 1) yield;
   }
   return tables;
 }
@@ -223,8 +241,16 @@ export function o200kCounter(tables: Tables): (text: string) => number {
   };
 }
 
-/** Loads the o200k tables from gpt-tokenizer's `data/o200k_base.tiktoken` and returns a counter. */
+/**
+ * Loads the o200k tables from gpt-tokenizer's `data/o200k_base.tiktoken` and returns a counter.
+ * The tables are built a few milliseconds at a time, other work running between.
+ */
 export async function loadO200kCounter(): Promise<(text: string) => number> {
   const file = await readFile(createRequire(import.meta.url).resolve('gpt-tokenizer/data/o200k_base.tiktoken'));
-  return o200kCounter(parseTiktoken(file));
+  const steps = tiktokenSteps(file);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return o200kCounter(step.value);
+    await setImmediate();
+  }
 }
