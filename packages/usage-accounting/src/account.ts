@@ -1,8 +1,9 @@
 import type { Attempt, Cost, Exchange, Settlement, Usage } from '@switchyard/core';
-import { clip, MAX_MODEL_NAME_LENGTH } from '@switchyard/core';
+import { clip, MAX_MODEL_NAME_LENGTH, timeOrderedId } from '@switchyard/core';
 import { estimateUsage, jsonText, streamText, type TokenCounter } from './estimate.js';
 import { computeCost, type CachePriceFallback, type UsagePriceLookup } from './pricing.js';
-import type { AttemptLog, RequestLogRecord } from './record.js';
+import type { AttemptLog } from './record.js';
+import type { StoredRecord } from './store.js';
 import { isEmptyUsage, usageFromJson, type StreamUsageObserver } from './usage-parse.js';
 
 /** What the middleware saw of one exchange while it passed. */
@@ -96,7 +97,7 @@ function attemptCost(a: Attempt, prices: UsagePriceLookup, fallback: CachePriceF
   return computeCost(a.usage, prices(provider, model, a.usage), `${provider}/${model}`, fallback);
 }
 
-/** Build the log record of a settled exchange. */
+/** Build the log record of a settled exchange, with the uid it is stored under. */
 export function buildRecord(
   exchange: Exchange,
   settlement: Settlement,
@@ -105,7 +106,7 @@ export function buildRecord(
   cost: Cost,
   prices?: UsagePriceLookup,
   fallback: CachePriceFallback = 'null',
-): RequestLogRecord {
+): StoredRecord {
   const serving = servingAttempt(exchange);
   const start = exchange.startedAt;
   const attempts: AttemptLog[] = exchange.attempts.map((a) => {
@@ -129,7 +130,9 @@ export function buildRecord(
     return log;
   });
   const firstAt = obs.stream ? obs.stream.firstEventAt : (serving?.firstByteAt ?? obs.readyAt);
-  const record: RequestLogRecord = {
+  // With its uid: the writer queues it as it is, no copy waiting in the batch beside it.
+  const record: StoredRecord = {
+    uid: timeOrderedId(),
     id: exchange.id,
     time: start,
     keyId: exchange.principal?.id ?? null,

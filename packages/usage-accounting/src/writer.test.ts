@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { callbackRequestLogStore } from './callback-store.js';
 import { usageAccounting } from './middleware.js';
 import type { RequestLogRecord } from './record.js';
+import type { StoredRecord } from './store.js';
 import { sqliteRequestLogStore } from './sqlite-store.js';
 import { RequestLogWriter, storedRecord } from './writer.js';
 import { chain, fakeExecutor, OPENAI, post, prices, startKoa } from './harness.test.js';
@@ -167,12 +168,25 @@ test('retention: the writer prunes records older than retentionMs', async () => 
 test('rows get time-ordered uids, so the log indexes grow at their right edge instead of a random page per row', async () => {
   const batches: string[][] = [];
   const writer = new RequestLogWriter({ sink: { write: async (b) => void batches.push(b.map((r) => r.uid)) }, batchSize: 1000, intervalMs: 3_600_000 });
-  for (let i = 0; i < 300; i++) writer.push(rec());
+  for (let i = 0; i < 300; i++) {
+    const { uid: _, ...record } = rec();
+    writer.push(record);
+  }
   await writer.close();
   const uids = batches.flat();
   assert.equal(uids.length, 300);
   assert.equal(new Set(uids).size, 300);
   assert.deepEqual([...uids].sort(), uids);
+});
+
+test('a record that has its uid (usage accounting builds them so) is queued as it is, not copied', async () => {
+  const written: StoredRecord[] = [];
+  const writer = new RequestLogWriter({ sink: { write: async (b) => void written.push(...b) }, batchSize: 10, intervalMs: 3_600_000 });
+  const record = rec({ uid: 'u-own' });
+  writer.push(record);
+  await writer.close();
+  assert.equal(written[0], record);
+  assert.equal(written[0]!.uid, 'u-own');
 });
 
 test('a stored record carries every field of the record, and its uid', () => {

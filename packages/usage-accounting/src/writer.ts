@@ -71,9 +71,12 @@ export class RequestLogWriter {
     return this.#buffer.length;
   }
 
-  /** Queue one record. Never blocks and never throws. */
-  push(record: RequestLogRecord): void {
-    const stored = storedRecord(record, timeOrderedId());
+  /**
+   * Queue one record. Never blocks and never throws. A record that has its `uid` (usage
+   * accounting builds them so) is queued as it is; another is copied with a new one.
+   */
+  push(record: RequestLogRecord | StoredRecord): void {
+    const stored = 'uid' in record && typeof record.uid === 'string' ? record : storedRecord(record, timeOrderedId());
     this.#buffer.push(stored);
     this.#track(stored, 1);
     if (this.#buffer.length > this.#maxBuffered) {
