@@ -57,13 +57,17 @@ function ratio(a: number, b: number): number {
   return b > 0 ? a / b : Number.NaN;
 }
 
+/** The measurement of a system in a mode, if it ran. */
+function find(measurements: readonly Measurement[], system: SystemId, mode: Mode): Measurement | undefined {
+  return measurements.find((m) => m.system === system && m.mode === mode);
+}
+
 /** Overheads of every measured system but `direct`, for which a direct and a proxy figure exist. */
 export function overheads(measurements: readonly Measurement[]): Overhead[] {
-  const find = (system: SystemId, mode: Mode): Measurement | undefined => measurements.find((m) => m.system === system && m.mode === mode);
   const out: Overhead[] = [];
   for (const m of measurements) {
-    const direct = find('direct', m.mode);
-    const proxy = find('proxy', m.mode);
+    const direct = find(measurements, 'direct', m.mode);
+    const proxy = find(measurements, 'proxy', m.mode);
     if (m.system === 'direct' || !direct || !proxy) continue;
     const added = (x: Measurement): [number, number] => [x.load.p50 - direct.load.p50, x.load.p99 - direct.load.p99];
     const [addedP50, addedP99] = added(m);
@@ -185,7 +189,6 @@ export const BUDGETS = {
  */
 export function verdicts(measurements: readonly Measurement[], growth: readonly GrowthRow[] = [], smallPrompt = 1024): string[] {
   const over = overheads(measurements);
-  const find = (system: SystemId, mode: Mode): Measurement | undefined => measurements.find((m) => m.system === system && m.mode === mode);
   const direct = growth.find((r) => r.system === 'direct');
   const proxyGrowth = growth.find((r) => r.system === 'proxy');
   const addedAt = (r: GrowthRow | undefined, size: number): number => (r && direct ? r.p50[size] - direct.p50[size] : Number.NaN);
@@ -195,21 +198,12 @@ export function verdicts(measurements: readonly Measurement[], growth: readonly 
   return systems.flatMap((system) => {
     const o = (mode: Mode): Overhead | undefined => over.find((x) => x.system === system && x.mode === mode);
     const rps = [o('json')?.rpsRatio ?? Number.NaN, o('stream')?.rpsRatio ?? Number.NaN];
-    const added = [
-      addedAt(
-        growth.find((r) => r.system === system),
-        smallPrompt,
-      ),
-      o('stream')?.addedTtfbP50 ?? Number.NaN,
-    ];
-    const growthRatios = BUDGETS.growthSizes.map(
-      (size) =>
-        addedAt(
-          growth.find((r) => r.system === system),
-          size,
-        ) / addedAt(proxyGrowth, size),
+    const own = growth.find((r) => r.system === system);
+    const added = [addedAt(own, smallPrompt), o('stream')?.addedTtfbP50 ?? Number.NaN];
+    const growthRatios = BUDGETS.growthSizes.map((size) => addedAt(own, size) / addedAt(proxyGrowth, size));
+    const rss = (['json', 'stream'] as const).map((mode) =>
+      ratio(find(measurements, system, mode)?.rssAfter ?? Number.NaN, find(measurements, 'proxy', mode)?.rssAfter ?? Number.NaN),
     );
-    const rss = (['json', 'stream'] as const).map((mode) => ratio(find(system, mode)?.rssAfter ?? Number.NaN, find('proxy', mode)?.rssAfter ?? Number.NaN));
     const kb = (size: number): string => `${Math.round(size / 1024)} KB`;
     return [
       `${system}: throughput >= ${BUDGETS.minThroughputRatio}x the proxy's: json ${fmt(rps[0], 2, 'x')}, stream ${fmt(rps[1], 2, 'x')}: ${verdict(rps, (n) => n >= BUDGETS.minThroughputRatio)}`,

@@ -1,6 +1,6 @@
 /**
  * Counts the tokens of OpenAI's o200k byte-pair encoding from compact tables: the 199,998
- * tokens' bytes in one buffer and an open-addressing hash table over them (4.4 MB), built from the
+ * tokens' bytes in one buffer and an open-addressing hash table over them (4.3 MB), built from the
  * `.tiktoken` file gpt-tokenizer ships. gpt-tokenizer's own encoder keeps a Map of 200k strings
  * and a merge cache (20 MB of heap, 65 MB of RSS once loaded, 180 ms to evaluate its table
  * module), and its merge loop is quadratic or worse in the length of a piece: 20,000 CJK
@@ -124,7 +124,7 @@ class Scratch {
   /** Part boundaries as a doubly linked list over byte positions; -1 ends it. */
   next = new Int32Array(MAX_PIECE * 3 + 1);
   prev = new Int32Array(MAX_PIECE * 3 + 1);
-  /** Rank of the pair starting at a boundary (-1: none; -2: the boundary was merged away). */
+  /** Rank of the pair starting at a boundary (-1: none, or the boundary was merged away). */
   pair = new Int32Array(MAX_PIECE * 3 + 1);
   /**
    * Binary min-heap of rank * 2^32 + position: lowest rank first, then leftmost. Stale entries
@@ -186,7 +186,6 @@ export function o200kCounter(tables: Tables): (text: string) => number {
     }
     heapSize = 0;
     for (let i = 0; i < length - 1; i++) rankPair(i);
-    s.pair[length - 1] = -1;
     let parts = length;
     while (heapSize > 0) {
       const key = pop();
@@ -199,7 +198,7 @@ export function o200kCounter(tables: Tables): (text: string) => number {
       const after = s.next[gone];
       s.next[i] = after;
       if (after >= 0) s.prev[after] = i;
-      s.pair[gone] = -2;
+      s.pair[gone] = -1;
       parts--;
       rankPair(i);
       if (s.prev[i] >= 0) rankPair(s.prev[i]);

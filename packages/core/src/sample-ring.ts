@@ -66,10 +66,13 @@ export class SampleRing {
     return i >= this.#slots ? i - this.#slots : i;
   }
 
+  /** Only when full: the samples are `head .. end`, then `0 .. head`; they move to `0 ..` in order. */
   #grow(): void {
     const slots = Math.min(this.capacity, Math.max(16, this.#slots * 2));
     const data = new Float64Array(slots * WIDTH);
-    for (let k = 0; k < this.#count; k++) data.set(this.#data.subarray(this.#slot(k) * WIDTH, this.#slot(k) * WIDTH + WIDTH), k * WIDTH);
+    const split = this.#head * WIDTH;
+    data.set(this.#data.subarray(split));
+    data.set(this.#data.subarray(0, split), this.#data.length - split);
     this.#data = data;
     this.#slots = slots;
     this.#head = 0;

@@ -98,10 +98,11 @@ export class RoutingStats {
     const expired = this.#now() - this.#windowMs;
     const samples = series.samples;
     while (samples.size > 0 && samples.time(0) <= expired) samples.shift();
+    const column = metric === 'ttft' ? 1 : 0;
     const values: number[] = [];
     for (let i = 0; i < samples.size; i++) {
       if (samples.time(i) <= since) continue;
-      const v = samples.value(i, metric === 'ttft' ? 1 : 0);
+      const v = samples.value(i, column);
       if (!Number.isNaN(v)) values.push(v);
     }
     if (values.length === 0) return undefined;
