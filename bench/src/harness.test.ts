@@ -131,6 +131,17 @@ test('budget verdicts: each §7 budget from its figures, met / NOT met / cannot 
   assert.match(alone[0], /json 0\.70x, stream n\/a: cannot tell$/);
   assert.match(alone[2], /100 KB n\/a, 400 KB n\/a: cannot tell$/);
   assert.match(alone[3], /json 1\.89x, stream n\/a: cannot tell$/);
+  assert.equal(alone.length, 4);
+  // With the Koa + undici baseline, one more line: its figures, the floor under two budgets.
+  const withFloor = verdicts(
+    [...m, { system: 'koa-undici', mode: 'json', load: load(2.5, 480) }, { system: 'koa-undici', mode: 'stream', load: load(2.5, 350) }],
+    [...growth, { system: 'koa-undici' as const, p50: { 1024: 0.7, 102400: 1.3, 409600: 3 } }],
+  );
+  assert.equal(withFloor.length, 5);
+  assert.equal(
+    withFloor[4],
+    'koa-undici, no feature (the floor under throughput and large prompts): throughput json 0.80x, stream 0.70x; large prompts 100 KB 2.67x, 400 KB 3.00x',
+  );
 });
 
 test('concurrent streams through the proxy: held open, released, completed; memory sampled', async () => {

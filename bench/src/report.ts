@@ -185,7 +185,9 @@ export const BUDGETS = {
  * run behind it: throughput against the proxy's under load, unloaded added latency (the growth
  * scenario's smallest prompt for JSON, the stream loop's first byte), added latency with large
  * prompts against the proxy's, RSS after the load runs against the proxy's. A figure this run
- * did not measure is `n/a` and its budget `cannot tell`.
+ * did not measure is `n/a` and its budget `cannot tell`. With the Koa + undici baseline measured,
+ * a last line gives its throughput and growth figures: what Koa, one parse, one undici request and
+ * one response cost with no feature at all, the floor under the first and third budgets.
  */
 export function verdicts(measurements: readonly Measurement[], growth: readonly GrowthRow[] = [], smallPrompt = 1024): string[] {
   const over = overheads(measurements);
@@ -194,24 +196,41 @@ export function verdicts(measurements: readonly Measurement[], growth: readonly 
   const addedAt = (r: GrowthRow | undefined, size: number): number => (r && direct ? r.p50[size] - direct.p50[size] : Number.NaN);
   const verdict = (figures: number[], ok: (n: number) => boolean): string =>
     figures.some((n) => Number.isNaN(n)) ? 'cannot tell' : figures.every(ok) ? 'met' : 'NOT met';
-  const systems = [...new Set(measurements.map((m) => m.system))].filter((s) => s.startsWith('gateway'));
-  return systems.flatMap((system) => {
+  const measured = [...new Set(measurements.map((m) => m.system))];
+  const figures = (system: SystemId) => {
     const o = (mode: Mode): Overhead | undefined => over.find((x) => x.system === system && x.mode === mode);
-    const rps = [o('json')?.rpsRatio ?? Number.NaN, o('stream')?.rpsRatio ?? Number.NaN];
     const own = growth.find((r) => r.system === system);
-    const added = [addedAt(own, smallPrompt), o('stream')?.addedTtfbP50 ?? Number.NaN];
-    const growthRatios = BUDGETS.growthSizes.map((size) => addedAt(own, size) / addedAt(proxyGrowth, size));
-    const rss = (['json', 'stream'] as const).map((mode) =>
-      ratio(find(measurements, system, mode)?.rssAfter ?? Number.NaN, find(measurements, 'proxy', mode)?.rssAfter ?? Number.NaN),
+    return {
+      o,
+      own,
+      rps: [o('json')?.rpsRatio ?? Number.NaN, o('stream')?.rpsRatio ?? Number.NaN],
+      growthRatios: BUDGETS.growthSizes.map((size) => addedAt(own, size) / addedAt(proxyGrowth, size)),
+    };
+  };
+  const kb = (size: number): string => `${Math.round(size / 1024)} KB`;
+  const largePrompts = (ratios: number[]): string => BUDGETS.growthSizes.map((size, i) => `${kb(size)} ${fmt(ratios[i], 2, 'x')}`).join(', ');
+  const lines = measured
+    .filter((s) => s.startsWith('gateway'))
+    .flatMap((system) => {
+      const { o, own, rps, growthRatios } = figures(system);
+      const added = [addedAt(own, smallPrompt), o('stream')?.addedTtfbP50 ?? Number.NaN];
+      const rss = (['json', 'stream'] as const).map((mode) =>
+        ratio(find(measurements, system, mode)?.rssAfter ?? Number.NaN, find(measurements, 'proxy', mode)?.rssAfter ?? Number.NaN),
+      );
+      return [
+        `${system}: throughput >= ${BUDGETS.minThroughputRatio}x the proxy's: json ${fmt(rps[0], 2, 'x')}, stream ${fmt(rps[1], 2, 'x')}: ${verdict(rps, (n) => n >= BUDGETS.minThroughputRatio)}`,
+        `${system}: unloaded added latency <= ${BUDGETS.maxAddedMs} ms: json (${kb(smallPrompt)}) ${fmt(added[0], 3)}, first streamed byte ${fmt(added[1], 3)}: ${verdict(added, (n) => n <= BUDGETS.maxAddedMs)}`,
+        `${system}: added latency with large prompts <= ${BUDGETS.maxGrowthRatio}x the proxy's: ${largePrompts(growthRatios)}: ${verdict(growthRatios, (n) => n <= BUDGETS.maxGrowthRatio)}`,
+        `${system}: RSS after load <= ${BUDGETS.maxRssRatio}x the proxy's: json ${fmt(rss[0], 2, 'x')}, stream ${fmt(rss[1], 2, 'x')}${system === 'gateway-workers' ? ' (the primary and every worker together; the budget is about one process)' : ''}: ${verdict(rss, (n) => n <= BUDGETS.maxRssRatio)}`,
+      ];
+    });
+  if (measured.includes('koa-undici')) {
+    const { rps, growthRatios } = figures('koa-undici');
+    lines.push(
+      `koa-undici, no feature (the floor under throughput and large prompts): throughput json ${fmt(rps[0], 2, 'x')}, stream ${fmt(rps[1], 2, 'x')}; large prompts ${largePrompts(growthRatios)}`,
     );
-    const kb = (size: number): string => `${Math.round(size / 1024)} KB`;
-    return [
-      `${system}: throughput >= ${BUDGETS.minThroughputRatio}x the proxy's: json ${fmt(rps[0], 2, 'x')}, stream ${fmt(rps[1], 2, 'x')}: ${verdict(rps, (n) => n >= BUDGETS.minThroughputRatio)}`,
-      `${system}: unloaded added latency <= ${BUDGETS.maxAddedMs} ms: json (${kb(smallPrompt)}) ${fmt(added[0], 3)}, first streamed byte ${fmt(added[1], 3)}: ${verdict(added, (n) => n <= BUDGETS.maxAddedMs)}`,
-      `${system}: added latency with large prompts <= ${BUDGETS.maxGrowthRatio}x the proxy's: ${BUDGETS.growthSizes.map((size, i) => `${kb(size)} ${fmt(growthRatios[i], 2, 'x')}`).join(', ')}: ${verdict(growthRatios, (n) => n <= BUDGETS.maxGrowthRatio)}`,
-      `${system}: RSS after load <= ${BUDGETS.maxRssRatio}x the proxy's: json ${fmt(rss[0], 2, 'x')}, stream ${fmt(rss[1], 2, 'x')}${system === 'gateway-workers' ? ' (the primary and every worker together; the budget is about one process)' : ''}: ${verdict(rss, (n) => n <= BUDGETS.maxRssRatio)}`,
-    ];
-  });
+  }
+  return lines;
 }
 
 /** Sequential JSON requests with a prompt of a given size: p50 per system and size, ms. */
